@@ -1,0 +1,375 @@
+"""Which code blocks the event loop.
+
+1. Every call site of every function is classified against the catalog and
+   the project (``link``): a blocking library call, a call into a project
+   function, or nothing.
+2. Which sync project functions block: a breadth-first search backwards from
+   the functions that call a blocking API, so each gets the shortest chain;
+   cycles terminate because a function is settled once.
+3. For every coroutine, each blocking call site is a finding: ``ASL1xx`` for
+   a library call written in it, ``ASL2xx`` for a call into a blocking project
+   function, with the chain that proves it.
+
+Awaited calls and calls inside nested ``def``s and lambdas (they have their
+own summaries) are not findings; callables handed to an offloader are not
+calls at all.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .catalog import CATEGORY_LABELS, Entry, code_for
+from .link import FunctionRef, Project
+from .model import CallSite, ChainHop, Diagnostic
+
+
+@dataclass(slots=True)
+class Blocking:
+    """A call site that blocks: a library entry, or a project function that blocks."""
+
+    site: CallSite
+    entry: Optional[Entry] = None
+    target: Optional[str] = None  # project function qualname
+
+
+@dataclass
+class Analysis:
+    project: Project
+    # sync function -> (distance, Blocking witness)
+    blocking: dict = field(default_factory=dict)
+    diagnostics: list = field(default_factory=list)
+
+
+def _is_offloading_decorated(project: Project, ref: FunctionRef) -> bool:
+    cat = project.catalog
+    for d in ref.summary.decorators:
+        v = project.ev(d.callee, ref.module)
+        if v is None or v[0] != "sym":
+            continue
+        q = v[1]
+        if q in cat.offloaders:
+            return True
+        if q in project.functions and project.functions[q].summary.offload_params and _is_offloader(project, q):
+            return True
+    return False
+
+
+def _is_offloader(project: Project, fq: str, depth: int = 0) -> bool:
+    """A project function that hands one of its parameters to an offloader (or wraps with one)."""
+    ref = project.functions.get(fq)
+    if ref is None or depth > 4:
+        return False
+    cache = project.__dict__.setdefault("_offloader_memo", {})
+    if fq in cache:
+        return cache[fq]
+    cache[fq] = False
+    fn = ref.summary
+    params = {i for i in fn.offload_params}
+    result = False
+    names = {fn.params[i].name for i in params} if params else set()
+    for site in fn.calls:
+        if site.kind != "call":
+            continue
+        v = project.ev(site.callee, ref.module)
+        if v is None:
+            continue
+        target = v[1] if v[0] == "sym" else f"{v[1]}.{v[2]}" if v[0] == "meth" else None
+        if target is None:
+            continue
+        idx = project.catalog.offloaders.get(target)
+        if idx is None and v[0] == "meth":
+            idx = project.catalog.offloaders.get(f"asyncio.AbstractEventLoop.{v[2]}") if v[2] == "run_in_executor" else None
+        if idx is None and target in project.functions and target != fq:
+            if _is_offloader(project, target, depth + 1):
+                idx = 0
+        if idx is None:
+            continue
+        args = site.args
+        if idx < len(args) and args[idx] is not None and args[idx][0] == "p" and args[idx][1] in names:
+            result = True
+            break
+    # decorator factories: an inner function does the offloading with the outer parameter
+    if not result and names:
+        prefix = fq + "."
+        for other in project.functions:
+            if other.startswith(prefix) and _is_offloader_closure(project, other, names):
+                result = True
+                break
+    cache[fq] = result
+    return result
+
+
+def _is_offloader_closure(project: Project, fq: str, names: set) -> bool:
+    ref = project.functions[fq]
+    for site in ref.summary.calls:
+        if site.kind != "call":
+            continue
+        v = project.ev(site.callee, ref.module)
+        if v is None:
+            continue
+        target = v[1] if v[0] == "sym" else f"{v[1]}.{v[2]}" if v[0] == "meth" else None
+        idx = project.catalog.offloaders.get(target) if target else None
+        if idx is None and v[0] == "meth" and v[2] == "run_in_executor":
+            idx = 1
+        if idx is not None and idx < len(site.args):
+            a = site.args[idx]
+            if a is not None and a[0] == "g" and a[1] in names:
+                return True
+            if a is not None and a[0] == "p" and a[1] in names:
+                return True
+    return False
+
+
+class Classifier:
+    def __init__(self, project: Project):
+        self.project = project
+        self.cat = project.catalog
+
+    def classify(self, site: CallSite, ref: FunctionRef) -> Optional[Blocking]:
+        if site.awaited:
+            return None
+        p = self.project
+        v = p.ev(site.callee, ref.module)
+        if v is None:
+            return None
+        kind = site.kind
+        if kind == "call":
+            return self._call(site, v)
+        if kind == "with":
+            if v[0] == "inst":
+                t = v[1]
+                if t in p.classes:
+                    fq = p.find_method(t, "__enter__")
+                    return Blocking(site, target=fq) if fq else None
+                e = self.cat.with_entry(t)
+                return Blocking(site, entry=e) if e else None
+            return None
+        if kind == "iter":
+            if v[0] == "iterof":
+                return Blocking(site, target=v[2])
+            if v[0] == "inst":
+                t = v[1]
+                if t in p.classes:
+                    fq = p.find_method(t, "__iter__")
+                    return Blocking(site, target=fq) if fq else None
+                e = self.cat.iter_entry(t)
+                return Blocking(site, entry=e) if e else None
+            return None
+        if kind == "attr":
+            # a property getter reached by attribute access
+            recv = site.callee
+            owner = p.ev(recv[1], ref.module)
+            if owner is not None and owner[0] == "inst" and owner[1] in p.classes:
+                fq = p.find_method(owner[1], recv[2])
+                if fq is not None and p.functions[fq].summary.kind == "property":
+                    return Blocking(site, target=fq)
+            return None
+        return None
+
+    def _call(self, site: CallSite, v) -> Optional[Blocking]:
+        p, cat = self.project, self.cat
+        kind = v[0]
+        if kind == "sym":
+            q = v[1]
+            if q in p.functions:
+                return Blocking(site, target=q)
+            if q in p.classes:
+                fq = p.find_method(q, "__init__")
+                if fq is not None:
+                    return Blocking(site, target=fq)
+                for base in p.library_bases(q):
+                    e = cat.function(base)
+                    if e is not None:
+                        return Blocking(site, entry=e)
+                return None
+            e = cat.function(q) or cat.function(cat.canonical(q))
+            if e is None and "." in q:
+                # Type.method called on the class, or a method of an aliased type
+                head, _, meth = q.rpartition(".")
+                if cat.type_info(head) is not None:
+                    e = cat.method(head, meth)
+            return Blocking(site, entry=e) if e else None
+        if kind == "meth":
+            t, name = v[1], v[2]
+            if t in p.classes:
+                fq = p.find_method(t, name)
+                if fq is not None:
+                    return Blocking(site, target=fq)
+                for base in p.library_bases(t):
+                    e = cat.method(base, name)
+                    if e is not None:
+                        return Blocking(site, entry=e)
+                return None
+            e = cat.method(t, name)
+            return Blocking(site, entry=e) if e else None
+        if kind == "inst":
+            t = v[1]
+            if t in p.classes:
+                fq = p.find_method(t, "__call__")
+                return Blocking(site, target=fq) if fq else None
+        return None
+
+
+def analyze(project: Project, enabled_categories: Optional[set] = None) -> Analysis:
+    """Find every blocking call site in every coroutine of the project."""
+    result = Analysis(project)
+    classifier = Classifier(project)
+    fns = project.functions
+
+    # 1. classify every call site once
+    sites: dict = {}
+    for fq, ref in fns.items():
+        found = []
+        for site in ref.summary.calls:
+            b = classifier.classify(site, ref)
+            if b is None:
+                continue
+            if b.entry is not None and enabled_categories is not None and b.entry.category not in enabled_categories:
+                continue
+            if b.target is not None:
+                tref = fns.get(b.target)
+                if tref is None or tref.summary.is_async:
+                    continue
+                if tref.summary.is_generator and site.kind == "call":
+                    continue  # calling a generator function runs none of its body
+                if _is_offloading_decorated(project, tref):
+                    continue
+            found.append(b)
+        if found:
+            sites[fq] = found
+
+    # 2. which sync functions block: BFS from direct blockers over reversed edges
+    dist: dict = {}
+    callers: dict = {}
+    queue: deque = deque()
+    for fq, found in sites.items():
+        ref = fns[fq]
+        if ref.summary.is_async:
+            continue
+        direct = [b for b in found if b.entry is not None and b.entry.transitive]
+        if direct:
+            dist[fq] = (1, direct[0])
+            queue.append(fq)
+        for b in found:
+            if b.target is not None:
+                callers.setdefault(b.target, []).append((fq, b))
+    while queue:
+        g = queue.popleft()
+        d = dist[g][0]
+        for f, b in callers.get(g, ()):
+            if f not in dist:
+                dist[f] = (d + 1, b)
+                queue.append(f)
+    result.blocking = dist
+
+    # 3. findings in coroutines
+    for fq, found in sites.items():
+        ref = fns[fq]
+        if not ref.summary.is_async or not ref.module.report:
+            continue
+        for b in found:
+            if b.entry is not None:
+                result.diagnostics.append(_direct(ref, b))
+            elif b.target in dist:
+                result.diagnostics.append(_transitive(project, ref, b, dist))
+    return result
+
+
+def _short(q: str) -> str:
+    parts = q.split(".")
+    return ".".join(parts[-2:]) if len(parts) > 1 else q
+
+
+def _describe_site(site: CallSite) -> str:
+    if site.kind == "with":
+        return f"with {site.text}"
+    if site.kind == "iter":
+        return f"iterating {site.text}"
+    if site.kind == "attr":
+        return site.text
+    return f"{site.text}()"
+
+
+def _describe_api(entry: Entry) -> str:
+    api = entry.api
+    if api.startswith("with ") or api.startswith("iteration over "):
+        return api
+    if api.startswith("builtins."):
+        api = api[len("builtins."):]
+    return f"{api}()"
+
+
+def _direct(ref: FunctionRef, b: Blocking) -> Diagnostic:
+    e, site = b.entry, b.site
+    label = CATEGORY_LABELS.get(e.category, "call")
+    shown = _describe_site(site)
+    api = _describe_api(e)
+    detail = "" if api == shown or api.endswith(f".{shown}") or shown.endswith(api) else f" ({api})"
+    message = e.message or f"blocking {label} {shown}{detail} in async function {ref.summary.name}"
+    return Diagnostic(
+        path=ref.module.display,
+        line=site.line,
+        column=site.col + 1,
+        end_line=site.end_line,
+        end_column=site.end_col + 1,
+        code=code_for(e.category, False),
+        category=e.category,
+        message=message,
+        function=ref.qualname,
+        chain=[ref.qualname, e.api],
+        hops=[ChainHop(ref.qualname, ref.module.display, site.line, shown), ChainHop(e.api, None, None, api)],
+        suggestion=e.replacement,
+        api=e.api,
+    )
+
+
+def _transitive(project: Project, ref: FunctionRef, b: Blocking, dist: dict) -> Diagnostic:
+    site = b.site
+    chain = [ref.qualname]
+    hops = [ChainHop(ref.qualname, ref.module.display, site.line, _describe_site(site))]
+    current = b.target
+    entry = None
+    seen = set()
+    while current is not None and current not in seen:
+        seen.add(current)
+        chain.append(current)
+        cref = project.functions[current]
+        _, witness = dist[current]
+        hops.append(ChainHop(current, cref.module.display, witness.site.line, _describe_site(witness.site)))
+        if witness.entry is not None:
+            entry = witness.entry
+            break
+        current = witness.target
+    assert entry is not None
+    chain.append(entry.api)
+    hops.append(ChainHop(entry.api, None, None, _describe_api(entry)))
+    first = _short(b.target)
+    label = CATEGORY_LABELS.get(entry.category, "call")
+    verb = "constructs" if b.target.endswith(".__init__") else "calls"
+    shown = first[: -len(".__init__")] if verb == "constructs" else first
+    if site.kind == "attr":
+        verb, shown = "reads property", site.text
+        message = f"reads property {site.text}, which blocks on {_describe_api(entry)} ({label})"
+    else:
+        message = f"{verb} {shown}(), which blocks on {_describe_api(entry)} ({label})"
+    depth = len(chain) - 2
+    if depth > 1:
+        message += f" {depth} calls down"
+    return Diagnostic(
+        path=ref.module.display,
+        line=site.line,
+        column=site.col + 1,
+        end_line=site.end_line,
+        end_column=site.end_col + 1,
+        code=code_for(entry.category, True),
+        category=entry.category,
+        message=message,
+        function=ref.qualname,
+        chain=chain,
+        hops=hops,
+        suggestion=f"offload it: await asyncio.to_thread({site.text}, ...), or make the chain async ({entry.replacement})",
+        api=entry.api,
+    )

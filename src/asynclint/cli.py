@@ -1,0 +1,230 @@
+"""Command line: ``asynclint [check] PATH...`` plus ``rule``, ``rules``, ``routes``, ``explain``, ``catalog``.
+
+Exit codes: 0 nothing found, 1 findings (or files that could not be
+checked), 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from . import __version__
+
+FORMATS = ["text", "json", "sarif", "github"]
+
+
+class DefaultGroup(click.Group):
+    """``asynclint PATH`` means ``asynclint check PATH``."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version", "-V"):
+            args = ["check"] + list(args)
+        elif not args:
+            args = ["check"]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="asynclint")
+def main():
+    """Find code that blocks the asyncio event loop, and what to use instead.
+
+    \b
+    asynclint src/                 check a project (same as `asynclint check src/`)
+    asynclint rule ASL101          explain a rule
+    asynclint routes app/          list FastAPI endpoints and whether they block
+    asynclint explain app/x.py:12  the full reasoning for one finding
+    asynclint catalog -l redis     what asynclint knows about a library
+
+    Exit status: 0 clean, 1 findings, 2 usage or configuration error.
+    """
+
+
+def _split_codes(values):
+    out = []
+    for v in values or ():
+        out.extend(c.strip().upper() for c in v.split(",") if c.strip())
+    return out
+
+
+def _fail(message: str):
+    click.echo(f"asynclint: error: {message}", err=True)
+    sys.exit(2)
+
+
+def _run(paths, select, ignore, extend_select, config, no_cache, jobs, force_exclude, progress=False):
+    from .config import ConfigError
+    from .discover import DiscoveryError
+    from .engine import Options, run
+
+    opts = Options(
+        select=_split_codes(select) or None,
+        ignore=_split_codes(ignore) or None,
+        extend_select=_split_codes(extend_select) or None,
+        config_path=config,
+        use_cache=not no_cache,
+        jobs=jobs,
+        force_exclude=force_exclude,
+        progress=progress,
+    )
+    try:
+        return run(list(paths), opts)
+    except ConfigError as exc:
+        _fail(str(exc))
+    except DiscoveryError as exc:
+        _fail(str(exc))
+
+
+def common_options(f):
+    options = [
+        click.option("--select", multiple=True, metavar="CODES", help="Only report these codes or prefixes (comma-separated), e.g. ASL1,ASL301."),
+        click.option("--ignore", multiple=True, metavar="CODES", help="Do not report these codes or prefixes."),
+        click.option("--extend-select", multiple=True, metavar="CODES", help="Report these in addition to the selection (e.g. ASL112)."),
+        click.option("--config", type=click.Path(dir_okay=False), help="Use this pyproject.toml instead of the nearest one."),
+        click.option("--no-cache", is_flag=True, help="Do not read or write .asynclint_cache/."),
+        click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for parsing (default: CPU count)."),
+        click.option("--force-exclude", is_flag=True, help="Apply exclude patterns to files named on the command line too."),
+    ]
+    for opt in reversed(options):
+        f = opt(f)
+    return f
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report to this file.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are reported.")
+@click.option("--quiet", "-q", is_flag=True, help="Only findings: no help lines, no summary.")
+@click.option("--show-chain", is_flag=True, help="Show every hop of a chain through project code, with path:line.")
+@click.option("--statistics", is_flag=True, help="Count findings by the blocking call at the end of their chain.")
+@click.option("--color/--no-color", default=None, help="Colour the text output (default: only on a terminal).")
+@click.option("--fix", is_flag=True, help="Apply safe fixes.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: also apply unsafe fixes.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
+@common_options
+def check(paths, fmt, output, exit_zero, quiet, show_chain, statistics, color, fix, unsafe_fixes, diff,
+          select, ignore, extend_select, config, no_cache, jobs, force_exclude):
+    """Check PATHS (files or directories; default: the current directory)."""
+    interactive = sys.stderr.isatty() and not os.environ.get("CI")
+    result = _run(paths or (".",), select, ignore, extend_select, config, no_cache, jobs, force_exclude,
+                  progress=interactive and fmt == "text" and not quiet)
+    if fix or diff:
+        from .fix import apply_fixes
+
+        fixed = apply_fixes(result, unsafe=unsafe_fixes, diff_only=diff)
+        if diff:
+            click.echo(fixed.diff_text, nl=False)
+            click.echo(fixed.summary(), err=True)
+            sys.exit(1 if fixed.changed_files else 0)
+        click.echo(fixed.summary(), err=True)
+        result = _run(paths or (".",), select, ignore, extend_select, config, no_cache, jobs, force_exclude)
+    show_chain = show_chain or (result.config.show_chain if result.config else False)
+    if fmt == "json":
+        from .report import format_json
+
+        text = format_json(result)
+    elif fmt == "sarif":
+        from .sarif import format_sarif
+
+        text = format_sarif(result)
+    elif fmt == "github":
+        from .github import format_github
+
+        text = format_github(result)
+    else:
+        from .report import format_text
+
+        use_color = color if color is not None else (output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
+        text = format_text(result, color=use_color, show_chain=show_chain, quiet=quiet, statistics=statistics)
+    if output:
+        try:
+            with open(output, "w", encoding="utf-8") as fh:
+                fh.write(text + "\n")
+        except OSError as exc:
+            _fail(f"cannot write {output}: {exc.strerror}")
+    elif text:
+        click.echo(text)
+    if exit_zero:
+        sys.exit(0)
+    sys.exit(1 if (result.diagnostics or result.errors) else 0)
+
+
+@main.command()
+@click.argument("code")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
+def rule(code, fmt):
+    """Explain one rule: what it does, why, an example, what to use instead."""
+    from .rules import get_rule, render_markdown, render_text
+
+    r = get_rule(code.upper())
+    if r is None:
+        _fail(f"unknown rule code {code!r}; `asynclint rules` lists them")
+    click.echo(render_markdown(r) if fmt == "markdown" else render_text(r))
+
+
+@main.command()
+def rules():
+    """List every rule with its code, name and fix."""
+    from .rules import RULES
+
+    for r in RULES.values():
+        fix = r.fix or "-"
+        default = "" if r.default_enabled else "  (off by default)"
+        click.echo(f"{r.code}  {r.name:<34} fix: {fix:<7} {r.summary}{default}")
+
+
+@main.command()
+@click.argument("location")
+@common_options
+def explain(location, select, ignore, extend_select, config, no_cache, jobs, force_exclude):
+    """Print the full reasoning for the finding(s) at PATH:LINE."""
+    path, sep, line = location.rpartition(":")
+    if not sep or not line.isdigit():
+        _fail("expected PATH:LINE, e.g. app/routers/users.py:42")
+    if not os.path.exists(path):
+        _fail(f"path does not exist: {path}")
+    from .discover import find_project_root
+
+    root = find_project_root(path)
+    result = _run((path,), select, ignore, extend_select, config, no_cache, jobs, force_exclude)
+    target = os.path.abspath(path)
+    found = [d for d in result.diagnostics if os.path.abspath(d.path) == target and d.line == int(line)]
+    if not found:
+        click.echo(f"no finding at {location}")
+        sys.exit(1 if result.errors else 0)
+    from .explain import explain_text
+
+    for d in found:
+        click.echo(explain_text(d, result))
+    del root
+    sys.exit(1)
+
+
+@main.command()
+@click.option("--library", "-l", help="Only entries of this library (substring match).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def catalog(library, fmt):
+    """List the blocking APIs asynclint knows, with category and replacement."""
+    from .catalog_view import render_catalog
+
+    click.echo(render_catalog(library, fmt))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@common_options
+def routes(paths, fmt, select, ignore, extend_select, config, no_cache, jobs, force_exclude):
+    """List every FastAPI/Starlette endpoint: method, path, function, def/async def, and whether it blocks."""
+    result = _run(paths or (".",), select, ignore, extend_select, config, no_cache, jobs, force_exclude)
+    from .fastapi import render_routes
+
+    click.echo(render_routes(result, fmt))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,159 @@
+"""``[tool.asynclint]`` in pyproject.toml, validated; command-line options win."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Optional
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+from .catalog import CATEGORY_CODES, DEFAULT_OFF_CATEGORIES
+
+
+class ConfigError(Exception):
+    pass
+
+
+_LIST_KEYS = ("select", "ignore", "extend-select", "exclude", "extend-exclude")
+_KNOWN = set(_LIST_KEYS) | {"extend-blocking", "extend-offload", "show-chain", "max-file-size"}
+_BLOCKING_KEYS = {"message", "replacement", "category"}
+
+
+@dataclass
+class Config:
+    path: Optional[str] = None
+    select: list = field(default_factory=list)
+    ignore: list = field(default_factory=list)
+    extend_select: list = field(default_factory=list)
+    exclude: list = field(default_factory=list)
+    extend_exclude: list = field(default_factory=list)
+    extend_blocking: dict = field(default_factory=dict)
+    extend_offload: list = field(default_factory=list)
+    show_chain: bool = False
+    max_file_size: int = 2_000_000
+
+    def is_selected(self, code: str) -> bool:
+        def matches(prefixes):
+            return any(code.startswith(p) for p in prefixes)
+
+        if self.select:
+            chosen = matches(self.select) or matches(self.extend_select)
+        else:
+            default_on = _category_of(code) not in DEFAULT_OFF_CATEGORIES
+            chosen = default_on or matches(self.extend_select)
+        if not chosen:
+            return False
+        if matches(self.ignore):
+            # a more specific select wins over a broader ignore, as in ruff
+            longest_sel = max((len(p) for p in self.select + self.extend_select if code.startswith(p)), default=0)
+            longest_ign = max(len(p) for p in self.ignore if code.startswith(p))
+            return longest_sel > longest_ign
+        return True
+
+    def enabled_categories(self) -> set:
+        out = set()
+        for cat, n in CATEGORY_CODES.items():
+            if self.is_selected(f"ASL1{n:02d}") or self.is_selected(f"ASL2{n:02d}"):
+                out.add(cat)
+        return out
+
+
+def _category_of(code: str) -> Optional[str]:
+    if len(code) == 6 and code[3] in "12" and code[4:].isdigit():
+        n = int(code[4:])
+        for cat, m in CATEGORY_CODES.items():
+            if m == n:
+                return cat
+    return None
+
+
+def find_pyproject(start: str) -> Optional[str]:
+    """The nearest pyproject.toml with a [tool.asynclint] table, at or above ``start``."""
+    d = os.path.abspath(start)
+    if not os.path.isdir(d):
+        d = os.path.dirname(d)
+    while True:
+        cand = os.path.join(d, "pyproject.toml")
+        if os.path.isfile(cand):
+            try:
+                with open(cand, "rb") as fh:
+                    data = tomllib.load(fh)
+            except (OSError, tomllib.TOMLDecodeError):
+                data = None
+            if data is None or "asynclint" in data.get("tool", {}):
+                return cand
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
+def load_config(path: Optional[str]) -> Config:
+    if path is None:
+        return Config()
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    table = data.get("tool", {}).get("asynclint", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.asynclint] must be a table")
+    return config_from_dict(table, path)
+
+
+def config_from_dict(table: dict, path: Optional[str] = None) -> Config:
+    where = path or "configuration"
+    cfg = Config(path=path)
+    for key, value in table.items():
+        if key not in _KNOWN:
+            hint = ""
+            alt = key.replace("_", "-")
+            if alt in _KNOWN:
+                hint = f" (did you mean '{alt}'?)"
+            raise ConfigError(f"{where}: unknown key 'tool.asynclint.{key}'{hint}")
+        if key in _LIST_KEYS:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{where}: 'tool.asynclint.{key}' must be a list of strings")
+            setattr(cfg, key.replace("-", "_"), [v.strip() for v in value])
+        elif key == "extend-blocking":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: 'tool.asynclint.extend-blocking' must be a table of qualified names")
+            for name, spec in value.items():
+                if isinstance(spec, str):
+                    spec = {"replacement": spec}
+                if not isinstance(spec, dict):
+                    raise ConfigError(f"{where}: 'tool.asynclint.extend-blocking.\"{name}\"' must be a table")
+                for k, v in spec.items():
+                    if k not in _BLOCKING_KEYS:
+                        raise ConfigError(f"{where}: unknown key 'tool.asynclint.extend-blocking.\"{name}\".{k}'")
+                    if not isinstance(v, str):
+                        raise ConfigError(f"{where}: 'tool.asynclint.extend-blocking.\"{name}\".{k}' must be a string")
+                if "category" in spec and spec["category"] not in CATEGORY_CODES:
+                    raise ConfigError(
+                        f"{where}: 'tool.asynclint.extend-blocking.\"{name}\".category' must be one of "
+                        + ", ".join(CATEGORY_CODES)
+                    )
+                cfg.extend_blocking[name] = spec
+        elif key == "extend-offload":
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                cfg.extend_offload = list(value)
+            elif isinstance(value, dict) and all(isinstance(v, int) for v in value.values()):
+                cfg.extend_offload = dict(value)
+            else:
+                raise ConfigError(f"{where}: 'tool.asynclint.extend-offload' must be a list of qualified names")
+        elif key == "show-chain":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where}: 'tool.asynclint.show-chain' must be true or false")
+            cfg.show_chain = value
+        elif key == "max-file-size":
+            if not isinstance(value, int) or value <= 0:
+                raise ConfigError(f"{where}: 'tool.asynclint.max-file-size' must be a positive integer (bytes)")
+            cfg.max_file_size = value
+    return cfg

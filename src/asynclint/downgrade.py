@@ -1,0 +1,86 @@
+"""Parse files whose syntax is newer than the running interpreter.
+
+The interpreter's parser only knows its own Python version; LibCST's parser
+knows every version up to 3.14.  When ``ast.parse`` fails, the file is parsed
+with LibCST and lowered to equivalent syntax that the running interpreter
+accepts, keeping every line where it was, so that positions stay right:
+
+- PEP 695: ``type X = ...`` becomes ``X = ...``; type parameter lists are dropped;
+- PEP 758: ``except A, B:`` becomes ``except (A, B):``;
+- PEP 701: an f-string becomes a tuple of its replacement fields (the calls
+  inside them are what matters here), padded to keep its line count.
+
+If LibCST cannot parse the file either, the original ``SyntaxError`` is reported.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from .summarize import ParseFailure
+
+
+def lower_to_ast(text: str, original: SyntaxError) -> ast.Module:
+    import libcst as cst
+
+    try:
+        module = cst.parse_module(text)
+    except Exception:  # LibCST raises ParserSyntaxError, sometimes others on odd input
+        raise ParseFailure(_describe(original)) from None
+    lowered = module.visit(_Lower(module))
+    try:
+        return ast.parse(lowered.code)
+    except SyntaxError:
+        raise ParseFailure(_describe(original)) from None
+
+
+def _describe(exc: SyntaxError) -> str:
+    where = f"line {exc.lineno}" + (f", column {exc.offset}" if exc.offset else "")
+    return f"syntax error at {where}: {exc.msg}"
+
+
+class _Lower:
+    """A LibCST transformer, built lazily so that importing this module stays cheap."""
+
+    def __new__(cls, module):
+        import libcst as cst
+
+        class Lower(cst.CSTTransformer):
+            def leave_TypeAlias(self, original, updated):
+                return cst.Assign(
+                    targets=[cst.AssignTarget(target=updated.name)],
+                    value=updated.value,
+                    semicolon=updated.semicolon,
+                )
+
+            def leave_FunctionDef(self, original, updated):
+                if getattr(updated, "type_parameters", None) is not None:
+                    return updated.with_changes(type_parameters=None)
+                return updated
+
+            def leave_ClassDef(self, original, updated):
+                if getattr(updated, "type_parameters", None) is not None:
+                    return updated.with_changes(type_parameters=None)
+                return updated
+
+            def leave_ExceptHandler(self, original, updated):
+                t = updated.type
+                if isinstance(t, cst.Tuple) and not t.lpar:
+                    return updated.with_changes(type=t.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]))
+                return updated
+
+            def leave_ExceptStarHandler(self, original, updated):
+                return self.leave_ExceptHandler(original, updated)
+
+            def leave_FormattedString(self, original, updated):
+                exprs = [
+                    part.expression for part in updated.parts if isinstance(part, cst.FormattedStringExpression)
+                ]
+                old_lines = module.code_for_node(original).count("\n")
+                elements = [cst.Element(e) for e in exprs]
+                new_lines = sum(module.code_for_node(e).count("\n") for e in exprs)
+                pad = old_lines - new_lines
+                elements.append(cst.Element(cst.SimpleString('"""' + "\n" * max(pad, 0) + '"""')))
+                return cst.Tuple(elements=elements)
+
+        return Lower()

@@ -1,0 +1,423 @@
+"""The whole project: module names, symbols, and the values of expressions.
+
+``link`` takes every file's summary, names the modules, and evaluates the
+symbolic expressions of the summaries (``model.Expr``) to values:
+
+    ("sym", "pkg.mod.func")   a global name: module, function, class (project or library)
+    ("inst", "requests.Session")  an instance of a class
+    ("meth", "requests.Session", "get")  a method bound to such an instance
+    ("iterof", value, "pkg.mod.gen")  what a call to a project generator function returns
+    None                      unknown
+
+Return types of project functions, ``self.x`` attributes, ``Depends(...)``
+results and re-exports are all followed here, across modules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .catalog import Catalog
+from .model import FunctionSummary, ModuleSummary
+
+_MAX_DEPTH = 60
+
+
+@dataclass(slots=True)
+class ModuleInfo:
+    name: str
+    path: str  # absolute
+    display: str
+    summary: ModuleSummary
+    is_package: bool = False
+    aliases: tuple = ()
+    report: bool = True  # findings in this file are reported
+
+
+@dataclass(slots=True)
+class FunctionRef:
+    qualname: str  # full
+    module: ModuleInfo
+    summary: FunctionSummary
+
+
+@dataclass
+class Project:
+    catalog: Catalog
+    modules: dict = field(default_factory=dict)  # name (and aliases) -> ModuleInfo
+    functions: dict = field(default_factory=dict)  # full qualname -> FunctionRef
+    classes: dict = field(default_factory=dict)  # full qualname -> (ModuleInfo, ClassSummary)
+
+    def __post_init__(self) -> None:
+        self._memo: dict = {}
+        self._active: set = set()
+        self._result_memo: dict = {}
+        self._mro_memo: dict = {}
+
+    # ------------------------------------------------------------ building
+    def add_module(self, info: ModuleInfo) -> None:
+        for name in (info.name,) + tuple(info.aliases):
+            self.modules.setdefault(name, info)
+        for lq, fn in info.summary.functions.items():
+            self.functions[f"{info.name}.{lq}"] = FunctionRef(f"{info.name}.{lq}", info, fn)
+        for lq, cls in info.summary.classes.items():
+            self.classes[f"{info.name}.{lq}"] = (info, cls)
+
+    def unique_modules(self) -> list:
+        seen, out = set(), []
+        for info in self.modules.values():
+            if id(info) not in seen:
+                seen.add(id(info))
+                out.append(info)
+        return out
+
+    # ---------------------------------------------------------- evaluation
+    def ev(self, e, mod: ModuleInfo):
+        if e is None:
+            return None
+        kind = e[0]
+        if kind in ("u", "s", "p", "list"):
+            return None
+        key = (e, mod.name)
+        memo = self._memo
+        if key in memo:
+            return memo[key]
+        if key in self._active or len(self._active) > _MAX_DEPTH:
+            return None
+        self._active.add(key)
+        try:
+            value = self._ev(e, mod)
+        finally:
+            self._active.discard(key)
+        memo[key] = value
+        return value
+
+    def _ev(self, e, mod: ModuleInfo):
+        kind = e[0]
+        if kind == "g":
+            return self.global_value(mod, e[1])
+        if kind == "m":
+            return self.resolve_qualified(e[1])
+        if kind == "r":
+            return self.resolve_qualified(self.relative(mod, e[1], e[2]))
+        if kind == "d":
+            return ("sym", f"{mod.name}.{e[1]}")
+        if kind == "a":
+            return self.attribute(self.ev(e[1], mod), e[2], mod)
+        if kind == "c":
+            return self.call_result(self.ev(e[1], mod), e[2], mod)
+        if kind == "i":
+            v = self.ev(e[1], mod)
+            if v is not None and v[0] == "sym":
+                return ("inst", self.catalog.canonical(v[1]))
+            return None
+        if kind == "it":
+            return self.element(self.ev(e[1], mod))
+        if kind == "en":
+            return self.entered(self.ev(e[1], mod))
+        if kind == "aw":
+            return self.ev(e[1], mod)
+        if kind == "sub":
+            v = self.ev(e[1], mod)
+            if v is not None and v[0] == "inst":
+                info = self.catalog.type_info(v[1])
+                if info is not None and info.items:
+                    return ("inst", info.items)
+            return None
+        if kind == "div":
+            v = self.ev(e[1], mod)
+            return v if v is not None and v[0] == "inst" else None
+        if kind == "dep":
+            return self.dependency_value(self.ev(e[1], mod))
+        if kind == "self":
+            return ("inst", f"{mod.name}.{e[1]}")
+        if kind == "cls":
+            return ("sym", f"{mod.name}.{e[1]}")
+        if kind == "alt":
+            first = self.ev(e[1], mod)
+            if self.useful(first):
+                return first
+            second = self.ev(e[2], mod)
+            return second if self.useful(second) or first is None else first
+        return None
+
+    def useful(self, v) -> bool:
+        """Does a value tell us something: a project symbol, or a type the catalog knows?"""
+        if v is None:
+            return False
+        if v[0] == "inst":
+            t = v[1]
+            return t in self.classes or self.catalog.type_info(t) is not None or t in self.catalog.async_names
+        if v[0] == "sym":
+            q = v[1]
+            return q in self.functions or q in self.classes or q in self.modules or \
+                self.catalog.function(q) is not None or self.catalog.type_info(q) is not None
+        return True
+
+    # ------------------------------------------------------------- names
+    def relative(self, mod: ModuleInfo, level: int, name: str) -> str:
+        parts = mod.name.split(".")
+        if not mod.is_package:
+            parts = parts[:-1]
+        if level > 1:
+            parts = parts[: len(parts) - (level - 1)] if level - 1 <= len(parts) else []
+        base = ".".join(parts)
+        if base and name:
+            return f"{base}.{name}"
+        return base or name
+
+    def global_value(self, mod: ModuleInfo, name: str):
+        g = mod.summary.globals
+        if name in g:
+            return self.ev(g[name], mod)
+        for star in mod.summary.star_imports:
+            target = self.ev(star, mod)
+            if target is not None and target[0] == "sym" and target[1] in self.modules:
+                other = self.modules[target[1]]
+                if name in other.summary.globals:
+                    return self.ev(other.summary.globals[name], other)
+            elif target is not None and target[0] == "sym":
+                # a library star import: the name may come from there
+                if self.catalog.function(f"{target[1]}.{name}") or self.catalog.type_info(f"{target[1]}.{name}"):
+                    return ("sym", f"{target[1]}.{name}")
+        return ("sym", f"builtins.{name}")
+
+    def resolve_qualified(self, q: str):
+        if q in self.modules:
+            return ("sym", self.modules[q].name)
+        parts = q.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            prefix = ".".join(parts[:i])
+            info = self.modules.get(prefix)
+            if info is None:
+                continue
+            value = self.module_attribute(info, parts[i])
+            for attr in parts[i + 1:]:
+                value = self.attribute(value, attr, info)
+            return value
+        return ("sym", q)
+
+    def module_attribute(self, info: ModuleInfo, name: str):
+        if name in info.summary.globals or info.summary.star_imports:
+            value = self.global_value(info, name)
+            if not (value is not None and value[0] == "sym" and value[1] == f"builtins.{name}"):
+                return value
+        sub = f"{info.name}.{name}"
+        if sub in self.modules:
+            return ("sym", self.modules[sub].name)
+        return ("sym", sub)
+
+    # ------------------------------------------------------------ classes
+    def mro(self, cls_q: str) -> list:
+        """Project classes in method resolution order (depth-first), then library bases."""
+        if cls_q in self._mro_memo:
+            return self._mro_memo[cls_q]
+        self._mro_memo[cls_q] = [cls_q]
+        out, seen = [], set()
+        stack = [cls_q]
+        while stack:
+            q = stack.pop(0)
+            if q in seen:
+                continue
+            seen.add(q)
+            out.append(q)
+            entry = self.classes.get(q)
+            if entry is None:
+                continue
+            info, cls = entry
+            for b in cls.bases:
+                v = self.ev(b, info)
+                if v is not None and v[0] == "sym":
+                    stack.append(v[1] if v[1] in self.classes else self.catalog.canonical(v[1]))
+        self._mro_memo[cls_q] = out
+        return out
+
+    def find_method(self, cls_q: str, name: str) -> Optional[str]:
+        for q in self.mro(cls_q):
+            if q in self.classes:
+                fq = f"{q}.{name}"
+                if fq in self.functions:
+                    return fq
+        return None
+
+    def library_bases(self, cls_q: str) -> list:
+        return [q for q in self.mro(cls_q) if q not in self.classes]
+
+    def class_attr(self, cls_q: str, name: str):
+        for q in self.mro(cls_q):
+            entry = self.classes.get(q)
+            if entry is None:
+                continue
+            info, cls = entry
+            values = cls.attrs.get(name)
+            if values:
+                first = None
+                for e in values:
+                    v = self.ev(e, info)
+                    if self.useful(v):
+                        return v
+                    first = first or v
+                return first
+        return None
+
+    # ---------------------------------------------------------- operations
+    def attribute(self, v, attr: str, mod: ModuleInfo):
+        if v is None:
+            return None
+        kind = v[0]
+        if kind == "sym":
+            q = v[1]
+            if q in self.modules:
+                return self.module_attribute(self.modules[q], attr)
+            if q in self.classes:
+                fq = self.find_method(q, attr)
+                if fq is not None:
+                    return ("sym", fq)
+                got = self.class_attr(q, attr)
+                return got
+            return ("sym", f"{q}.{attr}")
+        if kind == "inst":
+            t = v[1]
+            if t in self.classes:
+                fq = self.find_method(t, attr)
+                if fq is not None:
+                    ref = self.functions[fq]
+                    if ref.summary.kind == "property":
+                        return self.function_result(fq)
+                    return ("meth", t, attr)
+                got = self.class_attr(t, attr)
+                if got is not None:
+                    return got
+                for base in self.library_bases(t):
+                    if self.catalog.type_info(base) is not None:
+                        return self.attribute(("inst", base), attr, mod)
+                return None
+            at = self.catalog.attribute_type(t, attr)
+            if at:
+                return ("inst", at)
+            return ("meth", t, attr)
+        return None
+
+    def call_result(self, v, arg0, mod: ModuleInfo):
+        if v is None:
+            return None
+        kind = v[0]
+        cat = self.catalog
+        if kind == "sym":
+            q = v[1]
+            if q in self.functions:
+                return self.function_result(q)
+            if q in self.classes:
+                return ("inst", q)
+            cq = cat.canonical(q)
+            if cq in cat.returns:
+                return ("inst", cat.returns[cq])
+            if cat.type_info(cq) is not None or cq in cat.async_names:
+                return ("inst", cq)
+            if q in ("builtins.next", "builtins.iter") and arg0 is not None:
+                inner = self.ev(arg0, mod)
+                return self.element(inner) if q == "builtins.next" else inner
+            last = q.rsplit(".", 1)[-1]
+            if last[:1].isupper() and not q.startswith("builtins."):
+                return ("inst", cq)
+            return None
+        if kind == "meth":
+            t, name = v[1], v[2]
+            if t in self.classes:
+                fq = self.find_method(t, name)
+                if fq is not None:
+                    return self.function_result(fq)
+                for base in self.library_bases(t):
+                    r = cat.method_returns(base, name)
+                    if r:
+                        return ("inst", r)
+                return None
+            r = cat.method_returns(t, name)
+            return ("inst", r) if r else None
+        if kind == "inst":
+            t = v[1]
+            if t in self.classes:
+                fq = self.find_method(t, "__call__")
+                return self.function_result(fq) if fq else None
+            info = cat.type_info(t)
+            if info is not None and info.call:
+                return ("inst", info.call)
+        return None
+
+    def function_result(self, fq: str):
+        if fq in self._result_memo:
+            return self._result_memo[fq]
+        self._result_memo[fq] = None  # recursion guard
+        ref = self.functions.get(fq)
+        result = None
+        if ref is not None:
+            fn, info = ref.summary, ref.module
+            if fn.return_annotation is not None:
+                ann = self.ev(fn.return_annotation, info)
+                if self.useful(ann):
+                    result = ann
+            if result is None:
+                for e in fn.returns:
+                    r = self.ev(e, info)
+                    if self.useful(r):
+                        result = r
+                        break
+            if fn.is_generator and not fn.is_async and not self._is_contextmanager(ref):
+                result = ("iterof", result, fq)
+        self._result_memo[fq] = result
+        return result
+
+    def _is_contextmanager(self, ref: FunctionRef) -> bool:
+        for d in ref.summary.decorators:
+            v = self.ev(d.callee, ref.module)
+            if v is not None and v[0] == "sym" and v[1].endswith("contextmanager"):
+                return True
+        return False
+
+    def element(self, v):
+        if v is None:
+            return None
+        if v[0] == "iterof":
+            return v[1]
+        return None
+
+    def entered(self, v):
+        if v is None:
+            return None
+        if v[0] == "iterof":
+            return v[1]
+        if v[0] == "inst":
+            t = v[1]
+            if t in self.classes:
+                fq = self.find_method(t, "__enter__") or self.find_method(t, "__aenter__")
+                if fq is not None:
+                    r = self.function_result(fq)
+                    return r if r is not None else v
+                return v
+            info = self.catalog.type_info(t)
+            if info is not None and info.enter:
+                return ("inst", info.enter)
+            return v
+        return None
+
+    def dependency_value(self, v):
+        """What FastAPI injects for ``Depends(v)``."""
+        if v is None:
+            return None
+        if v[0] == "sym":
+            q = v[1]
+            if q in self.functions:
+                r = self.function_result(q)
+                if r is not None and r[0] == "iterof":
+                    return r[1]
+                return r
+            if q in self.classes:
+                return ("inst", q)
+            return None
+        if v[0] == "inst" and v[1] in self.classes:
+            fq = self.find_method(v[1], "__call__")
+            if fq:
+                r = self.function_result(fq)
+                return r[1] if r is not None and r[0] == "iterof" else r
+        return None

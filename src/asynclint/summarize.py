@@ -1,0 +1,670 @@
+"""Reduce one Python file to a ``ModuleSummary``.
+
+One parse and one walk: names and imports are resolved here, in source
+order, without LibCST's scope metadata.  The summary depends only on the
+file's text (module names are applied later by ``link``), so it can be cached
+by content hash and built in worker processes.
+
+Files are parsed with the interpreter's own parser (``ast``), which gives
+positions for free and is several times faster than building a LibCST tree
+with positions.  A file whose syntax is newer than the running interpreter
+(PEP 695 type parameters, PEP 701 f-strings, PEP 758 ``except A, B:``) is
+parsed with LibCST instead and lowered to equivalent older syntax first; see
+``downgrade``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Optional
+
+from .model import UNKNOWN, CallSite, ClassSummary, Expr, FunctionSummary, ModuleSummary, Param
+
+_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
+_DEPENDS = {"Depends", "Security"}
+_NONE_NAMES = {"None", "NoneType"}
+
+
+class ParseFailure(Exception):
+    """The file is not valid Python for any parser we have."""
+
+
+def parse_noqa(text: str) -> dict:
+    out: dict = {}
+    if "noqa" not in text and "NOQA" not in text:
+        return out
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if "#" not in line:
+            continue
+        m = _NOQA.search(line)
+        if not m:
+            continue
+        codes = m.group("codes")
+        if codes:
+            out[lineno] = frozenset(c.upper() for c in re.split(r"[,\s]+", codes.strip()) if c)
+        else:
+            out[lineno] = None
+    return out
+
+
+def summarize_source(text: str) -> ModuleSummary:
+    downgraded = False
+    try:
+        tree = ast.parse(text)
+    except SyntaxError as exc:
+        from .downgrade import lower_to_ast
+
+        tree = lower_to_ast(text, exc)  # raises ParseFailure
+        downgraded = True
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise ParseFailure(str(exc)) from exc
+    summary = ModuleSummary()
+    _Summarizer(summary).run(tree)
+    summary.noqa = parse_noqa(text)
+    summary.lines = text.count("\n") + 1
+    summary.downgraded = downgraded
+    return summary
+
+
+def dotted_text(node: ast.AST) -> str:
+    """Short source text of a callee: ``requests.get``, ``db.query().all``."""
+    parts = []
+    while True:
+        if isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        elif isinstance(node, ast.Call):
+            parts.append(dotted_text(node.func) + "()")
+            break
+        elif isinstance(node, ast.Name):
+            parts.append(node.id)
+            break
+        elif isinstance(node, ast.Subscript):
+            parts.append(dotted_text(node.value) + "[]")
+            break
+        elif isinstance(node, ast.Await):
+            node = node.value
+        else:
+            parts.append("(...)")
+            break
+    return ".".join(reversed(parts))
+
+
+class _Scope:
+    __slots__ = ("kind", "bindings", "qualname", "func", "cls", "globals_decl", "lambda_count")
+
+    def __init__(self, kind: str, qualname: str, func: Optional[FunctionSummary] = None, cls=None):
+        self.kind = kind  # "module" | "class" | "function"
+        self.bindings: dict = {}
+        self.qualname = qualname
+        self.func = func
+        self.cls = cls
+        self.globals_decl: set = set()
+
+
+class _Summarizer:
+    def __init__(self, summary: ModuleSummary):
+        self.s = summary
+        self.scopes: list[_Scope] = [_Scope("module", "")]
+
+    # ----------------------------------------------------------------- scopes
+    @property
+    def scope(self) -> _Scope:
+        return self.scopes[-1]
+
+    def current_function(self) -> Optional[_Scope]:
+        sc = self.scopes[-1]
+        return sc if sc.kind == "function" else None
+
+    def enclosing_class(self) -> Optional[_Scope]:
+        """The class whose method we are in (for ``self``), if any."""
+        for sc in reversed(self.scopes):
+            if sc.kind == "class":
+                return sc
+        return None
+
+    def bind(self, name: str, value: Expr) -> None:
+        sc = self.scope
+        if sc.kind == "module" or name in sc.globals_decl:
+            self.s.globals[name] = value
+        elif sc.kind == "class":
+            sc.bindings[name] = value
+            if sc.cls is not None:
+                sc.cls.attrs.setdefault(name, ())
+                sc.cls.attrs[name] = sc.cls.attrs[name] + (value,)
+        else:
+            sc.bindings[name] = value
+
+    def lookup(self, name: str) -> Expr:
+        top = self.scopes[-1]
+        if top.kind == "class":
+            if name in top.bindings:
+                return top.bindings[name]
+        for sc in reversed(self.scopes):
+            if sc.kind == "function":
+                if name in sc.globals_decl:
+                    break
+                if name in sc.bindings:
+                    return sc.bindings[name]
+        return ("g", name)
+
+    def qual(self, name: str) -> str:
+        q = self.scope.qualname
+        return f"{q}.{name}" if q else name
+
+    # ------------------------------------------------------------ expressions
+    def expr(self, node: Optional[ast.AST]) -> Expr:
+        if node is None:
+            return UNKNOWN
+        t = type(node)
+        if t is ast.Name:
+            return self.lookup(node.id)
+        if t is ast.Attribute:
+            return ("a", self.expr(node.value), node.attr)
+        if t is ast.Call:
+            func = node.func
+            fname = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+            if fname in _DEPENDS:
+                dep = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "dependency"), None)
+                return ("dep", self.expr(dep)) if dep is not None else UNKNOWN
+            arg0 = self.simple_arg(node.args[0]) if node.args else None
+            return ("c", self.expr(func), arg0)
+        if t is ast.Await:
+            return ("aw", self.expr(node.value))
+        if t is ast.Subscript:
+            return ("sub", self.expr(node.value))
+        if t is ast.BinOp:
+            if isinstance(node.op, ast.Div):
+                return ("div", self.expr(node.left))
+            return UNKNOWN
+        if t is ast.IfExp:
+            return ("alt", self.expr(node.body), self.expr(node.orelse))
+        if t is ast.BoolOp:
+            out = self.expr(node.values[-1])
+            for v in reversed(node.values[:-1]):
+                out = ("alt", self.expr(v), out)
+            return out
+        if t is ast.NamedExpr:
+            val = self.expr(node.value)
+            return val
+        if t is ast.Constant and isinstance(node.value, str):
+            return ("s", node.value)
+        if t is ast.Lambda:
+            return ("d", self.lambda_name(node))
+        return UNKNOWN
+
+    def simple_arg(self, node: ast.AST) -> Optional[Expr]:
+        t = type(node)
+        if t in (ast.Name, ast.Attribute, ast.Call, ast.Lambda, ast.Await, ast.Subscript):
+            return self.expr(node)
+        if t is ast.Constant and isinstance(node.value, str):
+            return ("s", node.value)
+        if t in (ast.List, ast.Tuple):
+            return ("list",) + tuple(self.simple_arg(e) for e in node.elts[:32])
+        return None
+
+    def annotation(self, node: Optional[ast.AST]) -> Optional[Expr]:
+        """The instance type an annotation describes, ``("i", cls)``; Depends found inside Annotated."""
+        if node is None:
+            return None
+        t = type(node)
+        if t is ast.Constant:
+            if isinstance(node.value, str):
+                try:
+                    inner = ast.parse(node.value.strip(), mode="eval").body
+                except SyntaxError:
+                    return None
+                return self.annotation(inner)
+            return None
+        if t in (ast.Name, ast.Attribute):
+            if t is ast.Name and node.id in _NONE_NAMES:
+                return None
+            return ("i", self.expr(node))
+        if t is ast.BinOp and isinstance(node.op, ast.BitOr):
+            return self.annotation(node.left) or self.annotation(node.right)
+        if t is ast.Subscript:
+            head = node.value
+            hname = head.attr if isinstance(head, ast.Attribute) else head.id if isinstance(head, ast.Name) else ""
+            sl = node.slice
+            elts = sl.elts if isinstance(sl, ast.Tuple) else [sl]
+            if hname in ("Optional", "Union"):
+                for e in elts:
+                    got = self.annotation(e)
+                    if got is not None:
+                        return got
+                return None
+            if hname == "Annotated" and elts:
+                base = self.annotation(elts[0])
+                for meta in elts[1:]:
+                    if isinstance(meta, ast.Call):
+                        dep = self.expr(meta)
+                        if dep[0] == "dep":
+                            return ("alt", base, dep) if base is not None else dep
+                return base
+            if hname in ("Type", "type"):
+                inner = self.annotation(elts[0]) if elts else None
+                return inner[1] if inner and inner[0] == "i" else None
+            # a generic class such as Session[...] or Generator[Session, None, None]
+            if hname in ("Generator", "Iterator", "Iterable", "AsyncGenerator", "AsyncIterator", "ContextManager"):
+                return self.annotation(elts[0]) if elts else None
+            return ("i", self.expr(head))
+        return None
+
+    def lambda_name(self, node: ast.Lambda) -> str:
+        return self.qual(f"<lambda:{node.lineno}:{node.col_offset}>")
+
+    # -------------------------------------------------------------- call sites
+    def add_site(self, site: CallSite) -> None:
+        sc = self.current_function()
+        if sc is not None:
+            sc.func.calls.append(site)
+        elif self.scope.kind == "module":
+            self.s.module_calls.append(site)
+
+    def call_site(self, node: ast.Call, awaited: bool, target: Optional[str] = None) -> CallSite:
+        args = tuple(self.simple_arg(a) for a in node.args[:8])
+        kwargs = tuple((k.arg or "**", self.simple_arg(k.value)) for k in node.keywords[:16])
+        return CallSite(
+            line=node.lineno,
+            col=node.col_offset,
+            end_line=node.end_lineno or node.lineno,
+            end_col=node.end_col_offset or node.col_offset,
+            kind="call",
+            callee=self.expr(node.func),
+            text=dotted_text(node.func),
+            awaited=awaited,
+            args=args,
+            kwargs=kwargs,
+            target=target,
+        )
+
+    # ------------------------------------------------------------------ walk
+    def run(self, tree: ast.Module) -> None:
+        for stmt in tree.body:
+            self.stmt(stmt)
+
+    def body(self, stmts) -> None:
+        for stmt in stmts:
+            self.stmt(stmt)
+
+    def stmt(self, node: ast.stmt) -> None:
+        t = type(node)
+        if t is ast.Expr:
+            self.visit(node.value)
+        elif t is ast.Assign:
+            self.visit(node.value, target=self._single_target(node.targets))
+            value = self.expr(node.value)
+            for tgt in node.targets:
+                self.assign(tgt, value, node.value)
+        elif t is ast.AnnAssign:
+            if node.value is not None:
+                self.visit(node.value)
+            ann = self.annotation(node.annotation)
+            value = self.expr(node.value) if node.value is not None else None
+            if ann is not None and value is not None:
+                combined = ("alt", ann, value)
+            else:
+                combined = ann or value or UNKNOWN
+            self.assign(node.target, combined, node.value)
+        elif t is ast.AugAssign:
+            self.visit(node.value)
+        elif t in (ast.FunctionDef, ast.AsyncFunctionDef):
+            self.function(node)
+        elif t is ast.ClassDef:
+            self.classdef(node)
+        elif t is ast.Return:
+            if node.value is not None:
+                self.visit(node.value)
+                sc = self.current_function()
+                if sc is not None:
+                    sc.func.returns = sc.func.returns + (self.expr(node.value),)
+        elif t in (ast.If, ast.While):
+            self.visit(node.test)
+            self.body(node.body)
+            self.body(node.orelse)
+        elif t in (ast.For, ast.AsyncFor):
+            self.visit(node.iter)
+            if t is ast.For:
+                self.add_site(self.loop_site(node.iter))
+            else:
+                self.mark_awaits()
+            self.assign(node.target, ("it", self.expr(node.iter)), None)
+            self.body(node.body)
+            self.body(node.orelse)
+        elif t in (ast.With, ast.AsyncWith):
+            if t is ast.AsyncWith:
+                self.mark_awaits()
+            for item in node.items:
+                self.visit(item.context_expr)
+                if t is ast.With:
+                    self.add_site(self.with_site(item.context_expr))
+                if item.optional_vars is not None:
+                    self.assign(item.optional_vars, ("en", self.expr(item.context_expr)), None)
+            self.body(node.body)
+        elif t is ast.Try or t.__name__ == "TryStar":
+            self.body(node.body)
+            for h in node.handlers:
+                if h.type is not None:
+                    self.visit(h.type)
+                if h.name:
+                    self.bind(h.name, UNKNOWN)
+                self.body(h.body)
+            self.body(node.orelse)
+            self.body(node.finalbody)
+        elif t is ast.Import:
+            for alias in node.names:
+                if alias.asname:
+                    self.bind(alias.asname, ("m", alias.name))
+                else:
+                    top = alias.name.split(".", 1)[0]
+                    self.bind(top, ("m", top))
+        elif t is ast.ImportFrom:
+            mod = node.module or ""
+            for alias in node.names:
+                if alias.name == "*":
+                    if self.scope.kind == "module":
+                        ref = ("m", mod) if node.level == 0 else ("r", node.level, mod)
+                        self.s.star_imports = self.s.star_imports + (ref,)
+                    continue
+                full = f"{mod}.{alias.name}" if mod else alias.name
+                ref = ("m", full) if node.level == 0 else ("r", node.level, full)
+                self.bind(alias.asname or alias.name, ref)
+        elif t is ast.Global or t is ast.Nonlocal:
+            if t is ast.Global:
+                self.scope.globals_decl.update(node.names)
+        elif t is ast.Match:
+            self.visit(node.subject)
+            for case in node.cases:
+                if case.guard is not None:
+                    self.visit(case.guard)
+                self.body(case.body)
+        elif t is ast.Raise:
+            if node.exc is not None:
+                self.visit(node.exc)
+        elif t is ast.Assert:
+            self.visit(node.test)
+        elif t is ast.Delete:
+            pass
+        elif t.__name__ == "TypeAlias":
+            self.bind(node.name.id, UNKNOWN)
+        else:
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.expr):
+                    self.visit(child)
+
+    @staticmethod
+    def _single_target(targets) -> Optional[str]:
+        if len(targets) == 1 and isinstance(targets[0], ast.Name):
+            return targets[0].id
+        return None
+
+    def loop_site(self, it: ast.AST) -> CallSite:
+        return CallSite(
+            line=it.lineno, col=it.col_offset, end_line=it.end_lineno or it.lineno,
+            end_col=it.end_col_offset or it.col_offset, kind="iter", callee=self.expr(it), text=dotted_text(it),
+        )
+
+    def with_site(self, ctx: ast.AST) -> CallSite:
+        return CallSite(
+            line=ctx.lineno, col=ctx.col_offset, end_line=ctx.end_lineno or ctx.lineno,
+            end_col=ctx.end_col_offset or ctx.col_offset, kind="with", callee=self.expr(ctx), text=dotted_text(ctx),
+        )
+
+    def mark_awaits(self) -> None:
+        sc = self.current_function()
+        if sc is not None:
+            sc.func.awaits = True
+
+    def assign(self, target: ast.AST, value: Expr, value_node: Optional[ast.AST]) -> None:
+        t = type(target)
+        if t is ast.Name:
+            self.bind(target.id, value)
+        elif t in (ast.Tuple, ast.List):
+            elts = target.elts
+            if value_node is not None and type(value_node) in (ast.Tuple, ast.List) and len(value_node.elts) == len(elts):
+                for sub, vnode in zip(elts, value_node.elts):
+                    self.assign(sub, self.expr(vnode), vnode)
+            else:
+                for sub in elts:
+                    self.assign(sub, UNKNOWN if value[0] != "it" else ("it", value), None)
+        elif t is ast.Starred:
+            self.assign(target.value, UNKNOWN, None)
+        elif t is ast.Attribute:
+            base = target.value
+            if isinstance(base, ast.Name):
+                self.visit(base)
+                recv = self.lookup(base.id)
+                if recv[0] in ("self", "cls"):
+                    cls = self.s.classes.get(recv[1])
+                    if cls is not None:
+                        cls.attrs[target.attr] = cls.attrs.get(target.attr, ()) + (value,)
+            else:
+                self.visit(base)
+        elif t is ast.Subscript:
+            self.visit(target.value)
+            self.visit(target.slice)
+
+    # ---------------------------------------------------- expression visiting
+    def visit(self, node: Optional[ast.AST], awaited: bool = False, target: Optional[str] = None) -> None:
+        """Record the call sites inside an expression (not inside nested scopes)."""
+        if node is None:
+            return
+        t = type(node)
+        if t is ast.Call:
+            self.add_site(self.call_site(node, awaited, target))
+            self.visit(node.func)
+            for a in node.args:
+                self.visit(a)
+            for k in node.keywords:
+                self.visit(k.value)
+            return
+        if t is ast.Await:
+            self.mark_awaits()
+            self.visit(node.value, awaited=True)
+            return
+        if t is ast.Lambda:
+            self.lambda_(node)
+            return
+        if t in (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp):
+            self.comprehension(node)
+            return
+        if t is ast.NamedExpr:
+            self.visit(node.value)
+            self.assign(node.target, self.expr(node.value), node.value)
+            return
+        if t in (ast.Yield, ast.YieldFrom):
+            sc = self.current_function()
+            if sc is not None:
+                sc.func.is_generator = True
+                if node.value is not None:
+                    value = self.expr(node.value)
+                    sc.func.returns = sc.func.returns + (value if t is ast.Yield else ("it", value),)
+            self.visit(node.value)
+            return
+        if t is ast.Attribute:
+            if isinstance(node.value, ast.Name) and node.value.id == "self" and isinstance(node.ctx, ast.Load):
+                recv = self.lookup("self")
+                if recv[0] == "self":
+                    self.add_site(CallSite(
+                        line=node.lineno, col=node.col_offset, end_line=node.end_lineno or node.lineno,
+                        end_col=node.end_col_offset or node.col_offset, kind="attr",
+                        callee=("a", recv, node.attr), text=f"self.{node.attr}",
+                    ))
+            self.visit(node.value)
+            return
+        for child in ast.iter_child_nodes(node):
+            self.visit(child)
+
+    def comprehension(self, node) -> None:
+        gens = node.generators
+        is_genexp = type(node) is ast.GeneratorExp
+        for i, gen in enumerate(gens):
+            self.visit(gen.iter)
+            if gen.is_async:
+                self.mark_awaits()
+            elif not (is_genexp and i > 0):
+                self.add_site(self.loop_site(gen.iter))
+            self.assign(gen.target, ("it", self.expr(gen.iter)), None)
+            for cond in gen.ifs:
+                self.visit(cond)
+        if type(node) is ast.DictComp:
+            self.visit(node.key)
+            self.visit(node.value)
+        else:
+            self.visit(node.elt)
+
+    # ------------------------------------------------------------- functions
+    def params(self, args: ast.arguments, cls_scope: Optional[_Scope], kind: str) -> tuple:
+        out = []
+        positional = list(args.posonlyargs) + list(args.args)
+        defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+        for i, (a, d) in enumerate(zip(positional, defaults)):
+            out.append(Param(a.arg, self.annotation(a.annotation), self.expr(d) if d is not None else None, "pos"))
+        if args.vararg is not None:
+            out.append(Param(args.vararg.arg, None, None, "vararg"))
+        for a, d in zip(args.kwonlyargs, args.kw_defaults):
+            out.append(Param(a.arg, self.annotation(a.annotation), self.expr(d) if d is not None else None, "kwonly"))
+        if args.kwarg is not None:
+            out.append(Param(args.kwarg.arg, None, None, "kwarg"))
+        return tuple(out)
+
+    def decorator_sites(self, decorators) -> tuple:
+        sites = []
+        for d in decorators:
+            if isinstance(d, ast.Call):
+                site = self.call_site(d, False)
+                site.kind = "decorator"
+            else:
+                site = CallSite(
+                    line=d.lineno, col=d.col_offset, end_line=d.end_lineno or d.lineno,
+                    end_col=d.end_col_offset or d.col_offset, kind="decorator-ref",
+                    callee=self.expr(d), text=dotted_text(d),
+                )
+            sites.append(site)
+        return tuple(sites)
+
+    def function(self, node) -> None:
+        for d in node.decorator_list:
+            # calls inside decorator arguments run at definition time, in the enclosing scope
+            if isinstance(d, ast.Call):
+                for a in d.args:
+                    self.visit(a)
+                for k in d.keywords:
+                    self.visit(k.value)
+        for d in node.args.defaults + [x for x in node.args.kw_defaults if x is not None]:
+            if not (isinstance(d, ast.Call) and self.expr(d)[0] == "dep"):
+                self.visit(d)
+        parent_scope = self.scope
+        qualname = self.qual(node.name)
+        deco_names = {
+            (d.id if isinstance(d, ast.Name) else d.attr if isinstance(d, ast.Attribute) else "") for d in node.decorator_list
+        }
+        in_class = parent_scope.kind == "class"
+        if in_class:
+            if "staticmethod" in deco_names:
+                kind = "staticmethod"
+            elif "classmethod" in deco_names:
+                kind = "classmethod"
+            elif "property" in deco_names or "cached_property" in deco_names:
+                kind = "property"
+            else:
+                kind = "method"
+        else:
+            kind = "function"
+        fn = FunctionSummary(
+            qualname=qualname,
+            name=node.name,
+            is_async=isinstance(node, ast.AsyncFunctionDef),
+            line=node.lineno,
+            col=node.col_offset,
+            end_line=node.end_lineno or node.lineno,
+            class_name=parent_scope.qualname if in_class else None,
+            parent=parent_scope.qualname if parent_scope.kind == "function" else None,
+            decorators=self.decorator_sites(node.decorator_list),
+            kind=kind,
+        )
+        fn.params = self.params(node.args, parent_scope if in_class else None, kind)
+        fn.return_annotation = self.annotation(node.returns)
+        self.s.functions[qualname] = fn
+        if in_class and parent_scope.cls is not None:
+            parent_scope.cls.methods = parent_scope.cls.methods + (node.name,)
+        self.bind(node.name, ("d", qualname))
+
+        scope = _Scope("function", qualname, func=fn)
+        self.scopes.append(scope)
+        try:
+            for i, p in enumerate(fn.params):
+                if in_class and i == 0 and kind in ("method", "property") and p.kind == "pos":
+                    scope.bindings[p.name] = ("self", parent_scope.qualname)
+                elif in_class and i == 0 and kind == "classmethod" and p.kind == "pos":
+                    scope.bindings[p.name] = ("cls", parent_scope.qualname)
+                else:
+                    scope.bindings[p.name] = self.param_value(p)
+            self.body(node.body)
+        finally:
+            self.scopes.pop()
+        fn.offload_params = self.offloaded_params(fn)
+
+    @staticmethod
+    def param_value(p: Param) -> Expr:
+        ann, default = p.annotation, p.default
+        if default is not None and default[0] != "dep":
+            default = None
+        if ann is not None and default is not None:
+            return ("alt", ann, default)
+        if ann is not None:
+            return ann
+        if default is not None:
+            return default
+        return ("p", p.name)
+
+    @staticmethod
+    def offloaded_params(fn: FunctionSummary) -> tuple:
+        """Parameters passed on as the callable of some call: candidates for offloader inference."""
+        names = {p.name: i for i, p in enumerate(fn.params)}
+        found = []
+        for site in fn.calls:
+            if site.kind != "call":
+                continue
+            for a in site.args:
+                if a is not None and a[0] == "p" and a[1] in names:
+                    found.append(names[a[1]])
+        return tuple(sorted(set(found)))
+
+    def lambda_(self, node: ast.Lambda) -> None:
+        qualname = self.lambda_name(node)
+        fn = FunctionSummary(
+            qualname=qualname, name="<lambda>", is_async=False, line=node.lineno, col=node.col_offset,
+            end_line=node.end_lineno or node.lineno,
+            parent=self.scope.qualname if self.scope.kind == "function" else None, kind="lambda",
+        )
+        fn.params = self.params(node.args, None, "lambda")
+        self.s.functions[qualname] = fn
+        scope = _Scope("function", qualname, func=fn)
+        self.scopes.append(scope)
+        try:
+            for p in fn.params:
+                scope.bindings[p.name] = self.param_value(p)
+            self.visit(node.body)
+            fn.returns = (self.expr(node.body),)
+        finally:
+            self.scopes.pop()
+
+    def classdef(self, node: ast.ClassDef) -> None:
+        for b in node.bases:
+            self.visit(b)
+        qualname = self.qual(node.name)
+        cls = ClassSummary(
+            qualname=qualname, name=node.name, line=node.lineno,
+            bases=tuple(self.expr(b) for b in node.bases),
+            decorators=self.decorator_sites(node.decorator_list),
+        )
+        self.s.classes[qualname] = cls
+        self.bind(node.name, ("d", qualname))
+        scope = _Scope("class", qualname, cls=cls)
+        self.scopes.append(scope)
+        try:
+            self.body(node.body)
+        finally:
+            self.scopes.pop()
