@@ -98,7 +98,7 @@ class Project:
         if kind == "g":
             return self.global_value(mod, e[1])
         if kind == "m":
-            return self.resolve_qualified(e[1])
+            return self.resolve_qualified(e[1], mod)
         if kind == "r":
             return self.resolve_qualified(self.relative(mod, e[1], e[2]))
         if kind == "d":
@@ -107,8 +107,12 @@ class Project:
             return self.attribute(self.ev(e[1], mod), e[2], mod)
         if kind == "c":
             return self.call_result(self.ev(e[1], mod), e[2], mod)
+        if kind == "tal":
+            return ("tal", self.ev(e[1], mod))
         if kind == "i":
             v = self.ev(e[1], mod)
+            if v is not None and v[0] == "tal":
+                return v[1]
             if v is not None and v[0] == "sym":
                 return ("inst", self.catalog.canonical(v[1]))
             return None
@@ -183,14 +187,16 @@ class Project:
                     return ("sym", f"{target[1]}.{name}")
         return ("sym", f"builtins.{name}")
 
-    def resolve_qualified(self, q: str):
-        if q in self.modules:
-            return ("sym", self.modules[q].name)
+    def resolve_qualified(self, q: str, importer: Optional[ModuleInfo] = None):
+        """A dotted name to a value; ``importer`` importing itself by name means a library of that name."""
+        info = self.modules.get(q)
+        if info is not None and info is not importer:
+            return ("sym", info.name)
         parts = q.split(".")
         for i in range(len(parts) - 1, 0, -1):
             prefix = ".".join(parts[:i])
             info = self.modules.get(prefix)
-            if info is None:
+            if info is None or info is importer:
                 continue
             value = self.module_attribute(info, parts[i])
             for attr in parts[i + 1:]:

@@ -251,6 +251,19 @@ class _Summarizer:
             return ("i", self.expr(head))
         return None
 
+    def type_alias(self, node: ast.AST) -> Optional[Expr]:
+        """``X = Annotated[Session, Depends(get_db)]`` / ``Optional[Redis]``: a name standing for a type."""
+        if isinstance(node, ast.Subscript):
+            head = node.value
+            hname = head.attr if isinstance(head, ast.Attribute) else head.id if isinstance(head, ast.Name) else ""
+            if hname in ("Annotated", "Optional", "Union"):
+                ann = self.annotation(node)
+                return ("tal", ann) if ann is not None else None
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            ann = self.annotation(node)
+            return ("tal", ann) if ann is not None else None
+        return None
+
     def lambda_name(self, node: ast.Lambda) -> str:
         return self.qual(f"<lambda:{node.lineno}:{node.col_offset}>")
 
@@ -294,7 +307,7 @@ class _Summarizer:
             self.visit(node.value)
         elif t is ast.Assign:
             self.visit(node.value, target=self._single_target(node.targets))
-            value = self.expr(node.value)
+            value = self.type_alias(node.value) or self.expr(node.value)
             for tgt in node.targets:
                 self.assign(tgt, value, node.value)
         elif t is ast.AnnAssign:
@@ -387,7 +400,8 @@ class _Summarizer:
         elif t is ast.Delete:
             pass
         elif t.__name__ == "TypeAlias":
-            self.bind(node.name.id, UNKNOWN)
+            ann = self.annotation(node.value)
+            self.bind(node.name.id, ("tal", ann) if ann is not None else UNKNOWN)
         else:
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, ast.expr):

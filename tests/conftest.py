@@ -1,0 +1,34 @@
+import os
+import re
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIXTURES = os.path.join(ROOT, "tests", "fixtures")
+SRC = os.path.join(ROOT, "src")
+if SRC not in sys.path:
+    sys.path.insert(0, SRC)
+
+_EXPECT = re.compile(r"#\s*((?:ASL\d{3}[\s,]*)+)$")
+
+
+def expected_codes(path: str) -> set:
+    """{(line, code)} from trailing ``# ASL101`` comments (not ``# noqa: ASL101``)."""
+    out = set()
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            m = _EXPECT.search(line.rstrip())
+            if not m:
+                continue
+            before = line[: m.start()].rstrip()
+            if re.search(r"noqa:?\s*$", before, re.IGNORECASE):
+                continue
+            for code in re.findall(r"ASL\d{3}", m.group(1)):
+                out.add((lineno, code))
+    return out
+
+
+@pytest.fixture
+def fixtures_dir():
+    return FIXTURES

@@ -1,0 +1,67 @@
+"""Every fixture's findings equal the codes written on its lines, and nothing else.
+
+tests/fixtures/catalog/*.py and tests/fixtures/direct/*.py are checked one
+file at a time; every directory under tests/fixtures/projects/ as one project.
+"""
+
+import os
+
+import pytest
+
+from conftest import FIXTURES, expected_codes
+
+from asynclint.engine import Options, run
+
+
+def _single_files():
+    out = []
+    for sub in ("catalog", "direct"):
+        d = os.path.join(FIXTURES, sub)
+        if os.path.isdir(d):
+            out += [os.path.join(d, n) for n in sorted(os.listdir(d)) if n.endswith(".py")]
+    return out
+
+
+def _projects():
+    d = os.path.join(FIXTURES, "projects")
+    if not os.path.isdir(d):
+        return []
+    return [os.path.join(d, n) for n in sorted(os.listdir(d)) if os.path.isdir(os.path.join(d, n))]
+
+
+def _diff(expected: set, got: set, base: str) -> str:
+    lines = []
+    for line, code in sorted(expected - got):
+        lines.append(f"missing  {base}:{line} {code}")
+    for line, code in sorted(got - expected):
+        lines.append(f"unexpected {base}:{line} {code}")
+    return "\n".join(lines)
+
+
+def _select_all_options():
+    return Options(select=["ASL"], use_cache=False)
+
+
+@pytest.mark.parametrize("path", _single_files(), ids=lambda p: os.path.relpath(p, FIXTURES))
+def test_single_file_fixture(path):
+    result = run([path], _select_all_options())
+    assert not result.errors, result.errors
+    got = {(d.line, d.code) for d in result.diagnostics if os.path.abspath(d.path) == path}
+    expected = expected_codes(path)
+    assert got == expected, "\n" + _diff(expected, got, os.path.relpath(path, FIXTURES))
+
+
+@pytest.mark.parametrize("project", _projects(), ids=os.path.basename)
+def test_project_fixture(project):
+    result = run([project], _select_all_options())
+    assert not result.errors, result.errors
+    problems = []
+    files = []
+    for dirpath, _, names in os.walk(project):
+        files += [os.path.join(dirpath, n) for n in names if n.endswith(".py")]
+    for path in sorted(files):
+        got = {(d.line, d.code) for d in result.diagnostics if os.path.abspath(d.path) == path}
+        expected = expected_codes(path)
+        if got != expected:
+            problems.append(_diff(expected, got, os.path.relpath(path, FIXTURES)))
+    assert not problems, "\n" + "\n".join(problems)
