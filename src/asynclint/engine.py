@@ -212,6 +212,7 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
         annotate_routes = None
     if annotate_routes is not None:
         diagnostics = annotate_routes(project, analysis, diagnostics, cfg)
+    _mark_fixes(diagnostics)
     diagnostics.sort(key=lambda d: (d.path, d.line, d.column, d.code))
     errors.sort(key=lambda e: e.path)
     checked = sum(1 for f in files if f.path in report_paths and f.path in summaries)
@@ -302,5 +303,13 @@ def lint_sources(files: dict, *, config: Optional[dict] = None, select_all: bool
         annotate_routes = None
     if annotate_routes is not None:
         diagnostics = annotate_routes(project, analysis, diagnostics, cfg)
+    _mark_fixes(diagnostics)
     diagnostics.sort(key=lambda d: (d.path, d.line, d.column, d.code))
     return diagnostics
+
+
+def _mark_fixes(diagnostics) -> None:
+    from .fixkinds import fix_kind
+
+    for d in diagnostics:
+        d.fix = fix_kind(d)
