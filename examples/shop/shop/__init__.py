@@ -1,0 +1,1 @@
+"""A small online shop API, used to demonstrate asynclint."""
