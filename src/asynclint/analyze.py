@@ -132,10 +132,10 @@ class Classifier:
         if site.awaited:
             return None
         p = self.project
-        v = p.ev(site.callee, ref.module)
+        kind = site.kind
+        v = p.callee_value(site.callee, ref.module) if kind == "call" else p.ev(site.callee, ref.module)
         if v is None:
             return None
-        kind = site.kind
         if kind == "call":
             return self._call(site, v)
         if kind == "with":

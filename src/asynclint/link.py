@@ -106,7 +106,7 @@ class Project:
         if kind == "a":
             return self.attribute(self.ev(e[1], mod), e[2], mod)
         if kind == "c":
-            return self.call_result(self.ev(e[1], mod), e[2], mod)
+            return self.call_result(self.callee_value(e[1], mod), e[2], mod)
         if kind == "tal":
             return ("tal", self.ev(e[1], mod))
         if kind == "i":
@@ -266,6 +266,17 @@ class Project:
                     first = first or v
                 return first
         return None
+
+    def callee_value(self, e, mod: ModuleInfo):
+        """Like ``ev``, but ``obj.name`` being called is a method even where the type maps any attribute
+        to a sub-object (``client.list_database_names()`` vs ``client.shop.orders``)."""
+        if e is not None and e[0] == "a":
+            base = self.ev(e[1], mod)
+            if base is not None and base[0] == "inst" and base[1] not in self.classes:
+                info = self.catalog.type_info(base[1])
+                if info is not None and "*" in info.attributes and e[2] not in info.attributes and info.all_methods:
+                    return ("meth", base[1], e[2])
+        return self.ev(e, mod)
 
     # ---------------------------------------------------------- operations
     def attribute(self, v, attr: str, mod: ModuleInfo):

@@ -1,0 +1,503 @@
+"""FastAPI knowledge: routes, dependencies, and which endpoints block.
+
+From the linked project this module finds every ``FastAPI()`` / ``APIRouter()``
+object (by the type its constructor gives, across modules), the routes
+declared on them (decorators, ``add_api_route``), how routers are included
+(``include_router`` with prefixes), and the dependency graph (``Depends`` and
+``Security`` in parameters, ``Annotated`` and ``dependencies=[...]``).
+
+It then
+- attaches the route(s) to every finding inside an endpoint, a dependency or
+  an async helper the endpoint awaits;
+- reports ``ASL301``: an ``async def`` route or dependency that never awaits
+  and blocks should be a plain ``def`` (FastAPI runs those in its thread pool);
+- renders the route table of ``asynclint routes``.
+
+Sync ``def`` routes, dependencies and background tasks need no special
+handling here: only coroutines produce findings.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .model import Diagnostic
+
+APP_TYPES = {
+    "fastapi.FastAPI", "fastapi.applications.FastAPI",
+    "starlette.applications.Starlette",
+}
+ROUTER_TYPES = {"fastapi.APIRouter", "fastapi.routing.APIRouter"}
+HTTP_METHODS = {"get", "post", "put", "patch", "delete", "options", "head", "trace"}
+DEPENDS = {"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends", "fastapi.params.Security",
+           "fastapi.param_functions.Depends", "fastapi.param_functions.Security"}
+
+
+@dataclass
+class Route:
+    methods: tuple
+    path: Optional[str]  # None when it cannot be resolved statically
+    function: str  # qualified name of the endpoint
+    is_async: bool
+    kind: str = "http"  # "http" | "websocket"
+    owner: tuple = ()  # (module, global name) of the router/app it is declared on
+    note: str = ""
+    module_path: str = ""
+    line: int = 0
+    dependencies: list = field(default_factory=list)  # qualnames of dependency functions
+
+    def label(self) -> str:
+        path = self.path if self.path is not None else "<dynamic>"
+        return f"{'/'.join(self.methods) if self.kind == 'http' else 'WS'} {path}"
+
+
+class RouteModel:
+    def __init__(self, project):
+        self.p = project
+        self.objects: dict = {}  # (module name, global) -> kind "app" | "router"
+        self.own_prefix: dict = {}  # router id -> prefix
+        self.object_deps: dict = {}  # router/app id -> [dependency qualnames]
+        self.includes: list = []  # (parent id, child id, prefix, deps)
+        self.routes: list = []
+        self.dependency_of: dict = {}  # dependency function -> set of route labels
+        self._build()
+
+    # ---------------------------------------------------------------- helpers
+    def binding(self, expr, mod, depth: int = 0):
+        """The (module, global name) an expression refers to, following imports."""
+        if expr is None or depth > 12:
+            return None
+        kind = expr[0]
+        p = self.p
+        if kind == "g":
+            g = mod.summary.globals.get(expr[1])
+            if g is None:
+                return None
+            if g[0] in ("m", "r"):
+                return self.binding(g, mod, depth + 1)
+            return (mod.name, expr[1])
+        if kind in ("m", "r"):
+            q = expr[1] if kind == "m" else p.relative(mod, expr[1], expr[2])
+            modname, _, name = q.rpartition(".")
+            target = p.modules.get(modname)
+            if target is None or not name:
+                return None
+            return self.binding(("g", name), target, depth + 1)
+        if kind == "a":
+            base = p.ev(expr[1], mod)
+            if base is not None and base[0] == "sym" and base[1] in p.modules:
+                return self.binding(("g", expr[2]), p.modules[base[1]], depth + 1)
+        return None
+
+    def object_kind(self, value) -> Optional[str]:
+        if value is None or value[0] != "inst":
+            return None
+        if value[1] in APP_TYPES:
+            return "app"
+        if value[1] in ROUTER_TYPES:
+            return "router"
+        for base in self.p.mro(value[1]) if value[1] in self.p.classes else ():
+            if base in APP_TYPES:
+                return "app"
+            if base in ROUTER_TYPES:
+                return "router"
+        return None
+
+    def dep_functions(self, expr, mod) -> list:
+        """Dependency functions named in a ``dependencies=[...]`` list or a ``Depends(...)``."""
+        out = []
+        if expr is None:
+            return out
+        if expr[0] == "list":
+            for e in expr[1:]:
+                out += self.dep_functions(e, mod)
+        elif expr[0] == "dep":
+            fq = self.dependency_callable(expr[1], mod)
+            if fq:
+                out.append(fq)
+        return out
+
+    def dependency_callable(self, expr, mod) -> Optional[str]:
+        v = self.p.ev(expr, mod)
+        if v is None:
+            return None
+        if v[0] == "sym":
+            if v[1] in self.p.functions:
+                return v[1]
+            if v[1] in self.p.classes:
+                return self.p.find_method(v[1], "__init__")
+        if v[0] == "inst" and v[1] in self.p.classes:
+            return self.p.find_method(v[1], "__call__")
+        return None
+
+    @staticmethod
+    def literal(expr) -> Optional[str]:
+        return expr[1] if expr is not None and expr[0] == "s" else None
+
+    @staticmethod
+    def kwarg(site, name):
+        for k, v in site.kwargs:
+            if k == name:
+                return v
+        return None
+
+    # ------------------------------------------------------------------ build
+    def _build(self) -> None:
+        p = self.p
+        modules = p.unique_modules()
+        # 1. app and router objects: module-level names whose value is one
+        for mod in modules:
+            for name, e in mod.summary.globals.items():
+                if e[0] in ("m", "r", "d"):
+                    continue
+                kind = self.object_kind(p.ev(("g", name), mod))
+                if kind:
+                    self.objects[(mod.name, name)] = kind
+            for site in mod.summary.module_calls:
+                if site.target and (mod.name, site.target) in self.objects:
+                    oid = (mod.name, site.target)
+                    prefix = self.literal(self.kwarg(site, "prefix"))
+                    if prefix:
+                        self.own_prefix[oid] = prefix
+                    self.object_deps[oid] = self.dep_functions(self.kwarg(site, "dependencies"), mod)
+        # 2. includes and imperative routes, anywhere
+        for mod in modules:
+            sites = [(s, None) for s in mod.summary.module_calls]
+            for fn in mod.summary.functions.values():
+                sites += [(s, fn) for s in fn.calls]
+            for site, fn in sites:
+                callee = site.callee
+                if site.kind != "call" or callee[0] != "a":
+                    continue
+                method = callee[2]
+                if method not in ("include_router", "add_api_route", "add_api_websocket_route", "mount"):
+                    continue
+                recv = callee[1]
+                kind = self.object_kind(p.ev(recv, mod))
+                if kind is None:
+                    continue
+                parent = self.binding(recv, mod) or ("<local>", f"{mod.name}:{site.line}")
+                self.objects.setdefault(parent, kind)
+                if method == "include_router":
+                    child_expr = site.args[0] if site.args else self.kwarg(site, "router")
+                    child = self.binding(child_expr, mod)
+                    if child is None:
+                        continue
+                    prefix = self.literal(self.kwarg(site, "prefix")) or ""
+                    deps = self.dep_functions(self.kwarg(site, "dependencies"), mod)
+                    self.includes.append((parent, child, prefix, deps))
+                elif method in ("add_api_route", "add_api_websocket_route"):
+                    path_e = site.args[0] if site.args else self.kwarg(site, "path")
+                    ep_e = site.args[1] if len(site.args) > 1 else self.kwarg(site, "endpoint")
+                    v = p.ev(ep_e, mod) if ep_e is not None else None
+                    if v is None or v[0] != "sym" or v[1] not in p.functions:
+                        continue
+                    ref = p.functions[v[1]]
+                    if method == "add_api_websocket_route":
+                        methods, rkind = ("WS",), "websocket"
+                    else:
+                        methods, rkind = self.methods_of(site, "api_route"), "http"
+                    self.routes.append(Route(
+                        methods, self.literal(path_e), v[1], ref.summary.is_async, rkind, parent,
+                        module_path=ref.module.display, line=ref.summary.line,
+                        dependencies=self.dep_functions(self.kwarg(site, "dependencies"), mod)
+                        + self.param_dependencies(ref),
+                    ))
+        # 3. decorated endpoints
+        for fq, ref in p.functions.items():
+            for d in ref.summary.decorators:
+                callee = d.callee
+                if d.kind != "decorator" or callee[0] != "a":
+                    continue
+                method = callee[2]
+                if method not in HTTP_METHODS and method not in ("api_route", "websocket", "route", "websocket_route"):
+                    continue
+                mod = ref.module
+                kind = self.object_kind(p.ev(callee[1], mod))
+                if kind is None:
+                    continue
+                owner = self.binding(callee[1], mod) or ("<local>", fq)
+                self.objects.setdefault(owner, kind)
+                path_e = d.args[0] if d.args else self.kwarg(d, "path")
+                if method in ("websocket", "websocket_route"):
+                    methods, rkind = ("WS",), "websocket"
+                else:
+                    methods, rkind = self.methods_of(d, method), "http"
+                self.routes.append(Route(
+                    methods, self.literal(path_e), fq, ref.summary.is_async, rkind, owner,
+                    module_path=mod.display, line=ref.summary.line,
+                    dependencies=self.dep_functions(self.kwarg(d, "dependencies"), mod) + self.param_dependencies(ref),
+                ))
+        self._expand()
+
+    def methods_of(self, site, method: str) -> tuple:
+        if method in HTTP_METHODS:
+            return (method.upper(),)
+        m = self.kwarg(site, "methods")
+        if m is not None and m[0] == "list":
+            got = tuple(x[1].upper() for x in m[1:] if x is not None and x[0] == "s")
+            if got:
+                return got
+        return ("GET",)
+
+    def param_dependencies(self, ref, depth: int = 0, seen=None) -> list:
+        """Dependencies in a function's parameters, recursively (sub-dependencies)."""
+        seen = seen if seen is not None else set()
+        out = []
+        if depth > 8:
+            return out
+        for prm in ref.summary.params:
+            exprs = [(prm.default, ref.module), (prm.annotation, ref.module)]
+            ann = prm.annotation
+            if ann is not None and ann[0] == "i":
+                # a parameter annotated with a type alias: X = Annotated[T, Depends(f)]
+                b = self.binding(ann[1], ref.module)
+                if b is not None:
+                    amod = self.p.modules[b[0]]
+                    exprs.append((amod.summary.globals.get(b[1]), amod))
+            for e, emod in exprs:
+                for dep_e in _deps_in(e):
+                    fq = self.dependency_callable(dep_e, emod)
+                    if fq and fq not in seen:
+                        seen.add(fq)
+                        out.append(fq)
+                        out += self.param_dependencies(self.p.functions[fq], depth + 1, seen)
+        return out
+
+    def _expand(self) -> None:
+        """Apply include_router prefixes: each route gets its full path(s) from every app it reaches."""
+        parents: dict = {}
+        for parent, child, prefix, deps in self.includes:
+            parents.setdefault(child, []).append((parent, prefix, deps))
+        expanded = []
+        for r in self.routes:
+            own = self.own_prefix.get(r.owner, "")
+            base_deps = list(r.dependencies) + self.object_deps.get(r.owner, [])
+            paths = self._full_prefixes(r.owner, parents, set())
+            if not paths:
+                paths = [("", [], False)]
+            for prefix, deps, reached_app in paths:
+                path = None if r.path is None else prefix + own + r.path
+                note = r.note
+                if not reached_app and self.objects.get(r.owner) == "router":
+                    note = "router not included in an app found statically"
+                expanded.append(Route(
+                    r.methods, path, r.function, r.is_async, r.kind, r.owner, note,
+                    r.module_path, r.line, base_deps + deps,
+                ))
+        self.routes = expanded
+        for r in self.routes:
+            for dep in r.dependencies:
+                self.dependency_of.setdefault(dep, []).append(r)
+
+    def _full_prefixes(self, oid, parents, seen) -> list:
+        """[(prefix, extra dependencies, reached an app)] along every include path up to an app."""
+        if oid in seen:
+            return []
+        seen = seen | {oid}
+        if self.objects.get(oid) == "app":
+            return [("", list(self.object_deps.get(oid, [])), True)]
+        ups = parents.get(oid, [])
+        out = []
+        for parent, prefix, deps in ups:
+            parent_own = self.own_prefix.get(parent, "") if self.objects.get(parent) == "router" else ""
+            for pre, pdeps, reached in self._full_prefixes(parent, parents, seen):
+                out.append((pre + parent_own + prefix, pdeps + deps + self.object_deps.get(parent, []), reached))
+        return out
+
+
+def _deps_in(e) -> list:
+    """``("dep", callable)`` nodes inside a parameter's default or annotation expression."""
+    out = []
+    if e is None or not isinstance(e, tuple):
+        return out
+    if e and e[0] == "dep":
+        out.append(e[1])
+        return out
+    for x in e[1:]:
+        if isinstance(x, tuple):
+            out += _deps_in(x)
+    return out
+
+
+def _awaited_callers(project) -> tuple:
+    """(async callee -> set of async callers that await it, set of functions awaited anywhere)."""
+    callers: dict = {}
+    awaited_anywhere = set()
+    for fq, ref in project.functions.items():
+        for site in ref.summary.calls:
+            if site.kind != "call":
+                continue
+            v = project.ev(site.callee, ref.module)
+            target = None
+            if v is not None and v[0] == "sym" and v[1] in project.functions:
+                target = v[1]
+            elif v is not None and v[0] == "meth" and v[1] in project.classes:
+                target = project.find_method(v[1], v[2])
+            if not target:
+                continue
+            tfn = project.functions[target].summary
+            if site.awaited:
+                awaited_anywhere.add(target)
+                callers.setdefault(target, set()).add(fq)
+            elif tfn.is_async and tfn.is_generator:
+                # an async generator handed to StreamingResponse runs on the loop for the route
+                callers.setdefault(target, set()).add(fq)
+    return callers, awaited_anywhere
+
+
+def routes_by_function(model: RouteModel, project) -> dict:
+    """Every function that runs for a route (endpoint, dependencies, awaited async helpers) -> [Route]."""
+    out: dict = {}
+    for r in model.routes:
+        out.setdefault(r.function, []).append(r)
+        for dep in r.dependencies:
+            out.setdefault(dep, []).append(r)
+    callers, _ = _awaited_callers(project)
+    # propagate down the awaited call graph: a helper awaited by an endpoint serves its routes
+    changed = True
+    rounds = 0
+    while changed and rounds < 10:
+        changed = False
+        rounds += 1
+        for callee, cs in callers.items():
+            acc = out.get(callee, [])
+            known = {id(x) for x in acc}
+            for c in cs:
+                for r in out.get(c, []):
+                    if id(r) not in known:
+                        acc.append(r)
+                        known.add(id(r))
+                        changed = True
+            if acc:
+                out[callee] = acc
+    return out
+
+
+def _route_text(routes: list) -> Optional[str]:
+    if not routes:
+        return None
+    labels = []
+    for r in routes:
+        lab = r.label()
+        if lab not in labels:
+            labels.append(lab)
+    if len(labels) > 3:
+        return ", ".join(labels[:3]) + f" (+{len(labels) - 3} more)"
+    return ", ".join(labels)
+
+
+def annotate_routes(project, analysis, diagnostics, cfg) -> list:
+    """Add route context to findings and the ASL301 framework findings."""
+    model = RouteModel(project)
+    project.__dict__["_route_model"] = model
+    if not model.routes:
+        return diagnostics
+    by_fn = routes_by_function(model, project)
+    for d in diagnostics:
+        d.route = _route_text(by_fn.get(d.function, []))
+    # ASL301: async route/dependency that never awaits and blocks
+    from .suppress import noqa_allows
+
+    counts: dict = {}
+    for d in analysis.diagnostics:
+        counts[d.function] = counts.get(d.function, 0) + 1
+    _, awaited_anywhere = _awaited_callers(project)
+    roles: dict = {}
+    for r in model.routes:
+        roles.setdefault(r.function, ("route", r))
+        for dep in r.dependencies:
+            roles.setdefault(dep, ("dependency", r))
+    out = list(diagnostics)
+    if cfg.is_selected("ASL301"):
+        for fq, (role, r) in roles.items():
+            ref = project.functions.get(fq)
+            if ref is None or not ref.summary.is_async or ref.summary.awaits or not ref.module.report:
+                continue
+            n = counts.get(fq, 0)
+            if not n or fq in awaited_anywhere or ref.summary.is_generator:
+                continue
+            if r.kind == "websocket":
+                continue  # a websocket handler cannot be a plain def
+            if not noqa_allows(ref.module.summary.noqa, ref.summary.line, "ASL301"):
+                continue
+            fn_routes = by_fn.get(fq, [])
+            where = _route_text(fn_routes)
+            what = f"route {where}" if role == "route" else f"dependency {ref.summary.name} (used by {where})"
+            out.append(Diagnostic(
+                path=ref.module.display,
+                line=ref.summary.line,
+                column=ref.summary.col + 1,
+                end_line=ref.summary.line,
+                end_column=ref.summary.col + 1 + len(f"async def {ref.summary.name}"),
+                code="ASL301",
+                category=None,
+                message=(
+                    f"async {what} never awaits but makes {n} blocking call{'s' if n != 1 else ''}: "
+                    f"declare it with plain def so FastAPI runs it in the thread pool"
+                ),
+                function=fq,
+                route=where,
+                chain=[fq],
+                suggestion="change `async def` to `def`",
+                api=None,
+            ))
+    return out
+
+
+# ------------------------------------------------------------------ routes table
+def route_rows(result) -> list:
+    project = result.project
+    model = project.__dict__.get("_route_model") or RouteModel(project)
+    by_fn = routes_by_function(model, project)
+    findings_by_route: dict = {}
+    for d in result.diagnostics:
+        for r in by_fn.get(d.function, []):
+            findings_by_route.setdefault(id(r), []).append(d)
+    rows = []
+    for r in sorted(model.routes, key=lambda r: (r.path or "~", r.methods, r.function)):
+        found = sorted(findings_by_route.get(id(r), []), key=lambda d: (d.code.startswith("ASL3"), d.path, d.line))
+        rows.append({
+            "methods": list(r.methods),
+            "path": r.path,
+            "function": r.function,
+            "async": r.is_async,
+            "kind": r.kind,
+            "location": f"{r.module_path}:{r.line}",
+            "status": "blocks" if found else "clean",
+            "findings": len(found),
+            "first_chain": found[0].chain if found else None,
+            "first_finding": f"{found[0].path}:{found[0].line} {found[0].code}" if found else None,
+            "note": r.note or (None if r.path is not None else "path is not a string literal"),
+        })
+    return rows
+
+
+def render_routes(result, fmt: str = "text") -> str:
+    rows = route_rows(result)
+    if fmt == "json":
+        return json.dumps({"routes": rows}, indent=2)
+    if not rows:
+        return "No FastAPI routes found."
+    table = []
+    for row in rows:
+        method = "WS" if row["kind"] == "websocket" else ",".join(row["methods"])
+        path = row["path"] if row["path"] is not None else "<dynamic>"
+        kind = "async def" if row["async"] else "def"
+        if row["status"] == "clean":
+            status = "clean"
+        else:
+            chain = " -> ".join(row["first_chain"] or [])
+            status = f"BLOCKS ({row['findings']} finding{'s' if row['findings'] != 1 else ''}; {chain})"
+        if row["note"]:
+            status += f"  [{row['note']}]"
+        table.append((method, path, row["function"], kind, status))
+    widths = [max(len(r[i]) for r in table + [("METHOD", "PATH", "FUNCTION", "KIND", "STATUS")]) for i in range(4)]
+    lines = ["  ".join(h.ljust(widths[i]) for i, h in enumerate(("METHOD", "PATH", "FUNCTION", "KIND"))) + "  STATUS"]
+    for r in table:
+        lines.append("  ".join(r[i].ljust(widths[i]) for i in range(4)) + "  " + r[4])
+    blocked = sum(1 for row in rows if row["status"] != "clean")
+    lines.append(f"\n{len(rows)} route{'s' if len(rows) != 1 else ''}, {blocked} blocking the event loop")
+    return "\n".join(lines)
