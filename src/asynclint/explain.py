@@ -1,0 +1,36 @@
+"""``asynclint explain PATH:LINE``: the full reasoning behind one finding."""
+
+from __future__ import annotations
+
+from .catalog import CATEGORY_LABELS
+
+
+def explain_text(d, result) -> str:
+    lines = [f"{d.path}:{d.line}:{d.column}: {d.code} {d.message}"]
+    if d.route:
+        lines.append(f"  route: {d.route}")
+    fn = result.project.functions.get(d.function) if result.project else None
+    if fn is not None:
+        s = fn.summary
+        kind = "async def" if s.is_async else "def"
+        lines.append(f"  runs on the event loop: {d.function} is an `{kind}` ({fn.module.display}:{s.line})")
+    if d.code == "ASL301":
+        lines.append("  it never awaits (no await, async for or async with), so nothing is gained by")
+        lines.append("  declaring it async; as a plain def FastAPI would run it in its thread pool.")
+    elif d.hops:
+        lines.append("  why it blocks:")
+        for i, hop in enumerate(d.hops):
+            indent = "    " + "  " * i
+            if hop.path is None:
+                label = CATEGORY_LABELS.get(d.category or "", "blocking call")
+                lines.append(f"{indent}{hop.text} is a blocking {label} (asynclint catalog: {hop.function})")
+            elif i == 0:
+                lines.append(f"{indent}{hop.path}:{hop.line}  {hop.function} calls {hop.text} (not awaited, not offloaded)")
+            else:
+                lines.append(f"{indent}{hop.path}:{hop.line}  {hop.function} (a sync def) calls {hop.text}")
+    if d.suggestion:
+        lines.append(f"  instead: {d.suggestion}")
+    if d.fix:
+        lines.append(f"  fix: {d.fix} (asynclint --fix{' --unsafe-fixes' if d.fix == 'unsafe' else ''})")
+    lines.append(f"  more: asynclint rule {d.code}")
+    return "\n".join(lines)
