@@ -133,6 +133,8 @@ class Classifier:
             return None
         p = self.project
         kind = site.kind
+        if kind == "attr":
+            return self._property(site, ref)
         v = p.callee_value(site.callee, ref.module) if kind == "call" else p.ev(site.callee, ref.module)
         if v is None:
             return None
@@ -149,7 +151,7 @@ class Classifier:
             return None
         if kind == "iter":
             if v[0] == "iterof":
-                return Blocking(site, target=v[2])
+                return Blocking(site, target=v[2]) if v[2] else None
             if v[0] == "inst":
                 t = v[1]
                 if t in p.classes:
@@ -158,15 +160,17 @@ class Classifier:
                 e = self.cat.iter_entry(t)
                 return Blocking(site, entry=e) if e else None
             return None
-        if kind == "attr":
-            # a property getter reached by attribute access
-            recv = site.callee
-            owner = p.ev(recv[1], ref.module)
-            if owner is not None and owner[0] == "inst" and owner[1] in p.classes:
-                fq = p.find_method(owner[1], recv[2])
-                if fq is not None and p.functions[fq].summary.kind == "property":
-                    return Blocking(site, target=fq)
-            return None
+        return None
+
+    def _property(self, site: CallSite, ref: FunctionRef) -> Optional[Blocking]:
+        """A property getter reached by attribute access (``self.warehouse``, ``ext.is_wasm``)."""
+        p = self.project
+        recv = site.callee
+        owner = p.ev(recv[1], ref.module)
+        if owner is not None and owner[0] == "inst" and owner[1] in p.classes:
+            fq = p.find_method(owner[1], recv[2])
+            if fq is not None and p.functions[fq].summary.kind == "property":
+                return Blocking(site, target=fq)
         return None
 
     def _call(self, site: CallSite, v) -> Optional[Blocking]:

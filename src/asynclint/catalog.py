@@ -84,6 +84,7 @@ class TypeInfo:
     with_blocks: bool = False
     iter_blocks: bool = False
     enter: str = ""
+    element: str = ""
     is_async: bool = False
 
 
@@ -156,6 +157,7 @@ class Catalog:
                 with_blocks=bool(spec.get("with", False)),
                 iter_blocks=bool(spec.get("iter", False)),
                 enter=spec.get("enter", ""),
+                element=spec.get("element", ""),
             )
             self.types[name] = info
             for alias in spec.get("aliases", []):

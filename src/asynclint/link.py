@@ -107,6 +107,8 @@ class Project:
             return self.attribute(self.ev(e[1], mod), e[2], mod)
         if kind == "c":
             return self.call_result(self.callee_value(e[1], mod), e[2], mod)
+        if kind == "seqof":
+            return ("iterof", self.ev(e[1], mod), None)
         if kind == "tal":
             return ("tal", self.ev(e[1], mod))
         if kind == "i":
@@ -397,6 +399,10 @@ class Project:
             return None
         if v[0] == "iterof":
             return v[1]
+        if v[0] == "inst" and v[1] not in self.classes:
+            info = self.catalog.type_info(v[1])
+            if info is not None and info.element:
+                return ("inst", info.element)
         return None
 
     def entered(self, v):

@@ -23,6 +23,7 @@ later by ``link`` with the whole project and the catalog at hand:
     ("self", "Cls")        ``self`` inside a method of class ``Cls``
     ("cls", "Cls")         ``cls`` inside a classmethod of ``Cls``
     ("alt", e1, e2)        e1 when it resolves, otherwise e2
+    ("seqof", ann)         a list/sequence/set annotation whose items are ``ann``
     ("tal", ann)           a type alias: the name stands for the annotation ``ann``
     ("s", "text")          a string literal
     ("u",)                 unknown

@@ -246,8 +246,12 @@ class _Summarizer:
                 inner = self.annotation(elts[0]) if elts else None
                 return inner[1] if inner and inner[0] == "i" else None
             # a generic class such as Session[...] or Generator[Session, None, None]
-            if hname in ("Generator", "Iterator", "Iterable", "AsyncGenerator", "AsyncIterator", "ContextManager"):
+            if hname in ("Generator", "Iterator", "AsyncGenerator", "AsyncIterator", "ContextManager"):
                 return self.annotation(elts[0]) if elts else None
+            if hname in ("list", "List", "Sequence", "MutableSequence", "set", "Set", "frozenset", "FrozenSet",
+                         "Iterable", "Collection", "deque", "Deque"):
+                inner = self.annotation(elts[0]) if elts else None
+                return ("seqof", inner) if inner is not None else None
             return ("i", self.expr(head))
         return None
 
@@ -497,13 +501,14 @@ class _Summarizer:
             self.visit(node.value)
             return
         if t is ast.Attribute:
-            if isinstance(node.value, ast.Name) and node.value.id == "self" and isinstance(node.ctx, ast.Load):
-                recv = self.lookup("self")
-                if recv[0] == "self":
+            if isinstance(node.value, ast.Name) and isinstance(node.ctx, ast.Load):
+                # possibly a property getter: self.x, or obj.x on a local object
+                recv = self.lookup(node.value.id)
+                if recv[0] not in ("g", "m", "r", "d", "u", "p", "s"):
                     self.add_site(CallSite(
                         line=node.lineno, col=node.col_offset, end_line=node.end_lineno or node.lineno,
                         end_col=node.end_col_offset or node.col_offset, kind="attr",
-                        callee=("a", recv, node.attr), text=f"self.{node.attr}",
+                        callee=("a", recv, node.attr), text=f"{node.value.id}.{node.attr}",
                     ))
             self.visit(node.value)
             return
