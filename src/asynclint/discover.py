@@ -128,5 +128,19 @@ def find_project_root(start: str) -> str:
                 return d
         parent = os.path.dirname(d)
         if parent == d:
-            return os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start))
+            here = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start))
+            cwd = os.getcwd()
+            if here == cwd or here.startswith(cwd.rstrip(os.sep) + os.sep):
+                return cwd  # no marker anywhere: the directory the user works in
+            return _package_root(here)
         d = parent
+
+
+def _package_root(d: str) -> str:
+    """With no project marker: the directory above the outermost package containing ``d``."""
+    while os.path.isfile(os.path.join(d, "__init__.py")):
+        parent = os.path.dirname(d)
+        if parent == d:
+            break
+        d = parent
+    return d

@@ -140,6 +140,17 @@ class Project:
             return ("inst", f"{mod.name}.{e[1]}")
         if kind == "cls":
             return ("sym", f"{mod.name}.{e[1]}")
+        if kind == "either":
+            # one of two values depending on a branch: only what both agree on, or a known value
+            # against a bare unknown (``x = None`` then ``x = Session()``)
+            a, b = self.ev(e[1], mod), self.ev(e[2], mod)
+            if a == b:
+                return a
+            if e[1] == ("u",) or a is None and not self._is_call(e[1]):
+                return b
+            if e[2] == ("u",) or b is None and not self._is_call(e[2]):
+                return a
+            return None
         if kind == "alt":
             first = self.ev(e[1], mod)
             if self.useful(first):
@@ -147,6 +158,10 @@ class Project:
             second = self.ev(e[2], mod)
             return second if self.useful(second) or first is None else first
         return None
+
+    @staticmethod
+    def _is_call(e) -> bool:
+        return e[0] in ("c", "aw", "en", "it")
 
     def useful(self, v) -> bool:
         """Does a value tell us something: a project symbol, or a type the catalog knows?"""
@@ -260,13 +275,13 @@ class Project:
             info, cls = entry
             values = cls.attrs.get(name)
             if values:
-                first = None
+                found = []
                 for e in values:
                     v = self.ev(e, info)
-                    if self.useful(v):
-                        return v
-                    first = first or v
-                return first
+                    if self.useful(v) and v not in found:
+                        found.append(v)
+                # assigned different kinds of objects in different methods: do not guess
+                return found[0] if len(found) == 1 else None
         return None
 
     def callee_value(self, e, mod: ModuleInfo):
@@ -377,11 +392,14 @@ class Project:
                 if self.useful(ann):
                     result = ann
             if result is None:
+                # several different answers (a factory returning a sync or an async client by a flag):
+                # do not guess
+                found = []
                 for e in fn.returns:
                     r = self.ev(e, info)
-                    if self.useful(r):
-                        result = r
-                        break
+                    if self.useful(r) and r not in found:
+                        found.append(r)
+                result = found[0] if len(found) == 1 else None
             if fn.is_generator and not fn.is_async and not self._is_contextmanager(ref):
                 result = ("iterof", result, fq)
         self._result_memo[fq] = result

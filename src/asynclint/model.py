@@ -22,7 +22,8 @@ later by ``link`` with the whole project and the catalog at hand:
     ("dep", func)          the value FastAPI injects for ``Depends(func)``
     ("self", "Cls")        ``self`` inside a method of class ``Cls``
     ("cls", "Cls")         ``cls`` inside a classmethod of ``Cls``
-    ("alt", e1, e2)        e1 when it resolves, otherwise e2
+    ("alt", e1, e2)        e1 when it resolves, otherwise e2 (``a or b``, annotation vs value)
+    ("either", e1, e2)     e1 or e2 depending on a branch taken at run time
     ("seqof", ann)         a list/sequence/set annotation whose items are ``ann``
     ("tal", ann)           a type alias: the name stands for the annotation ``ann``
     ("s", "text")          a string literal

@@ -40,17 +40,26 @@ def module_names(path: str, roots: list) -> tuple:
     names = []
     if parts and os.path.isfile(os.path.join(os.path.dirname(path), "__init__.py")):
         names.append(".".join(parts))
-    for root in sorted(roots, key=len, reverse=True):
-        if d == root or not d.startswith(root.rstrip(os.sep) + os.sep):
-            if d == root and parts:
-                name = ".".join(parts)
-                if name not in names:
-                    names.append(name)
+    candidates = []
+    for root in roots:
+        if d == root:
+            if parts:
+                candidates.append((".".join(parts), root))
+            continue
+        if not d.startswith(root.rstrip(os.sep) + os.sep):
             continue
         rel = os.path.relpath(d, root).split(os.sep)
         if any(not p.isidentifier() for p in rel):
             continue
-        name = ".".join(rel + parts)
+        candidates.append((".".join(rel + parts), root))
+
+    def preference(item):
+        name, root = item
+        top = os.path.join(root, name.split(".", 1)[0])
+        # a name whose top level is a regular package, then not "src.", then the outermost root
+        return (os.path.isfile(os.path.join(top, "__init__.py")), not name.startswith("src."), name.count("."))
+
+    for name, _ in sorted(candidates, key=preference, reverse=True):
         if name and name not in names:
             names.append(name)
     if not names:

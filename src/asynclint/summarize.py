@@ -179,7 +179,7 @@ class _Summarizer:
                 return ("div", self.expr(node.left))
             return UNKNOWN
         if t is ast.IfExp:
-            return ("alt", self.expr(node.body), self.expr(node.orelse))
+            return ("either", self.expr(node.body), self.expr(node.orelse))
         if t is ast.BoolOp:
             out = self.expr(node.values[-1])
             for v in reversed(node.values[:-1]):
@@ -336,7 +336,10 @@ class _Summarizer:
                 sc = self.current_function()
                 if sc is not None:
                     sc.func.returns = sc.func.returns + (self.expr(node.value),)
-        elif t in (ast.If, ast.While):
+        elif t is ast.If:
+            self.visit(node.test)
+            self.branches([node.body, node.orelse])
+        elif t is ast.While:
             self.visit(node.test)
             self.body(node.body)
             self.body(node.orelse)
@@ -360,14 +363,10 @@ class _Summarizer:
                     self.assign(item.optional_vars, ("en", self.expr(item.context_expr)), None)
             self.body(node.body)
         elif t is ast.Try or t.__name__ == "TryStar":
-            self.body(node.body)
             for h in node.handlers:
                 if h.type is not None:
                     self.visit(h.type)
-                if h.name:
-                    self.bind(h.name, UNKNOWN)
-                self.body(h.body)
-            self.body(node.orelse)
+            self.branches([list(node.body) + list(node.orelse)] + [h.body for h in node.handlers], node.handlers)
             self.body(node.finalbody)
         elif t is ast.Import:
             for alias in node.names:
@@ -410,6 +409,36 @@ class _Summarizer:
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, ast.expr):
                     self.visit(child)
+
+    def branches(self, branches, handlers=()) -> None:
+        """Visit alternative branches; a name bound to different values in them becomes ``("either", ...)``."""
+        sc = self.scope
+        if sc.kind == "class":
+            for stmts in branches:
+                self.body(stmts)
+            return
+        target = self.s.globals if sc.kind == "module" else sc.bindings
+        before = dict(target)
+        results = []
+        for i, stmts in enumerate(branches):
+            target.clear()
+            target.update(before)
+            if i >= 1 and handlers and handlers[i - 1].name:
+                self.bind(handlers[i - 1].name, UNKNOWN)
+            self.body(stmts)
+            results.append(dict(target))
+        if len(results) == 1:
+            results.append(before)
+        merged = {}
+        for name in set().union(*results):
+            values = [r.get(name, before.get(name, UNKNOWN)) for r in results]
+            value = values[0]
+            for other in values[1:]:
+                if other != value:
+                    value = ("either", value, other)
+            merged[name] = value
+        target.clear()
+        target.update(merged)
 
     @staticmethod
     def _single_target(targets) -> Optional[str]:
@@ -605,6 +634,11 @@ class _Summarizer:
         )
         fn.params = self.params(node.args, parent_scope if in_class else None, kind)
         fn.return_annotation = self.annotation(node.returns)
+        earlier = self.s.functions.get(qualname)
+        if earlier is not None:
+            # redefined (conditional defs, two routes with one name): both run, the name means the last
+            earlier.qualname = f"{qualname}@{earlier.line}"
+            self.s.functions[earlier.qualname] = earlier
         self.s.functions[qualname] = fn
         if in_class and parent_scope.cls is not None:
             parent_scope.cls.methods = parent_scope.cls.methods + (node.name,)
