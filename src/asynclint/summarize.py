@@ -192,6 +192,11 @@ class _Summarizer:
             return ("s", node.value)
         if t is ast.Lambda:
             return ("d", self.lambda_name(node))
+        if t in (ast.ListComp, ast.SetComp, ast.GeneratorExp):
+            # the loop variables were bound when the comprehension was visited
+            return ("seqof", self.expr(node.elt))
+        if t in (ast.List, ast.Tuple, ast.Set) and node.elts:
+            return ("seqof", self.expr(node.elts[0]))
         return UNKNOWN
 
     def simple_arg(self, node: ast.AST) -> Optional[Expr]:
