@@ -55,7 +55,7 @@ def _fail(message: str):
     sys.exit(2)
 
 
-def _run(paths, select, ignore, extend_select, config, no_cache, jobs, force_exclude, progress=False):
+def _run(paths, select, ignore, extend_select, config, no_cache, jobs, force_exclude, progress=False, result_cache=False):
     from .config import ConfigError
     from .discover import DiscoveryError
     from .engine import Options, run
@@ -69,6 +69,7 @@ def _run(paths, select, ignore, extend_select, config, no_cache, jobs, force_exc
         jobs=jobs,
         force_exclude=force_exclude,
         progress=progress,
+        result_cache=result_cache,
     )
     try:
         return run(list(paths), opts)
@@ -111,7 +112,7 @@ def check(paths, fmt, output, exit_zero, quiet, show_chain, statistics, color, f
     """Check PATHS (files or directories; default: the current directory)."""
     interactive = sys.stderr.isatty() and not os.environ.get("CI")
     result = _run(paths or (".",), select, ignore, extend_select, config, no_cache, jobs, force_exclude,
-                  progress=interactive and fmt == "text" and not quiet)
+                  progress=interactive and fmt == "text" and not quiet, result_cache=not (fix or diff))
     if fix or diff:
         from .fix import apply_fixes
 

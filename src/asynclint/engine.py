@@ -37,6 +37,7 @@ class Options:
     force_exclude: bool = False
     overrides: dict = field(default_factory=dict)  # abs path -> source text (editor buffers)
     progress: bool = False
+    result_cache: bool = False  # reuse the last run's findings when nothing changed (report-only callers)
 
 
 @dataclass
@@ -145,6 +146,17 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
                 files.append(f)
         context = [root]
 
+    rcache, prestat = None, {}
+    if options.result_cache and options.use_cache and not options.overrides:
+        from .resultcache import ResultCache
+
+        rcache = ResultCache(root, cfg, paths, options.force_exclude)
+        prestat = rcache.stat_files(files, report_paths)
+        hit = rcache.lookup()
+        if hit is not None:
+            diagnostics, errors, checked, suppressed = hit
+            return Result(diagnostics, errors, checked, None, None, cfg, suppressed)
+
     cache = SummaryCache(root, enabled=options.use_cache)
     summaries: dict = {}
     errors: list[FileError] = []
@@ -159,11 +171,13 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
             else:
                 summaries[f.path] = summary
             continue
-        try:
-            st = os.stat(f.path)
-        except OSError as exc:
-            errors.append(FileError(f.display, f"cannot read: {exc.strerror}"))
-            continue
+        st = prestat.get(f.path)
+        if st is None:
+            try:
+                st = os.stat(f.path)
+            except OSError as exc:
+                errors.append(FileError(f.display, f"cannot read: {exc.strerror}"))
+                continue
         hit = cache.lookup_stat(f.path, st)
         if hit is not None:
             summaries[f.path] = hit
@@ -216,6 +230,8 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
     diagnostics.sort(key=lambda d: (d.path, d.line, d.column, d.code))
     errors.sort(key=lambda e: e.path)
     checked = sum(1 for f in files if f.path in report_paths and f.path in summaries)
+    if rcache is not None:
+        rcache.save(diagnostics, errors, checked, suppressed)
     return Result(diagnostics, errors, checked, project, analysis, cfg, suppressed)
 
 
