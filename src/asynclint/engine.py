@@ -6,6 +6,7 @@ share, so all three give the same findings.
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import tokenize
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .analyze import Analysis, analyze
-from .cache import SummaryCache
+from .cache import SummaryCache, dumps_summary, gc_paused, loads_summary
 from .catalog import Catalog, default_catalog
 from .config import Config, config_from_dict, find_pyproject, load_config
 from .discover import discover, find_project_root
@@ -56,7 +57,9 @@ def decode_source(data: bytes) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
-        raise UnicodeError(str(exc)) from None
+        if "invalid or missing encoding declaration" not in str(exc):
+            raise UnicodeError(str(exc)) from None
+        encoding = "utf-8"  # not UTF-8 in its first lines, and no cookie: say where
     try:
         return data.decode(encoding)
     except LookupError:
@@ -83,16 +86,20 @@ def summarize_bytes(data: bytes):
 
 
 def _summarize_job(args):
-    path, max_size = args
+    """(path, summary, error, digest, blob); in worker processes (``pickled``) the
+    summary comes back as its cache blob only, which is cheaper to send."""
+    path, max_size, pickled = args
     try:
         with open(path, "rb") as fh:
             data = fh.read()
     except OSError as exc:
-        return path, None, f"cannot read: {exc.strerror}", None
+        return path, None, f"cannot read: {exc.strerror}", None, None
     if len(data) > max_size:
-        return path, None, f"file too large ({len(data):,} bytes; limit {max_size:,}): skipped", None
+        return path, None, f"file too large ({len(data):,} bytes; limit {max_size:,}): skipped", None, None
     summary, err = summarize_bytes(data)
-    return path, summary, err, SummaryCache.digest(data)
+    if pickled and summary is not None:
+        return path, None, err, SummaryCache.digest(data), dumps_summary(summary)
+    return path, summary, err, SummaryCache.digest(data), None
 
 
 def resolve_config(paths, options: Options) -> Config:
@@ -121,6 +128,7 @@ def build_catalog(cfg: Config) -> Catalog:
     cat.aliases = dict(base.aliases)
     cat.async_names = set(base.async_names)
     cat.offloaders = dict(base.offloaders)
+    cat.decorators = dict(base.decorators)
     cat.libraries = dict(base.libraries)
     cat.extend(cfg.extend_blocking, cfg.extend_offload)
     return cat
@@ -162,44 +170,52 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
     errors: list[FileError] = []
     todo = []
     display = {f.path: f.display for f in files}
-    for f in files:
-        if f.path in options.overrides:
-            data = options.overrides[f.path].encode("utf-8")
-            summary, err = summarize_bytes(data)
-            if err:
-                errors.append(FileError(f.display, err))
-            else:
-                summaries[f.path] = summary
-            continue
-        st = prestat.get(f.path)
-        if st is None:
-            try:
-                st = os.stat(f.path)
-            except OSError as exc:
-                errors.append(FileError(f.display, f"cannot read: {exc.strerror}"))
+    paused = gc_paused()
+    paused.__enter__()  # until the summaries are all in: unpickling makes no garbage
+    try:
+        for f in files:
+            if f.path in options.overrides:
+                data = options.overrides[f.path].encode("utf-8")
+                summary, err = summarize_bytes(data)
+                if err:
+                    errors.append(FileError(f.display, err))
+                else:
+                    summaries[f.path] = summary
                 continue
-        hit = cache.lookup_stat(f.path, st)
-        if hit is not None:
-            summaries[f.path] = hit
-        else:
-            todo.append((f.path, st))
+            st = prestat.get(f.path)
+            if st is None:
+                try:
+                    st = os.stat(f.path)
+                except OSError as exc:
+                    errors.append(FileError(f.display, f"cannot read: {exc.strerror}"))
+                    continue
+            hit = cache.lookup_stat(f.path, st)
+            if hit is not None:
+                summaries[f.path] = hit
+            else:
+                todo.append((f.path, st))
 
-    jobs = options.jobs or os.cpu_count() or 1
-    args = [(p, cfg.max_file_size) for p, _ in todo]
-    stats = dict(todo)
-    if len(args) >= PARALLEL_THRESHOLD and jobs > 1:
-        results = _parallel(args, jobs, options.progress)
-    else:
-        results = _serial(args, options.progress)
-    for path, summary, err, digest in results:
-        if err:
-            if path in report_paths:
-                errors.append(FileError(display[path], err))
-            continue
-        summaries[path] = summary
-        if digest is not None:
-            cache.store(path, stats[path], digest, summary)
+        jobs = options.jobs or os.cpu_count() or 1
+        stats = dict(todo)
+        if len(todo) >= PARALLEL_THRESHOLD and jobs > 1:
+            results = _parallel([(p, cfg.max_file_size, True) for p, _ in todo], jobs, options.progress)
+        else:
+            paused.__exit__()  # parsing here makes garbage (AST nodes) the collector may need to see
+            results = _serial([(p, cfg.max_file_size, False) for p, _ in todo], options.progress)
+        for path, summary, err, digest, blob in results:
+            if err:
+                if path in report_paths:
+                    errors.append(FileError(display[path], err))
+                continue
+            if summary is None:
+                summary = loads_summary(blob)
+            summaries[path] = summary
+            if digest is not None:
+                cache.store(path, stats[path], digest, summary, blob)
+    finally:
+        paused.__exit__()
     cache.save()
+    gc.freeze()  # the summaries live to the end: keep the collector from re-walking them during analysis
 
     catalog = build_catalog(cfg)
     project = Project(catalog)
@@ -230,6 +246,7 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
     diagnostics.sort(key=lambda d: (d.path, d.line, d.column, d.code))
     errors.sort(key=lambda e: e.path)
     checked = sum(1 for f in files if f.path in report_paths and f.path in summaries)
+    gc.unfreeze()
     if rcache is not None:
         rcache.save(diagnostics, errors, checked, suppressed)
     return Result(diagnostics, errors, checked, project, analysis, cfg, suppressed)
