@@ -13,16 +13,41 @@ import tokenize
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .analyze import Analysis, analyze
-from .cache import SummaryCache, dumps_summary, gc_paused, loads_summary
-from .catalog import Catalog, default_catalog
 from .config import Config, config_from_dict, find_pyproject, load_config
 from .discover import discover, find_project_root
-from .link import ModuleInfo, Project
 from .model import FileError, SourceFile
-from .modules import module_names, source_roots
-from .suppress import apply_suppressions
-from .summarize import ParseFailure, summarize_source
+
+# The parsing, linking and analysis modules are imported when first needed, so
+# that a warm run answered by the result cache (and the CLI's start-up) does
+# not pay for them.
+_LAZY = {
+    "Analysis": "analyze", "analyze": "analyze",
+    "SummaryCache": "cache", "dumps_summary": "cache", "gc_paused": "cache", "loads_summary": "cache",
+    "Catalog": "catalog", "default_catalog": "catalog",
+    "ModuleInfo": "link", "Project": "link",
+    "module_names": "modules", "source_roots": "modules",
+    "apply_suppressions": "suppress",
+    "ParseFailure": "summarize", "summarize_source": "summarize",
+}
+
+
+def __getattr__(name):
+    mod = _LAZY.get(name)
+    if mod is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{mod}", __package__), name)
+    globals()[name] = value
+    return value
+
+
+def _load_pipeline() -> None:
+    """Bind the lazily imported names as module globals (idempotent, cheap)."""
+    g = globals()
+    if "summarize_source" not in g:
+        for name in _LAZY:
+            __getattr__(name)
 
 PARALLEL_THRESHOLD = 48
 
@@ -39,6 +64,7 @@ class Options:
     overrides: dict = field(default_factory=dict)  # abs path -> source text (editor buffers)
     progress: bool = False
     result_cache: bool = False  # reuse the last run's findings when nothing changed (report-only callers)
+    whole_project: bool = True  # files named one by one are linked against the project around them
 
 
 @dataclass
@@ -73,6 +99,7 @@ def decode_source(data: bytes) -> str:
 
 def summarize_bytes(data: bytes):
     """(summary, None) or (None, reason)."""
+    _load_pipeline()
     try:
         text = decode_source(data)
     except UnicodeError as exc:
@@ -88,6 +115,7 @@ def summarize_bytes(data: bytes):
 def _summarize_job(args):
     """(path, summary, error, digest, blob); in worker processes (``pickled``) the
     summary comes back as its cache blob only, which is cheaper to send."""
+    _load_pipeline()
     path, max_size, pickled = args
     try:
         with open(path, "rb") as fh:
@@ -118,6 +146,7 @@ def resolve_config(paths, options: Options) -> Config:
 
 
 def build_catalog(cfg: Config) -> Catalog:
+    _load_pipeline()
     base = default_catalog()
     if not cfg.extend_blocking and not cfg.extend_offload:
         return base
@@ -146,13 +175,17 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
     files: list[SourceFile] = list(found.files)
     report_paths = {f.path for f in files}
     context = list(found.context_dirs)
-    if not context:
+    if not context and options.whole_project:
         # files named one by one (pre-commit, editors): link against the whole project
         extra = discover([root], root=root, exclude=cfg.exclude, extend_exclude=cfg.extend_exclude)
         for f in extra.files:
             if f.path not in report_paths:
                 files.append(f)
         context = [root]
+    if not context:
+        # files checked on their own: name them from one level up, so that a file named like a
+        # library it imports (tests/fixtures/catalog/redis.py) is not mistaken for it
+        context = sorted({os.path.dirname(os.path.dirname(f.path)) for f in files})
 
     rcache, prestat = None, {}
     if options.result_cache and options.use_cache and not options.overrides:
@@ -165,6 +198,7 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
             diagnostics, errors, checked, suppressed = hit
             return Result(diagnostics, errors, checked, None, None, cfg, suppressed)
 
+    _load_pipeline()
     cache = SummaryCache(root, enabled=options.use_cache)
     summaries: dict = {}
     errors: list[FileError] = []
@@ -311,6 +345,7 @@ def lint_snippet(source: str, *, config: Optional[dict] = None, select_all: bool
 
 def lint_sources(files: dict, *, config: Optional[dict] = None, select_all: bool = False):
     """Check a small project given as {relative path: source} without touching the disk."""
+    _load_pipeline()
     cfg = config_from_dict(config or {})
     if select_all and not cfg.select:
         cfg.select = ["ASL"]
