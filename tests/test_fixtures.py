@@ -38,13 +38,13 @@ def _diff(expected: set, got: set, base: str) -> str:
     return "\n".join(lines)
 
 
-def _select_all_options():
-    return Options(select=["ASL"], use_cache=False)
+def _select_all_options(whole_project=True):
+    return Options(select=["ASL"], use_cache=False, whole_project=whole_project)
 
 
 @pytest.mark.parametrize("path", _single_files(), ids=lambda p: os.path.relpath(p, FIXTURES))
 def test_single_file_fixture(path):
-    result = run([path], _select_all_options())
+    result = run([path], _select_all_options(whole_project=False))
     assert not result.errors, result.errors
     got = {(d.line, d.code) for d in result.diagnostics if os.path.abspath(d.path) == path}
     expected = expected_codes(path)

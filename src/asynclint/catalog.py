@@ -100,6 +100,7 @@ class Catalog:
         self.aliases: dict[str, str] = {}
         self.async_names: set[str] = set()
         self.offloaders: dict[str, int] = {}
+        self.decorators: dict[str, str] = {}
         self.libraries: dict[str, dict] = {}
         self._method_cache: dict = {}
 
@@ -167,6 +168,8 @@ class Catalog:
             self.async_names.add(name)
         for name, index in (data.get("offloaders") or {}).items():
             self.offloaders[name] = int(index)
+        for name, target in (data.get("decorators") or {}).items():
+            self.decorators[name] = target
 
     def extend(self, blocking: dict, offload) -> None:
         """Add the user's ``extend-blocking`` and ``extend-offload`` configuration."""

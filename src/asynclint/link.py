@@ -232,6 +232,17 @@ class Project:
         return ("sym", sub)
 
     # ------------------------------------------------------------ classes
+    def decorated_type(self, fq: str) -> Optional[str]:
+        ref = self.functions[fq]
+        for d in ref.summary.decorators:
+            v = self.ev(d.callee, ref.module)
+            if v is None:
+                continue
+            key = v[1] if v[0] == "sym" else f"{v[1]}.{v[2]}" if v[0] == "meth" else None
+            if key and key in self.catalog.decorators:
+                return self.catalog.decorators[key]
+        return None
+
     def mro(self, cls_q: str) -> list:
         """Project classes in method resolution order (depth-first), then library bases."""
         if cls_q in self._mro_memo:
@@ -309,7 +320,20 @@ class Project:
                 if fq is not None:
                     return ("sym", fq)
                 got = self.class_attr(q, attr)
-                return got
+                if got is not None:
+                    return got
+                # a classmethod inherited from a library base: Note.create() on a peewee.Model
+                for base in self.library_bases(q):
+                    cand = f"{base}.{attr}"
+                    if self.catalog.function(cand) or cand in self.catalog.returns:
+                        return ("sym", cand)
+                return None
+            if q in self.functions:
+                # a function turned into an object by a library decorator (@app.task -> a Celery Task)
+                t = self.decorated_type(q)
+                if t is not None:
+                    return self.attribute(("inst", t), attr, mod)
+                return None
             return ("sym", f"{q}.{attr}")
         if kind == "inst":
             t = v[1]

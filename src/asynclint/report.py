@@ -71,6 +71,8 @@ def summary_line(result, style=None) -> str:
     if n:
         nfiles = len({d.path for d in result.diagnostics})
         parts.append(style(f"Found {n} blocking call{'s' if n != 1 else ''} in {nfiles} file{'s' if nfiles != 1 else ''}", bold=True))
+    elif result.errors:
+        parts.append(style("No blocking calls found in the files that could be checked", fg="yellow", bold=True))
     else:
         parts.append(style("All clear: no blocking calls found", fg="green", bold=True))
     parts.append(f"{files} file{'s' if files != 1 else ''} checked")
