@@ -24,9 +24,10 @@ def _single_files():
 
 def _projects():
     d = os.path.join(FIXTURES, "projects")
-    if not os.path.isdir(d):
-        return []
-    return [os.path.join(d, n) for n in sorted(os.listdir(d)) if os.path.isdir(os.path.join(d, n))]
+    out = [os.path.join(d, n) for n in sorted(os.listdir(d)) if os.path.isdir(os.path.join(d, n))]
+    # the example app shown to newcomers is held to the same standard
+    out.append(os.path.join(os.path.dirname(os.path.dirname(FIXTURES)), "examples", "shop"))
+    return out
 
 
 def _diff(expected: set, got: set, base: str) -> str:
