@@ -52,7 +52,7 @@ def _is_offloading_decorated(project: Project, ref: FunctionRef) -> bool:
         q = v[1]
         if q in cat.offloaders:
             return True
-        if q in project.functions and project.functions[q].summary.offload_params and _is_offloader(project, q):
+        if q in project.functions and _is_offloader(project, q):
             return True
     return False
 
@@ -67,9 +67,8 @@ def _is_offloader(project: Project, fq: str, depth: int = 0) -> bool:
         return cache[fq]
     cache[fq] = False
     fn = ref.summary
-    params = {i for i in fn.offload_params}
     result = False
-    names = {fn.params[i].name for i in params} if params else set()
+    names = {p.name for p in fn.params}
     for site in fn.calls:
         if site.kind != "call":
             continue

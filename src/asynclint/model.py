@@ -81,7 +81,6 @@ class FunctionSummary:
     is_generator: bool = False
     awaits: bool = False  # has await / async for / async with in its own body
     calls: list = field(default_factory=list)  # list[CallSite]
-    offload_params: Tuple[int, ...] = ()  # parameters it hands to an offloader
     kind: str = "function"  # "function" | "method" | "staticmethod" | "classmethod" | "property" | "lambda"
 
 

@@ -662,7 +662,6 @@ class _Summarizer:
             self.body(node.body)
         finally:
             self.scopes.pop()
-        fn.offload_params = self.offloaded_params(fn)
 
     @staticmethod
     def param_value(p: Param) -> Expr:
@@ -676,19 +675,6 @@ class _Summarizer:
         if default is not None:
             return default
         return ("p", p.name)
-
-    @staticmethod
-    def offloaded_params(fn: FunctionSummary) -> tuple:
-        """Parameters passed on as the callable of some call: candidates for offloader inference."""
-        names = {p.name: i for i, p in enumerate(fn.params)}
-        found = []
-        for site in fn.calls:
-            if site.kind != "call":
-                continue
-            for a in site.args:
-                if a is not None and a[0] == "p" and a[1] in names:
-                    found.append(names[a[1]])
-        return tuple(sorted(set(found)))
 
     def lambda_(self, node: ast.Lambda) -> None:
         qualname = self.lambda_name(node)
