@@ -35,6 +35,23 @@ _CLASSES = (CallSite, Param, FunctionSummary, ClassSummary, ModuleSummary)
 _SCHEMA = tuple((c.__name__, tuple(f.name for f in dataclasses.fields(c))) for c in _CLASSES)
 
 
+def _summarizer_fingerprint() -> tuple:
+    """Size and mtime of the modules that build summaries: a changed summarizer (a new kind of
+    expression, a fixed bug) must not be served old summaries under the same version."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = []
+    for name in ("summarize.py", "downgrade.py", "model.py"):
+        try:
+            st = os.stat(os.path.join(here, name))
+            out.append((name, st.st_mtime_ns, st.st_size))
+        except OSError:
+            out.append((name, 0, 0))
+    return tuple(out)
+
+
+_SCHEMA = _SCHEMA + (_summarizer_fingerprint(),)
+
+
 def _reducer(cls):
     fields = operator.attrgetter(*(f.name for f in dataclasses.fields(cls)))  # a tuple, built in C
 
