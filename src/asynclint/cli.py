@@ -120,9 +120,9 @@ def check(paths, fmt, output, exit_zero, quiet, show_chain, statistics, color, f
         if diff:
             click.echo(fixed.diff_text, nl=False)
             click.echo(fixed.summary(), err=True)
-            sys.exit(1 if fixed.changed_files else 0)
-        click.echo(fixed.summary(), err=True)
+            sys.exit(1 if (fixed.changed_files or fixed.errors) else 0)
         result = _run(paths or (".",), select, ignore, extend_select, config, no_cache, jobs, force_exclude)
+        click.echo(fixed.summary(remaining=len(result.diagnostics)), err=True)
     show_chain = show_chain or (result.config.show_chain if result.config else False)
     if fmt == "json":
         from .report import format_json

@@ -1,0 +1,210 @@
+"""``asynclint --fix`` / ``--diff``: rewrite blocking code into its async form.
+
+``apply_fixes(result, unsafe=..., diff_only=...)`` takes the findings of a
+run, rewrites the files that have fixable findings (LibCST transforms from
+``fix_transforms``, applied only at the findings' positions) and writes them
+back atomically, keeping their encoding, BOM and line endings. A file whose
+rewrite does not compile is left alone and reported; a failure in one file
+never stops the others.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import os
+import tempfile
+import tokenize
+from dataclasses import dataclass, field
+from typing import Optional
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper
+
+from .fix_transforms import FixTransformer, Imports, Planner, finish_plan
+
+
+@dataclass
+class FileFix:
+    path: str  # absolute
+    display: str
+    fixed: list = field(default_factory=list)  # diagnostics fixed in this file
+    skipped: list = field(default_factory=list)  # (diagnostic, reason)
+    changed: bool = False
+    error: Optional[str] = None
+
+
+@dataclass
+class FixResult:
+    files: list = field(default_factory=list)  # list[FileFix]
+    diff_text: str = ""
+    diff_only: bool = False
+    unsafe: bool = False
+    total: int = 0  # findings before fixing
+    unsafe_available: int = 0  # findings with an unsafe fix not applied (no --unsafe-fixes)
+
+    @property
+    def changed_files(self) -> list:
+        return [f.display for f in self.files if f.changed]
+
+    @property
+    def fixed(self) -> list:
+        return [d for f in self.files if f.changed for d in f.fixed]
+
+    @property
+    def errors(self) -> list:
+        return [(f.display, f.error) for f in self.files if f.error]
+
+    def summary(self, remaining: Optional[int] = None) -> str:
+        n = len(self.fixed)
+        files = len(self.changed_files)
+        verb = "Would fix" if self.diff_only else "Fixed"
+        text = f"{verb} {n} finding{'s' if n != 1 else ''} in {files} file{'s' if files != 1 else ''}"
+        if remaining is None:
+            remaining = max(self.total - n, 0)
+        text += f"; {remaining} remain{'s' if remaining == 1 else ''}"
+        if self.unsafe_available and not self.unsafe:
+            text += f" ({self.unsafe_available} fixable with --unsafe-fixes)"
+        text += "."
+        lines = [text]
+        for display, error in self.errors:
+            lines.append(f"asynclint: not fixed: {display}: {error}")
+        return "\n".join(lines)
+
+
+def _read(path: str):
+    with open(path, "rb") as fh:
+        data = fh.read()
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    text = data.decode(encoding)
+    return data, encoding, text
+
+
+def fix_source(text: str, diagnostics: list, unsafe: bool):
+    """Rewrite one module's text for its findings: (new text, fixed diagnostics, skipped)."""
+    module = cst.parse_module(text)
+    wrapper = MetadataWrapper(module)
+    module = wrapper.module
+    imports = Imports(module)
+    planner = Planner(module, wrapper, diagnostics, unsafe, imports)
+    plan = planner.run()
+    finish_plan(plan, imports, planner)
+    if not plan.fixed:
+        return text, [], plan.skipped
+    new = module.visit(FixTransformer(plan, imports, module))
+    if imports.add_modules:
+        new = imports.add_to(new)
+    return new.code, plan.fixed, plan.skipped
+
+
+def _compiles(text: str, path: str) -> Optional[str]:
+    try:
+        compile(text, path, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return f"{exc.msg} (line {exc.lineno})"
+    except (ValueError, RecursionError) as exc:
+        return str(exc)
+    return None
+
+
+def _libcst_parses(text: str) -> Optional[str]:
+    try:
+        cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        return f"{exc.message} (line {exc.raw_line})"
+    return None
+
+
+def write_atomic(path: str, data: bytes) -> None:
+    """Write through a temporary file in the same directory, keeping the permissions."""
+    directory = os.path.dirname(os.path.abspath(path))
+    st = os.stat(path)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, st.st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _file_paths(result) -> dict:
+    """display path -> absolute path, from the project the findings came from."""
+    out = {}
+    project = getattr(result, "project", None)
+    if project is not None:
+        for info in project.unique_modules():
+            out[info.display] = info.path
+    return out
+
+
+def apply_fixes(result, unsafe: bool = False, diff_only: bool = False) -> FixResult:
+    res = FixResult(diff_only=diff_only, unsafe=unsafe, total=len(result.diagnostics))
+    paths = _file_paths(result)
+    by_file: dict = {}
+    wanted = set()
+    for d in result.diagnostics:
+        by_file.setdefault(d.path, []).append(d)
+        if d.fix == "unsafe" and not unsafe:
+            res.unsafe_available += 1
+        elif d.fix is not None:
+            wanted.add(d.path)
+    diffs = []
+    for display in sorted(wanted):
+        path = paths.get(display) or os.path.abspath(display)
+        ff = FileFix(path, display)
+        res.files.append(ff)
+        try:
+            _fix_file(ff, by_file[display], unsafe, diff_only, diffs)
+        except Exception as exc:  # one file's failure leaves the others fixed
+            ff.changed = False
+            ff.error = f"{type(exc).__name__}: {exc}"
+    res.diff_text = "".join(diffs)
+    return res
+
+
+def _fix_file(ff: FileFix, diagnostics: list, unsafe: bool, diff_only: bool, diffs: list) -> None:
+    try:
+        data, encoding, text = _read(ff.path)
+    except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as exc:
+        ff.error = f"cannot read: {exc}"
+        return
+    # syntax newer than this interpreter: LibCST still parses it, and then checks the rewrite
+    interpreter_parses = _compiles(text, ff.display) is None
+    try:
+        new_text, fixed, skipped = fix_source(text, diagnostics, unsafe)
+    except cst.ParserSyntaxError as exc:
+        ff.error = f"does not parse, left alone: {exc.message}"
+        return
+    ff.skipped = skipped
+    if new_text == text:
+        return
+    if interpreter_parses:
+        problem = _compiles(new_text, ff.display)
+    else:
+        problem = _libcst_parses(new_text)
+    if problem is not None:
+        ff.error = f"the rewrite would not compile ({problem}); file left unchanged"
+        return
+    try:
+        new_data = new_text.encode(encoding)
+    except UnicodeEncodeError as exc:
+        ff.error = f"cannot encode the rewrite as {encoding}: {exc}"
+        return
+    ff.fixed = fixed
+    ff.changed = True
+    diffs.append("".join(difflib.unified_diff(
+        text.splitlines(keepends=True), new_text.splitlines(keepends=True),
+        fromfile=f"a/{ff.display}", tofile=f"b/{ff.display}",
+    )))
+    if diffs[-1] and not diffs[-1].endswith("\n"):
+        diffs[-1] += "\n\\ No newline at end of file\n"
+    if not diff_only and new_data != data:
+        write_atomic(ff.path, new_data)

@@ -1,0 +1,309 @@
+"""``--fix``: before/after pairs, guarantees, the whole fixture tree, the CLI.
+
+tests/fixtures/fixes/<name>/before.py is fixed (safe fixes only for names
+starting with ``safe_``, safe + unsafe otherwise) and must equal after.py;
+the result must compile, re-linting must not find what was fixed, and a
+second run must change nothing.
+"""
+
+import collections
+import os
+import shutil
+import stat
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import FIXTURES
+
+from asynclint.cli import main
+from asynclint.engine import Options, run
+from asynclint.fix import apply_fixes
+from asynclint.fixkinds import fix_kind, fix_kind_for_code
+from asynclint.model import Diagnostic
+
+PAIRS = os.path.join(FIXTURES, "fixes")
+REGENERATE = os.environ.get("ASYNCLINT_REGENERATE_FIXES") == "1"
+
+
+def _pairs():
+    if not os.path.isdir(PAIRS):
+        return []
+    return sorted(n for n in os.listdir(PAIRS) if os.path.isfile(os.path.join(PAIRS, n, "before.py")))
+
+
+def _opts():
+    return Options(select=["ASL"], use_cache=False)
+
+
+def _key(d):
+    return (d.code, d.api, d.function)
+
+
+def _fix_once(path, unsafe):
+    result = run([path], _opts())
+    assert not result.errors, result.errors
+    fixed = apply_fixes(result, unsafe=unsafe)
+    assert not fixed.errors, fixed.errors
+    return result, fixed
+
+
+@pytest.mark.parametrize("name", _pairs())
+def test_fix_pair(name, tmp_path):
+    unsafe = not name.startswith("safe_")
+    before = os.path.join(PAIRS, name, "before.py")
+    after = os.path.join(PAIRS, name, "after.py")
+    work = tmp_path / "app.py"
+    shutil.copyfile(before, work)
+    result, fixed = _fix_once(str(work), unsafe)
+    got = work.read_text(encoding="utf-8")
+    if REGENERATE:
+        with open(after, "w", encoding="utf-8") as fh:
+            fh.write(got)
+    with open(after, encoding="utf-8") as fh:
+        assert got == fh.read()
+    compile(got, str(work), "exec", dont_inherit=True)
+    assert fixed.fixed, "the pair should exercise at least one fix"
+    # re-linting finds none of the fixed findings
+    again = run([str(work)], _opts())
+    left = collections.Counter(_key(d) for d in again.diagnostics)
+    expected_left = collections.Counter(_key(d) for d in result.diagnostics) - collections.Counter(
+        _key(d) for d in fixed.fixed
+    )
+    assert left == expected_left
+    # a fixed point
+    second = apply_fixes(again, unsafe=unsafe)
+    assert not second.changed_files, second.diff_text
+    assert work.read_text(encoding="utf-8") == got
+
+
+def test_pairs_cover_every_rewrite():
+    names = set(_pairs())
+    for needed in ("safe_sleep", "safe_route_to_def", "unsafe_to_thread", "unsafe_requests_httpx",
+                   "unsafe_open_anyio", "unsafe_subprocess", "unsafe_no_await_contexts"):
+        assert needed in names
+
+
+# ---------------------------------------------------------------------------- fix kinds
+
+
+def _diag(code, api="x.y"):
+    return Diagnostic("a.py", 1, 1, 1, 2, code, None, "m", "a.f", api=api)
+
+
+@pytest.mark.parametrize(
+    "code,kind",
+    [("ASL102", "safe"), ("ASL301", "safe"), ("ASL101", "unsafe"), ("ASL103", "unsafe"), ("ASL104", "unsafe"),
+     ("ASL106", "unsafe"), ("ASL201", "unsafe"), ("ASL204", "unsafe"), ("ASL110", None), ("ASL111", None)],
+)
+def test_fix_kinds(code, kind):
+    assert fix_kind(_diag(code)) == kind
+    assert fix_kind_for_code(code) == kind
+
+
+def test_no_fix_for_iteration_and_with():
+    assert fix_kind(_diag("ASL106", "iteration over sqlite3.Cursor")) is None
+    assert fix_kind(_diag("ASL108", "with threading.Lock")) is None
+
+
+def test_rules_agree_with_fix_kinds():
+    rules = pytest.importorskip("asynclint.rules")
+    for code, rule in rules.RULES.items():
+        assert (rule.fix or None) == fix_kind_for_code(code), code
+
+
+def test_json_marks_fix(tmp_path):
+    src = tmp_path / "app.py"
+    src.write_text("import time\nimport redis\n\nr = redis.Redis()\n\n\nasync def f():\n    time.sleep(1)\n"
+                   "    r.get('k')\n", encoding="utf-8")
+    result = run([str(src)], _opts())
+    kinds = {d.code: d.fix for d in result.diagnostics}
+    assert kinds == {"ASL102": "safe", "ASL107": "unsafe"}
+    assert {d.to_json()["fix"] for d in result.diagnostics} == {"safe", "unsafe"}
+
+
+# ---------------------------------------------------------------------------- guarantees
+
+
+BLOCKING = (
+    '"""Doc."""\n'
+    "import time\n"
+    "\n"
+    "\n"
+    "async def handler(x):\n"
+    "    # wait a bit\n"
+    "    time.sleep(x)  # sleeps\n"
+    "    return 'é'\n"
+)
+
+
+def _check_file(path):
+    result = run([str(path)], _opts())
+    return apply_fixes(result, unsafe=True)
+
+
+def test_crlf_bom_and_permissions_kept(tmp_path):
+    path = tmp_path / "app.py"
+    path.write_bytes(b"\xef\xbb\xbf" + BLOCKING.replace("\n", "\r\n").encode("utf-8"))
+    os.chmod(path, 0o750)
+    fixed = _check_file(path)
+    assert fixed.changed_files
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert b"\n" not in data.replace(b"\r\n", b"")
+    assert b"await asyncio.sleep(x)  # sleeps\r\n" in data
+    assert b'"""Doc."""\r\nimport asyncio\r\nimport time\r\n' in data
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o750
+    assert not [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
+
+
+def test_coding_cookie_kept(tmp_path):
+    path = tmp_path / "app.py"
+    text = "# -*- coding: latin-1 -*-\n" + BLOCKING
+    path.write_bytes(text.encode("latin-1"))
+    _check_file(path)
+    data = path.read_bytes()
+    assert "'é'".encode("latin-1") in data
+    assert b"await asyncio.sleep(x)" in data
+
+
+def test_unparsable_file_untouched_and_others_fixed(tmp_path, monkeypatch):
+    good = tmp_path / "good.py"
+    good.write_text(BLOCKING, encoding="utf-8")
+    bad = tmp_path / "bad.py"
+    bad.write_text("async def f(:\n    pass\n", encoding="utf-8")
+    boom = tmp_path / "boom.py"
+    boom.write_text(BLOCKING, encoding="utf-8")
+    result = run([str(tmp_path)], _opts())
+    import asynclint.fix as fixmod
+
+    real = fixmod.fix_source
+
+    def failing(text, diagnostics, unsafe):
+        if any(d.path.endswith("boom.py") for d in diagnostics):
+            raise RuntimeError("simulated failure")
+        return real(text, diagnostics, unsafe)
+
+    monkeypatch.setattr(fixmod, "fix_source", failing)
+    fixed = apply_fixes(result, unsafe=True)
+    assert "await asyncio.sleep(x)" in good.read_text(encoding="utf-8")
+    assert boom.read_text(encoding="utf-8") == BLOCKING
+    assert bad.read_text(encoding="utf-8") == "async def f(:\n    pass\n"
+    assert any("simulated failure" in e for _, e in fixed.errors)
+    assert "not fixed" in fixed.summary()
+
+
+def test_rewrite_that_would_not_compile_is_not_written(tmp_path, monkeypatch):
+    path = tmp_path / "app.py"
+    path.write_text(BLOCKING, encoding="utf-8")
+    result = run([str(path)], _opts())
+    import asynclint.fix as fixmod
+
+    monkeypatch.setattr(fixmod, "fix_source", lambda text, d, u: (text + "\nawait x\n", d, []))
+    fixed = apply_fixes(result, unsafe=True)
+    assert path.read_text(encoding="utf-8") == BLOCKING
+    assert fixed.errors and "would not compile" in fixed.errors[0][1]
+
+
+def test_safe_only_leaves_unsafe_alone(tmp_path):
+    path = tmp_path / "app.py"
+    path.write_text(BLOCKING + "\n\nasync def g(p):\n    return open(p).read()\n", encoding="utf-8")
+    result = run([str(path)], _opts())
+    fixed = apply_fixes(result)
+    text = path.read_text(encoding="utf-8")
+    assert "await asyncio.sleep(x)" in text and "open(p).read()" in text
+    # open(p) and .read() are two findings
+    assert "Fixed 1 finding in 1 file; 2 remain (2 fixable with --unsafe-fixes)." in fixed.summary()
+
+
+# ---------------------------------------------------------------------------- all fixtures
+
+
+def _units(root):
+    units = []
+    for sub in ("catalog", "direct"):
+        d = os.path.join(root, sub)
+        if os.path.isdir(d):
+            units += [os.path.join(d, n) for n in sorted(os.listdir(d)) if n.endswith(".py")]
+    d = os.path.join(root, "projects")
+    if os.path.isdir(d):
+        units += [os.path.join(d, n) for n in sorted(os.listdir(d)) if os.path.isdir(os.path.join(d, n))]
+    return units
+
+
+def _compiles(text, path):
+    try:
+        compile(text, path, "exec", dont_inherit=True)
+    except SyntaxError:
+        return False
+    return True
+
+
+def test_fix_every_fixture(tmp_path):
+    root = tmp_path / "fx"
+    for sub in ("catalog", "direct", "projects"):
+        src = os.path.join(FIXTURES, sub)
+        if os.path.isdir(src):
+            shutil.copytree(src, root / sub, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    originals = {}
+    for dirpath, _, names in os.walk(root):
+        for n in names:
+            if n.endswith(".py"):
+                p = os.path.join(dirpath, n)
+                with open(p, encoding="utf-8") as fh:
+                    originals[p] = fh.read()
+    before = after = 0
+    problems = []
+    for unit in _units(str(root)):
+        result = run([unit], _opts())
+        before += len(result.diagnostics)
+        fixed = apply_fixes(result, unsafe=True)
+        problems += [f"{p}: {e}" for p, e in fixed.errors]
+        again = run([unit], _opts())
+        after += len(again.diagnostics)
+        second = apply_fixes(again, unsafe=True, diff_only=True)
+        if second.changed_files:
+            problems.append(f"{unit}: not a fixed point:\n{second.diff_text}")
+    for p, old in originals.items():
+        with open(p, encoding="utf-8") as fh:
+            new = fh.read()
+        if _compiles(old, p) and not _compiles(new, p):
+            problems.append(f"{p}: the fixed file does not compile")
+    assert not problems, "\n".join(problems)
+    assert before > 0
+    drop = 1 - after / before
+    assert drop >= 0.80, f"findings {before} -> {after}: only {drop:.0%} fixed"
+
+
+# ---------------------------------------------------------------------------- CLI
+
+
+def test_cli_diff_writes_nothing(tmp_path):
+    path = tmp_path / "app.py"
+    path.write_text(BLOCKING, encoding="utf-8")
+    res = CliRunner().invoke(main, ["check", str(path), "--diff", "--no-cache"])
+    assert res.exit_code == 1
+    assert "+    await asyncio.sleep(x)  # sleeps" in res.stdout
+    assert "-    time.sleep(x)  # sleeps" in res.stdout
+    assert "Would fix 1 finding in 1 file" in res.stderr
+    assert path.read_text(encoding="utf-8") == BLOCKING
+
+
+def test_cli_diff_nothing_to_fix(tmp_path):
+    path = tmp_path / "app.py"
+    path.write_text("import asyncio\n\n\nasync def f():\n    await asyncio.sleep(1)\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["check", str(path), "--diff", "--no-cache"])
+    assert res.exit_code == 0
+    assert res.stdout == ""
+
+
+def test_cli_fix_summary(tmp_path):
+    path = tmp_path / "app.py"
+    path.write_text(BLOCKING + "\n\nasync def g(p):\n    return open(p).read()\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["check", str(path), "--fix", "--no-cache"])
+    assert "Fixed 1 finding in 1 file; 2 remain (2 fixable with --unsafe-fixes)." in res.stderr
+    assert res.exit_code == 1  # the unsafe one is still reported
+    res = CliRunner().invoke(main, ["check", str(path), "--fix", "--unsafe-fixes", "--no-cache"])
+    assert "Fixed 2 findings in 1 file; 0 remain." in res.stderr
+    assert res.exit_code == 0
+    assert "await anyio.Path(p).read_text()" in path.read_text(encoding="utf-8")
