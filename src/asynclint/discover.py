@@ -128,11 +128,8 @@ def find_project_root(start: str) -> str:
                 return d
         parent = os.path.dirname(d)
         if parent == d:
-            here = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start))
-            cwd = os.getcwd()
-            if here == cwd or here.startswith(cwd.rstrip(os.sep) + os.sep):
-                return cwd  # no marker anywhere: the directory the user works in
-            return _package_root(here)
+            # no marker anywhere: the package around the file (never a whole home directory)
+            return _package_root(os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start)))
         d = parent
 
 

@@ -72,15 +72,43 @@ class _Lower:
             def leave_ExceptStarHandler(self, original, updated):
                 return self.leave_ExceptHandler(original, updated)
 
-            def leave_FormattedString(self, original, updated):
-                exprs = [
-                    part.expression for part in updated.parts if isinstance(part, cst.FormattedStringExpression)
-                ]
+            def _as_tuple(self, original, strings):
+                """A tuple of the replacement fields of f-strings, as many lines long as ``original``."""
+                exprs = []
+                for string in strings:
+                    if isinstance(string, cst.FormattedString):
+                        exprs += [p.expression for p in string.parts if isinstance(p, cst.FormattedStringExpression)]
                 old_lines = module.code_for_node(original).count("\n")
-                elements = [cst.Element(e) for e in exprs]
                 new_lines = sum(module.code_for_node(e).count("\n") for e in exprs)
-                pad = old_lines - new_lines
-                elements.append(cst.Element(cst.SimpleString('"""' + "\n" * max(pad, 0) + '"""')))
+                elements = [cst.Element(e) for e in exprs]
+                elements.append(cst.Element(cst.SimpleString('"""' + "\n" * max(old_lines - new_lines, 0) + '"""')))
                 return cst.Tuple(elements=elements)
+
+            concat_depth = 0
+
+            def visit_ConcatenatedString(self, node):
+                self.concat_depth += 1
+                return True
+
+            def leave_ConcatenatedString(self, original, updated):
+                self.concat_depth -= 1
+                if self.concat_depth:
+                    return updated  # the outermost concatenation is replaced whole
+                strings, stack = [], [updated]
+                while stack:
+                    node = stack.pop()
+                    if isinstance(node, cst.ConcatenatedString):
+                        stack += [node.right, node.left]
+                    else:
+                        strings.append(node)
+                if not any(isinstance(x, cst.FormattedString) for x in strings):
+                    return updated
+                return self._as_tuple(original, strings)
+
+            def leave_FormattedString(self, original, updated):
+                # inner f-strings were already replaced (children are left first)
+                if self.concat_depth:
+                    return updated
+                return self._as_tuple(original, [updated])
 
         return Lower()

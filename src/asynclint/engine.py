@@ -110,6 +110,8 @@ def summarize_bytes(data: bytes):
         return None, f"cannot parse: {exc}"
     except RecursionError:
         return None, "cannot parse: too deeply nested"
+    except Exception as exc:  # a bug of ours must cost this file only, never the run
+        return None, f"internal error while reading this file ({type(exc).__name__}: {exc}); please report it"
 
 
 def _summarize_job(args):

@@ -61,10 +61,37 @@ def summarize_source(text: str) -> ModuleSummary:
         raise ParseFailure(str(exc)) from exc
     summary = ModuleSummary()
     _Summarizer(summary).run(tree)
+    if not text.isascii():
+        _columns_to_characters(summary, text)
     summary.noqa = parse_noqa(text)
     summary.lines = text.count("\n") + 1
     summary.downgraded = downgraded
     return summary
+
+
+def _columns_to_characters(summary: ModuleSummary, text: str) -> None:
+    """``ast`` columns count UTF-8 bytes; users, editors and flake8 count characters."""
+    lines = text.splitlines()
+    wide = {i + 1 for i, line in enumerate(lines) if not line.isascii()}
+    if not wide:
+        return
+
+    def char_col(line: int, col: int) -> int:
+        if line not in wide or line > len(lines):
+            return col
+        return len(lines[line - 1].encode("utf-8")[:col].decode("utf-8", errors="ignore"))
+
+    sites = list(summary.module_calls)
+    for fn in summary.functions.values():
+        sites += fn.calls
+        sites += fn.decorators
+        if fn.line in wide:
+            fn.col = char_col(fn.line, fn.col)
+    for site in sites:
+        if site.line in wide:
+            site.col = char_col(site.line, site.col)
+        if site.end_line in wide:
+            site.end_col = char_col(site.end_line, site.end_col)
 
 
 def dotted_text(node: ast.AST) -> str:
