@@ -122,6 +122,28 @@ def _is_offloader_closure(project: Project, fq: str, names: set) -> bool:
     return False
 
 
+# builtins that call a function they are given, right away: where that function is
+_CALLS_ITS_ARGUMENT = {
+    "builtins.sorted": "key", "builtins.min": "key", "builtins.max": "key",
+    "builtins.map": 0, "builtins.filter": 0,
+}
+_FALSE = ("k", False)
+_ZERO = (("k", 0), ("k", 0.0))
+
+
+def _non_blocking_flags(site: CallSite) -> bool:
+    """``lock.acquire(blocking=False)``, ``q.get(block=False)``, ``q.get(False)``, ``ev.wait(timeout=0)``."""
+    kw = dict(site.kwargs)
+    if kw.get("blocking") == _FALSE or kw.get("block") == _FALSE or kw.get("timeout") in _ZERO:
+        return True
+    method = site.text.rsplit(".", 1)[-1]
+    if method in ("acquire", "get", "put", "wait") and site.args:
+        first = site.args[0] if method != "put" else (site.args[1] if len(site.args) > 1 else None)
+        if first == _FALSE or (method == "wait" and first in _ZERO):
+            return True
+    return False
+
+
 class Classifier:
     def __init__(self, project: Project):
         self.project = project
@@ -131,6 +153,7 @@ class Classifier:
         if site.awaited:
             return None
         p = self.project
+        self._ref = ref
         kind = site.kind
         if kind == "attr":
             return self._property(site, ref)
@@ -161,6 +184,19 @@ class Classifier:
             return None
         return None
 
+    def _called_argument(self, site: CallSite, builtin: str) -> Optional[Blocking]:
+        """``sorted(paths, key=os.path.getmtime)``, ``map(os.path.getsize, files)``: the builtin calls it here."""
+        where = _CALLS_ITS_ARGUMENT[builtin]
+        arg = dict(site.kwargs).get(where) if isinstance(where, str) else (
+            site.args[where] if where < len(site.args) else None)
+        if arg is None:
+            return None
+        v = self.project.ev(arg, self._ref.module)
+        if v is None or v[0] not in ("sym", "meth"):
+            return None
+        fake = CallSite(site.line, site.col, site.end_line, site.end_col, "call", arg, site.text)
+        return self._call(fake, v)
+
     def _property(self, site: CallSite, ref: FunctionRef) -> Optional[Blocking]:
         """A property getter reached by attribute access (``self.warehouse``, ``ext.is_wasm``)."""
         p = self.project
@@ -175,6 +211,10 @@ class Classifier:
     def _call(self, site: CallSite, v) -> Optional[Blocking]:
         p, cat = self.project, self.cat
         kind = v[0]
+        if _non_blocking_flags(site):
+            return None
+        if kind == "sym" and v[1] in _CALLS_ITS_ARGUMENT:
+            return self._called_argument(site, v[1])
         if kind == "sym":
             q = v[1]
             if q in p.functions:

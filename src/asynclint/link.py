@@ -22,6 +22,8 @@ from .catalog import Catalog
 from .model import FunctionSummary, ModuleSummary
 
 _MAX_DEPTH = 60
+# wrappers whose result (or entered value) is their argument
+_PASSTHROUGH = {"contextlib.closing", "contextlib.nullcontext", "typing.cast", "builtins.memoryview"}
 
 
 @dataclass(slots=True)
@@ -77,7 +79,7 @@ class Project:
         if e is None:
             return None
         kind = e[0]
-        if kind in ("u", "s", "p", "list"):
+        if kind in ("u", "s", "p", "list", "k"):
             return None
         key = (e, mod.name)
         memo = self._memo
@@ -322,11 +324,15 @@ class Project:
                 got = self.class_attr(q, attr)
                 if got is not None:
                     return got
-                # a classmethod inherited from a library base: Note.create() on a peewee.Model
+                # a classmethod or class attribute inherited from a library base:
+                # Note.create() on a peewee.Model, Base.metadata on a DeclarativeBase
                 for base in self.library_bases(q):
                     cand = f"{base}.{attr}"
                     if self.catalog.function(cand) or cand in self.catalog.returns:
                         return ("sym", cand)
+                    at = self.catalog.attribute_type(base, attr)
+                    if at:
+                        return ("inst", at)
                 return None
             if q in self.functions:
                 # a function turned into an object by a library decorator (@app.task -> a Celery Task)
@@ -373,6 +379,8 @@ class Project:
                 return ("inst", cat.returns[cq])
             if cat.type_info(cq) is not None or cq in cat.async_names:
                 return ("inst", cq)
+            if q in _PASSTHROUGH and arg0 is not None:
+                return self.ev(arg0, mod)
             if q in ("builtins.next", "builtins.iter") and arg0 is not None:
                 inner = self.ev(arg0, mod)
                 return self.element(inner) if q == "builtins.next" else inner

@@ -27,6 +27,7 @@ later by ``link`` with the whole project and the catalog at hand:
     ("seqof", ann)         a list/sequence/set annotation whose items are ``ann``
     ("tal", ann)           a type alias: the name stands for the annotation ``ann``
     ("s", "text")          a string literal
+    ("k", value)           another literal: True, False, None, a number
     ("u",)                 unknown
 """
 

@@ -230,8 +230,12 @@ class _Summarizer:
         t = type(node)
         if t in (ast.Name, ast.Attribute, ast.Call, ast.Lambda, ast.Await, ast.Subscript):
             return self.expr(node)
-        if t is ast.Constant and isinstance(node.value, str):
-            return ("s", node.value)
+        if t is ast.Constant:
+            if isinstance(node.value, str):
+                return ("s", node.value)
+            if node.value is None or isinstance(node.value, (bool, int, float)):
+                return ("k", node.value)
+            return None
         if t in (ast.List, ast.Tuple):
             return ("list",) + tuple(self.simple_arg(e) for e in node.elts[:32])
         return None
@@ -565,7 +569,7 @@ class _Summarizer:
             if isinstance(node.value, ast.Name) and isinstance(node.ctx, ast.Load):
                 # possibly a property getter: self.x, or obj.x on a local object
                 recv = self.lookup(node.value.id)
-                if recv[0] not in ("g", "m", "r", "d", "u", "p", "s"):
+                if recv[0] not in ("d", "u", "p", "s"):
                     self.add_site(CallSite(
                         line=node.lineno, col=node.col_offset, end_line=node.end_lineno or node.lineno,
                         end_col=node.end_col_offset or node.col_offset, kind="attr",
