@@ -161,6 +161,7 @@ def machine_info() -> dict:
         "ram": ram,
         "os": platform.platform(),
         "python": platform.python_version(),
+        "loadavg_at_start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
 
 
@@ -203,8 +204,8 @@ def bench_corpus(args, corpus, peers_bin: str) -> dict:
     try:
         log(f"[{corpus.name}] warm-up (untimed): every command once")
         for v in variants:
-            if v.key == "flake8-async" and big:
-                continue  # minutes per run; its rounds below are enough
+            if big and v.key not in ("ruff-cached", "hydroid-cached"):
+                continue  # large corpus: only prime the peers' caches (the OS cache warms in round 1)
             if v.prepare:
                 v.prepare()
             r = measure(v.cmd, d)
@@ -353,6 +354,13 @@ def targets(results: dict) -> list:
             ", ".join(f"{p['lines'] // 1000:,}k: {_fmt_s(p['wall'])}" for p in pts)
             + "; marginal " + " → ".join(f"{m:.1f}" for m in marg) + " s/Mline"
             + "; average " + " → ".join(f"{x:.1f}" for x in per) + " s/Mline", ok)
+    small, large = results.get("lnbits"), results.get("large")
+    if not sc and small and large and "asynclint-cold" in small["variants"] and "asynclint-cold" in large["variants"]:
+        a = small["variants"]["asynclint-cold"]["wall"] / small["lines"] * 1e6
+        b = large["variants"]["asynclint-cold"]["wall"] / large["lines"] * 1e6
+        row("cold grows linearly with lines (s per 1M lines on the large corpus ≤ 1.25× the small one's)",
+            f"{a:.1f} s/Mline ({small['lines'] // 1000}k lines) → {b:.1f} s/Mline ({large['lines'] // 1000:,}k lines): {b / a:.2f}×",
+            b <= a * 1.25)
     st = results.get("startup")
     if st:
         for k in ("version", "help"):
@@ -367,7 +375,8 @@ def render(results: dict) -> str:
     meta = results.get("meta")
     if meta:
         m = meta["machine"]
-        L.append(f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram']} RAM, {m['os']}; Python {m['python']}.")
+        L.append(f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram']} RAM, {m['os']}; Python {m['python']}; "
+                 f"load average when the run started: {m.get('loadavg_at_start', '?')} (the machine is shared).")
         L.append("")
         L.append("Tools: " + "; ".join(f"{k}: `{val}`" for k, val in meta["tools"].items()) + ".")
         L.append("")
@@ -453,6 +462,8 @@ def main(argv=None) -> int:
     ap.add_argument("--peers-from-env", action="store_true", help="use flake8/ruff/hydroid from PATH, not the pinned venv")
     ap.add_argument("--render", action="store_true", help="only re-render RESULTS.md from bench/results/*.json")
     ap.add_argument("--no-save", action="store_true", help="print, do not write bench/results or RESULTS.md")
+    ap.add_argument("--merge", action="store_true",
+                    help="add the variants timed now to the saved results of the corpus (e.g. a separate --only flake8-async run)")
     args = ap.parse_args(argv)
 
     if args.render:
@@ -478,6 +489,14 @@ def main(argv=None) -> int:
         log(f"[{name}] {c.files:,} files, {c.lines:,} lines in {c.path}")
         res = bench_corpus(args, c, peers_bin)
         res.update(stamp)
+        old_file = os.path.join(RESULTS_DIR, name + ".json")
+        if args.merge and os.path.exists(old_file):
+            with open(old_file) as fh:
+                old = json.load(fh)
+            for key, val in res["variants"].items():
+                val["label"] += f" [separate run {stamp['date']}]"
+            old["variants"].update(res["variants"])
+            res = old
         fresh[name] = res
     if args.scaling:
         fresh["scaling"] = dict(bench_scaling(args, peers_bin), **stamp)
