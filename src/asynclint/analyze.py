@@ -122,6 +122,8 @@ def _is_offloader_closure(project: Project, fq: str, names: set) -> bool:
     return False
 
 
+MEMORY_BUFFERS = (("inst", "io.BytesIO"), ("inst", "io.StringIO"))
+
 # builtins that call a function they are given, right away: where that function is
 _CALLS_ITS_ARGUMENT = {
     "builtins.sorted": "key", "builtins.min": "key", "builtins.max": "key",
@@ -184,6 +186,14 @@ class Classifier:
             return None
         return None
 
+    def _wraps_memory(self, site: CallSite) -> bool:
+        """Is the file a constructor opens an in-memory buffer (io.BytesIO / io.StringIO)?"""
+        cands = list(site.args[:1]) + [v for k, v in site.kwargs if k in ("fileobj", "file", "fp")]
+        for a in cands:
+            if a is not None and self.project.ev(a, self._ref.module) in MEMORY_BUFFERS:
+                return True
+        return False
+
     def _called_argument(self, site: CallSite, builtin: str) -> Optional[Blocking]:
         """``sorted(paths, key=os.path.getmtime)``, ``map(os.path.getsize, files)``: the builtin calls it here."""
         where = _CALLS_ITS_ARGUMENT[builtin]
@@ -234,6 +244,8 @@ class Classifier:
                 head, _, meth = q.rpartition(".")
                 if cat.type_info(head) is not None:
                     e = cat.method(head, meth)
+            if e is not None and e.category == "file" and self._wraps_memory(site):
+                return None  # zipfile.ZipFile(io.BytesIO(data)), Image.open(io.BytesIO(raw))
             return Blocking(site, entry=e) if e else None
         if kind == "meth":
             t, name = v[1], v[2]

@@ -22,6 +22,7 @@ from .catalog import Catalog
 from .model import FunctionSummary, ModuleSummary
 
 _MAX_DEPTH = 60
+_MEMORY = (("inst", "io.BytesIO"), ("inst", "io.StringIO"))
 # wrappers whose result (or entered value) is their argument
 _PASSTHROUGH = {"contextlib.closing", "contextlib.nullcontext", "typing.cast", "builtins.memoryview"}
 
@@ -375,10 +376,17 @@ class Project:
             if q in self.classes:
                 return ("inst", q)
             cq = cat.canonical(q)
+            result = None
             if cq in cat.returns:
-                return ("inst", cat.returns[cq])
-            if cat.type_info(cq) is not None or cq in cat.async_names:
-                return ("inst", cq)
+                result = ("inst", cat.returns[cq])
+            elif cat.type_info(cq) is not None or cq in cat.async_names:
+                result = ("inst", cq)
+            if result is not None:
+                if arg0 is not None and self._is_file_type(result[1]):
+                    inner = self.ev(arg0, mod)
+                    if inner in _MEMORY:
+                        return inner  # a reader/writer/archive over an in-memory buffer stays in memory
+                return result
             if q in _PASSTHROUGH and arg0 is not None:
                 return self.ev(arg0, mod)
             if q in ("builtins.next", "builtins.iter") and arg0 is not None:
@@ -410,6 +418,10 @@ class Project:
             if info is not None and info.call:
                 return ("inst", info.call)
         return None
+
+    def _is_file_type(self, t: str) -> bool:
+        info = self.catalog.type_info(t)
+        return info is not None and info.category == "file"
 
     def function_result(self, fq: str):
         if fq in self._result_memo:

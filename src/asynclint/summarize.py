@@ -534,6 +534,8 @@ class _Summarizer:
         if node is None:
             return
         t = type(node)
+        if t is ast.Name or t is ast.Constant:
+            return
         if t is ast.Call:
             self.add_site(self.call_site(node, awaited, target))
             self.visit(node.func)
