@@ -51,6 +51,9 @@ def _gitignore(directory: str):
 
 
 def _display(path: str, cwd: str) -> str:
+    prefix = cwd.rstrip(os.sep) + os.sep
+    if path.startswith(prefix):
+        return path[len(prefix):]  # the common case, without relpath's normalisation work
     try:
         rel = os.path.relpath(path, cwd)
     except ValueError:

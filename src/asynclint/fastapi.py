@@ -324,6 +324,9 @@ def _deps_in(e) -> list:
 
 def _awaited_callers(project) -> tuple:
     """(async callee -> set of async callers that await it, set of functions awaited anywhere)."""
+    memo = project.__dict__.get("_awaited_callers")
+    if memo is not None:
+        return memo
     callers: dict = {}
     awaited_anywhere = set()
     for fq, ref in project.functions.items():
@@ -345,6 +348,7 @@ def _awaited_callers(project) -> tuple:
             elif tfn.is_async and tfn.is_generator:
                 # an async generator handed to StreamingResponse runs on the loop for the route
                 callers.setdefault(target, set()).add(fq)
+    project.__dict__["_awaited_callers"] = (callers, awaited_anywhere)
     return callers, awaited_anywhere
 
 
@@ -356,34 +360,27 @@ def routes_by_function(model: RouteModel, project) -> dict:
         for dep in r.dependencies:
             out.setdefault(dep, []).append(r)
     callers, _ = _awaited_callers(project)
-    # propagate down the awaited call graph: a helper awaited by an endpoint serves its routes
-    changed = True
-    rounds = 0
-    while changed and rounds < 10:
-        changed = False
-        rounds += 1
-        for callee, cs in callers.items():
-            acc = out.get(callee, [])
-            known = {id(x) for x in acc}
-            for c in cs:
-                for r in out.get(c, []):
-                    if id(r) not in known:
-                        acc.append(r)
-                        known.add(id(r))
-                        changed = True
-            if acc:
-                out[callee] = acc
+    # a helper awaited (directly or further down) by an endpoint or a dependency serves its routes
+    callees: dict = {}
+    for callee, cs in callers.items():
+        for c in cs:
+            callees.setdefault(c, []).append(callee)
+    for r in model.routes:
+        seen = {r.function, *r.dependencies}
+        stack = list(seen)
+        while stack:
+            for nxt in callees.get(stack.pop(), ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+                    out.setdefault(nxt, []).append(r)
     return out
 
 
 def _route_text(routes: list) -> Optional[str]:
     if not routes:
         return None
-    labels = []
-    for r in routes:
-        lab = r.label()
-        if lab not in labels:
-            labels.append(lab)
+    labels = sorted({r.label() for r in routes}, key=lambda lab: (lab.split(" ", 1)[-1], lab))
     if len(labels) > 3:
         return ", ".join(labels[:3]) + f" (+{len(labels) - 3} more)"
     return ", ".join(labels)

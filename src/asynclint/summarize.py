@@ -118,6 +118,16 @@ def dotted_text(node: ast.AST) -> str:
     return ".".join(reversed(parts))
 
 
+# the sub-expressions of common expression nodes (faster than ast.iter_child_nodes)
+_EXPR_CHILDREN = {
+    ast.BinOp: ("left", "right"), ast.BoolOp: ("values",), ast.Compare: ("left", "comparators"),
+    ast.UnaryOp: ("operand",), ast.JoinedStr: ("values",), ast.FormattedValue: ("value",),
+    ast.List: ("elts",), ast.Tuple: ("elts",), ast.Set: ("elts",), ast.Dict: ("keys", "values"),
+    ast.Subscript: ("value", "slice"), ast.Starred: ("value",), ast.IfExp: ("test", "body", "orelse"),
+    ast.Slice: ("lower", "upper", "step"), ast.keyword: ("value",),
+}
+
+
 class _Scope:
     __slots__ = ("kind", "bindings", "qualname", "func", "cls", "globals_decl", "lambda_count")
 
@@ -578,6 +588,17 @@ class _Summarizer:
                         callee=("a", recv, node.attr), text=f"{node.value.id}.{node.attr}",
                     ))
             self.visit(node.value)
+            return
+        fields = _EXPR_CHILDREN.get(t)
+        if fields is not None:
+            visit = self.visit
+            for name in fields:
+                child = getattr(node, name)
+                if type(child) is list:
+                    for c in child:
+                        visit(c)
+                else:
+                    visit(child)
             return
         for child in ast.iter_child_nodes(node):
             self.visit(child)
