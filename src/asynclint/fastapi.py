@@ -172,7 +172,8 @@ class RouteModel:
                 if site.kind != "call" or callee[0] != "a":
                     continue
                 method = callee[2]
-                if method not in ("include_router", "add_api_route", "add_api_websocket_route", "mount"):
+                if method not in ("include_router", "add_api_route", "add_api_websocket_route", "add_route",
+                                  "add_websocket_route"):
                     continue
                 recv = callee[1]
                 kind = self.object_kind(p.ev(recv, mod))
@@ -188,17 +189,19 @@ class RouteModel:
                     prefix = self.literal(self.kwarg(site, "prefix")) or ""
                     deps = self.dep_functions(self.kwarg(site, "dependencies"), mod)
                     self.includes.append((parent, child, prefix, deps))
-                elif method in ("add_api_route", "add_api_websocket_route"):
+                elif method in ("add_api_route", "add_api_websocket_route", "add_route", "add_websocket_route"):
                     path_e = site.args[0] if site.args else self.kwarg(site, "path")
                     ep_e = site.args[1] if len(site.args) > 1 else self.kwarg(site, "endpoint")
                     v = p.ev(ep_e, mod) if ep_e is not None else None
                     if v is None or v[0] != "sym" or v[1] not in p.functions:
                         continue
                     ref = p.functions[v[1]]
-                    if method == "add_api_websocket_route":
+                    if method in ("add_api_websocket_route", "add_websocket_route"):
                         methods, rkind = ("WS",), "websocket"
                     else:
                         methods, rkind = self.methods_of(site, "api_route"), "http"
+                        if method == "add_route" and "GET" in methods and "HEAD" not in methods:
+                            methods = methods + ("HEAD",)  # Starlette routes answer HEAD for GET
                     self.routes.append(Route(
                         methods, self.literal(path_e), v[1], ref.summary.is_async, rkind, parent,
                         module_path=ref.module.display, line=ref.summary.line,
