@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .catalog import CATEGORY_LABELS, Entry, code_for
-from .link import FunctionRef, Project
+from .link import MEMORY_BUFFERS, FunctionRef, Project
 from .model import CallSite, ChainHop, Diagnostic
 
 
@@ -57,8 +57,30 @@ def _is_offloading_decorated(project: Project, ref: FunctionRef) -> bool:
     return False
 
 
+def _offloaded_arg(project: Project, site: CallSite, ref: FunctionRef, depth: int):
+    """The argument this call hands to an offloader to run in a thread, if it is such a call."""
+    if site.kind != "call":
+        return None
+    v = project.ev(site.callee, ref.module)
+    if v is None:
+        return None
+    target = v[1] if v[0] == "sym" else f"{v[1]}.{v[2]}" if v[0] == "meth" else None
+    if target is None:
+        return None
+    idx = project.catalog.offloaders.get(target)
+    if idx is None and v[0] == "meth" and v[2] == "run_in_executor":
+        idx = 1  # any event loop's run_in_executor(executor, fn, *args)
+    if idx is None and target in project.functions and target != ref.qualname and _is_offloader(project, target, depth + 1):
+        idx = 0
+    if idx is None or idx >= len(site.args):
+        return None
+    return site.args[idx]
+
+
 def _is_offloader(project: Project, fq: str, depth: int = 0) -> bool:
-    """A project function that hands one of its parameters to an offloader (or wraps with one)."""
+    """A project function that hands one of its parameters to an offloader, itself or in a closure it
+    builds (``async def run_sync(fn, *a): return await asyncio.to_thread(fn, *a)``, a decorator
+    whose wrapper does that)."""
     ref = project.functions.get(fq)
     if ref is None or depth > 4:
         return False
@@ -66,63 +88,23 @@ def _is_offloader(project: Project, fq: str, depth: int = 0) -> bool:
     if fq in cache:
         return cache[fq]
     cache[fq] = False
-    fn = ref.summary
+    names = {p.name for p in ref.summary.params}
     result = False
-    names = {p.name for p in fn.params}
-    for site in fn.calls:
-        if site.kind != "call":
-            continue
-        v = project.ev(site.callee, ref.module)
-        if v is None:
-            continue
-        target = v[1] if v[0] == "sym" else f"{v[1]}.{v[2]}" if v[0] == "meth" else None
-        if target is None:
-            continue
-        idx = project.catalog.offloaders.get(target)
-        if idx is None and v[0] == "meth":
-            idx = project.catalog.offloaders.get(f"asyncio.AbstractEventLoop.{v[2]}") if v[2] == "run_in_executor" else None
-        if idx is None and target in project.functions and target != fq:
-            if _is_offloader(project, target, depth + 1):
-                idx = 0
-        if idx is None:
-            continue
-        args = site.args
-        if idx < len(args) and args[idx] is not None and args[idx][0] == "p" and args[idx][1] in names:
-            result = True
-            break
-    # decorator factories: an inner function does the offloading with the outer parameter
-    if not result and names:
+    if names:
         prefix = fq + "."
-        for other in project.functions:
-            if other.startswith(prefix) and _is_offloader_closure(project, other, names):
-                result = True
+        scopes = [ref] + [r for q, r in project.functions.items() if q.startswith(prefix)]
+        for scope in scopes:
+            for site in scope.summary.calls:
+                a = _offloaded_arg(project, site, scope, depth)
+                if a is not None and a[0] in ("p", "g") and a[1] in names:
+                    result = True
+                    break
+            if result:
                 break
     cache[fq] = result
     return result
 
 
-def _is_offloader_closure(project: Project, fq: str, names: set) -> bool:
-    ref = project.functions[fq]
-    for site in ref.summary.calls:
-        if site.kind != "call":
-            continue
-        v = project.ev(site.callee, ref.module)
-        if v is None:
-            continue
-        target = v[1] if v[0] == "sym" else f"{v[1]}.{v[2]}" if v[0] == "meth" else None
-        idx = project.catalog.offloaders.get(target) if target else None
-        if idx is None and v[0] == "meth" and v[2] == "run_in_executor":
-            idx = 1
-        if idx is not None and idx < len(site.args):
-            a = site.args[idx]
-            if a is not None and a[0] == "g" and a[1] in names:
-                return True
-            if a is not None and a[0] == "p" and a[1] in names:
-                return True
-    return False
-
-
-MEMORY_BUFFERS = (("inst", "io.BytesIO"), ("inst", "io.StringIO"))
 
 # builtins that call a function they are given, right away: where that function is
 _CALLS_ITS_ARGUMENT = {
@@ -357,6 +339,25 @@ def _describe_api(entry: Entry) -> str:
     return f"{api}()"
 
 
+def _diagnostic(ref: FunctionRef, site: CallSite, entry: Entry, transitive: bool, message: str,
+                chain: list, hops: list, suggestion: str) -> Diagnostic:
+    return Diagnostic(
+        path=ref.module.display,
+        line=site.line,
+        column=site.col + 1,
+        end_line=site.end_line,
+        end_column=site.end_col + 1,
+        code=code_for(entry.category, transitive),
+        category=entry.category,
+        message=message,
+        function=ref.qualname,
+        chain=chain,
+        hops=hops,
+        suggestion=suggestion,
+        api=entry.api,
+    )
+
+
 def _direct(ref: FunctionRef, b: Blocking) -> Diagnostic:
     e, site = b.entry, b.site
     label = CATEGORY_LABELS.get(e.category, "call")
@@ -364,21 +365,8 @@ def _direct(ref: FunctionRef, b: Blocking) -> Diagnostic:
     api = _describe_api(e)
     detail = "" if api == shown or api.endswith(f".{shown}") or shown.endswith(api) else f" ({api})"
     message = e.message or f"blocking {label} {shown}{detail} in async function {ref.summary.name}"
-    return Diagnostic(
-        path=ref.module.display,
-        line=site.line,
-        column=site.col + 1,
-        end_line=site.end_line,
-        end_column=site.end_col + 1,
-        code=code_for(e.category, False),
-        category=e.category,
-        message=message,
-        function=ref.qualname,
-        chain=[ref.qualname, e.api],
-        hops=[ChainHop(ref.qualname, ref.module.display, site.line, shown), ChainHop(e.api, None, None, api)],
-        suggestion=e.replacement,
-        api=e.api,
-    )
+    hops = [ChainHop(ref.qualname, ref.module.display, site.line, shown), ChainHop(e.api, None, None, api)]
+    return _diagnostic(ref, site, e, False, message, [ref.qualname, e.api], hops, e.replacement)
 
 
 def _transitive(project: Project, ref: FunctionRef, b: Blocking, dist: dict) -> Diagnostic:
@@ -401,30 +389,15 @@ def _transitive(project: Project, ref: FunctionRef, b: Blocking, dist: dict) -> 
     assert entry is not None
     chain.append(entry.api)
     hops.append(ChainHop(entry.api, None, None, _describe_api(entry)))
-    first = _short(b.target)
     label = CATEGORY_LABELS.get(entry.category, "call")
-    verb = "constructs" if b.target.endswith(".__init__") else "calls"
-    shown = first[: -len(".__init__")] if verb == "constructs" else first
     if site.kind == "attr":
-        verb, shown = "reads property", site.text
         message = f"reads property {site.text}, which blocks on {_describe_api(entry)} ({label})"
+    elif b.target.endswith(".__init__"):
+        message = f"constructs {_short(b.target[: -len('.__init__')])}(), which blocks on {_describe_api(entry)} ({label})"
     else:
-        message = f"{verb} {shown}(), which blocks on {_describe_api(entry)} ({label})"
+        message = f"calls {_short(b.target)}(), which blocks on {_describe_api(entry)} ({label})"
     depth = len(chain) - 2
     if depth > 1:
         message += f" {depth} calls down"
-    return Diagnostic(
-        path=ref.module.display,
-        line=site.line,
-        column=site.col + 1,
-        end_line=site.end_line,
-        end_column=site.end_col + 1,
-        code=code_for(entry.category, True),
-        category=entry.category,
-        message=message,
-        function=ref.qualname,
-        chain=chain,
-        hops=hops,
-        suggestion=f"offload it: await asyncio.to_thread({site.text}, ...), or make the chain async ({entry.replacement})",
-        api=entry.api,
-    )
+    suggestion = f"offload it: await asyncio.to_thread({site.text}, ...), or make the chain async ({entry.replacement})"
+    return _diagnostic(ref, site, entry, True, message, chain, hops, suggestion)

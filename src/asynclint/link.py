@@ -22,7 +22,7 @@ from .catalog import Catalog
 from .model import FunctionSummary, ModuleSummary
 
 _MAX_DEPTH = 60
-_MEMORY = (("inst", "io.BytesIO"), ("inst", "io.StringIO"))
+MEMORY_BUFFERS = (("inst", "io.BytesIO"), ("inst", "io.StringIO"))
 # wrappers whose result (or entered value) is their argument
 _PASSTHROUGH = {"contextlib.closing", "contextlib.nullcontext", "typing.cast", "builtins.memoryview"}
 
@@ -384,7 +384,7 @@ class Project:
             if result is not None:
                 if arg0 is not None and self._is_file_type(result[1]):
                     inner = self.ev(arg0, mod)
-                    if inner in _MEMORY:
+                    if inner in MEMORY_BUFFERS:
                         return inner  # a reader/writer/archive over an in-memory buffer stays in memory
                 return result
             if q in _PASSTHROUGH and arg0 is not None:
