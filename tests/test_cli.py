@@ -340,3 +340,13 @@ def test_catalog_command():
     doc = json.loads(invoke("catalog", "--format", "json").output)
     libraries = {row["library"] for row in doc if row["kind"] in ("function", "type")}
     assert len(libraries) >= 20
+
+
+def test_parallel_parsing_gives_the_same_findings(project):
+    for i in range(60):
+        body = ROUTE if i % 3 == 0 else CLEAN
+        write(project, f"app/m{i:02d}.py", body.replace("/users", f"/u{i}"))
+    serial = json.loads(invoke("app", "--no-cache", "--jobs", "1", "--format", "json").output)
+    parallel = json.loads(invoke("app", "--no-cache", "--jobs", "2", "--format", "json").output)
+    assert serial == parallel
+    assert serial["files_checked"] == 60 and len(serial["diagnostics"]) == 40
