@@ -162,6 +162,7 @@ class RouteModel:
                     if prefix:
                         self.own_prefix[oid] = prefix
                     self.object_deps[oid] = self.dep_functions(self.kwarg(site, "dependencies"), mod)
+                    self.route_list(self.kwarg(site, "routes"), mod, oid, "")
         # 2. includes and imperative routes, anywhere
         for mod in modules:
             sites = [(s, None) for s in mod.summary.module_calls]
@@ -234,6 +235,57 @@ class RouteModel:
                     dependencies=self.dep_functions(self.kwarg(d, "dependencies"), mod) + self.param_dependencies(ref),
                 ))
         self._expand()
+
+    def route_list(self, expr, mod, owner, prefix: str, depth: int = 0) -> None:
+        """Starlette-style ``routes=[Route(...), WebSocketRoute(...), Mount("/x", routes=[...])]``."""
+        if expr is None or depth > 6:
+            return
+        if expr[0] == "g":  # routes = [...] defined at module level
+            b = self.binding(expr, mod)
+            if b is None:
+                return
+            mod = self.p.modules[b[0]]
+            expr = mod.summary.globals.get(b[1])
+            if expr is None:
+                return
+        if expr[0] != "list":
+            return
+        for item in expr[1:]:
+            if item is None or item[0] != "callargs":
+                continue
+            _, func, args, kwargs = item
+            cls = self.p.ev(func, mod)
+            name = cls[1].rsplit(".", 1)[-1] if cls is not None and cls[0] == "sym" else ""
+            kw = dict(kwargs)
+            path = self.literal(args[0] if args else kw.get("path"))
+            full = None if path is None else prefix + path
+            if name == "Mount":
+                if "routes" in kw:
+                    self.route_list(kw["routes"], mod, owner, full or prefix, depth + 1)
+                app_e = args[1] if len(args) > 1 else kw.get("app")
+                child = self.binding(app_e, mod) if app_e is not None else None
+                if child is not None:
+                    self.includes.append((owner, child, full or "", []))
+                continue
+            ep = args[1] if len(args) > 1 else kw.get("endpoint")
+            v = self.p.ev(ep, mod) if ep is not None else None
+            if v is None or v[0] != "sym" or v[1] not in self.p.functions:
+                continue
+            ref = self.p.functions[v[1]]
+            if name in ("WebSocketRoute", "APIWebSocketRoute"):
+                methods, rkind = ("WS",), "websocket"
+            else:
+                m = kw.get("methods")
+                methods = tuple(x[1].upper() for x in m[1:] if x is not None and x[0] == "s") if m and m[0] == "list" else ()
+                methods = methods or ("GET",)
+                if name == "Route" and "GET" in methods and "HEAD" not in methods:
+                    methods = methods + ("HEAD",)  # Starlette routes answer HEAD for GET
+                rkind = "http"
+            self.routes.append(Route(
+                methods, full, v[1], ref.summary.is_async, rkind, owner,
+                module_path=ref.module.display, line=ref.summary.line,
+                dependencies=self.param_dependencies(ref),
+            ))
 
     def methods_of(self, site, method: str) -> tuple:
         if method in HTTP_METHODS:

@@ -110,6 +110,8 @@ class Project:
             return self.attribute(self.ev(e[1], mod), e[2], mod)
         if kind == "c":
             return self.call_result(self.callee_value(e[1], mod), e[2], mod)
+        if kind == "callargs":
+            return self.call_result(self.ev(e[1], mod), e[2][0] if e[2] else None, mod)
         if kind == "seqof":
             return ("iterof", self.ev(e[1], mod), None)
         if kind == "tal":

@@ -13,6 +13,7 @@ later by ``link`` with the whole project and the catalog at hand:
     ("d", "Cls.meth")      a function or class defined in the summarised module
     ("a", base, attr)      attribute ``base.attr``
     ("c", func, arg0)      result of calling ``func`` (arg0: first positional argument or None)
+    ("callargs", func, args, kwargs)  a Route/Mount construction, with all its (simple) arguments
     ("i", base)            an instance of the class ``base`` (from an annotation)
     ("it", base)           an element from iterating ``base``
     ("en", base)           the value bound by ``with base as x``

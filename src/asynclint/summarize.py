@@ -128,6 +128,17 @@ _EXPR_CHILDREN = {
 }
 
 
+_ROUTE_CLASSES = {"Route", "WebSocketRoute", "Mount", "APIRoute", "APIWebSocketRoute"}
+
+
+def _is_route_call(node: ast.AST) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    f = node.func
+    name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+    return name in _ROUTE_CLASSES
+
+
 class _Scope:
     __slots__ = ("kind", "bindings", "qualname", "func", "cls", "globals_decl", "lambda_count")
 
@@ -233,11 +244,17 @@ class _Summarizer:
             # the loop variables were bound when the comprehension was visited
             return ("seqof", self.expr(node.elt))
         if t in (ast.List, ast.Tuple, ast.Set) and node.elts:
+            if all(_is_route_call(e) for e in node.elts):
+                return self.simple_arg(node)  # routes = [Route(...), Mount(...)]: kept whole
             return ("seqof", self.expr(node.elts[0]))
         return UNKNOWN
 
     def simple_arg(self, node: ast.AST) -> Optional[Expr]:
         t = type(node)
+        if t is ast.Call and _is_route_call(node):
+            # Route("/x", endpoint, methods=[...]): the route table needs every argument
+            return ("callargs", self.expr(node.func), tuple(self.simple_arg(a) for a in node.args[:4]),
+                    tuple((k.arg or "**", self.simple_arg(k.value)) for k in node.keywords[:12]))
         if t in (ast.Name, ast.Attribute, ast.Call, ast.Lambda, ast.Await, ast.Subscript):
             return self.expr(node)
         if t is ast.Constant:
