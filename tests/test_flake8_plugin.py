@@ -1,0 +1,275 @@
+"""The flake8 plugin reports, file by file, exactly what the engine reports."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import FIXTURES
+
+from asynclint import flake8_plugin
+from asynclint.engine import Options, run
+
+FLAKE8_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+\d+) (?P<msg>.*)$")
+
+
+def _flake8_available() -> bool:
+    try:
+        import flake8  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+needs_flake8 = pytest.mark.skipif(not _flake8_available(), reason="flake8 is not installed (pip install -e '.[flake8]')")
+
+
+def make_project(tmp_path, name="fastapi_app"):
+    root = tmp_path / "proj"
+    shutil.copytree(os.path.join(FIXTURES, "projects", name), root)
+    (root / "pyproject.toml").write_text('[project]\nname = "proj"\nversion = "0"\n')
+    return str(root)
+
+
+def py_files(root):
+    out = []
+    for d, dirs, files in os.walk(root):
+        dirs[:] = [x for x in dirs if not x.startswith(".") and x != "__pycache__"]
+        out.extend(os.path.join(d, f) for f in files if f.endswith(".py"))
+    return sorted(out)
+
+
+def engine_tuples(path, **kw):
+    result = run([path], Options(**kw))
+    return sorted(
+        (d.line, d.column - 1, f"{d.code} {d.message}" + (f" [{d.route}]" if d.route else ""))
+        for d in result.diagnostics
+    )
+
+
+def flake8(args, cwd, stdin=None):
+    proc = subprocess.run(
+        [sys.executable, "-m", "flake8", *args], cwd=cwd, input=stdin, capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    found = set()
+    for line in proc.stdout.splitlines():
+        m = FLAKE8_LINE.match(line)
+        if m:
+            path = m["path"][2:] if m["path"].startswith("./") else m["path"]
+            found.add((path, int(m["line"]), int(m["col"]), m["code"]))
+    return found, proc
+
+
+def cli_findings(root, *paths):
+    old = os.getcwd()
+    os.chdir(root)
+    try:
+        result = run(list(paths) or ["."], Options())
+    finally:
+        os.chdir(old)
+    return {(d.path, d.line, d.column, d.code) for d in result.diagnostics}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_memo():
+    flake8_plugin._MEMO.clear()
+    yield
+    flake8_plugin._MEMO.clear()
+
+
+def test_plugin_import_is_cheap():
+    code = "import sys, asynclint.flake8_plugin; print('asynclint.engine' in sys.modules, 'libcst' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False"]
+
+
+@pytest.mark.parametrize("name", ["fastapi_app", "chains_flat"])
+def test_plugin_equals_engine_for_each_file(tmp_path, name):
+    root = make_project(tmp_path, name)
+    total = 0
+    for path in py_files(root):
+        expected = engine_tuples(path)
+        plugin = flake8_plugin.AsyncLintPlugin(None, path, None)
+        got = sorted((line, col, text) for line, col, text, _ in plugin.run())
+        assert got == expected, path
+        total += len(got)
+    assert total > 0
+    # every file was answered from one linked project
+    assert len(flake8_plugin._MEMO) == 1
+
+
+def test_plugin_reports_chains(tmp_path):
+    root = make_project(tmp_path)
+    found = flake8_plugin.check_file(os.path.join(root, "app", "main.py"))
+    assert any(text.startswith("ASL204 calls errors.log_incident()") for _, _, text in found)
+
+
+def test_memo_sees_edits(tmp_path):
+    root = make_project(tmp_path)
+    errors_py = os.path.join(root, "app", "errors.py")
+    main_py = os.path.join(root, "app", "main.py")
+    before = [t for t in flake8_plugin.check_file(main_py) if t[2].startswith("ASL204")]
+    assert before
+    # the helper stops blocking: the chain in main.py must go away
+    with open(errors_py, encoding="utf-8") as fh:
+        text = fh.read()
+    with open(errors_py, "w", encoding="utf-8") as fh:
+        fh.write(text.replace("open(", "print(") + "\n# edited\n")
+    assert engine_tuples(main_py) == sorted(flake8_plugin.check_file(main_py))
+    assert not [t for t in flake8_plugin.check_file(main_py) if t[2].startswith("ASL204")]
+
+
+@needs_flake8
+def test_flake8_select_asl_matches_cli(tmp_path):
+    root = make_project(tmp_path)
+    expected = cli_findings(root)
+    got, _ = flake8(["--select", "ASL", "."], cwd=root)
+    assert got == expected
+    assert any(code.startswith("ASL2") for *_, code in got)
+    # --extend-select keeps flake8's own checks and adds ours
+    got2, _ = flake8(["--extend-select", "ASL", "."], cwd=root)
+    assert {f for f in got2 if f[3].startswith("ASL")} == expected
+
+
+@needs_flake8
+def test_flake8_one_file_follows_chains(tmp_path):
+    root = make_project(tmp_path)
+    got, _ = flake8(["--select", "ASL", "app/main.py"], cwd=root)
+    assert got == cli_findings(root, "app/main.py")
+    assert ("app/main.py", 63, 5, "ASL204") in got
+
+
+@needs_flake8
+def test_flake8_stdin_unsaved_buffer(tmp_path):
+    root = make_project(tmp_path)
+    rel = os.path.join("app", "routers", "chat.py")
+    path = os.path.join(root, rel)
+    with open(path, encoding="utf-8") as fh:
+        on_disk = fh.read()
+    # the unsaved buffer adds a blocking sleep and a call into another module's blocking helper
+    buffer = on_disk + (
+        "\n\nimport time as _t\nfrom app.errors import log_incident as _log\n\n\n"
+        "async def unsaved_handler():\n    _t.sleep(1)\n    _log('x', 'y')\n"
+    )
+    n = buffer.count("\n")
+    got, proc = flake8(["--select", "ASL", "--stdin-display-name", rel, "-"], cwd=root, stdin=buffer)
+    assert (rel, n - 1, 5, "ASL102") in got, proc.stdout
+    assert (rel, n, 5, "ASL204") in got, proc.stdout
+    # what is on disk is unchanged and still reported the same way
+    with open(path, encoding="utf-8") as fh:
+        assert fh.read() == on_disk
+    disk, _ = flake8(["--select", "ASL", rel], cwd=root)
+    assert disk == cli_findings(root, rel)
+    assert disk == {f for f in got if f[1] < n - 1}
+    # the same text as on disk through stdin gives the same as the file
+    same, _ = flake8(["--select", "ASL", "--stdin-display-name", rel, "-"], cwd=root, stdin=on_disk)
+    assert same == disk
+
+
+def test_stdin_buffer_in_process(tmp_path):
+    root = make_project(tmp_path)
+    path = os.path.join(root, "app", "routers", "chat.py")
+    with open(path, encoding="utf-8") as fh:
+        lines = fh.read().splitlines(True)
+    lines += ["\n", "import time as _t\n", "async def added():\n", "    _t.sleep(1)\n"]
+    plugin = flake8_plugin.AsyncLintPlugin(None, path, lines)
+    got = {(line, col, text.split()[0]) for line, col, text, _ in plugin.run()}
+    assert (len(lines), 4, "ASL102") in got
+    assert got >= {(line, col, text.split()[0]) for line, col, text in engine_tuples(path)}
+
+
+def test_text_without_a_file():
+    got = flake8_plugin.check_file("stdin", ["import time\n", "async def f():\n", "    time.sleep(1)\n"])
+    assert [(line, col, text.split()[0]) for line, col, text in got] == [(3, 4, "ASL102")]
+
+
+@needs_flake8
+def test_noqa_extend_ignore_per_file_ignores(tmp_path):
+    root = make_project(tmp_path)
+    main_py = os.path.join(root, "app", "main.py")
+    with open(main_py, encoding="utf-8") as fh:
+        lines = fh.read().splitlines(True)
+    # line 57: requests.get (ASL101), line 63: log_incident (ASL204), line 77: time.sleep (ASL102)
+    lines[56] = lines[56].rstrip("\n").replace("# ASL101", "# noqa: ASL101") + "\n"
+    lines[62] = lines[62].rstrip("\n").replace("# ASL204", "# noqa: E501") + "\n"
+    with open(main_py, "w", encoding="utf-8") as fh:
+        fh.writelines(lines)
+    base, _ = flake8(["--select", "ASL", "."], cwd=root)
+    main = {f for f in base if f[0] == "app/main.py"}
+    assert not any(f[1] == 57 for f in main)  # noqa with our code
+    assert ("app/main.py", 63, 5, "ASL204") in main  # noqa for another code keeps ours
+    assert ("app/main.py", 77, 9, "ASL102") in main
+
+    ignored, _ = flake8(["--select", "ASL", "--extend-ignore", "ASL1", "."], cwd=root)
+    assert ignored == {f for f in base if not f[3].startswith("ASL1")}
+
+    per_file, _ = flake8(["--select", "ASL", "--per-file-ignores", "app/main.py:ASL", "."], cwd=root)
+    assert per_file == {f for f in base if f[0] != "app/main.py"}
+
+
+@needs_flake8
+def test_flake8_parallel_cold_cache(tmp_path):
+    root = make_project(tmp_path, "chains_flat")
+    shutil.rmtree(os.path.join(root, ".asynclint_cache"), ignore_errors=True)
+    got, _ = flake8(["--select", "ASL", "-j", "2", "."], cwd=root)
+    assert got == cli_findings(root)
+    again, _ = flake8(["--select", "ASL", "-j", "2", "."], cwd=root)
+    assert again == got
+
+
+def _synthetic_project(root, modules=500):
+    pkg = os.path.join(root, "big")
+    os.makedirs(pkg)
+    with open(os.path.join(root, "pyproject.toml"), "w") as fh:
+        fh.write('[project]\nname = "big"\nversion = "0"\n')
+    with open(os.path.join(pkg, "__init__.py"), "w"):
+        pass
+    for i in range(modules):
+        prev = f"from big.m{i - 1:03d} import helper_{i - 1}\n" if i else ""
+        body = f"    return helper_{i - 1}(x) + 1\n" if i else "    return requests.get(x).status_code\n"
+        with open(os.path.join(pkg, f"m{i:03d}.py"), "w") as fh:
+            fh.write(
+                "import requests\nimport time\n" + prev + "\n\n"
+                f"def helper_{i}(x):\n{body}\n\n"
+                f"class Service{i}:\n    def work(self, x):\n        return helper_{i}(x)\n\n\n"
+                f"async def handler_{i}(x):\n    return Service{i}().work(x)\n"
+            )
+    return os.path.join(pkg, f"m{modules - 1:03d}.py")
+
+
+def test_warm_cache_timing_measurement(tmp_path, capsys):
+    """Measures (does not assert) the per-file cost in a 500-file project with a warm cache."""
+    root = str(tmp_path)
+    target = _synthetic_project(root)
+    run([root], Options())  # warm the cache
+    code = (
+        "import time, sys\n"
+        "t0 = time.perf_counter()\n"
+        "from asynclint.flake8_plugin import check_file\n"
+        "t1 = time.perf_counter()\n"
+        "found = check_file(sys.argv[1])\n"
+        "t2 = time.perf_counter()\n"
+        "print(f'{(t1 - t0) * 1000:.0f} {(t2 - t1) * 1000:.0f} {len(found)}')\n"
+    )
+    samples = []
+    for _ in range(3):
+        out = subprocess.run([sys.executable, "-c", code, target], capture_output=True, text=True, check=True)
+        samples.append([int(x) for x in out.stdout.split()])
+    best = min(samples, key=lambda s: s[1])
+    assert best[2] >= 1
+    files = py_files(root)
+    t = time.perf_counter()
+    for f in files:
+        flake8_plugin.check_file(f)
+    batch_ms = (time.perf_counter() - t) * 1000 / len(files)
+    with capsys.disabled():
+        print(
+            f"\n[flake8 plugin timing, {len(files)}-file project, warm cache] "
+            f"import {best[0]} ms; first file in a process (editor case) {best[1]} ms; "
+            f"each further file in the same process {batch_ms:.1f} ms"
+        )
