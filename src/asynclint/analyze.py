@@ -17,7 +17,7 @@ calls at all.
 
 from __future__ import annotations
 
-from collections import deque
+from collections import ChainMap, deque
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -33,6 +33,11 @@ class Blocking:
     site: CallSite
     entry: Optional[Entry] = None
     target: Optional[str] = None  # project function qualname
+    # self./cls. calls that subclasses override: every concrete implementation must block
+    alternatives: tuple = ()
+    # the class the call goes through (``EnvSettings.from_file()``), when it is a project class:
+    # self./cls. calls inside the target then dispatch on it
+    context: Optional[str] = None
 
 
 @dataclass
@@ -168,6 +173,25 @@ class Classifier:
             return None
         return None
 
+    def _dispatch(self, site: CallSite, fq: str) -> Optional[Blocking]:
+        """A call into a project function; through ``self.``/``cls.`` it may reach a subclass's override."""
+        callee = site.callee
+        if callee[0] == "a" and callee[1][0] in ("self", "cls"):
+            p = self.project
+            owner = f"{self._ref.module.name}.{callee[1][1]}"
+            impls = [q for q in [fq] + p.overrides(owner, callee[2]) if not p.functions[q].summary.is_stub]
+            if not impls:
+                return None
+            if len(impls) > 1:
+                return Blocking(site, target=impls[0], alternatives=tuple(impls))
+            return Blocking(site, target=impls[0])
+        context = None
+        if callee[0] == "a":
+            recv = self.project.ev(callee[1], self._ref.module)
+            if recv is not None and recv[0] in ("sym", "inst") and recv[1] in self.project.classes:
+                context = recv[1]
+        return Blocking(site, target=fq, context=context)
+
     def _wraps_memory(self, site: CallSite) -> bool:
         """Is the file a constructor opens an in-memory buffer (io.BytesIO / io.StringIO)?"""
         cands = list(site.args[:1]) + [v for k, v in site.kwargs if k in ("fileobj", "file", "fp")]
@@ -210,7 +234,7 @@ class Classifier:
         if kind == "sym":
             q = v[1]
             if q in p.functions:
-                return Blocking(site, target=q)
+                return self._dispatch(site, q)
             if q in p.classes:
                 fq = p.find_method(q, "__init__")
                 if fq is not None:
@@ -234,7 +258,7 @@ class Classifier:
             if t in p.classes:
                 fq = p.find_method(t, name)
                 if fq is not None:
-                    return Blocking(site, target=fq)
+                    return self._dispatch(site, fq)
                 for base in p.library_bases(t):
                     e = cat.method(base, name)
                     if e is not None:
@@ -293,14 +317,54 @@ def analyze(project: Project, enabled_categories: Optional[set] = None) -> Analy
         for b in found:
             if b.target is not None:
                 callers.setdefault(b.target, []).append((fq, b))
-    while queue:
-        g = queue.popleft()
-        d = dist[g][0]
-        for f, b in callers.get(g, ()):
-            if f not in dist:
-                dist[f] = (d + 1, b)
+    virtual = []  # (caller, Blocking) for self./cls. calls with several implementations
+    for fq, found in sites.items():
+        if not fns[fq].summary.is_async:
+            virtual += [(fq, b) for b in found if b.alternatives]
+
+    def settle() -> None:
+        while queue:
+            g = queue.popleft()
+            d = dist[g][0]
+            for f, b in callers.get(g, ()):
+                if f not in dist and not b.alternatives:
+                    dist[f] = (d + 1, b)
+                    queue.append(f)
+
+    contextual = []  # (caller, Blocking) for calls through a known class into code with self./cls. dispatch
+    for fq, found in sites.items():
+        if not fns[fq].summary.is_async:
+            contextual += [(fq, b) for b in found if b.context is not None]
+
+    def in_context(b: Blocking):
+        """Does ``b``'s target block when its self./cls. calls dispatch on ``b.context``? (one level)"""
+        for inner in sites.get(b.target, ()):
+            if not inner.alternatives:
+                continue
+            impl = project.find_method(b.context, inner.site.callee[2])
+            if impl in dist:
+                return inner, impl
+        return None
+
+    settle()
+    changed = True
+    while changed:
+        changed = False
+        for f, b in virtual:
+            if f not in dist and all(alt in dist for alt in b.alternatives):
+                best = min(b.alternatives, key=lambda alt: dist[alt][0])
+                dist[f] = (dist[best][0] + 1, Blocking(b.site, target=best))
                 queue.append(f)
+                changed = True
+        for f, b in contextual:
+            if f not in dist and b.target not in dist and in_context(b):
+                inner, impl = in_context(b)
+                dist[f] = (dist[impl][0] + 2, b)
+                queue.append(f)
+                changed = True
+        settle()
     result.blocking = dist
+    result.__dict__["_in_context"] = in_context
 
     # 3. findings in coroutines
     for fq, found in sites.items():
@@ -310,8 +374,17 @@ def analyze(project: Project, enabled_categories: Optional[set] = None) -> Analy
         for b in found:
             if b.entry is not None:
                 result.diagnostics.append(_direct(ref, b))
+            elif b.alternatives:
+                if all(alt in dist for alt in b.alternatives):
+                    best = min(b.alternatives, key=lambda alt: dist[alt][0])
+                    result.diagnostics.append(_transitive(project, ref, Blocking(b.site, target=best), dist))
             elif b.target in dist:
                 result.diagnostics.append(_transitive(project, ref, b, dist))
+            elif b.context is not None and in_context(b):
+                inner, impl = in_context(b)
+                # the chain goes through the target, then the implementation the class dispatches to
+                local = ChainMap({b.target: (dist[impl][0] + 1, Blocking(inner.site, target=impl))}, dist)
+                result.diagnostics.append(_transitive(project, ref, b, local))
     return result
 
 

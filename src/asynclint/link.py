@@ -145,6 +145,8 @@ class Project:
             return ("inst", f"{mod.name}.{e[1]}")
         if kind == "cls":
             return ("sym", f"{mod.name}.{e[1]}")
+        if kind == "sup":
+            return ("super", f"{mod.name}.{e[1]}")
         if kind == "either":
             # one of two values depending on a branch: only what both agree on, or a known value
             # against a bare unknown (``x = None`` then ``x = Session()``)
@@ -280,6 +282,22 @@ class Project:
                     return fq
         return None
 
+    def overrides(self, cls_q: str, name: str) -> list:
+        """Implementations of ``name`` in project subclasses of ``cls_q`` (for self./cls. dispatch)."""
+        subs = self.__dict__.get("_subclasses")
+        if subs is None:
+            subs = {}
+            for q in self.classes:
+                for base in self.mro(q)[1:]:
+                    subs.setdefault(base, []).append(q)
+            self.__dict__["_subclasses"] = subs
+        out = []
+        for sub in subs.get(cls_q, ()):
+            fq = f"{sub}.{name}"
+            if fq in self.functions:
+                out.append(fq)
+        return out
+
     def library_bases(self, cls_q: str) -> list:
         return [q for q in self.mro(cls_q) if q not in self.classes]
 
@@ -344,6 +362,16 @@ class Project:
                     return self.attribute(("inst", t), attr, mod)
                 return None
             return ("sym", f"{q}.{attr}")
+        if kind == "super":
+            # the next implementation after the class, in its method resolution order
+            for q in self.mro(v[1])[1:]:
+                if q in self.classes:
+                    fq = f"{q}.{attr}"
+                    if fq in self.functions:
+                        return ("sym", fq)
+                elif self.catalog.type_info(q) is not None:
+                    return ("meth", q, attr)
+            return None
         if kind == "inst":
             t = v[1]
             if t in self.classes:

@@ -23,6 +23,7 @@ later by ``link`` with the whole project and the catalog at hand:
     ("dep", func)          the value FastAPI injects for ``Depends(func)``
     ("self", "Cls")        ``self`` inside a method of class ``Cls``
     ("cls", "Cls")         ``cls`` inside a classmethod of ``Cls``
+    ("sup", "Cls", kind)   ``super()`` inside a method of ``Cls`` (kind: "self" or "cls")
     ("alt", e1, e2)        e1 when it resolves, otherwise e2 (``a or b``, annotation vs value)
     ("either", e1, e2)     e1 or e2 depending on a branch taken at run time
     ("seqof", ann)         a list/sequence/set annotation whose items are ``ann``
@@ -84,6 +85,7 @@ class FunctionSummary:
     awaits: bool = False  # has await / async for / async with in its own body
     calls: list = field(default_factory=list)  # list[CallSite]
     kind: str = "function"  # "function" | "method" | "staticmethod" | "classmethod" | "property" | "lambda"
+    is_stub: bool = False  # only a docstring, pass, ... or raise NotImplementedError (abstract)
 
 
 @dataclass(slots=True)

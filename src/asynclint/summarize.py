@@ -128,6 +128,21 @@ _EXPR_CHILDREN = {
 }
 
 
+def _is_stub(body) -> bool:
+    """A body that does nothing but document, pass or raise NotImplementedError (abstract methods)."""
+    for stmt in body:
+        if isinstance(stmt, ast.Pass):
+            continue
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+            continue  # docstring or ...
+        if isinstance(stmt, ast.Raise) and stmt.exc is not None:
+            exc = stmt.exc.func if isinstance(stmt.exc, ast.Call) else stmt.exc
+            if isinstance(exc, ast.Name) and exc.id == "NotImplementedError":
+                continue
+        return False
+    return True
+
+
 _ROUTE_CLASSES = {"Route", "WebSocketRoute", "Mount", "APIRoute", "APIWebSocketRoute"}
 
 
@@ -213,6 +228,12 @@ class _Summarizer:
         if t is ast.Call:
             func = node.func
             fname = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+            if fname == "super" and isinstance(func, ast.Name) and not node.args:
+                own = self.lookup("self")
+                if own[0] not in ("self", "cls"):
+                    own = self.lookup("cls")
+                if own[0] in ("self", "cls"):
+                    return ("sup", own[1], own[0])
             if fname in _DEPENDS:
                 dep = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "dependency"), None)
                 return ("dep", self.expr(dep)) if dep is not None else UNKNOWN
@@ -710,6 +731,7 @@ class _Summarizer:
         )
         fn.params = self.params(node.args, parent_scope if in_class else None, kind)
         fn.return_annotation = self.annotation(node.returns)
+        fn.is_stub = _is_stub(node.body)
         earlier = self.s.functions.get(qualname)
         if earlier is not None:
             # redefined (conditional defs, two routes with one name): both run, the name means the last
