@@ -47,6 +47,7 @@ class Route:
     module_path: str = ""
     line: int = 0
     dependencies: list = field(default_factory=list)  # qualnames of dependency functions
+    framework: str = "fastapi"  # "starlette" for Route(...) lists and add_route: no ASL301 there
 
     def label(self) -> str:
         path = self.path if self.path is not None else "<dynamic>"
@@ -132,9 +133,19 @@ class RouteModel:
             return self.p.find_method(v[1], "__call__")
         return None
 
-    @staticmethod
-    def literal(expr) -> Optional[str]:
-        return expr[1] if expr is not None and expr[0] == "s" else None
+    def literal(self, expr, mod=None) -> Optional[str]:
+        """A string literal, or a module-level constant naming one (``prefix=API_PREFIX``)."""
+        if expr is None:
+            return None
+        if expr[0] == "s":
+            return expr[1]
+        if mod is not None and expr[0] in ("g", "m", "r", "a"):
+            b = self.binding(expr, mod)
+            if b is not None:
+                value = self.p.modules[b[0]].summary.globals.get(b[1])
+                if value is not None and value[0] == "s":
+                    return value[1]
+        return None
 
     @staticmethod
     def kwarg(site, name):
@@ -158,7 +169,7 @@ class RouteModel:
             for site in mod.summary.module_calls:
                 if site.target and (mod.name, site.target) in self.objects:
                     oid = (mod.name, site.target)
-                    prefix = self.literal(self.kwarg(site, "prefix"))
+                    prefix = self.literal(self.kwarg(site, "prefix"), mod)
                     if prefix:
                         self.own_prefix[oid] = prefix
                     self.object_deps[oid] = self.dep_functions(self.kwarg(site, "dependencies"), mod)
@@ -187,7 +198,7 @@ class RouteModel:
                     child = self.binding(child_expr, mod)
                     if child is None:
                         continue
-                    prefix = self.literal(self.kwarg(site, "prefix")) or ""
+                    prefix = self.literal(self.kwarg(site, "prefix"), mod) or ""
                     deps = self.dep_functions(self.kwarg(site, "dependencies"), mod)
                     self.includes.append((parent, child, prefix, deps))
                 elif method in ("add_api_route", "add_api_websocket_route", "add_route", "add_websocket_route"):
@@ -204,10 +215,11 @@ class RouteModel:
                         if method == "add_route" and "GET" in methods and "HEAD" not in methods:
                             methods = methods + ("HEAD",)  # Starlette routes answer HEAD for GET
                     self.routes.append(Route(
-                        methods, self.literal(path_e), v[1], ref.summary.is_async, rkind, parent,
+                        methods, self.literal(path_e, mod), v[1], ref.summary.is_async, rkind, parent,
                         module_path=ref.module.display, line=ref.summary.line,
                         dependencies=self.dep_functions(self.kwarg(site, "dependencies"), mod)
                         + self.param_dependencies(ref),
+                        framework="starlette" if method.startswith("add_") and "api" not in method else "fastapi",
                     ))
         # 3. decorated endpoints
         for fq, ref in p.functions.items():
@@ -230,7 +242,7 @@ class RouteModel:
                 else:
                     methods, rkind = self.methods_of(d, method), "http"
                 self.routes.append(Route(
-                    methods, self.literal(path_e), fq, ref.summary.is_async, rkind, owner,
+                    methods, self.literal(path_e, mod), fq, ref.summary.is_async, rkind, owner,
                     module_path=mod.display, line=ref.summary.line,
                     dependencies=self.dep_functions(self.kwarg(d, "dependencies"), mod) + self.param_dependencies(ref),
                 ))
@@ -257,7 +269,7 @@ class RouteModel:
             cls = self.p.ev(func, mod)
             name = cls[1].rsplit(".", 1)[-1] if cls is not None and cls[0] == "sym" else ""
             kw = dict(kwargs)
-            path = self.literal(args[0] if args else kw.get("path"))
+            path = self.literal(args[0] if args else kw.get("path"), mod)
             full = None if path is None else prefix + path
             if name == "Mount":
                 if "routes" in kw:
@@ -285,6 +297,7 @@ class RouteModel:
                 methods, full, v[1], ref.summary.is_async, rkind, owner,
                 module_path=ref.module.display, line=ref.summary.line,
                 dependencies=self.param_dependencies(ref),
+                framework="fastapi" if name.startswith("API") else "starlette",
             ))
 
     def methods_of(self, site, method: str) -> tuple:
@@ -340,7 +353,7 @@ class RouteModel:
                     note = "router not included in an app found statically"
                 expanded.append(Route(
                     r.methods, path, r.function, r.is_async, r.kind, r.owner, note,
-                    r.module_path, r.line, base_deps + deps,
+                    r.module_path, r.line, base_deps + deps, r.framework,
                 ))
         self.routes = expanded
         for r in self.routes:
@@ -388,6 +401,10 @@ def _awaited_callers(project) -> tuple:
         for site in ref.summary.calls:
             if site.kind != "call":
                 continue
+            if site.callee[0] == "a" and site.callee[2] == "add_task" and site.args and site.args[0] is not None:
+                task = project.ev(site.args[0], ref.module)  # background_tasks.add_task(notify, ...)
+                if task is not None and task[0] == "sym" and task[1] in project.functions:
+                    callers.setdefault(task[1], set()).add(fq)
             v = project.ev(site.callee, ref.module)
             target = None
             if v is not None and v[0] == "sym" and v[1] in project.functions:
@@ -400,8 +417,9 @@ def _awaited_callers(project) -> tuple:
             if site.awaited:
                 awaited_anywhere.add(target)
                 callers.setdefault(target, set()).add(fq)
-            elif tfn.is_async and tfn.is_generator:
-                # an async generator handed to StreamingResponse runs on the loop for the route
+            elif tfn.is_async:
+                # an async generator handed to StreamingResponse, a coroutine handed to create_task:
+                # it runs on the loop for the route
                 callers.setdefault(target, set()).add(fq)
     project.__dict__["_awaited_callers"] = (callers, awaited_anywhere)
     return callers, awaited_anywhere
@@ -459,7 +477,8 @@ def annotate_routes(project, analysis, diagnostics, cfg) -> list:
     _, awaited_anywhere = _awaited_callers(project)
     roles: dict = {}
     for r in model.routes:
-        roles.setdefault(r.function, ("route", r))
+        if r.framework == "fastapi":
+            roles.setdefault(r.function, ("route", r))
         for dep in r.dependencies:
             roles.setdefault(dep, ("dependency", r))
     out = list(diagnostics)
@@ -469,8 +488,8 @@ def annotate_routes(project, analysis, diagnostics, cfg) -> list:
             if ref is None or not ref.summary.is_async or ref.summary.awaits or not ref.module.report:
                 continue
             n = counts.get(fq, 0)
-            if not n or fq in awaited_anywhere or ref.summary.is_generator:
-                continue
+            if not n or fq in awaited_anywhere or (ref.summary.is_generator and role == "route"):
+                continue  # an async generator dependency becomes a sync generator one: fine
             if r.kind == "websocket":
                 continue  # a websocket handler cannot be a plain def
             if not noqa_allows(ref.module.summary.noqa, ref.summary.line, "ASL301"):
