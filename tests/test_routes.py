@@ -16,9 +16,9 @@ from asynclint.engine import Options, run
 APP = os.path.join(FIXTURES, "projects", "fastapi_app")
 
 
-def _expected():
+def _expected(app=APP):
     rows = set()
-    with open(os.path.join(APP, "ROUTES.txt")) as fh:
+    with open(os.path.join(app, "ROUTES.txt")) as fh:
         for line in fh:
             if line.strip():
                 method, path, function = line.split()
@@ -26,8 +26,8 @@ def _expected():
     return rows
 
 
-def _ours():
-    out = CliRunner().invoke(main, ["routes", APP, "--format", "json", "--no-cache"])
+def _ours(app=APP):
+    out = CliRunner().invoke(main, ["routes", app, "--format", "json", "--no-cache"])
     assert out.exit_code == 0, out.output
     rows = json.loads(out.output)["routes"]
     got = set()
@@ -39,9 +39,14 @@ def _ours():
     return got, rows
 
 
-def test_routes_match_the_hand_written_table():
-    got, _ = _ours()
-    assert got == _expected()
+PROJECTS = [os.path.join(FIXTURES, "projects", n) for n in sorted(os.listdir(os.path.join(FIXTURES, "projects")))
+            if os.path.isfile(os.path.join(FIXTURES, "projects", n, "ROUTES.txt"))]
+
+
+@pytest.mark.parametrize("app", PROJECTS, ids=os.path.basename)
+def test_routes_match_the_hand_written_table(app):
+    got, _ = _ours(app)
+    assert got == _expected(app)
 
 
 def test_unincluded_router_is_flagged_not_guessed():
