@@ -82,18 +82,22 @@ class Project:
         kind = e[0]
         if kind in ("u", "s", "p", "list", "k"):
             return None
-        key = (e, mod.name)
+        # Keyed by identity: hashing nested tuples again at every level costs more than the rest of
+        # the evaluation. The memo keeps each expression alive, so its id cannot be reused.
+        key = (id(e), id(mod))
         memo = self._memo
-        if key in memo:
-            return memo[key]
-        if key in self._active or len(self._active) > _MAX_DEPTH:
+        hit = memo.get(key)
+        if hit is not None:
+            return hit[1]
+        active = self._active
+        if key in active or len(active) > _MAX_DEPTH:
             return None
-        self._active.add(key)
+        active.add(key)
         try:
             value = self._ev(e, mod)
         finally:
-            self._active.discard(key)
-        memo[key] = value
+            active.discard(key)
+        memo[key] = (e, value)
         return value
 
     def _ev(self, e, mod: ModuleInfo):
