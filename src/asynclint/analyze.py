@@ -274,15 +274,24 @@ class Classifier:
         return None
 
 
-def analyze(project: Project, enabled_categories: Optional[set] = None) -> Analysis:
-    """Find every blocking call site in every coroutine of the project."""
+def analyze(project: Project, enabled_categories: Optional[set] = None, roots: Optional[set] = None) -> Analysis:
+    """Find every blocking call site in every coroutine of the project.
+
+    With ``roots`` (the functions of the files to report), only the code they can reach is
+    classified: checking one file of a large project (an editor, pre-commit) costs what that
+    file reaches, not the whole project.
+    """
     result = Analysis(project)
     classifier = Classifier(project)
     fns = project.functions
 
-    # 1. classify every call site once
+    # 1. classify the call sites of every function (or of every function the roots reach) once
     sites: dict = {}
-    for fq, ref in fns.items():
+    todo = list(fns) if roots is None else [fq for fq in roots if fq in fns]
+    seen = set(todo)
+    while todo:
+        fq = todo.pop()
+        ref = fns[fq]
         found = []
         for site in ref.summary.calls:
             b = classifier.classify(site, ref)
@@ -299,6 +308,10 @@ def analyze(project: Project, enabled_categories: Optional[set] = None) -> Analy
                 if _is_offloading_decorated(project, tref):
                     continue
             found.append(b)
+            for t in (b.target,) + b.alternatives:
+                if t is not None and t not in seen:
+                    seen.add(t)
+                    todo.append(t)
         if found:
             sites[fq] = found
 

@@ -269,7 +269,9 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
         for alias in info.aliases:
             project.modules.setdefault(alias, info)
 
-    analysis = analyze(project, cfg.enabled_categories())
+    unreported = [info for info in infos if not info.report]
+    roots = {fq for fq, ref in project.functions.items() if ref.module.report} if unreported else None
+    analysis = analyze(project, cfg.enabled_categories(), roots)
     diagnostics, suppressed = apply_suppressions(analysis.diagnostics, project, cfg)
     # framework knowledge: routes and ASL3xx (optional module)
     try:

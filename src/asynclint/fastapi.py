@@ -390,59 +390,63 @@ def _deps_in(e) -> list:
     return out
 
 
-def _awaited_callers(project) -> tuple:
-    """(async callee -> set of async callers that await it, set of functions awaited anywhere)."""
-    memo = project.__dict__.get("_awaited_callers")
-    if memo is not None:
-        return memo
-    callers: dict = {}
-    awaited_anywhere = set()
-    for fq, ref in project.functions.items():
+def _async_target(project, site, ref):
+    """The project function a call site calls, if it resolves to one."""
+    v = project.ev(site.callee, ref.module)
+    if v is not None and v[0] == "sym" and v[1] in project.functions:
+        return v[1]
+    if v is not None and v[0] == "meth" and v[1] in project.classes:
+        return project.find_method(v[1], v[2])
+    return None
+
+
+def _async_callees(project, fq: str) -> list:
+    """Coroutines that run on the loop on behalf of ``fq``: awaited, handed to create_task or
+    StreamingResponse (async generators), or added as background tasks."""
+    memo = project.__dict__.setdefault("_async_callees", {})
+    if fq in memo:
+        return memo[fq]
+    memo[fq] = out = []
+    ref = project.functions[fq]
+    for site in ref.summary.calls:
+        if site.kind != "call":
+            continue
+        if site.callee[0] == "a" and site.callee[2] == "add_task" and site.args and site.args[0] is not None:
+            task = project.ev(site.args[0], ref.module)  # background_tasks.add_task(notify, ...)
+            if task is not None and task[0] == "sym" and task[1] in project.functions:
+                out.append(task[1])
+        target = _async_target(project, site, ref)
+        if target and (site.awaited or project.functions[target].summary.is_async):
+            out.append(target)
+    return out
+
+
+def _awaited_somewhere(project, candidates: set) -> set:
+    """Which of ``candidates`` some code awaits (making those ``def`` would break that code)."""
+    names = {fq.rsplit(".", 1)[-1] for fq in candidates}
+    found = set()
+    for ref in project.functions.values():
         for site in ref.summary.calls:
-            if site.kind != "call":
-                continue
-            if site.callee[0] == "a" and site.callee[2] == "add_task" and site.args and site.args[0] is not None:
-                task = project.ev(site.args[0], ref.module)  # background_tasks.add_task(notify, ...)
-                if task is not None and task[0] == "sym" and task[1] in project.functions:
-                    callers.setdefault(task[1], set()).add(fq)
-            v = project.ev(site.callee, ref.module)
-            target = None
-            if v is not None and v[0] == "sym" and v[1] in project.functions:
-                target = v[1]
-            elif v is not None and v[0] == "meth" and v[1] in project.classes:
-                target = project.find_method(v[1], v[2])
-            if not target:
-                continue
-            tfn = project.functions[target].summary
-            if site.awaited:
-                awaited_anywhere.add(target)
-                callers.setdefault(target, set()).add(fq)
-            elif tfn.is_async:
-                # an async generator handed to StreamingResponse, a coroutine handed to create_task:
-                # it runs on the loop for the route
-                callers.setdefault(target, set()).add(fq)
-    project.__dict__["_awaited_callers"] = (callers, awaited_anywhere)
-    return callers, awaited_anywhere
+            if site.awaited and site.kind == "call" and site.text.rsplit(".", 1)[-1] in names:
+                target = _async_target(project, site, ref)
+                if target in candidates:
+                    found.add(target)
+    return found
 
 
 def routes_by_function(model: RouteModel, project) -> dict:
-    """Every function that runs for a route (endpoint, dependencies, awaited async helpers) -> [Route]."""
+    """Every function that runs for a route (endpoint, dependencies, async helpers it awaits at
+    any depth, coroutines it schedules) -> [Route]."""
     out: dict = {}
     for r in model.routes:
         out.setdefault(r.function, []).append(r)
         for dep in r.dependencies:
             out.setdefault(dep, []).append(r)
-    callers, _ = _awaited_callers(project)
-    # a helper awaited (directly or further down) by an endpoint or a dependency serves its routes
-    callees: dict = {}
-    for callee, cs in callers.items():
-        for c in cs:
-            callees.setdefault(c, []).append(callee)
     for r in model.routes:
         seen = {r.function, *r.dependencies}
-        stack = list(seen)
+        stack = [fq for fq in seen if fq in project.functions]
         while stack:
-            for nxt in callees.get(stack.pop(), ()):
+            for nxt in _async_callees(project, stack.pop()):
                 if nxt not in seen:
                     seen.add(nxt)
                     stack.append(nxt)
@@ -474,7 +478,6 @@ def annotate_routes(project, analysis, diagnostics, cfg) -> list:
     counts: dict = {}
     for d in analysis.diagnostics:
         counts[d.function] = counts.get(d.function, 0) + 1
-    _, awaited_anywhere = _awaited_callers(project)
     roles: dict = {}
     for r in model.routes:
         if r.framework == "fastapi":
@@ -483,6 +486,9 @@ def annotate_routes(project, analysis, diagnostics, cfg) -> list:
             roles.setdefault(dep, ("dependency", r))
     out = list(diagnostics)
     if cfg.is_selected("ASL301"):
+        candidates = {fq for fq in roles if counts.get(fq) and fq in project.functions
+                      and project.functions[fq].summary.is_async and not project.functions[fq].summary.awaits}
+        awaited_anywhere = _awaited_somewhere(project, candidates)
         for fq, (role, r) in roles.items():
             ref = project.functions.get(fq)
             if ref is None or not ref.summary.is_async or ref.summary.awaits or not ref.module.report:
