@@ -400,25 +400,36 @@ def _async_target(project, site, ref):
     return None
 
 
-def _async_callees(project, fq: str) -> list:
-    """Coroutines that run on the loop on behalf of ``fq``: awaited, handed to create_task or
-    StreamingResponse (async generators), or added as background tasks."""
-    memo = project.__dict__.setdefault("_async_callees", {})
-    if fq in memo:
-        return memo[fq]
-    memo[fq] = out = []
-    ref = project.functions[fq]
-    for site in ref.summary.calls:
-        if site.kind != "call":
-            continue
-        if site.callee[0] == "a" and site.callee[2] == "add_task" and site.args and site.args[0] is not None:
-            task = project.ev(site.args[0], ref.module)  # background_tasks.add_task(notify, ...)
-            if task is not None and task[0] == "sym" and task[1] in project.functions:
-                out.append(task[1])
-        target = _async_target(project, site, ref)
-        if target and (site.awaited or project.functions[target].summary.is_async):
-            out.append(target)
-    return out
+def _runs_for(site, ref, project, fq: str) -> bool:
+    """Does this call site make ``fq`` run on the loop for its caller (awaited, scheduled, a task)?"""
+    if site.kind != "call":
+        return False
+    if site.callee[0] == "a" and site.callee[2] == "add_task" and site.args and site.args[0] is not None:
+        task = project.ev(site.args[0], ref.module)  # background_tasks.add_task(notify, ...)
+        if task is not None and task[0] == "sym" and task[1] == fq:
+            return True
+    if _async_target(project, site, ref) != fq:
+        return False
+    return site.awaited or project.functions[fq].summary.is_async
+
+
+def _call_index(project) -> dict:
+    """Call sites by the last name of what they call (or of the task they add): a cheap pre-filter."""
+    index = project.__dict__.get("_call_index")
+    if index is None:
+        index = {}
+        for fq, ref in project.functions.items():
+            for site in ref.summary.calls:
+                if site.kind != "call":
+                    continue
+                index.setdefault(site.text.rsplit(".", 1)[-1], []).append((fq, site))
+                if site.callee[0] == "a" and site.callee[2] == "add_task" and site.args and site.args[0]:
+                    a = site.args[0]
+                    name = a[1] if a[0] in ("g", "d") else a[2] if a[0] == "a" else None
+                    if isinstance(name, str):
+                        index.setdefault(name.rsplit(".", 1)[-1], []).append((fq, site))
+        project.__dict__["_call_index"] = index
+    return index
 
 
 def _awaited_somewhere(project, candidates: set) -> set:
@@ -434,23 +445,37 @@ def _awaited_somewhere(project, candidates: set) -> set:
     return found
 
 
-def routes_by_function(model: RouteModel, project) -> dict:
-    """Every function that runs for a route (endpoint, dependencies, async helpers it awaits at
-    any depth, coroutines it schedules) -> [Route]."""
-    out: dict = {}
+def routes_by_function(model: RouteModel, project, functions) -> dict:
+    """For each of ``functions``: the routes it runs for — as the endpoint, a dependency, or an
+    async helper they await (at any depth), schedule or add as a background task. Searched upwards
+    from each function, so its cost follows the findings, not the size of the project."""
+    direct: dict = {}
     for r in model.routes:
-        out.setdefault(r.function, []).append(r)
+        direct.setdefault(r.function, []).append(r)
         for dep in r.dependencies:
-            out.setdefault(dep, []).append(r)
-    for r in model.routes:
-        seen = {r.function, *r.dependencies}
-        stack = [fq for fq in seen if fq in project.functions]
+            direct.setdefault(dep, []).append(r)
+    index = _call_index(project)
+    memo = project.__dict__.setdefault("_callers_of", {})
+
+    def callers(fq: str) -> list:
+        if fq not in memo:
+            memo[fq] = [c for c, site in index.get(fq.rsplit(".", 1)[-1], ())
+                        if _runs_for(site, project.functions[c], project, fq)]
+        return memo[fq]
+
+    out: dict = {}
+    for fn in functions:
+        if fn is None or fn in out:
+            continue
+        seen, stack, found = {fn}, [fn], []
         while stack:
-            for nxt in _async_callees(project, stack.pop()):
-                if nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
-                    out.setdefault(nxt, []).append(r)
+            f = stack.pop()
+            found += direct.get(f, ())
+            for c in callers(f) if f in project.functions else ():
+                if c not in seen:
+                    seen.add(c)
+                    stack.append(c)
+        out[fn] = found
     return out
 
 
@@ -469,7 +494,8 @@ def annotate_routes(project, analysis, diagnostics, cfg) -> list:
     project.__dict__["_route_model"] = model
     if not model.routes:
         return diagnostics
-    by_fn = routes_by_function(model, project)
+    roles_fns = {r.function for r in model.routes} | {dep for r in model.routes for dep in r.dependencies}
+    by_fn = routes_by_function(model, project, {d.function for d in diagnostics} | roles_fns)
     for d in diagnostics:
         d.route = _route_text(by_fn.get(d.function, []))
     # ASL301: async route/dependency that never awaits and blocks
@@ -528,7 +554,7 @@ def annotate_routes(project, analysis, diagnostics, cfg) -> list:
 def route_rows(result) -> list:
     project = result.project
     model = project.__dict__.get("_route_model") or RouteModel(project)
-    by_fn = routes_by_function(model, project)
+    by_fn = routes_by_function(model, project, {d.function for d in result.diagnostics})
     findings_by_route: dict = {}
     for d in result.diagnostics:
         for r in by_fn.get(d.function, []):

@@ -69,7 +69,13 @@ def _check_on_disk(path: str) -> list:
     root = find_project_root(path)
     try:
         entry = _MEMO.get(root)
+        if entry is None and root not in _SEEN:
+            # the first file of this project in this process (an editor checks one file per
+            # run): analyse what this file reaches only, which is much cheaper than the project
+            _SEEN.add(root)
+            return _findings_for(_run_engine([path]), path)
         if entry is None or not entry.still_valid():
+            # several files of one project (flake8 over a tree): link and analyse it once
             entry = _ProjectRun(root, _run_engine([root]))
             _MEMO[root] = entry
         found = entry.findings_for(path)
@@ -169,6 +175,7 @@ def _error_tuple(e) -> tuple:
 # one linked project per process
 
 _MEMO: dict = {}  # project root -> _ProjectRun
+_SEEN: set = set()  # project roots this process has checked a file of
 
 
 def _stat_key(path: str):
