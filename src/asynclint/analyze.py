@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .catalog import CATEGORY_LABELS, Entry, code_for
+from .conditions import TRUE, both, either, parameter_name, through_call
 from .link import MEMORY_BUFFERS, FunctionRef, Project
 from .model import CallSite, ChainHop, Diagnostic
 
@@ -38,6 +39,7 @@ class Blocking:
     # the class the call goes through (``EnvSettings.from_file()``), when it is a project class:
     # self./cls. calls inside the target then dispatch on it
     context: Optional[str] = None
+    offset: int = 0  # 1 when the target's first parameter (self/cls) is bound implicitly
 
 
 @dataclass
@@ -101,7 +103,7 @@ def _is_offloader(project: Project, fq: str, depth: int = 0) -> bool:
         for scope in scopes:
             for site in scope.summary.calls:
                 a = _offloaded_arg(project, site, scope, depth)
-                if a is not None and a[0] in ("p", "g") and a[1] in names:
+                if a is not None and (parameter_name(a) in names or a[0] == "g" and a[1] in names):
                     result = True
                     break
             if result:
@@ -109,6 +111,11 @@ def _is_offloader(project: Project, fq: str, depth: int = 0) -> bool:
     cache[fq] = result
     return result
 
+
+
+def _offset(project: Project, fq: str, bound: bool) -> int:
+    """How many leading parameters a call leaves out (self or cls bound implicitly)."""
+    return 1 if bound and project.functions[fq].summary.kind in ("method", "property", "classmethod") else 0
 
 
 # builtins that call a function they are given, right away: where that function is
@@ -173,24 +180,25 @@ class Classifier:
             return None
         return None
 
-    def _dispatch(self, site: CallSite, fq: str) -> Optional[Blocking]:
+    def _dispatch(self, site: CallSite, fq: str, bound: bool) -> Optional[Blocking]:
         """A call into a project function; through ``self.``/``cls.`` it may reach a subclass's override."""
+        p = self.project
         callee = site.callee
         if callee[0] == "a" and callee[1][0] in ("self", "cls"):
-            p = self.project
             owner = f"{self._ref.module.name}.{callee[1][1]}"
             impls = [q for q in [fq] + p.overrides(owner, callee[2]) if not p.functions[q].summary.is_stub]
             if not impls:
                 return None
+            offset = _offset(p, impls[0], True)
             if len(impls) > 1:
-                return Blocking(site, target=impls[0], alternatives=tuple(impls))
-            return Blocking(site, target=impls[0])
+                return Blocking(site, target=impls[0], alternatives=tuple(impls), offset=offset)
+            return Blocking(site, target=impls[0], offset=offset)
         context = None
         if callee[0] == "a":
-            recv = self.project.ev(callee[1], self._ref.module)
-            if recv is not None and recv[0] in ("sym", "inst") and recv[1] in self.project.classes:
+            recv = p.ev(callee[1], self._ref.module)
+            if recv is not None and recv[0] in ("sym", "inst") and recv[1] in p.classes:
                 context = recv[1]
-        return Blocking(site, target=fq, context=context)
+        return Blocking(site, target=fq, context=context, offset=_offset(p, fq, bound))
 
     def _wraps_memory(self, site: CallSite) -> bool:
         """Is the file a constructor opens an in-memory buffer (io.BytesIO / io.StringIO)?"""
@@ -234,11 +242,11 @@ class Classifier:
         if kind == "sym":
             q = v[1]
             if q in p.functions:
-                return self._dispatch(site, q)
+                return self._dispatch(site, q, p.functions[q].summary.kind == "classmethod")
             if q in p.classes:
                 fq = p.find_method(q, "__init__")
                 if fq is not None:
-                    return Blocking(site, target=fq)
+                    return Blocking(site, target=fq, offset=1)
                 for base in p.library_bases(q):
                     e = cat.function(base)
                     if e is not None:
@@ -258,7 +266,7 @@ class Classifier:
             if t in p.classes:
                 fq = p.find_method(t, name)
                 if fq is not None:
-                    return self._dispatch(site, fq)
+                    return self._dispatch(site, fq, True)
                 for base in p.library_bases(t):
                     e = cat.method(base, name)
                     if e is not None:
@@ -315,7 +323,38 @@ def analyze(project: Project, enabled_categories: Optional[set] = None, roots: O
         if found:
             sites[fq] = found
 
-    # 2. which sync functions block: BFS from direct blockers over reversed edges
+    # 2a. under which arguments each sync function blocks (guards on its parameters)
+    cond: dict = {}
+    params_of = {fq: frozenset(p.name for p in fns[fq].summary.params) for fq in sites}
+    for _ in range(30):
+        changed = False
+        for fq, found in sites.items():
+            if fns[fq].summary.is_async:
+                continue
+            c = None
+            for b in found:
+                if b.entry is not None:
+                    part = TRUE if b.entry.transitive else None
+                elif b.target is not None and not b.alternatives and b.context is None:
+                    part = through_call(cond.get(b.target), b.site, fns[b.target].summary.params, b.offset,
+                                        params_of[fq])
+                else:
+                    continue
+                c = either(c, both(b.site.guards, part))
+            if c != cond.get(fq):
+                cond[fq] = c
+                changed = True
+        if not changed:
+            break
+
+    def reaches(b: Blocking, caller_params=frozenset()) -> bool:
+        """Can this call reach the blocking path of its target, given the arguments it passes?"""
+        c = cond.get(b.target)
+        if c is None or c == TRUE or b.alternatives:
+            return True  # blocking through subclasses or a class context, or unconditionally
+        return through_call(c, b.site, fns[b.target].summary.params, b.offset, caller_params) is not None
+
+    # 2b. which sync functions block: BFS from direct blockers over reversed edges
     dist: dict = {}
     callers: dict = {}
     queue: deque = deque()
@@ -340,7 +379,7 @@ def analyze(project: Project, enabled_categories: Optional[set] = None, roots: O
             g = queue.popleft()
             d = dist[g][0]
             for f, b in callers.get(g, ()):
-                if f not in dist and not b.alternatives:
+                if f not in dist and not b.alternatives and reaches(b, params_of[f]):
                     dist[f] = (d + 1, b)
                     queue.append(f)
 
@@ -392,7 +431,8 @@ def analyze(project: Project, enabled_categories: Optional[set] = None, roots: O
                     best = min(b.alternatives, key=lambda alt: dist[alt][0])
                     result.diagnostics.append(_transitive(project, ref, Blocking(b.site, target=best), dist))
             elif b.target in dist:
-                result.diagnostics.append(_transitive(project, ref, b, dist))
+                if reaches(b):
+                    result.diagnostics.append(_transitive(project, ref, b, dist))
             elif b.context is not None and in_context(b):
                 inner, impl = in_context(b)
                 # the chain goes through the target, then the implementation the class dispatches to

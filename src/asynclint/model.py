@@ -57,6 +57,9 @@ class CallSite:
     args: Tuple[Optional[Expr], ...] = ()
     kwargs: Tuple[Tuple[str, Optional[Expr]], ...] = ()
     target: Optional[str] = None  # module-level ``name = call(...)``
+    # conditions on the function's own parameters under which this site runs:
+    # (param, op, value, holds) with op "startswith" | "eq" | "in" | "none"; see analyze.guards
+    guards: Tuple[Tuple[str, str, Any, bool], ...] = ()
 
 
 @dataclass(slots=True)

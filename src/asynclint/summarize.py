@@ -128,6 +128,20 @@ _EXPR_CHILDREN = {
 }
 
 
+def _leaves(body) -> bool:
+    """Does this block always leave the enclosing block (return, raise, continue, break)?"""
+    return bool(body) and isinstance(body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break))
+
+
+def _str_values(node: ast.AST):
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return (node.value,)
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)) and node.elts and all(
+            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts):
+        return tuple(e.value for e in node.elts)
+    return None
+
+
 def _is_stub(body) -> bool:
     """A body that does nothing but document, pass or raise NotImplementedError (abstract methods)."""
     for stmt in body:
@@ -155,7 +169,7 @@ def _is_route_call(node: ast.AST) -> bool:
 
 
 class _Scope:
-    __slots__ = ("kind", "bindings", "qualname", "func", "cls", "globals_decl", "lambda_count")
+    __slots__ = ("kind", "bindings", "qualname", "func", "cls", "globals_decl", "lambda_count", "guards", "params")
 
     def __init__(self, kind: str, qualname: str, func: Optional[FunctionSummary] = None, cls=None):
         self.kind = kind  # "module" | "class" | "function"
@@ -164,6 +178,8 @@ class _Scope:
         self.func = func
         self.cls = cls
         self.globals_decl: set = set()
+        self.guards: list = []  # conditions on parameters under which the current statement runs
+        self.params: set = set()
 
 
 class _Summarizer:
@@ -359,6 +375,8 @@ class _Summarizer:
     def add_site(self, site: CallSite) -> None:
         sc = self.current_function()
         if sc is not None:
+            if sc.guards:
+                site.guards = tuple(sc.guards)
             sc.func.calls.append(site)
         elif self.scope.kind == "module":
             self.s.module_calls.append(site)
@@ -386,8 +404,55 @@ class _Summarizer:
             self.stmt(stmt)
 
     def body(self, stmts) -> None:
+        sc = self.current_function()
+        pushed = 0
         for stmt in stmts:
             self.stmt(stmt)
+            # `if name.startswith("x"): return ...` guards the rest of the block with the opposite
+            if sc is not None and type(stmt) is ast.If and not stmt.orelse and _leaves(stmt.body):
+                for g in self.guards_of(stmt.test, False):
+                    sc.guards.append(g)
+                    pushed += 1
+        if pushed:
+            del sc.guards[len(sc.guards) - pushed:]
+
+    def guards_of(self, test: ast.AST, holds: bool) -> list:
+        """Conditions on the current function's parameters that ``test`` being ``holds`` implies."""
+        sc = self.current_function()
+        if sc is None or not sc.params:
+            return []
+        t = type(test)
+        if t is ast.UnaryOp and isinstance(test.op, ast.Not):
+            return self.guards_of(test.operand, not holds)
+        if t is ast.BoolOp:
+            # a and b true -> both true; a or b false -> both false
+            if isinstance(test.op, ast.And) == holds:
+                return [g for v in test.values for g in self.guards_of(v, holds)]
+            return []
+        if t is ast.Name and self._is_param(test.id):
+            return [(test.id, "truthy", None, holds)]
+        if t is ast.Call and isinstance(test.func, ast.Attribute) and test.func.attr == "startswith" \
+                and isinstance(test.func.value, ast.Name) and test.func.value.id in sc.params and len(test.args) == 1:
+            name, arg = test.func.value.id, test.args[0]
+            values = _str_values(arg)
+            if values is not None and self._is_param(name):
+                return [(name, "startswith", values, holds)]
+            return []
+        if t is ast.Compare and len(test.ops) == 1 and isinstance(test.left, ast.Name) and self._is_param(test.left.id):
+            name, op, right = test.left.id, test.ops[0], test.comparators[0]
+            if isinstance(op, (ast.Is, ast.IsNot)) and isinstance(right, ast.Constant) and right.value is None:
+                return [(name, "none", None, holds == isinstance(op, ast.Is))]
+            if isinstance(op, (ast.Eq, ast.NotEq)) and isinstance(right, ast.Constant) and isinstance(right.value, str):
+                return [(name, "in", (right.value,), holds == isinstance(op, ast.Eq))]
+            if isinstance(op, (ast.In, ast.NotIn)):
+                values = _str_values(right)
+                if values is not None:
+                    return [(name, "in", values, holds == isinstance(op, ast.In))]
+        return []
+
+    def _is_param(self, name: str) -> bool:
+        sc = self.current_function()
+        return sc is not None and name in sc.params and self.lookup(name)[0] in ("p", "i", "alt")
 
     def stmt(self, node: ast.stmt) -> None:
         t = type(node)
@@ -422,7 +487,8 @@ class _Summarizer:
                     sc.func.returns = sc.func.returns + (self.expr(node.value),)
         elif t is ast.If:
             self.visit(node.test)
-            self.branches([node.body, node.orelse])
+            self.branches([node.body, node.orelse], guards=(self.guards_of(node.test, True),
+                                                           self.guards_of(node.test, False)))
         elif t is ast.While:
             self.visit(node.test)
             self.body(node.body)
@@ -494,7 +560,7 @@ class _Summarizer:
                 if isinstance(child, ast.expr):
                     self.visit(child)
 
-    def branches(self, branches, handlers=()) -> None:
+    def branches(self, branches, handlers=(), guards=None) -> None:
         """Visit alternative branches; a name bound to different values in them becomes ``("either", ...)``."""
         sc = self.scope
         if sc.kind == "class":
@@ -509,7 +575,11 @@ class _Summarizer:
             target.update(before)
             if i >= 1 and handlers and handlers[i - 1].name:
                 self.bind(handlers[i - 1].name, UNKNOWN)
+            extra = list(guards[i]) if guards and sc.kind == "function" else []
+            sc.guards.extend(extra)
             self.body(stmts)
+            if extra:
+                del sc.guards[len(sc.guards) - len(extra):]
             results.append(dict(target))
         if len(results) == 1:
             results.append(before)
@@ -586,7 +656,9 @@ class _Summarizer:
             return
         if t is ast.Call:
             self.add_site(self.call_site(node, awaited, target))
-            self.visit(node.func)
+            func = node.func
+            # a called attribute is a method, not a property read: visit only its receiver
+            self.visit(func.value if type(func) is ast.Attribute else func)
             for a in node.args:
                 self.visit(a)
             for k in node.keywords:
@@ -665,14 +737,21 @@ class _Summarizer:
         positional = list(args.posonlyargs) + list(args.args)
         defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
         for i, (a, d) in enumerate(zip(positional, defaults)):
-            out.append(Param(a.arg, self.annotation(a.annotation), self.expr(d) if d is not None else None, "pos"))
+            out.append(Param(a.arg, self.annotation(a.annotation), self.default(d), "pos"))
         if args.vararg is not None:
             out.append(Param(args.vararg.arg, None, None, "vararg"))
         for a, d in zip(args.kwonlyargs, args.kw_defaults):
-            out.append(Param(a.arg, self.annotation(a.annotation), self.expr(d) if d is not None else None, "kwonly"))
+            out.append(Param(a.arg, self.annotation(a.annotation), self.default(d), "kwonly"))
         if args.kwarg is not None:
             out.append(Param(args.kwarg.arg, None, None, "kwarg"))
         return tuple(out)
+
+    def default(self, d) -> Optional[Expr]:
+        if d is None:
+            return None
+        if type(d) is ast.Constant:
+            return self.simple_arg(d) or UNKNOWN  # literals matter to guards (path=None)
+        return self.expr(d)
 
     def decorator_sites(self, decorators) -> tuple:
         sites = []
@@ -743,6 +822,7 @@ class _Summarizer:
         self.bind(node.name, ("d", qualname))
 
         scope = _Scope("function", qualname, func=fn)
+        scope.params = {p.name for p in fn.params}
         self.scopes.append(scope)
         try:
             for i, p in enumerate(fn.params):
@@ -764,7 +844,7 @@ class _Summarizer:
         if ann is not None and default is not None:
             return ("alt", ann, default)
         if ann is not None:
-            return ann
+            return ("alt", ann, ("p", p.name))  # typed, and still known to be this parameter
         if default is not None:
             return default
         return ("p", p.name)
