@@ -11,8 +11,10 @@ whose literal arguments rule every blocking path out is not a blocking call.
 A condition is ``None`` (never blocks), ``TRUE`` (blocks whatever the
 arguments), or a set of clauses, each a set of guards on the function's own
 parameters: the function blocks when every guard of some clause holds.
-A guard is ``(param, op, value, holds)`` with op ``startswith``, ``in``,
-``none`` or ``truthy``.  Anything not known (a non-literal argument, ``**kw``)
+A guard is ``(param, op, value, holds, chains)`` with op ``startswith``,
+``in``, ``none`` or ``truthy``; ``chains`` are the string normalisations the
+function may have applied to the parameter before the test
+(``x = x.replace("os.environ/", "")`` in one branch), replayed on literals.  Anything not known (a non-literal argument, ``**kw``)
 counts as "may hold", so pruning only ever removes what is certain.
 """
 
@@ -25,7 +27,21 @@ MAX_CLAUSES = 8
 
 
 def evaluate(guard, value) -> bool:
-    _, op, expected, holds = guard
+    """Can the guard hold for this literal argument (after any of the parameter's normalisations)?"""
+    chains = guard[4]
+    if isinstance(value, str) and chains != frozenset({()}):
+        return any(_holds(guard, _normalise(value, chain)) for chain in chains)
+    return _holds(guard, value)
+
+
+def _normalise(value: str, chain) -> str:
+    for method, args in chain:
+        value = getattr(value, method)(*args)
+    return value
+
+
+def _holds(guard, value) -> bool:
+    _, op, expected, holds, _ = guard
     if op == "startswith":
         result = isinstance(value, str) and value.startswith(expected)
     elif op == "in":
@@ -91,7 +107,7 @@ def through_call(cond, site, params, offset: int, caller_params: frozenset):
                     break
             else:
                 name = parameter_name(a)
-                if name is not None and name in caller_params:
+                if name is not None and name in caller_params and guard[4] == frozenset({()}):
                     mapped.add((name,) + guard[1:])
         if possible:
             if not mapped:

@@ -80,7 +80,7 @@ class Project:
         if e is None:
             return None
         kind = e[0]
-        if kind in ("u", "s", "p", "list", "k"):
+        if kind in ("u", "s", "p", "list", "k", "derive"):
             return None
         # Keyed by identity: hashing nested tuples again at every level costs more than the rest of
         # the evaluation. The memo keeps each expression alive, so its id cannot be reused.

@@ -30,6 +30,7 @@ later by ``link`` with the whole project and the catalog at hand:
     ("tal", ann)           a type alias: the name stands for the annotation ``ann``
     ("s", "text")          a string literal
     ("k", value)           another literal: True, False, None, a number
+    ("derive", e, m, args) a parameter normalised in place: ``x = x.replace("a", "b")``
     ("u",)                 unknown
 """
 
@@ -58,8 +59,8 @@ class CallSite:
     kwargs: Tuple[Tuple[str, Optional[Expr]], ...] = ()
     target: Optional[str] = None  # module-level ``name = call(...)``
     # conditions on the function's own parameters under which this site runs:
-    # (param, op, value, holds) with op "startswith" | "eq" | "in" | "none"; see analyze.guards
-    guards: Tuple[Tuple[str, str, Any, bool], ...] = ()
+    # (param, op, value, holds, chains) with op "startswith" | "in" | "none" | "truthy"; see conditions
+    guards: Tuple[Tuple[str, str, Any, bool, Any], ...] = ()
 
 
 @dataclass(slots=True)

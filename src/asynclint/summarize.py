@@ -128,6 +128,22 @@ _EXPR_CHILDREN = {
 }
 
 
+_STR_METHODS = {"replace", "strip", "lstrip", "rstrip", "lower", "upper", "removeprefix", "removesuffix"}
+
+
+def _chains_of(binding, name: str):
+    kind = binding[0]
+    if kind == "p" or kind == "alt" and binding[2] == ("p", name):
+        return frozenset({()}) if (binding[1] if kind == "p" else name) == name else None
+    if kind == "derive":
+        inner = _chains_of(binding[1], name)
+        return None if inner is None else frozenset(c + ((binding[2], binding[3]),) for c in inner)
+    if kind == "either":
+        a, b = _chains_of(binding[1], name), _chains_of(binding[2], name)
+        return None if a is None or b is None else a | b
+    return None
+
+
 def _leaves(body) -> bool:
     """Does this block always leave the enclosing block (return, raise, continue, break)?"""
     return bool(body) and isinstance(body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break))
@@ -355,6 +371,20 @@ class _Summarizer:
             return ("i", self.expr(head))
         return None
 
+    def derived(self, node: ast.Assign) -> Optional[Expr]:
+        """``name = name.replace("a", "b")`` (strip, lower, removeprefix ...) on a parameter."""
+        if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
+            return None
+        name, v = node.targets[0].id, node.value
+        if not (isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute) and v.func.attr in _STR_METHODS
+                and isinstance(v.func.value, ast.Name) and v.func.value.id == name and not v.keywords
+                and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in v.args)):
+            return None
+        sc = self.current_function()
+        if sc is None or name not in sc.params:
+            return None
+        return ("derive", self.lookup(name), v.func.attr, tuple(a.value for a in v.args))
+
     def type_alias(self, node: ast.AST) -> Optional[Expr]:
         """``X = Annotated[Session, Depends(get_db)]`` / ``Optional[Redis]``: a name standing for a type."""
         if isinstance(node, ast.Subscript):
@@ -429,30 +459,39 @@ class _Summarizer:
             if isinstance(test.op, ast.And) == holds:
                 return [g for v in test.values for g in self.guards_of(v, holds)]
             return []
-        if t is ast.Name and self._is_param(test.id):
-            return [(test.id, "truthy", None, holds)]
+        if t is ast.Name:
+            chains = self._param_chains(test.id)
+            return [(test.id, "truthy", None, holds, chains)] if chains is not None else []
         if t is ast.Call and isinstance(test.func, ast.Attribute) and test.func.attr == "startswith" \
-                and isinstance(test.func.value, ast.Name) and test.func.value.id in sc.params and len(test.args) == 1:
-            name, arg = test.func.value.id, test.args[0]
-            values = _str_values(arg)
-            if values is not None and self._is_param(name):
-                return [(name, "startswith", values, holds)]
+                and isinstance(test.func.value, ast.Name) and len(test.args) == 1:
+            name = test.func.value.id
+            values, chains = _str_values(test.args[0]), self._param_chains(name)
+            if values is not None and chains is not None:
+                return [(name, "startswith", values, holds, chains)]
             return []
-        if t is ast.Compare and len(test.ops) == 1 and isinstance(test.left, ast.Name) and self._is_param(test.left.id):
+        if t is ast.Compare and len(test.ops) == 1 and isinstance(test.left, ast.Name):
             name, op, right = test.left.id, test.ops[0], test.comparators[0]
+            chains = self._param_chains(name)
+            if chains is None:
+                return []
             if isinstance(op, (ast.Is, ast.IsNot)) and isinstance(right, ast.Constant) and right.value is None:
-                return [(name, "none", None, holds == isinstance(op, ast.Is))]
+                return [(name, "none", None, holds == isinstance(op, ast.Is), chains)]
             if isinstance(op, (ast.Eq, ast.NotEq)) and isinstance(right, ast.Constant) and isinstance(right.value, str):
-                return [(name, "in", (right.value,), holds == isinstance(op, ast.Eq))]
+                return [(name, "in", (right.value,), holds == isinstance(op, ast.Eq), chains)]
             if isinstance(op, (ast.In, ast.NotIn)):
                 values = _str_values(right)
                 if values is not None:
-                    return [(name, "in", values, holds == isinstance(op, ast.In))]
+                    return [(name, "in", values, holds == isinstance(op, ast.In), chains)]
         return []
 
-    def _is_param(self, name: str) -> bool:
+    def _param_chains(self, name: str):
+        """If ``name`` still holds the function's parameter ``name``, possibly through string
+        normalisations (``x = x.replace("os.environ/", "")`` in some branch): the alternative
+        chains of those normalisations, ``frozenset({()})`` for the parameter as passed."""
         sc = self.current_function()
-        return sc is not None and name in sc.params and self.lookup(name)[0] in ("p", "i", "alt")
+        if sc is None or name not in sc.params:
+            return None
+        return _chains_of(self.lookup(name), name)
 
     def stmt(self, node: ast.stmt) -> None:
         t = type(node)
@@ -460,7 +499,7 @@ class _Summarizer:
             self.visit(node.value)
         elif t is ast.Assign:
             self.visit(node.value, target=self._single_target(node.targets))
-            value = self.type_alias(node.value) or self.expr(node.value)
+            value = self.type_alias(node.value) or self.derived(node) or self.expr(node.value)
             for tgt in node.targets:
                 self.assign(tgt, value, node.value)
         elif t is ast.AnnAssign:
