@@ -107,8 +107,8 @@ def through_call(cond, site, params, offset: int, caller_params: frozenset):
                     break
             else:
                 name = parameter_name(a)
-                if name is not None and name in caller_params and guard[4] == frozenset({()}):
-                    mapped.add((name,) + guard[1:])
+                if name is not None and name in caller_params:
+                    mapped.add((name,) + guard[1:])  # passed on unchanged: same test, same normalisations
         if possible:
             if not mapped:
                 return TRUE
