@@ -191,9 +191,13 @@ def explain(location, select, ignore, extend_select, config, no_cache, jobs, for
     from .discover import find_project_root
 
     root = find_project_root(path)
-    result = _run((path,), select, ignore, extend_select, config, no_cache, jobs, force_exclude)
+    # the same run as `asynclint <project root>`, so that the chain shown is the one `check` shows
+    result = _run((root,), select, ignore, extend_select, config, no_cache, jobs, force_exclude)
     target = os.path.abspath(path)
     found = [d for d in result.diagnostics if os.path.abspath(d.path) == target and d.line == int(line)]
+    if not found:  # a file the project run does not cover (excluded, ignored): check it by name
+        result = _run((path,), select, ignore, extend_select, config, no_cache, jobs, force_exclude)
+        found = [d for d in result.diagnostics if os.path.abspath(d.path) == target and d.line == int(line)]
     if not found:
         click.echo(f"no finding at {location}")
         sys.exit(1 if result.errors else 0)
@@ -201,7 +205,6 @@ def explain(location, select, ignore, extend_select, config, no_cache, jobs, for
 
     for d in found:
         click.echo(explain_text(d, result))
-    del root
     sys.exit(1)
 
 

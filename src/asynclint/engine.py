@@ -170,7 +170,13 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
     paths = list(paths) or ["."]
     if cfg is None:
         cfg = resolve_config(paths, options)
-    root = find_project_root(paths[0])
+    # the project around all the paths (not the first one: the order must not matter)
+    abs_paths = [os.path.abspath(x) for x in paths]
+    try:
+        common = os.path.commonpath(abs_paths) if len(abs_paths) > 1 else abs_paths[0]
+    except ValueError:  # different drives
+        common = abs_paths[0]
+    root = find_project_root(common)
     found = discover(
         paths, root=root, exclude=cfg.exclude, extend_exclude=cfg.extend_exclude, force_exclude=options.force_exclude
     )

@@ -169,9 +169,9 @@ class RouteModel:
             for site in mod.summary.module_calls:
                 if site.target and (mod.name, site.target) in self.objects:
                     oid = (mod.name, site.target)
-                    prefix = self.literal(self.kwarg(site, "prefix"), mod)
-                    if prefix:
-                        self.own_prefix[oid] = prefix
+                    prefix_e = self.kwarg(site, "prefix")
+                    if prefix_e is not None:
+                        self.own_prefix[oid] = self.literal(prefix_e, mod)  # None: not known statically
                     self.object_deps[oid] = self.dep_functions(self.kwarg(site, "dependencies"), mod)
                     self.route_list(self.kwarg(site, "routes"), mod, oid, "")
         # 2. includes and imperative routes, anywhere
@@ -198,7 +198,9 @@ class RouteModel:
                     child = self.binding(child_expr, mod)
                     if child is None:
                         continue
-                    prefix = self.literal(self.kwarg(site, "prefix"), mod) or ""
+                    prefix_e = self.kwarg(site, "prefix")
+                    # a prefix that is not a literal or a module constant: the full path is unknown
+                    prefix = "" if prefix_e is None else self.literal(prefix_e, mod)
                     deps = self.dep_functions(self.kwarg(site, "dependencies"), mod)
                     self.includes.append((parent, child, prefix, deps))
                 elif method in ("add_api_route", "add_api_websocket_route", "add_route", "add_websocket_route"):
@@ -347,8 +349,10 @@ class RouteModel:
             if not paths:
                 paths = [("", [], False)]
             for prefix, deps, reached_app in paths:
-                path = None if r.path is None else prefix + own + r.path
+                path = None if r.path is None or prefix is None or own is None else prefix + own + r.path
                 note = r.note
+                if path is None and r.path is not None:
+                    note = "a prefix is not a literal"
                 if not reached_app and self.objects.get(r.owner) == "router":
                     note = "router not included in an app found statically"
                 expanded.append(Route(
@@ -372,7 +376,9 @@ class RouteModel:
         for parent, prefix, deps in ups:
             parent_own = self.own_prefix.get(parent, "") if self.objects.get(parent) == "router" else ""
             for pre, pdeps, reached in self._full_prefixes(parent, parents, seen):
-                out.append((pre + parent_own + prefix, pdeps + deps + self.object_deps.get(parent, []), reached))
+                known = pre is not None and prefix is not None and parent_own is not None
+                joined = pre + parent_own + prefix if known else None
+                out.append((joined, pdeps + deps + self.object_deps.get(parent, []), reached))
         return out
 
 
