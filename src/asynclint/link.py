@@ -118,6 +118,9 @@ class Project:
             return self.call_result(self.ev(e[1], mod), e[2][0] if e[2] else None, mod)
         if kind == "seqof":
             return ("iterof", self.ev(e[1], mod), None)
+        if kind == "mapof":
+            inner = self.ev(e[1], mod)
+            return ("mapof", inner) if inner is not None else None
         if kind == "tal":
             return ("tal", self.ev(e[1], mod))
         if kind == "i":
@@ -135,6 +138,8 @@ class Project:
             return self.ev(e[1], mod)
         if kind == "sub":
             v = self.ev(e[1], mod)
+            if v is not None and v[0] == "mapof":
+                return v[1]  # clients[name] on a Dict[str, Client]
             if v is not None and v[0] == "inst":
                 info = self.catalog.type_info(v[1])
                 if info is not None and info.items:
@@ -338,6 +343,12 @@ class Project:
         if v is None:
             return None
         kind = v[0]
+        if kind == "mapof":
+            if attr in ("get", "pop", "setdefault", "__getitem__"):
+                return ("mapitem", v[1])
+            if attr == "values":
+                return ("mapvalues", v[1])
+            return None
         if kind == "sym":
             q = v[1]
             if q in self.modules:
@@ -402,6 +413,10 @@ class Project:
         if v is None:
             return None
         kind = v[0]
+        if kind == "mapitem":
+            return v[1]
+        if kind == "mapvalues":
+            return ("iterof", v[1], None)
         cat = self.catalog
         if kind == "sym":
             q = v[1]

@@ -27,6 +27,7 @@ later by ``link`` with the whole project and the catalog at hand:
     ("alt", e1, e2)        e1 when it resolves, otherwise e2 (``a or b``, annotation vs value)
     ("either", e1, e2)     e1 or e2 depending on a branch taken at run time
     ("seqof", ann)         a list/sequence/set annotation whose items are ``ann``
+    ("mapof", ann)         a dict/mapping annotation whose values are ``ann``
     ("tal", ann)           a type alias: the name stands for the annotation ``ann``
     ("s", "text")          a string literal
     ("k", value)           another literal: True, False, None, a number

@@ -364,6 +364,10 @@ class _Summarizer:
             # a generic class such as Session[...] or Generator[Session, None, None]
             if hname in ("Generator", "Iterator", "AsyncGenerator", "AsyncIterator", "ContextManager"):
                 return self.annotation(elts[0]) if elts else None
+            if hname in ("dict", "Dict", "Mapping", "MutableMapping", "DefaultDict", "defaultdict",
+                         "OrderedDict") and len(elts) == 2:
+                inner = self.annotation(elts[1])
+                return ("mapof", inner) if inner is not None else None
             if hname in ("list", "List", "Sequence", "MutableSequence", "set", "Set", "frozenset", "FrozenSet",
                          "Iterable", "Collection", "deque", "Deque"):
                 inner = self.annotation(elts[0]) if elts else None
