@@ -113,6 +113,23 @@ def _is_offloader(project: Project, fq: str, depth: int = 0) -> bool:
 
 
 
+_LOOP_CHECKS = ("is_running", "get_running_loop", "_get_running_loop")
+
+
+def _propagates(b: Blocking, ref: FunctionRef) -> bool:
+    """Does this library call make the sync function around it blocking for its async callers?
+
+    Not short ``with lock:`` sections (entries marked non-transitive), and not ``asyncio.run`` /
+    ``run_until_complete`` in a helper that checks for a running loop first (it schedules the
+    coroutine instead when called from one)."""
+    e = b.entry
+    if e is None or not e.transitive:
+        return False
+    if e.category == "loop":
+        return not any(s.text.rsplit(".", 1)[-1] in _LOOP_CHECKS for s in ref.summary.calls)
+    return True
+
+
 def _offset(project: Project, fq: str, bound: bool) -> int:
     """How many leading parameters a call leaves out (self or cls bound implicitly)."""
     return 1 if bound and project.functions[fq].summary.kind in ("method", "property", "classmethod") else 0
@@ -334,7 +351,7 @@ def analyze(project: Project, enabled_categories: Optional[set] = None, roots: O
             c = None
             for b in found:
                 if b.entry is not None:
-                    part = TRUE if b.entry.transitive else None
+                    part = TRUE if _propagates(b, fns[fq]) else None
                 elif b.target is not None and not b.alternatives and b.context is None:
                     part = through_call(cond.get(b.target), b.site, fns[b.target].summary.params, b.offset,
                                         params_of[fq])
@@ -362,7 +379,7 @@ def analyze(project: Project, enabled_categories: Optional[set] = None, roots: O
         ref = fns[fq]
         if ref.summary.is_async:
             continue
-        direct = [b for b in found if b.entry is not None and b.entry.transitive]
+        direct = [b for b in found if _propagates(b, ref)]
         if direct:
             dist[fq] = (1, direct[0])
             queue.append(fq)
