@@ -215,6 +215,15 @@ class Classifier:
             recv = p.ev(callee[1], self._ref.module)
             if recv is not None and recv[0] in ("sym", "inst") and recv[1] in p.classes:
                 context = recv[1]
+                if p.functions[fq].summary.is_stub:
+                    # an abstract method on a typed receiver: one of the subclasses' implementations runs
+                    impls = [q for q in p.overrides(recv[1], callee[2]) if not p.functions[q].summary.is_stub]
+                    if not impls:
+                        return None
+                    offset = _offset(p, impls[0], bound)
+                    if len(impls) > 1:
+                        return Blocking(site, target=impls[0], alternatives=tuple(impls), offset=offset)
+                    return Blocking(site, target=impls[0], offset=offset)
         return Blocking(site, target=fq, context=context, offset=_offset(p, fq, bound))
 
     def _wraps_memory(self, site: CallSite) -> bool:
