@@ -175,26 +175,16 @@ class Classifier:
             return None
         if kind == "call":
             return self._call(site, v)
-        if kind == "with":
-            if v[0] == "inst":
-                t = v[1]
-                if t in p.classes:
-                    fq = p.find_method(t, "__enter__")
-                    return Blocking(site, target=fq) if fq else None
-                e = self.cat.with_entry(t)
-                return Blocking(site, entry=e) if e else None
-            return None
-        if kind == "iter":
-            if v[0] == "iterof":
-                return Blocking(site, target=v[2]) if v[2] else None
-            if v[0] == "inst":
-                t = v[1]
-                if t in p.classes:
-                    fq = p.find_method(t, "__iter__")
-                    return Blocking(site, target=fq) if fq else None
-                e = self.cat.iter_entry(t)
-                return Blocking(site, entry=e) if e else None
-            return None
+        if kind == "iter" and v[0] == "iterof":
+            return Blocking(site, target=v[2]) if v[2] else None
+        if kind in ("with", "iter") and v[0] == "inst":
+            # entering / iterating an object: its __enter__ / __iter__, or what the catalog says
+            t = v[1]
+            if t in p.classes:
+                fq = p.find_method(t, "__enter__" if kind == "with" else "__iter__")
+                return Blocking(site, target=fq) if fq else None
+            e = self.cat.with_entry(t) if kind == "with" else self.cat.iter_entry(t)
+            return Blocking(site, entry=e) if e else None
         return None
 
     def _dispatch(self, site: CallSite, fq: str, bound: bool) -> Optional[Blocking]:
@@ -203,13 +193,7 @@ class Classifier:
         callee = site.callee
         if callee[0] == "a" and callee[1][0] in ("self", "cls"):
             owner = f"{self._ref.module.name}.{callee[1][1]}"
-            impls = [q for q in [fq] + p.overrides(owner, callee[2]) if not p.functions[q].summary.is_stub]
-            if not impls:
-                return None
-            offset = _offset(p, impls[0], True)
-            if len(impls) > 1:
-                return Blocking(site, target=impls[0], alternatives=tuple(impls), offset=offset)
-            return Blocking(site, target=impls[0], offset=offset)
+            return self._implementations(site, [fq] + p.overrides(owner, callee[2]), True)
         context = None
         if callee[0] == "a":
             recv = p.ev(callee[1], self._ref.module)
@@ -217,14 +201,19 @@ class Classifier:
                 context = recv[1]
                 if p.functions[fq].summary.is_stub:
                     # an abstract method on a typed receiver: one of the subclasses' implementations runs
-                    impls = [q for q in p.overrides(recv[1], callee[2]) if not p.functions[q].summary.is_stub]
-                    if not impls:
-                        return None
-                    offset = _offset(p, impls[0], bound)
-                    if len(impls) > 1:
-                        return Blocking(site, target=impls[0], alternatives=tuple(impls), offset=offset)
-                    return Blocking(site, target=impls[0], offset=offset)
+                    return self._implementations(site, p.overrides(recv[1], callee[2]), bound)
         return Blocking(site, target=fq, context=context, offset=_offset(p, fq, bound))
+
+    def _implementations(self, site: CallSite, candidates: list, bound: bool) -> Optional[Blocking]:
+        """A call that may run any of these implementations (stubs aside): all of them must block."""
+        p = self.project
+        impls = [q for q in candidates if not p.functions[q].summary.is_stub]
+        if not impls:
+            return None
+        offset = _offset(p, impls[0], bound)
+        if len(impls) > 1:
+            return Blocking(site, target=impls[0], alternatives=tuple(impls), offset=offset)
+        return Blocking(site, target=impls[0], offset=offset)
 
     def _wraps_memory(self, site: CallSite) -> bool:
         """Is the file a constructor opens an in-memory buffer (io.BytesIO / io.StringIO)?"""
