@@ -114,6 +114,15 @@ def _is_offloader(project: Project, fq: str, depth: int = 0) -> bool:
 
 
 _LOOP_CHECKS = ("is_running", "get_running_loop", "_get_running_loop")
+# which reason to give when a helper blocks for several: the costliest kind of wait first
+_CATEGORY_ORDER = ("http", "network", "database", "subprocess", "wait", "sleep", "loop", "console", "configured",
+                   "cpu", "file", "os-path")
+
+
+def _severity(b: Blocking) -> tuple:
+    cat = b.entry.category if b.entry is not None else "configured"
+    order = _CATEGORY_ORDER.index(cat) if cat in _CATEGORY_ORDER else len(_CATEGORY_ORDER)
+    return (order, b.site.line, b.site.col)
 
 
 def _propagates(b: Blocking, ref: FunctionRef) -> bool:
@@ -377,7 +386,7 @@ def analyze(project: Project, enabled_categories: Optional[set] = None, roots: O
         ref = fns[fq]
         if ref.summary.is_async:
             continue
-        direct = [b for b in found if _propagates(b, ref)]
+        direct = sorted((b for b in found if _propagates(b, ref)), key=_severity)
         if direct:
             dist[fq] = (1, direct[0])
             queue.append(fq)
