@@ -256,6 +256,10 @@ class Catalog:
             return None
         if attr in info.attributes:
             return info.attributes[attr] or None
+        for key, target in info.attributes.items():
+            # suffix patterns: "*_set" = "django.db.models.Manager" (reverse relations)
+            if len(key) > 1 and key[0] == "*" and attr.endswith(key[1:]):
+                return target
         if "*" in info.attributes and not attr.startswith("_") and not self._is_method(info, attr):
             return info.attributes["*"]
         return None
