@@ -468,6 +468,9 @@ class Project:
                 return ("inst", info.call)
         return None
 
+    def _sync_library_object(self, v) -> bool:
+        return v[0] == "inst" and v[1] not in self.classes and self.catalog.type_info(v[1]) is not None
+
     def _is_file_type(self, t: str) -> bool:
         info = self.catalog.type_info(t)
         return info is not None and info.category == "file"
@@ -492,7 +495,9 @@ class Project:
                     r = self.ev(e, info)
                     if self.useful(r) and r not in found:
                         found.append(r)
-                result = found[0] if len(found) == 1 else None
+                if len(found) == 1 or found and all(self._sync_library_object(v) for v in found):
+                    # several sync clients (Redis or RedisCluster, by configuration): any of them blocks
+                    result = found[0]
             if fn.is_generator and not fn.is_async and not self._is_contextmanager(ref):
                 result = ("iterof", result, fq)
         self._result_memo[fq] = result
