@@ -438,6 +438,9 @@ class Project:
                 return result
             if q in _PASSTHROUGH and arg0 is not None:
                 return self.ev(arg0, mod)
+            if arg0 is not None and cat.offloaders.get(q) == 0:
+                # await asyncio.to_thread(client.containers.get, cid): what the callable returns
+                return self.call_result(self.callee_value(arg0, mod), None, mod)
             if q in ("builtins.next", "builtins.iter") and arg0 is not None:
                 inner = self.ev(arg0, mod)
                 return self.element(inner) if q == "builtins.next" else inner
