@@ -440,7 +440,6 @@ def analyze(project: Project, enabled_categories: Optional[set] = None, roots: O
                 changed = True
         settle()
     result.blocking = dist
-    result.__dict__["_in_context"] = in_context
 
     # 3. findings in coroutines
     for fq, found in sites.items():

@@ -62,7 +62,6 @@ class RouteModel:
         self.object_deps: dict = {}  # router/app id -> [dependency qualnames]
         self.includes: list = []  # (parent id, child id, prefix, deps)
         self.routes: list = []
-        self.dependency_of: dict = {}  # dependency function -> set of route labels
         self._build()
 
     # ---------------------------------------------------------------- helpers
@@ -360,9 +359,6 @@ class RouteModel:
                     r.module_path, r.line, base_deps + deps, r.framework,
                 ))
         self.routes = expanded
-        for r in self.routes:
-            for dep in r.dependencies:
-                self.dependency_of.setdefault(dep, []).append(r)
 
     def _full_prefixes(self, oid, parents, seen) -> list:
         """[(prefix, extra dependencies, reached an app)] along every include path up to an app."""

@@ -550,16 +550,17 @@ class Project:
         if v[0] == "sym":
             q = v[1]
             if q in self.functions:
-                r = self.function_result(q)
-                if r is not None and r[0] == "iterof":
-                    return r[1]
-                return r
+                return _yielded(self.function_result(q))
             if q in self.classes:
                 return ("inst", q)
             return None
         if v[0] == "inst" and v[1] in self.classes:
             fq = self.find_method(v[1], "__call__")
             if fq:
-                r = self.function_result(fq)
-                return r[1] if r is not None and r[0] == "iterof" else r
+                return _yielded(self.function_result(fq))
         return None
+
+
+def _yielded(r):
+    """A generator dependency injects what it yields."""
+    return r[1] if r is not None and r[0] == "iterof" else r

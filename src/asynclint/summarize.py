@@ -185,7 +185,7 @@ def _is_route_call(node: ast.AST) -> bool:
 
 
 class _Scope:
-    __slots__ = ("kind", "bindings", "qualname", "func", "cls", "globals_decl", "lambda_count", "guards", "params")
+    __slots__ = ("kind", "bindings", "qualname", "func", "cls", "globals_decl", "guards", "params")
 
     def __init__(self, kind: str, qualname: str, func: Optional[FunctionSummary] = None, cls=None):
         self.kind = kind  # "module" | "class" | "function"
