@@ -433,8 +433,8 @@ def analyze(project: Project, enabled_categories: Optional[set] = None, roots: O
                 queue.append(f)
                 changed = True
         for f, b in contextual:
-            if f not in dist and b.target not in dist and in_context(b):
-                inner, impl = in_context(b)
+            if f not in dist and b.target not in dist and (hit := in_context(b)):
+                _, impl = hit
                 dist[f] = (dist[impl][0] + 2, b)
                 queue.append(f)
                 changed = True
@@ -456,8 +456,8 @@ def analyze(project: Project, enabled_categories: Optional[set] = None, roots: O
             elif b.target in dist:
                 if reaches(b):
                     result.diagnostics.append(_transitive(project, ref, b, dist))
-            elif b.context is not None and in_context(b):
-                inner, impl = in_context(b)
+            elif b.context is not None and (hit := in_context(b)):
+                inner, impl = hit
                 # the chain goes through the target, then the implementation the class dispatches to
                 local = ChainMap({b.target: (dist[impl][0] + 1, Blocking(inner.site, target=impl))}, dist)
                 result.diagnostics.append(_transitive(project, ref, b, local))
