@@ -49,13 +49,13 @@ class Timer:
 
 def breakdown(corpus: str, jobs: int) -> None:
     from asynclint import engine
-    from asynclint.cache import SummaryCache
+    from asynclint.cache.summaries import SummaryCache
     from asynclint.discover import discover, find_project_root
     from asynclint.link import ModuleInfo, Project
     from asynclint.model import ModuleSummary
-    from asynclint.modules import module_names, source_roots
+    from asynclint.link.modules import module_names, source_roots
     from asynclint.report import format_text
-    from asynclint.summarize import _Summarizer, parse_noqa
+    from asynclint.summarize.summarizer import _Summarizer, parse_noqa
     from asynclint.suppress import apply_suppressions
 
     T = Timer()
@@ -136,7 +136,7 @@ def breakdown(corpus: str, jobs: int) -> None:
         diags, suppressed = apply_suppressions(analysis.diagnostics, project, cfg)
     with T.stage("fastapi routes"):
         try:
-            from asynclint.fastapi import annotate_routes
+            from asynclint.frameworks.fastapi import annotate_routes
 
             diags = annotate_routes(project, analysis, diags, cfg)
         except ImportError:

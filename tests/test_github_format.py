@@ -8,7 +8,7 @@ import sys
 from conftest import FIXTURES
 
 from asynclint.engine import Result
-from asynclint.github import escape_data, escape_property, format_github
+from asynclint.report.github import escape_data, escape_property, format_github
 from asynclint.model import ChainHop, Diagnostic, FileError
 
 

@@ -12,7 +12,7 @@ from conftest import FIXTURES
 
 from asynclint.engine import Options, Result, run
 from asynclint.model import ChainHop, Diagnostic, FileError
-from asynclint.sarif import format_sarif
+from asynclint.report.sarif import format_sarif
 
 
 def official_schema():

@@ -129,11 +129,11 @@ def check(paths, fmt, output, exit_zero, quiet, show_chain, statistics, color, f
 
         text = format_json(result)
     elif fmt == "sarif":
-        from .sarif import format_sarif
+        from .report.sarif import format_sarif
 
         text = format_sarif(result)
     elif fmt == "github":
-        from .github import format_github
+        from .report.github import format_github
 
         text = format_github(result)
     else:
@@ -201,7 +201,7 @@ def explain(location, select, ignore, extend_select, config, no_cache, jobs, for
     if not found:
         click.echo(f"no finding at {location}")
         sys.exit(1 if result.errors else 0)
-    from .explain import explain_text
+    from .report.explain import explain_text
 
     for d in found:
         click.echo(explain_text(d, result))
@@ -213,7 +213,7 @@ def explain(location, select, ignore, extend_select, config, no_cache, jobs, for
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def catalog(library, fmt):
     """List the blocking APIs asynclint knows, with category and replacement."""
-    from .catalog_view import render_catalog
+    from .catalog.view import render_catalog
 
     click.echo(render_catalog(library, fmt))
 
@@ -225,7 +225,7 @@ def catalog(library, fmt):
 def routes(paths, fmt, select, ignore, extend_select, config, no_cache, jobs, force_exclude):
     """List every FastAPI/Starlette endpoint: method, path, function, def/async def, and whether it blocks."""
     result = _run(paths or (".",), select, ignore, extend_select, config, no_cache, jobs, force_exclude)
-    from .fastapi import render_routes
+    from .frameworks.fastapi import render_routes
 
     click.echo(render_routes(result, fmt))
 

@@ -22,10 +22,11 @@ from .model import FileError, SourceFile
 # not pay for them.
 _LAZY = {
     "Analysis": "analyze", "analyze": "analyze",
-    "SummaryCache": "cache", "dumps_summary": "cache", "gc_paused": "cache", "loads_summary": "cache",
+    "SummaryCache": "cache.summaries", "dumps_summary": "cache.summaries", "gc_paused": "cache.summaries",
+    "loads_summary": "cache.summaries",
     "Catalog": "catalog", "default_catalog": "catalog",
     "ModuleInfo": "link", "Project": "link",
-    "module_names": "modules", "source_roots": "modules",
+    "module_names": "link.modules", "source_roots": "link.modules",
     "apply_suppressions": "suppress",
     "ParseFailure": "summarize", "summarize_source": "summarize",
 }
@@ -197,7 +198,7 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
 
     rcache, prestat = None, {}
     if options.result_cache and options.use_cache and not options.overrides:
-        from .resultcache import ResultCache
+        from .cache.results import ResultCache
 
         rcache = ResultCache(root, cfg, paths, options.force_exclude)
         prestat = rcache.stat_files(files, report_paths)
@@ -281,7 +282,7 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
     diagnostics, suppressed = apply_suppressions(analysis.diagnostics, project, cfg)
     # framework knowledge: routes and ASL3xx (optional module)
     try:
-        from .fastapi import annotate_routes
+        from .frameworks.fastapi import annotate_routes
     except ImportError:  # pragma: no cover - during development only
         annotate_routes = None
     if annotate_routes is not None:
@@ -376,7 +377,7 @@ def lint_sources(files: dict, *, config: Optional[dict] = None, select_all: bool
     analysis = analyze(project, cfg.enabled_categories())
     diagnostics, _ = apply_suppressions(analysis.diagnostics, project, cfg)
     try:
-        from .fastapi import annotate_routes
+        from .frameworks.fastapi import annotate_routes
     except ImportError:  # pragma: no cover
         annotate_routes = None
     if annotate_routes is not None:

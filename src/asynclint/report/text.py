@@ -1,17 +1,10 @@
-"""Formatters: they read findings only.
-
-``text`` (default): ``path:line:col: CODE message`` with a ``help:`` line
-naming the replacement, the chain with ``--show-chain``, and a summary line.
-``json``: the stable contract of the design document.
-``sarif`` and ``github``: see ``sarif.py`` / ``github.py``.
-"""
+"""The text report: ``path:line:col: CODE message`` with a ``help:`` line
+naming the replacement, the chain with ``--show-chain``, and a summary line."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 
-from . import __version__
 
 
 def _style(enabled: bool):
@@ -81,13 +74,3 @@ def summary_line(result, style=None) -> str:
     if result.suppressed:
         parts.append(f"{result.suppressed} suppressed by noqa")
     return " (".join([parts[0], ", ".join(parts[1:]) + ")"]) if len(parts) > 1 else parts[0]
-
-
-def format_json(result) -> str:
-    doc = {
-        "version": __version__,
-        "files_checked": result.files_checked,
-        "diagnostics": [d.to_json() for d in result.diagnostics],
-        "errors": [{"path": e.path, "message": e.message} for e in result.errors],
-    }
-    return json.dumps(doc, indent=2)

@@ -23,7 +23,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .model import Diagnostic
+from ..model import Diagnostic
 
 APP_TYPES = {
     "fastapi.FastAPI", "fastapi.applications.FastAPI",
@@ -501,7 +501,7 @@ def annotate_routes(project, analysis, diagnostics, cfg) -> list:
     for d in diagnostics:
         d.route = _route_text(by_fn.get(d.function, []))
     # ASL301: async route/dependency that never awaits and blocks
-    from .suppress import noqa_allows
+    from ..suppress import noqa_allows
 
     counts: dict = {}
     for d in analysis.diagnostics:

@@ -21,10 +21,10 @@ from collections import ChainMap, deque
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .catalog import CATEGORY_LABELS, Entry, code_for
+from ..catalog import CATEGORY_LABELS, Entry, code_for
 from .conditions import TRUE, both, either, parameter_name, through_call
-from .link import MEMORY_BUFFERS, FunctionRef, Project
-from .model import CallSite, ChainHop, Diagnostic
+from ..link import MEMORY_BUFFERS, FunctionRef, Project
+from ..model import CallSite, ChainHop, Diagnostic
 
 
 @dataclass(slots=True)

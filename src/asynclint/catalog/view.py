@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .catalog import default_catalog
+from . import default_catalog
 
 
 def catalog_rows(library: str | None = None) -> list:

@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .catalog import Catalog
-from .model import FunctionSummary, ModuleSummary
+from ..catalog import Catalog
+from ..model import FunctionSummary, ModuleSummary
 
 _MAX_DEPTH = 60
 MEMORY_BUFFERS = (("inst", "io.BytesIO"), ("inst", "io.StringIO"))

@@ -17,7 +17,7 @@ import json
 import os
 from urllib.parse import quote
 
-from . import __version__
+from .. import __version__
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/asynclint/"
@@ -74,7 +74,7 @@ def sarif_log(result, *, srcroot: str | None = None) -> dict:
 def _known_rules() -> dict:
     """{code: Rule} from ``asynclint.rules`` when it is there; {} otherwise."""
     try:
-        from .rules import RULES
+        from ..rules import RULES
     except Exception:  # the rule docs are optional for the report
         return {}
     try:
@@ -85,7 +85,7 @@ def _known_rules() -> dict:
 
 def _render(rule, how: str):
     try:
-        from . import rules as mod
+        from .. import rules as mod
 
         fn = getattr(mod, how, None)
         return fn(rule) if fn is not None else None

@@ -16,7 +16,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-CATALOG_DIR = os.path.join(os.path.dirname(__file__), "catalog")
+CATALOG_DIR = os.path.dirname(os.path.abspath(__file__))
 
 CATEGORY_CODES = {
     "http": 1,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ast
 
-from .summarize import ParseFailure
+from .summarizer import ParseFailure
 
 
 def lower_to_ast(text: str, original: SyntaxError) -> ast.Module:

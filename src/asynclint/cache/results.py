@@ -22,24 +22,24 @@ from __future__ import annotations
 import os
 import pickle
 
-from . import __version__
+from .. import __version__
 
 _FORMAT = 1
-_PKG = os.path.dirname(os.path.abspath(__file__))
+_PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _package_fingerprint() -> tuple:
+    """Size and mtime of every module and catalog file of asynclint itself."""
     out = []
-    for sub in ("", "catalog"):
-        d = os.path.join(_PKG, sub) if sub else _PKG
-        try:
-            with os.scandir(d) as it:
-                for e in it:
-                    if e.name.endswith((".py", ".toml")) and e.is_file():
-                        st = e.stat()
-                        out.append((sub, e.name, st.st_mtime_ns, st.st_size))
-        except OSError:
-            pass
+    for dirpath, dirnames, filenames in os.walk(_PKG):
+        dirnames[:] = [d for d in dirnames if d != "__pycache__"]
+        for name in filenames:
+            if name.endswith((".py", ".toml")):
+                try:
+                    st = os.stat(os.path.join(dirpath, name))
+                except OSError:
+                    continue
+                out.append((os.path.relpath(dirpath, _PKG), name, st.st_mtime_ns, st.st_size))
     out.sort()
     return tuple(out)
 

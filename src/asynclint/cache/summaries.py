@@ -18,8 +18,8 @@ import os
 import pickle
 import tempfile
 
-from . import __version__
-from .model import CallSite, ClassSummary, FunctionSummary, ModuleSummary, Param
+from .. import __version__
+from ..model import CallSite, ClassSummary, FunctionSummary, ModuleSummary, Param
 
 _FORMAT = 4
 
@@ -38,9 +38,9 @@ _SCHEMA = tuple((c.__name__, tuple(f.name for f in dataclasses.fields(c))) for c
 def _summarizer_fingerprint() -> tuple:
     """Size and mtime of the modules that build summaries: a changed summarizer (a new kind of
     expression, a fixed bug) must not be served old summaries under the same version."""
-    here = os.path.dirname(os.path.abspath(__file__))
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     out = []
-    for name in ("summarize.py", "downgrade.py", "model.py"):
+    for name in ("summarize/summarizer.py", "summarize/downgrade.py", "model.py"):
         try:
             st = os.stat(os.path.join(here, name))
             out.append((name, st.st_mtime_ns, st.st_size))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .catalog import CATEGORY_LABELS
+from ..catalog import CATEGORY_LABELS
 
 
 def explain_text(d, result) -> str:

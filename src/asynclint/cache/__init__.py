@@ -1,0 +1,1 @@
+"""On-disk caches: file summaries (``summaries``) and whole-run results (``results``)."""

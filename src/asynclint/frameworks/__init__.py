@@ -1,0 +1,1 @@
+"""Stage 5, framework findings: FastAPI/Starlette routes and ASL3xx."""
