@@ -50,11 +50,15 @@ class Timer:
 def breakdown(corpus: str, jobs: int) -> None:
     from asynclint import engine
     from asynclint.cache.summaries import SummaryCache
+    from asynclint.catalog import catalog_for
     from asynclint.discover import discover, find_project_root
     from asynclint.link import ModuleInfo, Project
+    from asynclint.fixkinds import mark_fixes
+    from asynclint.fsio import decode_source
     from asynclint.model import ModuleSummary
     from asynclint.link.modules import module_names, source_roots
     from asynclint.report import format_text
+    from asynclint.summarize import summarize_bytes
     from asynclint.summarize.summarizer import _Summarizer, parse_noqa
     from asynclint.suppress import apply_suppressions
 
@@ -80,7 +84,7 @@ def breakdown(corpus: str, jobs: int) -> None:
                 data = fh.read()
         nbytes += len(data)
         with T.stage("decode"):
-            text = engine.decode_source(data)
+            text = decode_source(data)
         with T.stage("ast.parse"):
             try:
                 tree = ast.parse(text)
@@ -89,7 +93,7 @@ def breakdown(corpus: str, jobs: int) -> None:
         if tree is None:
             with T.stage("parse fallback (LibCST)"):
                 try:
-                    s = engine.summarize_bytes(data)[0]
+                    s = summarize_bytes(data)[0]
                 except Exception:
                     s = None
             if s is not None:
@@ -116,7 +120,7 @@ def breakdown(corpus: str, jobs: int) -> None:
         for f in files:
             cache2.lookup_stat(f.path, os.stat(f.path))
     with T.stage("link: catalog"):
-        catalog = engine.build_catalog(cfg)
+        catalog = catalog_for(cfg.extend_blocking, cfg.extend_offload)
     with T.stage("link: add modules"):
         project = Project(catalog)
         roots = source_roots(found.context_dirs, root)
@@ -142,7 +146,7 @@ def breakdown(corpus: str, jobs: int) -> None:
         except ImportError:
             pass
     with T.stage("fix kinds + sort"):
-        engine._mark_fixes(diags)
+        mark_fixes(diags)
         diags.sort(key=lambda d: (d.path, d.line, d.column, d.code))
     res = engine.Result(diags, [], len(summaries), project, analysis, cfg, suppressed)
     with T.stage("output (format_text)"):

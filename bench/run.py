@@ -119,7 +119,7 @@ def tool_version(cmd) -> str:
 def parse_time(path: str, repeat: int = 7) -> float:
     """Median in-process time to summarize one file (decode + ast.parse + summary walk)."""
     sys.path.insert(0, os.path.join(REPO, "src"))
-    from asynclint.engine import summarize_bytes
+    from asynclint.summarize import summarize_bytes
 
     with open(path, "rb") as fh:
         data = fh.read()
@@ -187,7 +187,7 @@ def bench_corpus(args, corpus, peers_bin: str) -> dict:
         Variant("asynclint-cold", "asynclint cold (cache deleted first)", base, rm_cache(d, ".asynclint_cache")),
         Variant("asynclint-nocache", "asynclint --no-cache", base + ["--no-cache"]),
         Variant("asynclint-warm", "asynclint warm (nothing changed)", base),
-        Variant("asynclint-incr", f"asynclint incremental (1 file edited)", base, editor.edit),
+        Variant("asynclint-incr", "asynclint incremental (1 file edited)", base, editor.edit),
         Variant("ruff-cold", "ruff --select ASYNC --no-cache", [p("ruff"), "check", "--select", "ASYNC", "--no-cache", "--exit-zero", "-q", "."]),
         Variant("ruff-cached", "ruff --select ASYNC (cached)", [p("ruff"), "check", "--select", "ASYNC", "--exit-zero", "-q", "."]),
         Variant("hydroid-cold", "hydroid --no-cache", [p("hydroid"), "--no-cache", "."]),

@@ -266,11 +266,11 @@ def test_warm_cache_parses_nothing_and_corrupt_cache_is_rebuilt(project, monkeyp
     write(project, "app/fetch.py", CLEAN)
     first = invoke("app")
     assert (project / ".asynclint_cache").is_dir()
-    import asynclint.engine as engine
+    import asynclint.summarize.collect as collect
 
     calls = []
-    original = engine.summarize_bytes
-    monkeypatch.setattr(engine, "summarize_bytes", lambda data: calls.append(1) or original(data))
+    original = collect.summarize_bytes
+    monkeypatch.setattr(collect, "summarize_bytes", lambda data: calls.append(1) or original(data))
     second = invoke("app")
     assert second.output == first.output and calls == []
     write(project, "app/fetch.py", CLEAN + "\n# edited\n")

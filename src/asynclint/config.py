@@ -54,6 +54,14 @@ class Config:
             return longest_sel > longest_ign
         return True
 
+    def analyzed_categories(self) -> set:
+        """The categories analysis must look for: the selected ones, and every default one when a
+        framework rule (ASL3xx, which counts blocking calls of any kind) is selected."""
+        out = self.enabled_categories()
+        if self.is_selected("ASL301"):
+            out |= set(CATEGORY_CODES) - DEFAULT_OFF_CATEGORIES
+        return out
+
     def enabled_categories(self) -> set:
         out = set()
         for cat, n in CATEGORY_CODES.items():

@@ -30,6 +30,46 @@ class Discovery:
     context_dirs: list = field(default_factory=list)
 
 
+@dataclass
+class RunFiles:
+    """What one run reads: the files to report, the project files they are linked against, and
+    the directories module names are taken from."""
+
+    root: str  # the project root
+    files: list  # list[SourceFile]: reported files first, then the rest of the project
+    report_paths: set  # absolute paths of the files whose findings are reported
+    context_dirs: list
+
+
+def project_root_of(paths) -> str:
+    """The project around all the paths (not the first one: the order must not matter)."""
+    abs_paths = [os.path.abspath(x) for x in paths]
+    try:
+        common = os.path.commonpath(abs_paths) if len(abs_paths) > 1 else abs_paths[0]
+    except ValueError:  # different drives
+        common = abs_paths[0]
+    return find_project_root(common)
+
+
+def files_for_run(paths, *, exclude=(), extend_exclude=(), force_exclude=False, whole_project=True) -> RunFiles:
+    """Discover ``paths``; files named one by one (pre-commit, editors) are linked against the
+    whole project around them unless ``whole_project`` is off."""
+    root = project_root_of(paths)
+    found = discover(paths, root=root, exclude=exclude, extend_exclude=extend_exclude, force_exclude=force_exclude)
+    files = list(found.files)
+    report_paths = {f.path for f in files}
+    context = list(found.context_dirs)
+    if not context and whole_project:
+        extra = discover([root], root=root, exclude=exclude, extend_exclude=extend_exclude)
+        files += [f for f in extra.files if f.path not in report_paths]
+        context = [root]
+    if not context:
+        # files checked on their own: name them from one level up, so that a file named like a
+        # library it imports (tests/fixtures/catalog/redis.py) is not mistaken for it
+        context = sorted({os.path.dirname(os.path.dirname(f.path)) for f in files})
+    return RunFiles(root, files, report_paths, context)
+
+
 def _spec(patterns):
     if not patterns:
         return None

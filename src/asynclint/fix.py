@@ -11,10 +11,7 @@ never stops the others.
 from __future__ import annotations
 
 import difflib
-import io
 import os
-import tempfile
-import tokenize
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -22,6 +19,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from .fix_transforms import FixTransformer, Imports, Planner, finish_plan
+from .fsio import decode_source, source_encoding, write_atomic
 
 
 @dataclass
@@ -75,9 +73,7 @@ class FixResult:
 def _read(path: str):
     with open(path, "rb") as fh:
         data = fh.read()
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    text = data.decode(encoding)
-    return data, encoding, text
+    return data, source_encoding(data), decode_source(data)
 
 
 def fix_source(text: str, diagnostics: list, unsafe: bool):
@@ -113,26 +109,6 @@ def _libcst_parses(text: str) -> Optional[str]:
     except cst.ParserSyntaxError as exc:
         return f"{exc.message} (line {exc.raw_line})"
     return None
-
-
-def write_atomic(path: str, data: bytes) -> None:
-    """Write through a temporary file in the same directory, keeping the permissions."""
-    directory = os.path.dirname(os.path.abspath(path))
-    st = os.stat(path)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, st.st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def _file_paths(result) -> dict:
@@ -173,7 +149,7 @@ def apply_fixes(result, unsafe: bool = False, diff_only: bool = False) -> FixRes
 def _fix_file(ff: FileFix, diagnostics: list, unsafe: bool, diff_only: bool, diffs: list) -> None:
     try:
         data, encoding, text = _read(ff.path)
-    except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as exc:
+    except (OSError, SyntaxError, UnicodeError, LookupError) as exc:
         ff.error = f"cannot read: {exc}"
         return
     # syntax newer than this interpreter: LibCST still parses it, and then checks the rewrite

@@ -42,3 +42,9 @@ def fix_kind(diagnostic) -> str | None:
         # `for x in cursor:` / `with lock:` — nothing to call in a thread
         return None
     return kind
+
+
+def mark_fixes(diagnostics) -> None:
+    """Stage 6 of the pipeline: the fix each finding offers."""
+    for d in diagnostics:
+        d.fix = fix_kind(d)

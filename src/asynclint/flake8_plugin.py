@@ -117,7 +117,7 @@ def _check_text_alone(filename: str, text) -> list:
 
 def _same_as_disk(path: str, text: str) -> bool:
     """Whether ``text`` (as flake8 read it: universal newlines, no BOM) is the file on disk."""
-    from .engine import decode_source
+    from .fsio import decode_source
 
     try:
         with open(path, "rb") as fh:

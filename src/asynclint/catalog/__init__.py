@@ -324,6 +324,24 @@ def _write_parsed(directory: str, stamp: list, tables: list) -> None:
 _DEFAULT: Optional[Catalog] = None
 
 
+def catalog_for(extend_blocking: dict, extend_offload) -> Catalog:
+    """The default catalog, plus the user's ``extend-blocking`` / ``extend-offload``."""
+    base = default_catalog()
+    if not extend_blocking and not extend_offload:
+        return base
+    cat = Catalog()
+    cat.functions = dict(base.functions)
+    cat.returns = dict(base.returns)
+    cat.types = dict(base.types)
+    cat.aliases = dict(base.aliases)
+    cat.async_names = set(base.async_names)
+    cat.offloaders = dict(base.offloaders)
+    cat.decorators = dict(base.decorators)
+    cat.libraries = dict(base.libraries)
+    cat.extend(extend_blocking, extend_offload)
+    return cat
+
+
 def default_catalog() -> Catalog:
     global _DEFAULT
     if _DEFAULT is None:

@@ -491,7 +491,7 @@ def _route_text(routes: list) -> Optional[str]:
 
 
 def annotate_routes(project, analysis, diagnostics, cfg) -> list:
-    """Add route context to findings and the ASL301 framework findings."""
+    """Add route context to findings and the ASL301 framework findings (suppression comes after)."""
     model = RouteModel(project)
     project.__dict__["_route_model"] = model
     if not model.routes:
@@ -501,8 +501,6 @@ def annotate_routes(project, analysis, diagnostics, cfg) -> list:
     for d in diagnostics:
         d.route = _route_text(by_fn.get(d.function, []))
     # ASL301: async route/dependency that never awaits and blocks
-    from ..suppress import noqa_allows
-
     counts: dict = {}
     for d in analysis.diagnostics:
         counts[d.function] = counts.get(d.function, 0) + 1
@@ -526,8 +524,6 @@ def annotate_routes(project, analysis, diagnostics, cfg) -> list:
                 continue  # an async generator dependency becomes a sync generator one: fine
             if r.kind == "websocket":
                 continue  # a websocket handler cannot be a plain def
-            if not noqa_allows(ref.module.summary.noqa, ref.summary.line, "ASL301"):
-                continue
             fn_routes = by_fn.get(fq, [])
             where = _route_text(fn_routes)
             what = f"route {where}" if role == "route" else f"dependency {ref.summary.name} (used by {where})"

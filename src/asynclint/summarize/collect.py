@@ -1,0 +1,167 @@
+"""Summaries for every discovered file: from the on-disk cache, else parsed (in parallel when many).
+
+A file that cannot be read, decoded or parsed costs that file only: it is
+reported as a ``FileError`` (when it is one of the files to report) and the
+run goes on.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from ..cache.summaries import SummaryCache, dumps_summary, gc_paused, loads_summary
+from ..fsio import decode_source
+from ..model import FileError
+from .summarizer import ParseFailure, summarize_source
+
+# below this many files to parse, starting worker processes costs more than it saves
+PARALLEL_THRESHOLD = 48
+
+
+@dataclass
+class Collected:
+    summaries: dict = field(default_factory=dict)  # absolute path -> ModuleSummary
+    errors: list = field(default_factory=list)  # list[FileError], for reported files only
+
+
+def summarize_bytes(data: bytes):
+    """(summary, None) or (None, reason)."""
+    try:
+        text = decode_source(data)
+    except UnicodeError as exc:
+        return None, f"cannot decode: {exc}"
+    try:
+        return summarize_source(text), None
+    except ParseFailure as exc:
+        return None, f"cannot parse: {exc}"
+    except RecursionError:
+        return None, "cannot parse: too deeply nested"
+    except Exception as exc:  # a bug of ours must cost this file only, never the run
+        return None, f"internal error while reading this file ({type(exc).__name__}: {exc}); please report it"
+
+
+def _summarize_job(args):
+    """(path, summary, error, digest, blob); in worker processes (``pickled``) the
+    summary comes back as its cache blob only, which is cheaper to send."""
+    path, max_size, pickled = args
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        return path, None, f"cannot read: {exc.strerror}", None, None
+    if len(data) > max_size:
+        return path, None, f"file too large ({len(data):,} bytes; limit {max_size:,}): skipped", None, None
+    summary, err = summarize_bytes(data)
+    if pickled and summary is not None:
+        return path, None, err, SummaryCache.digest(data), dumps_summary(summary)
+    return path, summary, err, SummaryCache.digest(data), None
+
+
+def collect_summaries(files, report_paths, *, root: str, max_file_size: int, use_cache: bool = True,
+                      jobs=None, overrides=None, progress: bool = False, prestat=None) -> Collected:
+    """Summaries of ``files`` (``SourceFile``s). ``overrides`` maps an absolute path to the text
+    to use instead of the disk (editor buffers); ``prestat`` holds stats the caller already made."""
+    overrides = overrides or {}
+    prestat = prestat or {}
+    out = Collected()
+    cache = SummaryCache(root, enabled=use_cache)
+    todo = []
+    display = {f.path: f.display for f in files}
+    paused = gc_paused()
+    paused.__enter__()  # until the summaries are all in: unpickling makes no garbage
+    try:
+        for f in files:
+            if f.path in overrides:
+                summary, err = summarize_bytes(overrides[f.path].encode("utf-8"))
+                if err:
+                    out.errors.append(FileError(f.display, err))
+                else:
+                    out.summaries[f.path] = summary
+                continue
+            st = prestat.get(f.path)
+            if st is None:
+                try:
+                    st = os.stat(f.path)
+                except OSError as exc:
+                    out.errors.append(FileError(f.display, f"cannot read: {exc.strerror}"))
+                    continue
+            hit = cache.lookup_stat(f.path, st)
+            if hit is not None:
+                out.summaries[f.path] = hit
+            else:
+                todo.append((f.path, st))
+
+        jobs = jobs or os.cpu_count() or 1
+        stats = dict(todo)
+        if len(todo) >= PARALLEL_THRESHOLD and jobs > 1:
+            results = _parallel([(p, max_file_size, True) for p, _ in todo], jobs, progress)
+        else:
+            paused.__exit__()  # parsing here makes garbage (AST nodes) the collector may need to see
+            results = _serial([(p, max_file_size, False) for p, _ in todo], progress)
+        for path, summary, err, digest, blob in results:
+            if err:
+                if path in report_paths:
+                    out.errors.append(FileError(display[path], err))
+                continue
+            if summary is None:
+                summary = loads_summary(blob)
+            out.summaries[path] = summary
+            if digest is not None:
+                cache.store(path, stats[path], digest, summary, blob)
+    finally:
+        paused.__exit__()
+    cache.save()
+    return out
+
+
+def _serial(args, progress: bool):
+    bar = _Progress(len(args)) if progress else None
+    for a in args:
+        yield _summarize_job(a)
+        if bar:
+            bar.update(1)
+    if bar:
+        bar.close()
+
+
+def _parallel(args, jobs: int, progress: bool):
+    from concurrent.futures import ProcessPoolExecutor
+
+    bar = _Progress(len(args)) if progress else None
+    chunk = max(1, min(32, len(args) // (jobs * 8) or 1))
+    try:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for res in pool.map(_summarize_job, args, chunksize=chunk):
+                if bar:
+                    bar.update(1)
+                yield res
+    except (OSError, RuntimeError):
+        # no processes available (sandboxes): fall back to this process
+        yield from _serial(args, False)
+    finally:
+        if bar:
+            bar.close()
+
+
+class _Progress:
+    """A minimal progress bar on stderr (only used on a terminal)."""
+
+    def __init__(self, total: int):
+        import sys
+
+        self.total, self.done, self.out = total, 0, sys.stderr
+        self.last = -1
+
+    def update(self, n: int) -> None:
+        self.done += n
+        pct = int(self.done * 100 / max(self.total, 1))
+        if pct != self.last:
+            self.last = pct
+            filled = pct // 4
+            self.out.write(f"\rparsing {self.done}/{self.total} [{'#' * filled}{'.' * (25 - filled)}] {pct:3d}%")
+            self.out.flush()
+
+    def close(self) -> None:
+        self.out.write("\r" + " " * 60 + "\r")
+        self.out.flush()
