@@ -54,6 +54,7 @@ def breakdown(corpus: str, jobs: int) -> None:
     from asynclint.discover import discover, find_project_root
     from asynclint.link import ModuleInfo, Project
     from asynclint.fixkinds import mark_fixes
+    from asynclint.frameworks import framework_findings
     from asynclint.fsio import decode_source
     from asynclint.model import ModuleSummary
     from asynclint.link.modules import module_names, source_roots
@@ -135,16 +136,11 @@ def breakdown(corpus: str, jobs: int) -> None:
             for a in aliases:
                 project.modules.setdefault(a, info)
     with T.stage("analyze"):
-        analysis = engine.analyze(project, cfg.enabled_categories())
+        analysis = engine.analyze(project, cfg.analyzed_categories())
+    with T.stage("framework findings (routes)"):
+        diags, _ = framework_findings(project, analysis, cfg)
     with T.stage("suppress"):
-        diags, suppressed = apply_suppressions(analysis.diagnostics, project, cfg)
-    with T.stage("fastapi routes"):
-        try:
-            from asynclint.frameworks.fastapi import annotate_routes
-
-            diags = annotate_routes(project, analysis, diags, cfg)
-        except ImportError:
-            pass
+        diags, suppressed = apply_suppressions(diags, project, cfg)
     with T.stage("fix kinds + sort"):
         mark_fixes(diags)
         diags.sort(key=lambda d: (d.path, d.line, d.column, d.code))

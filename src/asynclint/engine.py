@@ -20,6 +20,7 @@ from .config import Config, config_from_dict, find_pyproject, load_config
 from .discover import files_for_run
 from .fixkinds import mark_fixes
 from .frameworks import framework_findings
+from .frameworks.fastapi import RouteModel
 from .link import Project, build_project, modules_in_memory, modules_on_disk
 from .summarize import collect_summaries, summarize_source
 from .suppress import apply_suppressions
@@ -49,6 +50,7 @@ class Result:
     analysis: Optional[Analysis] = None
     config: Optional[Config] = None
     suppressed: int = 0
+    routes: Optional[RouteModel] = None  # FastAPI/Starlette routes (``asynclint routes``)
 
 
 def resolve_config(paths, options: Options) -> Config:
@@ -96,17 +98,17 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
 
     # 4.-7. analyze, framework findings, suppress, mark fixes
     only_reported = len(modules) != sum(1 for m in modules if m.report)
-    diagnostics, suppressed, analysis = check_project(project, cfg, only_reported=only_reported)
+    diagnostics, suppressed, analysis, routes = check_project(project, cfg, only_reported=only_reported)
 
     errors = sorted(collected.errors, key=lambda e: e.path)
     checked = sum(1 for f in found.files if f.path in found.report_paths and f.path in collected.summaries)
     if results is not None:
         results.save(diagnostics, errors, checked, suppressed)
-    return Result(diagnostics, errors, checked, project, analysis, cfg, suppressed)
+    return Result(diagnostics, errors, checked, project, analysis, cfg, suppressed, routes)
 
 
 def check_project(project: Project, cfg: Config, *, only_reported: bool = False):
-    """Stages 4 to 7 on a linked project: (diagnostics, number suppressed, analysis).
+    """Stages 4 to 7 on a linked project: (diagnostics, number suppressed, analysis, route model).
 
     With ``only_reported``, only what the functions of the reported files reach is analysed
     (one file of a large project costs what it reaches)."""
@@ -114,13 +116,13 @@ def check_project(project: Project, cfg: Config, *, only_reported: bool = False)
     gc.freeze()  # the summaries live to the end: keep the collector from re-walking them
     try:
         analysis = analyze(project, cfg.analyzed_categories(), roots)
-        diagnostics = framework_findings(project, analysis, cfg)
+        diagnostics, routes = framework_findings(project, analysis, cfg)
         diagnostics, suppressed = apply_suppressions(diagnostics, project, cfg)
         mark_fixes(diagnostics)
     finally:
         gc.unfreeze()
     diagnostics.sort(key=lambda d: (d.path, d.line, d.column, d.code))
-    return diagnostics, suppressed, analysis
+    return diagnostics, suppressed, analysis, routes
 
 
 def lint_snippet(source: str, *, config: Optional[dict] = None, select_all: bool = False, filename: str = "snippet.py"):
@@ -135,5 +137,5 @@ def lint_sources(files: dict, *, config: Optional[dict] = None, select_all: bool
         cfg.select = ["ASL"]
     summaries = {rel: summarize_source(text) for rel, text in files.items()}
     project = build_project(catalog_for(cfg.extend_blocking, cfg.extend_offload), modules_in_memory(summaries))
-    diagnostics, _, _ = check_project(project, cfg)
+    diagnostics = check_project(project, cfg)[0]
     return diagnostics

@@ -4,35 +4,11 @@ Summaries (the output of ``summarize``) depend only on a file's text: they are
 cached on disk and built in worker processes, so they hold nothing but
 strings, ints, tuples and these dataclasses.
 
-Expressions are symbolic values written as nested tuples (``Expr``), resolved
-later by ``link`` with the whole project and the catalog at hand:
-
-    ("g", name)            a module-level name of the summarised module (or a builtin)
-    ("m", "a.b.c")         an absolute import reference
-    ("r", level, "a.b")    a relative import reference (``from ..a import b``)
-    ("d", "Cls.meth")      a function or class defined in the summarised module
-    ("a", base, attr)      attribute ``base.attr``
-    ("c", func, arg0)      result of calling ``func`` (arg0: first positional argument or None)
-    ("callargs", func, args, kwargs)  a Route/Mount construction, with all its (simple) arguments
-    ("i", base)            an instance of the class ``base`` (from an annotation)
-    ("it", base)           an element from iterating ``base``
-    ("en", base)           the value bound by ``with base as x``
-    ("aw", base)           the result of ``await base``
-    ("sub", base)          ``base[...]``
-    ("div", base)          ``base / x`` (pathlib)
-    ("dep", func)          the value FastAPI injects for ``Depends(func)``
-    ("self", "Cls")        ``self`` inside a method of class ``Cls``
-    ("cls", "Cls")         ``cls`` inside a classmethod of ``Cls``
-    ("sup", "Cls", kind)   ``super()`` inside a method of ``Cls`` (kind: "self" or "cls")
-    ("alt", e1, e2)        e1 when it resolves, otherwise e2 (``a or b``, annotation vs value)
-    ("either", e1, e2)     e1 or e2 depending on a branch taken at run time
-    ("seqof", ann)         a list/sequence/set annotation whose items are ``ann``
-    ("mapof", ann)         a dict/mapping annotation whose values are ``ann``
-    ("tal", ann)           a type alias: the name stands for the annotation ``ann``
-    ("s", "text")          a string literal
-    ("k", value)           another literal: True, False, None, a number
-    ("derive", e, m, args) a parameter normalised in place: ``x = x.replace("a", "b")``
-    ("u",)                 unknown
+Expressions are symbolic values written as compact nested tuples (``Expr``),
+``(tag, *fields)``, resolved later by ``link`` (to ``link.values``) with the
+whole project and the catalog at hand. ``EXPR_FORMS`` below is the one
+description of every tag and its fields; tests/test_summary_forms.py checks
+every summary of the fixtures against it.
 """
 
 from __future__ import annotations
@@ -43,6 +19,46 @@ from typing import Any, Optional, Tuple
 Expr = Tuple[Any, ...]
 UNKNOWN: Expr = ("u",)
 
+# tag -> (its fields, what it stands for). Field kinds: "str", "int", "literal" (None, bool, int,
+# float), "expr", "expr?" (an expression or None), "exprs?" (a tuple of those), "kwexprs?" (a tuple
+# of (keyword, expression or None)), "strs" (a tuple of strings), "*expr?" (the remaining fields).
+EXPR_FORMS = {
+    "g": (("str",), "a name of the summarised module's global scope (or a builtin)"),
+    "m": (("str",), "an absolute import reference: ``import a.b`` / ``from a import b`` -> 'a.b'"),
+    "r": (("int", "str"), "a relative import reference ``from ..a import b``: level, 'a.b'"),
+    "d": (("str",), "a function, class or lambda defined in the summarised module, by local qualname"),
+    "a": (("expr", "str"), "attribute ``base.attr``"),
+    "c": (("expr", "expr?"), "the result of calling ``func``; the first positional argument if simple"),
+    "callargs": (("expr", "exprs?", "kwexprs?"), "a Route/Mount construction with its simple arguments"),
+    "i": (("expr",), "an instance of the class (from an annotation)"),
+    "it": (("expr",), "an element of iterating ``base``"),
+    "en": (("expr",), "what ``with base as x`` binds"),
+    "aw": (("expr",), "the result of ``await base``"),
+    "sub": (("expr",), "``base[...]``"),
+    "div": (("expr",), "``base / x`` (a pathlib path)"),
+    "dep": (("expr",), "what FastAPI injects for ``Depends(func)``"),
+    "self": (("str",), "``self`` inside a method of the class (local qualname)"),
+    "cls": (("str",), "``cls`` inside a classmethod of the class (local qualname)"),
+    "sup": (("str", "str"), "``super()`` inside a method of the class; kind 'self' or 'cls'"),
+    "alt": (("expr", "expr"), "the first when it resolves, else the second (``a or b``, annotation vs value)"),
+    "either": (("expr", "expr"), "one or the other, by a branch taken at run time"),
+    "seqof": (("expr",), "a sequence (list/set annotation, comprehension, literal) of such items"),
+    "mapof": (("expr",), "a mapping (dict annotation) whose values are such"),
+    "tal": (("expr",), "a type alias: the name stands for this annotation"),
+    "s": (("str",), "a string literal"),
+    "k": (("literal",), "another literal: None, True, False, a number"),
+    "p": (("str",), "the function's own parameter, by name"),
+    "list": (("*expr?",), "a list or tuple literal of simple arguments (``dependencies=[...]``)"),
+    "derive": (("expr", "str", "strs"), "a parameter normalised in place: ``x = x.replace('a', 'b')``"),
+    "u": ((), "unknown"),
+}
+# CallSite.kind values
+SITE_KINDS = {
+    "call": "a call", "with": "entering a ``with`` context", "iter": "iterating in ``for``/a comprehension",
+    "attr": "an attribute read that may run a property", "decorator": "a decorator written as a call",
+    "decorator-ref": "a decorator written as a name",
+}
+
 
 @dataclass(slots=True)
 class CallSite:
@@ -52,7 +68,7 @@ class CallSite:
     col: int  # 0-based, as in ast
     end_line: int
     end_col: int
-    kind: str  # "call" | "with" | "iter" | "attr"
+    kind: str  # one of SITE_KINDS
     callee: Expr  # what is called / entered / iterated
     text: str  # short source text of the callee, e.g. "requests.get"
     awaited: bool = False

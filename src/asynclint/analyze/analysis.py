@@ -24,6 +24,7 @@ from typing import Optional
 from ..catalog import CATEGORY_LABELS, Entry, code_for
 from .conditions import TRUE, both, either, parameter_name, through_call
 from ..link import MEMORY_BUFFERS, FunctionRef, Project
+from ..link.values import Inst, IterOf, Meth, Sym, qualified_callable
 from ..model import CallSite, ChainHop, Diagnostic
 
 
@@ -50,51 +51,46 @@ class Analysis:
     diagnostics: list = field(default_factory=list)
 
 
-def _is_offloading_decorated(project: Project, ref: FunctionRef) -> bool:
+def _is_offloading_decorated(project: Project, ref: FunctionRef, memo: dict) -> bool:
     cat = project.catalog
     for d in ref.summary.decorators:
         v = project.ev(d.callee, ref.module)
-        if v is None or v[0] != "sym":
+        if type(v) is not Sym:
             continue
-        q = v[1]
-        if q in cat.offloaders:
-            return True
-        if q in project.functions and _is_offloader(project, q):
+        if v.name in cat.offloaders or v.name in project.functions and _is_offloader(project, v.name, memo):
             return True
     return False
 
 
-def _offloaded_arg(project: Project, site: CallSite, ref: FunctionRef, depth: int):
+def _offloaded_arg(project: Project, site: CallSite, ref: FunctionRef, memo: dict, depth: int):
     """The argument this call hands to an offloader to run in a thread, if it is such a call."""
     if site.kind != "call":
         return None
     v = project.ev(site.callee, ref.module)
-    if v is None:
-        return None
-    target = v[1] if v[0] == "sym" else f"{v[1]}.{v[2]}" if v[0] == "meth" else None
+    target = qualified_callable(v)
     if target is None:
         return None
     idx = project.catalog.offloaders.get(target)
-    if idx is None and v[0] == "meth" and v[2] == "run_in_executor":
+    if idx is None and type(v) is Meth and v.name == "run_in_executor":
         idx = 1  # any event loop's run_in_executor(executor, fn, *args)
-    if idx is None and target in project.functions and target != ref.qualname and _is_offloader(project, target, depth + 1):
+    if idx is None and target in project.functions and target != ref.qualname and \
+            _is_offloader(project, target, memo, depth + 1):
         idx = 0
     if idx is None or idx >= len(site.args):
         return None
     return site.args[idx]
 
 
-def _is_offloader(project: Project, fq: str, depth: int = 0) -> bool:
+def _is_offloader(project: Project, fq: str, memo: dict, depth: int = 0) -> bool:
     """A project function that hands one of its parameters to an offloader, itself or in a closure it
     builds (``async def run_sync(fn, *a): return await asyncio.to_thread(fn, *a)``, a decorator
     whose wrapper does that)."""
     ref = project.functions.get(fq)
     if ref is None or depth > 4:
         return False
-    cache = project.__dict__.setdefault("_offloader_memo", {})
-    if fq in cache:
-        return cache[fq]
-    cache[fq] = False
+    if fq in memo:
+        return memo[fq]
+    memo[fq] = False
     names = {p.name for p in ref.summary.params}
     result = False
     if names:
@@ -102,13 +98,13 @@ def _is_offloader(project: Project, fq: str, depth: int = 0) -> bool:
         scopes = [ref] + [r for q, r in project.functions.items() if q.startswith(prefix)]
         for scope in scopes:
             for site in scope.summary.calls:
-                a = _offloaded_arg(project, site, scope, depth)
+                a = _offloaded_arg(project, site, scope, memo, depth)
                 if a is not None and (parameter_name(a) in names or a[0] == "g" and a[1] in names):
                     result = True
                     break
             if result:
                 break
-    cache[fq] = result
+    memo[fq] = result
     return result
 
 
@@ -167,9 +163,12 @@ def _non_blocking_flags(site: CallSite) -> bool:
 
 
 class Classifier:
+    """Classifies one call site: a blocking library call, a call into project code, or nothing."""
+
     def __init__(self, project: Project):
         self.project = project
         self.cat = project.catalog
+        self.h = project.hierarchy
 
     def classify(self, site: CallSite, ref: FunctionRef) -> Optional[Blocking]:
         if site.awaited:
@@ -179,21 +178,21 @@ class Classifier:
         kind = site.kind
         if kind == "attr":
             return self._property(site, ref)
-        v = p.callee_value(site.callee, ref.module) if kind == "call" else p.ev(site.callee, ref.module)
-        if v is None:
-            return None
         if kind == "call":
-            return self._call(site, v)
-        if kind == "iter" and v[0] == "iterof":
-            return Blocking(site, target=v[2]) if v[2] else None
-        if kind in ("with", "iter") and v[0] == "inst":
-            # entering / iterating an object: its __enter__ / __iter__, or what the catalog says
-            t = v[1]
-            if t in p.classes:
-                fq = p.find_method(t, "__enter__" if kind == "with" else "__iter__")
+            v = p.values.callee_value(site.callee, ref.module)
+            return self._call(site, v) if v is not None else None
+        if kind not in ("with", "iter"):
+            return None
+        match p.ev(site.callee, ref.module):
+            case IterOf(generator=gen) if kind == "iter":
+                return Blocking(site, target=gen) if gen else None
+            case Inst(t) if t in p.classes:
+                # entering / iterating a project object: its __enter__ / __iter__
+                fq = self.h.find_method(t, "__enter__" if kind == "with" else "__iter__")
                 return Blocking(site, target=fq) if fq else None
-            e = self.cat.with_entry(t) if kind == "with" else self.cat.iter_entry(t)
-            return Blocking(site, entry=e) if e else None
+            case Inst(t):
+                e = self.cat.with_entry(t) if kind == "with" else self.cat.iter_entry(t)
+                return Blocking(site, entry=e) if e else None
         return None
 
     def _dispatch(self, site: CallSite, fq: str, bound: bool) -> Optional[Blocking]:
@@ -202,15 +201,15 @@ class Classifier:
         callee = site.callee
         if callee[0] == "a" and callee[1][0] in ("self", "cls"):
             owner = f"{self._ref.module.name}.{callee[1][1]}"
-            return self._implementations(site, [fq] + p.overrides(owner, callee[2]), True)
+            return self._implementations(site, [fq] + self.h.overrides(owner, callee[2]), True)
         context = None
         if callee[0] == "a":
-            recv = p.ev(callee[1], self._ref.module)
-            if recv is not None and recv[0] in ("sym", "inst") and recv[1] in p.classes:
-                context = recv[1]
-                if p.functions[fq].summary.is_stub:
-                    # an abstract method on a typed receiver: one of the subclasses' implementations runs
-                    return self._implementations(site, p.overrides(recv[1], callee[2]), bound)
+            match p.ev(callee[1], self._ref.module):
+                case Sym(q) | Inst(q) if q in p.classes:
+                    context = q
+                    if p.functions[fq].summary.is_stub:
+                        # an abstract method on a typed receiver: one of the subclasses' implementations runs
+                        return self._implementations(site, self.h.overrides(q, callee[2]), bound)
         return Blocking(site, target=fq, context=context, offset=_offset(p, fq, bound))
 
     def _implementations(self, site: CallSite, candidates: list, bound: bool) -> Optional[Blocking]:
@@ -240,7 +239,7 @@ class Classifier:
         if arg is None:
             return None
         v = self.project.ev(arg, self._ref.module)
-        if v is None or v[0] not in ("sym", "meth"):
+        if type(v) not in (Sym, Meth):
             return None
         fake = CallSite(site.line, site.col, site.end_line, site.end_col, "call", arg, site.text)
         return self._call(fake, v)
@@ -249,59 +248,55 @@ class Classifier:
         """A property getter reached by attribute access (``self.warehouse``, ``ext.is_wasm``)."""
         p = self.project
         recv = site.callee
-        owner = p.ev(recv[1], ref.module)
-        if owner is not None and owner[0] == "inst" and owner[1] in p.classes:
-            fq = p.find_method(owner[1], recv[2])
-            if fq is not None and p.functions[fq].summary.kind == "property":
-                return Blocking(site, target=fq)
+        match p.ev(recv[1], ref.module):
+            case Inst(t) if t in p.classes:
+                fq = self.h.find_method(t, recv[2])
+                if fq is not None and p.functions[fq].summary.kind == "property":
+                    return Blocking(site, target=fq)
         return None
 
     def _call(self, site: CallSite, v) -> Optional[Blocking]:
-        p, cat = self.project, self.cat
-        kind = v[0]
+        p, cat, h = self.project, self.cat, self.h
         if _non_blocking_flags(site):
             return None
-        if kind == "sym" and v[1] in _CALLS_ITS_ARGUMENT:
-            return self._called_argument(site, v[1])
-        if kind == "sym":
-            q = v[1]
-            if q in p.functions:
+        match v:
+            case Sym(q) if q in _CALLS_ITS_ARGUMENT:
+                return self._called_argument(site, q)
+            case Sym(q) if q in p.functions:
                 return self._dispatch(site, q, p.functions[q].summary.kind == "classmethod")
-            if q in p.classes:
-                fq = p.find_method(q, "__init__")
+            case Sym(q) if q in p.classes:
+                fq = h.find_method(q, "__init__")
                 if fq is not None:
                     return Blocking(site, target=fq, offset=1)
-                for base in p.library_bases(q):
+                for base in h.library_bases(q):
                     e = cat.function(base)
                     if e is not None:
                         return Blocking(site, entry=e)
                 return None
-            e = cat.function(q) or cat.function(cat.canonical(q))
-            if e is None and "." in q:
-                # Type.method called on the class, or a method of an aliased type
-                head, _, meth = q.rpartition(".")
-                if cat.type_info(head) is not None:
-                    e = cat.method(head, meth)
-            if e is not None and e.category == "file" and self._wraps_memory(site):
-                return None  # zipfile.ZipFile(io.BytesIO(data)), Image.open(io.BytesIO(raw))
-            return Blocking(site, entry=e) if e else None
-        if kind == "meth":
-            t, name = v[1], v[2]
-            if t in p.classes:
-                fq = p.find_method(t, name)
+            case Sym(q):
+                e = cat.function(q) or cat.function(cat.canonical(q))
+                if e is None and "." in q:
+                    # Type.method called on the class, or a method of an aliased type
+                    head, _, meth = q.rpartition(".")
+                    if cat.type_info(head) is not None:
+                        e = cat.method(head, meth)
+                if e is not None and e.category == "file" and self._wraps_memory(site):
+                    return None  # zipfile.ZipFile(io.BytesIO(data)), Image.open(io.BytesIO(raw))
+                return Blocking(site, entry=e) if e else None
+            case Meth(t, name) if t in p.classes:
+                fq = h.find_method(t, name)
                 if fq is not None:
                     return self._dispatch(site, fq, True)
-                for base in p.library_bases(t):
+                for base in h.library_bases(t):
                     e = cat.method(base, name)
                     if e is not None:
                         return Blocking(site, entry=e)
                 return None
-            e = cat.method(t, name)
-            return Blocking(site, entry=e) if e else None
-        if kind == "inst":
-            t = v[1]
-            if t in p.classes:
-                fq = p.find_method(t, "__call__")
+            case Meth(t, name):
+                e = cat.method(t, name)
+                return Blocking(site, entry=e) if e else None
+            case Inst(t) if t in p.classes:
+                fq = h.find_method(t, "__call__")
                 return Blocking(site, target=fq) if fq else None
         return None
 
@@ -315,6 +310,7 @@ def analyze(project: Project, enabled_categories: Optional[set] = None, roots: O
     """
     result = Analysis(project)
     classifier = Classifier(project)
+    offloader_memo: dict = {}  # project function -> does it hand a parameter to an offloader
     fns = project.functions
 
     # 1. classify the call sites of every function (or of every function the roots reach) once
@@ -337,7 +333,7 @@ def analyze(project: Project, enabled_categories: Optional[set] = None, roots: O
                     continue
                 if tref.summary.is_generator and site.kind == "call":
                     continue  # calling a generator function runs none of its body
-                if _is_offloading_decorated(project, tref):
+                if _is_offloading_decorated(project, tref, offloader_memo):
                     continue
             found.append(b)
             for t in (b.target,) + b.alternatives:
@@ -417,7 +413,7 @@ def analyze(project: Project, enabled_categories: Optional[set] = None, roots: O
         for inner in sites.get(b.target, ()):
             if not inner.alternatives:
                 continue
-            impl = project.find_method(b.context, inner.site.callee[2])
+            impl = project.hierarchy.find_method(b.context, inner.site.callee[2])
             if impl in dist:
                 return inner, impl
         return None

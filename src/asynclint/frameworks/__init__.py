@@ -3,8 +3,9 @@
 from .fastapi import annotate_routes
 
 
-def framework_findings(project, analysis, cfg) -> list:
-    """The analysis' findings with their routes, plus the framework-level findings."""
+def framework_findings(project, analysis, cfg):
+    """The analysis' findings with their routes, plus the framework-level findings:
+    (diagnostics, the route model)."""
     return annotate_routes(project, analysis, list(analysis.diagnostics), cfg)
 
 

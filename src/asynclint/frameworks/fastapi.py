@@ -23,6 +23,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Optional
 
+from ..link.values import Inst, Meth, Sym
 from ..model import Diagnostic
 
 APP_TYPES = {
@@ -62,47 +63,19 @@ class RouteModel:
         self.object_deps: dict = {}  # router/app id -> [dependency qualnames]
         self.includes: list = []  # (parent id, child id, prefix, deps)
         self.routes: list = []
+        self.call_index: Optional[dict] = None  # see _call_index
+        self.callers: dict = {}  # function -> the async functions that make it run on the loop
         self._build()
 
     # ---------------------------------------------------------------- helpers
-    def binding(self, expr, mod, depth: int = 0):
-        """The (module, global name) an expression refers to, following imports."""
-        if expr is None or depth > 12:
-            return None
-        kind = expr[0]
-        p = self.p
-        if kind == "g":
-            g = mod.summary.globals.get(expr[1])
-            if g is None:
-                return None
-            if g[0] in ("m", "r"):
-                return self.binding(g, mod, depth + 1)
-            return (mod.name, expr[1])
-        if kind in ("m", "r"):
-            q = expr[1] if kind == "m" else p.relative(mod, expr[1], expr[2])
-            modname, _, name = q.rpartition(".")
-            target = p.modules.get(modname)
-            if target is None or not name:
-                return None
-            return self.binding(("g", name), target, depth + 1)
-        if kind == "a":
-            base = p.ev(expr[1], mod)
-            if base is not None and base[0] == "sym" and base[1] in p.modules:
-                return self.binding(("g", expr[2]), p.modules[base[1]], depth + 1)
-        return None
-
     def object_kind(self, value) -> Optional[str]:
-        if value is None or value[0] != "inst":
+        if type(value) is not Inst:
             return None
-        if value[1] in APP_TYPES:
+        h = self.p.hierarchy
+        if h.is_subclass(value.type, APP_TYPES):
             return "app"
-        if value[1] in ROUTER_TYPES:
+        if h.is_subclass(value.type, ROUTER_TYPES):
             return "router"
-        for base in self.p.mro(value[1]) if value[1] in self.p.classes else ():
-            if base in APP_TYPES:
-                return "app"
-            if base in ROUTER_TYPES:
-                return "router"
         return None
 
     def dep_functions(self, expr, mod) -> list:
@@ -120,16 +93,14 @@ class RouteModel:
         return out
 
     def dependency_callable(self, expr, mod) -> Optional[str]:
-        v = self.p.ev(expr, mod)
-        if v is None:
-            return None
-        if v[0] == "sym":
-            if v[1] in self.p.functions:
-                return v[1]
-            if v[1] in self.p.classes:
-                return self.p.find_method(v[1], "__init__")
-        if v[0] == "inst" and v[1] in self.p.classes:
-            return self.p.find_method(v[1], "__call__")
+        p = self.p
+        match p.ev(expr, mod):
+            case Sym(q) if q in p.functions:
+                return q
+            case Sym(q) if q in p.classes:
+                return p.hierarchy.find_method(q, "__init__")
+            case Inst(t) if t in p.classes:
+                return p.hierarchy.find_method(t, "__call__")
         return None
 
     def literal(self, expr, mod=None) -> Optional[str]:
@@ -139,12 +110,17 @@ class RouteModel:
         if expr[0] == "s":
             return expr[1]
         if mod is not None and expr[0] in ("g", "m", "r", "a"):
-            b = self.binding(expr, mod)
+            b = self.p.values.origin(expr, mod)
             if b is not None:
                 value = self.p.modules[b[0]].summary.globals.get(b[1])
                 if value is not None and value[0] == "s":
                     return value[1]
         return None
+
+    def project_function(self, expr, mod) -> Optional[str]:
+        """The project function an expression names (an endpoint), if it names one."""
+        v = self.p.ev(expr, mod) if expr is not None else None
+        return v.name if type(v) is Sym and v.name in self.p.functions else None
 
     @staticmethod
     def kwarg(site, name):
@@ -190,11 +166,11 @@ class RouteModel:
                 kind = self.object_kind(p.ev(recv, mod))
                 if kind is None:
                     continue
-                parent = self.binding(recv, mod) or ("<local>", f"{mod.name}:{site.line}")
+                parent = self.p.values.origin(recv, mod) or ("<local>", f"{mod.name}:{site.line}")
                 self.objects.setdefault(parent, kind)
                 if method == "include_router":
                     child_expr = site.args[0] if site.args else self.kwarg(site, "router")
-                    child = self.binding(child_expr, mod)
+                    child = self.p.values.origin(child_expr, mod)
                     if child is None:
                         continue
                     prefix_e = self.kwarg(site, "prefix")
@@ -205,10 +181,10 @@ class RouteModel:
                 elif method in ("add_api_route", "add_api_websocket_route", "add_route", "add_websocket_route"):
                     path_e = site.args[0] if site.args else self.kwarg(site, "path")
                     ep_e = site.args[1] if len(site.args) > 1 else self.kwarg(site, "endpoint")
-                    v = p.ev(ep_e, mod) if ep_e is not None else None
-                    if v is None or v[0] != "sym" or v[1] not in p.functions:
+                    endpoint = self.project_function(ep_e, mod)
+                    if endpoint is None:
                         continue
-                    ref = p.functions[v[1]]
+                    ref = p.functions[endpoint]
                     if method in ("add_api_websocket_route", "add_websocket_route"):
                         methods, rkind = ("WS",), "websocket"
                     else:
@@ -216,7 +192,7 @@ class RouteModel:
                         if method == "add_route" and "GET" in methods and "HEAD" not in methods:
                             methods = methods + ("HEAD",)  # Starlette routes answer HEAD for GET
                     self.routes.append(Route(
-                        methods, self.literal(path_e, mod), v[1], ref.summary.is_async, rkind, parent,
+                        methods, self.literal(path_e, mod), endpoint, ref.summary.is_async, rkind, parent,
                         module_path=ref.module.display, line=ref.summary.line,
                         dependencies=self.dep_functions(self.kwarg(site, "dependencies"), mod)
                         + self.param_dependencies(ref),
@@ -235,7 +211,7 @@ class RouteModel:
                 kind = self.object_kind(p.ev(callee[1], mod))
                 if kind is None:
                     continue
-                owner = self.binding(callee[1], mod) or ("<local>", fq)
+                owner = self.p.values.origin(callee[1], mod) or ("<local>", fq)
                 self.objects.setdefault(owner, kind)
                 path_e = d.args[0] if d.args else self.kwarg(d, "path")
                 if method in ("websocket", "websocket_route"):
@@ -254,7 +230,7 @@ class RouteModel:
         if expr is None or depth > 6:
             return
         if expr[0] == "g":  # routes = [...] defined at module level
-            b = self.binding(expr, mod)
+            b = self.p.values.origin(expr, mod)
             if b is None:
                 return
             mod = self.p.modules[b[0]]
@@ -268,7 +244,7 @@ class RouteModel:
                 continue
             _, func, args, kwargs = item
             cls = self.p.ev(func, mod)
-            name = cls[1].rsplit(".", 1)[-1] if cls is not None and cls[0] == "sym" else ""
+            name = cls.name.rsplit(".", 1)[-1] if type(cls) is Sym else ""
             kw = dict(kwargs)
             path = self.literal(args[0] if args else kw.get("path"), mod)
             full = None if path is None else prefix + path
@@ -276,15 +252,15 @@ class RouteModel:
                 if "routes" in kw:
                     self.route_list(kw["routes"], mod, owner, full or prefix, depth + 1)
                 app_e = args[1] if len(args) > 1 else kw.get("app")
-                child = self.binding(app_e, mod) if app_e is not None else None
+                child = self.p.values.origin(app_e, mod) if app_e is not None else None
                 if child is not None:
                     self.includes.append((owner, child, full or "", []))
                 continue
             ep = args[1] if len(args) > 1 else kw.get("endpoint")
-            v = self.p.ev(ep, mod) if ep is not None else None
-            if v is None or v[0] != "sym" or v[1] not in self.p.functions:
+            endpoint = self.project_function(ep, mod)
+            if endpoint is None:
                 continue
-            ref = self.p.functions[v[1]]
+            ref = self.p.functions[endpoint]
             if name in ("WebSocketRoute", "APIWebSocketRoute"):
                 methods, rkind = ("WS",), "websocket"
             else:
@@ -295,7 +271,7 @@ class RouteModel:
                     methods = methods + ("HEAD",)  # Starlette routes answer HEAD for GET
                 rkind = "http"
             self.routes.append(Route(
-                methods, full, v[1], ref.summary.is_async, rkind, owner,
+                methods, full, endpoint, ref.summary.is_async, rkind, owner,
                 module_path=ref.module.display, line=ref.summary.line,
                 dependencies=self.param_dependencies(ref),
                 framework="fastapi" if name.startswith("API") else "starlette",
@@ -322,7 +298,7 @@ class RouteModel:
             ann = prm.annotation
             if ann is not None and ann[0] == "i":
                 # a parameter annotated with a type alias: X = Annotated[T, Depends(f)]
-                b = self.binding(ann[1], ref.module)
+                b = self.p.values.origin(ann[1], ref.module)
                 if b is not None:
                     amod = self.p.modules[b[0]]
                     exprs.append((amod.summary.globals.get(b[1]), amod))
@@ -394,11 +370,11 @@ def _deps_in(e) -> list:
 
 def _async_target(project, site, ref):
     """The project function a call site calls, if it resolves to one."""
-    v = project.ev(site.callee, ref.module)
-    if v is not None and v[0] == "sym" and v[1] in project.functions:
-        return v[1]
-    if v is not None and v[0] == "meth" and v[1] in project.classes:
-        return project.find_method(v[1], v[2])
+    match project.ev(site.callee, ref.module):
+        case Sym(q) if q in project.functions:
+            return q
+        case Meth(t, name) if t in project.classes:
+            return project.hierarchy.find_method(t, name)
     return None
 
 
@@ -408,16 +384,16 @@ def _runs_for(site, ref, project, fq: str) -> bool:
         return False
     if site.callee[0] == "a" and site.callee[2] == "add_task" and site.args and site.args[0] is not None:
         task = project.ev(site.args[0], ref.module)  # background_tasks.add_task(notify, ...)
-        if task is not None and task[0] == "sym" and task[1] == fq:
+        if task == Sym(fq):
             return True
     if _async_target(project, site, ref) != fq:
         return False
     return site.awaited or project.functions[fq].summary.is_async
 
 
-def _call_index(project) -> dict:
+def _call_index(model: RouteModel, project) -> dict:
     """Call sites by the last name of what they call (or of the task they add): a cheap pre-filter."""
-    index = project.__dict__.get("_call_index")
+    index = model.call_index
     if index is None:
         index = {}
         for fq, ref in project.functions.items():
@@ -430,7 +406,7 @@ def _call_index(project) -> dict:
                     name = a[1] if a[0] in ("g", "d") else a[2] if a[0] == "a" else None
                     if isinstance(name, str):
                         index.setdefault(name.rsplit(".", 1)[-1], []).append((fq, site))
-        project.__dict__["_call_index"] = index
+        model.call_index = index
     return index
 
 
@@ -456,8 +432,8 @@ def routes_by_function(model: RouteModel, project, functions) -> dict:
         direct.setdefault(r.function, []).append(r)
         for dep in r.dependencies:
             direct.setdefault(dep, []).append(r)
-    index = _call_index(project)
-    memo = project.__dict__.setdefault("_callers_of", {})
+    index = _call_index(model, project)
+    memo = model.callers
 
     def callers(fq: str) -> list:
         if fq not in memo:
@@ -490,12 +466,12 @@ def _route_text(routes: list) -> Optional[str]:
     return ", ".join(labels)
 
 
-def annotate_routes(project, analysis, diagnostics, cfg) -> list:
-    """Add route context to findings and the ASL301 framework findings (suppression comes after)."""
+def annotate_routes(project, analysis, diagnostics, cfg):
+    """Add route context to findings, and the ASL301 framework findings (suppression comes after):
+    (diagnostics, the route model)."""
     model = RouteModel(project)
-    project.__dict__["_route_model"] = model
     if not model.routes:
-        return diagnostics
+        return diagnostics, model
     roles_fns = {r.function for r in model.routes} | {dep for r in model.routes for dep in r.dependencies}
     by_fn = routes_by_function(model, project, {d.function for d in diagnostics} | roles_fns)
     for d in diagnostics:
@@ -545,13 +521,13 @@ def annotate_routes(project, analysis, diagnostics, cfg) -> list:
                 suggestion="change `async def` to `def`",
                 api=None,
             ))
-    return out
+    return out, model
 
 
 # ------------------------------------------------------------------ routes table
 def route_rows(result) -> list:
     project = result.project
-    model = project.__dict__.get("_route_model") or RouteModel(project)
+    model = result.routes or RouteModel(project)
     by_fn = routes_by_function(model, project, {d.function for d in result.diagnostics})
     findings_by_route: dict = {}
     for d in result.diagnostics:

@@ -6,7 +6,8 @@ import os
 
 from ..catalog import Catalog
 from .modules import module_names, source_roots
-from .project import ModuleInfo, Project
+from .index import ModuleInfo
+from .project import Project
 
 
 def modules_on_disk(files, summaries: dict, report_paths, context_dirs, root: str) -> list:

@@ -1,0 +1,476 @@
+"""Evaluate summary expressions (``model.Expr``) to values (``values``) across the whole project.
+
+Return types of project functions, ``self.x`` attributes, ``Depends(...)``
+results, re-exports and star imports are all followed here, across modules;
+library types come from the catalog.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from ..catalog import Catalog
+from .hierarchy import ClassHierarchy
+from .index import FunctionRef, ModuleInfo, ProjectIndex
+from .values import (MEMORY_BUFFERS, Inst, IterOf, MapItem, MapOf, MapValues, Meth, Super, Sym, TypeAlias,
+                     qualified_callable)
+
+_MAX_DEPTH = 60
+# wrappers whose result (or entered value) is their argument
+_PASSTHROUGH = {"contextlib.closing", "contextlib.nullcontext", "typing.cast", "builtins.memoryview"}
+# expressions that are never a value of interest (literals, parameters, lists, normalised strings)
+_NO_VALUE = frozenset({"u", "s", "p", "list", "k", "derive"})
+# expressions whose value comes out of a call
+_CALL_LIKE = frozenset({"c", "aw", "en", "it"})
+
+
+class Evaluator:
+    def __init__(self, index: ProjectIndex, catalog: Catalog):
+        self.index = index
+        self.catalog = catalog
+        self.hierarchy = ClassHierarchy(index, catalog, self.ev)
+        self._memo: dict = {}
+        self._active: set = set()
+        self._results: dict = {}
+
+    # ------------------------------------------------------------- entry points
+    def ev(self, e, mod: ModuleInfo):
+        """The value of expression ``e`` written in ``mod``, or None."""
+        if e is None or e[0] in _NO_VALUE:
+            return None
+        # Keyed by identity: hashing nested tuples again at every level costs more than the rest of
+        # the evaluation. The memo keeps each expression alive, so its id cannot be reused.
+        key = (id(e), id(mod))
+        hit = self._memo.get(key)
+        if hit is not None:
+            return hit[1]
+        active = self._active
+        if key in active or len(active) > _MAX_DEPTH:
+            return None
+        active.add(key)
+        try:
+            value = self._ev(e, mod)
+        finally:
+            active.discard(key)
+        self._memo[key] = (e, value)
+        return value
+
+    def callee_value(self, e, mod: ModuleInfo):
+        """Like ``ev``, but ``obj.name`` being called is a method even where the type maps any attribute
+        to a sub-object (``client.list_database_names()`` vs ``client.shop.orders``)."""
+        if e is not None and e[0] == "a":
+            base = self.ev(e[1], mod)
+            if type(base) is Inst and base.type not in self.index.classes:
+                info = self.catalog.type_info(base.type)
+                if info is not None and "*" in info.attributes and e[2] not in info.attributes and info.all_methods:
+                    return Meth(base.type, e[2])
+        return self.ev(e, mod)
+
+    def origin(self, e, mod: ModuleInfo, depth: int = 0) -> Optional[tuple]:
+        """Where the global an expression names is bound: ``(module name, global name)``, following
+        imports and module attributes (``routers.users.router`` -> ``("app.routers.users", "router")``)."""
+        if e is None or depth > 12:
+            return None
+        kind = e[0]
+        if kind == "g":
+            g = mod.summary.globals.get(e[1])
+            if g is None:
+                return None
+            if g[0] in ("m", "r"):
+                return self.origin(g, mod, depth + 1)
+            return (mod.name, e[1])
+        if kind in ("m", "r"):
+            q = e[1] if kind == "m" else self.index.relative(mod, e[1], e[2])
+            modname, _, name = q.rpartition(".")
+            target = self.index.modules.get(modname)
+            if target is None or not name:
+                return None
+            return self.origin(("g", name), target, depth + 1)
+        if kind == "a":
+            base = self.ev(e[1], mod)
+            if type(base) is Sym and base.name in self.index.modules:
+                return self.origin(("g", e[2]), self.index.modules[base.name], depth + 1)
+        return None
+
+    def global_expr(self, e, mod: ModuleInfo):
+        """The summary expression of the global ``e`` names, and its module: ``(expr, module)``."""
+        where = self.origin(e, mod)
+        if where is None:
+            return None, None
+        target = self.index.modules[where[0]]
+        return target.summary.globals.get(where[1]), target
+
+    # ---------------------------------------------------------------- evaluation
+    def _ev(self, e, mod: ModuleInfo):
+        match e[0]:
+            case "g":
+                return self.global_value(mod, e[1])
+            case "m":
+                return self.resolve_qualified(e[1], mod)
+            case "r":
+                return self.resolve_qualified(self.index.relative(mod, e[1], e[2]))
+            case "d":
+                return Sym(f"{mod.name}.{e[1]}")
+            case "a":
+                return self.attribute(self.ev(e[1], mod), e[2], mod)
+            case "c":
+                return self.call_result(self.callee_value(e[1], mod), e[2], mod)
+            case "callargs":
+                return self.call_result(self.ev(e[1], mod), e[2][0] if e[2] else None, mod)
+            case "seqof":
+                return IterOf(self.ev(e[1], mod))
+            case "mapof":
+                inner = self.ev(e[1], mod)
+                return MapOf(inner) if inner is not None else None
+            case "tal":
+                return TypeAlias(self.ev(e[1], mod))
+            case "i":
+                match self.ev(e[1], mod):
+                    case TypeAlias(value):
+                        return value
+                    case Sym(name):
+                        return Inst(self.catalog.canonical(name))
+                return None
+            case "it":
+                return self.element(self.ev(e[1], mod))
+            case "en":
+                return self.entered(self.ev(e[1], mod))
+            case "aw":
+                return self.ev(e[1], mod)
+            case "sub":
+                match self.ev(e[1], mod):
+                    case MapOf(value):
+                        return value  # clients[name] on a Dict[str, Client]
+                    case Inst(t):
+                        info = self.catalog.type_info(t)
+                        if info is not None and info.items:
+                            return Inst(info.items)
+                return None
+            case "div":
+                v = self.ev(e[1], mod)
+                return v if type(v) is Inst else None  # a pathlib path divided stays a path
+            case "dep":
+                return self.dependency_value(self.ev(e[1], mod))
+            case "self":
+                return Inst(f"{mod.name}.{e[1]}")
+            case "cls":
+                return Sym(f"{mod.name}.{e[1]}")
+            case "sup":
+                return Super(f"{mod.name}.{e[1]}")
+            case "either":
+                # one of two values depending on a branch: only what both agree on, or a known value
+                # against a bare unknown (``x = None`` then ``x = Session()``)
+                a, b = self.ev(e[1], mod), self.ev(e[2], mod)
+                if a == b:
+                    return a
+                if e[1] == ("u",) or a is None and e[1][0] not in _CALL_LIKE:
+                    return b
+                if e[2] == ("u",) or b is None and e[2][0] not in _CALL_LIKE:
+                    return a
+                return None
+            case "alt":
+                first = self.ev(e[1], mod)
+                if self.useful(first):
+                    return first
+                second = self.ev(e[2], mod)
+                return second if self.useful(second) or first is None else first
+        return None
+
+    def useful(self, v) -> bool:
+        """Does a value tell us something: a project symbol, or a type the catalog knows?"""
+        match v:
+            case None:
+                return False
+            case Inst(t):
+                return t in self.index.classes or self.catalog.type_info(t) is not None or t in self.catalog.async_names
+            case Sym(q):
+                idx, cat = self.index, self.catalog
+                return q in idx.functions or q in idx.classes or q in idx.modules or \
+                    cat.function(q) is not None or cat.type_info(q) is not None
+        return True
+
+    # -------------------------------------------------------------------- names
+    def global_value(self, mod: ModuleInfo, name: str):
+        g = mod.summary.globals
+        if name in g:
+            return self.ev(g[name], mod)
+        for star in mod.summary.star_imports:
+            target = self.ev(star, mod)
+            if type(target) is not Sym:
+                continue
+            other = self.index.modules.get(target.name)
+            if other is not None:
+                if name in other.summary.globals:
+                    return self.ev(other.summary.globals[name], other)
+            elif self.catalog.function(f"{target.name}.{name}") or self.catalog.type_info(f"{target.name}.{name}"):
+                return Sym(f"{target.name}.{name}")  # a library star import: the name may come from there
+        return Sym(f"builtins.{name}")
+
+    def resolve_qualified(self, q: str, importer: Optional[ModuleInfo] = None):
+        """A dotted name to a value; ``importer`` importing itself by name means a library of that name."""
+        modules = self.index.modules
+        info = modules.get(q)
+        if info is not None and info is not importer:
+            return Sym(info.name)
+        parts = q.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            info = modules.get(".".join(parts[:i]))
+            if info is None or info is importer:
+                continue
+            value = self.module_attribute(info, parts[i])
+            for attr in parts[i + 1:]:
+                value = self.attribute(value, attr, info)
+            return value
+        return Sym(q)
+
+    def module_attribute(self, info: ModuleInfo, name: str):
+        if name in info.summary.globals or info.summary.star_imports:
+            value = self.global_value(info, name)
+            if value != Sym(f"builtins.{name}"):
+                return value
+        sub = f"{info.name}.{name}"
+        if sub in self.index.modules:
+            return Sym(self.index.modules[sub].name)
+        return Sym(sub)
+
+    # ------------------------------------------------------------------ classes
+    def decorated_type(self, fq: str) -> Optional[str]:
+        """The library object a decorator turns a project function into (``@app.task`` -> a Celery Task)."""
+        ref = self.index.functions[fq]
+        for d in ref.summary.decorators:
+            key = qualified_callable(self.ev(d.callee, ref.module))
+            if key is not None and key in self.catalog.decorators:
+                return self.catalog.decorators[key]
+        return None
+
+    def class_attr(self, cls_q: str, name: str):
+        """The value of ``cls_q.name`` / ``self.name`` from class-level and ``self.x = ...`` assignments."""
+        for q in self.hierarchy.mro(cls_q):
+            entry = self.index.classes.get(q)
+            if entry is None:
+                continue
+            info, cls = entry
+            values = cls.attrs.get(name)
+            if values:
+                found = []
+                for e in values:
+                    v = self.ev(e, info)
+                    if self.useful(v) and v not in found:
+                        found.append(v)
+                # assigned different kinds of objects in different methods: do not guess
+                return found[0] if len(found) == 1 else None
+        return None
+
+    # --------------------------------------------------------------- operations
+    def attribute(self, v, attr: str, mod: ModuleInfo):
+        idx, cat, h = self.index, self.catalog, self.hierarchy
+        match v:
+            case MapOf(value):
+                if attr in ("get", "pop", "setdefault", "__getitem__"):
+                    return MapItem(value)
+                if attr == "values":
+                    return MapValues(value)
+                return None
+            case Sym(q) if q in idx.modules:
+                return self.module_attribute(idx.modules[q], attr)
+            case Sym(q) if q in idx.classes:
+                fq = h.find_method(q, attr)
+                if fq is not None:
+                    return Sym(fq)
+                got = self.class_attr(q, attr)
+                if got is not None:
+                    return got
+                # a classmethod or class attribute inherited from a library base:
+                # Note.create() on a peewee.Model, Base.metadata on a DeclarativeBase
+                for base in h.library_bases(q):
+                    cand = f"{base}.{attr}"
+                    if cat.function(cand) or cand in cat.returns:
+                        return Sym(cand)
+                    at = cat.attribute_type(base, attr)
+                    if at:
+                        return Inst(at)
+                return None
+            case Sym(q) if q in idx.functions:
+                # a function turned into an object by a library decorator (@app.task -> a Celery Task)
+                t = self.decorated_type(q)
+                return self.attribute(Inst(t), attr, mod) if t is not None else None
+            case Sym(q):
+                return Sym(f"{q}.{attr}")
+            case Super(cls_q):
+                # the next implementation after the class, in its method resolution order
+                for q in h.mro(cls_q)[1:]:
+                    if q in idx.classes:
+                        fq = f"{q}.{attr}"
+                        if fq in idx.functions:
+                            return Sym(fq)
+                    elif cat.type_info(q) is not None:
+                        return Meth(q, attr)
+                return None
+            case Inst(t) if t in idx.classes:
+                fq = h.find_method(t, attr)
+                if fq is not None:
+                    if idx.functions[fq].summary.kind == "property":
+                        return self.function_result(fq)
+                    return Meth(t, attr)
+                got = self.class_attr(t, attr)
+                if got is not None:
+                    return got
+                for base in h.library_bases(t):
+                    if cat.type_info(base) is not None:
+                        return self.attribute(Inst(base), attr, mod)
+                return None
+            case Inst(t):
+                at = cat.attribute_type(t, attr)
+                return Inst(at) if at else Meth(t, attr)
+        return None
+
+    def call_result(self, v, arg0, mod: ModuleInfo):
+        """What calling ``v`` returns; ``arg0`` is the call's first positional argument expression."""
+        idx, cat, h = self.index, self.catalog, self.hierarchy
+        match v:
+            case MapItem(value):
+                return value
+            case MapValues(value):
+                return IterOf(value)
+            case Sym(q) if q in idx.functions:
+                return self.function_result(q)
+            case Sym(q) if q in idx.classes:
+                return Inst(q)
+            case Sym(q):
+                return self._library_call_result(q, arg0, mod)
+            case Meth(t, name) if t in idx.classes:
+                fq = h.find_method(t, name)
+                if fq is not None:
+                    return self.function_result(fq)
+                for base in h.library_bases(t):
+                    r = cat.method_returns(base, name)
+                    if r:
+                        return Inst(r)
+                return None
+            case Meth(t, name):
+                r = cat.method_returns(t, name)
+                return Inst(r) if r else None
+            case Inst(t) if t in idx.classes:
+                fq = h.find_method(t, "__call__")
+                return self.function_result(fq) if fq else None
+            case Inst(t):
+                info = cat.type_info(t)
+                if info is not None and info.call:
+                    return Inst(info.call)
+        return None
+
+    def _library_call_result(self, q: str, arg0, mod: ModuleInfo):
+        cat = self.catalog
+        cq = cat.canonical(q)
+        result = None
+        if cq in cat.returns:
+            result = Inst(cat.returns[cq])
+        elif cat.type_info(cq) is not None or cq in cat.async_names:
+            result = Inst(cq)
+        if result is not None:
+            if arg0 is not None and self._is_file_type(result.type):
+                inner = self.ev(arg0, mod)
+                if inner in MEMORY_BUFFERS:
+                    return inner  # a reader/writer/archive over an in-memory buffer stays in memory
+            return result
+        if q in _PASSTHROUGH and arg0 is not None:
+            return self.ev(arg0, mod)
+        if arg0 is not None and cat.offloaders.get(q) == 0:
+            # await asyncio.to_thread(client.containers.get, cid): what the callable returns
+            return self.call_result(self.callee_value(arg0, mod), None, mod)
+        if q in ("builtins.next", "builtins.iter") and arg0 is not None:
+            inner = self.ev(arg0, mod)
+            return self.element(inner) if q == "builtins.next" else inner
+        if q.rsplit(".", 1)[-1][:1].isupper() and not q.startswith("builtins."):
+            return Inst(cq)  # a library class the catalog does not know: still a typed object
+        return None
+
+    def _sync_library_object(self, v) -> bool:
+        return type(v) is Inst and v.type not in self.index.classes and self.catalog.type_info(v.type) is not None
+
+    def _is_file_type(self, t: str) -> bool:
+        info = self.catalog.type_info(t)
+        return info is not None and info.category == "file"
+
+    def function_result(self, fq: str):
+        """What calling the project function ``fq`` returns (its annotation, else its return values)."""
+        if fq in self._results:
+            return self._results[fq]
+        self._results[fq] = None  # recursion guard
+        ref = self.index.functions.get(fq)
+        result = None
+        if ref is not None:
+            fn, info = ref.summary, ref.module
+            if fn.return_annotation is not None:
+                ann = self.ev(fn.return_annotation, info)
+                if self.useful(ann):
+                    result = ann
+            if result is None:
+                # several different answers (a factory returning a sync or an async client by a flag):
+                # do not guess
+                found = []
+                for e in fn.returns:
+                    r = self.ev(e, info)
+                    if self.useful(r) and r not in found:
+                        found.append(r)
+                if len(found) == 1 or found and all(self._sync_library_object(v) for v in found):
+                    # several sync clients (Redis or RedisCluster, by configuration): any of them blocks
+                    result = found[0]
+            if fn.is_generator and not fn.is_async and not self.is_contextmanager(ref):
+                result = IterOf(result, fq)
+        self._results[fq] = result
+        return result
+
+    def is_contextmanager(self, ref: FunctionRef) -> bool:
+        for d in ref.summary.decorators:
+            v = self.ev(d.callee, ref.module)
+            if type(v) is Sym and v.name.endswith("contextmanager"):
+                return True
+        return False
+
+    def element(self, v):
+        """What iterating ``v`` yields."""
+        match v:
+            case IterOf(item):
+                return item
+            case Inst(t) if t not in self.index.classes:
+                info = self.catalog.type_info(t)
+                if info is not None and info.element:
+                    return Inst(info.element)
+        return None
+
+    def entered(self, v):
+        """What ``with v as x`` binds to ``x``."""
+        match v:
+            case IterOf(item):
+                return item  # a @contextmanager generator: what it yields
+            case Inst(t) if t in self.index.classes:
+                fq = self.hierarchy.find_method(t, "__enter__") or self.hierarchy.find_method(t, "__aenter__")
+                if fq is not None:
+                    r = self.function_result(fq)
+                    return r if r is not None else v
+                return v
+            case Inst(t):
+                info = self.catalog.type_info(t)
+                if info is not None and info.enter:
+                    return Inst(info.enter)
+                return v
+        return None
+
+    def dependency_value(self, v):
+        """What FastAPI injects for ``Depends(v)``."""
+        match v:
+            case Sym(q) if q in self.index.functions:
+                return _yielded(self.function_result(q))
+            case Sym(q) if q in self.index.classes:
+                return Inst(q)
+            case Inst(t) if t in self.index.classes:
+                fq = self.hierarchy.find_method(t, "__call__")
+                if fq:
+                    return _yielded(self.function_result(fq))
+        return None
+
+
+def _yielded(r):
+    """A generator dependency injects what it yields."""
+    return r.item if type(r) is IterOf else r
