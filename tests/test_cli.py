@@ -111,7 +111,7 @@ def test_json_follows_the_contract(project):
     doc = json.loads(result.output)
     assert doc["version"] == __version__ and doc["files_checked"] == 1 and doc["errors"] == []
     keys = {"path", "line", "column", "end_line", "end_column", "code", "category", "message", "function",
-            "route", "chain", "suggestion", "fix"}
+            "route", "chain", "suggestion", "fix", "root", "callers"}
     first = doc["diagnostics"][0]
     assert set(first) == keys
     assert first["path"] == os.path.join("app", "users.py")
@@ -119,6 +119,7 @@ def test_json_follows_the_contract(project):
     assert first["function"] == "app.users.get_user" and first["route"] == "GET /users/{user_id}"
     assert first["chain"] == ["app.users.get_user", "time.sleep"]
     assert first["end_line"] == 12 and first["end_column"] == 20
+    assert first["root"] == "app/users.py:12:time.sleep".replace("/", os.sep) and first["callers"] == []
 
 
 def test_output_file(project):
@@ -317,7 +318,7 @@ def test_explain_and_show_chain(project):
     write(project, "app/services.py", "from . import clients\n\n\ndef charge(order):\n    return clients.post('https://pay', order)\n")
     write(project, "app/routes.py", "from .services import charge\n\n\nasync def pay(order):\n    return charge(order)\n")
     shown = invoke("app", "--show-chain", "--no-cache").output.replace(os.sep, "/")
-    assert "app/routes.py:5:12: ASL201 calls services.charge(), which blocks on requests.post() (HTTP call) 2 calls down" in shown
+    assert "app/routes.py:5:12: ASL201 calls charge(), which blocks on requests.post() (HTTP call) 2 calls down" in shown
     assert "app.services.charge  (app/services.py:5: clients.post())" in shown
     assert "app.clients.post  (app/clients.py:5: requests.post())" in shown
     explained = invoke("explain", "app/routes.py:5", "--no-cache")

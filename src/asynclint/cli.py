@@ -102,12 +102,13 @@ def common_options(f):
 @click.option("--quiet", "-q", is_flag=True, help="Only findings: no help lines, no summary.")
 @click.option("--show-chain", is_flag=True, help="Show every hop of a chain through project code, with path:line.")
 @click.option("--statistics", is_flag=True, help="Count findings by the blocking call at the end of their chain.")
+@click.option("--show-all", is_flag=True, help="List every call site of a shared cause (text output groups them).")
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: only on a terminal).")
 @click.option("--fix", is_flag=True, help="Apply safe fixes.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: also apply unsafe fixes.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
 @common_options
-def check(paths, fmt, output, exit_zero, quiet, show_chain, statistics, color, fix, unsafe_fixes, diff,
+def check(paths, fmt, output, exit_zero, quiet, show_chain, statistics, show_all, color, fix, unsafe_fixes, diff,
           select, ignore, extend_select, config, no_cache, jobs, force_exclude):
     """Check PATHS (files or directories; default: the current directory)."""
     interactive = sys.stderr.isatty() and not os.environ.get("CI")
@@ -140,7 +141,8 @@ def check(paths, fmt, output, exit_zero, quiet, show_chain, statistics, color, f
         from .report import format_text
 
         use_color = color if color is not None else (output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
-        text = format_text(result, color=use_color, show_chain=show_chain, quiet=quiet, statistics=statistics)
+        text = format_text(result, color=use_color, show_chain=show_chain, quiet=quiet, statistics=statistics,
+                           show_all=show_all)
     if output:
         try:
             with open(output, "w", encoding="utf-8") as fh:

@@ -56,9 +56,9 @@ class Config:
 
     def analyzed_categories(self) -> set:
         """The categories analysis must look for: the selected ones, and every default one when a
-        framework rule (ASL3xx, which counts blocking calls of any kind) is selected."""
+        rule that counts blocking calls of any kind (ASL301, ASL401) is selected."""
         out = self.enabled_categories()
-        if self.is_selected("ASL301"):
+        if self.is_selected("ASL301") or self.is_selected("ASL401"):
             out |= set(CATEGORY_CODES) - DEFAULT_OFF_CATEGORIES
         return out
 

@@ -78,6 +78,7 @@ class CallSite:
     # conditions on the function's own parameters under which this site runs:
     # (param, op, value, holds, chains) with op "startswith" | "in" | "none" | "truthy"; see conditions
     guards: Tuple[Tuple[str, str, Any, bool, Any], ...] = ()
+    once: bool = False  # in one-time initialization: runs on the first call only (see summarize.memo)
 
 
 @dataclass(slots=True)
@@ -172,6 +173,8 @@ class Diagnostic:
     suggestion: Optional[str] = None
     fix: Optional[str] = None
     api: Optional[str] = None  # the blocking library API at the end of the chain
+    root: Optional[str] = None  # where the blocking happens ("path:line:api"); shared by one cause's findings
+    callers: list = field(default_factory=list)  # ASL401: the async call sites (ChainHop) that reach it
 
     def to_json(self) -> dict:
         return {
@@ -188,4 +191,6 @@ class Diagnostic:
             "chain": list(self.chain),
             "suggestion": self.suggestion,
             "fix": self.fix,
+            "root": self.root,
+            "callers": [{"function": h.function, "path": h.path, "line": h.line} for h in self.callers],
         }

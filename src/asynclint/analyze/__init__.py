@@ -1,5 +1,6 @@
-"""Stage 4, analyze: which code blocks the event loop (direct and transitive findings)."""
+"""Stage 4, analyze: which code blocks the event loop (direct, transitive and one-time findings)."""
 
-from .analysis import Analysis, Blocking, Classifier, analyze
+from .analysis import Analysis, analyze
+from .classify import Blocking, Classifier
 
 __all__ = ["Analysis", "Blocking", "Classifier", "analyze"]

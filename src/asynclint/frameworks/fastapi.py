@@ -473,13 +473,17 @@ def annotate_routes(project, analysis, diagnostics, cfg):
     if not model.routes:
         return diagnostics, model
     roles_fns = {r.function for r in model.routes} | {dep for r in model.routes for dep in r.dependencies}
-    by_fn = routes_by_function(model, project, {d.function for d in diagnostics} | roles_fns)
+    reached = {d.function for d in diagnostics} | {h.function for d in diagnostics for h in d.callers}
+    by_fn = routes_by_function(model, project, reached | roles_fns)
     for d in diagnostics:
-        d.route = _route_text(by_fn.get(d.function, []))
+        # one-time initialization: the routes of the coroutines that reach it
+        found = [r for h in d.callers for r in by_fn.get(h.function, [])] if d.callers else by_fn.get(d.function, [])
+        d.route = _route_text(found)
     # ASL301: async route/dependency that never awaits and blocks
-    counts: dict = {}
+    counts: dict = {}  # per-request blocking calls by coroutine (one-time initialization aside)
     for d in analysis.diagnostics:
-        counts[d.function] = counts.get(d.function, 0) + 1
+        if not d.callers:
+            counts[d.function] = counts.get(d.function, 0) + 1
     roles: dict = {}
     for r in model.routes:
         if r.framework == "fastapi":

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import Counter
 
 
-
 def _style(enabled: bool):
     if not enabled:
         return lambda s, **_: s
@@ -15,11 +14,23 @@ def _style(enabled: bool):
     return click.style
 
 
+def causes(diagnostics) -> dict:
+    """Findings grouped by their root cause (``Diagnostic.root``), in the order of first appearance."""
+    groups: dict = {}
+    for i, d in enumerate(diagnostics):
+        groups.setdefault(d.root or f"#{i}", []).append(d)
+    return groups
+
+
 def format_text(result, *, color: bool = False, show_chain: bool = False, quiet: bool = False,
-                statistics: bool = False) -> str:
+                statistics: bool = False, show_all: bool = False) -> str:
+    """With ``show_all`` off, the findings of one root cause are shown as the first of them and a
+    count of the others."""
     style = _style(color)
     out = []
-    for d in result.diagnostics:
+    groups = causes(result.diagnostics)
+    for group in groups.values() if not show_all else [[d] for d in result.diagnostics]:
+        d = group[0]
         loc = style(f"{d.path}:{d.line}:{d.column}:", bold=True)
         code = style(d.code, fg="red", bold=True)
         route = f" [{d.route}]" if d.route else ""
@@ -31,6 +42,10 @@ def format_text(result, *, color: bool = False, show_chain: bool = False, quiet:
                 where = f"{hop.path}:{hop.line}" if hop.path else "library"
                 arrow = "  " * i + ("└─ " if i else "")
                 out.append(f"    {arrow}{hop.function}  ({where}: {hop.text})")
+        if len(group) > 1:
+            more = len(group) - 1
+            out.append(f"    {style('…', fg='cyan')} and {more} more call site{'s' if more != 1 else ''} "
+                       "of the same blocking call (--show-all lists them)")
     for e in result.errors:
         out.append(f"{style(e.path + ':', bold=True)} {style('error', fg='yellow', bold=True)}: {e.message}")
     if statistics and result.diagnostics:
@@ -63,7 +78,10 @@ def summary_line(result, style=None) -> str:
     parts = []
     if n:
         nfiles = len({d.path for d in result.diagnostics})
-        parts.append(style(f"Found {n} blocking call{'s' if n != 1 else ''} in {nfiles} file{'s' if nfiles != 1 else ''}", bold=True))
+        ncauses = len(causes(result.diagnostics))
+        grouped = f" ({ncauses} cause{'s' if ncauses != 1 else ''})" if ncauses != n else ""
+        parts.append(style(f"Found {n} blocking call{'s' if n != 1 else ''}{grouped} in {nfiles} "
+                           f"file{'s' if nfiles != 1 else ''}", bold=True))
     elif result.errors:
         parts.append(style("No blocking calls found in the files that could be checked", fg="yellow", bold=True))
     else:

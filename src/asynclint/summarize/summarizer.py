@@ -19,6 +19,7 @@ import ast
 import re
 from typing import Optional
 
+from .memo import cache_read, decorator_memoizes, stores, tested_subject
 from ..model import UNKNOWN, CallSite, ClassSummary, Expr, FunctionSummary, ModuleSummary, Param
 
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
@@ -185,7 +186,8 @@ def _is_route_call(node: ast.AST) -> bool:
 
 
 class _Scope:
-    __slots__ = ("kind", "bindings", "qualname", "func", "cls", "globals_decl", "guards", "params")
+    __slots__ = ("kind", "bindings", "qualname", "func", "cls", "globals_decl", "guards", "params", "once",
+                 "cache_reads")
 
     def __init__(self, kind: str, qualname: str, func: Optional[FunctionSummary] = None, cls=None):
         self.kind = kind  # "module" | "class" | "function"
@@ -196,6 +198,8 @@ class _Scope:
         self.globals_decl: set = set()
         self.guards: list = []  # conditions on parameters under which the current statement runs
         self.params: set = set()
+        self.once = 0  # > 0 inside one-time initialization (see memo)
+        self.cache_reads: dict = {}  # local name -> the cache it was read from (``cached = CACHE.get(k)``)
 
 
 class _Summarizer:
@@ -411,6 +415,8 @@ class _Summarizer:
         if sc is not None:
             if sc.guards:
                 site.guards = tuple(sc.guards)
+            if sc.once:
+                site.once = True
             sc.func.calls.append(site)
         elif self.scope.kind == "module":
             self.s.module_calls.append(site)
@@ -440,15 +446,56 @@ class _Summarizer:
     def body(self, stmts) -> None:
         sc = self.current_function()
         pushed = 0
-        for stmt in stmts:
+        once = 0
+        for i, stmt in enumerate(stmts):
             self.stmt(stmt)
             # `if name.startswith("x"): return ...` guards the rest of the block with the opposite
             if sc is not None and type(stmt) is ast.If and not stmt.orelse and _leaves(stmt.body):
                 for g in self.guards_of(stmt.test, False):
                     sc.guards.append(g)
                     pushed += 1
+                # `if self._x is not None: return self._x` ... `self._x = ...`: the rest runs once
+                if not once and self.memo_test(stmt.test, True, stmts[i + 1:]):
+                    once = 1
+                    sc.once += 1
         if pushed:
             del sc.guards[len(sc.guards) - pushed:]
+        if once:
+            sc.once -= 1
+
+    def is_cache_holder(self, name: str) -> bool:
+        """Can ``name`` (or ``name.attr``) keep a value from one call to the next: a declared global,
+        ``self``/``cls``, or a module-level name?"""
+        sc = self.current_function()
+        if sc is None:
+            return False
+        if name in sc.globals_decl:
+            return True
+        bound = sc.bindings.get(name)
+        if bound is not None:
+            return bound[0] in ("self", "cls")
+        return name not in sc.params
+
+    def note_cache_read(self, node: ast.Assign) -> None:
+        """``cached = CACHE.get(key)``: a later test on ``cached`` tests the cache."""
+        sc = self.current_function()
+        name = self._single_target(node.targets)
+        if sc is None or name is None:
+            return
+        subject = cache_read(node.value, self.is_cache_holder)
+        if subject is not None:
+            sc.cache_reads[name] = subject
+        else:
+            sc.cache_reads.pop(name, None)
+
+    def memo_test(self, test: ast.AST, present: bool, then) -> bool:
+        """Does ``test`` being ``present`` mean a cache holds its value, and do the statements
+        ``then`` store that value (the shapes in ``memo``)?"""
+        sc = self.current_function()
+        if sc is None:
+            return False
+        found = tested_subject(test, self.is_cache_holder, sc.cache_reads)
+        return found is not None and found[1] == present and stores(then, found[0], self.is_cache_holder)
 
     def guards_of(self, test: ast.AST, holds: bool) -> list:
         """Conditions on the current function's parameters that ``test`` being ``holds`` implies."""
@@ -506,6 +553,7 @@ class _Summarizer:
             value = self.type_alias(node.value) or self.derived(node) or self.expr(node.value)
             for tgt in node.targets:
                 self.assign(tgt, value, node.value)
+            self.note_cache_read(node)
         elif t is ast.AnnAssign:
             if node.value is not None:
                 self.visit(node.value)
@@ -530,8 +578,10 @@ class _Summarizer:
                     sc.func.returns = sc.func.returns + (self.expr(node.value),)
         elif t is ast.If:
             self.visit(node.test)
+            # `if _client is None: _client = make()`: the body runs once
+            once = self.memo_test(node.test, False, node.body)
             self.branches([node.body, node.orelse], guards=(self.guards_of(node.test, True),
-                                                           self.guards_of(node.test, False)))
+                                                           self.guards_of(node.test, False)), once_first=once)
         elif t is ast.While:
             self.visit(node.test)
             self.body(node.body)
@@ -603,8 +653,9 @@ class _Summarizer:
                 if isinstance(child, ast.expr):
                     self.visit(child)
 
-    def branches(self, branches, handlers=(), guards=None) -> None:
-        """Visit alternative branches; a name bound to different values in them becomes ``("either", ...)``."""
+    def branches(self, branches, handlers=(), guards=None, once_first: bool = False) -> None:
+        """Visit alternative branches; a name bound to different values in them becomes ``("either", ...)``.
+        With ``once_first``, the first branch is one-time initialization."""
         sc = self.scope
         if sc.kind == "class":
             for stmts in branches:
@@ -620,7 +671,10 @@ class _Summarizer:
                 self.bind(handlers[i - 1].name, UNKNOWN)
             extra = list(guards[i]) if guards and sc.kind == "function" else []
             sc.guards.extend(extra)
+            once = once_first and i == 0
+            sc.once += once
             self.body(stmts)
+            sc.once -= once
             if extra:
                 del sc.guards[len(sc.guards) - len(extra):]
             results.append(dict(target))
@@ -866,6 +920,7 @@ class _Summarizer:
 
         scope = _Scope("function", qualname, func=fn)
         scope.params = {p.name for p in fn.params}
+        scope.once = int(decorator_memoizes(node.decorator_list))  # functools.cache & co: the body runs once
         self.scopes.append(scope)
         try:
             for i, p in enumerate(fn.params):

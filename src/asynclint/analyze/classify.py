@@ -1,0 +1,258 @@
+"""Classify one call site: a blocking library call, a call into project code that may block, or nothing.
+
+Awaited calls are nothing; callables handed to an offloader
+(``asyncio.to_thread(fn)``, ``run_in_executor``, project wrappers around
+them) are not calls at all; flags such as ``blocking=False`` make a wait
+non-blocking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from ..catalog import Entry
+from ..link import MEMORY_BUFFERS, FunctionRef, Project
+from ..link.values import Inst, IterOf, Meth, Sym, qualified_callable
+from ..model import CallSite
+from .conditions import parameter_name
+
+
+@dataclass(slots=True)
+class Blocking:
+    """A call site that blocks: a library entry, or a project function that blocks."""
+
+    site: CallSite
+    entry: Optional[Entry] = None
+    target: Optional[str] = None  # project function qualname
+    # self./cls. calls that subclasses override: every concrete implementation must block
+    alternatives: tuple = ()
+    # the class the call goes through (``EnvSettings.from_file()``), when it is a project class:
+    # self./cls. calls inside the target then dispatch on it
+    context: Optional[str] = None
+    offset: int = 0  # 1 when the target's first parameter (self/cls) is bound implicitly
+
+
+def is_offloading_decorated(project: Project, ref: FunctionRef, memo: dict) -> bool:
+    """Is the function wrapped by a decorator that runs it in a thread (``@run_in_threadpool``-style)?"""
+    cat = project.catalog
+    for d in ref.summary.decorators:
+        v = project.ev(d.callee, ref.module)
+        if type(v) is not Sym:
+            continue
+        if v.name in cat.offloaders or v.name in project.functions and _is_offloader(project, v.name, memo):
+            return True
+    return False
+
+
+def _offloaded_arg(project: Project, site: CallSite, ref: FunctionRef, memo: dict, depth: int):
+    """The argument this call hands to an offloader to run in a thread, if it is such a call."""
+    if site.kind != "call":
+        return None
+    v = project.ev(site.callee, ref.module)
+    target = qualified_callable(v)
+    if target is None:
+        return None
+    idx = project.catalog.offloaders.get(target)
+    if idx is None and type(v) is Meth and v.name == "run_in_executor":
+        idx = 1  # any event loop's run_in_executor(executor, fn, *args)
+    if idx is None and target in project.functions and target != ref.qualname and \
+            _is_offloader(project, target, memo, depth + 1):
+        idx = 0
+    if idx is None or idx >= len(site.args):
+        return None
+    return site.args[idx]
+
+
+def _is_offloader(project: Project, fq: str, memo: dict, depth: int = 0) -> bool:
+    """A project function that hands one of its parameters to an offloader, itself or in a closure it
+    builds (``async def run_sync(fn, *a): return await asyncio.to_thread(fn, *a)``, a decorator
+    whose wrapper does that)."""
+    ref = project.functions.get(fq)
+    if ref is None or depth > 4:
+        return False
+    if fq in memo:
+        return memo[fq]
+    memo[fq] = False
+    names = {p.name for p in ref.summary.params}
+    result = False
+    if names:
+        prefix = fq + "."
+        scopes = [ref] + [r for q, r in project.functions.items() if q.startswith(prefix)]
+        for scope in scopes:
+            for site in scope.summary.calls:
+                a = _offloaded_arg(project, site, scope, memo, depth)
+                if a is not None and (parameter_name(a) in names or a[0] == "g" and a[1] in names):
+                    result = True
+                    break
+            if result:
+                break
+    memo[fq] = result
+    return result
+
+
+
+def _offset(project: Project, fq: str, bound: bool) -> int:
+    """How many leading parameters a call leaves out (self or cls bound implicitly)."""
+    return 1 if bound and project.functions[fq].summary.kind in ("method", "property", "classmethod") else 0
+
+
+# builtins that call a function they are given, right away: where that function is
+_CALLS_ITS_ARGUMENT = {
+    "builtins.sorted": "key", "builtins.min": "key", "builtins.max": "key",
+    "builtins.map": 0, "builtins.filter": 0,
+}
+_FALSE = ("k", False)
+_ZERO = (("k", 0), ("k", 0.0))
+
+
+def _non_blocking_flags(site: CallSite) -> bool:
+    """``lock.acquire(blocking=False)``, ``q.get(block=False)``, ``q.get(False)``, ``ev.wait(timeout=0)``."""
+    kw = dict(site.kwargs)
+    if kw.get("blocking") == _FALSE or kw.get("block") == _FALSE or kw.get("timeout") in _ZERO:
+        return True
+    method = site.text.rsplit(".", 1)[-1]
+    if method in ("acquire", "get", "put", "wait") and site.args:
+        first = site.args[0] if method != "put" else (site.args[1] if len(site.args) > 1 else None)
+        if first == _FALSE or (method == "wait" and first in _ZERO):
+            return True
+    return False
+
+
+class Classifier:
+    """Classifies one call site: a blocking library call, a call into project code, or nothing."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self.cat = project.catalog
+        self.h = project.hierarchy
+
+    def classify(self, site: CallSite, ref: FunctionRef) -> Optional[Blocking]:
+        if site.awaited:
+            return None
+        p = self.project
+        self._ref = ref
+        kind = site.kind
+        if kind == "attr":
+            return self._property(site, ref)
+        if kind == "call":
+            v = p.values.callee_value(site.callee, ref.module)
+            return self._call(site, v) if v is not None else None
+        if kind not in ("with", "iter"):
+            return None
+        match p.ev(site.callee, ref.module):
+            case IterOf(generator=gen) if kind == "iter":
+                return Blocking(site, target=gen) if gen else None
+            case Inst(t) if t in p.classes:
+                # entering / iterating a project object: its __enter__ / __iter__
+                fq = self.h.find_method(t, "__enter__" if kind == "with" else "__iter__")
+                return Blocking(site, target=fq) if fq else None
+            case Inst(t):
+                e = self.cat.with_entry(t) if kind == "with" else self.cat.iter_entry(t)
+                return Blocking(site, entry=e) if e else None
+        return None
+
+    def _dispatch(self, site: CallSite, fq: str, bound: bool) -> Optional[Blocking]:
+        """A call into a project function; through ``self.``/``cls.`` it may reach a subclass's override."""
+        p = self.project
+        callee = site.callee
+        if callee[0] == "a" and callee[1][0] in ("self", "cls"):
+            owner = f"{self._ref.module.name}.{callee[1][1]}"
+            return self._implementations(site, [fq] + self.h.overrides(owner, callee[2]), True)
+        context = None
+        if callee[0] == "a":
+            match p.ev(callee[1], self._ref.module):
+                case Sym(q) | Inst(q) if q in p.classes:
+                    context = q
+                    if p.functions[fq].summary.is_stub:
+                        # an abstract method on a typed receiver: one of the subclasses' implementations runs
+                        return self._implementations(site, self.h.overrides(q, callee[2]), bound)
+        return Blocking(site, target=fq, context=context, offset=_offset(p, fq, bound))
+
+    def _implementations(self, site: CallSite, candidates: list, bound: bool) -> Optional[Blocking]:
+        """A call that may run any of these implementations (stubs aside): all of them must block."""
+        p = self.project
+        impls = [q for q in candidates if not p.functions[q].summary.is_stub]
+        if not impls:
+            return None
+        offset = _offset(p, impls[0], bound)
+        if len(impls) > 1:
+            return Blocking(site, target=impls[0], alternatives=tuple(impls), offset=offset)
+        return Blocking(site, target=impls[0], offset=offset)
+
+    def _wraps_memory(self, site: CallSite) -> bool:
+        """Is the file a constructor opens an in-memory buffer (io.BytesIO / io.StringIO)?"""
+        cands = list(site.args[:1]) + [v for k, v in site.kwargs if k in ("fileobj", "file", "fp")]
+        for a in cands:
+            if a is not None and self.project.ev(a, self._ref.module) in MEMORY_BUFFERS:
+                return True
+        return False
+
+    def _called_argument(self, site: CallSite, builtin: str) -> Optional[Blocking]:
+        """``sorted(paths, key=os.path.getmtime)``, ``map(os.path.getsize, files)``: the builtin calls it here."""
+        where = _CALLS_ITS_ARGUMENT[builtin]
+        arg = dict(site.kwargs).get(where) if isinstance(where, str) else (
+            site.args[where] if where < len(site.args) else None)
+        if arg is None:
+            return None
+        v = self.project.ev(arg, self._ref.module)
+        if type(v) not in (Sym, Meth):
+            return None
+        fake = CallSite(site.line, site.col, site.end_line, site.end_col, "call", arg, site.text)
+        return self._call(fake, v)
+
+    def _property(self, site: CallSite, ref: FunctionRef) -> Optional[Blocking]:
+        """A property getter reached by attribute access (``self.warehouse``, ``ext.is_wasm``)."""
+        p = self.project
+        recv = site.callee
+        match p.ev(recv[1], ref.module):
+            case Inst(t) if t in p.classes:
+                fq = self.h.find_method(t, recv[2])
+                if fq is not None and p.functions[fq].summary.kind == "property":
+                    return Blocking(site, target=fq)
+        return None
+
+    def _call(self, site: CallSite, v) -> Optional[Blocking]:
+        p, cat, h = self.project, self.cat, self.h
+        if _non_blocking_flags(site):
+            return None
+        match v:
+            case Sym(q) if q in _CALLS_ITS_ARGUMENT:
+                return self._called_argument(site, q)
+            case Sym(q) if q in p.functions:
+                return self._dispatch(site, q, p.functions[q].summary.kind == "classmethod")
+            case Sym(q) if q in p.classes:
+                fq = h.find_method(q, "__init__")
+                if fq is not None:
+                    return Blocking(site, target=fq, offset=1)
+                for base in h.library_bases(q):
+                    e = cat.function(base)
+                    if e is not None:
+                        return Blocking(site, entry=e)
+                return None
+            case Sym(q):
+                e = cat.function(q) or cat.function(cat.canonical(q))
+                if e is None and "." in q:
+                    # Type.method called on the class, or a method of an aliased type
+                    head, _, meth = q.rpartition(".")
+                    if cat.type_info(head) is not None:
+                        e = cat.method(head, meth)
+                if e is not None and e.category == "file" and self._wraps_memory(site):
+                    return None  # zipfile.ZipFile(io.BytesIO(data)), Image.open(io.BytesIO(raw))
+                return Blocking(site, entry=e) if e else None
+            case Meth(t, name) if t in p.classes:
+                fq = h.find_method(t, name)
+                if fq is not None:
+                    return self._dispatch(site, fq, True)
+                for base in h.library_bases(t):
+                    e = cat.method(base, name)
+                    if e is not None:
+                        return Blocking(site, entry=e)
+                return None
+            case Meth(t, name):
+                e = cat.method(t, name)
+                return Blocking(site, entry=e) if e else None
+            case Inst(t) if t in p.classes:
+                fq = h.find_method(t, "__call__")
+                return Blocking(site, target=fq) if fq else None
+        return None

@@ -1,0 +1,212 @@
+"""Findings: the blocking call sites of coroutines, and one-time initialization reached from them.
+
+- ``ASL1xx``: a blocking library call written in a coroutine.
+- ``ASL2xx``: a call in a coroutine into project code that blocks on every run
+  (a sync helper, method, constructor, property), with the chain that proves it.
+- ``ASL401``: one-time initialization (a lazily built client, a memoized
+  loader) that blocks the first time a coroutine reaches it. It is reported
+  once, at the blocking line inside the initializer, with the number of async
+  call sites that reach it, instead of once per caller.
+
+Every finding carries a ``root``: the place where its blocking happens (the
+library call at the end of the chain). Findings that share one are one cause
+reached from several places; the text report groups them.
+"""
+
+from __future__ import annotations
+
+from ..catalog import CATEGORY_LABELS, Entry, code_for
+from ..link import FunctionRef, Project
+from ..model import CallSite, ChainHop, Diagnostic
+from .classify import Blocking
+from .propagate import Propagation, propagates
+
+ONCE_CODE = "ASL401"
+
+
+def describe_site(site: CallSite) -> str:
+    if site.kind == "with":
+        return f"with {site.text}"
+    if site.kind == "iter":
+        return f"iterating {site.text}"
+    if site.kind == "attr":
+        return site.text
+    return f"{site.text}()"
+
+
+def describe_api(entry: Entry) -> str:
+    api = entry.api
+    if api.startswith("with ") or api.startswith("iteration over "):
+        return api
+    if api.startswith("builtins."):
+        api = api[len("builtins."):]
+    return f"{api}()"
+
+
+def _label(entry: Entry) -> str:
+    return CATEGORY_LABELS.get(entry.category, "call")
+
+
+def _chain(project: Project, ref: FunctionRef, b: Blocking, chains) -> tuple:
+    """(qualified names, hops, library entry) from the function of ``b`` down to the blocking API."""
+    site = b.site
+    chain = [ref.qualname]
+    hops = [ChainHop(ref.qualname, ref.module.display, site.line, describe_site(site))]
+    entry = b.entry
+    current = b.target if entry is None else None
+    seen = set()
+    while current is not None and current not in seen:
+        seen.add(current)
+        chain.append(current)
+        cref = project.functions[current]
+        _, witness = chains[current]
+        hops.append(ChainHop(current, cref.module.display, witness.site.line, describe_site(witness.site)))
+        if witness.entry is not None:
+            entry = witness.entry
+            break
+        current = witness.target
+    assert entry is not None
+    chain.append(entry.api)
+    hops.append(ChainHop(entry.api, None, None, describe_api(entry)))
+    return chain, hops, entry
+
+
+def _root(hops: list) -> str:
+    """Where the blocking happens: the last project hop and the API it calls."""
+    last = hops[-2]
+    return f"{last.path}:{last.line}:{hops[-1].function}"
+
+
+def _diagnostic(ref: FunctionRef, site: CallSite, entry: Entry, code: str, message: str, chain: list, hops: list,
+                suggestion: str) -> Diagnostic:
+    return Diagnostic(
+        path=ref.module.display,
+        line=site.line,
+        column=site.col + 1,
+        end_line=site.end_line,
+        end_column=site.end_col + 1,
+        code=code,
+        category=entry.category,
+        message=message,
+        function=ref.qualname,
+        chain=chain,
+        hops=hops,
+        suggestion=suggestion,
+        api=entry.api,
+        root=_root(hops),
+    )
+
+
+def direct_finding(ref: FunctionRef, b: Blocking) -> Diagnostic:
+    e, site = b.entry, b.site
+    shown = describe_site(site)
+    api = describe_api(e)
+    detail = "" if api == shown or api.endswith(f".{shown}") or shown.endswith(api) else f" ({api})"
+    message = e.message or f"blocking {_label(e)} {shown}{detail} in async function {ref.summary.name}"
+    chain, hops, _ = _chain(None, ref, b, {})
+    return _diagnostic(ref, site, e, code_for(e.category, False), message, chain, hops, e.replacement)
+
+
+def transitive_finding(project: Project, ref: FunctionRef, b: Blocking, chains) -> Diagnostic:
+    site = b.site
+    chain, hops, entry = _chain(project, ref, b, chains)
+    blocks = f"which blocks on {describe_api(entry)} ({_label(entry)})"
+    if site.kind == "attr":
+        message = f"reads property {site.text}, {blocks}"
+    elif b.target.endswith(".__init__"):
+        message = f"constructs {site.text}(), {blocks}"
+    else:
+        message = f"calls {site.text}(), {blocks}"
+    depth = len(chain) - 2
+    if depth > 1:
+        message += f" {depth} calls down"
+    suggestion = f"offload it: await asyncio.to_thread({site.text}, ...), or make the chain async ({entry.replacement})"
+    return _diagnostic(ref, site, entry, code_for(entry.category, True), message, chain, hops, suggestion)
+
+
+def once_finding(project: Project, ref: FunctionRef, b: Blocking, chains, callers: list) -> Diagnostic:
+    """ASL401 at the blocking line of one-time initialization; ``callers``: the async call sites
+    (``ChainHop``s) that reach it."""
+    chain, hops, entry = _chain(project, ref, b, chains)
+    via = "" if b.entry is not None else f" through {describe_site(b.site)}"
+    n = len(callers)
+    what = f"one-time initialization in {ref.summary.name}() blocks on {describe_api(entry)} ({_label(entry)}){via}"
+    if ref.summary.is_async:
+        message = f"{what}: it runs on the event loop the first time {ref.summary.name}() is awaited"
+    else:
+        message = (f"{what}: the first of {n} async call site{'s' if n != 1 else ''} to reach it "
+                   "waits on the event loop")
+    suggestion = ("build it at startup (in the app's lifespan or an on_startup handler), or offload the first "
+                  f"call with await asyncio.to_thread(...) ({entry.replacement})")
+    d = _diagnostic(ref, b.site, entry, ONCE_CODE, message, chain, hops, suggestion)
+    d.root = f"{ref.module.display}:{ref.summary.line}:{ref.qualname}"  # one initializer, one cause
+    d.callers = callers
+    return d
+
+
+def coroutine_findings(project: Project, prop: Propagation) -> list:
+    """ASL1xx/ASL2xx for per-call blocking in every reported coroutine."""
+    out = []
+    fns = project.functions
+    for fq, found in prop.sites.items():
+        ref = fns[fq]
+        if not ref.summary.is_async or not ref.module.report:
+            continue
+        for b in found:
+            if b.site.once:
+                continue
+            got = prop.resolve(b)
+            if got is None:
+                continue
+            eff, chains = got
+            if eff.entry is not None:
+                out.append(direct_finding(ref, eff))
+            else:
+                out.append(transitive_finding(project, ref, eff, chains))
+    return out
+
+
+def initialization_findings(project: Project, prop: Propagation) -> list:
+    """ASL401 for every one-time initialization that blocks and that some coroutine reaches."""
+    out = []
+    fns = project.functions
+    for fq, found in prop.sites.items():
+        ref = fns[fq]
+        if not ref.module.report:
+            continue
+        for b in found:
+            if not b.site.once:
+                continue
+            if b.entry is not None and not ref.summary.is_async and not propagates(b, ref):
+                continue
+            got = prop.resolve(b)
+            if got is None:
+                continue
+            callers = async_callers(project, prop, fq)
+            if callers:
+                out.append(once_finding(project, ref, got[0], got[1], callers))
+    return out
+
+
+def async_callers(project: Project, prop: Propagation, fq: str) -> list:
+    """The call sites in coroutines from which ``fq`` runs on the event loop (through sync code,
+    on every run of the functions between); ``fq`` itself when it is a coroutine."""
+    fns = project.functions
+    if fns[fq].summary.is_async:
+        ref = fns[fq]
+        return [ChainHop(fq, ref.module.display, ref.summary.line, ref.summary.name)]
+    out, seen, stack = [], {fq}, [fq]
+    while stack:
+        g = stack.pop()
+        for f, b in prop.callers.get(g, ()):
+            if b.site.once:
+                continue
+            fref = fns[f]
+            if fref.summary.is_async:
+                if prop.reaches(b):
+                    out.append(ChainHop(f, fref.module.display, b.site.line, describe_site(b.site)))
+            elif f not in seen and prop.reaches(b, prop.params_of[f]):
+                seen.add(f)
+                stack.append(f)
+    out.sort(key=lambda h: (h.path, h.line, h.function))
+    return out

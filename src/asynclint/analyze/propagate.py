@@ -1,0 +1,224 @@
+"""Which sync project functions block, and through which chain.
+
+From the classified call sites of every function:
+
+1. the condition on its own arguments under which a sync function blocks
+   (``conditions``: a helper that opens a file only for some names does not
+   block for callers that pass other literals);
+2. which sync functions block: a search backwards from the functions that
+   call a blocking API; each gets, as its witness, the chain to the costliest
+   kind of blocking it can reach (network and database before files before a
+   stat), the shortest such chain; cycles terminate because a function is
+   settled once per kind;
+3. calls through ``self.``/``cls.`` that subclasses override block when every
+   implementation does, and calls through a known class dispatch on it.
+
+Only code that runs on every call counts here: call sites in one-time
+initialization (``summarize.memo``) are left to ``findings``.
+"""
+
+from __future__ import annotations
+
+from collections import ChainMap, deque
+from typing import Optional
+
+from ..link import FunctionRef, Project
+from .classify import Blocking
+from .conditions import TRUE, both, either, through_call
+
+_LOOP_CHECKS = ("is_running", "get_running_loop", "_get_running_loop")
+# the costliest kind of wait first: a helper that blocks several ways is explained by the first
+CATEGORY_ORDER = ("http", "network", "database", "subprocess", "wait", "sleep", "loop", "console", "configured",
+                  "cpu", "file", "os-path")
+_RANK = {c: i for i, c in enumerate(CATEGORY_ORDER)}
+
+
+def rank(category: Optional[str]) -> int:
+    return _RANK.get(category or "configured", len(CATEGORY_ORDER))
+
+
+def propagates(b: Blocking, ref: FunctionRef) -> bool:
+    """Does this library call make the sync function around it blocking for its async callers?
+
+    Not short ``with lock:`` sections (entries marked non-transitive), and not ``asyncio.run`` /
+    ``run_until_complete`` in a helper that checks for a running loop first (it schedules the
+    coroutine instead when called from one)."""
+    e = b.entry
+    if e is None or not e.transitive:
+        return False
+    if e.category == "loop":
+        return not any(s.text.rsplit(".", 1)[-1] in _LOOP_CHECKS for s in ref.summary.calls)
+    return True
+
+
+class Propagation:
+    def __init__(self, project: Project, sites: dict):
+        """``sites``: function qualname -> its blocking call sites (``Blocking``)."""
+        self.project = project
+        self.sites = sites
+        self.fns = project.functions
+        # every call, one-time initialization included, from caller to callee
+        self.callers: dict = {}  # target -> [(caller, Blocking)]
+        for fq, found in sites.items():
+            for b in found:
+                for t in (b.target,) + b.alternatives if b.target is not None else ():
+                    self.callers.setdefault(t, []).append((fq, b))
+        self.params_of = {fq: frozenset(p.name for p in self.fns[fq].summary.params) for fq in sites}
+        self.cond: dict = {}
+        self.blocking: dict = {}  # sync function -> (distance, Blocking witness)
+        self._conditions()
+        self._search()
+
+    # ------------------------------------------------------------ conditions
+    def _per_call(self, fq: str):
+        """The blocking sites of a sync function that run on every call."""
+        return [b for b in self.sites.get(fq, ()) if not b.site.once] if not self.fns[fq].summary.is_async else []
+
+    def _conditions(self) -> None:
+        cond, fns = self.cond, self.fns
+        for _ in range(30):
+            changed = False
+            for fq in self.sites:
+                c = None
+                for b in self._per_call(fq):
+                    if b.entry is not None:
+                        part = TRUE if propagates(b, fns[fq]) else None
+                    elif b.target is not None and not b.alternatives and b.context is None:
+                        part = through_call(cond.get(b.target), b.site, fns[b.target].summary.params, b.offset,
+                                            self.params_of[fq])
+                    else:
+                        continue
+                    c = either(c, both(b.site.guards, part))
+                if c != cond.get(fq):
+                    cond[fq] = c
+                    changed = True
+            if not changed:
+                break
+
+    def reaches(self, b: Blocking, caller_params=frozenset()) -> bool:
+        """Can this call reach the blocking path of its target, given the arguments it passes?"""
+        c = self.cond.get(b.target)
+        if c is None or c == TRUE or b.alternatives:
+            return True  # blocking through subclasses or a class context, or unconditionally
+        return through_call(c, b.site, self.fns[b.target].summary.params, b.offset, caller_params) is not None
+
+    # ---------------------------------------------------------------- search
+    def _edges(self, target: str):
+        """Per-call, feasible, single-target calls into ``target`` from sync functions."""
+        for f, b in self.callers.get(target, ()):
+            if not b.site.once and not b.alternatives and b.target == target \
+                    and not self.fns[f].summary.is_async and self.reaches(b, self.params_of[f]):
+                yield f, b
+
+    def _search(self) -> None:
+        fns, sites = self.fns, self.sites
+        dist = self.blocking
+        queue: deque = deque()
+        for fq in sites:
+            direct = sorted((b for b in self._per_call(fq) if propagates(b, fns[fq])),
+                            key=lambda b: (rank(b.entry.category), b.site.line, b.site.col))
+            if direct:
+                dist[fq] = (1, direct[0])
+                queue.append(fq)
+
+        def settle() -> None:
+            while queue:
+                g = queue.popleft()
+                d = dist[g][0]
+                for f, b in self._edges(g):
+                    if f not in dist:
+                        dist[f] = (d + 1, b)
+                        queue.append(f)
+
+        virtual = [(fq, b) for fq in sites for b in self._per_call(fq) if b.alternatives]
+        contextual = [(fq, b) for fq in sites for b in self._per_call(fq) if b.context is not None]
+        settle()
+        changed = True
+        while changed:
+            changed = False
+            for f, b in virtual:
+                if f not in dist and all(alt in dist for alt in b.alternatives):
+                    best = self.costliest(b.alternatives)
+                    dist[f] = (dist[best][0] + 1, Blocking(b.site, target=best))
+                    queue.append(f)
+                    changed = True
+            for f, b in contextual:
+                if f not in dist and b.target not in dist and (hit := self.in_context(b)):
+                    dist[f] = (dist[hit[1]][0] + 2, b)
+                    queue.append(f)
+                    changed = True
+            settle()
+        self._costliest_witnesses()
+
+    def _costliest_witnesses(self) -> None:
+        """Re-point each blocking function's witness at the costliest kind of blocking it reaches
+        (per kind, the shortest chain): a search per kind over the same feasible edges."""
+        dist, fns = self.blocking, self.fns
+        leaves: dict = {}  # rank -> [(function, Blocking)]
+        for fq in dist:
+            for b in self._per_call(fq):
+                if propagates(b, fns[fq]):
+                    leaves.setdefault(rank(b.entry.category), []).append((fq, b))
+        settled: set = set()
+        for r in sorted(leaves):
+            best: dict = {}
+            queue: deque = deque()
+            for fq, b in sorted(leaves[r], key=lambda x: (x[1].site.line, x[1].site.col)):
+                if fq not in best:
+                    best[fq] = (1, b)
+                    queue.append(fq)
+            while queue:
+                g = queue.popleft()
+                d = best[g][0]
+                for f, b in self._edges(g):
+                    if f not in best:
+                        best[f] = (d + 1, b)
+                        queue.append(f)
+            for fq, w in best.items():
+                if fq in dist and fq not in settled:
+                    dist[fq] = w
+                    settled.add(fq)
+
+    def costliest(self, candidates) -> str:
+        """Of several blocking functions, the one whose witness is costliest (then the closest)."""
+        return min(candidates, key=lambda q: (rank(self.leaf(q).category), self.blocking[q][0]))
+
+    def leaf(self, fq: str):
+        """The catalog entry at the end of ``fq``'s witness chain."""
+        seen = set()
+        while fq not in seen:
+            seen.add(fq)
+            _, w = self.blocking[fq]
+            if w.entry is not None:
+                return w.entry
+            fq = w.target
+        return None
+
+    def in_context(self, b: Blocking):
+        """Does ``b``'s target block when its self./cls. calls dispatch on ``b.context``? (one level)"""
+        for inner in self.sites.get(b.target, ()):
+            if not inner.alternatives or inner.site.once:
+                continue
+            impl = self.project.hierarchy.find_method(b.context, inner.site.callee[2])
+            if impl in self.blocking:
+                return inner, impl
+        return None
+
+    # ------------------------------------------------------------ call sites
+    def resolve(self, b: Blocking):
+        """How a call site in some function blocks on every run of it: ``(Blocking, chains)`` where
+        ``chains`` maps each sync function of the chain to its witness, or None if it does not."""
+        dist = self.blocking
+        if b.entry is not None:
+            return b, dist
+        if b.alternatives:
+            if all(alt in dist for alt in b.alternatives):
+                return Blocking(b.site, target=self.costliest(b.alternatives)), dist
+            return None
+        if b.target in dist:
+            return (b, dist) if self.reaches(b) else None
+        if b.context is not None and (hit := self.in_context(b)):
+            inner, impl = hit
+            # the chain goes through the target, then the implementation the class dispatches to
+            return b, ChainMap({b.target: (dist[impl][0] + 1, Blocking(inner.site, target=impl))}, dist)
+        return None

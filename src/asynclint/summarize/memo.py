@@ -1,0 +1,132 @@
+"""One-time initialization: code that runs on the first call only.
+
+A lazily built singleton blocks once per process, not once per request, so
+its blocking is reported once, at the initializer, instead of at every
+caller. This module recognises the usual shapes on the syntax tree:
+
+- a test that the cached value is not there yet, whose body stores it::
+
+      if _client is None:            # or: if not _initialized / if key not in CACHE
+          _client = make_client()    #     (the body assigns the tested name)
+
+- an early return of the cached value, with the code after it storing it::
+
+      if self._config is not None:   # or: if key in CACHE / if cached: return cached
+          return self._config
+      self._config = load()
+
+- a memoizing decorator (``functools.cache``, ``lru_cache``, ``cached_property``,
+  ``cachetools.cached``).
+
+The cached value is a module global (declared ``global`` in the function), an
+attribute of ``self``/``cls`` or of a module-level name, or an entry of a
+dict kept in one of those.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Callable, Optional
+
+MEMO_DECORATORS = frozenset({"cache", "lru_cache", "cached_property", "cached", "memoize", "memoized",
+                             "cache_resource", "cache_data"})
+
+# a cache key: ("name", x) for a global, ("attr", base name, attr) for self.x / cls.x / Mod.x
+Subject = tuple
+
+
+def decorator_memoizes(decorators) -> bool:
+    for d in decorators:
+        node = d.func if isinstance(d, ast.Call) else d
+        name = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+        if name in MEMO_DECORATORS:
+            return True
+    return False
+
+
+def _subject(node: ast.AST, is_cache_holder: Callable[[str], bool]) -> Optional[Subject]:
+    """The cache a bare expression names: a global, or an attribute of self/cls/a module-level name."""
+    if isinstance(node, ast.Name) and is_cache_holder(node.id):
+        return ("name", node.id)
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and is_cache_holder(node.value.id):
+        return ("attr", node.value.id, node.attr)
+    return None
+
+
+def tested_subject(test: ast.AST, is_cache_holder, aliases: dict):
+    """(subject, present) when ``test`` checks whether a cache holds its value: ``present`` is True
+    for ``x is not None`` / ``x`` / ``key in CACHE``, False for ``x is None`` / ``not x`` /
+    ``key not in CACHE``. ``aliases`` maps local names to the subject they were read from
+    (``cached = CACHE.get(key)``)."""
+    present = True
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test, present = test.operand, not present
+    if isinstance(test, ast.Name) and test.id in aliases:
+        return aliases[test.id], present
+    subj = _subject(test, is_cache_holder)
+    if subj is not None:
+        return subj, present
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        op, left, right = test.ops[0], test.left, test.comparators[0]
+        if isinstance(op, (ast.Is, ast.IsNot)) and isinstance(right, ast.Constant) and right.value is None:
+            subj = aliases.get(left.id) if isinstance(left, ast.Name) and left.id in aliases else \
+                _subject(left, is_cache_holder)
+            if subj is not None:
+                return subj, present == isinstance(op, ast.IsNot)
+        if isinstance(op, (ast.In, ast.NotIn)):
+            subj = _subject(right, is_cache_holder)
+            if subj is not None:
+                return subj, present == isinstance(op, ast.In)
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "hasattr" \
+            and len(test.args) == 2 and isinstance(test.args[1], ast.Constant) and isinstance(test.args[0], ast.Name) \
+            and is_cache_holder(test.args[0].id) and isinstance(test.args[1].value, str):
+        return ("attr", test.args[0].id, test.args[1].value), present
+    return None
+
+
+def cache_read(value: ast.AST, is_cache_holder) -> Optional[Subject]:
+    """``CACHE.get(key)`` / ``CACHE[key]`` / ``getattr(self, "x", None)``: the cache a local is read from."""
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "get":
+        return _subject(value.func.value, is_cache_holder)
+    if isinstance(value, ast.Subscript):
+        return _subject(value.value, is_cache_holder)
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "getattr" \
+            and len(value.args) >= 2 and isinstance(value.args[0], ast.Name) and is_cache_holder(value.args[0].id) \
+            and isinstance(value.args[1], ast.Constant) and isinstance(value.args[1].value, str):
+        return ("attr", value.args[0].id, value.args[1].value)
+    return None
+
+
+def stores(stmts, subject: Subject, is_cache_holder) -> bool:
+    """Do these statements (not nested functions or classes) store into the cache ``subject``?"""
+    todo = list(stmts)
+    while todo:
+        node = todo.pop()
+        t = type(node)
+        if t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda):
+            continue
+        if t in (ast.Assign, ast.AnnAssign, ast.AugAssign):
+            targets = node.targets if t is ast.Assign else [node.target]
+            for target in targets:
+                for tgt in _flatten(target):
+                    if _subject(tgt, is_cache_holder) == subject:
+                        return True
+                    if isinstance(tgt, ast.Subscript) and _subject(tgt.value, is_cache_holder) == subject:
+                        return True  # CACHE[key] = value
+        elif t is ast.Call and isinstance(node.func, ast.Attribute) and node.func.attr in ("setdefault", "update") \
+                and _subject(node.func.value, is_cache_holder) == subject:
+            return True
+        elif t is ast.Call and isinstance(node.func, ast.Name) and node.func.id == "setattr" and len(node.args) >= 2 \
+                and isinstance(node.args[0], ast.Name) and isinstance(node.args[1], ast.Constant) \
+                and ("attr", node.args[0].id, node.args[1].value) == subject:
+            return True
+        todo.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _flatten(target):
+    if isinstance(target, (ast.Tuple, ast.List)):
+        for e in target.elts:
+            yield from _flatten(e)
+    else:
+        yield target
