@@ -31,6 +31,7 @@ EXPR_FORMS = {
     "c": (("expr", "expr?"), "the result of calling ``func``; the first positional argument if simple"),
     "callargs": (("expr", "exprs?", "kwexprs?"), "a Route/Mount construction with its simple arguments"),
     "i": (("expr",), "an instance of the class (from an annotation)"),
+    "opt": (("expr",), "an annotation that also admits None (``Optional[X]``, ``X | None``)"),
     "it": (("expr",), "an element of iterating ``base``"),
     "en": (("expr",), "what ``with base as x`` binds"),
     "aw": (("expr",), "the result of ``await base``"),
@@ -75,10 +76,12 @@ class CallSite:
     args: Tuple[Optional[Expr], ...] = ()
     kwargs: Tuple[Tuple[str, Optional[Expr]], ...] = ()
     target: Optional[str] = None  # module-level ``name = call(...)``
-    # conditions on the function's own parameters under which this site runs:
-    # (param, op, value, holds, chains) with op "startswith" | "in" | "none" | "truthy"; see conditions
+    # the tests the function made before this site (on its entry state), see analyze.conditions:
+    # (subject, op, value, holds, chains) with op "startswith" | "in" | "none" | "truthy" | "pred"
     guards: Tuple[Tuple[str, str, Any, bool, Any], ...] = ()
     once: bool = False  # in one-time initialization: runs on the first call only (see summarize.memo)
+    # what the function stored before this site: (subject, op, value, holds, chains) or op "dirty"
+    facts: Tuple[Tuple[str, str, Any, bool, Any], ...] = ()
 
 
 @dataclass(slots=True)
@@ -108,6 +111,7 @@ class FunctionSummary:
     calls: list = field(default_factory=list)  # list[CallSite]
     kind: str = "function"  # "function" | "method" | "staticmethod" | "classmethod" | "property" | "lambda"
     is_stub: bool = False  # only a docstring, pass, ... or raise NotImplementedError (abstract)
+    predicate: tuple = ()  # ``def f(): return "K" in os.environ``: the guards a call to it stands for
 
 
 @dataclass(slots=True)

@@ -1,21 +1,36 @@
-"""When a sync function blocks only for some of its arguments.
+"""When a sync function blocks only on some paths, and whether a given call can take them.
 
 A helper such as ``def get_secret(name): if name.startswith("oidc/"): open(...)``
-blocks only for names that start with ``oidc/``; its callers mostly pass
-literals such as ``get_secret("API_KEY")``.  Each call site carries the guards
-on its function's parameters under which it runs (``CallSite.guards``); this
-module combines them into the condition under which a function blocks, and
-maps a callee's condition through the arguments of a call, so that a call
-whose literal arguments rule every blocking path out is not a blocking call.
+blocks only for names that start with ``oidc/``; ``Video.get_content_bytes()``
+opens a file only when ``self.content`` is empty; ``SqliteDb(db_engine=e)``
+resolves a path only when no engine is passed. Each call site carries
+(``CallSite.guards``) the tests its function made before reaching it, and
+(``CallSite.facts``) what the function itself stored just before the call;
+this module combines them into the condition under which a function blocks,
+and maps a callee's condition through a call, so that a call whose arguments
+or state rule every blocking path out is not a blocking call.
 
 A condition is ``None`` (never blocks), ``TRUE`` (blocks whatever the
-arguments), or a set of clauses, each a set of guards on the function's own
-parameters: the function blocks when every guard of some clause holds.
-A guard is ``(param, op, value, holds, chains)`` with op ``startswith``,
-``in``, ``none`` or ``truthy``; ``chains`` are the string normalisations the
-function may have applied to the parameter before the test
-(``x = x.replace("os.environ/", "")`` in one branch), replayed on literals.  Anything not known (a non-literal argument, ``**kw``)
-counts as "may hold", so pruning only ever removes what is certain.
+state), or a set of clauses, each a set of guards: the function blocks when
+every guard of some clause holds. A guard is ``(subject, op, value, holds,
+chains)``:
+
+- ``subject``: a parameter (``"name"``), an attribute of one (``"self.content"``,
+  ``"db.engine"``: ``self`` always names a method's receiver), or an
+  environment variable (``"env:DEBUG"``); a guard on the entry state of the
+  function (what the caller passes and holds);
+- ``op``: ``startswith`` (value: prefixes), ``in`` (value: a tuple of
+  literals), ``none`` or ``truthy``; ``holds``: whether the test is true;
+- ``chains``: the string normalisations the function may have applied to
+  the parameter before the test (``x = x.replace("a", "b")`` in one branch),
+  replayed on literal arguments.
+
+A fact is a guard on the state at the call (``self.x = Client()`` before it:
+``("self.x", "none", None, False, ...)``), or ``(subject, "dirty", ...)``
+when the function changed the subject in a way that is not known.
+
+Anything not known (a non-literal argument, ``**kw``) counts as "may hold",
+so pruning only ever removes paths that cannot run.
 """
 
 from __future__ import annotations
@@ -24,12 +39,18 @@ from typing import Optional
 
 TRUE = frozenset({frozenset()})
 MAX_CLAUSES = 8
+RAW = frozenset({()})  # the parameter as passed, no normalisation
+NOT_NONE = object()  # an argument known not to be None, of no known value
 
 
-def evaluate(guard, value) -> bool:
-    """Can the guard hold for this literal argument (after any of the parameter's normalisations)?"""
+# ------------------------------------------------------------------ evaluation
+def evaluate(guard, value) -> Optional[bool]:
+    """Can the guard hold for this argument value (after any of the parameter's normalisations)?
+    ``NOT_NONE`` answers only the ``none`` test; None means "cannot tell"."""
+    if value is NOT_NONE:
+        return (not guard[3]) if guard[1] == "none" else None
     chains = guard[4]
-    if isinstance(value, str) and chains != frozenset({()}):
+    if isinstance(value, str) and chains != RAW:
         return any(_holds(guard, _normalise(value, chain)) for chain in chains)
     return _holds(guard, value)
 
@@ -53,12 +74,60 @@ def _holds(guard, value) -> bool:
     return result == holds
 
 
+def contradicts(a, b) -> bool:
+    """Can these two guards on the same subject not both hold?"""
+    if a[0] != b[0]:
+        return False
+    (_, op1, v1, h1, c1), (_, op2, v2, h2, c2) = a, b
+    if op1 == op2 and v1 == v2 and c1 == c2:
+        return h1 != h2
+    if c1 != RAW or c2 != RAW:
+        return False  # tests on differently normalised values: cannot tell
+    for x, y in ((a, b), (b, a)):
+        _, opx, vx, hx, _ = x
+        _, opy, vy, hy, _ = y
+        if opx == "none" and hx:
+            # None: falsy, in no tuple of strings, starts with nothing
+            if opy == "truthy" and hy or opy in ("in", "startswith") and hy and None not in vy:
+                return True
+        if opx == "truthy" and not hx and hy and (
+                opy == "in" and all(vy) or opy == "startswith" and all(vy)):
+            return True  # empty, yet one of these non-empty values
+        if opx == "in" and hx and opy == "in":
+            if hy and not set(vx) & set(vy) or not hy and set(vx) <= set(vy):
+                return True
+    return False
+
+
+def consistent(clause) -> bool:
+    guards = list(clause)
+    return not any(contradicts(g, h) for i, g in enumerate(guards) for h in guards[i + 1:])
+
+
+# ---------------------------------------------------------------- arguments
 def parameter_name(expr) -> Optional[str]:
     """The caller's parameter an argument expression is, if it is one (typed or not)."""
     if expr[0] == "p":
         return expr[1]
     if expr[0] == "alt" and expr[2][0] == "p":
         return expr[2][1]
+    return None
+
+
+def subject_of(expr) -> Optional[str]:
+    """The caller's subject an argument or receiver expression is: ``"name"`` for a parameter,
+    ``"self"`` for the receiver, ``"name.attr"``/``"self.attr"`` for an attribute of one."""
+    if expr is None:
+        return None
+    if expr[0] == "self":
+        return "self"
+    name = parameter_name(expr)
+    if name is not None:
+        return name
+    if expr[0] == "a":
+        base = subject_of(expr[1])
+        if base is not None and base.count(".") < 2:
+            return f"{base}.{expr[2]}"
     return None
 
 
@@ -87,29 +156,72 @@ def call_arguments(site, params, offset: int) -> Optional[dict]:
     return out
 
 
-def through_call(cond, site, params, offset: int, caller_params: frozenset):
-    """The callee's condition, as a condition on the caller's parameters at this call site."""
+def receiver_subject(site, params, offset: int) -> Optional[str]:
+    """The caller's subject for the callee's ``self`` on a bound method call (``self.x.f()``)."""
+    if offset != 1 or not params or site.callee[0] != "a":
+        return None
+    return subject_of(site.callee[1])
+
+
+# ------------------------------------------------------------------- mapping
+def through_call(cond, site, params, offset: int, caller_subjects, known=None, constructor: bool = False):
+    """The callee's condition, as a condition on the caller's entry state at this call site.
+
+    ``caller_subjects(subject)`` says whether a subject is one of the caller's (a parameter, an
+    attribute of one, the receiver's, an environment variable); ``known(expr)`` returns
+    ``NOT_NONE`` for an argument known not to be None (a constructed object, a non-optional value),
+    else None. For a ``constructor`` call, the callee's ``self`` is the new object: nothing the caller
+    knows."""
     if cond is None or cond == TRUE:
         return cond
     args = call_arguments(site, params, offset)
     if args is None:
         return TRUE
+    receiver = None if constructor else receiver_subject(site, params, offset)
+    self_name = params[0].name if offset == 1 and params else None
+    facts = {}
+    for f in site.facts:
+        facts.setdefault(f[0], []).append(f)
     clauses = set()
     for clause in cond:
         mapped, possible = set(), True
         for guard in clause:
-            a = args.get(guard[0])
-            if a is None:
-                continue  # not known here: may hold
-            if a[0] in ("s", "k"):
-                if not evaluate(guard, a[1]):
+            subject = guard[0]
+            root, dot, attr = subject.partition(".")
+            if root.startswith("env:"):
+                target = subject
+            elif root == "self" or root == self_name:
+                target = f"{receiver}.{attr}" if receiver is not None and dot else None
+            else:
+                a = args.get(root)
+                if a is None:
+                    continue  # not known here: may hold
+                if not dot and a[0] in ("s", "k"):
+                    if not evaluate(guard, a[1]):
+                        possible = False
+                        break
+                    continue
+                if not dot and known is not None and known(a) is NOT_NONE:
+                    verdict = evaluate(guard, NOT_NONE)
+                    if verdict is False:
+                        possible = False
+                        break
+                    if verdict is True:
+                        continue
+                base = subject_of(a)
+                target = f"{base}{dot}{attr}" if base is not None else None
+            if target is None:
+                continue
+            # what the caller stored just before the call decides it
+            if target in facts:
+                verdict = _against_facts(guard, facts[target])
+                if verdict is False:
                     possible = False
                     break
-            else:
-                name = parameter_name(a)
-                if name is not None and name in caller_params:
-                    mapped.add((name,) + guard[1:])  # passed on unchanged: same test, same normalisations
-        if possible:
+                continue
+            if caller_subjects(target):
+                mapped.add((target,) + guard[1:])  # the same test, on the caller's entry state
+        if possible and consistent(mapped):
             if not mapped:
                 return TRUE
             clauses.add(frozenset(mapped))
@@ -118,11 +230,25 @@ def through_call(cond, site, params, offset: int, caller_params: frozenset):
     return frozenset(clauses) if len(clauses) <= MAX_CLAUSES else TRUE
 
 
+def _against_facts(guard, facts) -> Optional[bool]:
+    """False when the facts rule the guard out, True when they satisfy it, None when unknown."""
+    for f in facts:
+        if f[1] == "dirty":
+            return None
+        if contradicts(guard, f):
+            return False
+        if f[1:4] == guard[1:4]:
+            return True
+    return None
+
+
 def both(guards, cond):
-    """``cond`` under the site's own guards (a conjunction)."""
+    """``cond`` under the site's own guards (a conjunction); clauses that cannot hold are dropped."""
     if cond is None or not guards:
         return cond
-    return frozenset(frozenset(clause | set(guards)) for clause in cond)
+    out = frozenset(frozenset(clause | set(guards)) for clause in cond)
+    out = frozenset(c for c in out if consistent(c))
+    return out or None
 
 
 def either(a, b):

@@ -155,7 +155,7 @@ def coroutine_findings(project: Project, prop: Propagation) -> list:
         for b in found:
             if b.site.once:
                 continue
-            got = prop.resolve(b)
+            got = prop.resolve(b, fq)
             if got is None:
                 continue
             eff, chains = got
@@ -179,7 +179,7 @@ def initialization_findings(project: Project, prop: Propagation) -> list:
                 continue
             if b.entry is not None and not ref.summary.is_async and not propagates(b, ref):
                 continue
-            got = prop.resolve(b)
+            got = prop.resolve(b, fq)
             if got is None:
                 continue
             callers = async_callers(project, prop, fq)
@@ -203,9 +203,9 @@ def async_callers(project: Project, prop: Propagation, fq: str) -> list:
                 continue
             fref = fns[f]
             if fref.summary.is_async:
-                if prop.reaches(b):
+                if prop.reaches(b, f):
                     out.append(ChainHop(f, fref.module.display, b.site.line, describe_site(b.site)))
-            elif f not in seen and prop.reaches(b, prop.params_of[f]):
+            elif f not in seen and prop.reaches(b, f):
                 seen.add(f)
                 stack.append(f)
     out.sort(key=lambda h: (h.path, h.line, h.function))

@@ -23,8 +23,9 @@ from collections import ChainMap, deque
 from typing import Optional
 
 from ..link import FunctionRef, Project
+from ..link.values import Sym
 from .classify import Blocking
-from .conditions import TRUE, both, either, through_call
+from .conditions import NOT_NONE, TRUE, both, either, through_call
 
 _LOOP_CHECKS = ("is_running", "get_running_loop", "_get_running_loop")
 # the costliest kind of wait first: a helper that blocks several ways is explained by the first
@@ -64,6 +65,7 @@ class Propagation:
                 for t in (b.target,) + b.alternatives if b.target is not None else ():
                     self.callers.setdefault(t, []).append((fq, b))
         self.params_of = {fq: frozenset(p.name for p in self.fns[fq].summary.params) for fq in sites}
+        self._guards: dict = {}  # id(site) -> its guards with predicate calls resolved
         self.cond: dict = {}
         self.blocking: dict = {}  # sync function -> (distance, Blocking witness)
         self._conditions()
@@ -84,30 +86,65 @@ class Propagation:
                     if b.entry is not None:
                         part = TRUE if propagates(b, fns[fq]) else None
                     elif b.target is not None and not b.alternatives and b.context is None:
-                        part = through_call(cond.get(b.target), b.site, fns[b.target].summary.params, b.offset,
-                                            self.params_of[fq])
+                        part = self._through(b, fq)
                     else:
                         continue
-                    c = either(c, both(b.site.guards, part))
+                    c = either(c, both(self.guards(b.site, fq), part))
                 if c != cond.get(fq):
                     cond[fq] = c
                     changed = True
             if not changed:
                 break
 
-    def reaches(self, b: Blocking, caller_params=frozenset()) -> bool:
-        """Can this call reach the blocking path of its target, given the arguments it passes?"""
+    def guards(self, site, fq: str) -> tuple:
+        """The site's guards, a call to a predicate function (``helpers.is_simulation()``) replaced by
+        the test it makes, or dropped when it does not make a known one."""
+        got = self._guards.get(id(site))
+        if got is None:
+            got = site.guards
+            if any(g[1] == "pred" for g in got):
+                got = tuple(x for g in got for x in self._predicate(g, fq))
+            self._guards[id(site)] = got
+        return got
+
+    def _predicate(self, guard, fq: str):
+        if guard[1] != "pred":
+            return (guard,)
+        v = self.project.ev(guard[2], self.fns[fq].module)
+        ref = self.fns.get(v.name) if type(v) is Sym else None
+        if ref is None:
+            return ()
+        return tuple(g[:3] + (g[3] == guard[3],) + g[4:] for g in ref.summary.predicate)
+
+    def _subjects(self, fq: str):
+        """Which guard subjects belong to the caller ``fq``'s entry state."""
+        params = self.params_of.get(fq) or frozenset(p.name for p in self.fns[fq].summary.params)
+        method = self.fns[fq].summary.kind in ("method", "property", "classmethod")
+        return lambda s: s.startswith("env:") or s.partition(".")[0] in params or method and s.startswith("self.")
+
+    def _known(self, fq: str):
+        mod = self.fns[fq].module
+        return lambda e: NOT_NONE if self.project.values.not_none(e, mod) else None
+
+    def _through(self, b: Blocking, fq: str):
+        """The target's condition mapped through the call ``b`` made in ``fq``."""
+        return through_call(self.cond.get(b.target), b.site, self.fns[b.target].summary.params, b.offset,
+                            self._subjects(fq), self._known(fq), constructor=b.target.endswith(".__init__"))
+
+    def reaches(self, b: Blocking, caller: str) -> bool:
+        """Can this call in ``caller`` reach the blocking path of its target, given what it passes,
+        what it tested and what it stored before the call?"""
         c = self.cond.get(b.target)
         if c is None or c == TRUE or b.alternatives:
             return True  # blocking through subclasses or a class context, or unconditionally
-        return through_call(c, b.site, self.fns[b.target].summary.params, b.offset, caller_params) is not None
+        return both(self.guards(b.site, caller), self._through(b, caller)) is not None
 
     # ---------------------------------------------------------------- search
     def _edges(self, target: str):
         """Per-call, feasible, single-target calls into ``target`` from sync functions."""
         for f, b in self.callers.get(target, ()):
             if not b.site.once and not b.alternatives and b.target == target \
-                    and not self.fns[f].summary.is_async and self.reaches(b, self.params_of[f]):
+                    and not self.fns[f].summary.is_async and self.reaches(b, f):
                 yield f, b
 
     def _search(self) -> None:
@@ -205,7 +242,7 @@ class Propagation:
         return None
 
     # ------------------------------------------------------------ call sites
-    def resolve(self, b: Blocking):
+    def resolve(self, b: Blocking, caller: str):
         """How a call site in some function blocks on every run of it: ``(Blocking, chains)`` where
         ``chains`` maps each sync function of the chain to its witness, or None if it does not."""
         dist = self.blocking
@@ -216,7 +253,7 @@ class Propagation:
                 return Blocking(b.site, target=self.costliest(b.alternatives)), dist
             return None
         if b.target in dist:
-            return (b, dist) if self.reaches(b) else None
+            return (b, dist) if self.reaches(b, caller) else None
         if b.context is not None and (hit := self.in_context(b)):
             inner, impl = hit
             # the chain goes through the target, then the implementation the class dispatches to

@@ -36,11 +36,14 @@ _SCHEMA = tuple((c.__name__, tuple(f.name for f in dataclasses.fields(c))) for c
 
 
 def _summarizer_fingerprint() -> tuple:
-    """Size and mtime of the modules that build summaries: a changed summarizer (a new kind of
-    expression, a fixed bug) must not be served old summaries under the same version."""
+    """Size and mtime of the modules that build summaries (the summarize package and the model): a
+    changed summarizer (a new kind of expression, a fixed bug) must not be served old summaries under
+    the same version."""
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    names = ["model.py"] + sorted(f"summarize/{n}" for n in os.listdir(os.path.join(here, "summarize"))
+                                  if n.endswith(".py"))
     out = []
-    for name in ("summarize/summarizer.py", "summarize/downgrade.py", "model.py"):
+    for name in names:
         try:
             st = os.stat(os.path.join(here, name))
             out.append((name, st.st_mtime_ns, st.st_size))

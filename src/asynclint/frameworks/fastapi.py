@@ -296,6 +296,8 @@ class RouteModel:
         for prm in ref.summary.params:
             exprs = [(prm.default, ref.module), (prm.annotation, ref.module)]
             ann = prm.annotation
+            if ann is not None and ann[0] == "opt":
+                ann = ann[1]
             if ann is not None and ann[0] == "i":
                 # a parameter annotated with a type alias: X = Annotated[T, Depends(f)]
                 b = self.p.values.origin(ann[1], ref.module)

@@ -92,13 +92,43 @@ class Evaluator:
                 return self.origin(("g", e[2]), self.index.modules[base.name], depth + 1)
         return None
 
-    def global_expr(self, e, mod: ModuleInfo):
-        """The summary expression of the global ``e`` names, and its module: ``(expr, module)``."""
-        where = self.origin(e, mod)
-        if where is None:
-            return None, None
-        target = self.index.modules[where[0]]
-        return target.summary.globals.get(where[1]), target
+    def not_none(self, e, mod: ModuleInfo, depth: int = 0) -> bool:
+        """Is the value of ``e`` certainly not None: a literal, a constructed object, something declared
+        with a type that does not admit None?"""
+        if e is None or depth > 6:
+            return False
+        match e[0]:
+            case "s" | "list" | "seqof" | "mapof" | "d" | "self" | "cls" | "i":
+                return True
+            case "k":
+                return e[1] is not None
+            case "c":
+                match self.callee_value(e[1], mod):
+                    case Sym(q) if q in self.index.classes:
+                        return True
+                    case Sym(q) if q not in self.index.functions:
+                        # a library class (the catalog's, or by its capitalised name), or a factory the
+                        # catalog knows the result type of (sqlalchemy.create_engine)
+                        cq = self.catalog.canonical(q)
+                        return self.catalog.type_info(cq) is not None or cq in self.catalog.returns or \
+                            cq.rsplit(".", 1)[-1][:1].isupper() and not cq.startswith("builtins.")
+                return False
+            case "alt":
+                return self.not_none(e[1], mod, depth + 1) or self.not_none(e[2], mod, depth + 1)
+            case "either":
+                return self.not_none(e[1], mod, depth + 1) and self.not_none(e[2], mod, depth + 1)
+            case "g":
+                g = mod.summary.globals.get(e[1])
+                return g is not None and g[0] not in ("m", "r") and self.not_none(g, mod, depth + 1)
+            case "a":
+                base = self.ev(e[1], mod)
+                if type(base) is Inst and base.type in self.index.classes:
+                    for q in self.hierarchy.mro(base.type):
+                        entry = self.index.classes.get(q)
+                        if entry is not None and e[2] in entry[1].attrs:
+                            info, cls = entry
+                            return all(self.not_none(x, info, depth + 1) for x in cls.attrs[e[2]])
+        return False
 
     # ---------------------------------------------------------------- evaluation
     def _ev(self, e, mod: ModuleInfo):
@@ -135,7 +165,7 @@ class Evaluator:
                 return self.element(self.ev(e[1], mod))
             case "en":
                 return self.entered(self.ev(e[1], mod))
-            case "aw":
+            case "aw" | "opt":
                 return self.ev(e[1], mod)
             case "sub":
                 match self.ev(e[1], mod):

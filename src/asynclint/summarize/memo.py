@@ -108,7 +108,7 @@ def stores(stmts, subject: Subject, is_cache_holder) -> bool:
         if t in (ast.Assign, ast.AnnAssign, ast.AugAssign):
             targets = node.targets if t is ast.Assign else [node.target]
             for target in targets:
-                for tgt in _flatten(target):
+                for tgt in flatten(target):
                     if _subject(tgt, is_cache_holder) == subject:
                         return True
                     if isinstance(tgt, ast.Subscript) and _subject(tgt.value, is_cache_holder) == subject:
@@ -124,9 +124,9 @@ def stores(stmts, subject: Subject, is_cache_holder) -> bool:
     return False
 
 
-def _flatten(target):
+def flatten(target):
     if isinstance(target, (ast.Tuple, ast.List)):
         for e in target.elts:
-            yield from _flatten(e)
+            yield from flatten(e)
     else:
         yield target

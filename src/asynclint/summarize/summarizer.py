@@ -19,6 +19,7 @@ import ast
 import re
 from typing import Optional
 
+from .guards import RAW, GuardReader, dict_literal_keys
 from .memo import cache_read, decorator_memoizes, stores, tested_subject
 from ..model import UNKNOWN, CallSite, ClassSummary, Expr, FunctionSummary, ModuleSummary, Param
 
@@ -132,31 +133,13 @@ _EXPR_CHILDREN = {
 _STR_METHODS = {"replace", "strip", "lstrip", "rstrip", "lower", "upper", "removeprefix", "removesuffix"}
 
 
-def _chains_of(binding, name: str):
-    kind = binding[0]
-    if kind == "p" or kind == "alt" and binding[2] == ("p", name):
-        return frozenset({()}) if (binding[1] if kind == "p" else name) == name else None
-    if kind == "derive":
-        inner = _chains_of(binding[1], name)
-        return None if inner is None else frozenset(c + ((binding[2], binding[3]),) for c in inner)
-    if kind == "either":
-        a, b = _chains_of(binding[1], name), _chains_of(binding[2], name)
-        return None if a is None or b is None else a | b
-    return None
-
-
 def _leaves(body) -> bool:
     """Does this block always leave the enclosing block (return, raise, continue, break)?"""
     return bool(body) and isinstance(body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break))
 
 
-def _str_values(node: ast.AST):
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return (node.value,)
-    if isinstance(node, (ast.Tuple, ast.List, ast.Set)) and node.elts and all(
-            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts):
-        return tuple(e.value for e in node.elts)
-    return None
+def _is_none(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None or isinstance(node, ast.Name) and node.id in _NONE_NAMES
 
 
 def _is_stub(body) -> bool:
@@ -187,7 +170,7 @@ def _is_route_call(node: ast.AST) -> bool:
 
 class _Scope:
     __slots__ = ("kind", "bindings", "qualname", "func", "cls", "globals_decl", "guards", "params", "once",
-                 "cache_reads")
+                 "cache_reads", "facts")
 
     def __init__(self, kind: str, qualname: str, func: Optional[FunctionSummary] = None, cls=None):
         self.kind = kind  # "module" | "class" | "function"
@@ -200,12 +183,14 @@ class _Scope:
         self.params: set = set()
         self.once = 0  # > 0 inside one-time initialization (see memo)
         self.cache_reads: dict = {}  # local name -> the cache it was read from (``cached = CACHE.get(k)``)
+        self.facts: dict = {}  # subject -> what this function stored into it so far (see guards)
 
 
 class _Summarizer:
     def __init__(self, summary: ModuleSummary):
         self.s = summary
         self.scopes: list[_Scope] = [_Scope("module", "")]
+        self.guards = GuardReader(self)
 
     # ----------------------------------------------------------------- scopes
     @property
@@ -293,8 +278,11 @@ class _Summarizer:
         if t is ast.NamedExpr:
             val = self.expr(node.value)
             return val
-        if t is ast.Constant and isinstance(node.value, str):
-            return ("s", node.value)
+        if t is ast.Constant:
+            v = node.value
+            if isinstance(v, str):
+                return ("s", v)
+            return ("k", v) if v is None or isinstance(v, (bool, int, float)) else UNKNOWN
         if t is ast.Lambda:
             return ("d", self.lambda_name(node))
         if t in (ast.ListComp, ast.SetComp, ast.GeneratorExp):
@@ -342,7 +330,8 @@ class _Summarizer:
                 return None
             return ("i", self.expr(node))
         if t is ast.BinOp and isinstance(node.op, ast.BitOr):
-            return self.annotation(node.left) or self.annotation(node.right)
+            got = self.annotation(node.left) or self.annotation(node.right)
+            return ("opt", got) if got is not None and (_is_none(node.left) or _is_none(node.right)) else got
         if t is ast.Subscript:
             head = node.value
             hname = head.attr if isinstance(head, ast.Attribute) else head.id if isinstance(head, ast.Name) else ""
@@ -352,7 +341,7 @@ class _Summarizer:
                 for e in elts:
                     got = self.annotation(e)
                     if got is not None:
-                        return got
+                        return ("opt", got) if hname == "Optional" or any(_is_none(x) for x in elts) else got
                 return None
             if hname == "Annotated" and elts:
                 base = self.annotation(elts[0])
@@ -417,6 +406,8 @@ class _Summarizer:
                 site.guards = tuple(sc.guards)
             if sc.once:
                 site.once = True
+            if sc.facts:
+                site.facts = tuple(sc.facts.values())
             sc.func.calls.append(site)
         elif self.scope.kind == "module":
             self.s.module_calls.append(site)
@@ -440,6 +431,7 @@ class _Summarizer:
 
     # ------------------------------------------------------------------ walk
     def run(self, tree: ast.Module) -> None:
+        self.guards.dict_keys = dict_literal_keys(tree)
         for stmt in tree.body:
             self.stmt(stmt)
 
@@ -498,51 +490,11 @@ class _Summarizer:
         return found is not None and found[1] == present and stores(then, found[0], self.is_cache_holder)
 
     def guards_of(self, test: ast.AST, holds: bool) -> list:
-        """Conditions on the current function's parameters that ``test`` being ``holds`` implies."""
+        """The guards ``test`` being ``holds`` implies, on subjects this function has not stored into."""
         sc = self.current_function()
-        if sc is None or not sc.params:
+        if sc is None:
             return []
-        t = type(test)
-        if t is ast.UnaryOp and isinstance(test.op, ast.Not):
-            return self.guards_of(test.operand, not holds)
-        if t is ast.BoolOp:
-            # a and b true -> both true; a or b false -> both false
-            if isinstance(test.op, ast.And) == holds:
-                return [g for v in test.values for g in self.guards_of(v, holds)]
-            return []
-        if t is ast.Name:
-            chains = self._param_chains(test.id)
-            return [(test.id, "truthy", None, holds, chains)] if chains is not None else []
-        if t is ast.Call and isinstance(test.func, ast.Attribute) and test.func.attr == "startswith" \
-                and isinstance(test.func.value, ast.Name) and len(test.args) == 1:
-            name = test.func.value.id
-            values, chains = _str_values(test.args[0]), self._param_chains(name)
-            if values is not None and chains is not None:
-                return [(name, "startswith", values, holds, chains)]
-            return []
-        if t is ast.Compare and len(test.ops) == 1 and isinstance(test.left, ast.Name):
-            name, op, right = test.left.id, test.ops[0], test.comparators[0]
-            chains = self._param_chains(name)
-            if chains is None:
-                return []
-            if isinstance(op, (ast.Is, ast.IsNot)) and isinstance(right, ast.Constant) and right.value is None:
-                return [(name, "none", None, holds == isinstance(op, ast.Is), chains)]
-            if isinstance(op, (ast.Eq, ast.NotEq)) and isinstance(right, ast.Constant) and isinstance(right.value, str):
-                return [(name, "in", (right.value,), holds == isinstance(op, ast.Eq), chains)]
-            if isinstance(op, (ast.In, ast.NotIn)):
-                values = _str_values(right)
-                if values is not None:
-                    return [(name, "in", values, holds == isinstance(op, ast.In), chains)]
-        return []
-
-    def _param_chains(self, name: str):
-        """If ``name`` still holds the function's parameter ``name``, possibly through string
-        normalisations (``x = x.replace("os.environ/", "")`` in some branch): the alternative
-        chains of those normalisations, ``frozenset({()})`` for the parameter as passed."""
-        sc = self.current_function()
-        if sc is None or name not in sc.params:
-            return None
-        return _chains_of(self.lookup(name), name)
+        return [g for g in self.guards.guards_of(test, holds) if g[0] not in sc.facts]
 
     def stmt(self, node: ast.stmt) -> None:
         t = type(node)
@@ -566,6 +518,8 @@ class _Summarizer:
             self.assign(node.target, combined, node.value)
         elif t is ast.AugAssign:
             self.visit(node.value)
+            if isinstance(node.target, (ast.Attribute, ast.Subscript)):
+                self.note_facts(node.target, None)
         elif t in (ast.FunctionDef, ast.AsyncFunctionDef):
             self.function(node)
         elif t is ast.ClassDef:
@@ -663,10 +617,13 @@ class _Summarizer:
             return
         target = self.s.globals if sc.kind == "module" else sc.bindings
         before = dict(target)
-        results = []
+        facts_before = dict(sc.facts)
+        results, facts_after = [], []
         for i, stmts in enumerate(branches):
             target.clear()
             target.update(before)
+            sc.facts.clear()
+            sc.facts.update(facts_before)
             if i >= 1 and handlers and handlers[i - 1].name:
                 self.bind(handlers[i - 1].name, UNKNOWN)
             extra = list(guards[i]) if guards and sc.kind == "function" else []
@@ -678,6 +635,12 @@ class _Summarizer:
             if extra:
                 del sc.guards[len(sc.guards) - len(extra):]
             results.append(dict(target))
+            facts_after.append(dict(sc.facts))
+        # what every branch stored alike is known after them; what some did is not
+        sc.facts.clear()
+        for subject in set().union(*facts_after):
+            values = {f.get(subject) for f in facts_after}
+            sc.facts[subject] = values.pop() if len(values) == 1 else (subject, "dirty", None, True, RAW)
         if len(results) == 1:
             results.append(before)
         merged = {}
@@ -730,6 +693,7 @@ class _Summarizer:
             self.assign(target.value, UNKNOWN, None)
         elif t is ast.Attribute:
             base = target.value
+            self.note_facts(target, value_node)
             if isinstance(base, ast.Name):
                 self.visit(base)
                 recv = self.lookup(base.id)
@@ -740,8 +704,15 @@ class _Summarizer:
             else:
                 self.visit(base)
         elif t is ast.Subscript:
+            self.note_facts(target, value_node)
             self.visit(target.value)
             self.visit(target.slice)
+
+    def note_facts(self, target: ast.AST, value_node: Optional[ast.AST]) -> None:
+        sc = self.current_function()
+        if sc is not None:
+            for subject, fact in self.guards.facts_of_store(target, value_node):
+                sc.facts[subject] = fact
 
     # ---------------------------------------------------- expression visiting
     def visit(self, node: Optional[ast.AST], awaited: bool = False, target: Optional[str] = None) -> None:
@@ -908,6 +879,7 @@ class _Summarizer:
         fn.params = self.params(node.args, parent_scope if in_class else None, kind)
         fn.return_annotation = self.annotation(node.returns)
         fn.is_stub = _is_stub(node.body)
+        fn.predicate = self.guards.predicate_of(node)
         earlier = self.s.functions.get(qualname)
         if earlier is not None:
             # redefined (conditional defs, two routes with one name): both run, the name means the last
