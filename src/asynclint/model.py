@@ -82,6 +82,8 @@ class CallSite:
     once: bool = False  # in one-time initialization: runs on the first call only (see summarize.memo)
     # what the function stored before this site: (subject, op, value, holds, chains) or op "dirty"
     facts: Tuple[Tuple[str, str, Any, bool, Any], ...] = ()
+    body_awaits: bool = False  # a ``with`` whose body awaits: what it entered is held across the await
+    body_end: int = 0  # a ``with``: the last line of its body
 
 
 @dataclass(slots=True)

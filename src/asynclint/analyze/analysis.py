@@ -18,6 +18,7 @@ from typing import Optional
 from ..link import Project
 from .classify import Classifier, is_offloading_decorated
 from .findings import coroutine_findings, initialization_findings
+from .locks import lock_type
 from .propagate import Propagation
 
 
@@ -41,9 +42,15 @@ def analyze(project: Project, enabled_categories: Optional[set] = None, roots: O
     if roots is not None and any(site.once for fq in roots if fq in fns for site in fns[fq].summary.calls):
         roots = None
     sites = classify_reachable(project, enabled_categories, roots)
+    if roots is not None and _takes_locks(sites, roots):
+        sites = classify_reachable(project, enabled_categories, None)  # who else takes them: the whole project
     prop = Propagation(project, sites)
     diagnostics = coroutine_findings(project, prop) + initialization_findings(project, prop)
     return Analysis(project, prop.blocking, diagnostics)
+
+
+def _takes_locks(sites: dict, functions) -> bool:
+    return any(b.entry is not None and lock_type(b.entry.api) for fq in functions for b in sites.get(fq, ()))
 
 
 def classify_reachable(project: Project, enabled_categories: Optional[set], roots: Optional[set]) -> dict:

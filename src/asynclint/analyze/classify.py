@@ -92,6 +92,9 @@ def _is_offloader(project: Project, fq: str, memo: dict, depth: int = 0) -> bool
 
 
 
+_DATACLASS_DECORATORS = frozenset({"dataclass", "define", "frozen", "mutable", "s", "attrs"})
+
+
 def _offset(project: Project, fq: str, bound: bool) -> int:
     """How many leading parameters a call leaves out (self or cls bound implicitly)."""
     return 1 if bound and project.functions[fq].summary.kind in ("method", "property", "classmethod") else 0
@@ -180,6 +183,17 @@ class Classifier:
             return Blocking(site, target=impls[0], alternatives=tuple(impls), offset=offset)
         return Blocking(site, target=impls[0], offset=offset)
 
+    def _post_init(self, cls_q: str) -> Optional[str]:
+        """A dataclass (or attrs class) without an ``__init__`` of its own runs its ``__post_init__``."""
+        h = self.h
+        for q in h.mro(cls_q):
+            entry = self.project.classes.get(q)
+            if entry is None:
+                continue
+            if any(d.text.rsplit(".", 1)[-1] in _DATACLASS_DECORATORS for d in entry[1].decorators):
+                return h.find_method(cls_q, "__post_init__") or h.find_method(cls_q, "__attrs_post_init__")
+        return None
+
     def _wraps_memory(self, site: CallSite) -> bool:
         """Is the file a constructor opens an in-memory buffer (io.BytesIO / io.StringIO)?"""
         cands = list(site.args[:1]) + [v for k, v in site.kwargs if k in ("fileobj", "file", "fp")]
@@ -222,7 +236,7 @@ class Classifier:
             case Sym(q) if q in p.functions:
                 return self._dispatch(site, q, p.functions[q].summary.kind == "classmethod")
             case Sym(q) if q in p.classes:
-                fq = h.find_method(q, "__init__")
+                fq = h.find_method(q, "__init__") or self._post_init(q)
                 if fq is not None:
                     return Blocking(site, target=fq, offset=1)
                 for base in h.library_bases(q):

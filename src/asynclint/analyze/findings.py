@@ -19,6 +19,7 @@ from ..catalog import CATEGORY_LABELS, Entry, code_for
 from ..link import FunctionRef, Project
 from ..model import CallSite, ChainHop, Diagnostic
 from .classify import Blocking
+from .locks import LoopOnlyLocks, lock_type
 from .propagate import Propagation, propagates
 
 ONCE_CODE = "ASL401"
@@ -113,7 +114,11 @@ def transitive_finding(project: Project, ref: FunctionRef, b: Blocking, chains) 
     blocks = f"which blocks on {describe_api(entry)} ({_label(entry)})"
     if site.kind == "attr":
         message = f"reads property {site.text}, {blocks}"
-    elif b.target.endswith(".__init__"):
+    elif site.kind == "iter":
+        message = f"iterates over {site.text}, {blocks}"
+    elif site.kind == "with":
+        message = f"enters {site.text}, {blocks}"
+    elif b.target.endswith((".__init__", "post_init__")):
         message = f"constructs {site.text}(), {blocks}"
     else:
         message = f"calls {site.text}(), {blocks}"
@@ -148,18 +153,20 @@ def coroutine_findings(project: Project, prop: Propagation) -> list:
     """ASL1xx/ASL2xx for per-call blocking in every reported coroutine."""
     out = []
     fns = project.functions
+    locks = LoopOnlyLocks(project, prop.callers)
     for fq, found in prop.sites.items():
         ref = fns[fq]
         if not ref.summary.is_async or not ref.module.report:
             continue
-        for b in found:
-            if b.site.once:
-                continue
-            got = prop.resolve(b, fq)
+        resolved = [(b, prop.resolve(b, fq)) for b in found if not b.site.once]
+        blocking_lines = {b.site.line for b, got in resolved if got is not None}
+        for b, got in resolved:
             if got is None:
                 continue
             eff, chains = got
             if eff.entry is not None:
+                if lock_type(eff.entry.api) and locks.uncontended(b.site, fq, blocking_lines - {b.site.line}):
+                    continue  # a lock only the loop's thread takes, never across an await
                 out.append(direct_finding(ref, eff))
             else:
                 out.append(transitive_finding(project, ref, eff, chains))

@@ -128,6 +128,9 @@ class Propagation:
 
     def _through(self, b: Blocking, fq: str):
         """The target's condition mapped through the call ``b`` made in ``fq``."""
+        if b.target.endswith("post_init__"):
+            # the generated __init__ stands between: its parameters are the fields, not these
+            return self.cond.get(b.target) and TRUE
         return through_call(self.cond.get(b.target), b.site, self.fns[b.target].summary.params, b.offset,
                             self._subjects(fq), self._known(fq), constructor=b.target.endswith(".__init__"))
 

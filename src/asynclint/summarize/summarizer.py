@@ -170,7 +170,7 @@ def _is_route_call(node: ast.AST) -> bool:
 
 class _Scope:
     __slots__ = ("kind", "bindings", "qualname", "func", "cls", "globals_decl", "guards", "params", "once",
-                 "cache_reads", "facts")
+                 "cache_reads", "facts", "awaits_seen")
 
     def __init__(self, kind: str, qualname: str, func: Optional[FunctionSummary] = None, cls=None):
         self.kind = kind  # "module" | "class" | "function"
@@ -184,6 +184,7 @@ class _Scope:
         self.once = 0  # > 0 inside one-time initialization (see memo)
         self.cache_reads: dict = {}  # local name -> the cache it was read from (``cached = CACHE.get(k)``)
         self.facts: dict = {}  # subject -> what this function stored into it so far (see guards)
+        self.awaits_seen = 0  # awaits (and async for/with) walked so far in this function
 
 
 class _Summarizer:
@@ -552,13 +553,21 @@ class _Summarizer:
         elif t in (ast.With, ast.AsyncWith):
             if t is ast.AsyncWith:
                 self.mark_awaits()
+            entered = []
             for item in node.items:
                 self.visit(item.context_expr)
                 if t is ast.With:
-                    self.add_site(self.with_site(item.context_expr))
+                    entered.append(self.with_site(item.context_expr))
+                    self.add_site(entered[-1])
                 if item.optional_vars is not None:
                     self.assign(item.optional_vars, ("en", self.expr(item.context_expr)), None)
+            sc = self.current_function()
+            before = sc.awaits_seen if sc is not None else 0
             self.body(node.body)
+            for site in entered:
+                site.body_end = node.end_lineno or node.lineno
+                if sc is not None and sc.awaits_seen != before:
+                    site.body_awaits = True  # held across an await: another coroutine may wait for it
         elif t is ast.Try or t.__name__ == "TryStar":
             for h in node.handlers:
                 if h.type is not None:
@@ -676,6 +685,7 @@ class _Summarizer:
         sc = self.current_function()
         if sc is not None:
             sc.func.awaits = True
+            sc.awaits_seen += 1
 
     def assign(self, target: ast.AST, value: Expr, value_node: Optional[ast.AST]) -> None:
         t = type(target)

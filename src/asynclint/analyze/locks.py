@@ -1,0 +1,164 @@
+"""Threading locks that only the event loop's thread ever takes.
+
+A ``threading.Lock`` blocks the loop only when another thread holds it. A
+lock that every acquirer takes on the loop's thread (each acquirer is a
+coroutine, or sync code that only coroutines call and that is never handed
+to a thread, an executor or a callback) around a few lines that neither
+await nor block is never contended: taking it costs nothing, so it is not
+reported. A lock held across an ``await`` can make another coroutine wait
+for it forever, and one held around blocking work reads as meant for
+threads: both stay reported.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from ..link import Project
+from ..link.values import Inst, Meth, Sym
+
+LOCK_TYPES = frozenset({"threading.Lock", "threading.RLock", "threading.Semaphore", "threading.BoundedSemaphore",
+                        "threading.Condition"})
+_ACQUIRE = frozenset({"acquire", "wait", "wait_for", "__enter__"})
+
+
+def lock_type(api: str) -> Optional[str]:
+    """The lock type a blocking API acquires (``with threading.Lock``, ``threading.RLock.acquire``)."""
+    if api.startswith("with "):
+        t = api[5:]
+    else:
+        t, _, method = api.rpartition(".")
+        if method not in _ACQUIRE:
+            return None
+    return t if t in LOCK_TYPES else None
+
+
+class LoopOnlyLocks:
+    def __init__(self, project: Project, callers: dict):
+        """``callers``: project function -> [(caller, Blocking)] for every call between project functions."""
+        self.project = project
+        self.callers = callers
+        self._by_lock: Optional[dict] = None
+        self._escaping: Optional[dict] = None
+        self._on_loop: dict = {}
+
+    # --------------------------------------------------------------- identity
+    def identity(self, e, mod) -> Optional[tuple]:
+        """Which lock object an expression written in ``mod`` names: a module global or a class attribute."""
+        p = self.project
+        if e[0] == "g":
+            where = p.values.origin(e, mod)
+            return ("global",) + where if where else None
+        if e[0] == "a":
+            base = p.ev(e[1], mod)
+            if type(base) is Sym and base.name in p.modules:
+                where = p.values.origin(e, mod)
+                return ("global",) + where if where else None
+            owner = base.type if type(base) is Inst else base.name if type(base) is Sym else None
+            if owner in p.classes:
+                for q in p.hierarchy.mro(owner):
+                    entry = p.classes.get(q)
+                    if entry is not None and e[2] in entry[1].attrs:
+                        return ("attr", q, e[2])
+        return None
+
+    def _acquired(self, site) -> Optional[tuple]:
+        """The lock expression a site takes: ``with lock:`` or ``lock.acquire()``."""
+        if site.kind == "with":
+            return site.callee
+        if site.kind == "call" and site.callee[0] == "a" and site.callee[2] in _ACQUIRE:
+            return site.callee[1]
+        return None
+
+    def _index(self) -> dict:
+        """Every place each lock is taken, or handed on as a value (None: it escapes)."""
+        if self._by_lock is None:
+            by_lock: dict = {}
+            p = self.project
+            scopes = [(fq, ref.module, ref.summary.calls) for fq, ref in p.functions.items()]
+            scopes += [(None, info, info.summary.module_calls) for info in p.unique_modules()]
+            for fq, mod, sites in scopes:
+                for site in sites:
+                    e = self._acquired(site) if fq is not None else None
+                    if e is not None and e[0] in ("g", "a"):
+                        ident = self.identity(e, mod)
+                        if ident is not None:
+                            by_lock.setdefault(ident, []).append((fq, site))
+                    for a in _values(list(site.args) + [v for _, v in site.kwargs]):
+                        if a[0] in ("g", "a"):
+                            ident = self.identity(a, mod)
+                            if ident is not None:
+                                by_lock.setdefault(ident, []).append((fq, None))  # handed on: may reach a thread
+            self._by_lock = by_lock
+        return self._by_lock
+
+    # -------------------------------------------------------------- threads
+    def _escapes(self, fq: str) -> bool:
+        """Is the function handed on as a value somewhere (a thread target, an executor, a callback)?"""
+        p = self.project
+        if self._escaping is None:
+            names: dict = {}
+            scopes = [(ref.module, ref.summary.calls) for ref in p.functions.values()]
+            scopes += [(info, info.summary.module_calls) for info in p.unique_modules()]
+            for mod, sites in scopes:
+                for site in sites:
+                    for a in list(site.args) + [v for _, v in site.kwargs]:
+                        last = _last_name(a)
+                        if last:
+                            names.setdefault(last, []).append((mod, a))
+            self._escaping = names
+        short = fq.rsplit(".", 1)[-1]
+        for mod, a in self._escaping.get(short, ()):
+            v = p.ev(a, mod)
+            if v == Sym(fq) or type(v) is Meth and p.hierarchy.find_method(v.type, v.name) == fq:
+                return True
+        return False
+
+    def on_loop(self, fq: str, depth: int = 0) -> bool:
+        """Does ``fq`` only ever run on the event loop's thread?"""
+        if fq in self._on_loop:
+            return self._on_loop[fq]
+        ref = self.project.functions[fq]
+        if ref.summary.is_async:
+            return True
+        self._on_loop[fq] = False  # a cycle, or too deep: not known
+        callers = self.callers.get(fq, ())
+        result = bool(callers) and depth < 20 and not self._escapes(fq) and all(
+            self.on_loop(f, depth + 1) for f, _ in callers)
+        self._on_loop[fq] = result
+        return result
+
+    def uncontended(self, site, fq: str, blocking_lines=()) -> bool:
+        """Is the lock this site takes only ever taken on the loop's thread, never across an await,
+        around none of ``blocking_lines`` (the lines of the function that block)?"""
+        if site.kind == "with" and any(site.line < n <= site.body_end for n in blocking_lines):
+            return False  # held around blocking work: it reads as a thread's lock, keep it reported
+        e = self._acquired(site)
+        if e is None or e[0] not in ("g", "a"):
+            return False
+        ident = self.identity(e, self.project.functions[fq].module)
+        if ident is None:
+            return False
+        uses = self._index().get(ident, ())
+        return all(f is not None and s is not None and not s.body_awaits and self.on_loop(f) for f, s in uses)
+
+
+def _values(exprs):
+    """Argument expressions, with the items of list and tuple literals."""
+    for e in exprs:
+        if e is None:
+            continue
+        if e[0] == "list":
+            yield from _values(e[1:])
+        else:
+            yield e
+
+
+def _last_name(e) -> Optional[str]:
+    if e is None:
+        return None
+    if e[0] in ("g", "d"):
+        return e[1].rsplit(".", 1)[-1]
+    if e[0] == "a":
+        return e[2]
+    return None
