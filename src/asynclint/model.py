@@ -84,6 +84,7 @@ class CallSite:
     facts: Tuple[Tuple[str, str, Any, bool, Any], ...] = ()
     body_awaits: bool = False  # a ``with`` whose body awaits: what it entered is held across the await
     body_end: int = 0  # a ``with``: the last line of its body
+    in_handler: bool = False  # in an ``except`` block: runs when something failed
 
 
 @dataclass(slots=True)

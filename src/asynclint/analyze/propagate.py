@@ -38,6 +38,12 @@ def rank(category: Optional[str]) -> int:
     return _RANK.get(category or "configured", len(CATEGORY_ORDER))
 
 
+def witness_order(b: Blocking) -> tuple:
+    """Which blocking call explains a function best: one on the normal path before one in an
+    ``except`` block, then the costliest kind, then the first."""
+    return (b.site.in_handler, rank(b.entry.category), b.site.line, b.site.col)
+
+
 def propagates(b: Blocking, ref: FunctionRef) -> bool:
     """Does this library call make the sync function around it blocking for its async callers?
 
@@ -155,8 +161,7 @@ class Propagation:
         dist = self.blocking
         queue: deque = deque()
         for fq in sites:
-            direct = sorted((b for b in self._per_call(fq) if propagates(b, fns[fq])),
-                            key=lambda b: (rank(b.entry.category), b.site.line, b.site.col))
+            direct = sorted((b for b in self._per_call(fq) if propagates(b, fns[fq])), key=witness_order)
             if direct:
                 dist[fq] = (1, direct[0])
                 queue.append(fq)
@@ -194,11 +199,11 @@ class Propagation:
         """Re-point each blocking function's witness at the costliest kind of blocking it reaches
         (per kind, the shortest chain): a search per kind over the same feasible edges."""
         dist, fns = self.blocking, self.fns
-        leaves: dict = {}  # rank -> [(function, Blocking)]
+        leaves: dict = {}  # (error path, rank) -> [(function, Blocking)]
         for fq in dist:
             for b in self._per_call(fq):
                 if propagates(b, fns[fq]):
-                    leaves.setdefault(rank(b.entry.category), []).append((fq, b))
+                    leaves.setdefault(witness_order(b)[:2], []).append((fq, b))
         settled: set = set()
         for r in sorted(leaves):
             best: dict = {}

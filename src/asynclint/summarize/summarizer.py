@@ -170,7 +170,7 @@ def _is_route_call(node: ast.AST) -> bool:
 
 class _Scope:
     __slots__ = ("kind", "bindings", "qualname", "func", "cls", "globals_decl", "guards", "params", "once",
-                 "cache_reads", "facts", "awaits_seen")
+                 "cache_reads", "facts", "awaits_seen", "handler")
 
     def __init__(self, kind: str, qualname: str, func: Optional[FunctionSummary] = None, cls=None):
         self.kind = kind  # "module" | "class" | "function"
@@ -185,6 +185,7 @@ class _Scope:
         self.cache_reads: dict = {}  # local name -> the cache it was read from (``cached = CACHE.get(k)``)
         self.facts: dict = {}  # subject -> what this function stored into it so far (see guards)
         self.awaits_seen = 0  # awaits (and async for/with) walked so far in this function
+        self.handler = 0  # > 0 inside an ``except`` block
 
 
 class _Summarizer:
@@ -409,6 +410,8 @@ class _Summarizer:
                 site.once = True
             if sc.facts:
                 site.facts = tuple(sc.facts.values())
+            if sc.handler:
+                site.in_handler = True
             sc.func.calls.append(site)
         elif self.scope.kind == "module":
             self.s.module_calls.append(site)
@@ -638,9 +641,14 @@ class _Summarizer:
             extra = list(guards[i]) if guards and sc.kind == "function" else []
             sc.guards.extend(extra)
             once = once_first and i == 0
+            handler = bool(handlers) and i >= 1
             sc.once += once
+            if sc.kind == "function":
+                sc.handler += handler
             self.body(stmts)
             sc.once -= once
+            if sc.kind == "function":
+                sc.handler -= handler
             if extra:
                 del sc.guards[len(sc.guards) - len(extra):]
             results.append(dict(target))
