@@ -1,0 +1,45 @@
+"""The chain shown for a helper that blocks several ways: the costliest kind on the normal path."""
+
+from asynclint.engine import lint_sources
+
+HELPERS = '''\
+import os
+import time
+
+import requests
+
+
+def save(path, data):
+    try:
+        with open(path, "w") as fh:
+            fh.write(data)
+    except PermissionError:
+        time.sleep(0.01)  # a retry on an error path
+        os.replace(path + ".tmp", path)
+
+
+def sync(path, url):
+    save(path, "x")
+    return requests.post(url, data=open(path).read())
+'''
+
+ROUTES = '''\
+from .helpers import save, sync
+
+
+async def write(path):
+    save(path, "data")
+
+
+async def push(path):
+    sync(path, "https://example.com")
+'''
+
+
+def test_witness_prefers_the_normal_path_then_the_costliest_kind():
+    found = {d.line: d for d in lint_sources({"app/__init__.py": "", "app/helpers.py": HELPERS,
+                                               "app/routes.py": ROUTES})}
+    # save(): the file write on the normal path, not the sleep in the except block
+    assert found[5].code == "ASL204" and found[5].chain[-1] == "builtins.open"
+    # sync(): the HTTP call rather than the file access it also makes
+    assert found[9].code == "ASL201" and found[9].chain[-1] == "requests.post"
