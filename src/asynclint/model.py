@@ -153,6 +153,7 @@ class ChainHop:
     path: Optional[str]
     line: Optional[int]
     text: str  # what is called at this hop
+    library: Optional[str] = None  # "distribution version" when this hop is in library code read from source
 
 
 @dataclass(slots=True)
@@ -172,9 +173,12 @@ class Diagnostic:
     suggestion: Optional[str] = None
     fix: Optional[str] = None
     api: Optional[str] = None  # the blocking library API at the end of the chain
+    # set when the chain runs through installed library code (see libraries.inferred); the JSON
+    # field "inferred" is present only then
+    inferred: Optional[dict] = None
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "path": self.path,
             "line": self.line,
             "column": self.column,
@@ -189,3 +193,6 @@ class Diagnostic:
             "suggestion": self.suggestion,
             "fix": self.fix,
         }
+        if self.inferred is not None:
+            out["inferred"] = self.inferred
+        return out

@@ -266,6 +266,8 @@ class Classifier:
                 return self._dispatch(site, q, p.functions[q].summary.kind == "classmethod")
             case Sym(q) if q in p.classes:
                 fq = h.find_method(q, "__init__")
+                if fq is None and p.classes[q][0].library:
+                    fq = h.find_method(q, "__post_init__")  # a library dataclass: its generated __init__ calls it
                 if fq is not None:
                     return Blocking(site, target=fq, offset=1)
                 for base in h.library_bases(q):
@@ -301,6 +303,26 @@ class Classifier:
         return None
 
 
+# how many calls deep into library code a chain may go (installed libraries read from the environment)
+MAX_LIBRARY_DEPTH = 8
+
+
+def _into_library(classifier: Classifier, ref: FunctionRef, b: Blocking, depth: dict) -> bool:
+    """Follow this call into library code? Not deeper than ``MAX_LIBRARY_DEPTH`` library calls, and
+    not when it hands the library an in-memory buffer (``img.save(io.BytesIO())``: no file involved)."""
+    d = depth.get(ref.qualname, 0) + 1 if ref.module.library else 1
+    if d > MAX_LIBRARY_DEPTH:
+        return False
+    if not ref.module.library:
+        args = list(b.site.args) + [a for _, a in b.site.kwargs]
+        if any(a is not None and classifier.project.ev(a, ref.module) in MEMORY_BUFFERS for a in args):
+            return False
+    for t in (b.target,) + b.alternatives:
+        if t is not None and d < depth.get(t, MAX_LIBRARY_DEPTH + 1):
+            depth[t] = d
+    return True
+
+
 def analyze(project: Project, enabled_categories: Optional[set] = None, roots: Optional[set] = None) -> Analysis:
     """Find every blocking call site in every coroutine of the project.
 
@@ -311,11 +333,15 @@ def analyze(project: Project, enabled_categories: Optional[set] = None, roots: O
     result = Analysis(project)
     classifier = Classifier(project)
     offloader_memo: dict = {}  # project function -> does it hand a parameter to an offloader
+    library_depth: dict = {}  # library function -> calls into library code from the project's
     fns = project.functions
 
     # 1. classify the call sites of every function (or of every function the roots reach) once
     sites: dict = {}
-    todo = list(fns) if roots is None else [fq for fq in roots if fq in fns]
+    if roots is None:
+        todo = [fq for fq, r in fns.items() if not r.module.library]  # library code only where reached
+    else:
+        todo = [fq for fq in roots if fq in fns]
     seen = set(todo)
     while todo:
         fq = todo.pop()
@@ -330,6 +356,8 @@ def analyze(project: Project, enabled_categories: Optional[set] = None, roots: O
             if b.target is not None:
                 tref = fns.get(b.target)
                 if tref is None or tref.summary.is_async:
+                    continue
+                if tref.module.library and not _into_library(classifier, ref, b, library_depth):
                     continue
                 if tref.summary.is_generator and site.kind == "call":
                     continue  # calling a generator function runs none of its body
@@ -537,8 +565,9 @@ def _transitive(project: Project, ref: FunctionRef, b: Blocking, dist: dict) -> 
     label = CATEGORY_LABELS.get(entry.category, "call")
     if site.kind == "attr":
         message = f"reads property {site.text}, which blocks on {_describe_api(entry)} ({label})"
-    elif b.target.endswith(".__init__"):
-        message = f"constructs {_short(b.target[: -len('.__init__')])}(), which blocks on {_describe_api(entry)} ({label})"
+    elif b.target.endswith((".__init__", ".__post_init__")):
+        cls_name = b.target.rsplit(".", 1)[0]
+        message = f"constructs {_short(cls_name)}(), which blocks on {_describe_api(entry)} ({label})"
     else:
         message = f"calls {_short(b.target)}(), which blocks on {_describe_api(entry)} ({label})"
     depth = len(chain) - 2

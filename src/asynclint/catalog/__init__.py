@@ -211,6 +211,13 @@ class Catalog:
     def function(self, name: str) -> Optional[Entry]:
         return self.functions.get(name)
 
+    def knows(self, name: str) -> bool:
+        """Does the catalog say anything about this qualified name (a blocking function or type, an
+        async twin, an offloader, a factory, a decorator, a known non-blocking call)? Such a name
+        is never replaced by what its library's source would suggest."""
+        return (name in self.functions or name in self.types or name in self.aliases or name in self.returns
+                or name in self.async_names or name in self.offloaders or name in self.decorators)
+
     def method(self, type_name: str, method: str) -> Optional[Entry]:
         key = (type_name, method)
         try:
