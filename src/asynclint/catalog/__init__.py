@@ -101,6 +101,7 @@ class Catalog:
         self.async_names: set[str] = set()
         self.offloaders: dict[str, int] = {}
         self.decorators: dict[str, str] = {}
+        self.stubs: dict[str, str] = {}  # channel type -> what a *Stub class built on it is
         self.libraries: dict[str, dict] = {}
         self._method_cache: dict = {}
 
@@ -180,6 +181,8 @@ class Catalog:
             self.offloaders[name] = int(index)
         for name, target in (data.get("decorators") or {}).items():
             self.decorators[name] = target
+        for name, target in (data.get("stubs") or {}).items():
+            self.stubs[name] = target
 
     def extend(self, blocking: dict, offload) -> None:
         """Add the user's ``extend-blocking`` and ``extend-offload`` configuration."""
@@ -344,6 +347,7 @@ def catalog_for(extend_blocking: dict, extend_offload) -> Catalog:
     cat.async_names = set(base.async_names)
     cat.offloaders = dict(base.offloaders)
     cat.decorators = dict(base.decorators)
+    cat.stubs = dict(base.stubs)
     cat.libraries = dict(base.libraries)
     cat.extend(extend_blocking, extend_offload)
     return cat

@@ -6,11 +6,17 @@ frozensets (guards, noqa codes). JSON has only lists and string-keyed
 objects, so everything but a tuple is tagged: a tuple is a JSON array; a
 list is ``{"L": [...]}``, a frozenset ``{"S": [...]}``, a dict ``{"D": [[k, v], ...]}``
 and a summary object ``{"C": "CallSite", "v": [field values in order]}``.
+
+The call sites of a function (the bulk of a summary) are kept as a JSON text
+of their own (``{"J": "..."}``) and decoded the first time the list is read:
+analysis reads the calls of the few library functions it reaches, while
+name resolution needs the rest of a module only.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 
 from ..model import CallSite, ClassSummary, FunctionSummary, ModuleSummary, Param
 
@@ -39,18 +45,65 @@ def encode(obj):
     fields = _FIELDS.get(t)
     if fields is None:
         raise NotEncodable(t.__name__)
-    return {"C": t.__name__, "v": [encode(getattr(obj, f)) for f in fields]}
+    return {"C": t.__name__, "v": [_calls(getattr(obj, f)) if f in _LAZY else encode(getattr(obj, f))
+                                   for f in fields]}
+
+
+_LAZY = ("calls", "module_calls")
+
+
+def _calls(sites: list):
+    return {"J": json.dumps(encode(list(sites)), separators=(",", ":"))}
+
+
+class LazyCalls(list):
+    """A list of call sites decoded from its JSON text when first read."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: str):
+        super().__init__()
+        self._raw = raw
+
+    def _load(self) -> None:
+        raw = self._raw
+        if raw is not None:
+            self._raw = None
+            list.extend(self, decode(json.loads(raw)))
+
+    def __iter__(self):
+        self._load()
+        return list.__iter__(self)
+
+    def __len__(self):
+        self._load()
+        return list.__len__(self)
+
+    def __getitem__(self, index):
+        self._load()
+        return list.__getitem__(self, index)
+
+    def __eq__(self, other):
+        self._load()
+        return list.__eq__(self, other)
+
+    __hash__ = None
+
+
+_LEAF = frozenset({str, int, float, bool, type(None)})
 
 
 def decode(data):
     t = type(data)
     if t is list:
-        return tuple([decode(x) for x in data])
+        return tuple([x if type(x) in _LEAF else decode(x) for x in data])
     if t is not dict:
         return data
     if "C" in data:
         cls = _CLASSES[data["C"]]
-        return cls(*[decode(x) for x in data["v"]])
+        return cls(*[x if type(x) in _LEAF else decode(x) for x in data["v"]])
+    if "J" in data:
+        return LazyCalls(data["J"])
     if "L" in data:
         return [decode(x) for x in data["L"]]
     if "D" in data:

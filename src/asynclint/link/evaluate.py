@@ -343,6 +343,11 @@ class Evaluator:
     def call_result(self, v, arg0, mod: ModuleInfo):
         """What calling ``v`` returns; ``arg0`` is the call's first positional argument expression."""
         idx, cat, h = self.index, self.catalog, self.hierarchy
+        if cat.stubs and arg0 is not None and type(v) is Sym and v.name.endswith("Stub"):
+            # a generated RPC stub around a channel: what the catalog says such a stub is (grpc)
+            channel = self.ev(arg0, mod)
+            if type(channel) is Inst and cat.canonical(channel.type) in cat.stubs:
+                return Inst(cat.stubs[cat.canonical(channel.type)])
         match v:
             case MapItem(value):
                 return value

@@ -63,6 +63,11 @@ class ProjectIndex:
                 self.add_module(info)
         return info
 
+    def own_functions(self) -> list:
+        """(qualname, FunctionRef) of the project's own functions (not of library modules read from the
+        environment), as a list: evaluating code while going through them may read more modules."""
+        return [(fq, ref) for fq, ref in self.functions.items() if not ref.module.library]
+
     def unique_modules(self) -> list:
         """The project's modules (library modules read from the environment are not part of it)."""
         seen, out = set(), []

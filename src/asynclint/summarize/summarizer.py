@@ -158,6 +158,20 @@ def _str_values(node: ast.AST):
     return None
 
 
+def _type_names(node: ast.AST):
+    """``str`` / ``(str, pathlib.PurePath)`` in ``isinstance(x, ...)``: the classes' last names."""
+    elts = node.elts if isinstance(node, ast.Tuple) else [node]
+    out = []
+    for e in elts:
+        if isinstance(e, ast.Name):
+            out.append(e.id)
+        elif isinstance(e, ast.Attribute):
+            out.append(e.attr)
+        else:
+            return None
+    return tuple(out) or None
+
+
 def _is_stub(body) -> bool:
     """A body that does nothing but document, pass or raise NotImplementedError (abstract methods)."""
     for stmt in body:
@@ -185,7 +199,7 @@ def _is_route_call(node: ast.AST) -> bool:
 
 
 class _Scope:
-    __slots__ = ("kind", "bindings", "qualname", "func", "cls", "globals_decl", "guards", "params")
+    __slots__ = ("kind", "bindings", "qualname", "func", "cls", "globals_decl", "guards", "params", "declared")
 
     def __init__(self, kind: str, qualname: str, func: Optional[FunctionSummary] = None, cls=None):
         self.kind = kind  # "module" | "class" | "function"
@@ -196,6 +210,7 @@ class _Scope:
         self.globals_decl: set = set()
         self.guards: list = []  # conditions on parameters under which the current statement runs
         self.params: set = set()
+        self.declared: dict = {}  # name -> annotation (``pool: urllib3.PoolManager``), kept across assignments
 
 
 class _Summarizer:
@@ -473,6 +488,13 @@ class _Summarizer:
             if values is not None and chains is not None:
                 return [(name, "startswith", values, holds, chains)]
             return []
+        if t is ast.Call and isinstance(test.func, ast.Name) and test.func.id == "isinstance" \
+                and len(test.args) == 2 and isinstance(test.args[0], ast.Name):
+            name = test.args[0].id
+            types, chains = _type_names(test.args[1]), self._param_chains(name)
+            if types is not None and chains is not None:
+                return [(name, "isinstance", types, holds, chains)]
+            return []
         if t is ast.Compare and len(test.ops) == 1 and isinstance(test.left, ast.Name):
             name, op, right = test.left.id, test.ops[0], test.comparators[0]
             chains = self._param_chains(name)
@@ -504,12 +526,17 @@ class _Summarizer:
         elif t is ast.Assign:
             self.visit(node.value, target=self._single_target(node.targets))
             value = self.type_alias(node.value) or self.derived(node) or self.expr(node.value)
+            declared = self.scopes[-1].declared
             for tgt in node.targets:
-                self.assign(tgt, value, node.value)
+                ann = declared.get(tgt.id) if declared and type(tgt) is ast.Name else None
+                # a name declared with a type keeps it: ``pm: PoolManager`` then ``pm = make()``
+                self.assign(tgt, ("alt", ann, value) if ann is not None else value, node.value)
         elif t is ast.AnnAssign:
             if node.value is not None:
                 self.visit(node.value)
             ann = self.annotation(node.annotation)
+            if ann is not None and type(node.target) is ast.Name:
+                self.scopes[-1].declared[node.target.id] = ann
             value = self.expr(node.value) if node.value is not None else None
             if ann is not None and value is not None:
                 combined = ("alt", ann, value)
