@@ -10,10 +10,12 @@ site-packages-relative ``path:line``, and the JSON report gains an
     "inferred": {"source": "library",
                  "libraries": ["nano-vectordb 0.0.4.3"],
                  "function": "nano_vectordb.dbs.NanoVectorDB.__post_init__",
+                 "site_packages": "/home/me/app/.venv/lib/python3.12/site-packages",
                  "hops": [{"function": ..., "path": ..., "line": ..., "text": ..., "library": ... or null}]}
 
 ``function`` is the first library function of the chain: the API the project
-calls, which a catalog entry could describe.
+calls, which a catalog entry could describe; library hops' paths are relative
+to ``site_packages`` (shown as ``site-packages/...``).
 """
 
 from __future__ import annotations
@@ -47,10 +49,19 @@ def mark_inferred(diagnostics: list, project) -> None:
             "source": "library",
             "libraries": labels,
             "function": first,
+            "site_packages": _site_of(project.functions[first].module),
             "hops": [{"function": h.function, "path": h.path, "line": h.line, "text": h.text, "library": h.library}
                      for h in d.hops],
         }
         d.message += f" (inferred from library source: {', '.join(labels)})"
+
+
+def _site_of(info) -> str:
+    """The directory a library module's display path is relative to (its site-packages)."""
+    rel = info.display[len("site-packages/"):] if info.display.startswith("site-packages/") else None
+    if rel is None:
+        return ""
+    return info.path[: -len(rel)].rstrip("/\\") if info.path.replace("\\", "/").endswith(rel) else ""
 
 
 @dataclass
@@ -145,7 +156,7 @@ def render_inferred(apis: list, env, fmt: str = "text") -> str:
     out.append("")
     out.append("To make one an entry of your own (checked without reading the library), add to pyproject.toml:")
     out.append("  [tool.asynclint.extend-blocking]")
-    for a in apis[:3]:
+    for a in apis:
         out.append(f'  "{_api_name(a.function)}" = {{ category = "{a.category}" }}')
     return "\n".join(out)
 
