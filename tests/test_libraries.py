@@ -4,6 +4,7 @@ hold vectorstore, cloudkit, vendorlib and a fake httpx). Expected findings are t
 comments of the project's files, as everywhere else."""
 
 import json
+import marshal
 import os
 import shutil
 import sys
@@ -16,7 +17,7 @@ from conftest import FIXTURES, expected_codes
 from asynclint.cli import main
 from asynclint.engine import Options, run
 from asynclint.environment import EnvironmentNotFound, environment_at, find_environment
-from asynclint.libraries.codec import decode, encode
+from asynclint.libraries.codec import from_data, to_data
 from asynclint.report import format_json, format_text
 from asynclint.report.explain import explain_text
 from asynclint.report.sarif import sarif_log
@@ -106,6 +107,9 @@ def test_show_chain_explain_and_sarif_show_library_hops(shop):
             if rel["physicalLocation"]["artifactLocation"].get("uriBaseId") == "SITE_PACKAGES"]
     assert {"uri": "vectorstore/db.py", "uriBaseId": "SITE_PACKAGES"} in libs
     assert res["properties"]["inferred"]["libraries"] == ["vectorstore 1.2.0"]
+    from test_sarif import validate
+
+    validate(log)
 
 
 def test_without_an_environment_nothing_is_inferred():
@@ -154,7 +158,7 @@ def test_summaries_are_cached_per_distribution_version(tmp_path, monkeypatch):
     first = _run(str(project), env, use_cache=True)
     assert first.project.libraries.stats.summarized > 0
     stored = sorted(os.listdir(tmp_path / "cache" / "asynclint" / "libraries"))
-    assert any(n.startswith("vectorstore-1.2.0-") and n.endswith(".json") for n in stored)
+    assert any(n.startswith("vectorstore-1.2.0-") and n.endswith(".bin") for n in stored)
     shutil.rmtree(project / ".asynclint_cache")  # the project's own cache: a cold run of the project
     second = _run(str(project), env, use_cache=True)
     stats = second.project.libraries.stats
@@ -186,7 +190,7 @@ def test_codec_round_trips_real_summaries():
     for path in _py_files(SHOP) + [os.path.join(SITE, "vectorstore", "db.py")]:
         with open(path, encoding="utf-8") as fh:
             summary = summarize_source(fh.read())
-        back = decode(json.loads(json.dumps(encode(summary))))
+        back = from_data(marshal.loads(marshal.dumps(to_data(summary))))
         assert back == summary
         for name, fn in summary.functions.items():
             assert list(back.functions[name].calls) == fn.calls
@@ -296,3 +300,19 @@ def test_a_library_that_does_not_parse_costs_only_itself(tmp_path):
     assert cloud == {37}  # vendorlib still read; nothing from the broken cloudkit module
     assert result.project.libraries.stats.skipped["cloudkit.models"].startswith("cannot parse")
     assert any(d.path.endswith("search.py") and d.line == 15 for d in result.diagnostics)
+
+
+def test_a_damaged_cache_file_is_a_miss(tmp_path):
+    from asynclint.libraries.store import LibraryStore
+
+    store = LibraryStore(str(tmp_path))
+    key = ("vectorstore", "1.2.0", "x")
+    store.put(key, {"vectorstore.db": ((1, 2), None, "cannot parse: SyntaxError")})
+    assert store.get(key) == {"vectorstore.db": ((1, 2), None, "cannot parse: SyntaxError")}
+    (path,) = [os.path.join(tmp_path, n) for n in os.listdir(tmp_path)]
+    blob = open(path, "rb").read()
+    for damaged in (blob[:-3], blob[:40], blob[:-1] + b"\x00", b"garbage"):
+        with open(path, "wb") as fh:
+            fh.write(damaged)
+        assert store.get(key) is None
+    assert store.get(("other", "1", "x")) is None

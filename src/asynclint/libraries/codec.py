@@ -1,67 +1,70 @@
-"""Module summaries as JSON-compatible data, and back: the library cache holds data only.
+"""Module summaries as plain data, and back: the library cache holds data only.
 
-Summaries are dataclasses holding strings, numbers, ``None``, tuples (the
-expression forms), lists (call sites), dicts (some with int keys) and
-frozensets (guards, noqa codes). JSON has only lists and string-keyed
-objects, so everything but a tuple is tagged: a tuple is a JSON array; a
-list is ``{"L": [...]}``, a frozenset ``{"S": [...]}``, a dict ``{"D": [[k, v], ...]}``
-and a summary object ``{"C": "CallSite", "v": [field values in order]}``.
+A summary becomes nested tuples, lists and dicts of strings, numbers,
+booleans, ``None`` and frozensets, following the model's field order: a
+``FunctionSummary`` is the tuple of its fields with its call sites, decorators
+and parameters as tuples of theirs, and so on. Expressions (``model.Expr``)
+already are such tuples and are stored as they are, so reading a summary back
+builds only the dataclass objects, never walks its expressions: that is what
+makes reading a library's cached summaries cheaper than parsing it again.
 
-The call sites of a function (the bulk of a summary) are kept as a JSON text
-of their own (``{"J": "..."}``) and decoded the first time the list is read:
-analysis reads the calls of the few library functions it reaches, while
-name resolution needs the rest of a module only.
+The call sites of a function (the bulk of a summary) are rebuilt the first
+time the list is read (``LazyCalls``): analysis reads the calls of the few
+library functions it reaches, name resolution needs the rest of a module only.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 
 from ..model import CallSite, ClassSummary, FunctionSummary, ModuleSummary, Param
 
-_CLASSES = {c.__name__: c for c in (CallSite, Param, FunctionSummary, ClassSummary, ModuleSummary)}
-_FIELDS = {c: tuple(f.name for f in dataclasses.fields(c)) for c in _CLASSES.values()}
+
+def _names(cls) -> tuple:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+_SITE, _PARAM, _FUNC, _CLASS, _MODULE = (_names(c) for c in (CallSite, Param, FunctionSummary, ClassSummary,
+                                                             ModuleSummary))
 # part of the cache key: a changed model never reads old entries
-SCHEMA = tuple((name, _FIELDS[c]) for name, c in sorted(_CLASSES.items()))
+SCHEMA = (_SITE, _PARAM, _FUNC, _CLASS, _MODULE)
+_F_DECORATORS, _F_PARAMS, _F_CALLS = _FUNC.index("decorators"), _FUNC.index("params"), _FUNC.index("calls")
+_C_DECORATORS = _CLASS.index("decorators")
+_M_FUNCTIONS, _M_CLASSES, _M_CALLS = _MODULE.index("functions"), _MODULE.index("classes"), _MODULE.index("module_calls")
 
 
-class NotEncodable(Exception):
-    pass
+def _site(s: CallSite) -> tuple:
+    return tuple([getattr(s, f) for f in _SITE])
 
 
-def encode(obj):
-    t = type(obj)
-    if obj is None or t is str or t is int or t is bool or t is float:
-        return obj
-    if t is tuple:
-        return [encode(x) for x in obj]
-    if t is list:
-        return {"L": [encode(x) for x in obj]}
-    if t is dict:
-        return {"D": [[encode(k), encode(v)] for k, v in obj.items()]}
-    if t is frozenset:
-        return {"S": sorted((encode(x) for x in obj), key=repr)}
-    fields = _FIELDS.get(t)
-    if fields is None:
-        raise NotEncodable(t.__name__)
-    return {"C": t.__name__, "v": [_calls(getattr(obj, f)) if f in _LAZY else encode(getattr(obj, f))
-                                   for f in fields]}
+def _function(fn: FunctionSummary) -> tuple:
+    out = [getattr(fn, f) for f in _FUNC]
+    out[_F_DECORATORS] = tuple(_site(s) for s in fn.decorators)
+    out[_F_PARAMS] = tuple(tuple([getattr(p, f) for f in _PARAM]) for p in fn.params)
+    out[_F_CALLS] = [_site(s) for s in fn.calls]
+    return tuple(out)
 
 
-_LAZY = ("calls", "module_calls")
+def _class(cls: ClassSummary) -> tuple:
+    out = [getattr(cls, f) for f in _CLASS]
+    out[_C_DECORATORS] = tuple(_site(s) for s in cls.decorators)
+    return tuple(out)
 
 
-def _calls(sites: list):
-    return {"J": json.dumps(encode(list(sites)), separators=(",", ":"))}
+def to_data(summary: ModuleSummary) -> tuple:
+    out = [getattr(summary, f) for f in _MODULE]
+    out[_M_FUNCTIONS] = {q: _function(fn) for q, fn in summary.functions.items()}
+    out[_M_CLASSES] = {q: _class(c) for q, c in summary.classes.items()}
+    out[_M_CALLS] = [_site(s) for s in summary.module_calls]
+    return tuple(out)
 
 
 class LazyCalls(list):
-    """A list of call sites decoded from its JSON text when first read."""
+    """A list of call sites rebuilt from their data when first read."""
 
     __slots__ = ("_raw",)
 
-    def __init__(self, raw: str):
+    def __init__(self, raw):
         super().__init__()
         self._raw = raw
 
@@ -69,7 +72,7 @@ class LazyCalls(list):
         raw = self._raw
         if raw is not None:
             self._raw = None
-            list.extend(self, decode(json.loads(raw)))
+            list.extend(self, [CallSite(*s) for s in raw])
 
     def __iter__(self):
         self._load()
@@ -90,24 +93,23 @@ class LazyCalls(list):
     __hash__ = None
 
 
-_LEAF = frozenset({str, int, float, bool, type(None)})
-
-
-def decode(data):
-    t = type(data)
-    if t is list:
-        return tuple([x if type(x) in _LEAF else decode(x) for x in data])
-    if t is not dict:
-        return data
-    if "C" in data:
-        cls = _CLASSES[data["C"]]
-        return cls(*[x if type(x) in _LEAF else decode(x) for x in data["v"]])
-    if "J" in data:
-        return LazyCalls(data["J"])
-    if "L" in data:
-        return [decode(x) for x in data["L"]]
-    if "D" in data:
-        return {decode(k): decode(v) for k, v in data["D"]}
-    if "S" in data:
-        return frozenset(decode(x) for x in data["S"])
-    raise ValueError("unknown tag")
+def from_data(data) -> ModuleSummary:
+    """The summary ``to_data`` gave this data for; TypeError/ValueError on anything else."""
+    if type(data) is not tuple or len(data) != len(_MODULE):
+        raise ValueError("not a module summary")
+    out = list(data)
+    functions = {}
+    for q, t in data[_M_FUNCTIONS].items():
+        f = list(t)
+        f[_F_DECORATORS] = tuple([CallSite(*s) for s in t[_F_DECORATORS]])
+        f[_F_PARAMS] = tuple([Param(*p) for p in t[_F_PARAMS]])
+        f[_F_CALLS] = LazyCalls(t[_F_CALLS])
+        functions[q] = FunctionSummary(*f)
+    classes = {}
+    for q, t in data[_M_CLASSES].items():
+        c = list(t)
+        c[_C_DECORATORS] = tuple([CallSite(*s) for s in t[_C_DECORATORS]])
+        classes[q] = ClassSummary(*c)
+    out[_M_FUNCTIONS], out[_M_CLASSES] = functions, classes
+    out[_M_CALLS] = LazyCalls(data[_M_CALLS])
+    return ModuleSummary(*out)

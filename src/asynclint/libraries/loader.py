@@ -29,7 +29,7 @@ from ..fsio import decode_source
 from ..link.index import ModuleInfo
 from ..model import ModuleSummary
 from ..summarize import ParseFailure, summarize_source
-from .codec import SCHEMA, NotEncodable, decode, encode
+from .codec import SCHEMA, from_data, to_data
 from .distributions import Distribution, Distributions
 from .store import LibraryStore
 
@@ -150,7 +150,7 @@ class LibraryLoader:
 
     # ------------------------------------------------------------- summaries
     def _key(self, dist: Distribution, site: str) -> tuple:
-        key = (dist.name, dist.version, __version__, repr(SCHEMA), repr(_summarizer_fingerprint()))
+        key = (dist.name, dist.version, __version__, SCHEMA, repr(_summarizer_fingerprint()))
         return key + ((site,) if dist.editable else ())
 
     def _entries(self, dist: Distribution, site: str) -> dict:
@@ -169,26 +169,22 @@ class LibraryLoader:
             self.stats.skipped[name] = f"file too large ({st.st_size:,} bytes)"
             return None
         entries = self._entries(dist, site)
-        stamp = [st.st_size, st.st_mtime_ns]
+        stamp = (st.st_size, st.st_mtime_ns)
         entry = entries.get(name)
-        if isinstance(entry, dict) and entry.get("stamp") == stamp:
-            if entry.get("summary") is None:
-                self.stats.skipped[name] = entry.get("error") or "cannot parse"
+        if type(entry) is tuple and len(entry) == 3 and entry[0] == stamp:
+            if entry[1] is None:
+                self.stats.skipped[name] = entry[2] or "cannot parse"
                 return None
             try:
-                summary = decode(entry["summary"])
+                summary = from_data(entry[1])
                 self.stats.from_cache += 1
                 return summary
-            except (KeyError, TypeError, ValueError):
+            except (TypeError, ValueError, IndexError, KeyError, AttributeError):
                 pass  # a damaged entry: summarize again
         summary, error = _summarize_file(path)
         self.stats.summarized += 1
-        try:
-            entries[name] = {"stamp": stamp, "summary": encode(summary) if summary is not None else None,
-                             "error": error}
-            self._dirty.add((dist, site))
-        except NotEncodable:
-            pass
+        entries[name] = (stamp, to_data(summary) if summary is not None else None, error)
+        self._dirty.add((dist, site))
         if summary is None:
             self.stats.skipped[name] = error or "cannot parse"
         return summary
