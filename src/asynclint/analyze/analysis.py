@@ -253,6 +253,9 @@ class Classifier:
                 fq = self.h.find_method(t, recv[2])
                 if fq is not None and p.functions[fq].summary.kind == "property":
                     return Blocking(site, target=fq)
+            case Inst(t):
+                e = self.cat.property_entry(t, recv[2])  # a catalogued property that calls the API
+                return Blocking(site, entry=e) if e else None
         return None
 
     def _call(self, site: CallSite, v) -> Optional[Blocking]:
@@ -509,7 +512,7 @@ def _describe_site(site: CallSite) -> str:
 
 def _describe_api(entry: Entry) -> str:
     api = entry.api
-    if api.startswith("with ") or api.startswith("iteration over "):
+    if api.startswith(("with ", "iteration over ", "read of ")):
         return api
     if api.startswith("builtins."):
         api = api[len("builtins."):]

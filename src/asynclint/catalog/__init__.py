@@ -86,6 +86,7 @@ class TypeInfo:
     enter: str = ""
     element: str = ""
     is_async: bool = False
+    properties: frozenset = frozenset()  # attributes whose read runs a blocking property
 
 
 class CatalogError(Exception):
@@ -170,6 +171,7 @@ class Catalog:
                 iter_blocks=bool(spec.get("iter", False)),
                 enter=spec.get("enter", ""),
                 element=spec.get("element", ""),
+                properties=frozenset(spec.get("properties", [])),
             )
             self.types[name] = info
             for alias in spec.get("aliases", []):
@@ -277,6 +279,20 @@ class Catalog:
     @staticmethod
     def _is_method(info: TypeInfo, attr: str) -> bool:
         return attr in info.methods or attr in info.returns or attr in info.fluent or attr in info.safe
+
+    def property_entry(self, type_name: str, attr: str) -> Optional[Entry]:
+        """Reading ``obj.attr`` on an object of this type runs a blocking property (``container.image``)."""
+        info = self.type_info(type_name)
+        if info is None or attr not in info.properties:
+            return None
+        over = info.method_overrides.get(attr, {})
+        category = over.get("category", info.category)
+        return Entry(
+            api=f"read of {info.name}.{attr}", category=category,
+            replacement=over.get("replacement", info.replacement), library=info.library,
+            message=over.get("message", f"reading .{attr} of a {info.name.rsplit('.', 1)[-1]} is a blocking "
+                                        f"{CATEGORY_LABELS.get(category, 'call')} (a property that calls the API)"),
+        )
 
     def with_entry(self, type_name: str) -> Optional[Entry]:
         info = self.type_info(type_name)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .. import __version__
-from ..cache.summaries import _summarizer_fingerprint
+from ..cache.summaries import _summarizer_fingerprint, gc_paused
 from ..environment import Environment
 from ..fsio import decode_source
 from ..link.index import ModuleInfo
@@ -108,7 +108,8 @@ class LibraryLoader:
             return None
         started = time.perf_counter()
         try:
-            info = self._load(name)
+            with gc_paused():  # parsing makes no cycles worth a collection; the collector would walk it all
+                info = self._load(name)
         finally:
             self.stats.seconds += time.perf_counter() - started
         if info is None:
