@@ -316,3 +316,44 @@ def test_a_damaged_cache_file_is_a_miss(tmp_path):
             fh.write(damaged)
         assert store.get(key) is None
     assert store.get(("other", "1", "x")) is None
+
+
+def test_system_site_packages_of_the_base_installation(tmp_path):
+    base = tmp_path / "base"
+    (base / "bin").mkdir(parents=True)
+    (base / "lib" / "python3.11" / "site-packages").mkdir(parents=True)
+    venv = tmp_path / "venv"
+    (venv / "lib" / "python3.11" / "site-packages").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text(f"home = {base / 'bin'}\ninclude-system-site-packages = true\n")
+    env = environment_at(str(venv), "--python")
+    assert env.site_packages == (str((venv / "lib" / "python3.11" / "site-packages").resolve()),
+                                 str((base / "lib" / "python3.11" / "site-packages").resolve()))
+    (venv / "pyvenv.cfg").write_text(f"home = {base / 'bin'}\ninclude-system-site-packages = false\n")
+    assert len(environment_at(str(venv), "--python").site_packages) == 1
+
+
+def test_a_sibling_package_installed_editable_is_read_from_its_working_copy(tmp_path):
+    """``pip install -e ../marketplace`` (setuptools' finder mapping): its source is read where it is."""
+    project = tmp_path / "shop"
+    shutil.copytree(SHOP, project)
+    sibling = tmp_path / "marketplace" / "src" / "marketplace"
+    sibling.mkdir(parents=True)
+    (sibling / "__init__.py").write_text(
+        "import json\n\n\nclass Marketplace:\n    def load(self, path):\n"
+        "        with open(path) as fh:\n            return json.load(fh)\n")
+    site = project / "env" / "lib" / "python3.11" / "site-packages"
+    (site / "__editable___marketplace_0_1_finder.py").write_text(
+        f"import sys\nMAPPING = {{'marketplace': {str(sibling)!r}}}\nsys.exit('never run')\n")
+    meta = site / "marketplace-0.1.dist-info"
+    meta.mkdir()
+    (meta / "METADATA").write_text("Metadata-Version: 2.1\nName: marketplace\nVersion: 0.1\n")
+    (meta / "RECORD").write_text("__editable___marketplace_0_1_finder.py,,\nmarketplace-0.1.dist-info/RECORD,,\n")
+    (meta / "direct_url.json").write_text('{"url": "file:///src/marketplace", "dir_info": {"editable": true}}')
+    (project / "app" / "market.py").write_text(
+        "from marketplace import Marketplace\n\n\nasync def listing():\n"
+        "    return Marketplace().load('extensions.json')\n")
+    result = _run(str(project), str(project / "env"))
+    d = next(d for d in result.diagnostics if d.path.endswith("market.py"))
+    assert d.code == "ASL204" and d.line == 5
+    assert d.inferred["hops"][1]["path"].endswith("marketplace/src/marketplace/__init__.py")
+    assert d.inferred["libraries"] == ["marketplace 0.1"]

@@ -16,8 +16,10 @@ The word ``none`` in 1-3 turns discovery off. A path given in 1-3 that holds
 no environment is a usage error; one found in 4-5 that holds none is ignored.
 
 The site-packages directories come from the layout: ``lib/python3.X/site-packages``
-(and ``lib64``), ``Lib/site-packages`` on Windows, plus the directories that
-``.pth`` files in them add (editable installs of sibling packages).
+(and ``lib64``, Debian's ``dist-packages``), ``Lib/site-packages`` on Windows,
+the base installation's when ``pyvenv.cfg`` includes the system site packages,
+plus the directories that ``.pth`` files and setuptools' editable finders in
+them point to (editable installs of sibling packages).
 """
 
 from __future__ import annotations
@@ -103,7 +105,29 @@ def environment_at(path: str, source: str) -> Optional[Environment]:
     sites = site_packages_of(path)
     if not sites:
         return None
+    base = _system_site_base(path)
+    if base is not None:
+        # created with --system-site-packages: the base interpreter's libraries are visible too
+        sites += [d for d in site_packages_of(base) if d not in sites]
     return Environment(path, _with_pth_dirs(sites), source)
+
+
+def _system_site_base(prefix: str) -> Optional[str]:
+    """The base installation's prefix when ``pyvenv.cfg`` says the environment sees its packages."""
+    try:
+        with open(os.path.join(prefix, "pyvenv.cfg"), encoding="utf-8", errors="replace") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return None
+    cfg = {}
+    for line in lines:
+        key, sep, value = line.partition("=")
+        if sep:
+            cfg[key.strip().lower()] = value.strip()
+    if cfg.get("include-system-site-packages", "").lower() != "true" or not cfg.get("home"):
+        return None
+    base = os.path.dirname(os.path.abspath(cfg["home"]))  # home is the base interpreter's bin directory
+    return base if base != os.path.abspath(prefix) else None
 
 
 def site_packages_of(prefix: str) -> list:
@@ -112,6 +136,7 @@ def site_packages_of(prefix: str) -> list:
     for lib in ("lib", "lib64"):
         cands = glob.glob(os.path.join(glob.escape(prefix), lib, "python3*", "site-packages"))
         cands += glob.glob(os.path.join(glob.escape(prefix), lib, "pypy3*", "site-packages"))
+        cands += glob.glob(os.path.join(glob.escape(prefix), lib, "python3*", "dist-packages"))  # Debian
         found += sorted(cands, key=_version_key, reverse=True)
     win = os.path.join(prefix, "Lib", "site-packages")
     if os.path.isdir(win):
@@ -137,8 +162,13 @@ def _with_pth_dirs(sites: list) -> tuple:
     for site in sites:
         try:
             names = sorted(n for n in os.listdir(site) if n.endswith(".pth"))
+            finders = sorted(n for n in os.listdir(site) if n.startswith("__editable__") and n.endswith("_finder.py"))
         except OSError:
             continue
+        for name in finders:
+            for d in _editable_mapping_dirs(os.path.join(site, name)):
+                if d not in out:
+                    out.append(d)
         for name in names:
             try:
                 with open(os.path.join(site, name), encoding="utf-8", errors="replace") as fh:
@@ -153,3 +183,34 @@ def _with_pth_dirs(sites: list) -> tuple:
                 if os.path.isdir(d) and d not in out:
                     out.append(d)
     return tuple(out)
+
+
+def editable_mapping(path: str) -> dict:
+    """``MAPPING = {"pkg": "/src/pkg"}`` of a setuptools editable finder, read as a literal from
+    its source: the finder itself is never run."""
+    import ast
+
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            tree = ast.parse(fh.read())
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "MAPPING" for t in node.targets):
+            try:
+                mapping = ast.literal_eval(node.value)
+            except ValueError:
+                return {}
+            if isinstance(mapping, dict):
+                return {k: v for k, v in mapping.items() if isinstance(k, str) and isinstance(v, str)}
+    return {}
+
+
+def _editable_mapping_dirs(path: str) -> list:
+    """The directories holding the packages an editable finder maps."""
+    out = []
+    for target in editable_mapping(path).values():
+        d = os.path.realpath(os.path.dirname(target))
+        if os.path.isdir(d) and d not in out:
+            out.append(d)
+    return out

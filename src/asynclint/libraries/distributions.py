@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+from ..environment import editable_mapping
+
 _MODULE_FILE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:/|\.py,)")
 
 
@@ -27,7 +29,6 @@ class Distribution:
         return f"{self.name} {self.version}"
 
 
-UNKNOWN = Distribution("(no distribution)", "0", editable=True)
 
 
 class Distributions:
@@ -40,7 +41,9 @@ class Distributions:
     def of(self, top: str) -> Distribution:
         if self._by_top is None:
             self._by_top = self._read()
-        return self._by_top.get(top, UNKNOWN)
+        found = self._by_top.get(top)
+        # a module no metadata claims (a directory on a .pth path): named after itself
+        return found if found is not None else Distribution(top, "(unversioned)", editable=True)
 
     def _read(self) -> dict:
         out: dict = {}
@@ -103,6 +106,11 @@ def _top_levels(meta_dir: str) -> list:
     try:
         with open(os.path.join(meta_dir, "RECORD"), encoding="utf-8", errors="replace") as fh:
             for line in fh:
+                if line.startswith("__editable__") and "_finder.py," in line:
+                    # an editable install: its packages are the ones the finder maps
+                    finder = os.path.join(os.path.dirname(meta_dir), line.split(",", 1)[0])
+                    tops += [t for t in editable_mapping(finder) if t not in tops]
+                    continue
                 m = _MODULE_FILE.match(line)
                 if m and not line.startswith(("__pycache__", "..")) and m.group(1) not in tops:
                     tops.append(m.group(1))
