@@ -55,7 +55,8 @@ def _fail(message: str):
     sys.exit(2)
 
 
-def _run(paths, select, ignore, extend_select, config, no_cache, jobs, force_exclude, progress=False, result_cache=False):
+def _run(paths, select, ignore, extend_select, config, no_cache, jobs, force_exclude, progress=False, result_cache=False,
+         python=None):
     from .config import ConfigError
     from .discover import DiscoveryError
     from .engine import Options, run
@@ -70,6 +71,7 @@ def _run(paths, select, ignore, extend_select, config, no_cache, jobs, force_exc
         force_exclude=force_exclude,
         progress=progress,
         result_cache=result_cache,
+        python=python,
     )
     try:
         return run(list(paths), opts)
@@ -88,6 +90,10 @@ def common_options(f):
         click.option("--no-cache", is_flag=True, help="Do not read or write .asynclint_cache/."),
         click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for parsing (default: CPU count)."),
         click.option("--force-exclude", is_flag=True, help="Apply exclude patterns to files named on the command line too."),
+        click.option("--python", "python", metavar="PATH",
+                     help="The project's environment (a virtualenv or its interpreter) whose installed libraries are "
+                          "read to infer what blocks; 'none' to read none. Default: $VIRTUAL_ENV, else .venv or venv "
+                          "in the project root."),
     ]
     for opt in reversed(options):
         f = opt(f)
@@ -109,11 +115,11 @@ def common_options(f):
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
 @common_options
 def check(paths, fmt, output, exit_zero, quiet, show_chain, statistics, show_all, color, fix, unsafe_fixes, diff,
-          select, ignore, extend_select, config, no_cache, jobs, force_exclude):
+          select, ignore, extend_select, config, no_cache, jobs, force_exclude, python):
     """Check PATHS (files or directories; default: the current directory)."""
     interactive = sys.stderr.isatty() and not os.environ.get("CI")
     result = _run(paths or (".",), select, ignore, extend_select, config, no_cache, jobs, force_exclude,
-                  progress=interactive and fmt == "text" and not quiet, result_cache=not (fix or diff))
+                  progress=interactive and fmt == "text" and not quiet, result_cache=not (fix or diff), python=python)
     if fix or diff:
         from .fix import apply_fixes
 
@@ -122,7 +128,8 @@ def check(paths, fmt, output, exit_zero, quiet, show_chain, statistics, show_all
             click.echo(fixed.diff_text, nl=False)
             click.echo(fixed.summary(), err=True)
             sys.exit(1 if (fixed.changed_files or fixed.errors) else 0)
-        result = _run(paths or (".",), select, ignore, extend_select, config, no_cache, jobs, force_exclude)
+        result = _run(paths or (".",), select, ignore, extend_select, config, no_cache, jobs, force_exclude,
+                      python=python)
         click.echo(fixed.summary(remaining=len(result.diagnostics)), err=True)
     show_chain = show_chain or (result.config.show_chain if result.config else False)
     if fmt == "json":
@@ -183,7 +190,7 @@ def rules():
 @main.command()
 @click.argument("location")
 @common_options
-def explain(location, select, ignore, extend_select, config, no_cache, jobs, force_exclude):
+def explain(location, select, ignore, extend_select, config, no_cache, jobs, force_exclude, python):
     """Print the full reasoning for the finding(s) at PATH:LINE."""
     path, sep, line = location.rpartition(":")
     if not sep or not line.isdigit():
@@ -194,11 +201,11 @@ def explain(location, select, ignore, extend_select, config, no_cache, jobs, for
 
     root = find_project_root(path)
     # the same run as `asynclint <project root>`, so that the chain shown is the one `check` shows
-    result = _run((root,), select, ignore, extend_select, config, no_cache, jobs, force_exclude)
+    result = _run((root,), select, ignore, extend_select, config, no_cache, jobs, force_exclude, python=python)
     target = os.path.abspath(path)
     found = [d for d in result.diagnostics if os.path.abspath(d.path) == target and d.line == int(line)]
     if not found:  # a file the project run does not cover (excluded, ignored): check it by name
-        result = _run((path,), select, ignore, extend_select, config, no_cache, jobs, force_exclude)
+        result = _run((path,), select, ignore, extend_select, config, no_cache, jobs, force_exclude, python=python)
         found = [d for d in result.diagnostics if os.path.abspath(d.path) == target and d.line == int(line)]
     if not found:
         click.echo(f"no finding at {location}")
@@ -211,22 +218,41 @@ def explain(location, select, ignore, extend_select, config, no_cache, jobs, for
 
 
 @main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--library", "-l", help="Only entries of this library (substring match).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def catalog(library, fmt):
+@click.option("--inferred", is_flag=True,
+              help="Instead of the catalog: the library APIs PATHS (default: .) call that were inferred blocking "
+                   "from the installed libraries' source, and why.")
+@click.option("--python", "python", metavar="PATH", help="With --inferred: the project's environment (see check --help).")
+@click.option("--config", type=click.Path(dir_okay=False), help="With --inferred: use this pyproject.toml.")
+@click.option("--no-cache", is_flag=True, help="With --inferred: read and write no cache.")
+def catalog(paths, library, fmt, inferred, python, config, no_cache):
     """List the blocking APIs asynclint knows, with category and replacement."""
-    from .catalog.view import render_catalog
+    if not inferred:
+        if paths:
+            _fail("PATHS are only meaningful with --inferred")
+        from .catalog.view import render_catalog
 
-    click.echo(render_catalog(library, fmt))
+        click.echo(render_catalog(library, fmt))
+        return
+    from .libraries import inferred_apis, render_inferred
+
+    result = _run(paths or (".",), ("ASL",), None, None, config, no_cache, None, False, python=python)
+    apis = inferred_apis(result.project, result.analysis) if result.analysis is not None else []
+    if library:
+        apis = [a for a in apis if library.lower() in a.library.lower() or a.function.startswith(library)]
+    env = result.project.libraries.env if result.project is not None and result.project.libraries else None
+    click.echo(render_inferred(apis, env, fmt))
 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @common_options
-def routes(paths, fmt, select, ignore, extend_select, config, no_cache, jobs, force_exclude):
+def routes(paths, fmt, select, ignore, extend_select, config, no_cache, jobs, force_exclude, python):
     """List every FastAPI/Starlette endpoint: method, path, function, def/async def, and whether it blocks."""
-    result = _run(paths or (".",), select, ignore, extend_select, config, no_cache, jobs, force_exclude)
+    result = _run(paths or (".",), select, ignore, extend_select, config, no_cache, jobs, force_exclude, python=python)
     from .frameworks.fastapi import render_routes
 
     click.echo(render_routes(result, fmt))

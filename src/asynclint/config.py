@@ -18,8 +18,8 @@ class ConfigError(Exception):
     pass
 
 
-_LIST_KEYS = ("select", "ignore", "extend-select", "exclude", "extend-exclude")
-_KNOWN = set(_LIST_KEYS) | {"extend-blocking", "extend-offload", "show-chain", "max-file-size"}
+_LIST_KEYS = ("select", "ignore", "extend-select", "exclude", "extend-exclude", "library-exclude")
+_KNOWN = set(_LIST_KEYS) | {"extend-blocking", "extend-offload", "show-chain", "max-file-size", "python"}
 _BLOCKING_KEYS = {"message", "replacement", "category"}
 
 
@@ -35,6 +35,8 @@ class Config:
     extend_offload: list = field(default_factory=list)
     show_chain: bool = False
     max_file_size: int = 2_000_000
+    python: Optional[str] = None  # the project's environment (see environment.py); "none": do not look
+    library_exclude: list = field(default_factory=list)  # library modules never read (names or patterns)
 
     def is_selected(self, code: str) -> bool:
         def matches(prefixes):
@@ -160,6 +162,11 @@ def config_from_dict(table: dict, path: Optional[str] = None) -> Config:
             if not isinstance(value, bool):
                 raise ConfigError(f"{where}: 'tool.asynclint.show-chain' must be true or false")
             cfg.show_chain = value
+        elif key == "python":
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(f"{where}: 'tool.asynclint.python' must be a path to a virtual environment "
+                                  "or its interpreter, or \"none\"")
+            cfg.python = value.strip()
         elif key == "max-file-size":
             if not isinstance(value, int) or value <= 0:
                 raise ConfigError(f"{where}: 'tool.asynclint.max-file-size' must be a positive integer (bytes)")

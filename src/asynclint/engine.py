@@ -18,9 +18,11 @@ from .cache.results import ResultCache
 from .catalog import catalog_for
 from .config import Config, config_from_dict, find_pyproject, load_config
 from .discover import files_for_run
+from .environment import find_environment
 from .fixkinds import mark_fixes
 from .frameworks import framework_findings
 from .frameworks.fastapi import RouteModel
+from .libraries import attach_libraries, mark_inferred
 from .link import Project, build_project, modules_in_memory, modules_on_disk
 from .summarize import collect_summaries, summarize_source
 from .suppress import apply_suppressions
@@ -39,6 +41,7 @@ class Options:
     progress: bool = False
     result_cache: bool = False  # reuse the last run's findings when nothing changed (report-only callers)
     whole_project: bool = True  # files named one by one are linked against the project around them
+    python: Optional[str] = None  # --python: the project's environment (a venv or its interpreter; "none")
 
 
 @dataclass
@@ -77,10 +80,14 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
     found = files_for_run(paths, exclude=cfg.exclude, extend_exclude=cfg.extend_exclude,
                           force_exclude=options.force_exclude, whole_project=options.whole_project)
 
+    # the environment whose installed libraries are read (none: the catalog alone)
+    env = find_environment(options.python, cfg.python, cfg.path, found.root)
+
     # nothing changed since the last run: its findings
     results, prestat = None, {}
     if options.result_cache and options.use_cache and not options.overrides:
-        results = ResultCache(found.root, cfg, paths, options.force_exclude)
+        results = ResultCache(found.root, cfg, paths, options.force_exclude,
+                              environment=env.fingerprint() if env is not None else None)
         prestat = results.stat_files(found.files, found.report_paths)
         hit = results.lookup()
         if hit is not None:
@@ -95,10 +102,13 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
     # 3. link
     modules = modules_on_disk(found.files, collected.summaries, found.report_paths, found.context_dirs, found.root)
     project = build_project(catalog_for(cfg.extend_blocking, cfg.extend_offload), modules)
+    libraries = attach_libraries(project, env, cfg.library_exclude, options.use_cache) if env is not None else None
 
     # 4.-7. analyze, framework findings, suppress, mark fixes
     only_reported = len(modules) != sum(1 for m in modules if m.report)
     diagnostics, suppressed, analysis, routes = check_project(project, cfg, only_reported=only_reported)
+    if libraries is not None:
+        libraries.save()
 
     errors = sorted(collected.errors, key=lambda e: e.path)
     checked = sum(1 for f in found.files if f.path in found.report_paths and f.path in collected.summaries)
@@ -117,6 +127,8 @@ def check_project(project: Project, cfg: Config, *, only_reported: bool = False)
     try:
         analysis = analyze(project, cfg.analyzed_categories(), roots)
         diagnostics, routes = framework_findings(project, analysis, cfg)
+        if project.index.loader is not None:
+            mark_inferred(diagnostics, project)
         diagnostics, suppressed = apply_suppressions(diagnostics, project, cfg)
         mark_fixes(diagnostics)
     finally:

@@ -38,8 +38,8 @@ def fix_kind(diagnostic) -> str | None:
     if kind is None:
         return None
     api = getattr(diagnostic, "api", None) or ""
-    if code.startswith("ASL1") and (api.startswith("iteration over ") or api.startswith("with ")):
-        # `for x in cursor:` / `with lock:` — nothing to call in a thread
+    if code.startswith("ASL1") and api.startswith(("iteration over ", "with ", "read of ")):
+        # `for x in cursor:` / `with lock:` / `container.image` — nothing to call in a thread
         return None
     return kind
 

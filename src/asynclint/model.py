@@ -161,6 +161,7 @@ class ChainHop:
     path: Optional[str]
     line: Optional[int]
     text: str  # what is called at this hop
+    library: Optional[str] = None  # "distribution version" when this hop is in library code read from source
 
 
 @dataclass(slots=True)
@@ -182,9 +183,12 @@ class Diagnostic:
     api: Optional[str] = None  # the blocking library API at the end of the chain
     root: Optional[str] = None  # where the blocking happens ("path:line:api"); shared by one cause's findings
     callers: list = field(default_factory=list)  # ASL401: the async call sites (ChainHop) that reach it
+    # set when the chain runs through installed library code (see libraries.inferred); the JSON
+    # field "inferred" is present only then
+    inferred: Optional[dict] = None
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "path": self.path,
             "line": self.line,
             "column": self.column,
@@ -201,3 +205,6 @@ class Diagnostic:
             "root": self.root,
             "callers": [{"function": h.function, "path": h.path, "line": h.line} for h in self.callers],
         }
+        if self.inferred is not None:
+            out["inferred"] = self.inferred
+        return out

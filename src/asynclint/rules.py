@@ -65,7 +65,10 @@ _TO_THREAD_NOTE = (
 _CHAIN_WHAT = (
     "The message names the chain of calls from the coroutine down to the blocking library "
     "call, e.g. `route -> services.fetch -> requests.get`. The finding sits on the line in the "
-    "`async def` where the chain starts; the sync helper itself is not reported."
+    "`async def` where the chain starts; the sync helper itself is not reported. With the "
+    "project's environment at hand (`--python`, `VIRTUAL_ENV`, `.venv`), the chain may go on "
+    "into the source of installed libraries: such a finding says `inferred from library source` "
+    "and shows the library hops as `site-packages/...:line`."
 )
 
 _CHAIN_WHY = (

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..link import Project
-from .classify import Classifier, is_offloading_decorated
+from .classify import Classifier, into_library, is_offloading_decorated
 from .findings import coroutine_findings, initialization_findings
 from .locks import lock_type
 from .propagate import Propagation
@@ -57,9 +57,13 @@ def classify_reachable(project: Project, enabled_categories: Optional[set], root
     """The blocking call sites of every function (of every function ``roots`` reach): qualname -> [Blocking]."""
     classifier = Classifier(project)
     offloader_memo: dict = {}  # project function -> does it hand a parameter to an offloader
+    library_depth: dict = {}  # library function -> calls into library code from the project's
     fns = project.functions
     sites: dict = {}
-    todo = list(fns) if roots is None else [fq for fq in roots if fq in fns]
+    if roots is None:
+        todo = [fq for fq, r in fns.items() if not r.module.library]  # library code only where reached
+    else:
+        todo = [fq for fq in roots if fq in fns]
     seen = set(todo)
     while todo:
         fq = todo.pop()
@@ -74,6 +78,8 @@ def classify_reachable(project: Project, enabled_categories: Optional[set], root
             if b.target is not None:
                 tref = fns.get(b.target)
                 if tref is None or tref.summary.is_async:
+                    continue
+                if tref.module.library and not into_library(classifier, ref, b, library_depth):
                     continue
                 if tref.summary.is_generator and site.kind == "call":
                     continue  # calling a generator function runs none of its body

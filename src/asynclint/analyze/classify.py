@@ -190,7 +190,8 @@ class Classifier:
             entry = self.project.classes.get(q)
             if entry is None:
                 continue
-            if any(d.text.rsplit(".", 1)[-1] in _DATACLASS_DECORATORS for d in entry[1].decorators):
+            # a library class without __init__ but with __post_init__ is one, whatever made it
+            if entry[0].library or any(d.text.rsplit(".", 1)[-1] in _DATACLASS_DECORATORS for d in entry[1].decorators):
                 return h.find_method(cls_q, "__post_init__") or h.find_method(cls_q, "__attrs_post_init__")
         return None
 
@@ -224,6 +225,9 @@ class Classifier:
                 fq = self.h.find_method(t, recv[2])
                 if fq is not None and p.functions[fq].summary.kind == "property":
                     return Blocking(site, target=fq)
+            case Inst(t):
+                e = self.cat.property_entry(t, recv[2])  # a catalogued property that calls the API
+                return Blocking(site, entry=e) if e else None
         return None
 
     def _call(self, site: CallSite, v) -> Optional[Blocking]:
@@ -265,8 +269,32 @@ class Classifier:
                 return None
             case Meth(t, name):
                 e = cat.method(t, name)
+                if e is not None and e.category == "file" and p.libraries is not None and self._wraps_memory(site):
+                    # img.save(io.BytesIO()): with an environment, library factories type many more
+                    # objects (Image.new), so a write into an in-memory buffer must not count
+                    return None
                 return Blocking(site, entry=e) if e else None
             case Inst(t) if t in p.classes:
                 fq = h.find_method(t, "__call__")
                 return Blocking(site, target=fq) if fq else None
         return None
+
+
+# how many calls deep into library code a chain may go (installed libraries read from the environment)
+MAX_LIBRARY_DEPTH = 8
+
+
+def into_library(classifier: Classifier, ref: FunctionRef, b: Blocking, depth: dict) -> bool:
+    """Follow this call into library code? Not deeper than ``MAX_LIBRARY_DEPTH`` library calls, and
+    not when it hands the library an in-memory buffer (``img.save(io.BytesIO())``: no file involved)."""
+    d = depth.get(ref.qualname, 0) + 1 if ref.module.library else 1
+    if d > MAX_LIBRARY_DEPTH:
+        return False
+    if not ref.module.library:
+        args = list(b.site.args) + [a for _, a in b.site.kwargs]
+        if any(a is not None and classifier.project.ev(a, ref.module) in MEMORY_BUFFERS for a in args):
+            return False
+    for t in (b.target,) + b.alternatives:
+        if t is not None and d < depth.get(t, MAX_LIBRARY_DEPTH + 1):
+            depth[t] = d
+    return True

@@ -20,7 +20,8 @@ chains)``:
   environment variable (``"env:DEBUG"``); a guard on the entry state of the
   function (what the caller passes and holds);
 - ``op``: ``startswith`` (value: prefixes), ``in`` (value: a tuple of
-  literals), ``none`` or ``truthy``; ``holds``: whether the test is true;
+  literals), ``none``, ``truthy`` or ``isinstance`` (value: the classes' last
+  names); ``holds``: whether the test is true;
 - ``chains``: the string normalisations the function may have applied to
   the parameter before the test (``x = x.replace("a", "b")`` in one branch),
   replayed on literal arguments.
@@ -69,9 +70,35 @@ def _holds(guard, value) -> bool:
         result = value in expected
     elif op == "none":
         result = value is None
+    elif op == "isinstance":
+        result = bool(_SUPERTYPES.get(type(value).__name__, frozenset()) & set(expected))
     else:  # truthy
         result = bool(value)
     return result == holds
+
+
+# a class -> the names isinstance() accepts it as (only types whose answer is certain)
+_SUPERTYPES = {
+    "str": frozenset({"str"}), "bytes": frozenset({"bytes"}), "bytearray": frozenset({"bytearray"}),
+    "int": frozenset({"int"}), "float": frozenset({"float"}), "bool": frozenset({"bool", "int"}),
+    "NoneType": frozenset({"NoneType"}), "dict": frozenset({"dict"}), "list": frozenset({"list"}),
+    "memoryview": frozenset({"memoryview"}),
+    "Path": frozenset({"Path", "PurePath", "PathLike"}), "PurePath": frozenset({"PurePath", "PathLike"}),
+    "BytesIO": frozenset({"BytesIO", "IOBase", "BufferedIOBase"}),
+}
+
+
+def _annotated_holds(guard, expr) -> Optional[bool]:
+    """An ``isinstance`` guard on an argument that is an annotated parameter (``contents: bytes``):
+    does it hold, when the annotation is one of the plain types above? None if not known."""
+    if guard[1] != "isinstance" or expr[0] != "alt" or expr[1][0] != "i":
+        return None
+    ann = expr[1][1]
+    name = ann[1] if ann[0] == "g" else ann[2] if ann[0] == "a" else None
+    accepted = _SUPERTYPES.get(name)
+    if accepted is None:
+        return None
+    return bool(accepted & set(guard[2])) == guard[3]
 
 
 def contradicts(a, b) -> bool:
@@ -198,6 +225,11 @@ def through_call(cond, site, params, offset: int, caller_subjects, known=None, c
                     continue  # not known here: may hold
                 if not dot and a[0] in ("s", "k"):
                     if not evaluate(guard, a[1]):
+                        possible = False
+                        break
+                    continue
+                if not dot and (decided := _annotated_holds(guard, a)) is not None:
+                    if not decided:
                         possible = False
                         break
                     continue

@@ -37,7 +37,7 @@ def describe_site(site: CallSite) -> str:
 
 def describe_api(entry: Entry) -> str:
     api = entry.api
-    if api.startswith("with ") or api.startswith("iteration over "):
+    if api.startswith(("with ", "iteration over ", "read of ")):
         return api
     if api.startswith("builtins."):
         api = api[len("builtins."):]

@@ -9,6 +9,7 @@ cache (``.asynclint_cache/results-<version>.pickle``) under a key made of:
   files (a changed catalog or analysis changes the findings),
 - the resolved configuration (``repr`` of ``Config``), the paths as given,
   the working directory (diagnostics carry display paths relative to it),
+- with an environment, the distributions installed in it (names and versions),
 - for every file of the run (the ones reported and the ones only linked
   against): path, display path, whether it is reported, mtime and size.
 
@@ -45,9 +46,12 @@ def _package_fingerprint() -> tuple:
 
 
 class ResultCache:
-    def __init__(self, root: str, cfg, paths, force_exclude: bool):
+    def __init__(self, root: str, cfg, paths, force_exclude: bool, environment=None):
+        """``environment``: the fingerprint of the installed libraries read (None: no environment)."""
         self.file = os.path.join(root, ".asynclint_cache", f"results-{__version__}.pickle")
         self.key = (_FORMAT, __version__, _package_fingerprint(), repr(cfg), tuple(paths), os.getcwd(), force_exclude)
+        if environment is not None:
+            self.key += (environment,)
         self.stats: dict = {}
         self.signature = None  # None: some file could not be stat'ed, do not cache
 

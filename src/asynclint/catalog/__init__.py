@@ -86,6 +86,7 @@ class TypeInfo:
     enter: str = ""
     element: str = ""
     is_async: bool = False
+    properties: frozenset = frozenset()  # attributes whose read runs a blocking property
 
 
 class CatalogError(Exception):
@@ -101,6 +102,7 @@ class Catalog:
         self.async_names: set[str] = set()
         self.offloaders: dict[str, int] = {}
         self.decorators: dict[str, str] = {}
+        self.stubs: dict[str, str] = {}  # channel type -> what a *Stub class built on it is
         self.libraries: dict[str, dict] = {}
         self._method_cache: dict = {}
 
@@ -169,6 +171,7 @@ class Catalog:
                 iter_blocks=bool(spec.get("iter", False)),
                 enter=spec.get("enter", ""),
                 element=spec.get("element", ""),
+                properties=frozenset(spec.get("properties", [])),
             )
             self.types[name] = info
             for alias in spec.get("aliases", []):
@@ -180,6 +183,8 @@ class Catalog:
             self.offloaders[name] = int(index)
         for name, target in (data.get("decorators") or {}).items():
             self.decorators[name] = target
+        for name, target in (data.get("stubs") or {}).items():
+            self.stubs[name] = target
 
     def extend(self, blocking: dict, offload) -> None:
         """Add the user's ``extend-blocking`` and ``extend-offload`` configuration."""
@@ -210,6 +215,13 @@ class Catalog:
 
     def function(self, name: str) -> Optional[Entry]:
         return self.functions.get(name)
+
+    def knows(self, name: str) -> bool:
+        """Does the catalog say anything about this qualified name (a blocking function or type, an
+        async twin, an offloader, a factory, a decorator, a known non-blocking call)? Such a name
+        is never replaced by what its library's source would suggest."""
+        return (name in self.functions or name in self.types or name in self.aliases or name in self.returns
+                or name in self.async_names or name in self.offloaders or name in self.decorators)
 
     def method(self, type_name: str, method: str) -> Optional[Entry]:
         key = (type_name, method)
@@ -267,6 +279,20 @@ class Catalog:
     @staticmethod
     def _is_method(info: TypeInfo, attr: str) -> bool:
         return attr in info.methods or attr in info.returns or attr in info.fluent or attr in info.safe
+
+    def property_entry(self, type_name: str, attr: str) -> Optional[Entry]:
+        """Reading ``obj.attr`` on an object of this type runs a blocking property (``container.image``)."""
+        info = self.type_info(type_name)
+        if info is None or attr not in info.properties:
+            return None
+        over = info.method_overrides.get(attr, {})
+        category = over.get("category", info.category)
+        return Entry(
+            api=f"read of {info.name}.{attr}", category=category,
+            replacement=over.get("replacement", info.replacement), library=info.library,
+            message=over.get("message", f"reading .{attr} of a {info.name.rsplit('.', 1)[-1]} is a blocking "
+                                        f"{CATEGORY_LABELS.get(category, 'call')} (a property that calls the API)"),
+        )
 
     def with_entry(self, type_name: str) -> Optional[Entry]:
         info = self.type_info(type_name)
@@ -337,6 +363,7 @@ def catalog_for(extend_blocking: dict, extend_offload) -> Catalog:
     cat.async_names = set(base.async_names)
     cat.offloaders = dict(base.offloaders)
     cat.decorators = dict(base.decorators)
+    cat.stubs = dict(base.stubs)
     cat.libraries = dict(base.libraries)
     cat.extend(extend_blocking, extend_offload)
     return cat

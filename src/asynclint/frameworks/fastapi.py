@@ -199,7 +199,7 @@ class RouteModel:
                         framework="starlette" if method.startswith("add_") and "api" not in method else "fastapi",
                     ))
         # 3. decorated endpoints
-        for fq, ref in p.functions.items():
+        for fq, ref in p.index.own_functions():
             for d in ref.summary.decorators:
                 callee = d.callee
                 if d.kind != "decorator" or callee[0] != "a":
@@ -398,7 +398,7 @@ def _call_index(model: RouteModel, project) -> dict:
     index = model.call_index
     if index is None:
         index = {}
-        for fq, ref in project.functions.items():
+        for fq, ref in project.index.own_functions():
             for site in ref.summary.calls:
                 if site.kind != "call":
                     continue
@@ -416,7 +416,7 @@ def _awaited_somewhere(project, candidates: set) -> set:
     """Which of ``candidates`` some code awaits (making those ``def`` would break that code)."""
     names = {fq.rsplit(".", 1)[-1] for fq in candidates}
     found = set()
-    for ref in project.functions.values():
+    for _, ref in project.index.own_functions():
         for site in ref.summary.calls:
             if site.awaited and site.kind == "call" and site.text.rsplit(".", 1)[-1] in names:
                 target = _async_target(project, site, ref)

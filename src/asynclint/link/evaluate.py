@@ -238,13 +238,19 @@ class Evaluator:
 
     def resolve_qualified(self, q: str, importer: Optional[ModuleInfo] = None):
         """A dotted name to a value; ``importer`` importing itself by name means a library of that name."""
-        modules = self.index.modules
-        info = modules.get(q)
+        index = self.index
+        find = index.modules.get
+        if index.loader is not None:
+            # with an environment: a name the catalog describes stays that name, never its source
+            if self._catalog_first(q):
+                return Sym(q)
+            find = index.find_module
+        info = find(q)
         if info is not None and info is not importer:
             return Sym(info.name)
         parts = q.split(".")
         for i in range(len(parts) - 1, 0, -1):
-            info = modules.get(".".join(parts[:i]))
+            info = find(".".join(parts[:i]))
             if info is None or info is importer:
                 continue
             value = self.module_attribute(info, parts[i])
@@ -254,14 +260,24 @@ class Evaluator:
         return Sym(q)
 
     def module_attribute(self, info: ModuleInfo, name: str):
+        if info.library and self.index.opaque(f"{info.name}.{name}"):
+            return Sym(f"{info.name}.{name}")  # catalogued: what the catalog says, not the source
         if name in info.summary.globals or info.summary.star_imports:
             value = self.global_value(info, name)
             if value != Sym(f"builtins.{name}"):
                 return value
         sub = f"{info.name}.{name}"
-        if sub in self.index.modules:
-            return Sym(self.index.modules[sub].name)
+        found = self.index.find_module(sub) if info.library else self.index.modules.get(sub)
+        if found is not None:
+            return Sym(found.name)
         return Sym(sub)
+
+    def _catalog_first(self, q: str) -> bool:
+        """Is ``q`` a name the catalog describes, outside the project's own modules?"""
+        if not self.index.opaque(q):
+            return False
+        top = self.index.modules.get(q.split(".", 1)[0])
+        return top is None or bool(top.library)
 
     # ------------------------------------------------------------------ classes
     def decorated_type(self, fq: str) -> Optional[str]:
@@ -357,6 +373,11 @@ class Evaluator:
     def call_result(self, v, arg0, mod: ModuleInfo):
         """What calling ``v`` returns; ``arg0`` is the call's first positional argument expression."""
         idx, cat, h = self.index, self.catalog, self.hierarchy
+        if cat.stubs and arg0 is not None and type(v) is Sym and v.name.endswith("Stub"):
+            # a generated RPC stub around a channel: what the catalog says such a stub is (grpc)
+            channel = self.ev(arg0, mod)
+            if type(channel) is Inst and cat.canonical(channel.type) in cat.stubs:
+                return Inst(cat.stubs[cat.canonical(channel.type)])
         match v:
             case MapItem(value):
                 return value

@@ -57,7 +57,7 @@ class ClassHierarchy:
         """Implementations of ``name`` in project subclasses of ``cls_q`` (for self./cls. dispatch)."""
         if self._subclasses is None:
             subs: dict = {}
-            for q in self.index.classes:
+            for q in list(self.index.classes):  # reading a base may load a library module
                 for base in self.mro(q)[1:]:
                     subs.setdefault(base, []).append(q)
             self._subclasses = subs

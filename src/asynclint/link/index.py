@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable, Optional
 
 from ..model import ClassSummary, FunctionSummary, ModuleSummary
 
@@ -16,6 +17,7 @@ class ModuleInfo:
     is_package: bool = False
     aliases: tuple = ()
     report: bool = True  # findings in this file are reported
+    library: str = ""  # "distribution version" for a module read from the environment, "" for project code
 
 
 @dataclass(slots=True)
@@ -30,19 +32,48 @@ class ProjectIndex:
     modules: dict = field(default_factory=dict)  # name (and aliases) -> ModuleInfo
     functions: dict = field(default_factory=dict)  # full qualname -> FunctionRef
     classes: dict = field(default_factory=dict)  # full qualname -> (ModuleInfo, ClassSummary)
+    # installed libraries (``libraries``): a module name -> its ModuleInfo or None, asked for names
+    # the project does not have; and the names the catalog describes, which stay library names
+    # (never their source) so that the catalog's knowledge wins over inference
+    loader: Optional[Callable[[str], Optional[ModuleInfo]]] = None
+    opaque: Callable[[str], bool] = lambda q: False
 
     def add_module(self, info: ModuleInfo) -> None:
         """Add a module under its name and aliases (a name already taken keeps its first owner)."""
         for name in (info.name,) + tuple(info.aliases):
             self.modules.setdefault(name, info)
-        for lq, fn in info.summary.functions.items():
-            self.functions[f"{info.name}.{lq}"] = FunctionRef(f"{info.name}.{lq}", info, fn)
+        opaque = self.opaque if info.library else None
         for lq, cls in info.summary.classes.items():
-            self.classes[f"{info.name}.{lq}"] = (info, cls)
+            q = f"{info.name}.{lq}"
+            if opaque is None or not opaque(q):
+                self.classes[q] = (info, cls)
+        for lq, fn in info.summary.functions.items():
+            q = f"{info.name}.{lq}"
+            if opaque is not None and (opaque(q) or fn.class_name and f"{info.name}.{fn.class_name}" not in
+                                       self.classes):
+                continue  # a catalogued name, or a method of a catalogued class
+            self.functions[q] = FunctionRef(q, info, fn)
+
+    def find_module(self, name: str) -> Optional[ModuleInfo]:
+        """The module ``name``: of the project, else read from the environment's libraries if any."""
+        info = self.modules.get(name)
+        if info is None and self.loader is not None:
+            info = self.loader(name)
+            if info is not None:
+                self.add_module(info)
+        return info
+
+    def own_functions(self) -> list:
+        """(qualname, FunctionRef) of the project's own functions (not of library modules read from the
+        environment), as a list: evaluating code while going through them may read more modules."""
+        return [(fq, ref) for fq, ref in self.functions.items() if not ref.module.library]
 
     def unique_modules(self) -> list:
+        """The project's modules (library modules read from the environment are not part of it)."""
         seen, out = set(), []
         for info in self.modules.values():
+            if info.library:
+                continue
             if id(info) not in seen:
                 seen.add(id(info))
                 out.append(info)

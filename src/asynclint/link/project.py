@@ -20,6 +20,7 @@ class Project:
         self.modules = self.index.modules
         self.functions = self.index.functions
         self.classes = self.index.classes
+        self.libraries = None  # the environment's library loader, when one is attached
 
     def add_module(self, info: ModuleInfo) -> None:
         self.index.add_module(info)

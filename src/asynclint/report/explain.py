@@ -24,6 +24,9 @@ def explain_text(d, result) -> str:
             if hop.path is None:
                 label = CATEGORY_LABELS.get(d.category or "", "blocking call")
                 lines.append(f"{indent}{hop.text} is a blocking {label} (asynclint catalog: {hop.function})")
+            elif hop.library:
+                lines.append(f"{indent}{hop.path}:{hop.line}  {hop.function} (library {hop.library}, read from its "
+                             f"source) calls {hop.text}")
             elif i == 0:
                 lines.append(f"{indent}{hop.path}:{hop.line}  {hop.function} calls {hop.text} (not awaited, not offloaded)")
             else:

@@ -7,7 +7,9 @@ by ``ruleId`` and ``ruleIndex``.  Locations are relative to ``%SRCROOT%``
 under it, with forward slashes; lines and columns are 1-based and count
 characters.  A finding's chain through project code is both a ``codeFlow``
 (every hop, in order, the library call at the end included) and
-``relatedLocations`` (each hop in project code, as path:line).  Files that
+``relatedLocations`` (each hop in project code, as path:line). A hop in library
+code read from the environment is relative to the ``SITE_PACKAGES`` base id
+(present only then), and the result's properties carry the ``inferred`` object.  Files that
 could not be checked are ``toolExecutionNotifications`` of the invocation.
 """
 
@@ -22,6 +24,7 @@ from .. import __version__
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/asynclint/"
 SRCROOT = "%SRCROOT%"
+SITE_PACKAGES = "SITE_PACKAGES"
 
 _CATEGORY_NAMES = {"1": "blocking call in async code", "2": "call into project code that blocks",
                    "3": "framework-level finding"}
@@ -50,6 +53,12 @@ def sarif_log(result, *, srcroot: str | None = None) -> dict:
     root_uri = _file_uri(srcroot)
     if not root_uri.endswith("/"):
         root_uri += "/"
+    bases = {SRCROOT: {"uri": root_uri}}
+    site = next((d.inferred.get("site_packages") for d in result.diagnostics
+                 if getattr(d, "inferred", None) and d.inferred.get("site_packages")), None)
+    if site:
+        # library hops inferred from installed source: relative to the environment's site-packages
+        bases[SITE_PACKAGES] = {"uri": _file_uri(site).rstrip("/") + "/"}
     run = {
         "tool": {
             "driver": {
@@ -61,7 +70,7 @@ def sarif_log(result, *, srcroot: str | None = None) -> dict:
             }
         },
         "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
-        "originalUriBaseIds": {SRCROOT: {"uri": root_uri}},
+        "originalUriBaseIds": bases,
         "columnKind": "unicodeCodePoints",
         "results": results,
     }
@@ -211,8 +220,10 @@ def _result(d, rule_index: int, srcroot: str) -> dict:
             text = f"{hop.function} ({where}): {hop.text}"
             loc = {"message": {"text": text}}
             if hop.path and hop.line:
+                in_site = getattr(hop, "library", None) and hop.path.startswith("site-packages/")
                 loc["physicalLocation"] = {
-                    "artifactLocation": _artifact(hop.path, srcroot),
+                    "artifactLocation": {"uri": quote(hop.path[len("site-packages/"):]), "uriBaseId": SITE_PACKAGES}
+                    if in_site else _artifact(hop.path, srcroot),
                     "region": _region(hop.line),
                 }
                 if i > 0:
@@ -228,7 +239,7 @@ def _result(d, rule_index: int, srcroot: str) -> dict:
         if related:
             res["relatedLocations"] = related
     props = {}
-    for key in ("category", "function", "route", "suggestion", "fix", "api"):
+    for key in ("category", "function", "route", "suggestion", "fix", "api", "inferred"):
         value = getattr(d, key, None)
         if value is not None:
             props[key] = value

@@ -54,6 +54,20 @@ def str_values(node: ast.AST):
     return None
 
 
+def type_names(node: ast.AST):
+    """``str`` / ``(str, pathlib.PurePath)`` in ``isinstance(x, ...)``: the classes' last names."""
+    elts = node.elts if isinstance(node, ast.Tuple) else [node]
+    out = []
+    for e in elts:
+        if isinstance(e, ast.Name):
+            out.append(e.id)
+        elif isinstance(e, ast.Attribute):
+            out.append(e.attr)
+        else:
+            return None
+    return tuple(out) or None
+
+
 def dict_literal_keys(tree: ast.Module) -> dict:
     """Module-level ``NAME = {"literal": ..., ...}`` dicts with string keys: name -> keys."""
     out = {}
@@ -142,6 +156,9 @@ class GuardReader:
                 and len(test.args) == 1:
             found, values = self.subject(test.func.value), str_values(test.args[0])
             return [(found[0], "startswith", values, holds, found[1])] if found and values else []
+        if t is ast.Call and isinstance(test.func, ast.Name) and test.func.id == "isinstance" and len(test.args) == 2:
+            found, types = self.subject(test.args[0]), type_names(test.args[1])
+            return [(found[0], "isinstance", types, holds, found[1])] if found and types else []
         if t is ast.Call and not test.args and not test.keywords and _plain_function(test.func):
             # a predicate function (``helpers.is_simulation()``): resolved when linked, see predicate_of
             return [("pred", "pred", self.s.expr(test.func), holds, RAW)]

@@ -170,7 +170,7 @@ def _is_route_call(node: ast.AST) -> bool:
 
 class _Scope:
     __slots__ = ("kind", "bindings", "qualname", "func", "cls", "globals_decl", "guards", "params", "once",
-                 "cache_reads", "facts", "awaits_seen", "handler")
+                 "cache_reads", "facts", "awaits_seen", "handler", "declared")
 
     def __init__(self, kind: str, qualname: str, func: Optional[FunctionSummary] = None, cls=None):
         self.kind = kind  # "module" | "class" | "function"
@@ -186,6 +186,7 @@ class _Scope:
         self.facts: dict = {}  # subject -> what this function stored into it so far (see guards)
         self.awaits_seen = 0  # awaits (and async for/with) walked so far in this function
         self.handler = 0  # > 0 inside an ``except`` block
+        self.declared: dict = {}  # name -> annotation (``pool: urllib3.PoolManager``), kept across assignments
 
 
 class _Summarizer:
@@ -507,13 +508,18 @@ class _Summarizer:
         elif t is ast.Assign:
             self.visit(node.value, target=self._single_target(node.targets))
             value = self.type_alias(node.value) or self.derived(node) or self.expr(node.value)
+            declared = self.scopes[-1].declared
             for tgt in node.targets:
-                self.assign(tgt, value, node.value)
+                ann = declared.get(tgt.id) if declared and type(tgt) is ast.Name else None
+                # a name declared with a type keeps it: ``pm: PoolManager`` then ``pm = make()``
+                self.assign(tgt, ("alt", ann, value) if ann is not None else value, node.value)
             self.note_cache_read(node)
         elif t is ast.AnnAssign:
             if node.value is not None:
                 self.visit(node.value)
             ann = self.annotation(node.annotation)
+            if ann is not None and type(node.target) is ast.Name:
+                self.scopes[-1].declared[node.target.id] = ann
             value = self.expr(node.value) if node.value is not None else None
             if ann is not None and value is not None:
                 combined = ("alt", ann, value)
