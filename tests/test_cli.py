@@ -328,11 +328,17 @@ def test_explain_and_show_chain(project):
     assert invoke("explain", "app/routes.py:1", "--no-cache").output.startswith("no finding at")
 
 
-def test_statistics_groups_by_blocking_call(project):
-    write(project, "app/users.py", ROUTE + "\n\nasync def other():\n    time.sleep(1)\n")
+def test_statistics_count_by_code_and_by_root_cause(project):
+    write(project, "app/helpers.py", "import time\n\n\ndef pause():\n    time.sleep(1)\n")
+    write(project, "app/users.py", ROUTE + "\n\nfrom .helpers import pause\n\n\nasync def other():\n    pause()\n"
+          "\n\nasync def again():\n    pause()\n")
     result = invoke("app", "--statistics", "--no-cache")
-    assert "2  time.sleep  (ASL102)" in result.output
-    assert "1  requests.get  (ASL101)" in result.output
+    lines = [line.strip() for line in result.output.replace(os.sep, "/").splitlines()]
+    stats = lines[lines.index("by code:"):]
+    assert "2  ASL202  sleep" in stats and "1  ASL102  sleep" in stats and "1  ASL101  http" in stats
+    assert "by root cause (3):" in stats
+    # the two calls into pause() share one cause: the sleep in the helper
+    assert "2  time.sleep at app/helpers.py:5  (ASL202)" in stats
 
 
 def test_catalog_command():

@@ -57,17 +57,24 @@ def format_text(result, *, color: bool = False, show_chain: bool = False, quiet:
 
 
 def format_statistics(result) -> list:
-    """Findings grouped by the blocking API at the end of their chain."""
-    by_api = Counter()
-    codes: dict = {}
-    for d in result.diagnostics:
-        key = d.api or d.code
-        by_api[key] += 1
-        codes.setdefault(key, set()).add(d.code)
-    lines = []
-    width = max(len(str(n)) for n in by_api.values())
-    for api, n in by_api.most_common():
-        lines.append(f"{n:>{width}}  {api}  ({', '.join(sorted(codes[api]))})")
+    """Findings counted by code, then by root cause (the blocking call they all end at)."""
+    diagnostics = result.diagnostics
+    if not diagnostics:
+        return []
+    by_code = Counter(d.code for d in diagnostics)
+    labels = {d.code: d.category or "" for d in diagnostics}
+    lines = ["by code:"]
+    width = max(len(str(n)) for n in by_code.values())
+    for code, n in sorted(by_code.items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append(f"  {n:>{width}}  {code}  {labels[code]}".rstrip())
+    groups = causes(diagnostics)
+    lines.append(f"by root cause ({len(groups)}):")
+    width = max(len(str(len(g))) for g in groups.values())
+    for group in sorted(groups.values(), key=lambda g: (-len(g), g[0].path, g[0].line)):
+        d = group[0]
+        hop = d.hops[-2] if len(d.hops) >= 2 else None
+        where = f"{hop.path}:{hop.line}" if hop is not None and hop.path else f"{d.path}:{d.line}"
+        lines.append(f"  {len(group):>{width}}  {d.api or d.code} at {where}  ({', '.join(sorted({x.code for x in group}))})")
     return lines
 
 
