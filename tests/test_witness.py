@@ -43,3 +43,52 @@ def test_witness_prefers_the_normal_path_then_the_costliest_kind():
     assert found[5].code == "ASL204" and found[5].chain[-1] == "builtins.open"
     # sync(): the HTTP call rather than the file access it also makes
     assert found[9].code == "ASL201" and found[9].chain[-1] == "requests.post"
+
+
+DBS = '''\
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+
+class BaseDb:
+    def __init__(self, path: str):
+        self.path = path
+
+    def get_config(self) -> dict:
+        return {"file": str(Path(self.path).resolve())}
+
+
+class SqlDb(BaseDb):
+    def __init__(self, session: Session):
+        self.session = session
+
+    def get_config(self) -> dict:
+        return dict(self.session.execute(text("select * from config")).all())
+
+
+class PostgresDb(SqlDb):
+    def get_config(self) -> dict:
+        return dict(self.session.execute(text("select * from pg_config")).all())
+'''
+
+SERVICE = '''\
+from .dbs import BaseDb
+
+
+async def settings(db: BaseDb) -> dict:
+    return db.get_config()
+
+
+async def local() -> dict:
+    return BaseDb("/etc/app").get_config()
+'''
+
+
+def test_a_receiver_declared_with_a_base_class_is_explained_by_its_implementations():
+    found = {d.line: d for d in lint_sources({"app/__init__.py": "", "app/dbs.py": DBS, "app/service.py": SERVICE})}
+    # db: BaseDb may be any subclass: the database query explains it, not the base's Path.resolve()
+    assert found[5].code == "ASL206" and found[5].chain[-1] == "sqlalchemy.orm.Session.execute"
+    # built here with its exact class: the base implementation runs
+    assert found[9].code == "ASL204" and found[9].chain[-1] == "pathlib.Path.resolve"

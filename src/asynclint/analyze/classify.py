@@ -170,7 +170,34 @@ class Classifier:
                     if p.functions[fq].summary.is_stub:
                         # an abstract method on a typed receiver: one of the subclasses' implementations runs
                         return self._implementations(site, self.h.overrides(q, callee[2]), bound)
+                    overrides = self.h.overrides(q, callee[2])
+                    if overrides and self._declared(callee[1], self._ref.module):
+                        # a receiver declared with a base class (``db: BaseDb``), not constructed here:
+                        # whichever subclass it is, its implementation runs
+                        return self._implementations(site, [fq] + overrides, bound)
         return Blocking(site, target=fq, context=context, offset=_offset(p, fq, bound))
+
+    def _declared(self, e, mod, depth: int = 0) -> bool:
+        """Is this receiver typed by a declaration (a parameter or attribute annotated with a base
+        class), rather than built here with its exact class?"""
+        if depth > 4:
+            return False
+        match e[0]:
+            case "i" | "opt":
+                return True
+            case "alt":
+                return e[1][0] in ("i", "opt") or self._declared(e[2], mod, depth + 1)
+            case "g":
+                g = mod.summary.globals.get(e[1])
+                return g is not None and self._declared(g, mod, depth + 1)
+            case "a":
+                owner = self.project.ev(e[1], mod)
+                if type(owner) is Inst and owner.type in self.project.classes:
+                    for q in self.h.mro(owner.type):
+                        entry = self.project.classes.get(q)
+                        if entry is not None and e[2] in entry[1].attrs:
+                            return any(self._declared(x, entry[0], depth + 1) for x in entry[1].attrs[e[2]])
+        return False
 
     def _implementations(self, site: CallSite, candidates: list, bound: bool) -> Optional[Blocking]:
         """A call that may run any of these implementations (stubs aside): all of them must block."""
