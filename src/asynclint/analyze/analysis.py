@@ -21,7 +21,8 @@ from collections import ChainMap, deque
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..catalog import CATEGORY_LABELS, Entry, code_for
+from ..catalog import Entry
+from ..categories import code_for, label_for, tier_of
 from .conditions import TRUE, both, either, parameter_name, through_call
 from ..link import MEMORY_BUFFERS, FunctionRef, Project
 from ..model import CallSite, ChainHop, Diagnostic
@@ -114,15 +115,11 @@ def _is_offloader(project: Project, fq: str, depth: int = 0) -> bool:
 
 
 _LOOP_CHECKS = ("is_running", "get_running_loop", "_get_running_loop")
-# which reason to give when a helper blocks for several: the costliest kind of wait first
-_CATEGORY_ORDER = ("http", "network", "database", "subprocess", "wait", "sleep", "loop", "console", "configured",
-                   "cpu", "file", "os-path")
 
 
 def _severity(b: Blocking) -> tuple:
-    cat = b.entry.category if b.entry is not None else "configured"
-    order = _CATEGORY_ORDER.index(cat) if cat in _CATEGORY_ORDER else len(_CATEGORY_ORDER)
-    return (order, b.site.line, b.site.col)
+    """Which reason to give when a helper blocks for several: the costliest kind of wait first."""
+    return (tier_of(b.entry.category if b.entry is not None else "configured"), b.site.line, b.site.col)
 
 
 def _propagates(b: Blocking, ref: FunctionRef) -> bool:
@@ -509,7 +506,7 @@ def _diagnostic(ref: FunctionRef, site: CallSite, entry: Entry, transitive: bool
 
 def _direct(ref: FunctionRef, b: Blocking) -> Diagnostic:
     e, site = b.entry, b.site
-    label = CATEGORY_LABELS.get(e.category, "call")
+    label = label_for(e.category)
     shown = _describe_site(site)
     api = _describe_api(e)
     detail = "" if api == shown or api.endswith(f".{shown}") or shown.endswith(api) else f" ({api})"
@@ -538,7 +535,7 @@ def _transitive(project: Project, ref: FunctionRef, b: Blocking, dist: dict) -> 
     assert entry is not None
     chain.append(entry.api)
     hops.append(ChainHop(entry.api, None, None, _describe_api(entry)))
-    label = CATEGORY_LABELS.get(entry.category, "call")
+    label = label_for(entry.category)
     if site.kind == "attr":
         message = f"reads property {site.text}, which blocks on {_describe_api(entry)} ({label})"
     elif b.target.endswith(".__init__"):

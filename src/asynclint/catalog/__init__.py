@@ -16,43 +16,9 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
+from ..categories import BY_NAME
+
 CATALOG_DIR = os.path.dirname(os.path.abspath(__file__))
-
-CATEGORY_CODES = {
-    "http": 1,
-    "sleep": 2,
-    "subprocess": 3,
-    "file": 4,
-    "os-path": 5,
-    "database": 6,
-    "network": 7,
-    "wait": 8,
-    "console": 9,
-    "loop": 10,
-    "configured": 11,
-    "cpu": 12,
-}
-CATEGORY_LABELS = {
-    "http": "HTTP call",
-    "sleep": "sleep",
-    "subprocess": "subprocess call",
-    "file": "file I/O",
-    "os-path": "file-system check",
-    "database": "database call",
-    "network": "network client call",
-    "wait": "wait on a lock, queue or future",
-    "console": "console input",
-    "loop": "nested event loop run",
-    "configured": "call (configured as blocking)",
-    "cpu": "CPU-bound call",
-}
-DEFAULT_OFF_CATEGORIES = frozenset({"cpu"})
-
-
-def code_for(category: str, transitive: bool) -> str:
-    n = CATEGORY_CODES.get(category, CATEGORY_CODES["configured"])
-    return f"ASL{2 if transitive else 1}{n:02d}"
-
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -188,7 +154,7 @@ class Catalog:
             category = spec.get("category", "configured")
             self.functions[name] = Entry(
                 api=name,
-                category=category if category in CATEGORY_CODES else "configured",
+                category=category if category in BY_NAME else "configured",
                 replacement=spec.get("replacement", "await asyncio.to_thread(...)"),
                 library="configuration",
                 message=spec.get("message", ""),
