@@ -19,7 +19,8 @@ from conftest import FIXTURES
 from asynclint.cli import main
 from asynclint.engine import Options, run
 from asynclint.fix import apply_fixes
-from asynclint.fixkinds import fix_kind, fix_kind_for_code
+from asynclint.categories import fix_kind_for_code
+from asynclint.fix.kinds import fix_kind
 from asynclint.model import Diagnostic
 
 PAIRS = os.path.join(FIXTURES, "fixes")
@@ -175,16 +176,16 @@ def test_unparsable_file_untouched_and_others_fixed(tmp_path, monkeypatch):
     boom = tmp_path / "boom.py"
     boom.write_text(BLOCKING, encoding="utf-8")
     result = run([str(tmp_path)], _opts())
-    import asynclint.fix as fixmod
+    from asynclint.fix import source
 
-    real = fixmod.fix_source
+    real = source.fix_source
 
     def failing(text, diagnostics, unsafe):
         if any(d.path.endswith("boom.py") for d in diagnostics):
             raise RuntimeError("simulated failure")
         return real(text, diagnostics, unsafe)
 
-    monkeypatch.setattr(fixmod, "fix_source", failing)
+    monkeypatch.setattr(source, "fix_source", failing)
     fixed = apply_fixes(result, unsafe=True)
     assert "await asyncio.sleep(x)" in good.read_text(encoding="utf-8")
     assert boom.read_text(encoding="utf-8") == BLOCKING
@@ -197,9 +198,12 @@ def test_rewrite_that_would_not_compile_is_not_written(tmp_path, monkeypatch):
     path = tmp_path / "app.py"
     path.write_text(BLOCKING, encoding="utf-8")
     result = run([str(path)], _opts())
-    import asynclint.fix as fixmod
+    import libcst as cst
 
-    monkeypatch.setattr(fixmod, "fix_source", lambda text, d, u: (text + "\nawait x\n", d, []))
+    from asynclint.fix.rewrites.sleep import Sleep
+
+    # a rewrite gone wrong: `time.sleep(x)` -> `x := 1`, a statement Python rejects
+    monkeypatch.setattr(Sleep, "call", lambda self, t, claim, node: cst.NamedExpr(cst.Name("x"), cst.Integer("1")))
     fixed = apply_fixes(result, unsafe=True)
     assert path.read_text(encoding="utf-8") == BLOCKING
     assert fixed.errors and "would not compile" in fixed.errors[0][1]
@@ -214,6 +218,50 @@ def test_safe_only_leaves_unsafe_alone(tmp_path):
     assert "await asyncio.sleep(x)" in text and "open(p).read()" in text
     # open(p) and .read() are two findings
     assert "Fixed 1 finding in 1 file; 2 remain (2 fixable with --unsafe-fixes)." in fixed.summary()
+
+
+# ---------------------------------------------------------------------------- one module's text
+
+
+def _module_with_one_finding(helpers=40):
+    head = '"""Reports."""\n\nimport time\n\nimport requests\n'
+    sync = "".join(f"\n\ndef helper_{i}(x):\n    # keep {i}\n    return x + {i}\n" for i in range(helpers))
+    coro = "\n\nasync def poll(url):\n    time.sleep(1)  # back off\n    return url\n"
+    return head + sync + coro
+
+
+def test_fix_source_edits_only_what_it_fixes():
+    """A language server gets edits for the import block and the coroutine, nothing in between."""
+    from asynclint.engine import lint_snippet
+    from asynclint.fix import fix_source
+    from asynclint.fix.source import apply_edits
+
+    text = _module_with_one_finding()
+    diagnostics = lint_snippet(text)
+    assert [(d.code, d.fix) for d in diagnostics] == [("ASL102", "safe")]
+    outcome = fix_source(text, diagnostics)
+    assert outcome.fixed == diagnostics and not outcome.skipped
+    lines = text.splitlines(keepends=True)
+    poll = next(i for i, line in enumerate(lines, 1) if line.startswith("async def poll"))
+    assert [(e.start_line, e.end_line) for e in outcome.edits] == [(1, 5), (poll - 2, poll + 2)]
+    assert outcome.edits[0].text == '"""Reports."""\n\nimport asyncio\nimport time\n\nimport requests\n'
+    assert outcome.edits[1].text.endswith("    await asyncio.sleep(1)  # back off\n    return url\n")
+    assert apply_edits(lines, outcome.edits) == outcome.text
+    assert outcome.text == text.replace("import time\n", "import asyncio\nimport time\n").replace(
+        "    time.sleep(1)", "    await asyncio.sleep(1)")
+    # unsafe findings need unsafe=True; nothing to do is no edit
+    assert fix_source("x = 1\n", []).edits == []
+
+
+def test_fix_source_new_syntax_elsewhere_in_the_file():
+    """A statement newer than this interpreter (PEP 695) does not stop a fix in another one."""
+    from asynclint.engine import lint_snippet
+    from asynclint.fix import fix_source
+
+    text = "import time\n\ntype Seconds = float\n\n\nasync def wait(s: Seconds):\n    time.sleep(s)\n"
+    outcome = fix_source(text, lint_snippet(text))
+    assert outcome.text == text.replace("import time\n", "import asyncio\nimport time\n").replace(
+        "    time.sleep(s)", "    await asyncio.sleep(s)")
 
 
 # ---------------------------------------------------------------------------- all fixtures

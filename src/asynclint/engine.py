@@ -18,7 +18,7 @@ from .cache.results import ResultCache
 from .catalog import catalog_for
 from .config import Config, config_from_dict, find_pyproject, load_config
 from .discover import files_for_run
-from .fixkinds import mark_fixes
+from .fix.kinds import mark_fixes
 from .frameworks import framework_findings
 from .link import Project, build_project, modules_in_memory, modules_on_disk
 from .summarize import collect_summaries, summarize_source

@@ -1,0 +1,104 @@
+"""Where a module's top-level statements are, and what it binds at module level.
+
+Read with Python's ``ast`` (files with syntax newer than the interpreter are
+lowered first, keeping their lines), which is several times faster than a
+LibCST parse: the fixer then parses with LibCST only the statements it
+rewrites and the imports, so that fixing one function of a large file costs
+what that function costs.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One top-level statement, decorators included (or several sharing a line: ``a = 1; b = 2``)."""
+
+    start: int  # first line, 1-based
+    end: int  # last line
+    imports: bool  # holds an import statement
+    future: bool  # holds only ``from __future__`` imports
+
+
+@dataclass
+class Layout:
+    units: list  # Unit, in order
+    bound: set  # names bound at module level
+
+    def unit_at(self, line: int) -> int:
+        """Index of the unit holding ``line``, or -1."""
+        i = bisect.bisect_right([u.start for u in self.units], line) - 1
+        return i if i >= 0 and line <= self.units[i].end else -1
+
+
+def read_layout(text: str) -> Layout:
+    """Raises SyntaxError (or the summarizer's ParseFailure) when the text does not parse."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError as exc:
+        from ..summarize.downgrade import lower_to_ast
+
+        tree = lower_to_ast(text, exc)
+    units: list = []
+    for stmt in tree.body:
+        start = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", ())])
+        end = stmt.end_lineno or stmt.lineno
+        imports = isinstance(stmt, (ast.Import, ast.ImportFrom))
+        future = isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__"
+        if units and start <= units[-1].end:
+            last = units.pop()
+            units.append(Unit(last.start, max(end, last.end), last.imports or imports, last.future and future))
+        else:
+            units.append(Unit(start, end, imports, future))
+    return Layout(units, module_bindings(tree))
+
+
+def module_bindings(tree: ast.Module) -> set:
+    """Names bound at module level: imports, assignments, functions, classes, and the names
+    bound inside top-level ``if``/``try``/``with``/``for`` blocks (not inside functions)."""
+    out: set = set()
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            _bind_aliases(stmt, out)
+        elif isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                out |= _names(target)
+        elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
+            out |= _names(stmt.target)
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(stmt.name)
+        else:
+            _bind_nested(stmt, out)
+    return out
+
+
+def _bind_nested(node, out: set) -> None:
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(child.name)
+            continue
+        if isinstance(child, ast.Assign):
+            for target in child.targets:
+                out |= _names(target)
+        elif isinstance(child, (ast.Import, ast.ImportFrom)):
+            _bind_aliases(child, out)
+        elif isinstance(child, ast.withitem) and child.optional_vars is not None:
+            out |= _names(child.optional_vars)
+        elif isinstance(child, ast.ExceptHandler) and child.name:
+            out.add(child.name)
+        _bind_nested(child, out)
+
+
+def _bind_aliases(stmt, out: set) -> None:
+    for alias in stmt.names:
+        if alias.name == "*":
+            continue
+        out.add(alias.asname or alias.name.split(".")[0])
+
+
+def _names(node) -> set:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}

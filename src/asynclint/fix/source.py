@@ -1,0 +1,184 @@
+"""Fixing one module's text: ``fix_source(text, diagnostics)`` -> the new text and its edits.
+
+This is what ``--fix`` runs for each file, and what a language server's code
+action needs: source text and findings in, edits out, nothing read or written.
+
+Only part of the file is parsed with LibCST: the top-level statements that
+hold a finding to fix, the statements holding imports (a rewrite may use or
+add one) and the start of the file (where new imports go). Consecutive ones
+form a *chunk*, parsed as a module of its own whose lines are the file's
+shifted by the lines before it. Where the top-level statements are comes from
+Python's ``ast`` (``layout``), several times faster than LibCST; so a fix
+costs what the statements it touches cost, not what the file costs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+import libcst as cst
+
+from .imports import Imports
+from .kinds import applies
+from .layout import Layout, read_layout
+from .planner import FilePlan, Planner
+from .transform import FixTransformer
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+class FixError(Exception):
+    """The file cannot be fixed: it does not parse, or a rewrite would not compile."""
+
+
+@dataclass
+class Edit:
+    """Replace lines ``start_line`` to ``end_line`` (1-based, inclusive, with their line endings) by ``text``."""
+
+    start_line: int
+    end_line: int
+    text: str
+
+
+@dataclass
+class FixOutcome:
+    text: str  # the new text (the old one when nothing was fixed)
+    fixed: list  # the diagnostics fixed
+    skipped: list  # (diagnostic, reason) for fixes that could not be applied
+    edits: list  # Edit, in order, not overlapping
+
+
+@dataclass
+class _Chunk:
+    start: int  # first line of the file it holds
+    end: int  # last line
+    text: str
+    module: cst.Module
+
+
+def fix_source(text: str, diagnostics: list, unsafe: bool = False) -> FixOutcome:
+    """Rewrite one module's text for its findings (only those whose fix ``unsafe`` allows).
+
+    Raises FixError when the text does not parse or a rewrite would not compile."""
+    wanted = [d for d in diagnostics if applies(d, unsafe)]
+    if not wanted:
+        return FixOutcome(text, [], [], [])
+    lines = _LINE.findall(text)
+    try:
+        layout = read_layout(text)
+    except Exception as exc:  # SyntaxError, or the summarizer's ParseFailure for newer syntax
+        raise FixError(f"does not parse, left alone: {exc}") from None
+    chunks = _parse(lines, _spans(layout, wanted), text)
+    imports = Imports([stmt for c in chunks for stmt in c.module.body], layout.bound)
+    plain = [line.rstrip("\r\n") for line in lines]
+    plans, fixed, skipped = [], [], []
+    for c in chunks:
+        diags = [d for d in diagnostics if c.start <= d.line <= c.end]
+        plan = Planner(c.module, c.start - 1, plain, diags, unsafe, imports).run() if diags else FilePlan()
+        plans.append(plan)
+        fixed += plan.fixed
+        skipped += plan.skipped
+    if not fixed:
+        return FixOutcome(text, [], skipped, [])
+    edits = []
+    for c, plan in zip(chunks, plans):
+        new = c.module.visit(FixTransformer(plan, imports, c.module))
+        if c.start == 1:
+            new = imports.add_to(new)
+        code = new.code
+        if code != c.text:
+            _check(c, code)
+            edits.append(Edit(c.start, c.end, code))
+    return FixOutcome(apply_edits(lines, edits), fixed, skipped, edits)
+
+
+def apply_edits(lines: list, edits: list) -> str:
+    out, pos = [], 0
+    for e in edits:
+        out.append("".join(lines[pos:e.start_line - 1]))
+        out.append(e.text)
+        pos = e.end_line
+    out.append("".join(lines[pos:]))
+    return "".join(out)
+
+
+def _spans(layout: Layout, wanted: list) -> list:
+    """[(first line, last line)] of the chunks to parse."""
+    units = layout.units
+    chosen = {i for i, u in enumerate(units) if u.imports}
+    # the start of the file, where imports are added: docstring, __future__, the import block, and,
+    # when there is no import block, the statement a new one goes above
+    i, block = 0, False
+    while i < len(units) and (i == 0 or units[i].imports):
+        chosen.add(i)
+        block = block or (units[i].imports and not units[i].future)
+        i += 1
+    if not block and i < len(units):
+        chosen.add(i)
+    for d in wanted:
+        at = layout.unit_at(d.line)
+        if at >= 0:
+            chosen.add(at)
+    spans = []
+    for i in sorted(chosen):
+        start = units[i - 1].end + 1 if i > 0 else 1
+        if spans and spans[-1][2] == i - 1:
+            spans[-1] = (spans[-1][0], units[i].end, i)
+        else:
+            spans.append((start, units[i].end, i))
+    return [(a, b) for a, b, _ in spans]
+
+
+def _parse(lines: list, spans: list, text: str) -> list:
+    newline = _first_newline(text)
+    config = cst.PartialParserConfig(default_newline=newline) if newline else cst.PartialParserConfig()
+    try:
+        return [_chunk(lines, a, b, config) for a, b in spans]
+    except cst.ParserSyntaxError:
+        pass  # a statement that parses only in its context: parse the whole file
+    try:
+        return [_chunk(lines, 1, len(lines), config)]
+    except cst.ParserSyntaxError as exc:
+        raise FixError(f"does not parse, left alone: {exc.message}") from None
+
+
+def _chunk(lines: list, start: int, end: int, config) -> _Chunk:
+    text = "".join(lines[start - 1:end])
+    return _Chunk(start, end, text, cst.parse_module(text, config=config))
+
+
+def _first_newline(text: str) -> Optional[str]:
+    m = re.search(r"\r\n|\r|\n", text)
+    return m.group(0) if m else None
+
+
+def _check(chunk: _Chunk, new: str) -> None:
+    """The rewritten chunk compiles (or, for syntax newer than this interpreter, parses)."""
+    if _compile_problem(chunk.text) is None:
+        problem = _compile_problem(new)
+    else:
+        problem = _parse_problem(new)
+    if problem is not None:
+        message, line = problem
+        where = f" (line {line + chunk.start - 1})" if line else ""
+        raise FixError(f"the rewrite would not compile ({message}{where}); file left unchanged")
+
+
+def _compile_problem(text: str):
+    try:
+        compile(text, "<fix>", "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return exc.msg, exc.lineno
+    except (ValueError, RecursionError) as exc:
+        return str(exc), None
+    return None
+
+
+def _parse_problem(text: str):
+    try:
+        cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        return exc.message, exc.raw_line
+    return None
