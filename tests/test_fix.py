@@ -243,14 +243,35 @@ def test_fix_source_edits_only_what_it_fixes():
     assert outcome.fixed == diagnostics and not outcome.skipped
     lines = text.splitlines(keepends=True)
     poll = next(i for i, line in enumerate(lines, 1) if line.startswith("async def poll"))
-    assert [(e.start_line, e.end_line) for e in outcome.edits] == [(1, 5), (poll - 2, poll + 2)]
+    assert [(e.start_line, e.end_line) for e in outcome.edits] == [(1, 5), (poll, poll + 2)]
     assert outcome.edits[0].text == '"""Reports."""\n\nimport asyncio\nimport time\n\nimport requests\n'
-    assert outcome.edits[1].text.endswith("    await asyncio.sleep(1)  # back off\n    return url\n")
+    assert outcome.edits[1].text == "async def poll(url):\n    await asyncio.sleep(1)  # back off\n    return url\n"
     assert apply_edits(lines, outcome.edits) == outcome.text
     assert outcome.text == text.replace("import time\n", "import asyncio\nimport time\n").replace(
         "    time.sleep(1)", "    await asyncio.sleep(1)")
     # unsafe findings need unsafe=True; nothing to do is no edit
     assert fix_source("x = 1\n", []).edits == []
+
+
+def test_fix_source_method_of_a_large_class():
+    """A method is fixed on its own lines (its class is not rewritten), with the class's indentation."""
+    from asynclint.engine import lint_snippet
+    from asynclint.fix import fix_source
+
+    methods = "".join(f"\n  def get_{i}(self):\n    return self.rows[{i}]\n" for i in range(30))
+    text = ("import requests\n\n\nclass Client:\n  rows = []\n" + methods
+            + "\n  async def refresh(self, url):\n    if url:\n      self.rows = requests.get(url, timeout=5).json()\n")
+    diagnostics = lint_snippet(text)
+    assert [d.code for d in diagnostics] == ["ASL101"]
+    outcome = fix_source(text, diagnostics, unsafe=True)
+    refresh = text.splitlines().index("  async def refresh(self, url):") + 1
+    assert [(e.start_line, e.end_line) for e in outcome.edits] == [(1, 1), (refresh, refresh + 2)]
+    assert outcome.edits[1].text == (
+        "  async def refresh(self, url):\n"
+        "    if url:\n"
+        "      async with httpx.AsyncClient(follow_redirects=True) as client:\n"
+        "        self.rows = (await client.get(url, timeout=5)).json()\n"
+    )
 
 
 def test_fix_source_new_syntax_elsewhere_in_the_file():

@@ -10,6 +10,7 @@ alone and reported; a failure in one file never stops the others.
 from __future__ import annotations
 
 import difflib
+import gc
 import os
 from dataclasses import dataclass, field
 from typing import Optional
@@ -95,15 +96,19 @@ def apply_fixes(result, unsafe: bool = False, diff_only: bool = False) -> FixRes
         elif applies(d, unsafe):
             wanted.add(d.path)
     diffs = []
-    for display in sorted(wanted):
-        path = paths.get(display) or os.path.abspath(display)
-        ff = FileFix(path, display)
-        res.files.append(ff)
-        try:
-            _fix_file(ff, by_file[display], unsafe, diff_only, diffs)
-        except Exception as exc:  # one file's failure leaves the others fixed
-            ff.changed = False
-            ff.error = f"{type(exc).__name__}: {exc}"
+    gc.freeze()  # the run's project stays alive: keep the collector from re-walking it for every tree built
+    try:
+        for display in sorted(wanted):
+            path = paths.get(display) or os.path.abspath(display)
+            ff = FileFix(path, display)
+            res.files.append(ff)
+            try:
+                _fix_file(ff, by_file[display], unsafe, diff_only, diffs)
+            except Exception as exc:  # one file's failure leaves the others fixed
+                ff.changed = False
+                ff.error = f"{type(exc).__name__}: {exc}"
+    finally:
+        gc.unfreeze()
     res.diff_text = "".join(diffs)
     return res
 

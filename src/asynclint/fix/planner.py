@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from .imports import Imports
 from .kinds import applies
+from .locate import locate
 from .nodes import names_in
 from .rewrites import CALL_REWRITES, FALLBACK, FUNCTION_REWRITES, REWRITES
 
@@ -49,35 +49,6 @@ class FilePlan:
     skipped: list = field(default_factory=list)  # (diagnostic, reason)
 
 
-class _Index(cst.CSTVisitor):
-    """Calls, names and attributes by their span, functions by the line of their name (file lines)."""
-
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    def __init__(self, line_offset: int):
-        super().__init__()
-        self.offset = line_offset
-        self.by_range: dict = {}
-        self.defs_by_line: dict = {}
-
-    def _key(self, node):
-        pos = self.get_metadata(PositionProvider, node)
-        return (pos.start.line + self.offset, pos.start.column, pos.end.line + self.offset, pos.end.column)
-
-    def visit_Call(self, node: cst.Call) -> None:
-        self.by_range.setdefault(self._key(node), node)
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.by_range.setdefault(self._key(node), node)
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        self.by_range.setdefault(self._key(node), node)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        pos = self.get_metadata(PositionProvider, node.name)
-        self.defs_by_line.setdefault(pos.start.line + self.offset, []).append(node)
-
-
 def char_col(lines: list, line: int, byte_col: int) -> int:
     """ast's UTF-8 byte column -> character column."""
     if 1 <= line <= len(lines):
@@ -101,10 +72,8 @@ class Planner:
         self.diags = diagnostics
         self.unsafe = unsafe
         self.imports = imports
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        self.parents = wrapper.resolve(ParentNodeProvider)
-        self.index = _Index(line_offset)
-        wrapper.visit(self.index)
+        self.index = locate(module, line_offset)
+        self.parents = self.index.parents
         self.plan = FilePlan()
         self.consumed: set = set()  # id() of nodes a rewrite takes care of
         self.whole_functions: set = set()  # qualnames of functions rewritten as a whole

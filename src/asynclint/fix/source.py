@@ -3,13 +3,14 @@
 This is what ``--fix`` runs for each file, and what a language server's code
 action needs: source text and findings in, edits out, nothing read or written.
 
-Only part of the file is parsed with LibCST: the top-level statements that
-hold a finding to fix, the statements holding imports (a rewrite may use or
-add one) and the start of the file (where new imports go). Consecutive ones
-form a *chunk*, parsed as a module of its own whose lines are the file's
-shifted by the lines before it. Where the top-level statements are comes from
-Python's ``ast`` (``layout``), several times faster than LibCST; so a fix
-costs what the statements it touches cost, not what the file costs.
+Only part of the file is parsed with LibCST: the functions that hold a
+finding to fix, the top-level statements holding imports (a rewrite may use
+or add one) and the start of the file (where new imports go). Each is a
+*chunk*, parsed as a module of its own whose lines are the file's shifted by
+the lines before it (a method or nested function is parsed under an ``if
+True:`` line, which is dropped again). Where the statements and functions are
+comes from Python's ``ast`` (``layout``), several times faster than LibCST;
+so a fix costs what the functions it touches cost, not what the file costs.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .imports import Imports
 from .kinds import applies
 from .layout import Layout, read_layout
 from .planner import FilePlan, Planner
+from .rewrites import FUNCTION_REWRITES
 from .transform import FixTransformer
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
@@ -54,8 +56,14 @@ class FixOutcome:
 class _Chunk:
     start: int  # first line of the file it holds
     end: int  # last line
-    text: str
-    module: cst.Module
+    text: str  # those lines
+    module: cst.Module  # parsed from ``wrapper + text``
+    wrapper: str = ""  # a line put above an indented function so that it parses as a module
+
+    @property
+    def line_offset(self) -> int:
+        """The file's line number of the module's line 1, minus one."""
+        return self.start - 1 - (1 if self.wrapper else 0)
 
 
 def fix_source(text: str, diagnostics: list, unsafe: bool = False) -> FixOutcome:
@@ -67,27 +75,32 @@ def fix_source(text: str, diagnostics: list, unsafe: bool = False) -> FixOutcome
         return FixOutcome(text, [], [], [])
     lines = _LINE.findall(text)
     try:
-        layout = read_layout(text)
+        layout = read_layout(text, lines)
     except Exception as exc:  # SyntaxError, or the summarizer's ParseFailure for newer syntax
         raise FixError(f"does not parse, left alone: {exc}") from None
     chunks = _parse(lines, _spans(layout, wanted), text)
     imports = Imports([stmt for c in chunks for stmt in c.module.body], layout.bound)
     plain = [line.rstrip("\r\n") for line in lines]
-    plans, fixed, skipped = [], [], []
+    planned, fixed, skipped = [], [], []
     for c in chunks:
         diags = [d for d in diagnostics if c.start <= d.line <= c.end]
-        plan = Planner(c.module, c.start - 1, plain, diags, unsafe, imports).run() if diags else FilePlan()
-        plans.append(plan)
+        if diags:
+            planner = Planner(c.module, c.line_offset, plain, diags, unsafe, imports)
+            plan, parents = planner.run(), planner.parents
+        else:
+            plan, parents = FilePlan(), {}
+        planned.append((plan, parents))
         fixed += plan.fixed
         skipped += plan.skipped
     if not fixed:
         return FixOutcome(text, [], skipped, [])
     edits = []
-    for c, plan in zip(chunks, plans):
-        new = c.module.visit(FixTransformer(plan, imports, c.module))
+    for c, (plan, parents) in zip(chunks, planned):
+        transformer = FixTransformer(plan, imports, c.module, parents)
+        new = c.module.visit(transformer) if transformer.has_work else c.module
         if c.start == 1:
             new = imports.add_to(new)
-        code = new.code
+        code = new.code[len(c.wrapper):]
         if code != c.text:
             _check(c, code)
             edits.append(Edit(c.start, c.end, code))
@@ -105,11 +118,14 @@ def apply_edits(lines: list, edits: list) -> str:
 
 
 def _spans(layout: Layout, wanted: list) -> list:
-    """[(first line, last line)] of the chunks to parse."""
+    """[(first line, last line, indentation unit or None)] of the chunks to parse, in order.
+
+    Top-level statements (indentation unit None): those holding an import, and the start of the
+    file, where imports are added (docstring, ``__future__``, the import block, and, when there is
+    no import block, the statement a new one goes above). Functions: the innermost one around each
+    finding to fix, unless a chosen statement already holds it."""
     units = layout.units
     chosen = {i for i, u in enumerate(units) if u.imports}
-    # the start of the file, where imports are added: docstring, __future__, the import block, and,
-    # when there is no import block, the statement a new one goes above
     i, block = 0, False
     while i < len(units) and (i == 0 or units[i].imports):
         chosen.add(i)
@@ -117,36 +133,48 @@ def _spans(layout: Layout, wanted: list) -> list:
         i += 1
     if not block and i < len(units):
         chosen.add(i)
+    functions = set()
     for d in wanted:
         at = layout.unit_at(d.line)
-        if at >= 0:
+        if at < 0 or at in chosen:
+            continue
+        fn = layout.function_at(d.line, on_def_line=any(rw.matches(d) for rw in FUNCTION_REWRITES))
+        if fn is None:
             chosen.add(at)
+        else:
+            functions.add((fn.start, fn.end, fn.indent_unit))
     spans = []
     for i in sorted(chosen):
         start = units[i - 1].end + 1 if i > 0 else 1
-        if spans and spans[-1][2] == i - 1:
-            spans[-1] = (spans[-1][0], units[i].end, i)
+        if spans and spans[-1][3] == i - 1:
+            spans[-1] = (spans[-1][0], units[i].end, None, i)
         else:
-            spans.append((start, units[i].end, i))
-    return [(a, b) for a, b, _ in spans]
+            spans.append((start, units[i].end, None, i))
+    out = [(a, b, None) for a, b, _, _ in spans]
+    for fn in sorted(functions):
+        inside = any(a <= fn[0] and fn[1] <= b for a, b, _ in out)
+        if not inside:
+            out.append(fn)
+    return sorted(out)
 
 
 def _parse(lines: list, spans: list, text: str) -> list:
-    newline = _first_newline(text)
-    config = cst.PartialParserConfig(default_newline=newline) if newline else cst.PartialParserConfig()
+    newline = _first_newline(text) or "\n"
     try:
-        return [_chunk(lines, a, b, config) for a, b in spans]
+        return [_chunk(lines, a, b, unit, newline) for a, b, unit in spans]
     except cst.ParserSyntaxError:
         pass  # a statement that parses only in its context: parse the whole file
     try:
-        return [_chunk(lines, 1, len(lines), config)]
+        return [_chunk(lines, 1, len(lines), None, newline)]
     except cst.ParserSyntaxError as exc:
         raise FixError(f"does not parse, left alone: {exc.message}") from None
 
 
-def _chunk(lines: list, start: int, end: int, config) -> _Chunk:
+def _chunk(lines: list, start: int, end: int, indent_unit, newline: str) -> _Chunk:
     text = "".join(lines[start - 1:end])
-    return _Chunk(start, end, text, cst.parse_module(text, config=config))
+    wrapper = "if True:" + newline if text[:1] in (" ", "\t") else ""
+    config = cst.PartialParserConfig(default_newline=newline, **({"default_indent": indent_unit} if indent_unit else {}))
+    return _Chunk(start, end, text, cst.parse_module(wrapper + text, config=config), wrapper)
 
 
 def _first_newline(text: str) -> Optional[str]:
@@ -155,14 +183,15 @@ def _first_newline(text: str) -> Optional[str]:
 
 
 def _check(chunk: _Chunk, new: str) -> None:
-    """The rewritten chunk compiles (or, for syntax newer than this interpreter, parses)."""
-    if _compile_problem(chunk.text) is None:
-        problem = _compile_problem(new)
+    """The rewritten chunk compiles (or, when the original does not compile alone: syntax newer than
+    this interpreter, a ``nonlocal`` of an enclosing function, it parses)."""
+    if _compile_problem(chunk.wrapper + chunk.text) is None:
+        problem = _compile_problem(chunk.wrapper + new)
     else:
-        problem = _parse_problem(new)
+        problem = _parse_problem(chunk.wrapper + new)
     if problem is not None:
         message, line = problem
-        where = f" (line {line + chunk.start - 1})" if line else ""
+        where = f" (line {line + chunk.line_offset})" if line else ""
         raise FixError(f"the rewrite would not compile ({message}{where}); file left unchanged")
 
 

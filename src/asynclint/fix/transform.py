@@ -14,12 +14,20 @@ from .rewrites import REWRITES
 
 
 class FixTransformer(cst.CSTTransformer):
-    def __init__(self, plan, imports: Imports, module: cst.Module):
+    """Visits only the nodes on the way to what changes (``parents``: the chunk's parent of each node)."""
+
+    def __init__(self, plan, imports: Imports, module: cst.Module, parents: dict):
         super().__init__()
         self.plan = plan
         self.imports = imports
         self.module = module  # the chunk: its indentation and newline are the new code's
         self.memo: dict = {}  # per-rewrite state for this transform
+        targets = list(plan.nodes) + list(plan.stmts)
+        self.ways = _ways_to(targets, module, imports, parents)
+        self.has_work = bool(targets) or len(self.ways) > 1  # something to rewrite, or an import to extend
+
+    def on_visit(self, node) -> bool:
+        return id(node) in self.ways
 
     def _claimed(self, original, updated):
         claim = self.plan.nodes.get(original)
@@ -54,6 +62,20 @@ class FixTransformer(cst.CSTTransformer):
         for rewrite in REWRITES:
             updated = rewrite.block(self, updated)
         return updated
+
+
+def _ways_to(targets: list, module: cst.Module, imports: Imports, parents: dict) -> set:
+    """id() of the chunk's nodes that hold a node to rewrite (or an import to extend)."""
+    ways = {id(module)}
+    for stmt in module.body:
+        if isinstance(stmt, cst.SimpleStatementLine) and any(id(small) in imports.merge for small in stmt.body):
+            ways.add(id(stmt))
+    for node in targets:
+        cur = parents.get(node)
+        while cur is not None and id(cur) not in ways:
+            ways.add(id(cur))
+            cur = parents.get(cur)
+    return ways
 
 
 def _parenthesise_await(node, attr):
