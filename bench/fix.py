@@ -143,7 +143,7 @@ def bench_large_file(rounds: int) -> dict:
 
 def render(res: dict) -> str:
     return "\n".join([
-        f"| what | measured | target |",
+        "| what | measured | target |",
         "|---|---|---|",
         f"| `--fix --unsafe-fixes` on {res['corpus']}, cold | {res['fix_cold_s']:.2f} s | ≤ 10 s |",
         f"| the same, warm (after a check) | {res['fix_warm_s']:.2f} s | ≤ 10 s |",
