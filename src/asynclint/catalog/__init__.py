@@ -17,8 +17,10 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 from ..categories import BY_NAME
+from .schema import CatalogError, check_file
 
 CATALOG_DIR = os.path.dirname(os.path.abspath(__file__))
+_FORMAT = 2  # of the parsed tables kept in the user's cache (2: checked by schema.check_file)
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -54,10 +56,6 @@ class TypeInfo:
     is_async: bool = False
 
 
-class CatalogError(Exception):
-    pass
-
-
 class Catalog:
     def __init__(self) -> None:
         self.functions: dict[str, Entry] = {}
@@ -76,7 +74,7 @@ class Catalog:
         """Read every catalog file; the parsed tables are kept in the user's cache directory,
         keyed by the files' names, sizes and mtimes, since parsing the TOML costs ~0.1 s a run."""
         names = sorted(n for n in os.listdir(directory) if n.endswith(".toml")) if os.path.isdir(directory) else []
-        stamp = []
+        stamp: list = [("format", _FORMAT)]
         for name in names:
             st = os.stat(os.path.join(directory, name))
             stamp.append((name, st.st_size, st.st_mtime_ns))
@@ -87,9 +85,11 @@ class Catalog:
                 path = os.path.join(directory, name)
                 with open(path, "rb") as fh:
                     try:
-                        cached.append((name, tomllib.load(fh)))
+                        data = tomllib.load(fh)
                     except tomllib.TOMLDecodeError as exc:
                         raise CatalogError(f"{path}: {exc}") from exc
+                check_file(path, data)
+                cached.append((name, data))
             _write_parsed(directory, stamp, cached)
         cat = cls()
         for name, data in cached:
