@@ -110,7 +110,13 @@ def of_code(code: str) -> Optional[Category]:
     return None
 
 
+def is_direct(code: str) -> bool:
+    """An ASL1xx code: the blocking call is written in the coroutine."""
+    return code.startswith("ASL1")
+
+
 def is_transitive(code: str) -> bool:
+    """An ASL2xx code: the coroutine reaches the blocking call through project code."""
     return code.startswith("ASL2")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ..categories import fix_kind_for_code
+from ..categories import fix_kind_for_code, is_direct
 
 
 def fix_kind(diagnostic) -> Optional[str]:
@@ -19,7 +19,7 @@ def fix_kind(diagnostic) -> Optional[str]:
     if kind is None:
         return None
     api = getattr(diagnostic, "api", None) or ""
-    if code.startswith("ASL1") and (api.startswith("iteration over ") or api.startswith("with ")):
+    if is_direct(code) and (api.startswith("iteration over ") or api.startswith("with ")):
         return None
     return kind
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..nodes import code_of, has_newline, join_args, kwarg, names_in, unique
+from ...categories import is_direct
 from .base import Rewrite
 
 VERBS = {"get", "post", "put", "patch", "delete", "head", "options", "request"}
@@ -50,7 +51,7 @@ class RequestsToHttpx(Rewrite):
     name = "requests-httpx"
 
     def matches(self, d) -> bool:
-        return d.code.startswith("ASL1") and d.api in REQUESTS_APIS
+        return is_direct(d.code) and d.api in REQUESTS_APIS
 
     # -- plan
     def plan(self, planner, d, node, fn) -> None:

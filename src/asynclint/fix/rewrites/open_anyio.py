@@ -12,6 +12,7 @@ from typing import Optional
 import libcst as cst
 
 from ..nodes import join_args, kwarg, name_uses, string_literal
+from ...categories import is_direct
 from .base import Rewrite
 
 OPEN_APIS = {"builtins.open", "io.open"}
@@ -23,7 +24,7 @@ class OpenToAnyio(Rewrite):
     name = "open-anyio"
 
     def matches(self, d) -> bool:
-        return d.code.startswith("ASL1") and d.api in OPEN_APIS
+        return is_direct(d.code) and d.api in OPEN_APIS
 
     def plan(self, planner, d, node, fn) -> None:
         spec = _open_spec(node)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..nodes import dotted
+from ...categories import is_direct
 from .base import Rewrite
 
 # pathlib.Path methods whose anyio.Path twin returns the same thing, awaited
@@ -20,7 +21,7 @@ class PathToAnyio(Rewrite):
 
     def matches(self, d) -> bool:
         api = d.api or ""
-        return (d.code.startswith("ASL1") and api.startswith("pathlib.Path.")
+        return (is_direct(d.code) and api.startswith("pathlib.Path.")
                 and api.rsplit(".", 1)[1] in ANYIO_PATH_METHODS)
 
     def plan(self, planner, d, node, fn) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ...categories import is_direct
 from .base import Rewrite
 
 
@@ -11,7 +12,7 @@ class Sleep(Rewrite):
     name = "sleep"
 
     def matches(self, d) -> bool:
-        return d.code == "ASL102" and d.api == "time.sleep"
+        return d.category == "sleep" and is_direct(d.code) and d.api == "time.sleep"
 
     def plan(self, planner, d, node, fn) -> None:
         if planner.imports.ref("asyncio", "sleep") is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..nodes import bool_literal, code_of, is_simple, names_in, unique
+from ...categories import is_direct
 from .base import Rewrite
 
 SUBPROCESS_APIS = {"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output"}
@@ -24,7 +25,7 @@ class SubprocessToAsyncio(Rewrite):
     name = "subprocess-asyncio"
 
     def matches(self, d) -> bool:
-        return d.code.startswith("ASL1") and d.api in SUBPROCESS_APIS
+        return is_direct(d.code) and d.api in SUBPROCESS_APIS
 
     def plan(self, planner, d, node, fn) -> None:
         which = d.api.rsplit(".", 1)[1]

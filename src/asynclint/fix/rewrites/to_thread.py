@@ -15,6 +15,7 @@ from typing import Optional
 import libcst as cst
 
 from ..nodes import comma_like
+from ...categories import is_direct
 from .base import Rewrite
 
 # calls returning a lazy iterator: offloading the call alone offloads nothing
@@ -48,7 +49,7 @@ class ToThread(Rewrite):
 
     def plan(self, planner, d, node, fn) -> None:
         api = d.api or ""
-        direct = d.code.startswith("ASL1")
+        direct = is_direct(d.code)
         if direct and _stays_on_loop(api):
             planner.skip(d, f"{api} cannot simply run in a thread")
             return
