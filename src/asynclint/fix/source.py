@@ -108,6 +108,7 @@ def fix_source(text: str, diagnostics: list, unsafe: bool = False) -> FixOutcome
 
 
 def apply_edits(lines: list, edits: list) -> str:
+    """The text of ``lines`` (line endings included) with the edits made."""
     out, pos = [], 0
     for e in edits:
         out.append("".join(lines[pos:e.start_line - 1]))
@@ -162,8 +163,8 @@ def _parse(lines: list, spans: list, text: str) -> list:
     newline = _first_newline(text) or "\n"
     try:
         return [_chunk(lines, a, b, unit, newline) for a, b, unit in spans]
-    except cst.ParserSyntaxError:
-        pass  # a statement that parses only in its context: parse the whole file
+    except Exception:  # a part that parses only in its context (odd indentation): parse the whole file
+        pass
     try:
         return [_chunk(lines, 1, len(lines), None, newline)]
     except cst.ParserSyntaxError as exc:
