@@ -19,7 +19,7 @@ from conftest import FIXTURES
 from asynclint.cli import main
 from asynclint.engine import Options, run
 from asynclint.fix import apply_fixes
-from asynclint.categories import fix_kind_for_code
+from asynclint import categories
 from asynclint.fix.kinds import fix_kind
 from asynclint.model import Diagnostic
 
@@ -92,14 +92,9 @@ def _diag(code, api="x.y"):
     return Diagnostic("a.py", 1, 1, 1, 2, code, None, "m", "a.f", api=api)
 
 
-@pytest.mark.parametrize(
-    "code,kind",
-    [("ASL102", "safe"), ("ASL301", "safe"), ("ASL101", "unsafe"), ("ASL103", "unsafe"), ("ASL104", "unsafe"),
-     ("ASL106", "unsafe"), ("ASL201", "unsafe"), ("ASL204", "unsafe"), ("ASL110", None), ("ASL111", None)],
-)
-def test_fix_kinds(code, kind):
-    assert fix_kind(_diag(code)) == kind
-    assert fix_kind_for_code(code) == kind
+@pytest.mark.parametrize("code", categories.ALL_CODES)
+def test_a_finding_offers_its_codes_fix(code):
+    assert fix_kind(_diag(code)) == categories.fix_kind_for_code(code)
 
 
 def test_no_fix_for_iteration_and_with():
