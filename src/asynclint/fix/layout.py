@@ -43,9 +43,12 @@ class Layout:
     tree: ast.Module
     lines: list  # the text's lines, line endings included
 
+    def __post_init__(self) -> None:
+        self._starts = [u.start for u in self.units]
+
     def unit_at(self, line: int) -> int:
         """Index of the unit holding ``line``, or -1."""
-        i = bisect.bisect_right([u.start for u in self.units], line) - 1
+        i = bisect.bisect_right(self._starts, line) - 1
         return i if i >= 0 and line <= self.units[i].end else -1
 
     def function_at(self, line: int, on_def_line: bool = False):

@@ -15,6 +15,7 @@ so a fix costs what the functions it touches cost, not what the file costs.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Optional
@@ -82,8 +83,10 @@ def fix_source(text: str, diagnostics: list, unsafe: bool = False) -> FixOutcome
     imports = Imports([stmt for c in chunks for stmt in c.module.body], layout.bound)
     plain = [line.rstrip("\r\n") for line in lines]
     planned, fixed, skipped = [], [], []
+    by_line = sorted(diagnostics, key=lambda d: d.line)
+    lines_of = [d.line for d in by_line]
     for c in chunks:
-        diags = [d for d in diagnostics if c.start <= d.line <= c.end]
+        diags = by_line[bisect.bisect_left(lines_of, c.start):bisect.bisect_right(lines_of, c.end)]
         if diags:
             planner = Planner(c.module, c.line_offset, plain, diags, unsafe, imports)
             plan, parents = planner.run(), planner.parents
@@ -152,10 +155,11 @@ def _spans(layout: Layout, wanted: list) -> list:
         else:
             spans.append((start, units[i].end, None, i))
     out = [(a, b, None) for a, b, _, _ in spans]
-    for fn in sorted(functions):
-        inside = any(a <= fn[0] and fn[1] <= b for a, b, _ in out)
-        if not inside:
+    last_end = 0
+    for fn in sorted(functions):  # outer functions first; one inside another or in a chosen statement goes with it
+        if fn[0] > last_end and layout.unit_at(fn[0]) not in chosen:
             out.append(fn)
+            last_end = fn[1]
     return sorted(out)
 
 
