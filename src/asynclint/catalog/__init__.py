@@ -22,6 +22,7 @@ from .schema import CatalogError, check_file
 CATALOG_DIR = os.path.dirname(os.path.abspath(__file__))
 _FORMAT = 2  # of the parsed tables kept in the user's cache (2: checked by schema.check_file)
 
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     """A blocking API."""
