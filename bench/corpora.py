@@ -26,12 +26,15 @@ WHEELS = {
     # for Python 3.11 (later ones require Python >= 3.12).  It has 971,683
     # lines of Python; the large corpus adds lnbits next to it to pass 1M.
     "homeassistant": ("homeassistant", "2024.3.3", "homeassistant-2024.3.3-py3-none-any.whl"),
+    # the fixing benchmark (bench/fix.py)
+    "open-webui": ("open-webui", "0.12.4", "open_webui-0.12.4-py3-none-any.whl"),
 }
 
 # Enforced: a changed file on the index would silently change the corpus.
 SHA256 = {
     "lnbits-1.6.2-py3-none-any.whl": "25649a8b40f58e30e19aa9bb3c391a92b26e47cf9f028818fcab10b38a849339",
     "homeassistant-2024.3.3-py3-none-any.whl": "6e1ec2c07441d63fdcfb8acd2c4bbb6f68bc97330855784d3623d10c38fe3577",
+    "open_webui-0.12.4-py3-none-any.whl": "02e9caba96234db3fa17a92e56163b3f7f2b8ca8227fa886b85c178d696483f6",
 }
 
 PEERS = {

@@ -53,7 +53,7 @@ def breakdown(corpus: str, jobs: int) -> None:
     from asynclint.catalog import catalog_for
     from asynclint.discover import discover, find_project_root
     from asynclint.link import ModuleInfo, Project
-    from asynclint.fixkinds import mark_fixes
+    from asynclint.fix.kinds import mark_fixes
     from asynclint.frameworks import framework_findings
     from asynclint.fsio import decode_source
     from asynclint.model import ModuleSummary

@@ -13,7 +13,6 @@ if SRC not in sys.path:
 # repository's own .venv, an activated one): tests of installed-library inference name theirs
 os.environ["ASYNCLINT_PYTHON"] = "none"
 
-_EXPECT = re.compile(r"#\s*((?:ASL\d{3}[\s,]*)+)$")
 _KNOWN_MISS = re.compile(r"#\s*known-miss:\s*((?:ASL\d{3}[\s,]*)+)\s*(?:\(.*\))?$")
 
 
@@ -30,18 +29,10 @@ def known_misses(path: str) -> set:
 
 def expected_codes(path: str) -> set:
     """{(line, code)} from trailing ``# ASL101`` comments (not ``# noqa: ASL101``)."""
-    out = set()
+    from asynclint.rules.rule import markers
+
     with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            m = _EXPECT.search(line.rstrip())
-            if not m:
-                continue
-            before = line[: m.start()].rstrip()
-            if re.search(r"noqa:?\s*$", before, re.IGNORECASE):
-                continue
-            for code in re.findall(r"ASL\d{3}", m.group(1)):
-                out.add((lineno, code))
-    return out
+        return markers(fh.read())
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -220,56 +219,3 @@ def test_flake8_parallel_cold_cache(tmp_path):
     assert got == cli_findings(root)
     again, _ = flake8(["--select", "ASL", "-j", "2", "."], cwd=root)
     assert again == got
-
-
-def _synthetic_project(root, modules=500):
-    pkg = os.path.join(root, "big")
-    os.makedirs(pkg)
-    with open(os.path.join(root, "pyproject.toml"), "w") as fh:
-        fh.write('[project]\nname = "big"\nversion = "0"\n')
-    with open(os.path.join(pkg, "__init__.py"), "w"):
-        pass
-    for i in range(modules):
-        prev = f"from big.m{i - 1:03d} import helper_{i - 1}\n" if i else ""
-        body = f"    return helper_{i - 1}(x) + 1\n" if i else "    return requests.get(x).status_code\n"
-        with open(os.path.join(pkg, f"m{i:03d}.py"), "w") as fh:
-            fh.write(
-                "import requests\nimport time\n" + prev + "\n\n"
-                f"def helper_{i}(x):\n{body}\n\n"
-                f"class Service{i}:\n    def work(self, x):\n        return helper_{i}(x)\n\n\n"
-                f"async def handler_{i}(x):\n    return Service{i}().work(x)\n"
-            )
-    return os.path.join(pkg, f"m{modules - 1:03d}.py")
-
-
-def test_warm_cache_timing_measurement(tmp_path, capsys):
-    """Measures (does not assert) the per-file cost in a 500-file project with a warm cache."""
-    root = str(tmp_path)
-    target = _synthetic_project(root)
-    run([root], Options())  # warm the cache
-    code = (
-        "import time, sys\n"
-        "t0 = time.perf_counter()\n"
-        "from asynclint.flake8_plugin import check_file\n"
-        "t1 = time.perf_counter()\n"
-        "found = check_file(sys.argv[1])\n"
-        "t2 = time.perf_counter()\n"
-        "print(f'{(t1 - t0) * 1000:.0f} {(t2 - t1) * 1000:.0f} {len(found)}')\n"
-    )
-    samples = []
-    for _ in range(3):
-        out = subprocess.run([sys.executable, "-c", code, target], capture_output=True, text=True, check=True)
-        samples.append([int(x) for x in out.stdout.split()])
-    best = min(samples, key=lambda s: s[1])
-    assert best[2] >= 1
-    files = py_files(root)
-    t = time.perf_counter()
-    for f in files:
-        flake8_plugin.check_file(f)
-    batch_ms = (time.perf_counter() - t) * 1000 / len(files)
-    with capsys.disabled():
-        print(
-            f"\n[flake8 plugin timing, {len(files)}-file project, warm cache] "
-            f"import {best[0]} ms; first file in a process (editor case) {best[1]} ms; "
-            f"each further file in the same process {batch_ms:.1f} ms"
-        )

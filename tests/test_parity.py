@@ -1,9 +1,11 @@
 """The command line, the flake8 plugin and the pre-commit hook give the same findings.
 
-The pre-commit part runs a real ``pre-commit try-repo`` of this checkout
-against a throw-away git repository; pre-commit installs asynclint from the
-checkout (its HEAD plus uncommitted changes to tracked files) into an
-isolated environment, with its dependencies from the package index.
+The pre-commit part runs the real hook (``.pre-commit-hooks.yaml``) of this
+checkout, as ``pre-commit try-repo`` would: a commit of the working tree as it
+is (HEAD plus uncommitted changes, untracked files included, ignored ones
+not), installed by pre-commit into an isolated environment with its
+dependencies from the package index. The environment is built once per test
+session and shared by the tests, in a pre-commit home of the session's own.
 """
 
 import json
@@ -79,11 +81,34 @@ def flake8(root, *paths):
     return parse(proc.stdout)
 
 
-def pre_commit(root, *args):
-    if not os.path.isdir(os.path.join(ROOT, ".git")) and not os.path.isfile(os.path.join(ROOT, ".git")):
-        pytest.skip(f"{ROOT} is not a git checkout: pre-commit try-repo needs one")
-    proc = subprocess.run([*_pre_commit_exe(), "try-repo", ROOT, "asynclint", *args], cwd=root,
-                          capture_output=True, text=True, env=_clean_env(), timeout=900)
+def _git(*args, cwd, env=None):
+    return subprocess.run(["git", *args], cwd=cwd, env=env or _clean_env(), check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def hook(tmp_path_factory):
+    """(pre-commit config, environment): this checkout's hook, installed once for the session."""
+    if not os.path.exists(os.path.join(ROOT, ".git")):
+        pytest.skip(f"{ROOT} is not a git checkout: the hook is installed from a commit")
+    base = tmp_path_factory.mktemp("hook")
+    shadow = str(base / "repo")
+    _git("clone", "-q", ROOT, shadow, cwd=str(base))
+    _git("checkout", "-q", _git("rev-parse", "HEAD", cwd=ROOT), "-b", "_working_tree", cwd=shadow)
+    env = dict(_clean_env(), GIT_INDEX_FILE=os.path.join(shadow, ".git", "index"),
+               GIT_OBJECT_DIRECTORY=os.path.join(shadow, ".git", "objects"))
+    _git("add", "-A", cwd=ROOT, env=env)  # the working tree, into the clone's index
+    _git("commit", "-q", "--allow-empty", "--no-verify", "-m", "working tree", cwd=shadow)
+    config = base / "pre-commit-config.yaml"
+    config.write_text(f"repos:\n- repo: {shadow}\n  rev: {_git('rev-parse', 'HEAD', cwd=shadow)}\n"
+                      "  hooks:\n  - id: asynclint\n")
+    return str(config), dict(_clean_env(), PRE_COMMIT_HOME=str(base / "home"))
+
+
+def pre_commit(hook, root, *args):
+    config, env = hook
+    proc = subprocess.run([*_pre_commit_exe(), "run", "-c", config, *args], cwd=root,
+                          capture_output=True, text=True, env=env, timeout=900)
     # the hook fails (exit 1) when it finds something
     assert "An unexpected error" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
     assert "InvalidManifestError" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
@@ -92,18 +117,18 @@ def pre_commit(root, *args):
 
 @needs_pre_commit
 @pytest.mark.parametrize("name", ["fastapi_app"])
-def test_cli_flake8_and_pre_commit_agree(tmp_path, name):
+def test_cli_flake8_and_pre_commit_agree(tmp_path, name, hook):
     root = git_project(tmp_path, name)
     from_cli = cli(root)
     assert from_cli and any(code.startswith("ASL2") for *_, code in from_cli)
     assert flake8(root) == from_cli
-    hooked, proc = pre_commit(root, "--all-files")
+    hooked, proc = pre_commit(hook, root, "--all-files")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert hooked == from_cli, proc.stdout
 
 
 @needs_pre_commit
-def test_pre_commit_changed_files_follow_chains(tmp_path):
+def test_pre_commit_changed_files_follow_chains(tmp_path, hook):
     """pre-commit passes only changed files: the chain still reaches unchanged modules."""
     root = tmp_path / "svc"
     (root / "app").mkdir(parents=True)
@@ -117,7 +142,7 @@ def test_pre_commit_changed_files_follow_chains(tmp_path):
     env = _clean_env()
     for cmd in (["git", "init", "-q", "."], ["git", "add", "-A"], ["git", "commit", "-q", "-m", "init"]):
         subprocess.run(cmd, cwd=root, env=env, check=True, capture_output=True)
-    hooked, proc = pre_commit(str(root), "--files", "app/main.py")
+    hooked, proc = pre_commit(hook, str(root), "--files", "app/main.py")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert ("app/main.py", 10, "ASL201") in hooked, proc.stdout
     assert "calls fetch_rates()" in proc.stdout and "requests.get()" in proc.stdout

@@ -11,7 +11,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-from .catalog import CATEGORY_CODES, DEFAULT_OFF_CATEGORIES
+from .categories import BY_NAME, CATEGORIES, default_categories, default_on
 
 
 class ConfigError(Exception):
@@ -45,8 +45,7 @@ class Config:
         if self.select:
             chosen = matches(self.select) or matches(self.extend_select)
         else:
-            default_on = _category_of(code) not in DEFAULT_OFF_CATEGORIES
-            chosen = default_on or matches(self.extend_select)
+            chosen = default_on(code) or matches(self.extend_select)
         if not chosen:
             return False
         if matches(self.ignore):
@@ -61,24 +60,15 @@ class Config:
         rule that counts blocking calls of any kind (ASL301, ASL401) is selected."""
         out = self.enabled_categories()
         if self.is_selected("ASL301") or self.is_selected("ASL401"):
-            out |= set(CATEGORY_CODES) - DEFAULT_OFF_CATEGORIES
+            out |= default_categories()
         return out
 
     def enabled_categories(self) -> set:
         out = set()
-        for cat, n in CATEGORY_CODES.items():
-            if self.is_selected(f"ASL1{n:02d}") or self.is_selected(f"ASL2{n:02d}"):
-                out.add(cat)
+        for cat in CATEGORIES:
+            if self.is_selected(cat.code(False)) or self.is_selected(cat.code(True)):
+                out.add(cat.name)
         return out
-
-
-def _category_of(code: str) -> Optional[str]:
-    if len(code) == 6 and code[3] in "12" and code[4:].isdigit():
-        n = int(code[4:])
-        for cat, m in CATEGORY_CODES.items():
-            if m == n:
-                return cat
-    return None
 
 
 def find_pyproject(start: str) -> Optional[str]:
@@ -145,10 +135,10 @@ def config_from_dict(table: dict, path: Optional[str] = None) -> Config:
                         raise ConfigError(f"{where}: unknown key 'tool.asynclint.extend-blocking.\"{name}\".{k}'")
                     if not isinstance(v, str):
                         raise ConfigError(f"{where}: 'tool.asynclint.extend-blocking.\"{name}\".{k}' must be a string")
-                if "category" in spec and spec["category"] not in CATEGORY_CODES:
+                if "category" in spec and spec["category"] not in BY_NAME:
                     raise ConfigError(
                         f"{where}: 'tool.asynclint.extend-blocking.\"{name}\".category' must be one of "
-                        + ", ".join(CATEGORY_CODES)
+                        + ", ".join(BY_NAME)
                     )
                 cfg.extend_blocking[name] = spec
         elif key == "extend-offload":

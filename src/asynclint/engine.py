@@ -19,7 +19,7 @@ from .catalog import catalog_for
 from .config import Config, config_from_dict, find_pyproject, load_config
 from .discover import files_for_run
 from .environment import find_environment
-from .fixkinds import mark_fixes
+from .fix.kinds import mark_fixes
 from .frameworks import framework_findings
 from .frameworks.fastapi import RouteModel
 from .libraries import attach_libraries, mark_inferred

@@ -15,7 +15,8 @@ reached from several places; the text report groups them.
 
 from __future__ import annotations
 
-from ..catalog import CATEGORY_LABELS, Entry, code_for
+from ..catalog import Entry
+from ..categories import code_for, label_for
 from ..link import FunctionRef, Project
 from ..model import CallSite, ChainHop, Diagnostic
 from .classify import Blocking
@@ -45,7 +46,7 @@ def describe_api(entry: Entry) -> str:
 
 
 def _label(entry: Entry) -> str:
-    return CATEGORY_LABELS.get(entry.category, "call")
+    return label_for(entry.category)
 
 
 def _chain(project: Project, ref: FunctionRef, b: Blocking, chains) -> tuple:

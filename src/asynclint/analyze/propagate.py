@@ -22,20 +22,16 @@ from __future__ import annotations
 from collections import ChainMap, deque
 from typing import Optional
 
+from ..categories import tier_of
 from ..link import FunctionRef, Project
 from ..link.values import Sym
 from .classify import Blocking
 from .conditions import NOT_NONE, TRUE, both, either, through_call
 
 _LOOP_CHECKS = ("is_running", "get_running_loop", "_get_running_loop")
-# the costliest kind of wait first: a helper that blocks several ways is explained by the first
-CATEGORY_ORDER = ("http", "network", "database", "subprocess", "wait", "sleep", "loop", "console", "configured",
-                  "cpu", "file", "os-path")
-_RANK = {c: i for i, c in enumerate(CATEGORY_ORDER)}
-
-
 def rank(category: Optional[str]) -> int:
-    return _RANK.get(category or "configured", len(CATEGORY_ORDER))
+    """The costliest kind of wait first (``categories``' tiers)."""
+    return tier_of(category)
 
 
 def witness_order(b: Blocking) -> tuple:

@@ -16,42 +16,11 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
+from ..categories import BY_NAME, label_for
+from .schema import CatalogError, check_file
+
 CATALOG_DIR = os.path.dirname(os.path.abspath(__file__))
-
-CATEGORY_CODES = {
-    "http": 1,
-    "sleep": 2,
-    "subprocess": 3,
-    "file": 4,
-    "os-path": 5,
-    "database": 6,
-    "network": 7,
-    "wait": 8,
-    "console": 9,
-    "loop": 10,
-    "configured": 11,
-    "cpu": 12,
-}
-CATEGORY_LABELS = {
-    "http": "HTTP call",
-    "sleep": "sleep",
-    "subprocess": "subprocess call",
-    "file": "file I/O",
-    "os-path": "file-system check",
-    "database": "database call",
-    "network": "network client call",
-    "wait": "wait on a lock, queue or future",
-    "console": "console input",
-    "loop": "nested event loop run",
-    "configured": "call (configured as blocking)",
-    "cpu": "CPU-bound call",
-}
-DEFAULT_OFF_CATEGORIES = frozenset({"cpu"})
-
-
-def code_for(category: str, transitive: bool) -> str:
-    n = CATEGORY_CODES.get(category, CATEGORY_CODES["configured"])
-    return f"ASL{2 if transitive else 1}{n:02d}"
+_FORMAT = 2  # of the parsed tables kept in the user's cache (2: checked by schema.check_file)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,10 +58,6 @@ class TypeInfo:
     properties: frozenset = frozenset()  # attributes whose read runs a blocking property
 
 
-class CatalogError(Exception):
-    pass
-
-
 class Catalog:
     def __init__(self) -> None:
         self.functions: dict[str, Entry] = {}
@@ -112,7 +77,7 @@ class Catalog:
         """Read every catalog file; the parsed tables are kept in the user's cache directory,
         keyed by the files' names, sizes and mtimes, since parsing the TOML costs ~0.1 s a run."""
         names = sorted(n for n in os.listdir(directory) if n.endswith(".toml")) if os.path.isdir(directory) else []
-        stamp = []
+        stamp: list = [("format", _FORMAT)]
         for name in names:
             st = os.stat(os.path.join(directory, name))
             stamp.append((name, st.st_size, st.st_mtime_ns))
@@ -123,9 +88,11 @@ class Catalog:
                 path = os.path.join(directory, name)
                 with open(path, "rb") as fh:
                     try:
-                        cached.append((name, tomllib.load(fh)))
+                        data = tomllib.load(fh)
                     except tomllib.TOMLDecodeError as exc:
                         raise CatalogError(f"{path}: {exc}") from exc
+                check_file(path, data)
+                cached.append((name, data))
             _write_parsed(directory, stamp, cached)
         cat = cls()
         for name, data in cached:
@@ -193,7 +160,7 @@ class Catalog:
             category = spec.get("category", "configured")
             self.functions[name] = Entry(
                 api=name,
-                category=category if category in CATEGORY_CODES else "configured",
+                category=category if category in BY_NAME else "configured",
                 replacement=spec.get("replacement", "await asyncio.to_thread(...)"),
                 library="configuration",
                 message=spec.get("message", ""),
@@ -291,7 +258,7 @@ class Catalog:
             api=f"read of {info.name}.{attr}", category=category,
             replacement=over.get("replacement", info.replacement), library=info.library,
             message=over.get("message", f"reading .{attr} of a {info.name.rsplit('.', 1)[-1]} is a blocking "
-                                        f"{CATEGORY_LABELS.get(category, 'call')} (a property that calls the API)"),
+                                        f"{label_for(category)} (a property that calls the API)"),
         )
 
     def with_entry(self, type_name: str) -> Optional[Entry]:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..catalog import CATEGORY_LABELS
+from ..categories import label_for
 
 
 def _library_of(project, function: str) -> Optional[str]:
@@ -146,7 +146,7 @@ def render_inferred(apis: list, env, fmt: str = "text") -> str:
         if a.library != current:
             current = a.library
             out.append(current)
-        label = CATEGORY_LABELS.get(a.category, "call")
+        label = label_for(a.category)
         out.append(f"  {a.category:<11} {_api_name(a.function)}  -> blocks on {a.api} ({label})")
         for f, p, ln, t in a.hops:
             out.append(f"      {p}:{ln}  {f} calls {t}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..catalog import CATEGORY_LABELS
+from ..categories import label_for
 
 
 def explain_text(d, result) -> str:
@@ -22,7 +22,7 @@ def explain_text(d, result) -> str:
         for i, hop in enumerate(d.hops):
             indent = "    " + "  " * i
             if hop.path is None:
-                label = CATEGORY_LABELS.get(d.category or "", "blocking call")
+                label = label_for(d.category, "blocking call")
                 lines.append(f"{indent}{hop.text} is a blocking {label} (asynclint catalog: {hop.function})")
             elif hop.library:
                 lines.append(f"{indent}{hop.path}:{hop.line}  {hop.function} (library {hop.library}, read from its "

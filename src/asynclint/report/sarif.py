@@ -20,15 +20,12 @@ import os
 from urllib.parse import quote
 
 from .. import __version__
+from ..categories import FAMILIES
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/asynclint/"
 SRCROOT = "%SRCROOT%"
 SITE_PACKAGES = "SITE_PACKAGES"
-
-_CATEGORY_NAMES = {"1": "blocking call in async code", "2": "call into project code that blocks",
-                   "3": "framework-level finding"}
-
 
 def format_sarif(result, *, srcroot: str | None = None) -> str:
     return json.dumps(sarif_log(result, srcroot=srcroot), indent=2, ensure_ascii=False)
@@ -118,7 +115,7 @@ def _rule(code: str, rule) -> dict:
         summary = getattr(rule, "summary", None) or getattr(rule, "title", None)
         full = getattr(rule, "description", None) or getattr(rule, "why", None) or getattr(rule, "explanation", None)
     if not summary:
-        summary = _CATEGORY_NAMES.get(code[3:4], "asynclint finding") if code.startswith("ASL") else "asynclint finding"
+        summary = FAMILIES.get(code[3:4], "asynclint finding") if code.startswith("ASL") else "asynclint finding"
     if not full:
         full = summary
     entry = {

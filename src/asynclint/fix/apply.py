@@ -1,25 +1,23 @@
-"""``asynclint --fix`` / ``--diff``: rewrite blocking code into its async form.
+"""``asynclint --fix`` / ``--diff``: fix the files of a run, on disk.
 
 ``apply_fixes(result, unsafe=..., diff_only=...)`` takes the findings of a
-run, rewrites the files that have fixable findings (LibCST transforms from
-``fix_transforms``, applied only at the findings' positions) and writes them
-back atomically, keeping their encoding, BOM and line endings. A file whose
-rewrite does not compile is left alone and reported; a failure in one file
-never stops the others.
+run, opens only the files that have a finding whose fix applies, rewrites
+each with ``source.fix_source`` and writes it back atomically, keeping its
+encoding, BOM and line endings. A file whose rewrite does not compile is left
+alone and reported; a failure in one file never stops the others.
 """
 
 from __future__ import annotations
 
 import difflib
+import gc
 import os
 from dataclasses import dataclass, field
 from typing import Optional
 
-import libcst as cst
-from libcst.metadata import MetadataWrapper
-
-from .fix_transforms import FixTransformer, Imports, Planner, finish_plan
-from .fsio import decode_source, source_encoding, write_atomic
+from ..fsio import decode_source, source_encoding, write_atomic
+from . import source
+from .kinds import applies
 
 
 @dataclass
@@ -76,41 +74,6 @@ def _read(path: str):
     return data, source_encoding(data), decode_source(data)
 
 
-def fix_source(text: str, diagnostics: list, unsafe: bool):
-    """Rewrite one module's text for its findings: (new text, fixed diagnostics, skipped)."""
-    module = cst.parse_module(text)
-    wrapper = MetadataWrapper(module)
-    module = wrapper.module
-    imports = Imports(module)
-    planner = Planner(module, wrapper, diagnostics, unsafe, imports)
-    plan = planner.run()
-    finish_plan(plan, imports, planner)
-    if not plan.fixed:
-        return text, [], plan.skipped
-    new = module.visit(FixTransformer(plan, imports, module))
-    if imports.add_modules:
-        new = imports.add_to(new)
-    return new.code, plan.fixed, plan.skipped
-
-
-def _compiles(text: str, path: str) -> Optional[str]:
-    try:
-        compile(text, path, "exec", dont_inherit=True)
-    except SyntaxError as exc:
-        return f"{exc.msg} (line {exc.lineno})"
-    except (ValueError, RecursionError) as exc:
-        return str(exc)
-    return None
-
-
-def _libcst_parses(text: str) -> Optional[str]:
-    try:
-        cst.parse_module(text)
-    except cst.ParserSyntaxError as exc:
-        return f"{exc.message} (line {exc.raw_line})"
-    return None
-
-
 def _file_paths(result) -> dict:
     """display path -> absolute path, from the project the findings came from."""
     out = {}
@@ -130,18 +93,22 @@ def apply_fixes(result, unsafe: bool = False, diff_only: bool = False) -> FixRes
         by_file.setdefault(d.path, []).append(d)
         if d.fix == "unsafe" and not unsafe:
             res.unsafe_available += 1
-        elif d.fix is not None:
+        elif applies(d, unsafe):
             wanted.add(d.path)
     diffs = []
-    for display in sorted(wanted):
-        path = paths.get(display) or os.path.abspath(display)
-        ff = FileFix(path, display)
-        res.files.append(ff)
-        try:
-            _fix_file(ff, by_file[display], unsafe, diff_only, diffs)
-        except Exception as exc:  # one file's failure leaves the others fixed
-            ff.changed = False
-            ff.error = f"{type(exc).__name__}: {exc}"
+    gc.freeze()  # the run's project stays alive: keep the collector from re-walking it for every tree built
+    try:
+        for display in sorted(wanted):
+            path = paths.get(display) or os.path.abspath(display)
+            ff = FileFix(path, display)
+            res.files.append(ff)
+            try:
+                _fix_file(ff, by_file[display], unsafe, diff_only, diffs)
+            except Exception as exc:  # one file's failure leaves the others fixed
+                ff.changed = False
+                ff.error = f"{type(exc).__name__}: {exc}"
+    finally:
+        gc.unfreeze()
     res.diff_text = "".join(diffs)
     return res
 
@@ -152,29 +119,21 @@ def _fix_file(ff: FileFix, diagnostics: list, unsafe: bool, diff_only: bool, dif
     except (OSError, SyntaxError, UnicodeError, LookupError) as exc:
         ff.error = f"cannot read: {exc}"
         return
-    # syntax newer than this interpreter: LibCST still parses it, and then checks the rewrite
-    interpreter_parses = _compiles(text, ff.display) is None
     try:
-        new_text, fixed, skipped = fix_source(text, diagnostics, unsafe)
-    except cst.ParserSyntaxError as exc:
-        ff.error = f"does not parse, left alone: {exc.message}"
+        outcome = source.fix_source(text, diagnostics, unsafe)
+    except source.FixError as exc:
+        ff.error = str(exc)
         return
-    ff.skipped = skipped
+    ff.skipped = outcome.skipped
+    new_text = outcome.text
     if new_text == text:
-        return
-    if interpreter_parses:
-        problem = _compiles(new_text, ff.display)
-    else:
-        problem = _libcst_parses(new_text)
-    if problem is not None:
-        ff.error = f"the rewrite would not compile ({problem}); file left unchanged"
         return
     try:
         new_data = new_text.encode(encoding)
     except UnicodeEncodeError as exc:
         ff.error = f"cannot encode the rewrite as {encoding}: {exc}"
         return
-    ff.fixed = fixed
+    ff.fixed = outcome.fixed
     ff.changed = True
     diffs.append("".join(difflib.unified_diff(
         text.splitlines(keepends=True), new_text.splitlines(keepends=True),

@@ -1,0 +1,85 @@
+"""The catalog's file format, checked: a misspelt table, key or category is an error.
+
+``check_file(name, data)`` raises ``CatalogError("requests.toml:
+types.\"requests.Session\".metods: unknown key ...")`` for anything the
+loader would otherwise ignore. The format is described in
+docs/catalog-format.md.
+"""
+
+from __future__ import annotations
+
+from ..categories import BY_NAME
+
+
+class CatalogError(Exception):
+    pass
+
+
+# a value's expected shape: a Python type, a (list, item type) pair, or a (dict, value type) pair
+_STR_LIST = (list, str)
+_STR_MAP = (dict, str)
+
+_ENTRY = {"category": "category", "replacement": str, "message": str, "transitive": bool}
+_META = {"library": str, "pypi": _STR_LIST, "category": "category", "replacement": str}
+_TYPE = {
+    "aliases": _STR_LIST, "methods": "methods", "safe": _STR_LIST, "fluent": _STR_LIST, "returns": _STR_MAP,
+    "attributes": _STR_MAP, "items": str, "call": str, "with": bool, "iter": bool, "enter": str, "element": str,
+    "category": "category", "replacement": str, "overrides": "overrides", "properties": _STR_LIST,
+}
+_ASYNC = {"types": _STR_LIST, "functions": _STR_LIST}
+
+
+def check_file(name: str, data: dict) -> None:
+    for table, value in data.items():
+        where = table
+        if table == "meta":
+            _check_keys(name, where, value, _META)
+        elif table == "functions":
+            for api, spec in _table(name, where, value).items():
+                _check_keys(name, f'{where}."{api}"', spec, _ENTRY)
+        elif table == "types":
+            for type_name, spec in _table(name, where, value).items():
+                _check_keys(name, f'{where}."{type_name}"', spec, _TYPE)
+        elif table == "async":
+            _check_keys(name, where, value, _ASYNC)
+        elif table in ("returns", "decorators", "stubs"):
+            _check_value(name, where, value, _STR_MAP)
+        elif table == "offloaders":
+            _check_value(name, where, value, (dict, int))
+        else:
+            raise CatalogError(f"{name}: unknown table [{table}] (meta, functions, returns, types, async, "
+                               "offloaders, decorators, stubs)")
+
+
+def _table(name: str, where: str, value) -> dict:
+    if not isinstance(value, dict):
+        raise CatalogError(f"{name}: {where} must be a table")
+    return value
+
+
+def _check_keys(name: str, where: str, spec, known: dict) -> None:
+    for key, value in _table(name, where, spec).items():
+        if key not in known:
+            raise CatalogError(f"{name}: {where}.{key}: unknown key (one of {', '.join(known)})")
+        _check_value(name, f"{where}.{key}", value, known[key])
+
+
+def _check_value(name: str, where: str, value, shape) -> None:
+    if shape == "category":
+        if value not in BY_NAME:
+            raise CatalogError(f"{name}: {where}: unknown category {value!r} (one of {', '.join(BY_NAME)})")
+    elif shape == "methods":
+        if value != "*":
+            _check_value(name, where, value, _STR_LIST)
+    elif shape == "overrides":
+        for method, spec in _table(name, where, value).items():
+            _check_keys(name, f"{where}.{method}", spec, _ENTRY)
+    elif isinstance(shape, tuple):
+        container, item = shape
+        if not isinstance(value, container):
+            raise CatalogError(f"{name}: {where} must be a {'list' if container is list else 'table'}")
+        for v in value if container is list else value.values():
+            if not isinstance(v, item):
+                raise CatalogError(f"{name}: {where}: {v!r} is not a {item.__name__}")
+    elif not isinstance(value, shape):
+        raise CatalogError(f"{name}: {where} must be a {shape.__name__}")
