@@ -91,4 +91,4 @@ def test_a_receiver_declared_with_a_base_class_is_explained_by_its_implementatio
     # db: BaseDb may be any subclass: the database query explains it, not the base's Path.resolve()
     assert found[5].code == "ASL206" and found[5].chain[-1] == "sqlalchemy.orm.Session.execute"
     # built here with its exact class: the base implementation runs
-    assert found[9].code == "ASL204" and found[9].chain[-1] == "pathlib.Path.resolve"
+    assert found[9].code == "ASL205" and found[9].chain[-1] == "pathlib.Path.resolve"

@@ -25,7 +25,7 @@ from typing import Optional
 
 @dataclass(frozen=True)
 class Category:
-    name: str  # as written in the catalog: "http", "os-path", ...
+    name: str  # as written in the catalog: "http", "light", ...
     number: int  # ASL1nn / ASL2nn
     label: str  # in messages: "blocking HTTP call requests.get() ..."
     # when a helper blocks several ways, the costliest kind of wait explains it: lowest tier first
@@ -46,7 +46,9 @@ CATEGORIES = (
     Category("sleep", 2, "sleep", tier=5, direct_fix="safe"),
     Category("subprocess", 3, "subprocess call", tier=3),
     Category("file", 4, "file I/O", tier=10),
-    Category("os-path", 5, "file-system check", tier=11),
+    # one cheap file-system call (a stat, exists, resolve, mkdir, unlink, ...), whatever the API:
+    # one family, so a team that accepts them silences them with one --ignore ASL105,ASL205
+    Category("light", 5, "cheap file-system call", tier=11),
     Category("database", 6, "database call", tier=2),
     Category("network", 7, "network client call", tier=1),
     Category("wait", 8, "wait on a lock, queue or future", tier=4),
@@ -57,6 +59,8 @@ CATEGORIES = (
 )
 
 BY_NAME = {c.name: c for c in CATEGORIES}
+# names an earlier version used, still accepted in catalog files and configuration
+ALIASES = {"os-path": "light"}
 DEFAULT = BY_NAME["configured"]  # what an entry without a category is
 
 # the hundreds digit of a code
@@ -90,9 +94,13 @@ _UNCATEGORISED = {**FRAMEWORK_CODES, **INITIALIZATION_CODES}
 ALL_CODES = tuple(c.code(t) for t in (False, True) for c in CATEGORIES) + tuple(_UNCATEGORISED)
 
 
+def canonical(name: str) -> str:
+    return ALIASES.get(name, name)
+
+
 def category(name: Optional[str]) -> Category:
     """The category of that name; an unknown or missing name is ``configured``."""
-    return BY_NAME.get(name or "", DEFAULT)
+    return BY_NAME.get(canonical(name or ""), DEFAULT)
 
 
 def code_for(name: str, transitive: bool) -> str:

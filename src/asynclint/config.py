@@ -11,7 +11,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-from .categories import BY_NAME, CATEGORIES, default_categories, default_on
+from .categories import BY_NAME, CATEGORIES, canonical, default_categories, default_on
 
 
 class ConfigError(Exception):
@@ -135,7 +135,7 @@ def config_from_dict(table: dict, path: Optional[str] = None) -> Config:
                         raise ConfigError(f"{where}: unknown key 'tool.asynclint.extend-blocking.\"{name}\".{k}'")
                     if not isinstance(v, str):
                         raise ConfigError(f"{where}: 'tool.asynclint.extend-blocking.\"{name}\".{k}' must be a string")
-                if "category" in spec and spec["category"] not in BY_NAME:
+                if "category" in spec and canonical(spec["category"]) not in BY_NAME:
                     raise ConfigError(
                         f"{where}: 'tool.asynclint.extend-blocking.\"{name}\".category' must be one of "
                         + ", ".join(BY_NAME)

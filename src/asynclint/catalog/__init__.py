@@ -16,7 +16,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-from ..categories import BY_NAME, label_for
+from ..categories import BY_NAME, canonical, label_for
 from .schema import CatalogError, check_file
 
 CATALOG_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -157,7 +157,7 @@ class Catalog:
         """Add the user's ``extend-blocking`` and ``extend-offload`` configuration."""
         for name, spec in blocking.items():
             spec = spec or {}
-            category = spec.get("category", "configured")
+            category = canonical(spec.get("category", "configured"))
             self.functions[name] = Entry(
                 api=name,
                 category=category if category in BY_NAME else "configured",
