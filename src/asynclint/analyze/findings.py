@@ -161,6 +161,7 @@ def coroutine_findings(project: Project, prop: Propagation) -> list:
             continue
         resolved = [(b, prop.resolve(b, fq)) for b in found if not b.site.once]
         blocking_lines = {b.site.line for b, got in resolved if got is not None}
+        accesses = []
         for b, got in resolved:
             if got is None:
                 continue
@@ -169,9 +170,49 @@ def coroutine_findings(project: Project, prop: Propagation) -> list:
                 if lock_type(eff.entry.api) and locks.uncontended(b.site, fq, blocking_lines - {b.site.line}):
                     continue  # a lock only the loop's thread takes, never across an await
                 out.append(direct_finding(ref, eff))
+                accesses.append((b.site, out[-1]))
             else:
                 out.append(transitive_finding(project, ref, eff, chains))
+        group_file_accesses(accesses)
     return out
+
+
+def path_of(site: CallSite):
+    """The path a file-system call works on, as the summary wrote it: the first argument of
+    ``open(p)``/``os.path.exists(p)``, the receiver of ``Path(p).read_text()``, the file a reader
+    like ``json.load(fh)`` reads (``fh`` from ``open(p)``)."""
+    e = site.args[0] if site.args else None
+    if site.kind == "call" and site.callee[0] == "a" and (e is None or site.callee[1][0] in ("c", "en")):
+        e = site.callee[1]  # a method: its receiver
+    for _ in range(6):
+        if e is None:
+            return None
+        if e[0] in ("en", "aw", "alt") and e[0] != "alt":
+            e = e[1]
+        elif e[0] == "alt":
+            e = e[2]
+        elif e[0] == "c":
+            e = e[2]  # Path(p), open(p): the path they are given
+        else:
+            break
+    return e if e is not None and e[0] not in ("u", "k") else None
+
+
+def group_file_accesses(accesses: list) -> None:
+    """One access to one path (a check, the open, the read) is one cause: the findings share the root of
+    the read or write, so the text report shows that one with the others under it."""
+    by_path: dict = {}
+    for site, d in accesses:
+        if d.category in ("file", "light"):
+            key = path_of(site)
+            if key is not None:
+                by_path.setdefault(key, []).append(d)
+    for group in by_path.values():
+        if len(group) > 1:
+            main = next((d for d in group if d.category == "file" and d.api != "builtins.open"), None) or \
+                next((d for d in group if d.category == "file"), group[0])
+            for d in group:
+                d.root = main.root
 
 
 def initialization_findings(project: Project, prop: Propagation) -> list:

@@ -22,15 +22,26 @@ def causes(diagnostics) -> dict:
     return groups
 
 
+def representative(group: list):
+    """The finding a cause is shown as: the one at the root (the read or write of a file access),
+    else the first."""
+    root = group[0].root or ""
+    return next((d for d in group if root.startswith(f"{d.path}:{d.line}:")), group[0])
+
+
 def format_text(result, *, color: bool = False, show_chain: bool = False, quiet: bool = False,
                 statistics: bool = False, show_all: bool = False) -> str:
-    """With ``show_all`` off, the findings of one root cause are shown as the first of them and a
-    count of the others."""
+    """With ``show_all`` off, the findings of one root cause are shown as one of them, with the
+    others under it: the other lines of one file access, or a count of the other call sites."""
     style = _style(color)
     out = []
-    groups = causes(result.diagnostics)
-    for group in groups.values() if not show_all else [[d] for d in result.diagnostics]:
-        d = group[0]
+    if show_all:
+        shown = [(d, [d]) for d in result.diagnostics]
+    else:
+        groups = causes(result.diagnostics)
+        firsts = {id(representative(g)): g for g in groups.values()}
+        shown = [(d, firsts[id(d)]) for d in result.diagnostics if id(d) in firsts]
+    for d, group in shown:
         loc = style(f"{d.path}:{d.line}:{d.column}:", bold=True)
         code = style(d.code, fg="red", bold=True)
         route = f" [{d.route}]" if d.route else ""
@@ -42,9 +53,13 @@ def format_text(result, *, color: bool = False, show_chain: bool = False, quiet:
                 where = f"{hop.path}:{hop.line}" if hop.path else "library"
                 arrow = "  " * i + ("└─ " if i else "")
                 out.append(f"    {arrow}{hop.function}  ({where}: {hop.text})")
-        if len(group) > 1:
-            more = len(group) - 1
-            out.append(f"    {style('…', fg='cyan')} and {more} more call site{'s' if more != 1 else ''} "
+        others = [x for x in group if x is not d]
+        if others and all(x.function == d.function and x.code[3] == "1" for x in group):
+            # one access to one file, several lines: list them
+            lines = ", ".join(f"{x.line} ({x.hops[0].text})" for x in others)
+            out.append(f"    {style('…', fg='cyan')} the same file access on line{'s' if len(others) > 1 else ''} {lines}")
+        elif others:
+            out.append(f"    {style('…', fg='cyan')} and {len(others)} more call site{'s' if len(others) != 1 else ''} "
                        "of the same blocking call (--show-all lists them)")
     for e in result.errors:
         out.append(f"{style(e.path + ':', bold=True)} {style('error', fg='yellow', bold=True)}: {e.message}")
