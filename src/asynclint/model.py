@@ -129,6 +129,7 @@ class SourceFile:
 class FileError:
     path: str
     message: str
+    internal: bool = False  # failed through a bug of asynclint's, not because of the file
 
 
 @dataclass(slots=True)

@@ -1,86 +1,131 @@
 """On-disk cache of file summaries (``.asynclint_cache/`` in the project root).
 
-A summary depends only on its file's text, so the cache is keyed by the
-SHA-256 of the bytes and asynclint's version; a file whose size and mtime are
-unchanged is not even read.  A corrupt, foreign or unreadable cache is
-ignored and rebuilt; writes are atomic (temporary file + rename).
+A summary depends only on its file's text, so it is stored under the SHA-256
+of the file's bytes; an index maps each path to the size, mtime and digest it
+had, so that a file whose size and mtime are unchanged is not even read.  The
+file is a ``store.Store``: data only (msgpack), every entry authenticated
+before it is decoded, anything damaged or foreign dropped and rebuilt.
+
+Summaries are encoded as positional tuples (``encode_summary``), rebuilt by
+calling the dataclasses with them (``decode_summary``).  Expressions are
+nested tuples and stay tuples; the few ``frozenset``s of a summary (``noqa``
+codes, guard chains) and integers beyond 64 bits are msgpack extension types.
+The field lists of the model and the summarizer's own files are part of the
+namespace, so a changed model or summarizer never reads old entries.
 """
 
 from __future__ import annotations
 
-import copyreg
 import dataclasses
 import gc
 import hashlib
-import io
-import operator
 import os
-import pickle
-import tempfile
+from itertools import starmap
+
+import msgpack
 
 from .. import __version__
 from ..model import CallSite, ClassSummary, FunctionSummary, ModuleSummary, Param
+from .store import Store, project_cache_dir
 
-_FORMAT = 4
-
-# Summaries are stored one pickle blob per file (``by_hash``: digest -> bytes):
-# saving after an incremental run writes the old blobs back as they are instead
-# of pickling every summary again, and worker processes hand their summaries
-# over already pickled.  Summary objects are pickled as ``Class(*fields)``
-# rather than through the ``__getstate__``/``__setstate__`` pair that
-# ``dataclass(slots=True)`` adds (a Python call per object, a dict per state):
-# a third smaller and faster to load.  The field lists are part of the cache
-# key, so a changed model invalidates old entries.
 _CLASSES = (CallSite, Param, FunctionSummary, ClassSummary, ModuleSummary)
-_SCHEMA = tuple((c.__name__, tuple(f.name for f in dataclasses.fields(c))) for c in _CLASSES)
+_INDEX = b"index"
+
+_EXT_BIGINT = 1
+_EXT_FROZENSET = 2
 
 
-def _summarizer_fingerprint() -> tuple:
+def _summarizer_fingerprint() -> str:
     """Size and mtime of the modules that build summaries: a changed summarizer (a new kind of
     expression, a fixed bug) must not be served old summaries under the same version."""
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     out = []
-    for name in ("summarize/summarizer.py", "summarize/downgrade.py", "model.py"):
+    for name in ("summarize/summarizer.py", "summarize/downgrade.py", "model.py", "cache/summaries.py"):
         try:
             st = os.stat(os.path.join(here, name))
-            out.append((name, st.st_mtime_ns, st.st_size))
+            out.append(f"{name}:{st.st_mtime_ns}:{st.st_size}")
         except OSError:
-            out.append((name, 0, 0))
-    return tuple(out)
+            out.append(f"{name}:-")
+    return ";".join(out)
 
 
-_SCHEMA = _SCHEMA + (_summarizer_fingerprint(),)
+def _schema() -> str:
+    fields = ";".join(f"{c.__name__}({','.join(f.name for f in dataclasses.fields(c))})" for c in _CLASSES)
+    return f"summaries/{__version__}/{fields}/{_summarizer_fingerprint()}"
 
 
-def _reducer(cls):
-    fields = operator.attrgetter(*(f.name for f in dataclasses.fields(cls)))  # a tuple, built in C
-
-    def reduce(obj):
-        return cls, fields(obj)
-
-    return reduce
+NAMESPACE = _schema()
 
 
-_DISPATCH = copyreg.dispatch_table.copy()
-_DISPATCH.update({c: _reducer(c) for c in _CLASSES})
+# ---------------------------------------------------------------- the codec
 
 
-def dumps_summary(summary) -> bytes:
-    buf = io.BytesIO()
-    p = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
-    p.dispatch_table = _DISPATCH
-    p.dump(summary)
-    return buf.getvalue()
+def _default(obj):
+    if isinstance(obj, frozenset):
+        return msgpack.ExtType(_EXT_FROZENSET, _pack_inner(tuple(obj)))
+    if isinstance(obj, int):  # beyond 64 bits
+        return msgpack.ExtType(_EXT_BIGINT, str(obj).encode("ascii"))
+    raise TypeError(f"cannot cache a {type(obj).__name__}")
 
 
-def loads_summary(blob: bytes):
-    return pickle.loads(blob)
+def _pack_inner(obj) -> bytes:
+    return msgpack.packb(obj, default=_default, unicode_errors="surrogatepass", use_bin_type=True)
+
+
+def _ext(code: int, data: bytes):
+    if code == _EXT_FROZENSET:
+        return frozenset(_unpack(data))
+    if code == _EXT_BIGINT:
+        return int(data)
+    raise ValueError(f"unknown extension type {code}")
+
+
+def _unpack(data):
+    return msgpack.unpackb(data, use_list=False, strict_map_key=False, unicode_errors="surrogatepass", ext_hook=_ext)
+
+
+def _site(c: CallSite) -> tuple:
+    return (c.line, c.col, c.end_line, c.end_col, c.kind, c.callee, c.text, c.awaited, c.args, c.kwargs, c.target,
+            c.guards)
+
+
+def _function(f: FunctionSummary) -> tuple:
+    return (f.qualname, f.name, f.is_async, f.line, f.col, f.end_line, f.class_name, f.parent,
+            tuple(map(_site, f.decorators)), tuple((p.name, p.annotation, p.default, p.kind) for p in f.params),
+            f.returns, f.return_annotation, f.is_generator, f.awaits, tuple(map(_site, f.calls)), f.kind, f.is_stub)
+
+
+def _class(c: ClassSummary) -> tuple:
+    return (c.qualname, c.name, c.line, c.bases, tuple(map(_site, c.decorators)), c.attrs, c.methods)
+
+
+def encode_summary(summary: ModuleSummary) -> bytes:
+    """A summary as msgpack bytes; ``ValueError``/``TypeError`` if it holds what cannot be cached."""
+    return _pack_inner((summary.globals, summary.star_imports, tuple(map(_function, summary.functions.values())),
+                        tuple(map(_class, summary.classes.values())), tuple(map(_site, summary.module_calls)),
+                        summary.noqa, summary.lines, summary.downgraded))
+
+
+def _unfunction(t) -> FunctionSummary:
+    return FunctionSummary(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], tuple(starmap(CallSite, t[8])),
+                           tuple(starmap(Param, t[9])), t[10], t[11], t[12], t[13], list(starmap(CallSite, t[14])),
+                           t[15], t[16])
+
+
+def _unclass(t) -> ClassSummary:
+    return ClassSummary(t[0], t[1], t[2], t[3], tuple(starmap(CallSite, t[4])), t[5], t[6])
+
+
+def decode_summary(blob) -> ModuleSummary:
+    """The summary ``encode_summary`` made (any error means the entry is unusable)."""
+    glob, star, functions, classes, module_calls, noqa, lines, downgraded = _unpack(blob)
+    return ModuleSummary(glob, star, {t[0]: _unfunction(t) for t in functions}, {t[0]: _unclass(t) for t in classes},
+                         list(starmap(CallSite, module_calls)), noqa, lines, downgraded)
 
 
 class gc_paused:
-    """Unpickling builds millions of long-lived objects and no garbage cycles:
-    the cyclic collector would only re-traverse them (5x the load time on a
-    large project)."""
+    """Decoding builds millions of long-lived objects and no garbage cycles: the cyclic
+    collector would only re-traverse them (5x the load time on a large project)."""
 
     def __enter__(self):
         self.was = gc.isenabled()
@@ -91,91 +136,77 @@ class gc_paused:
             gc.enable()
 
 
+# ---------------------------------------------------------------- the cache
+
+
 class SummaryCache:
     def __init__(self, root: str, enabled: bool = True):
-        self.enabled = enabled
-        self.dir = os.path.join(root, ".asynclint_cache")
-        self.file = os.path.join(self.dir, f"summaries-{__version__}.pickle")
+        directory = project_cache_dir(root) if enabled else None
+        self.store = Store(directory, f"summaries-{__version__}.cache", NAMESPACE)
+        self.enabled = self.store.enabled
         self.by_path: dict = {}  # path -> (mtime_ns, size, digest)
-        self.by_hash: dict = {}  # digest -> pickled summary (bytes)
         self.used: set = set()
         self.dirty = False
-        if enabled:
-            self._load()
+        if self.enabled:
+            self._load_index()
 
-    def _load(self) -> None:
+    def _load_index(self) -> None:
+        blob = self.store.get(_INDEX)
+        if blob is None:
+            return
         try:
-            with open(self.file, "rb") as fh:
-                data = pickle.load(fh)
-        except Exception:  # missing, truncated, foreign: start afresh
-            return
-        if (not isinstance(data, dict) or data.get("format") != _FORMAT or data.get("version") != __version__
-                or data.get("schema") != _SCHEMA):
-            return
-        self.by_path = data.get("by_path", {})
-        self.by_hash = data.get("by_hash", {})
+            index = msgpack.unpackb(blob, use_list=False, unicode_errors="surrogatepass")
+            self.by_path = {path: (rec[0], rec[1], rec[2]) for path, rec in index.items()}
+        except Exception:  # authenticated but unusable: start afresh
+            self.by_path = {}
 
     @staticmethod
-    def digest(data: bytes) -> str:
-        return hashlib.sha256(data).hexdigest()
+    def digest(data: bytes) -> bytes:
+        return hashlib.sha256(data).digest()
+
+    def _decode(self, digest: bytes):
+        blob = self.store.get(digest)
+        if blob is None:
+            return None
+        try:
+            summary = decode_summary(blob)
+        except Exception:  # authenticated but unusable (cannot happen unless a bug): parse again
+            self.store.discard(digest)
+            return None
+        self.used.add(digest)
+        return summary
 
     def lookup_stat(self, path: str, st: os.stat_result):
         if not self.enabled:
             return None
         rec = self.by_path.get(path)
         if rec is not None and rec[0] == st.st_mtime_ns and rec[1] == st.st_size:
-            blob = self.by_hash.get(rec[2])
-            if blob is not None:
-                try:
-                    summary = loads_summary(blob)
-                except Exception:  # a damaged entry: parse the file again
-                    return None
-                self.used.add(rec[2])
-                return summary
+            return self._decode(rec[2])
         return None
 
-    def lookup_hash(self, path: str, st: os.stat_result, digest: str):
-        if not self.enabled:
-            return None
-        blob = self.by_hash.get(digest)
-        if blob is None:
-            return None
-        try:
-            summary = loads_summary(blob)
-        except Exception:
-            return None
-        self.used.add(digest)
-        self.by_path[path] = (st.st_mtime_ns, st.st_size, digest)
-        self.dirty = True
-        return summary
-
-    def store(self, path: str, st: os.stat_result, digest: str, summary, blob=None) -> None:
-        """Record a fresh summary; ``blob`` is its ``dumps_summary`` if the caller has it."""
+    def store_summary(self, path: str, st: os.stat_result, digest: bytes, summary, blob=None) -> None:
+        """Record a fresh summary; ``blob`` is its ``encode_summary`` if the caller has it."""
         if not self.enabled:
             return
+        if blob is None:
+            try:
+                blob = encode_summary(summary)
+            except (ValueError, TypeError, OverflowError):
+                return  # not cacheable: the file is summarized again next time
         self.by_path[path] = (st.st_mtime_ns, st.st_size, digest)
-        self.by_hash[digest] = blob if blob is not None else dumps_summary(summary)
+        self.store.put(digest, blob)
         self.used.add(digest)
         self.dirty = True
+
+    def forget(self, path: str) -> None:
+        if self.by_path.pop(path, None) is not None:
+            self.dirty = True
 
     def save(self) -> None:
         if not self.enabled or not self.dirty:
             return
         # keep what this run used plus the rest, but drop entries no path points to
-        live = {rec[2] for rec in self.by_path.values()}
-        by_hash = {h: s for h, s in self.by_hash.items() if h in live or h in self.used}
-        data = {"format": _FORMAT, "version": __version__, "schema": _SCHEMA, "by_path": self.by_path, "by_hash": by_hash}
-        try:
-            os.makedirs(self.dir, exist_ok=True)
-            tag = os.path.join(self.dir, "CACHEDIR.TAG")
-            if not os.path.exists(tag):
-                with open(tag, "w") as fh:
-                    fh.write("Signature: 8a477f597d28d172789f06886806bc55\n# created by asynclint\n")
-                with open(os.path.join(self.dir, ".gitignore"), "w") as fh:
-                    fh.write("*\n")
-            fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".tmp-", suffix=".pickle")
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.file)
-        except OSError:
-            pass  # a read-only tree still gets checked, just not cached
+        live = {rec[2] for rec in self.by_path.values()} | self.used
+        self.store.retain(live)
+        self.store.put(_INDEX, msgpack.packb(self.by_path, unicode_errors="surrogatepass", use_bin_type=True))
+        self.store.save()
