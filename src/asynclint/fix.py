@@ -19,7 +19,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from .fix_transforms import FixTransformer, Imports, Planner, finish_plan
-from .fsio import decode_source, source_encoding, write_atomic
+from .fsio import WriteRefused, decode_source, keep_final_newline, source_encoding, write_atomic
 
 
 @dataclass
@@ -133,12 +133,17 @@ def apply_fixes(result, unsafe: bool = False, diff_only: bool = False) -> FixRes
         elif d.fix is not None:
             wanted.add(d.path)
     diffs = []
+    root = getattr(result, "root", None)
+    seen = set()  # a file and a symbolic link to it are one file: fixed once
     for display in sorted(wanted):
         path = paths.get(display) or os.path.abspath(display)
+        if os.path.realpath(path) in seen:
+            continue
+        seen.add(os.path.realpath(path))
         ff = FileFix(path, display)
         res.files.append(ff)
         try:
-            _fix_file(ff, by_file[display], unsafe, diff_only, diffs)
+            _fix_file(ff, by_file[display], unsafe, diff_only, diffs, root=root)
         except Exception as exc:  # one file's failure leaves the others fixed
             ff.changed = False
             ff.error = f"{type(exc).__name__}: {exc}"
@@ -146,7 +151,7 @@ def apply_fixes(result, unsafe: bool = False, diff_only: bool = False) -> FixRes
     return res
 
 
-def _fix_file(ff: FileFix, diagnostics: list, unsafe: bool, diff_only: bool, diffs: list) -> None:
+def _fix_file(ff: FileFix, diagnostics: list, unsafe: bool, diff_only: bool, diffs: list, root=None) -> None:
     try:
         data, encoding, text = _read(ff.path)
     except (OSError, SyntaxError, UnicodeError, LookupError) as exc:
@@ -160,6 +165,7 @@ def _fix_file(ff: FileFix, diagnostics: list, unsafe: bool, diff_only: bool, dif
         ff.error = f"does not parse, left alone: {exc.message}"
         return
     ff.skipped = skipped
+    new_text = keep_final_newline(text, new_text)
     if new_text == text:
         return
     if interpreter_parses:
@@ -183,4 +189,8 @@ def _fix_file(ff: FileFix, diagnostics: list, unsafe: bool, diff_only: bool, dif
     if diffs[-1] and not diffs[-1].endswith("\n"):
         diffs[-1] += "\n\\ No newline at end of file\n"
     if not diff_only and new_data != data:
-        write_atomic(ff.path, new_data)
+        try:
+            write_atomic(ff.path, new_data, root=root)
+        except OSError as exc:  # read-only, another owner, hard links, a link out of the project
+            ff.fixed, ff.changed = [], False
+            ff.error = str(exc) if isinstance(exc, WriteRefused) else f"cannot write: {exc.strerror or exc}"

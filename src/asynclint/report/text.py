@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..fsio import printable_path
 
 
 def _style(enabled: bool):
@@ -20,19 +21,20 @@ def format_text(result, *, color: bool = False, show_chain: bool = False, quiet:
     style = _style(color)
     out = []
     for d in result.diagnostics:
-        loc = style(f"{d.path}:{d.line}:{d.column}:", bold=True)
+        loc = style(f"{printable_path(d.path)}:{d.line}:{d.column}:", bold=True)
         code = style(d.code, fg="red", bold=True)
-        route = f" [{d.route}]" if d.route else ""
+        route = f" [{printable_path(d.route)}]" if d.route else ""
         out.append(f"{loc} {code} {d.message}{route}")
         if not quiet and d.suggestion:
             out.append(f"    {style('help:', fg='cyan')} {d.suggestion}")
         if show_chain and len(d.hops) > 2:
             for i, hop in enumerate(d.hops):
-                where = f"{hop.path}:{hop.line}" if hop.path else "library"
+                where = f"{printable_path(hop.path)}:{hop.line}" if hop.path else "library"
                 arrow = "  " * i + ("└─ " if i else "")
                 out.append(f"    {arrow}{hop.function}  ({where}: {hop.text})")
     for e in result.errors:
-        out.append(f"{style(e.path + ':', bold=True)} {style('error', fg='yellow', bold=True)}: {e.message}")
+        out.append(f"{style(printable_path(e.path) + ':', bold=True)} {style('error', fg='yellow', bold=True)}: "
+                   f"{printable_path(e.message)}")
     if statistics and result.diagnostics:
         out.append("")
         out.extend(format_statistics(result))
