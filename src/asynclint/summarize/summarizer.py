@@ -21,6 +21,18 @@ from typing import Optional
 
 from ..model import UNKNOWN, CallSite, ClassSummary, Expr, FunctionSummary, ModuleSummary, Param
 
+# Depth bounds.  The interpreter compiles expressions and elif chains thousands of levels deep;
+# a summary keeps at most this many levels of one expression (deeper parts are unknown, which
+# link never evaluates past anyway), so that summaries stay small, cacheable and shallow for
+# every later stage.  The walk itself is recursive: a file too deep for the interpreter's
+# recursion limit is walked again in a thread with room for it (``_walk``).
+MAX_EXPR_DEPTH = 64  # levels of one expression
+MAX_ALTERNATIVES = 8  # values of ``a or b or ...`` kept
+MAX_GUARDS = 16  # conditions kept on one call site (the innermost ones)
+MAX_TEXT_PARTS = 24  # dotted parts of a call site's text, ``a.b().c`` (the last ones)
+_DEEP_RECURSION = 200_000
+_DEEP_STACK = 512 << 20
+
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 _DEPENDS = {"Depends", "Security"}
 _NONE_NAMES = {"None", "NoneType"}
@@ -59,14 +71,63 @@ def summarize_source(text: str) -> ModuleSummary:
         downgraded = True
     except (ValueError, RecursionError, MemoryError) as exc:
         raise ParseFailure(str(exc)) from exc
-    summary = ModuleSummary()
-    _Summarizer(summary).run(tree)
+    summary = _walk(tree)
     if not text.isascii():
         _columns_to_characters(summary, text)
     summary.noqa = parse_noqa(text)
     summary.lines = text.count("\n") + 1
     summary.downgraded = downgraded
     return summary
+
+
+def _walk(tree: ast.Module) -> ModuleSummary:
+    """The summary of a parsed module.  A tree deeper than the recursion limit allows (long
+    elif chains, method chains, sums: all valid Python) is walked again with room for it."""
+    summary = ModuleSummary()
+    try:
+        _Summarizer(summary).run(tree)
+        return summary
+    except RecursionError:
+        pass
+    summary = ModuleSummary()
+    run_deep(_Summarizer(summary).run, tree)
+    return summary
+
+
+def run_deep(fn, *args):
+    """``fn(*args)`` in a thread with a large stack and a high recursion limit: for walking the
+    deep trees the interpreter accepts.  Exceptions are re-raised here."""
+    import sys
+    import threading
+
+    box: dict = {}
+
+    def target():
+        try:
+            box["value"] = fn(*args)
+        except BaseException as exc:  # handed to the caller
+            box["error"] = exc
+
+    old_limit = sys.getrecursionlimit()
+    old_stack = threading.stack_size()
+    try:
+        threading.stack_size(_DEEP_STACK)
+    except (ValueError, RuntimeError):
+        pass
+    try:
+        sys.setrecursionlimit(max(old_limit, _DEEP_RECURSION))
+        worker = threading.Thread(target=target, name="asynclint-deep-walk")
+        worker.start()
+        worker.join()
+    finally:
+        sys.setrecursionlimit(old_limit)
+        try:
+            threading.stack_size(old_stack)
+        except (ValueError, RuntimeError):
+            pass
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
 
 
 def _columns_to_characters(summary: ModuleSummary, text: str) -> None:
@@ -95,26 +156,35 @@ def _columns_to_characters(summary: ModuleSummary, text: str) -> None:
 
 
 def dotted_text(node: ast.AST) -> str:
-    """Short source text of a callee: ``requests.get``, ``db.query().all``."""
+    """Short source text of a callee: ``requests.get``, ``db.query().all``; the last
+    ``MAX_TEXT_PARTS`` steps of a longer chain, after ``(...)``."""
     parts = []
-    while True:
-        if isinstance(node, ast.Attribute):
-            parts.append(node.attr)
+    suffix = ""  # "()" and "[]" of calls and subscripts, attached to the next part
+    for _ in range(MAX_TEXT_PARTS * 2):
+        t = type(node)
+        if t is ast.Attribute:
+            parts.append(node.attr + suffix)
+            suffix = ""
             node = node.value
-        elif isinstance(node, ast.Call):
-            parts.append(dotted_text(node.func) + "()")
+        elif t is ast.Call:
+            suffix = "()" + suffix
+            node = node.func
+        elif t is ast.Name:
+            parts.append(node.id + suffix)
             break
-        elif isinstance(node, ast.Name):
-            parts.append(node.id)
-            break
-        elif isinstance(node, ast.Subscript):
-            parts.append(dotted_text(node.value) + "[]")
-            break
-        elif isinstance(node, ast.Await):
+        elif t is ast.Subscript:
+            suffix = "[]" + suffix
+            node = node.value
+        elif t is ast.Await:
             node = node.value
         else:
+            parts.append("(...)" + suffix)
+            break
+        if len(parts) >= MAX_TEXT_PARTS:
             parts.append("(...)")
             break
+    else:
+        parts.append("(...)" + suffix)
     return ".".join(reversed(parts))
 
 
@@ -142,6 +212,21 @@ def _chains_of(binding, name: str):
         a, b = _chains_of(binding[1], name), _chains_of(binding[2], name)
         return None if a is None or b is None else a | b
     return None
+
+
+def _bounded(value: Expr) -> Expr:
+    """``value``, or unknown when it nests deeper than ``MAX_EXPR_DEPTH`` (a name rebound from
+    itself many times, ``x = x.y`` line after line, or merged across hundreds of branches)."""
+    return value if _within(value, MAX_EXPR_DEPTH) else UNKNOWN
+
+
+def _within(value: tuple, levels: int) -> bool:
+    if levels <= 0:
+        return False
+    for part in value:
+        if type(part) is tuple and part and not _within(part, levels - 1):
+            return False
+    return True
 
 
 def _leaves(body) -> bool:
@@ -202,6 +287,7 @@ class _Summarizer:
     def __init__(self, summary: ModuleSummary):
         self.s = summary
         self.scopes: list[_Scope] = [_Scope("module", "")]
+        self.depth = 0  # levels of the expression being built (``MAX_EXPR_DEPTH``)
 
     # ----------------------------------------------------------------- scopes
     @property
@@ -220,6 +306,7 @@ class _Summarizer:
         return None
 
     def bind(self, name: str, value: Expr) -> None:
+        value = _bounded(value)
         sc = self.scope
         if sc.kind == "module" or name in sc.globals_decl:
             self.s.globals[name] = value
@@ -250,6 +337,16 @@ class _Summarizer:
 
     # ------------------------------------------------------------ expressions
     def expr(self, node: Optional[ast.AST]) -> Expr:
+        depth = self.depth
+        if depth >= MAX_EXPR_DEPTH:
+            return UNKNOWN
+        self.depth = depth + 1
+        try:
+            return self._expr(node)
+        finally:
+            self.depth = depth
+
+    def _expr(self, node: Optional[ast.AST]) -> Expr:
         if node is None:
             return UNKNOWN
         t = type(node)
@@ -282,8 +379,9 @@ class _Summarizer:
         if t is ast.IfExp:
             return ("either", self.expr(node.body), self.expr(node.orelse))
         if t is ast.BoolOp:
-            out = self.expr(node.values[-1])
-            for v in reversed(node.values[:-1]):
+            values = node.values[:MAX_ALTERNATIVES]
+            out = self.expr(values[-1])
+            for v in reversed(values[:-1]):
                 out = ("alt", self.expr(v), out)
             return out
         if t is ast.NamedExpr:
@@ -303,6 +401,16 @@ class _Summarizer:
         return UNKNOWN
 
     def simple_arg(self, node: ast.AST) -> Optional[Expr]:
+        depth = self.depth
+        if depth >= MAX_EXPR_DEPTH:
+            return UNKNOWN
+        self.depth = depth + 1
+        try:
+            return self._simple_arg(node)
+        finally:
+            self.depth = depth
+
+    def _simple_arg(self, node: ast.AST) -> Optional[Expr]:
         t = type(node)
         if t is ast.Call and _is_route_call(node):
             # Route("/x", endpoint, methods=[...]): the route table needs every argument
@@ -322,8 +430,16 @@ class _Summarizer:
 
     def annotation(self, node: Optional[ast.AST]) -> Optional[Expr]:
         """The instance type an annotation describes, ``("i", cls)``; Depends found inside Annotated."""
-        if node is None:
+        depth = self.depth
+        if node is None or depth >= MAX_EXPR_DEPTH:
             return None
+        self.depth = depth + 1
+        try:
+            return self._annotation(node)
+        finally:
+            self.depth = depth
+
+    def _annotation(self, node: ast.AST) -> Optional[Expr]:
         t = type(node)
         if t is ast.Constant:
             if isinstance(node.value, str):
@@ -410,7 +526,7 @@ class _Summarizer:
         sc = self.current_function()
         if sc is not None:
             if sc.guards:
-                site.guards = tuple(sc.guards)
+                site.guards = tuple(sc.guards[-MAX_GUARDS:])
             sc.func.calls.append(site)
         elif self.scope.kind == "module":
             self.s.module_calls.append(site)
@@ -633,7 +749,7 @@ class _Summarizer:
             for other in values[1:]:
                 if other != value:
                     value = ("either", value, other)
-            merged[name] = value
+            merged[name] = _bounded(value)
         target.clear()
         target.update(merged)
 
@@ -682,7 +798,7 @@ class _Summarizer:
                 if recv[0] in ("self", "cls"):
                     cls = self.s.classes.get(recv[1])
                     if cls is not None:
-                        cls.attrs[target.attr] = cls.attrs.get(target.attr, ()) + (value,)
+                        cls.attrs[target.attr] = cls.attrs.get(target.attr, ()) + (_bounded(value),)
             else:
                 self.visit(base)
         elif t is ast.Subscript:
