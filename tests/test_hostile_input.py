@@ -209,3 +209,21 @@ def test_an_internal_error_of_the_run_is_one_line_with_exit_3(project, monkeypat
 def test_exit_status_is_documented_in_help():
     text = invoke("--help").output
     assert "3 internal error" in textwrap.dedent(text).replace("\n", " ").replace("  ", " ")
+
+
+def test_an_internal_error_while_fixing_one_file_is_exit_3_and_the_rest_is_fixed(project, monkeypatch):
+    (project / "other.py").write_text(BLOCKING.replace("pause", "rest"))
+    import asynclint.fix as fixmod
+
+    real = fixmod.fix_source
+
+    def flaky(text, diagnostics, unsafe):
+        if "rest" in text:
+            raise IndexError("a bug")
+        return real(text, diagnostics, unsafe)
+
+    monkeypatch.setattr(fixmod, "fix_source", flaky)
+    result = invoke(".", "--fix", "--no-cache")
+    assert result.exit_code == 3
+    assert "not fixed: other.py: internal error while fixing this file (IndexError: a bug)" in result.stderr
+    assert "await asyncio.sleep(x)" in (project / "app.py").read_text()

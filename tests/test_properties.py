@@ -21,7 +21,8 @@ from hypothesis import strategies as st  # noqa: E402
 from asynclint.cache.summaries import decode_summary, encode_summary  # noqa: E402
 from asynclint.engine import lint_sources  # noqa: E402
 from asynclint.fix import fix_source  # noqa: E402
-from asynclint.summarize.collect import INTERNAL, summarize_bytes  # noqa: E402
+from asynclint.model import INTERNAL_ERROR  # noqa: E402
+from asynclint.summarize.collect import summarize_bytes  # noqa: E402
 
 BOUNDED = settings(max_examples=40, deadline=None, database=None, derandomize=True,
                    suppress_health_check=list(HealthCheck))
@@ -65,7 +66,7 @@ def test_generated_programs_never_crash_the_analyzer(source):
     for text in (source, PRELUDE + source):
         summary, err = summarize_bytes(text.encode("utf-8", "surrogatepass"))
         if summary is None:
-            assert not err.startswith(INTERNAL), err
+            assert not err.startswith(INTERNAL_ERROR), err
             continue
         assert decode_summary(encode_summary(summary)) == summary
         try:

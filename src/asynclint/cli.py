@@ -125,8 +125,11 @@ def _run(paths, select, ignore, extend_select, config, no_cache, jobs, force_exc
     return result
 
 
-def _exit_status(result, findings: bool) -> int:
-    if any(e.internal for e in result.errors):
+def _exit_status(result, findings: bool, fixed=None) -> int:
+    from .model import INTERNAL_ERROR
+
+    if any(e.internal for e in result.errors) or (
+            fixed is not None and any(e.startswith(INTERNAL_ERROR) for _, e in fixed.errors)):
         return EXIT_INTERNAL
     if result.problems:
         return EXIT_USAGE
@@ -165,6 +168,7 @@ def check(paths, fmt, output, exit_zero, quiet, show_chain, statistics, color, f
           select, ignore, extend_select, config, no_cache, jobs, force_exclude):
     """Check PATHS (files or directories; default: the current directory)."""
     interactive = sys.stderr.isatty() and not os.environ.get("CI")
+    fixed = None
     result = _run(paths or (".",), select, ignore, extend_select, config, no_cache, jobs, force_exclude,
                   progress=interactive and fmt == "text" and not quiet, result_cache=not (fix or diff))
     if fix or diff:
@@ -174,7 +178,7 @@ def check(paths, fmt, output, exit_zero, quiet, show_chain, statistics, color, f
         if diff:
             _echo(fixed.diff_text, nl=False)
             _echo(fixed.summary(), err=True)
-            sys.exit(_exit_status(result, bool(fixed.changed_files or fixed.errors)))
+            sys.exit(_exit_status(result, bool(fixed.changed_files or fixed.errors), fixed))
         result = _run(paths or (".",), select, ignore, extend_select, config, no_cache, jobs, force_exclude,
                       say_problems=False)
         _echo(fixed.summary(remaining=len(result.diagnostics)), err=True)
@@ -204,7 +208,7 @@ def check(paths, fmt, output, exit_zero, quiet, show_chain, statistics, color, f
             _fail(f"cannot write {output}: {exc.strerror}")
     elif text:
         _echo(text)
-    status = _exit_status(result, bool(result.diagnostics or result.errors))
+    status = _exit_status(result, bool(result.diagnostics or result.errors), fixed)
     sys.exit(EXIT_CLEAN if exit_zero and status == EXIT_FINDINGS else status)
 
 

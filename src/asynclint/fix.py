@@ -19,7 +19,8 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from .fix_transforms import FixTransformer, Imports, Planner, finish_plan
-from .fsio import WriteRefused, decode_source, keep_final_newline, source_encoding, write_atomic
+from .fsio import WriteRefused, decode_source, keep_final_newline, read_regular, source_encoding, write_atomic
+from .model import INTERNAL_ERROR
 
 
 @dataclass
@@ -71,8 +72,7 @@ class FixResult:
 
 
 def _read(path: str):
-    with open(path, "rb") as fh:
-        data = fh.read()
+    data = read_regular(path)  # never a FIFO or a device, even one swapped in since the check
     return data, source_encoding(data), decode_source(data)
 
 
@@ -146,7 +146,7 @@ def apply_fixes(result, unsafe: bool = False, diff_only: bool = False) -> FixRes
             _fix_file(ff, by_file[display], unsafe, diff_only, diffs, root=root)
         except Exception as exc:  # one file's failure leaves the others fixed
             ff.changed = False
-            ff.error = f"{type(exc).__name__}: {exc}"
+            ff.error = f"{INTERNAL_ERROR} while fixing this file ({type(exc).__name__}: {exc}); please report it"
     res.diff_text = "".join(diffs)
     return res
 

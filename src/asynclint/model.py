@@ -125,6 +125,10 @@ class SourceFile:
     explicit: bool = False
 
 
+# how a message about a failure caused by a bug of asynclint's (not by the file) begins
+INTERNAL_ERROR = "internal error"
+
+
 @dataclass(slots=True)
 class FileError:
     path: str

@@ -13,14 +13,11 @@ from dataclasses import dataclass, field
 
 from ..cache.summaries import SummaryCache, decode_summary, encode_summary, gc_paused
 from ..fsio import FileTooLarge, NotRegularFile, decode_source, not_regular, read_regular
-from ..model import FileError
+from ..model import INTERNAL_ERROR, FileError
 from .summarizer import ParseFailure, summarize_source
 
 # below this many files to parse, starting worker processes costs more than it saves
 PARALLEL_THRESHOLD = 48
-
-# the reason given for a file that failed through a bug of asynclint's (exit status 3)
-INTERNAL = "internal error"
 
 
 @dataclass
@@ -44,11 +41,11 @@ def summarize_bytes(data: bytes):
     except MemoryError:
         return None, "cannot parse: out of memory"
     except Exception as exc:  # a bug of ours must cost this file only, never the run
-        return None, f"{INTERNAL} while checking this file ({type(exc).__name__}: {exc}); please report it"
+        return None, f"{INTERNAL_ERROR} while checking this file ({type(exc).__name__}: {exc}); please report it"
 
 
 def file_error(display: str, reason: str) -> FileError:
-    return FileError(display, reason, internal=reason.startswith(INTERNAL))
+    return FileError(display, reason, internal=reason.startswith(INTERNAL_ERROR))
 
 
 def _summarize_job(args):
