@@ -1,6 +1,6 @@
 """The caches can neither run code, nor crash a run, nor vouch for results asynclint did not compute.
 
-Every cache file is data only (msgpack) with an HMAC per entry made with a
+Every cache file is built-in data only (marshal, never pickle) with an HMAC per entry made with a
 per-user secret; a planted, damaged, copied or crafted cache is dropped and
 rebuilt.  The project cache directory is used only when it is a real
 directory inside the project.
@@ -262,7 +262,7 @@ def test_summaries_round_trip_exactly(fixtures_dir):
     for path in paths:
         summary = summarize_source(open(path, encoding="utf-8").read())
         assert decode_summary(encode_summary(summary)) == summary, path
-    # what msgpack has no type for: frozensets, integers beyond 64 bits, lone surrogates
+    # the odd values of a summary: frozensets, integers beyond 64 bits, lone surrogates
     odd = ModuleSummary(globals={"big": ("k", 10 ** 40), "s": ("s", "\ud800x")}, noqa={3: frozenset({"ASL101"}), 4: None})
     fn = FunctionSummary("f", "f", True, 1, 0, 2)
     fn.calls.append(CallSite(2, 4, 2, 9, "call", ("g", "x"), "x", guards=(("p", "in", ("a",), True, frozenset({()})),)))

@@ -3,8 +3,8 @@
 A warm run with every file unchanged would otherwise decode every summary,
 link the project and analyse it again only to print the same report.  This
 cache stores the previous run's diagnostics and errors next to the summary
-cache (``.asynclint_cache/results-<version>.cache``, a ``store.Store``: data
-only, authenticated) under a key made of:
+cache (``.asynclint_cache/results-<version>.cache``, a ``store.Store``: built-in
+data only, authenticated) under a key made of:
 
 - asynclint's version and the size and mtime of its own modules and catalog
   files (a changed catalog or analysis changes the findings),
@@ -25,15 +25,14 @@ import dataclasses
 import hashlib
 import os
 
-import msgpack
-
 from .. import __version__
 from ..model import ChainHop, Diagnostic, FileError
+from . import codec
 from .store import Store, project_cache_dir
 
 _FORMAT = 2
 _PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_NAMESPACE = "results/{}/{}".format(__version__, ";".join(
+_NAMESPACE = "results/{}/{}/{}".format(__version__, codec.VERSION, ";".join(
     f"{c.__name__}({','.join(f.name for f in dataclasses.fields(c))})" for c in (Diagnostic, ChainHop, FileError)))
 
 
@@ -58,12 +57,11 @@ def _encode(diagnostics, errors, files_checked: int, suppressed: int) -> bytes:
               list(d.chain), [(h.function, h.path, h.line, h.text) for h in d.hops], d.suggestion, d.fix, d.api)
              for d in diagnostics]
     errs = [(e.path, e.message, e.internal) for e in errors]
-    return msgpack.packb((_FORMAT, diags, errs, files_checked, suppressed), unicode_errors="surrogatepass",
-                         use_bin_type=True)
+    return codec.dumps((_FORMAT, diags, errs, files_checked, suppressed))
 
 
 def _decode(blob):
-    fmt, diags, errs, files_checked, suppressed = msgpack.unpackb(blob, unicode_errors="surrogatepass")
+    fmt, diags, errs, files_checked, suppressed = codec.loads(blob)
     if fmt != _FORMAT:
         return None
     diagnostics = []
@@ -119,7 +117,7 @@ class ResultCache:
             return
         try:
             blob = _encode(diagnostics, errors, files_checked, suppressed)
-        except (ValueError, TypeError, OverflowError):
+        except ValueError:
             return
         self.store.retain(())  # one entry: the last run
         self.store.put(self._entry(), blob)

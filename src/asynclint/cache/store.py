@@ -3,8 +3,8 @@
 Every cache the tool writes (file summaries and run results in the project's
 ``.asynclint_cache/``, the parsed catalog and library summaries in the user's
 cache directory) is a ``Store``: a file of entries ``key -> bytes``, where the
-bytes are plain data (msgpack, decoded by the caller) and never code.  Nothing
-read from a cache file can run code: there is no pickle anywhere.
+bytes are built-in data (``codec``, decoded by the caller) and never code.
+Nothing read from a cache file can run code: there is no pickle anywhere.
 
 Each entry carries an HMAC-SHA256 tag over its namespace, key and value, made
 with a secret created once per user and installation (``cache-key`` in the

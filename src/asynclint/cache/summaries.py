@@ -3,15 +3,19 @@
 A summary depends only on its file's text, so it is stored under the SHA-256
 of the file's bytes; an index maps each path to the size, mtime and digest it
 had, so that a file whose size and mtime are unchanged is not even read.  The
-file is a ``store.Store``: data only (msgpack), every entry authenticated
-before it is decoded, anything damaged or foreign dropped and rebuilt.
+file is a ``store.Store``: every entry authenticated before it is decoded,
+anything damaged or foreign dropped and rebuilt.
 
-Summaries are encoded as positional tuples (``encode_summary``), rebuilt by
-calling the dataclasses with them (``decode_summary``).  Expressions are
-nested tuples and stay tuples; the few ``frozenset``s of a summary (``noqa``
-codes, guard chains) and integers beyond 64 bits are msgpack extension types.
-The field lists of the model and the summarizer's own files are part of the
-namespace, so a changed model or summarizer never reads old entries.
+Summaries are encoded as positional tuples of built-in values
+(``encode_summary``) and rebuilt by calling the dataclasses with them
+(``decode_summary``); expressions stay the nested tuples they are.  The
+bytes are those of ``marshal`` (``codec``): plain data, decoded without ever
+calling or importing anything, and the one format that keeps the sharing of
+a summary (an expression bound once and used at many call sites is one
+object), which the link stage's memo relies on: without it a warm run on a
+large project is twice as slow.  The field lists of the model, the
+summarizer's own files and the Python version are part of the namespace, so
+a changed model or summarizer never reads old entries.
 """
 
 from __future__ import annotations
@@ -22,17 +26,13 @@ import hashlib
 import os
 from itertools import starmap
 
-import msgpack
-
 from .. import __version__
 from ..model import CallSite, ClassSummary, FunctionSummary, ModuleSummary, Param
+from . import codec
 from .store import Store, project_cache_dir
 
 _CLASSES = (CallSite, Param, FunctionSummary, ClassSummary, ModuleSummary)
 _INDEX = b"index"
-
-_EXT_BIGINT = 1
-_EXT_FROZENSET = 2
 
 
 def _summarizer_fingerprint() -> str:
@@ -51,37 +51,13 @@ def _summarizer_fingerprint() -> str:
 
 def _schema() -> str:
     fields = ";".join(f"{c.__name__}({','.join(f.name for f in dataclasses.fields(c))})" for c in _CLASSES)
-    return f"summaries/{__version__}/{fields}/{_summarizer_fingerprint()}"
+    return f"summaries/{__version__}/{codec.VERSION}/{fields}/{_summarizer_fingerprint()}"
 
 
 NAMESPACE = _schema()
 
 
 # ---------------------------------------------------------------- the codec
-
-
-def _default(obj):
-    if isinstance(obj, frozenset):
-        return msgpack.ExtType(_EXT_FROZENSET, _pack_inner(tuple(obj)))
-    if isinstance(obj, int):  # beyond 64 bits
-        return msgpack.ExtType(_EXT_BIGINT, str(obj).encode("ascii"))
-    raise TypeError(f"cannot cache a {type(obj).__name__}")
-
-
-def _pack_inner(obj) -> bytes:
-    return msgpack.packb(obj, default=_default, unicode_errors="surrogatepass", use_bin_type=True)
-
-
-def _ext(code: int, data: bytes):
-    if code == _EXT_FROZENSET:
-        return frozenset(_unpack(data))
-    if code == _EXT_BIGINT:
-        return int(data)
-    raise ValueError(f"unknown extension type {code}")
-
-
-def _unpack(data):
-    return msgpack.unpackb(data, use_list=False, strict_map_key=False, unicode_errors="surrogatepass", ext_hook=_ext)
 
 
 def _site(c: CallSite) -> tuple:
@@ -100,8 +76,8 @@ def _class(c: ClassSummary) -> tuple:
 
 
 def encode_summary(summary: ModuleSummary) -> bytes:
-    """A summary as msgpack bytes; ``ValueError``/``TypeError`` if it holds what cannot be cached."""
-    return _pack_inner((summary.globals, summary.star_imports, tuple(map(_function, summary.functions.values())),
+    """A summary as bytes; ``ValueError`` if it holds what cannot be cached."""
+    return codec.dumps((summary.globals, summary.star_imports, tuple(map(_function, summary.functions.values())),
                         tuple(map(_class, summary.classes.values())), tuple(map(_site, summary.module_calls)),
                         summary.noqa, summary.lines, summary.downgraded))
 
@@ -118,7 +94,7 @@ def _unclass(t) -> ClassSummary:
 
 def decode_summary(blob) -> ModuleSummary:
     """The summary ``encode_summary`` made (any error means the entry is unusable)."""
-    glob, star, functions, classes, module_calls, noqa, lines, downgraded = _unpack(blob)
+    glob, star, functions, classes, module_calls, noqa, lines, downgraded = codec.loads(blob)
     return ModuleSummary(glob, star, {t[0]: _unfunction(t) for t in functions}, {t[0]: _unclass(t) for t in classes},
                          list(starmap(CallSite, module_calls)), noqa, lines, downgraded)
 
@@ -155,7 +131,7 @@ class SummaryCache:
         if blob is None:
             return
         try:
-            index = msgpack.unpackb(blob, use_list=False, unicode_errors="surrogatepass")
+            index = codec.loads(blob)
             self.by_path = {path: (rec[0], rec[1], rec[2]) for path, rec in index.items()}
         except Exception:  # authenticated but unusable: start afresh
             self.by_path = {}
@@ -191,7 +167,7 @@ class SummaryCache:
         if blob is None:
             try:
                 blob = encode_summary(summary)
-            except (ValueError, TypeError, OverflowError):
+            except ValueError:
                 return  # not cacheable: the file is summarized again next time
         self.by_path[path] = (st.st_mtime_ns, st.st_size, digest)
         self.store.put(digest, blob)
@@ -208,5 +184,5 @@ class SummaryCache:
         # keep what this run used plus the rest, but drop entries no path points to
         live = {rec[2] for rec in self.by_path.values()} | self.used
         self.store.retain(live)
-        self.store.put(_INDEX, msgpack.packb(self.by_path, unicode_errors="surrogatepass", use_bin_type=True))
+        self.store.put(_INDEX, codec.dumps(self.by_path))
         self.store.save()

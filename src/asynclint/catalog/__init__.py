@@ -288,15 +288,16 @@ class Catalog:
 
 
 def _parsed_store(directory: str, load: bool = True):
-    """The parsed tables of ``directory`` live in the user cache (a ``cache.store.Store``: data
-    only, authenticated), one file per catalog directory."""
+    """The parsed tables of ``directory`` live in the user cache (a ``cache.store.Store``: built-in
+    data only, authenticated), one file per catalog directory."""
     import hashlib
 
+    from ..cache import codec
     from ..cache.store import Store, user_cache_dir
 
     tag = hashlib.sha256(os.path.abspath(directory).encode("utf-8", "surrogatepass")).hexdigest()[:16]
-    return Store(user_cache_dir(), f"catalog-{tag}.cache", f"catalog/{os.path.abspath(directory)}", project=False,
-                 load=load)
+    return Store(user_cache_dir(), f"catalog-{tag}.cache", f"catalog/{codec.VERSION}/{os.path.abspath(directory)}",
+                 project=False, load=load)
 
 
 def _stamp_key(stamp: list) -> bytes:
@@ -307,25 +308,24 @@ def _stamp_key(stamp: list) -> bytes:
 
 def _read_parsed(directory: str, stamp: list):
     """The tables parsed from these very files (``stamp``: names, sizes, mtimes), or None."""
-    import msgpack
+    from ..cache import codec
 
     blob = _parsed_store(directory).get(_stamp_key(stamp))
     if blob is None:
         return None
     try:
-        tables = msgpack.unpackb(blob)
-        return [(name, data) for name, data in tables]
+        return [(name, data) for name, data in codec.loads(blob)]
     except Exception:  # authenticated but unusable: parse again
         return None
 
 
 def _write_parsed(directory: str, stamp: list, tables: list) -> None:
-    import msgpack
+    from ..cache import codec
 
     try:
-        blob = msgpack.packb(tables, use_bin_type=True)
-    except (TypeError, ValueError, OverflowError):
-        return  # a value msgpack cannot hold (a TOML date): parse every time
+        blob = codec.dumps(tables)
+    except ValueError:
+        return  # a value that is not built-in data (a TOML date): parse every time
     store = _parsed_store(directory, load=False)
     store.put(_stamp_key(stamp), blob)
     store.save()  # a read-only home: parse every time
