@@ -270,3 +270,22 @@ def test_summaries_round_trip_exactly(fixtures_dir):
     back = decode_summary(encode_summary(odd))
     assert back == odd and isinstance(back.noqa[3], frozenset) and isinstance(back.functions["f"].calls, list)
     assert isinstance(back.functions["f"].calls[0].guards[0][4], frozenset)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_fifos_planted_as_cache_files_or_key_do_not_hang(project, tmp_path):
+    cache_dir = project / ".asynclint_cache"
+    cache_dir.mkdir()
+    for kind in ("summaries", "results"):
+        os.mkfifo(cache_dir / f"{kind}-{__version__}.cache")
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "usercache"))
+    proc = subprocess.run([sys.executable, "-m", "asynclint", "app"], cwd=project, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 1 and "ASL102" in proc.stdout and "Traceback" not in proc.stderr
+    assert stat.S_ISREG(os.lstat(cache_dir / f"summaries-{__version__}.cache").st_mode)  # replaced, not written into
+    key = tmp_path / "usercache" / "asynclint" / "cache-key"
+    os.remove(key)
+    os.mkfifo(key)
+    proc = subprocess.run([sys.executable, "-m", "asynclint", "app"], cwd=project, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 1 and "caches disabled" in proc.stderr and "not a regular file" in proc.stderr

@@ -103,10 +103,11 @@ def _read_key(path: str):
         return None, f"cannot be read ({exc.strerror})"
     if not stat.S_ISREG(st.st_mode):
         return None, "is not a regular file"
-    if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
-        return None, "belongs to another user"
-    if st.st_mode & 0o077:
-        return None, "is readable or writable by others (it must be mode 0600)"
+    if os.name == "posix":  # elsewhere the user's profile directory is what keeps it private
+        if st.st_uid != os.geteuid():
+            return None, "belongs to another user"
+        if st.st_mode & 0o077:
+            return None, "is readable or writable by others (it must be mode 0600)"
     data = read_private(path, 64)
     if data is None or len(data) != 32:
         return None, "is damaged (delete it to make a new one)"

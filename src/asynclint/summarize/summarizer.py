@@ -96,7 +96,8 @@ def _walk(tree: ast.Module) -> ModuleSummary:
 
 def run_deep(fn, *args):
     """``fn(*args)`` in a thread with a large stack and a high recursion limit: for walking the
-    deep trees the interpreter accepts.  Exceptions are re-raised here."""
+    deep trees the interpreter accepts.  Exceptions are re-raised here; ``RecursionError`` if no
+    such thread can be had."""
     import sys
     import threading
 
@@ -111,14 +112,19 @@ def run_deep(fn, *args):
     old_limit = sys.getrecursionlimit()
     old_stack = threading.stack_size()
     try:
-        threading.stack_size(_DEEP_STACK)
-    except (ValueError, RuntimeError):
-        pass
-    try:
-        sys.setrecursionlimit(max(old_limit, _DEEP_RECURSION))
-        worker = threading.Thread(target=target, name="asynclint-deep-walk")
-        worker.start()
-        worker.join()
+        for stack, limit in ((_DEEP_STACK, _DEEP_RECURSION), (_DEEP_STACK // 8, _DEEP_RECURSION // 8)):
+            try:
+                threading.stack_size(stack)
+                worker = threading.Thread(target=target, name="asynclint-deep-walk", daemon=True)
+                sys.setrecursionlimit(max(old_limit, limit))
+                worker.start()
+            except (ValueError, RuntimeError, MemoryError):  # no thread with such a stack here
+                sys.setrecursionlimit(old_limit)
+                continue
+            worker.join()
+            break
+        else:
+            raise RecursionError("too deeply nested (no thread with a large enough stack)")
     finally:
         sys.setrecursionlimit(old_limit)
         try:
