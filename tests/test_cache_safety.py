@@ -289,3 +289,17 @@ def test_fifos_planted_as_cache_files_or_key_do_not_hang(project, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "asynclint", "app"], cwd=project, env=env, capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode == 1 and "caches disabled" in proc.stderr and "not a regular file" in proc.stderr
+
+
+def test_a_cache_file_that_is_a_symlink_is_neither_read_nor_written_through(project, tmp_path):
+    invoke("app")
+    outside = tmp_path / "victim.txt"
+    outside.write_text("precious\n")
+    for path in _cache_files(project):
+        os.remove(path)
+        os.symlink(outside, path)
+    result = invoke("app")
+    assert result.exit_code == 1 and "ASL102" in result.output
+    assert outside.read_text() == "precious\n"
+    for path in _cache_files(project):
+        assert not os.path.islink(path) and open(path, "rb").read(len(MAGIC)) == MAGIC

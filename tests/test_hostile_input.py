@@ -227,3 +227,14 @@ def test_an_internal_error_while_fixing_one_file_is_exit_3_and_the_rest_is_fixed
     assert result.exit_code == 3
     assert "not fixed: other.py: internal error while fixing this file (IndexError: a bug)" in result.stderr
     assert "await asyncio.sleep(x)" in (project / "app.py").read_text()
+
+
+def test_the_flake8_plugin_turns_an_internal_error_into_asl000(project, monkeypatch):
+    from asynclint import flake8_plugin
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(flake8_plugin, "_check_on_disk", broken)
+    ((line, col, text),) = flake8_plugin.check_file(str(project / "app.py"))
+    assert (line, col) == (1, 0) and text.startswith("ASL000 ") and "internal error (ZeroDivisionError" in text
