@@ -94,3 +94,13 @@ def test_a_file_given_up_on_is_reported_by_the_cli(project):
     result = CliRunner().invoke(main, ["deep.py", "--no-cache"], catch_exceptions=False)
     assert result.exit_code == 1 and "deep.py: error: cannot parse" in result.output
     assert os.path.exists(project / "deep.py")
+
+
+def test_fix_works_on_deep_but_valid_code(project):
+    (project / "chain.py").write_text("import time\n\n\nasync def f(db):\n    time.sleep(1)\n    return db" + ".f()" * 496 + "\n")
+    (project / "elifs.py").write_text(elif_chain(330))
+    result = CliRunner().invoke(main, ["chain.py", "elifs.py", "--fix", "--no-cache"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output[-800:]
+    assert "Fixed 331 findings in 2 files; 0 remain." in result.stderr
+    for name in ("chain.py", "elifs.py"):
+        compile((project / name).read_text(), name, "exec")

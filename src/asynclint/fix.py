@@ -18,6 +18,7 @@ from typing import Optional
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
+from .deep import run_deep
 from .fix_transforms import FixTransformer, Imports, Planner, finish_plan
 from .fsio import WriteRefused, decode_source, keep_final_newline, read_regular, source_encoding, write_atomic
 from .model import INTERNAL_ERROR
@@ -143,7 +144,11 @@ def apply_fixes(result, unsafe: bool = False, diff_only: bool = False) -> FixRes
         ff = FileFix(path, display)
         res.files.append(ff)
         try:
-            _fix_file(ff, by_file[display], unsafe, diff_only, diffs, root=root)
+            try:
+                _fix_file(ff, by_file[display], unsafe, diff_only, diffs, root=root)
+            except RecursionError:  # valid but deep code: LibCST's visitors need room for it
+                ff.fixed, ff.skipped, ff.changed, ff.error = [], [], False, None
+                run_deep(_fix_file, ff, by_file[display], unsafe, diff_only, diffs, root)
         except Exception as exc:  # one file's failure leaves the others fixed
             ff.changed = False
             ff.error = f"{INTERNAL_ERROR} while fixing this file ({type(exc).__name__}: {exc}); please report it"

@@ -27,7 +27,8 @@ from __future__ import annotations
 import ast
 import re
 
-from .summarizer import ParseFailure, run_deep
+from ..deep import run_deep
+from .summarizer import ParseFailure
 
 MAX_BYTES = 300_000
 MAX_NESTING = 100

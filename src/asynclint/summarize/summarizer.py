@@ -19,6 +19,7 @@ import ast
 import re
 from typing import Optional
 
+from ..deep import run_deep
 from ..model import UNKNOWN, CallSite, ClassSummary, Expr, FunctionSummary, ModuleSummary, Param
 
 # Depth bounds.  The interpreter compiles expressions and elif chains thousands of levels deep;
@@ -30,8 +31,6 @@ MAX_EXPR_DEPTH = 64  # levels of one expression
 MAX_ALTERNATIVES = 8  # values of ``a or b or ...`` kept
 MAX_GUARDS = 16  # conditions kept on one call site (the innermost ones)
 MAX_TEXT_PARTS = 24  # dotted parts of a call site's text, ``a.b().c`` (the last ones)
-_DEEP_RECURSION = 200_000
-_DEEP_STACK = 512 << 20
 
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 _DEPENDS = {"Depends", "Security"}
@@ -92,48 +91,6 @@ def _walk(tree: ast.Module) -> ModuleSummary:
     summary = ModuleSummary()
     run_deep(_Summarizer(summary).run, tree)
     return summary
-
-
-def run_deep(fn, *args):
-    """``fn(*args)`` in a thread with a large stack and a high recursion limit: for walking the
-    deep trees the interpreter accepts.  Exceptions are re-raised here; ``RecursionError`` if no
-    such thread can be had."""
-    import sys
-    import threading
-
-    box: dict = {}
-
-    def target():
-        try:
-            box["value"] = fn(*args)
-        except BaseException as exc:  # handed to the caller
-            box["error"] = exc
-
-    old_limit = sys.getrecursionlimit()
-    old_stack = threading.stack_size()
-    try:
-        for stack, limit in ((_DEEP_STACK, _DEEP_RECURSION), (_DEEP_STACK // 8, _DEEP_RECURSION // 8)):
-            try:
-                threading.stack_size(stack)
-                worker = threading.Thread(target=target, name="asynclint-deep-walk", daemon=True)
-                sys.setrecursionlimit(max(old_limit, limit))
-                worker.start()
-            except (ValueError, RuntimeError, MemoryError):  # no thread with such a stack here
-                sys.setrecursionlimit(old_limit)
-                continue
-            worker.join()
-            break
-        else:
-            raise RecursionError("too deeply nested (no thread with a large enough stack)")
-    finally:
-        sys.setrecursionlimit(old_limit)
-        try:
-            threading.stack_size(old_stack)
-        except (ValueError, RuntimeError):
-            pass
-    if "error" in box:
-        raise box["error"]
-    return box.get("value")
 
 
 def _columns_to_characters(summary: ModuleSummary, text: str) -> None:
