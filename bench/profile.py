@@ -6,8 +6,8 @@
 
 The breakdown runs the stages serially in this process (no worker
 processes), so the per-file parts add up: read, decode, ``ast.parse``, the
-summary walk, noqa scan, content hash; then cache save (pickle dump), cache
-load (pickle load) + stat lookups, link, analysis, suppressions, FastAPI
+summary walk, noqa scan, content hash; then cache save, cache
+load (entries verified) + stat lookups and decoding, link, analysis, suppressions, FastAPI
 annotations, output formatting.  The wall time of ``engine.run`` itself
 (with its worker processes) is measured alongside, cold and warm.
 """
@@ -110,14 +110,14 @@ def breakdown(corpus: str, jobs: int) -> None:
         with T.stage("sha256"):
             digest = SummaryCache.digest(data)
         with T.stage("cache store"):
-            cache.store(f.path, st, digest, s)
+            cache.store_summary(f.path, st, digest, s)
         summaries[f.path] = s
-    with T.stage("cache save (pickle.dump)"):
+    with T.stage("cache save"):
         cache.save()
-    size = os.path.getsize(cache.file)
-    with T.stage("warm: cache load (pickle.load)"):
+    size = os.path.getsize(cache.store.path)
+    with T.stage("warm: cache load (verify entries)"):
         cache2 = SummaryCache(root, enabled=True)
-    with T.stage("warm: stat + lookup"):
+    with T.stage("warm: stat + lookup (decode)"):
         for f in files:
             cache2.lookup_stat(f.path, os.stat(f.path))
     with T.stage("link: catalog"):

@@ -278,8 +278,8 @@ def test_warm_cache_parses_nothing_and_corrupt_cache_is_rebuilt(project, monkeyp
     invoke("app")
     assert len(calls) == 1
     for name in os.listdir(project / ".asynclint_cache"):
-        if name.endswith(".pickle"):
-            (project / ".asynclint_cache" / name).write_bytes(b"not a pickle")
+        if name.endswith(".cache"):
+            (project / ".asynclint_cache" / name).write_bytes(b"not a cache file")
     calls.clear()
     third = invoke("app")
     assert third.output == first.output and len(calls) == 2

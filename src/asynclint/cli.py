@@ -1,7 +1,9 @@
 """Command line: ``asynclint [check] PATH...`` plus ``rule``, ``rules``, ``routes``, ``explain``, ``catalog``.
 
 Exit codes: 0 nothing found, 1 findings (or files that could not be
-checked), 2 usage or configuration error.
+checked), 2 usage or configuration error (a path named that does not exist
+or is not a file or directory: the others are still checked), 3 an internal
+error of asynclint (a bug: one line asking for a report).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from . import __version__
 
 FORMATS = ["text", "json", "sarif", "github"]
 
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
 
 class DefaultGroup(click.Group):
     """``asynclint PATH`` means ``asynclint check PATH``."""
@@ -25,6 +29,41 @@ class DefaultGroup(click.Group):
         elif not args:
             args = ["check"]
         return super().parse_args(ctx, args)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # a bug of ours: one line, never a stack trace
+            _internal_error(exc)
+
+
+def _internal_error(exc: BaseException):
+    where = ""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is not None:
+        where = f" at {os.path.basename(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno}"
+    message = str(exc).splitlines()[0][:200] if str(exc) else ""
+    _echo(f"asynclint: internal error ({type(exc).__name__}{': ' + message if message else ''}{where}); "
+               f"this is a bug in asynclint {__version__}: please report it with the command you ran", err=True)
+    sys.exit(EXIT_INTERNAL)
+
+
+def _echo(text: str, err: bool = False, nl: bool = True) -> None:
+    """Print report text; a character the stream cannot encode (a lone surrogate from a file name
+    or a string in the checked code) is written as an escape, never a crash."""
+    stream = sys.stderr if err else sys.stdout
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        text = text.encode(encoding, "backslashreplace").decode(encoding)
+    except LookupError:
+        pass
+    click.echo(text, err=err, nl=nl)
 
 
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,7 +78,8 @@ def main():
     asynclint explain app/x.py:12  the full reasoning for one finding
     asynclint catalog -l redis     what asynclint knows about a library
 
-    Exit status: 0 clean, 1 findings, 2 usage or configuration error.
+    Exit status: 0 clean, 1 findings (or files that could not be checked),
+    2 usage or configuration error, 3 internal error (a bug: please report it).
     """
 
 
@@ -51,12 +91,12 @@ def _split_codes(values):
 
 
 def _fail(message: str):
-    click.echo(f"asynclint: error: {message}", err=True)
+    _echo(f"asynclint: error: {message}", err=True)
     sys.exit(2)
 
 
 def _run(paths, select, ignore, extend_select, config, no_cache, jobs, force_exclude, progress=False, result_cache=False,
-         python=None):
+         python=None, say_problems=True):
     from .config import ConfigError
     from .discover import DiscoveryError
     from .engine import Options, run
@@ -74,11 +114,27 @@ def _run(paths, select, ignore, extend_select, config, no_cache, jobs, force_exc
         python=python,
     )
     try:
-        return run(list(paths), opts)
+        result = run(list(paths), opts)
     except ConfigError as exc:
         _fail(str(exc))
     except DiscoveryError as exc:
         _fail(str(exc))
+    for problem in result.problems if say_problems else ():
+        _echo(f"asynclint: error: {problem}", err=True)
+    if result.problems and not result.files_checked and not result.errors:
+        sys.exit(EXIT_USAGE)  # nothing at all to check: no report
+    return result
+
+
+def _exit_status(result, findings: bool, fixed=None) -> int:
+    from .model import INTERNAL_ERROR
+
+    if any(e.internal for e in result.errors) or (
+            fixed is not None and any(e.startswith(INTERNAL_ERROR) for _, e in fixed.errors)):
+        return EXIT_INTERNAL
+    if result.problems:
+        return EXIT_USAGE
+    return EXIT_FINDINGS if findings else EXIT_CLEAN
 
 
 def common_options(f):
@@ -118,6 +174,7 @@ def check(paths, fmt, output, exit_zero, quiet, show_chain, statistics, show_all
           select, ignore, extend_select, config, no_cache, jobs, force_exclude, python):
     """Check PATHS (files or directories; default: the current directory)."""
     interactive = sys.stderr.isatty() and not os.environ.get("CI")
+    fixed = None
     result = _run(paths or (".",), select, ignore, extend_select, config, no_cache, jobs, force_exclude,
                   progress=interactive and fmt == "text" and not quiet, result_cache=not (fix or diff), python=python)
     if fix or diff:
@@ -125,12 +182,12 @@ def check(paths, fmt, output, exit_zero, quiet, show_chain, statistics, show_all
 
         fixed = apply_fixes(result, unsafe=unsafe_fixes, diff_only=diff)
         if diff:
-            click.echo(fixed.diff_text, nl=False)
-            click.echo(fixed.summary(), err=True)
-            sys.exit(1 if (fixed.changed_files or fixed.errors) else 0)
+            _echo(fixed.diff_text, nl=False)
+            _echo(fixed.summary(), err=True)
+            sys.exit(_exit_status(result, bool(fixed.changed_files or fixed.errors), fixed))
         result = _run(paths or (".",), select, ignore, extend_select, config, no_cache, jobs, force_exclude,
-                      python=python)
-        click.echo(fixed.summary(remaining=len(result.diagnostics)), err=True)
+                      python=python, say_problems=False)
+        _echo(fixed.summary(remaining=len(result.diagnostics)), err=True)
     show_chain = show_chain or (result.config.show_chain if result.config else False)
     if fmt == "json":
         from .report import format_json
@@ -152,15 +209,14 @@ def check(paths, fmt, output, exit_zero, quiet, show_chain, statistics, show_all
                            show_all=show_all)
     if output:
         try:
-            with open(output, "w", encoding="utf-8") as fh:
+            with open(output, "w", encoding="utf-8", errors="backslashreplace") as fh:
                 fh.write(text + "\n")
         except OSError as exc:
             _fail(f"cannot write {output}: {exc.strerror}")
     elif text:
-        click.echo(text)
-    if exit_zero:
-        sys.exit(0)
-    sys.exit(1 if (result.diagnostics or result.errors) else 0)
+        _echo(text)
+    status = _exit_status(result, bool(result.diagnostics or result.errors), fixed)
+    sys.exit(EXIT_CLEAN if exit_zero and status == EXIT_FINDINGS else status)
 
 
 @main.command()
@@ -208,12 +264,12 @@ def explain(location, select, ignore, extend_select, config, no_cache, jobs, for
         result = _run((path,), select, ignore, extend_select, config, no_cache, jobs, force_exclude, python=python)
         found = [d for d in result.diagnostics if os.path.abspath(d.path) == target and d.line == int(line)]
     if not found:
-        click.echo(f"no finding at {location}")
+        _echo(f"no finding at {location}")
         sys.exit(1 if result.errors else 0)
     from .report.explain import explain_text
 
     for d in found:
-        click.echo(explain_text(d, result))
+        _echo(explain_text(d, result))
     sys.exit(1)
 
 
@@ -255,7 +311,7 @@ def routes(paths, fmt, select, ignore, extend_select, config, no_cache, jobs, fo
     result = _run(paths or (".",), select, ignore, extend_select, config, no_cache, jobs, force_exclude, python=python)
     from .frameworks.fastapi import render_routes
 
-    click.echo(render_routes(result, fmt))
+    _echo(render_routes(result, fmt))
 
 
 if __name__ == "__main__":  # pragma: no cover

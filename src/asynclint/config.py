@@ -12,6 +12,10 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 from .categories import BY_NAME, CATEGORIES, canonical, default_categories, default_on
+from .discover import check_patterns
+from .fsio import read_regular
+
+_MAX_PYPROJECT = 16 << 20
 
 
 class ConfigError(Exception):
@@ -71,8 +75,27 @@ class Config:
         return out
 
 
+def _read_toml(path: str) -> dict:
+    """The TOML document at ``path``; ``ConfigError`` naming the file for anything wrong with it."""
+    try:
+        data = read_regular(path, _MAX_PYPROJECT)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except (RecursionError, MemoryError):
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
+
+
 def find_pyproject(start: str) -> Optional[str]:
-    """The nearest pyproject.toml with a [tool.asynclint] table, at or above ``start``."""
+    """The nearest pyproject.toml with a [tool.asynclint] table, at or above ``start``; one that
+    cannot be read or is not valid TOML counts (loading it then says what is wrong)."""
     d = os.path.abspath(start)
     if not os.path.isdir(d):
         d = os.path.dirname(d)
@@ -80,11 +103,11 @@ def find_pyproject(start: str) -> Optional[str]:
         cand = os.path.join(d, "pyproject.toml")
         if os.path.isfile(cand):
             try:
-                with open(cand, "rb") as fh:
-                    data = tomllib.load(fh)
-            except (OSError, tomllib.TOMLDecodeError):
-                data = None
-            if data is None or "asynclint" in data.get("tool", {}):
+                data = _read_toml(cand)
+            except ConfigError:
+                return cand
+            tool = data.get("tool", {})
+            if not isinstance(tool, dict) or "asynclint" in tool:
                 return cand
         parent = os.path.dirname(d)
         if parent == d:
@@ -95,16 +118,13 @@ def find_pyproject(start: str) -> Optional[str]:
 def load_config(path: Optional[str]) -> Config:
     if path is None:
         return Config()
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
-    table = data.get("tool", {}).get("asynclint", {})
+    data = _read_toml(path)
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: 'tool' must be a table ([tool.asynclint] goes in it)")
+    table = tool.get("asynclint", {})
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [tool.asynclint] must be a table")
+        raise ConfigError(f"{path}: 'tool.asynclint' must be a table ([tool.asynclint])")
     return config_from_dict(table, path)
 
 
@@ -121,6 +141,10 @@ def config_from_dict(table: dict, path: Optional[str] = None) -> Config:
         if key in _LIST_KEYS:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{where}: 'tool.asynclint.{key}' must be a list of strings")
+            if key in ("exclude", "extend-exclude"):
+                bad = check_patterns(value)
+                if bad is not None:
+                    raise ConfigError(f"{where}: 'tool.asynclint.{key}' has an invalid pattern {bad!r}")
             setattr(cfg, key.replace("-", "_"), [v.strip() for v in value])
         elif key == "extend-blocking":
             if not isinstance(value, dict):
@@ -144,10 +168,11 @@ def config_from_dict(table: dict, path: Optional[str] = None) -> Config:
         elif key == "extend-offload":
             if isinstance(value, list) and all(isinstance(v, str) for v in value):
                 cfg.extend_offload = list(value)
-            elif isinstance(value, dict) and all(isinstance(v, int) for v in value.values()):
+            elif isinstance(value, dict) and all(_is_int(v) and v >= 0 for v in value.values()):
                 cfg.extend_offload = dict(value)
             else:
-                raise ConfigError(f"{where}: 'tool.asynclint.extend-offload' must be a list of qualified names")
+                raise ConfigError(f"{where}: 'tool.asynclint.extend-offload' must be a list of qualified names "
+                                  "(or a table of names and argument positions, 0 or more)")
         elif key == "show-chain":
             if not isinstance(value, bool):
                 raise ConfigError(f"{where}: 'tool.asynclint.show-chain' must be true or false")
@@ -158,7 +183,12 @@ def config_from_dict(table: dict, path: Optional[str] = None) -> Config:
                                   "or its interpreter, or \"none\"")
             cfg.python = value.strip()
         elif key == "max-file-size":
-            if not isinstance(value, int) or value <= 0:
+            if not _is_int(value) or value <= 0:
                 raise ConfigError(f"{where}: 'tool.asynclint.max-file-size' must be a positive integer (bytes)")
             cfg.max_file_size = value
     return cfg
+
+
+def _is_int(value) -> bool:
+    """An integer, and not a boolean (TOML's ``true`` is not 1 byte)."""
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -9,9 +9,15 @@ unless ``--force-exclude`` is given.
 from __future__ import annotations
 
 import os
+import re
+import stat
 from dataclasses import dataclass, field
+from typing import Optional
 
+from .fsio import kind_of, printable_path, read_regular
 from .model import SourceFile
+
+_MAX_GITIGNORE = 16 << 20
 
 DEFAULT_EXCLUDE = (
     ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".env", "env", "build", "dist", ".tox", ".nox",
@@ -28,6 +34,7 @@ class DiscoveryError(Exception):
 class Discovery:
     files: list = field(default_factory=list)  # list[SourceFile]
     context_dirs: list = field(default_factory=list)
+    problems: list = field(default_factory=list)  # messages about paths named that cannot be checked
 
 
 @dataclass
@@ -39,11 +46,14 @@ class RunFiles:
     files: list  # list[SourceFile]: reported files first, then the rest of the project
     report_paths: set  # absolute paths of the files whose findings are reported
     context_dirs: list
+    problems: list = field(default_factory=list)  # paths named that do not exist or are not files
 
 
 def project_root_of(paths) -> str:
-    """The project around all the paths (not the first one: the order must not matter)."""
-    abs_paths = [os.path.abspath(x) for x in paths]
+    """The project around all the paths (not the first one: the order must not matter); paths
+    that are neither files nor directories (missing, ``/dev/null``) have no say in it."""
+    abs_paths = [os.path.abspath(x) for x in paths if os.path.isfile(x) or os.path.isdir(x)]
+    abs_paths = abs_paths or [os.path.abspath(x) for x in paths]
     try:
         common = os.path.commonpath(abs_paths) if len(abs_paths) > 1 else abs_paths[0]
     except ValueError:  # different drives
@@ -59,7 +69,7 @@ def files_for_run(paths, *, exclude=(), extend_exclude=(), force_exclude=False, 
     files = list(found.files)
     report_paths = {f.path for f in files}
     context = list(found.context_dirs)
-    if not context and whole_project:
+    if not context and whole_project and files:
         extra = discover([root], root=root, exclude=exclude, extend_exclude=extend_exclude)
         files += [f for f in extra.files if f.path not in report_paths]
         context = [root]
@@ -67,27 +77,48 @@ def files_for_run(paths, *, exclude=(), extend_exclude=(), force_exclude=False, 
         # files checked on their own: name them from one level up, so that a file named like a
         # library it imports (tests/fixtures/catalog/redis.py) is not mistaken for it
         context = sorted({os.path.dirname(os.path.dirname(f.path)) for f in files})
-    return RunFiles(root, files, report_paths, context)
+    return RunFiles(root, files, report_paths, context, list(found.problems))
 
 
 def _spec(patterns):
+    """Git's patterns; one that git would ignore as invalid (``!``, a trailing ``\\``) is ignored."""
     if not patterns:
         return None
     import pathspec
 
-    return pathspec.GitIgnoreSpec.from_lines(patterns)
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(patterns)
+    except (ValueError, TypeError, re.error):  # GitIgnorePatternError is a ValueError
+        pass
+    valid = []
+    for line in patterns:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([line])
+        except (ValueError, TypeError, re.error):
+            continue
+        valid.append(line)
+    return pathspec.GitIgnoreSpec.from_lines(valid) if valid else None
+
+
+def check_patterns(patterns) -> Optional[str]:
+    """The first pattern that is not a valid gitignore-style pattern, or None."""
+    import pathspec
+
+    for line in patterns:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([line])
+        except (ValueError, TypeError, re.error):
+            return line
+    return None
 
 
 def _gitignore(directory: str):
     path = os.path.join(directory, ".gitignore")
-    if not os.path.isfile(path):
-        return None
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            lines = fh.read().splitlines()
-    except OSError:
+        data = read_regular(path, _MAX_GITIGNORE)
+    except OSError:  # missing, not a regular file, unreadable, absurdly large
         return None
-    return _spec(lines)
+    return _spec(data.decode("utf-8", errors="replace").splitlines())
 
 
 def _display(path: str, cwd: str) -> str:
@@ -115,9 +146,16 @@ def discover(paths, *, root: str, exclude=(), extend_exclude=(), force_exclude=F
 
     for raw in paths:
         path = os.path.abspath(raw)
-        if not os.path.exists(path):
-            raise DiscoveryError(f"path does not exist: {raw}")
-        if os.path.isfile(path):
+        try:
+            mode = os.stat(path).st_mode
+        except OSError as exc:
+            what = "path does not exist" if isinstance(exc, FileNotFoundError) else f"cannot read ({exc.strerror})"
+            out.problems.append(f"{what}: {printable_path(raw)}")
+            continue
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):  # a FIFO, socket or device: never opened
+            out.problems.append(f"not a regular file or directory ({kind_of(mode)}): {printable_path(raw)}")
+            continue
+        if stat.S_ISREG(mode):
             if force_exclude and (excluded_by_user(path) or os.path.basename(os.path.dirname(path)) in DEFAULT_EXCLUDE):
                 continue
             if path not in seen:

@@ -54,6 +54,8 @@ class Result:
     config: Optional[Config] = None
     suppressed: int = 0
     routes: Optional[RouteModel] = None  # FastAPI/Starlette routes (``asynclint routes``)
+    root: Optional[str] = None  # the project root (what --fix may write in)
+    problems: list = field(default_factory=list)  # paths named that do not exist or are not files
 
 
 def resolve_config(paths, options: Options) -> Config:
@@ -92,7 +94,7 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
         hit = results.lookup()
         if hit is not None:
             diagnostics, errors, checked, suppressed = hit
-            return Result(diagnostics, errors, checked, None, None, cfg, suppressed)
+            return Result(diagnostics, errors, checked, None, None, cfg, suppressed, found.root, found.problems)
 
     # 2. summarize
     collected = collect_summaries(found.files, found.report_paths, root=found.root, max_file_size=cfg.max_file_size,
@@ -114,7 +116,7 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
     checked = sum(1 for f in found.files if f.path in found.report_paths and f.path in collected.summaries)
     if results is not None:
         results.save(diagnostics, errors, checked, suppressed)
-    return Result(diagnostics, errors, checked, project, analysis, cfg, suppressed, routes)
+    return Result(diagnostics, errors, checked, project, analysis, cfg, suppressed, routes, found.root, found.problems)
 
 
 def check_project(project: Project, cfg: Config, *, only_reported: bool = False):

@@ -50,7 +50,16 @@ class AsyncLintPlugin:
 
 
 def check_file(filename: str, lines=None) -> list:
-    """[(line, 0-based column, "ASLxxx message")] for one file, as flake8 wants them."""
+    """[(line, 0-based column, "ASLxxx message")] for one file, as flake8 wants them; a bug of
+    asynclint's costs this file one ``ASL000`` asking for a report, never flake8's run."""
+    try:
+        return _check_file(filename, lines)
+    except Exception as exc:
+        return [(1, 0, f"{ERROR_CODE} asynclint could not check this file: internal error "
+                       f"({type(exc).__name__}: {exc}); please report it")]
+
+
+def _check_file(filename: str, lines=None) -> list:
     text = "".join(lines) if lines is not None else None
     if filename in ("-", "stdin") or not os.path.isfile(filename):
         # no file on disk (stdin without --stdin-display-filename, a new buffer):

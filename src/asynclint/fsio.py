@@ -1,11 +1,101 @@
-"""Reading and writing source files: one decoder and one atomic writer for the whole tool."""
+"""Reading and writing files: the one decoder, reader and atomic writer of the whole tool.
+
+- ``read_regular`` reads a regular file only: a FIFO, socket or device is refused
+  from its ``stat`` before anything opens it, and the open itself cannot block.
+- ``write_atomic`` replaces a source file (``--fix``) without ever leaving it
+  half-written, and only where the rewrite keeps what the file system says:
+  read-only files, files of another owner, hard-linked files and symbolic
+  links out of the project are refused (``WriteRefused``); owner, group and
+  mode are kept; a symbolic link stays a link and its target is rewritten.
+- ``write_private`` writes a cache file: atomically, readable by the owner only,
+  never through a symbolic link.
+"""
 
 from __future__ import annotations
 
 import io
 import os
-import tempfile
+import stat
 import tokenize
+import uuid
+
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_O_NOCTTY = getattr(os, "O_NOCTTY", 0)
+_O_BINARY = getattr(os, "O_BINARY", 0)
+
+
+class NotRegularFile(OSError):
+    """A path that is a FIFO, socket, device or directory where a file was expected."""
+
+
+class FileTooLarge(OSError):
+    def __init__(self, size: int, limit: int):
+        super().__init__(f"file too large ({size:,} bytes; limit {limit:,})")
+        self.size, self.limit = size, limit
+
+
+class WriteRefused(OSError):
+    """Writing would go against what the file system says (read-only, another owner, links)."""
+
+
+def kind_of(mode: int) -> str:
+    """A file type in words: ``FIFO``, ``socket``, ``character device`` ..."""
+    if stat.S_ISREG(mode):
+        return "regular file"
+    if stat.S_ISDIR(mode):
+        return "directory"
+    if stat.S_ISFIFO(mode):
+        return "FIFO"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode):
+        return "character device"
+    if stat.S_ISBLK(mode):
+        return "block device"
+    if stat.S_ISLNK(mode):
+        return "symbolic link"
+    return "special file"
+
+
+def not_regular(path: str, mode: int) -> NotRegularFile:
+    return NotRegularFile(f"not a regular file ({kind_of(mode)})")
+
+
+def read_regular(path: str, limit: int | None = None) -> bytes:
+    """The bytes of a regular file.  ``NotRegularFile`` for anything else (never opened),
+    ``FileTooLarge`` past ``limit`` bytes (never read), ``OSError`` otherwise."""
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise not_regular(path, st.st_mode)
+    if limit is not None and st.st_size > limit:
+        raise FileTooLarge(st.st_size, limit)
+    # O_NONBLOCK: should the path have become a FIFO since the stat, opening it does not wait
+    fd = os.open(path, os.O_RDONLY | _O_NONBLOCK | _O_CLOEXEC | _O_NOCTTY | _O_BINARY)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise not_regular(path, st.st_mode)
+        if limit is not None and st.st_size > limit:
+            raise FileTooLarge(st.st_size, limit)
+        chunks = []
+        remaining = limit + 1 if limit is not None else -1  # a file growing while read stops here
+        while True:
+            chunk = os.read(fd, 1 << 20 if remaining < 0 else min(1 << 20, remaining))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            if remaining >= 0:
+                remaining -= len(chunk)
+                if remaining <= 0:
+                    break
+        data = b"".join(chunks)
+    finally:
+        os.close(fd)
+    if limit is not None and len(data) > limit:
+        raise FileTooLarge(len(data), limit)
+    return data
 
 
 def decode_source(data: bytes) -> str:
@@ -33,21 +123,182 @@ def source_encoding(data: bytes) -> str:
     return encoding
 
 
-def write_atomic(path: str, data: bytes) -> None:
-    """Write through a temporary file in the same directory, keeping the permissions."""
-    directory = os.path.dirname(os.path.abspath(path))
-    st = os.stat(path)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+def keep_final_newline(before: str, after: str) -> str:
+    """``after`` ending the way ``before`` ends: a rewrite must not drop (or add) the final line
+    ending, whichever it is (LibCST drops a final CR in CR-only files)."""
+    want, have = _line_ending_at_end(before), _line_ending_at_end(after)
+    if want == have:
+        return after
+    return after[:len(after) - len(have)] + want
+
+
+def _line_ending_at_end(text: str) -> str:
+    if text.endswith("\r\n"):
+        return "\r\n"
+    if text.endswith(("\n", "\r")):
+        return text[-1]
+    return ""
+
+
+def printable_path(path: str) -> str:
+    """A file name as it may be printed on one line of a report: control characters and the
+    bytes of a name that are not UTF-8 (which Python keeps as lone surrogates) are escaped
+    (``\\n``, ``\\x1b``, ``\\xff``); everything else is left as it is."""
+    if path.isprintable():
+        return path
+    out = []
+    for ch in path:
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:  # a byte of the name that was not UTF-8
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif ch.isprintable() and not 0xD800 <= code <= 0xDFFF:
+            out.append(ch)
+        elif code < 0x100:
+            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch, f"\\x{code:02x}"))
+        else:
+            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _inside(path: str, root: str) -> bool:
+    root = os.path.realpath(root)
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def resolve_for_write(path: str, root: str | None = None) -> str:
+    """The file a rewrite of ``path`` must replace: ``path`` itself, or the target of a symbolic
+    link when that target is inside ``root`` (the project; without one, the link's directory)."""
+    st = os.lstat(path)
+    if not stat.S_ISLNK(st.st_mode):
+        return path
+    target = os.path.realpath(path)
+    boundary = root if root is not None else os.path.dirname(os.path.abspath(path))
+    if not _inside(target, boundary):
+        raise WriteRefused("a symbolic link to a file outside the project; left alone")
+    return target
+
+
+def write_atomic(path: str, data: bytes, *, root: str | None = None) -> None:
+    """Replace the content of the source file ``path`` by ``data``, all or nothing.
+
+    The new content goes to a temporary file next to the file, flushed to disk, with the
+    file's owner, group and mode, and is then renamed over it: at every moment the file holds
+    either its old content or its new one.  Refused (``WriteRefused``, nothing written): a
+    file without write permission (read-only, even for root; or not writable by this user),
+    a file of another owner (the rename would make it ours), a file with several hard links
+    (the rename would split them) and a symbolic link whose target is outside ``root``."""
+    target = resolve_for_write(path, root)
+    st = os.stat(target)
+    if not stat.S_ISREG(st.st_mode):
+        raise not_regular(target, st.st_mode)
+    if not st.st_mode & 0o222:
+        raise WriteRefused("read-only file; left alone")
+    if not os.access(target, os.W_OK):
+        raise WriteRefused("not writable by this user; left alone")
+    if st.st_nlink > 1:
+        raise WriteRefused(f"it has {st.st_nlink} hard links, which rewriting it would split; left alone")
+    euid = os.geteuid() if hasattr(os, "geteuid") else None
+    if euid is not None and euid != 0 and st.st_uid != euid:
+        raise WriteRefused("owned by another user, and rewriting it would make it yours; left alone")
+    directory = os.path.dirname(os.path.abspath(target))
+    tmp = _temp_name(directory, os.path.basename(target))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC | _O_BINARY, 0o600)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, st.st_mode & 0o7777)
-        os.replace(tmp, path)
+        try:
+            if hasattr(os, "fchown") and (euid is not None) and (st.st_uid, st.st_gid) != _owner(fd):
+                try:
+                    os.fchown(fd, st.st_uid if euid == 0 else -1, st.st_gid)
+                except PermissionError:
+                    raise WriteRefused("its group cannot be kept by this user; left alone") from None
+            _write_all(fd, data)
+            os.fsync(fd)
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, stat.S_IMODE(st.st_mode))  # after fchown, which may clear set-id bits
+            else:  # pragma: no cover - Windows
+                os.chmod(tmp, stat.S_IMODE(st.st_mode))
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
     except BaseException:
         try:
             os.unlink(tmp)
         except OSError:
             pass
         raise
+    _fsync_dir(directory)
+
+
+def write_private(directory: str, name: str, data: bytes) -> None:
+    """Write the cache file ``directory/name`` atomically, mode 0600, without fsync (a torn
+    cache file fails its integrity check and is rebuilt).  The temporary file is created
+    exclusively and never followed if a link; the rename replaces a link, never its target."""
+    tmp = _temp_name(directory, name)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC | _O_BINARY, 0o600)
+    try:
+        try:
+            _write_all(fd, data)
+        finally:
+            os.close(fd)
+        os.replace(tmp, os.path.join(directory, name))
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def read_private(path: str, limit: int) -> bytes | None:
+    """A cache file's bytes, or None when it is missing, not a regular file, a symbolic link,
+    larger than ``limit`` or unreadable."""
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+            return None
+        fd = os.open(path, os.O_RDONLY | _O_NOFOLLOW | _O_NONBLOCK | _O_CLOEXEC | _O_NOCTTY | _O_BINARY)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+            return None
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            data = fh.read(limit + 1)
+        return data if len(data) <= limit else None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _temp_name(directory: str, base: str) -> str:
+    return os.path.join(directory, f".{base[:64]}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
+
+
+def _owner(fd: int) -> tuple:
+    st = os.fstat(fd)
+    return st.st_uid, st.st_gid
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def _fsync_dir(directory: str) -> None:
+    """Make the rename durable (POSIX); a file system that cannot is not an error."""
+    try:
+        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _O_CLOEXEC)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

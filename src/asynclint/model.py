@@ -149,10 +149,15 @@ class SourceFile:
     explicit: bool = False
 
 
+# how a message about a failure caused by a bug of asynclint's (not by the file) begins
+INTERNAL_ERROR = "internal error"
+
+
 @dataclass(slots=True)
 class FileError:
     path: str
     message: str
+    internal: bool = False  # failed through a bug of asynclint's, not because of the file
 
 
 @dataclass(slots=True)

@@ -1,9 +1,10 @@
 """Whole-run result cache: when nothing changed, reuse the last run's findings.
 
-A warm run with every file unchanged would otherwise unpickle every summary,
+A warm run with every file unchanged would otherwise decode every summary,
 link the project and analyse it again only to print the same report.  This
 cache stores the previous run's diagnostics and errors next to the summary
-cache (``.asynclint_cache/results-<version>.pickle``) under a key made of:
+cache (``.asynclint_cache/results-<version>.cache``, a ``store.Store``: built-in
+data only, authenticated) under a key made of:
 
 - asynclint's version and the size and mtime of its own modules and catalog
   files (a changed catalog or analysis changes the findings),
@@ -13,20 +14,28 @@ cache (``.asynclint_cache/results-<version>.pickle``) under a key made of:
 - for every file of the run (the ones reported and the ones only linked
   against): path, display path, whether it is reported, mtime and size.
 
-Any difference means a miss and the normal pipeline runs.  A hit returns the
-stored findings without project or analysis objects, so only callers that
-need nothing but the report (``asynclint check`` without ``--fix``) ask for it.
+The key is hashed into the entry's name, so any difference is a miss and the
+normal pipeline runs.  A hit returns the stored findings without project or
+analysis objects, so only callers that need nothing but the report
+(``asynclint check`` without ``--fix``) ask for it.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import operator
 import os
-import pickle
 
 from .. import __version__
+from ..model import ChainHop, Diagnostic, FileError
+from . import codec
+from .store import Store, project_cache_dir
 
-_FORMAT = 1
+_FORMAT = 2
 _PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_NAMESPACE = "results/{}/{}/{}".format(__version__, codec.VERSION, ";".join(
+    f"{c.__name__}({','.join(f.name for f in dataclasses.fields(c))})" for c in (Diagnostic, ChainHop, FileError)))
 
 
 def _package_fingerprint() -> tuple:
@@ -45,10 +54,36 @@ def _package_fingerprint() -> tuple:
     return tuple(out)
 
 
+# every field, in the dataclasses' order (hops and callers are ChainHops): a field added to the
+# model is cached without a change here, and the field lists are part of the namespace
+_DIAG_FIELDS = tuple(f.name for f in dataclasses.fields(Diagnostic))
+_HOP_LISTS = {"hops", "callers"}
+_hop_fields = operator.attrgetter(*(f.name for f in dataclasses.fields(ChainHop)))
+
+
+def _encode(diagnostics, errors, files_checked: int, suppressed: int) -> bytes:
+    diags = [tuple([_hop_fields(h) for h in getattr(d, name)] if name in _HOP_LISTS else getattr(d, name)
+                   for name in _DIAG_FIELDS) for d in diagnostics]
+    errs = [(e.path, e.message, e.internal) for e in errors]
+    return codec.dumps((_FORMAT, diags, errs, files_checked, suppressed))
+
+
+def _decode(blob):
+    fmt, diags, errs, files_checked, suppressed = codec.loads(blob)
+    if fmt != _FORMAT:
+        return None
+    diagnostics = []
+    for t in diags:
+        fields = {name: [ChainHop(*h) for h in v] if name in _HOP_LISTS else v for name, v in zip(_DIAG_FIELDS, t)}
+        diagnostics.append(Diagnostic(**fields))
+    errors = [FileError(*e) for e in errs]
+    return diagnostics, errors, int(files_checked), int(suppressed)
+
+
 class ResultCache:
     def __init__(self, root: str, cfg, paths, force_exclude: bool, environment=None):
         """``environment``: the fingerprint of the installed libraries read (None: no environment)."""
-        self.file = os.path.join(root, ".asynclint_cache", f"results-{__version__}.pickle")
+        self.store = Store(project_cache_dir(root), f"results-{__version__}.cache", _NAMESPACE)
         self.key = (_FORMAT, __version__, _package_fingerprint(), repr(cfg), tuple(paths), os.getcwd(), force_exclude)
         if environment is not None:
             self.key += (environment,)
@@ -71,33 +106,29 @@ class ResultCache:
         self.signature = tuple(sig) if ok else None
         return stats
 
+    def _entry(self) -> bytes:
+        text = repr((self.key, self.signature)).encode("utf-8", "surrogatepass")
+        return hashlib.sha256(text).digest()
+
     def lookup(self):
         """(diagnostics, errors, files_checked, suppressed) of the last run, or None."""
-        if self.signature is None:
+        if self.signature is None or not self.store.enabled:
+            return None
+        blob = self.store.get(self._entry())
+        if blob is None:
             return None
         try:
-            with open(self.file, "rb") as fh:
-                data = pickle.load(fh)
-        except Exception:  # missing, truncated, foreign
+            return _decode(blob)
+        except Exception:  # authenticated but unusable (cannot happen unless a bug): run again
             return None
-        if not isinstance(data, dict) or data.get("key") != self.key or data.get("files") != self.signature:
-            return None
-        return data["result"]
 
     def save(self, diagnostics, errors, files_checked: int, suppressed: int) -> None:
-        if self.signature is None:
+        if self.signature is None or not self.store.enabled:
             return
-        data = {"key": self.key, "files": self.signature,
-                "result": (diagnostics, errors, files_checked, suppressed)}
-        d = os.path.dirname(self.file)
-        tmp = f"{self.file}.{os.getpid()}.tmp"
         try:
-            os.makedirs(d, exist_ok=True)
-            with open(tmp, "wb") as fh:
-                pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.file)
-        except (OSError, pickle.PicklingError):
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+            blob = _encode(diagnostics, errors, files_checked, suppressed)
+        except ValueError:
+            return
+        self.store.retain(())  # one entry: the last run
+        self.store.put(self._entry(), blob)
+        self.store.save()

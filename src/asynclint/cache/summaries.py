@@ -1,89 +1,128 @@
 """On-disk cache of file summaries (``.asynclint_cache/`` in the project root).
 
-A summary depends only on its file's text, so the cache is keyed by the
-SHA-256 of the bytes and asynclint's version; a file whose size and mtime are
-unchanged is not even read.  A corrupt, foreign or unreadable cache is
-ignored and rebuilt; writes are atomic (temporary file + rename).
+A summary depends only on its file's text, so it is stored under the SHA-256
+of the file's bytes; an index maps each path to the size, mtime and digest it
+had, so that a file whose size and mtime are unchanged is not even read.  The
+file is a ``store.Store``: every entry authenticated before it is decoded,
+anything damaged or foreign dropped and rebuilt.
+
+Summaries are encoded as positional tuples of built-in values
+(``encode_summary``) and rebuilt by calling the dataclasses with them
+(``decode_summary``); expressions stay the nested tuples they are.  The
+bytes are those of ``marshal`` (``codec``): plain data, decoded without ever
+calling or importing anything, and the one format that keeps the sharing of
+a summary (an expression bound once and used at many call sites is one
+object), which the link stage's memo relies on: without it a warm run on a
+large project is twice as slow.  The field lists of the model, the
+summarizer's own files and the Python version are part of the namespace, so
+a changed model or summarizer never reads old entries.
 """
 
 from __future__ import annotations
 
-import copyreg
 import dataclasses
 import gc
 import hashlib
-import io
 import operator
 import os
-import pickle
-import tempfile
+from itertools import starmap
 
 from .. import __version__
 from ..model import CallSite, ClassSummary, FunctionSummary, ModuleSummary, Param
+from . import codec
+from .store import Store, project_cache_dir
 
-_FORMAT = 4
-
-# Summaries are stored one pickle blob per file (``by_hash``: digest -> bytes):
-# saving after an incremental run writes the old blobs back as they are instead
-# of pickling every summary again, and worker processes hand their summaries
-# over already pickled.  Summary objects are pickled as ``Class(*fields)``
-# rather than through the ``__getstate__``/``__setstate__`` pair that
-# ``dataclass(slots=True)`` adds (a Python call per object, a dict per state):
-# a third smaller and faster to load.  The field lists are part of the cache
-# key, so a changed model invalidates old entries.
 _CLASSES = (CallSite, Param, FunctionSummary, ClassSummary, ModuleSummary)
-_SCHEMA = tuple((c.__name__, tuple(f.name for f in dataclasses.fields(c))) for c in _CLASSES)
+_INDEX = b"index"
 
 
-def _summarizer_fingerprint() -> tuple:
-    """Size and mtime of the modules that build summaries (the summarize package and the model): a
-    changed summarizer (a new kind of expression, a fixed bug) must not be served old summaries under
-    the same version."""
+def _summarizer_fingerprint() -> str:
+    """Size and mtime of the modules that build summaries (the summarize package, the model and this
+    cache): a changed summarizer (a new kind of expression, a fixed bug) must not be served old
+    summaries under the same version."""
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    names = ["model.py"] + sorted(f"summarize/{n}" for n in os.listdir(os.path.join(here, "summarize"))
-                                  if n.endswith(".py"))
+    names = ["model.py", "cache/summaries.py", "cache/codec.py"] + sorted(
+        f"summarize/{n}" for n in os.listdir(os.path.join(here, "summarize")) if n.endswith(".py"))
     out = []
     for name in names:
         try:
             st = os.stat(os.path.join(here, name))
-            out.append((name, st.st_mtime_ns, st.st_size))
+            out.append(f"{name}:{st.st_mtime_ns}:{st.st_size}")
         except OSError:
-            out.append((name, 0, 0))
+            out.append(f"{name}:-")
+    return ";".join(out)
+
+
+def _schema() -> str:
+    fields = ";".join(f"{c.__name__}({','.join(f.name for f in dataclasses.fields(c))})" for c in _CLASSES)
+    return f"summaries/{__version__}/{codec.VERSION}/{fields}/{_summarizer_fingerprint()}"
+
+
+NAMESPACE = _schema()
+
+
+# ---------------------------------------------------------------- the codec
+
+
+# every field, in the dataclass's order (decoding passes them back positionally): a field added to
+# the model is cached without a change here, and the field lists are part of the namespace
+_site_fields = operator.attrgetter(*(f.name for f in dataclasses.fields(CallSite)))
+_param_fields = operator.attrgetter(*(f.name for f in dataclasses.fields(Param)))
+_FUNCTION_FIELDS = tuple(f.name for f in dataclasses.fields(FunctionSummary))
+_CLASS_FIELDS = tuple(f.name for f in dataclasses.fields(ClassSummary))
+_F_DECORATORS, _F_PARAMS, _F_CALLS = (_FUNCTION_FIELDS.index(n) for n in ("decorators", "params", "calls"))
+_C_DECORATORS = _CLASS_FIELDS.index("decorators")
+
+
+def _site(c: CallSite) -> tuple:
+    return _site_fields(c)
+
+
+def _function(f: FunctionSummary) -> tuple:
+    out = [getattr(f, name) for name in _FUNCTION_FIELDS]
+    out[_F_DECORATORS] = tuple(map(_site, f.decorators))
+    out[_F_PARAMS] = tuple(map(_param_fields, f.params))
+    out[_F_CALLS] = tuple(map(_site, f.calls))
     return tuple(out)
 
 
-_SCHEMA = _SCHEMA + (_summarizer_fingerprint(),)
+def _class(c: ClassSummary) -> tuple:
+    out = [getattr(c, name) for name in _CLASS_FIELDS]
+    out[_C_DECORATORS] = tuple(map(_site, c.decorators))
+    return tuple(out)
 
 
-def _reducer(cls):
-    fields = operator.attrgetter(*(f.name for f in dataclasses.fields(cls)))  # a tuple, built in C
-
-    def reduce(obj):
-        return cls, fields(obj)
-
-    return reduce
+def encode_summary(summary: ModuleSummary) -> bytes:
+    """A summary as bytes; ``ValueError`` if it holds what cannot be cached."""
+    return codec.dumps((summary.globals, summary.star_imports, tuple(map(_function, summary.functions.values())),
+                        tuple(map(_class, summary.classes.values())), tuple(map(_site, summary.module_calls)),
+                        summary.noqa, summary.lines, summary.downgraded))
 
 
-_DISPATCH = copyreg.dispatch_table.copy()
-_DISPATCH.update({c: _reducer(c) for c in _CLASSES})
+def _unfunction(t) -> FunctionSummary:
+    t = list(t)
+    t[_F_DECORATORS] = tuple(starmap(CallSite, t[_F_DECORATORS]))
+    t[_F_PARAMS] = tuple(starmap(Param, t[_F_PARAMS]))
+    t[_F_CALLS] = list(starmap(CallSite, t[_F_CALLS]))
+    return FunctionSummary(*t)
 
 
-def dumps_summary(summary) -> bytes:
-    buf = io.BytesIO()
-    p = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
-    p.dispatch_table = _DISPATCH
-    p.dump(summary)
-    return buf.getvalue()
+def _unclass(t) -> ClassSummary:
+    t = list(t)
+    t[_C_DECORATORS] = tuple(starmap(CallSite, t[_C_DECORATORS]))
+    return ClassSummary(*t)
 
 
-def loads_summary(blob: bytes):
-    return pickle.loads(blob)
+def decode_summary(blob) -> ModuleSummary:
+    """The summary ``encode_summary`` made (any error means the entry is unusable)."""
+    glob, star, functions, classes, module_calls, noqa, lines, downgraded = codec.loads(blob)
+    return ModuleSummary(glob, star, {t[0]: _unfunction(t) for t in functions}, {t[0]: _unclass(t) for t in classes},
+                         list(starmap(CallSite, module_calls)), noqa, lines, downgraded)
 
 
 class gc_paused:
-    """Unpickling builds millions of long-lived objects and no garbage cycles:
-    the cyclic collector would only re-traverse them (5x the load time on a
-    large project)."""
+    """Decoding builds millions of long-lived objects and no garbage cycles: the cyclic
+    collector would only re-traverse them (5x the load time on a large project)."""
 
     def __enter__(self):
         self.was = gc.isenabled()
@@ -94,91 +133,77 @@ class gc_paused:
             gc.enable()
 
 
+# ---------------------------------------------------------------- the cache
+
+
 class SummaryCache:
     def __init__(self, root: str, enabled: bool = True):
-        self.enabled = enabled
-        self.dir = os.path.join(root, ".asynclint_cache")
-        self.file = os.path.join(self.dir, f"summaries-{__version__}.pickle")
+        directory = project_cache_dir(root) if enabled else None
+        self.store = Store(directory, f"summaries-{__version__}.cache", NAMESPACE)
+        self.enabled = self.store.enabled
         self.by_path: dict = {}  # path -> (mtime_ns, size, digest)
-        self.by_hash: dict = {}  # digest -> pickled summary (bytes)
         self.used: set = set()
         self.dirty = False
-        if enabled:
-            self._load()
+        if self.enabled:
+            self._load_index()
 
-    def _load(self) -> None:
+    def _load_index(self) -> None:
+        blob = self.store.get(_INDEX)
+        if blob is None:
+            return
         try:
-            with open(self.file, "rb") as fh:
-                data = pickle.load(fh)
-        except Exception:  # missing, truncated, foreign: start afresh
-            return
-        if (not isinstance(data, dict) or data.get("format") != _FORMAT or data.get("version") != __version__
-                or data.get("schema") != _SCHEMA):
-            return
-        self.by_path = data.get("by_path", {})
-        self.by_hash = data.get("by_hash", {})
+            index = codec.loads(blob)
+            self.by_path = {path: (rec[0], rec[1], rec[2]) for path, rec in index.items()}
+        except Exception:  # authenticated but unusable: start afresh
+            self.by_path = {}
 
     @staticmethod
-    def digest(data: bytes) -> str:
-        return hashlib.sha256(data).hexdigest()
+    def digest(data: bytes) -> bytes:
+        return hashlib.sha256(data).digest()
+
+    def _decode(self, digest: bytes):
+        blob = self.store.get(digest)
+        if blob is None:
+            return None
+        try:
+            summary = decode_summary(blob)
+        except Exception:  # authenticated but unusable (cannot happen unless a bug): parse again
+            self.store.discard(digest)
+            return None
+        self.used.add(digest)
+        return summary
 
     def lookup_stat(self, path: str, st: os.stat_result):
         if not self.enabled:
             return None
         rec = self.by_path.get(path)
         if rec is not None and rec[0] == st.st_mtime_ns and rec[1] == st.st_size:
-            blob = self.by_hash.get(rec[2])
-            if blob is not None:
-                try:
-                    summary = loads_summary(blob)
-                except Exception:  # a damaged entry: parse the file again
-                    return None
-                self.used.add(rec[2])
-                return summary
+            return self._decode(rec[2])
         return None
 
-    def lookup_hash(self, path: str, st: os.stat_result, digest: str):
-        if not self.enabled:
-            return None
-        blob = self.by_hash.get(digest)
-        if blob is None:
-            return None
-        try:
-            summary = loads_summary(blob)
-        except Exception:
-            return None
-        self.used.add(digest)
-        self.by_path[path] = (st.st_mtime_ns, st.st_size, digest)
-        self.dirty = True
-        return summary
-
-    def store(self, path: str, st: os.stat_result, digest: str, summary, blob=None) -> None:
-        """Record a fresh summary; ``blob`` is its ``dumps_summary`` if the caller has it."""
+    def store_summary(self, path: str, st: os.stat_result, digest: bytes, summary, blob=None) -> None:
+        """Record a fresh summary; ``blob`` is its ``encode_summary`` if the caller has it."""
         if not self.enabled:
             return
+        if blob is None:
+            try:
+                blob = encode_summary(summary)
+            except ValueError:
+                return  # not cacheable: the file is summarized again next time
         self.by_path[path] = (st.st_mtime_ns, st.st_size, digest)
-        self.by_hash[digest] = blob if blob is not None else dumps_summary(summary)
+        self.store.put(digest, blob)
         self.used.add(digest)
         self.dirty = True
+
+    def forget(self, path: str) -> None:
+        if self.by_path.pop(path, None) is not None:
+            self.dirty = True
 
     def save(self) -> None:
         if not self.enabled or not self.dirty:
             return
         # keep what this run used plus the rest, but drop entries no path points to
-        live = {rec[2] for rec in self.by_path.values()}
-        by_hash = {h: s for h, s in self.by_hash.items() if h in live or h in self.used}
-        data = {"format": _FORMAT, "version": __version__, "schema": _SCHEMA, "by_path": self.by_path, "by_hash": by_hash}
-        try:
-            os.makedirs(self.dir, exist_ok=True)
-            tag = os.path.join(self.dir, "CACHEDIR.TAG")
-            if not os.path.exists(tag):
-                with open(tag, "w") as fh:
-                    fh.write("Signature: 8a477f597d28d172789f06886806bc55\n# created by asynclint\n")
-                with open(os.path.join(self.dir, ".gitignore"), "w") as fh:
-                    fh.write("*\n")
-            fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".tmp-", suffix=".pickle")
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.file)
-        except OSError:
-            pass  # a read-only tree still gets checked, just not cached
+        live = {rec[2] for rec in self.by_path.values()} | self.used
+        self.store.retain(live)
+        self.store.put(_INDEX, codec.dumps(self.by_path))
+        self.store.save()

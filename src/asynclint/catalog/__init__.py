@@ -280,38 +280,48 @@ class Catalog:
         )
 
 
-def _parsed_cache_file(directory: str) -> str:
+def _parsed_store(directory: str, load: bool = True):
+    """The parsed tables of ``directory`` live in the user cache (a ``cache.store.Store``: built-in
+    data only, authenticated), one file per catalog directory."""
     import hashlib
 
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    tag = hashlib.sha1(os.path.abspath(directory).encode()).hexdigest()[:12]
-    return os.path.join(base, "asynclint", f"catalog-{tag}.pickle")
+    from ..cache import codec
+    from ..cache.store import Store, user_cache_dir
+
+    tag = hashlib.sha256(os.path.abspath(directory).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return Store(user_cache_dir(), f"catalog-{tag}.cache", f"catalog/{codec.VERSION}/{os.path.abspath(directory)}",
+                 project=False, load=load)
+
+
+def _stamp_key(stamp: list) -> bytes:
+    import hashlib
+
+    return hashlib.sha256(repr(stamp).encode("utf-8", "surrogatepass")).digest()
 
 
 def _read_parsed(directory: str, stamp: list):
-    import pickle
+    """The tables parsed from these very files (``stamp``: names, sizes, mtimes), or None."""
+    from ..cache import codec
 
-    try:
-        with open(_parsed_cache_file(directory), "rb") as fh:
-            saved_stamp, tables = pickle.load(fh)
-    except Exception:  # missing, unreadable, from another version: parse again
+    blob = _parsed_store(directory).get(_stamp_key(stamp))
+    if blob is None:
         return None
-    return tables if saved_stamp == stamp else None
+    try:
+        return [(name, data) for name, data in codec.loads(blob)]
+    except Exception:  # authenticated but unusable: parse again
+        return None
 
 
 def _write_parsed(directory: str, stamp: list, tables: list) -> None:
-    import pickle
-    import tempfile
+    from ..cache import codec
 
-    target = _parsed_cache_file(directory)
     try:
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".catalog-")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump((stamp, tables), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, target)
-    except OSError:
-        pass  # a read-only home: parse every time
+        blob = codec.dumps(tables)
+    except ValueError:
+        return  # a value that is not built-in data (a TOML date): parse every time
+    store = _parsed_store(directory, load=False)
+    store.put(_stamp_key(stamp), blob)
+    store.save()  # a read-only home: parse every time
 
 
 _DEFAULT: Optional[Catalog] = None

@@ -15,7 +15,9 @@ import os
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..fsio import decode_source, source_encoding, write_atomic
+from ..fsio import WriteRefused, decode_source, keep_final_newline, read_regular, source_encoding, write_atomic
+from ..model import INTERNAL_ERROR
+from ..deep import run_deep
 from . import source
 from .kinds import applies
 
@@ -69,8 +71,7 @@ class FixResult:
 
 
 def _read(path: str):
-    with open(path, "rb") as fh:
-        data = fh.read()
+    data = read_regular(path)  # never a FIFO or a device, even one swapped in since the check
     return data, source_encoding(data), decode_source(data)
 
 
@@ -96,24 +97,33 @@ def apply_fixes(result, unsafe: bool = False, diff_only: bool = False) -> FixRes
         elif applies(d, unsafe):
             wanted.add(d.path)
     diffs = []
+    root = getattr(result, "root", None)
+    seen = set()  # a file and a symbolic link to it are one file: fixed once
     gc.freeze()  # the run's project stays alive: keep the collector from re-walking it for every tree built
     try:
         for display in sorted(wanted):
             path = paths.get(display) or os.path.abspath(display)
+            if os.path.realpath(path) in seen:
+                continue
+            seen.add(os.path.realpath(path))
             ff = FileFix(path, display)
             res.files.append(ff)
             try:
-                _fix_file(ff, by_file[display], unsafe, diff_only, diffs)
+                try:
+                    _fix_file(ff, by_file[display], unsafe, diff_only, diffs, root=root)
+                except RecursionError:  # valid but deep code: LibCST's visitors need room for it
+                    ff.fixed, ff.skipped, ff.changed, ff.error = [], [], False, None
+                    run_deep(_fix_file, ff, by_file[display], unsafe, diff_only, diffs, root)
             except Exception as exc:  # one file's failure leaves the others fixed
                 ff.changed = False
-                ff.error = f"{type(exc).__name__}: {exc}"
+                ff.error = f"{INTERNAL_ERROR} while fixing this file ({type(exc).__name__}: {exc}); please report it"
     finally:
         gc.unfreeze()
     res.diff_text = "".join(diffs)
     return res
 
 
-def _fix_file(ff: FileFix, diagnostics: list, unsafe: bool, diff_only: bool, diffs: list) -> None:
+def _fix_file(ff: FileFix, diagnostics: list, unsafe: bool, diff_only: bool, diffs: list, root=None) -> None:
     try:
         data, encoding, text = _read(ff.path)
     except (OSError, SyntaxError, UnicodeError, LookupError) as exc:
@@ -125,7 +135,7 @@ def _fix_file(ff: FileFix, diagnostics: list, unsafe: bool, diff_only: bool, dif
         ff.error = str(exc)
         return
     ff.skipped = outcome.skipped
-    new_text = outcome.text
+    new_text = keep_final_newline(text, outcome.text)
     if new_text == text:
         return
     try:
@@ -142,4 +152,8 @@ def _fix_file(ff: FileFix, diagnostics: list, unsafe: bool, diff_only: bool, dif
     if diffs[-1] and not diffs[-1].endswith("\n"):
         diffs[-1] += "\n\\ No newline at end of file\n"
     if not diff_only and new_data != data:
-        write_atomic(ff.path, new_data)
+        try:
+            write_atomic(ff.path, new_data, root=root)
+        except OSError as exc:  # read-only, another owner, hard links, a link out of the project
+            ff.fixed, ff.changed = [], False
+            ff.error = str(exc) if isinstance(exc, WriteRefused) else f"cannot write: {exc.strerror or exc}"

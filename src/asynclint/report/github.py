@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import os
 
+from ..fsio import printable_path
+
 
 def escape_data(text: str) -> str:
     return str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
@@ -25,7 +27,9 @@ def escape_property(text: str) -> str:
 
 
 def _path(path: str) -> str:
-    return path.replace(os.sep, "/") if os.sep != "/" else path
+    """Forward slashes; control characters and bytes of a name that are not UTF-8 escaped
+    (``escape_property`` then escapes ``%``, ``:`` and ``,`` as in any value)."""
+    return printable_path(path.replace(os.sep, "/") if os.sep != "/" else path)
 
 
 def command(name: str, message: str, **properties) -> str:
@@ -36,7 +40,7 @@ def command(name: str, message: str, **properties) -> str:
 def _message(d) -> str:
     text = d.message
     if d.route:
-        text += f" [{d.route}]"
+        text += f" [{printable_path(d.route)}]"
     lines = [text]
     if d.suggestion:
         lines.append(f"help: {d.suggestion}")

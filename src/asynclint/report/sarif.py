@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..categories import FAMILIES
+from ..fsio import printable_path
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/asynclint/"
@@ -42,7 +43,7 @@ def sarif_log(result, *, srcroot: str | None = None) -> dict:
     notifications = [
         {
             "level": "error",
-            "message": {"text": f"{e.path}: {e.message}"},
+            "message": {"text": f"{printable_path(e.path)}: {printable_path(e.message)}"},
             "locations": [{"physicalLocation": {"artifactLocation": _artifact(e.path, srcroot)}}],
         }
         for e in result.errors
@@ -151,11 +152,17 @@ def _rule(code: str, rule) -> dict:
 # ---------------------------------------------------------------- results
 
 
+def _quote(path: str) -> str:
+    """Percent-encode a path's bytes (as the file system has them: a name that is not UTF-8
+    is encoded byte for byte, a newline as %0A)."""
+    return quote(os.fsencode(path))
+
+
 def _file_uri(path: str) -> str:
     path = os.path.abspath(path).replace(os.sep, "/")
     if not path.startswith("/"):  # Windows drive paths
         path = "/" + path
-    return "file://" + quote(path)
+    return "file://" + _quote(path)
 
 
 def _artifact(path: str, srcroot: str) -> dict:
@@ -166,7 +173,7 @@ def _artifact(path: str, srcroot: str) -> dict:
         rel = None
     if rel is None or rel == ".." or rel.startswith(".." + os.sep) or os.path.isabs(rel):
         return {"uri": _file_uri(full)}
-    return {"uri": quote(rel.replace(os.sep, "/")), "uriBaseId": SRCROOT}
+    return {"uri": _quote(rel.replace(os.sep, "/")), "uriBaseId": SRCROOT}
 
 
 def _region(line, column=None, end_line=None, end_column=None) -> dict:
@@ -186,7 +193,7 @@ def _region(line, column=None, end_line=None, end_column=None) -> dict:
 def _message(d) -> str:
     text = d.message
     if d.route:
-        text += f" [{d.route}]"
+        text += f" [{printable_path(d.route)}]"
     if d.suggestion:
         text += f"\nhelp: {d.suggestion}"
     return text
@@ -213,7 +220,7 @@ def _result(d, rule_index: int, srcroot: str) -> dict:
         flow_locations = []
         related = []
         for i, hop in enumerate(hops):
-            where = f"{hop.path}:{hop.line}" if hop.path else "library"
+            where = f"{printable_path(hop.path)}:{hop.line}" if hop.path else "library"
             text = f"{hop.function} ({where}): {hop.text}"
             loc = {"message": {"text": text}}
             if hop.path and hop.line:

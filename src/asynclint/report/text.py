@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..fsio import printable_path
 
 def _style(enabled: bool):
     if not enabled:
@@ -42,15 +43,15 @@ def format_text(result, *, color: bool = False, show_chain: bool = False, quiet:
         firsts = {id(representative(g)): g for g in groups.values()}
         shown = [(d, firsts[id(d)]) for d in result.diagnostics if id(d) in firsts]
     for d, group in shown:
-        loc = style(f"{d.path}:{d.line}:{d.column}:", bold=True)
+        loc = style(f"{printable_path(d.path)}:{d.line}:{d.column}:", bold=True)
         code = style(d.code, fg="red", bold=True)
-        route = f" [{d.route}]" if d.route else ""
+        route = f" [{printable_path(d.route)}]" if d.route else ""
         out.append(f"{loc} {code} {d.message}{route}")
         if not quiet and d.suggestion:
             out.append(f"    {style('help:', fg='cyan')} {d.suggestion}")
         if show_chain and len(d.hops) > 2:
             for i, hop in enumerate(d.hops):
-                where = f"{hop.path}:{hop.line}" if hop.path else "library"
+                where = f"{printable_path(hop.path)}:{hop.line}" if hop.path else "library"
                 arrow = "  " * i + ("└─ " if i else "")
                 out.append(f"    {arrow}{hop.function}  ({where}: {hop.text})")
         others = [x for x in group if x is not d]
@@ -62,7 +63,8 @@ def format_text(result, *, color: bool = False, show_chain: bool = False, quiet:
             out.append(f"    {style('…', fg='cyan')} and {len(others)} more call site{'s' if len(others) != 1 else ''} "
                        "of the same blocking call (--show-all lists them)")
     for e in result.errors:
-        out.append(f"{style(e.path + ':', bold=True)} {style('error', fg='yellow', bold=True)}: {e.message}")
+        out.append(f"{style(printable_path(e.path) + ':', bold=True)} {style('error', fg='yellow', bold=True)}: "
+                   f"{printable_path(e.message)}")
     if statistics and result.diagnostics:
         out.append("")
         out.extend(format_statistics(result))
@@ -88,7 +90,7 @@ def format_statistics(result) -> list:
     for group in sorted(groups.values(), key=lambda g: (-len(g), g[0].path, g[0].line)):
         d = group[0]
         hop = d.hops[-2] if len(d.hops) >= 2 else None
-        where = f"{hop.path}:{hop.line}" if hop is not None and hop.path else f"{d.path}:{d.line}"
+        where = printable_path(f"{hop.path}:{hop.line}" if hop is not None and hop.path else f"{d.path}:{d.line}")
         lines.append(f"  {len(group):>{width}}  {d.api or d.code} at {where}  ({', '.join(sorted({x.code for x in group}))})")
     return lines
 

@@ -8,11 +8,12 @@ run goes on.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 
-from ..cache.summaries import SummaryCache, dumps_summary, gc_paused, loads_summary
-from ..fsio import decode_source
-from ..model import FileError
+from ..cache.summaries import SummaryCache, decode_summary, encode_summary, gc_paused
+from ..fsio import FileTooLarge, NotRegularFile, decode_source, not_regular, read_regular
+from ..model import INTERNAL_ERROR, FileError
 from .summarizer import ParseFailure, summarize_source
 
 # below this many files to parse, starting worker processes costs more than it saves
@@ -37,25 +38,36 @@ def summarize_bytes(data: bytes):
         return None, f"cannot parse: {exc}"
     except RecursionError:
         return None, "cannot parse: too deeply nested"
+    except MemoryError:
+        return None, "cannot parse: out of memory"
     except Exception as exc:  # a bug of ours must cost this file only, never the run
-        return None, f"internal error while reading this file ({type(exc).__name__}: {exc}); please report it"
+        return None, f"{INTERNAL_ERROR} while checking this file ({type(exc).__name__}: {exc}); please report it"
+
+
+def file_error(display: str, reason: str) -> FileError:
+    return FileError(display, reason, internal=reason.startswith(INTERNAL_ERROR))
 
 
 def _summarize_job(args):
-    """(path, summary, error, digest, blob); in worker processes (``pickled``) the
+    """(path, summary, error, digest, blob); in worker processes (``encoded``) the
     summary comes back as its cache blob only, which is cheaper to send."""
-    path, max_size, pickled = args
+    path, max_size, encoded = args
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        data = read_regular(path, max_size)
+    except FileTooLarge as exc:
+        return path, None, f"{exc}: skipped", None, None
+    except NotRegularFile as exc:
+        return path, None, f"{exc}: skipped", None, None
     except OSError as exc:
-        return path, None, f"cannot read: {exc.strerror}", None, None
-    if len(data) > max_size:
-        return path, None, f"file too large ({len(data):,} bytes; limit {max_size:,}): skipped", None, None
+        return path, None, f"cannot read: {exc.strerror or exc}", None, None
     summary, err = summarize_bytes(data)
-    if pickled and summary is not None:
-        return path, None, err, SummaryCache.digest(data), dumps_summary(summary)
-    return path, summary, err, SummaryCache.digest(data), None
+    digest = SummaryCache.digest(data)
+    if encoded and summary is not None:
+        try:
+            return path, None, err, digest, encode_summary(summary)
+        except (ValueError, TypeError, OverflowError):
+            pass  # not cacheable: sent as it is
+    return path, summary, err, digest, None
 
 
 def collect_summaries(files, report_paths, *, root: str, max_file_size: int, use_cache: bool = True,
@@ -69,13 +81,13 @@ def collect_summaries(files, report_paths, *, root: str, max_file_size: int, use
     todo = []
     display = {f.path: f.display for f in files}
     paused = gc_paused()
-    paused.__enter__()  # until the summaries are all in: unpickling makes no garbage
+    paused.__enter__()  # until the summaries are all in: decoding makes no garbage
     try:
         for f in files:
             if f.path in overrides:
-                summary, err = summarize_bytes(overrides[f.path].encode("utf-8"))
+                summary, err = summarize_bytes(overrides[f.path].encode("utf-8", "surrogatepass"))
                 if err:
-                    out.errors.append(FileError(f.display, err))
+                    out.errors.append(file_error(f.display, err))
                 else:
                     out.summaries[f.path] = summary
                 continue
@@ -84,8 +96,13 @@ def collect_summaries(files, report_paths, *, root: str, max_file_size: int, use
                 try:
                     st = os.stat(f.path)
                 except OSError as exc:
-                    out.errors.append(FileError(f.display, f"cannot read: {exc.strerror}"))
+                    if f.path in report_paths:
+                        out.errors.append(file_error(f.display, f"cannot read: {exc.strerror or exc}"))
                     continue
+            if not stat.S_ISREG(st.st_mode):  # a FIFO, socket or device: never opened
+                if f.path in report_paths:
+                    out.errors.append(file_error(f.display, f"{not_regular(f.path, st.st_mode)}: skipped"))
+                continue
             hit = cache.lookup_stat(f.path, st)
             if hit is not None:
                 out.summaries[f.path] = hit
@@ -102,13 +119,14 @@ def collect_summaries(files, report_paths, *, root: str, max_file_size: int, use
         for path, summary, err, digest, blob in results:
             if err:
                 if path in report_paths:
-                    out.errors.append(FileError(display[path], err))
+                    out.errors.append(file_error(display[path], err))
+                cache.forget(path)
                 continue
             if summary is None:
-                summary = loads_summary(blob)
+                summary = decode_summary(blob)
             out.summaries[path] = summary
             if digest is not None:
-                cache.store(path, stats[path], digest, summary, blob)
+                cache.store_summary(path, stats[path], digest, summary, blob)
     finally:
         paused.__exit__()
     cache.save()

@@ -11,27 +11,70 @@ accepts, keeping every line where it was, so that positions stay right:
   inside them are what matters here), padded to keep its line count.
 
 If LibCST cannot parse the file either, the original ``SyntaxError`` is reported.
+
+LibCST's time and memory grow much faster than linearly with nesting (1000
+nested calls: minutes and gigabytes), so it is only tried within bounds: not
+for errors that are limits of every Python version (too many nested
+parentheses, ...), not for files over ``MAX_BYTES``, and not when the
+brackets nest deeper than ``MAX_NESTING`` or add up to more than
+``MAX_NESTING_WORK`` (the sum, over every opening bracket, of how deep it is;
+about 10 µs each).  Within them a file costs at most a few seconds and a few
+hundred megabytes; beyond them it is reported as not parsed, with the reason.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 
+from ..deep import run_deep
 from .summarizer import ParseFailure
+
+MAX_BYTES = 300_000
+MAX_NESTING = 100
+MAX_NESTING_WORK = 200_000
+
+# limits that no Python version lifts: the newer parser would not succeed either
+_LIMITS = ("too many nested parentheses", "too many statically nested blocks", "too many levels of indentation",
+           "too deeply nested", "too complex", "too many indentation levels")
+_BRACKETS = re.compile(r"[][(){}]")
 
 
 def lower_to_ast(text: str, original: SyntaxError) -> ast.Module:
     import libcst as cst
 
+    _check_bounds(text, original)
     try:
         module = cst.parse_module(text)
     except Exception:  # LibCST raises ParserSyntaxError, sometimes others on odd input
         raise ParseFailure(_describe(original)) from None
-    lowered = module.visit(_Lower(module))
     try:
+        lowered = run_deep(module.visit, _Lower(module))  # LibCST's visitor recurses per level
         return ast.parse(lowered.code)
-    except SyntaxError:
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
         raise ParseFailure(_describe(original)) from None
+
+
+def _check_bounds(text: str, original: SyntaxError) -> None:
+    """``ParseFailure`` for a file the parser of newer syntax is not tried on (see the module doc)."""
+    msg = str(original.msg or "")
+    if any(limit in msg for limit in _LIMITS):
+        raise ParseFailure(_describe(original))
+    if len(text) > MAX_BYTES:
+        raise ParseFailure(f"{_describe(original)} (a file over {MAX_BYTES:,} characters is not tried with the "
+                           "parser for newer syntax)")
+    depth = deepest = work = 0
+    for m in _BRACKETS.finditer(text):  # brackets inside strings count too: a bound, not a parse
+        if m.group() in "([{":
+            depth += 1
+            work += depth
+            if depth > deepest:
+                deepest = depth
+        elif depth:
+            depth -= 1
+    if deepest > MAX_NESTING or work > MAX_NESTING_WORK:
+        raise ParseFailure(f"{_describe(original)} (brackets nest too deeply for the parser for newer syntax: "
+                           f"gave up)")
 
 
 def _describe(exc: SyntaxError) -> str:

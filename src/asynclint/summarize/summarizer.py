@@ -19,9 +19,20 @@ import ast
 import re
 from typing import Optional
 
+from ..deep import run_deep
 from .guards import RAW, GuardReader, dict_literal_keys
 from .memo import cache_read, decorator_memoizes, stores, tested_subject
 from ..model import UNKNOWN, CallSite, ClassSummary, Expr, FunctionSummary, ModuleSummary, Param
+
+# Depth bounds.  The interpreter compiles expressions and elif chains thousands of levels deep;
+# a summary keeps at most this many levels of one expression (deeper parts are unknown, which
+# link never evaluates past anyway), so that summaries stay small, cacheable and shallow for
+# every later stage.  The walk itself is recursive: a file too deep for the interpreter's
+# recursion limit is walked again in a thread with room for it (``_walk``).
+MAX_EXPR_DEPTH = 64  # levels of one expression
+MAX_ALTERNATIVES = 8  # values of ``a or b or ...`` kept
+MAX_GUARDS = 16  # conditions kept on one call site (the innermost ones)
+MAX_TEXT_PARTS = 24  # dotted parts of a call site's text, ``a.b().c`` (the last ones)
 
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 _DEPENDS = {"Depends", "Security"}
@@ -61,13 +72,26 @@ def summarize_source(text: str) -> ModuleSummary:
         downgraded = True
     except (ValueError, RecursionError, MemoryError) as exc:
         raise ParseFailure(str(exc)) from exc
-    summary = ModuleSummary()
-    _Summarizer(summary).run(tree)
+    summary = _walk(tree)
     if not text.isascii():
         _columns_to_characters(summary, text)
     summary.noqa = parse_noqa(text)
     summary.lines = text.count("\n") + 1
     summary.downgraded = downgraded
+    return summary
+
+
+def _walk(tree: ast.Module) -> ModuleSummary:
+    """The summary of a parsed module.  A tree deeper than the recursion limit allows (long
+    elif chains, method chains, sums: all valid Python) is walked again with room for it."""
+    summary = ModuleSummary()
+    try:
+        _Summarizer(summary).run(tree)
+        return summary
+    except RecursionError:
+        pass
+    summary = ModuleSummary()
+    run_deep(_Summarizer(summary).run, tree)
     return summary
 
 
@@ -97,26 +121,35 @@ def _columns_to_characters(summary: ModuleSummary, text: str) -> None:
 
 
 def dotted_text(node: ast.AST) -> str:
-    """Short source text of a callee: ``requests.get``, ``db.query().all``."""
+    """Short source text of a callee: ``requests.get``, ``db.query().all``; the last
+    ``MAX_TEXT_PARTS`` steps of a longer chain, after ``(...)``."""
     parts = []
-    while True:
-        if isinstance(node, ast.Attribute):
-            parts.append(node.attr)
+    suffix = ""  # "()" and "[]" of calls and subscripts, attached to the next part
+    for _ in range(MAX_TEXT_PARTS * 2):
+        t = type(node)
+        if t is ast.Attribute:
+            parts.append(node.attr + suffix)
+            suffix = ""
             node = node.value
-        elif isinstance(node, ast.Call):
-            parts.append(dotted_text(node.func) + "()")
+        elif t is ast.Call:
+            suffix = "()" + suffix
+            node = node.func
+        elif t is ast.Name:
+            parts.append(node.id + suffix)
             break
-        elif isinstance(node, ast.Name):
-            parts.append(node.id)
-            break
-        elif isinstance(node, ast.Subscript):
-            parts.append(dotted_text(node.value) + "[]")
-            break
-        elif isinstance(node, ast.Await):
+        elif t is ast.Subscript:
+            suffix = "[]" + suffix
+            node = node.value
+        elif t is ast.Await:
             node = node.value
         else:
+            parts.append("(...)" + suffix)
+            break
+        if len(parts) >= MAX_TEXT_PARTS:
             parts.append("(...)")
             break
+    else:
+        parts.append("(...)" + suffix)
     return ".".join(reversed(parts))
 
 
@@ -131,6 +164,21 @@ _EXPR_CHILDREN = {
 
 
 _STR_METHODS = {"replace", "strip", "lstrip", "rstrip", "lower", "upper", "removeprefix", "removesuffix"}
+
+
+def _bounded(value: Expr) -> Expr:
+    """``value``, or unknown when it nests deeper than ``MAX_EXPR_DEPTH`` (a name rebound from
+    itself many times, ``x = x.y`` line after line, or merged across hundreds of branches)."""
+    return value if _within(value, MAX_EXPR_DEPTH) else UNKNOWN
+
+
+def _within(value: tuple, levels: int) -> bool:
+    if levels <= 0:
+        return False
+    for part in value:
+        if type(part) is tuple and part and not _within(part, levels - 1):
+            return False
+    return True
 
 
 def _leaves(body) -> bool:
@@ -194,6 +242,7 @@ class _Summarizer:
         self.s = summary
         self.scopes: list[_Scope] = [_Scope("module", "")]
         self.guards = GuardReader(self)
+        self.depth = 0  # levels of the expression being built (``MAX_EXPR_DEPTH``)
 
     # ----------------------------------------------------------------- scopes
     @property
@@ -212,6 +261,7 @@ class _Summarizer:
         return None
 
     def bind(self, name: str, value: Expr) -> None:
+        value = _bounded(value)
         sc = self.scope
         if sc.kind == "module" or name in sc.globals_decl:
             self.s.globals[name] = value
@@ -242,6 +292,16 @@ class _Summarizer:
 
     # ------------------------------------------------------------ expressions
     def expr(self, node: Optional[ast.AST]) -> Expr:
+        depth = self.depth
+        if depth >= MAX_EXPR_DEPTH:
+            return UNKNOWN
+        self.depth = depth + 1
+        try:
+            return self._expr(node)
+        finally:
+            self.depth = depth
+
+    def _expr(self, node: Optional[ast.AST]) -> Expr:
         if node is None:
             return UNKNOWN
         t = type(node)
@@ -274,8 +334,9 @@ class _Summarizer:
         if t is ast.IfExp:
             return ("either", self.expr(node.body), self.expr(node.orelse))
         if t is ast.BoolOp:
-            out = self.expr(node.values[-1])
-            for v in reversed(node.values[:-1]):
+            values = node.values[:MAX_ALTERNATIVES]
+            out = self.expr(values[-1])
+            for v in reversed(values[:-1]):
                 out = ("alt", self.expr(v), out)
             return out
         if t is ast.NamedExpr:
@@ -298,6 +359,16 @@ class _Summarizer:
         return UNKNOWN
 
     def simple_arg(self, node: ast.AST) -> Optional[Expr]:
+        depth = self.depth
+        if depth >= MAX_EXPR_DEPTH:
+            return UNKNOWN
+        self.depth = depth + 1
+        try:
+            return self._simple_arg(node)
+        finally:
+            self.depth = depth
+
+    def _simple_arg(self, node: ast.AST) -> Optional[Expr]:
         t = type(node)
         if t is ast.Call and _is_route_call(node):
             # Route("/x", endpoint, methods=[...]): the route table needs every argument
@@ -317,8 +388,16 @@ class _Summarizer:
 
     def annotation(self, node: Optional[ast.AST]) -> Optional[Expr]:
         """The instance type an annotation describes, ``("i", cls)``; Depends found inside Annotated."""
-        if node is None:
+        depth = self.depth
+        if node is None or depth >= MAX_EXPR_DEPTH:
             return None
+        self.depth = depth + 1
+        try:
+            return self._annotation(node)
+        finally:
+            self.depth = depth
+
+    def _annotation(self, node: ast.AST) -> Optional[Expr]:
         t = type(node)
         if t is ast.Constant:
             if isinstance(node.value, str):
@@ -406,7 +485,7 @@ class _Summarizer:
         sc = self.current_function()
         if sc is not None:
             if sc.guards:
-                site.guards = tuple(sc.guards)
+                site.guards = tuple(sc.guards[-MAX_GUARDS:])
             if sc.once:
                 site.once = True
             if sc.facts:
@@ -673,7 +752,7 @@ class _Summarizer:
             for other in values[1:]:
                 if other != value:
                     value = ("either", value, other)
-            merged[name] = value
+            merged[name] = _bounded(value)
         target.clear()
         target.update(merged)
 
@@ -724,7 +803,7 @@ class _Summarizer:
                 if recv[0] in ("self", "cls"):
                     cls = self.s.classes.get(recv[1])
                     if cls is not None:
-                        cls.attrs[target.attr] = cls.attrs.get(target.attr, ()) + (value,)
+                        cls.attrs[target.attr] = cls.attrs.get(target.attr, ()) + (_bounded(value),)
             else:
                 self.visit(base)
         elif t is ast.Subscript:

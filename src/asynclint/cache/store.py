@@ -1,0 +1,311 @@
+"""The one cache file format of asynclint: data only, every entry authenticated.
+
+Every cache the tool writes (file summaries and run results in the project's
+``.asynclint_cache/``, the parsed catalog and library summaries in the user's
+cache directory) is a ``Store``: a file of entries ``key -> bytes``, where the
+bytes are built-in data (``codec``, decoded by the caller) and never code.
+Nothing read from a cache file can run code: there is no pickle anywhere.
+
+Each entry carries an HMAC-SHA256 tag over its namespace, key and value, made
+with a secret created once per user and installation (``cache-key`` in the
+user cache directory, mode 0600).  Tags are checked before anything is
+decoded.  An entry whose tag does not match (damaged bytes, a cache written by
+another version or layout, a cache committed to a repository or copied from
+another machine, a crafted file) is dropped and rebuilt; a file that is not a
+store at all is ignored whole.  Reading a cache can therefore neither run code,
+nor crash the run, nor make asynclint believe results it did not compute.
+
+File layout (little endian)::
+
+    b"asynclint-cache\\0"  u16 format  u32 count
+    count x ( u16 key length  u32 value length  32-byte tag  key  value )
+
+The project cache directory is used only when it is a real directory inside
+the project: a ``.asynclint_cache`` that is a symbolic link (or resolves
+elsewhere) is not read or written, and this is said once.  Its ``.gitignore``
+and ``CACHEDIR.TAG`` are written only when asynclint creates the directory.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import stat
+import struct
+import sys
+
+from ..fsio import read_private, write_private
+
+MAGIC = b"asynclint-cache\x00"
+FORMAT = 1
+MAX_FILE = 1 << 30  # a larger "cache" is not ours: ignored
+KEY_FILE = "cache-key"
+PROJECT_DIR = ".asynclint_cache"
+
+_HEAD = struct.Struct("<16sHI")
+_REC = struct.Struct("<HI32s")
+_LENS = struct.Struct("<HI")
+
+_said: set = set()
+
+
+def say_once(message: str) -> None:
+    """A plain one-line notice on stderr, once per process."""
+    if message not in _said:
+        _said.add(message)
+        try:
+            print(f"asynclint: {message}", file=sys.stderr)
+        except (OSError, ValueError):
+            pass
+
+
+# ---------------------------------------------------------------- the secret
+
+
+def user_cache_dir() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "asynclint")
+
+
+_KEYS: dict = {}  # key file path -> secret (or None: caches off)
+
+
+def installation_key() -> bytes | None:
+    """The per-user secret that authenticates cache entries, created on first use; None when
+    there is none to be had (caches are then neither read nor written)."""
+    path = os.path.join(user_cache_dir(), KEY_FILE)
+    if path not in _KEYS:
+        _KEYS[path] = _load_key(path)
+    return _KEYS[path]
+
+
+def _load_key(path: str) -> bytes | None:
+    key, problem = _read_key(path)
+    if key is None and problem is None:  # not there yet
+        try:
+            _create_key(path)
+        except OSError as exc:
+            say_once(f"caches disabled: cannot create {path} ({exc.strerror or exc})")
+            return None
+        key, problem = _read_key(path)
+    if problem is not None:
+        say_once(f"caches disabled: {path} {problem}")
+    return key
+
+
+def _read_key(path: str):
+    """(secret, None), (None, None) when missing, or (None, why it is not trusted)."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None, None
+    except OSError as exc:
+        return None, f"cannot be read ({exc.strerror})"
+    if not stat.S_ISREG(st.st_mode):
+        return None, "is not a regular file"
+    if os.name == "posix":  # elsewhere the user's profile directory is what keeps it private
+        if st.st_uid != os.geteuid():
+            return None, "belongs to another user"
+        if st.st_mode & 0o077:
+            return None, "is readable or writable by others (it must be mode 0600)"
+    data = read_private(path, 64)
+    if data is None or len(data) != 32:
+        return None, "is damaged (delete it to make a new one)"
+    return data, None
+
+
+def _create_key(path: str) -> None:
+    directory = os.path.dirname(path)
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    tmp = f"{path}.{os.getpid()}.new"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(os.urandom(32))
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)  # never replaces a key another process made meanwhile
+        except FileExistsError:
+            pass
+        except OSError:  # no hard links on this file system
+            if not os.path.lexists(path):
+                os.replace(tmp, path)
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+# ---------------------------------------------------------------- directories
+
+
+def project_cache_dir(root: str) -> str | None:
+    """``root/.asynclint_cache`` when it may be used: missing (made on first save) or a real
+    directory inside the project.  A symbolic link, or anything that resolves elsewhere, is
+    not used, which is said once."""
+    path = os.path.join(root, PROJECT_DIR)
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return path
+    except OSError:
+        return None
+    if stat.S_ISLNK(st.st_mode):
+        say_once(f"not using the cache: {path} is a symbolic link")
+        return None
+    if not stat.S_ISDIR(st.st_mode):
+        say_once(f"not using the cache: {path} is not a directory")
+        return None
+    if os.path.realpath(path) != os.path.join(os.path.realpath(root), PROJECT_DIR):
+        say_once(f"not using the cache: {path} resolves outside the project")
+        return None
+    return path
+
+
+def ensure_project_dir(path: str) -> bool:
+    """Make the project cache directory if needed; tag it (CACHEDIR.TAG, a ``.gitignore`` of
+    ``*``) only when this call made it, so that no existing file is ever overwritten."""
+    try:
+        os.mkdir(path, 0o755)
+    except FileExistsError:
+        st = os.lstat(path)
+        return stat.S_ISDIR(st.st_mode) and not stat.S_ISLNK(st.st_mode)
+    except OSError:
+        return False
+    for name, text in (("CACHEDIR.TAG", b"Signature: 8a477f597d28d172789f06886806bc55\n# created by asynclint\n"),
+                       (".gitignore", b"# created by asynclint\n*\n")):
+        try:
+            fd = os.open(os.path.join(path, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
+                         0o644)
+        except OSError:
+            continue
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text)
+    return True
+
+
+def ensure_user_dir(path: str) -> bool:
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode)
+
+
+# ---------------------------------------------------------------- the store
+
+
+class Store:
+    """A cache file of authenticated entries.  ``get`` returns only entries whose tag checked
+    out at load; ``put``/``discard`` change the entries; ``save`` writes them all atomically.
+
+    ``directory`` None (or no secret) makes a store that reads nothing and writes nothing."""
+
+    def __init__(self, directory: str | None, name: str, namespace: str, *, project: bool = True, load: bool = True):
+        self.directory = directory
+        self.name = name
+        self.secret = installation_key() if directory is not None else None
+        self.project = project
+        self._items: dict = {}  # key -> (tag or None, value)
+        self.rejected = 0  # entries dropped at load (damaged, foreign)
+        self._ns_key = (hmac.digest(self.secret, b"asynclint cache namespace\x00" + namespace.encode("utf-8", "surrogatepass"),
+                                    "sha256") if self.secret is not None else None)
+        if load and self._ns_key is not None:
+            self._load()
+
+    @property
+    def enabled(self) -> bool:
+        return self._ns_key is not None
+
+    @property
+    def path(self) -> str | None:
+        return os.path.join(self.directory, self.name) if self.directory is not None else None
+
+    def _tag(self, key: bytes, value) -> bytes:
+        """HMAC of the record's lengths, key and value (what ``_load`` checks)."""
+        return hmac.digest(self._ns_key, _LENS.pack(len(key), len(value)) + key + bytes(value), "sha256")
+
+    def _load(self) -> None:
+        data = read_private(self.path, MAX_FILE)
+        if data is None or len(data) < _HEAD.size:
+            return
+        magic, fmt, count = _HEAD.unpack_from(data, 0)
+        if magic != MAGIC or fmt != FORMAT:
+            return
+        view = memoryview(data)
+        pos, end = _HEAD.size, len(data)
+        items = self._items
+        ns_key, digest, compare = self._ns_key, hmac.digest, hmac.compare_digest
+        lens, unpack = _LENS.size, _REC.unpack_from
+        for _ in range(count):
+            if pos + _REC.size > end:
+                break
+            klen, vlen, tag = unpack(data, pos)
+            start = pos + _REC.size
+            stop = start + klen + vlen
+            if stop > end:
+                break
+            # the tag covers the lengths, the key and the value: checked before anything is decoded
+            if compare(digest(ns_key, data[pos:pos + lens] + data[start:stop], "sha256"), tag):
+                items[data[start:start + klen]] = (tag, view[start + klen:stop])
+            else:
+                self.rejected += 1
+            pos = stop
+
+    def get(self, key: bytes):
+        """The value (bytes-like) stored under ``key``, or None."""
+        item = self._items.get(key)
+        return item[1] if item is not None else None
+
+    def __contains__(self, key: bytes) -> bool:
+        return key in self._items
+
+    def keys(self):
+        return self._items.keys()
+
+    def put(self, key: bytes, value: bytes) -> None:
+        self._items[key] = (None, value)
+
+    def discard(self, key: bytes) -> None:
+        self._items.pop(key, None)
+
+    def retain(self, keys) -> None:
+        """Drop every entry whose key is not in ``keys``."""
+        self._items = {k: v for k, v in self._items.items() if k in keys}
+
+    def save(self) -> bool:
+        """Write every entry (atomically); False when the cache could not be written."""
+        if not self.enabled:
+            return False
+        if not (ensure_project_dir(self.directory) if self.project else ensure_user_dir(self.directory)):
+            return False
+        parts = [_HEAD.pack(MAGIC, FORMAT, len(self._items))]
+        for key, (tag, value) in self._items.items():
+            if tag is None:
+                tag = self._tag(key, value)
+            parts.append(_REC.pack(len(key), len(value), tag))
+            parts.append(key)
+            parts.append(value)
+        try:
+            write_private(self.directory, self.name, b"".join(parts))
+        except OSError:
+            return False  # a read-only tree is still checked, just not cached
+        _remove_pickles(self.directory, self.name.split("-", 1)[0] + "-")
+        return True
+
+
+def _remove_pickles(directory: str, prefix: str) -> None:
+    """Earlier versions kept this cache as a pickle, which is never read again: remove it."""
+    try:
+        names = [n for n in os.listdir(directory) if n.startswith(prefix) and n.endswith(".pickle")]
+    except OSError:
+        return
+    for name in names:
+        try:
+            os.unlink(os.path.join(directory, name))
+        except OSError:
+            pass
+

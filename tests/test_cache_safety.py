@@ -1,0 +1,305 @@
+"""The caches can neither run code, nor crash a run, nor vouch for results asynclint did not compute.
+
+Every cache file is built-in data only (marshal, never pickle) with an HMAC per entry made with a
+per-user secret; a planted, damaged, copied or crafted cache is dropped and
+rebuilt.  The project cache directory is used only when it is a real
+directory inside the project.
+"""
+
+import glob
+import hashlib
+import os
+import pickle
+import shutil
+import stat
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from click.testing import CliRunner
+
+from asynclint import __version__
+from asynclint.cache import store as store_mod
+from asynclint.cache.store import MAGIC, Store
+from asynclint.cache.summaries import decode_summary, encode_summary
+from asynclint.cli import main
+from asynclint.model import CallSite, FunctionSummary, ModuleSummary
+from asynclint.summarize import summarize_source
+
+ROUTE = textwrap.dedent(
+    """\
+    import time
+
+    import requests
+    from fastapi import APIRouter
+
+    from app.services import fetch_profile
+
+    router = APIRouter()
+
+
+    @router.get("/users/{user_id}")
+    async def get_user(user_id: int):
+        time.sleep(0.1)
+        return fetch_profile(user_id)
+    """
+)
+
+SERVICES = textwrap.dedent(
+    """\
+    import requests
+
+
+    def fetch_profile(user_id):
+        return requests.get(f"https://api.example.com/users/{user_id}").json()
+    """
+)
+
+
+class _Payload:
+    """Unpickling this creates the file ``path``: the proof that a cache ran code."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    root = tmp_path / "proj"
+    (root / "app").mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[project]\nname = "demo"\n')
+    (root / "app" / "__init__.py").write_text("")
+    (root / "app" / "users.py").write_text(ROUTE)
+    (root / "app" / "services.py").write_text(SERVICES)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "usercache"))
+    monkeypatch.chdir(root)
+    return root
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def _cache_files(root):
+    return sorted(glob.glob(os.path.join(root, ".asynclint_cache", "*.cache")))
+
+
+def test_a_planted_pickle_never_runs_in_check_fix_or_flake8(project, tmp_path):
+    marker = tmp_path / "code-ran"
+    payload = pickle.dumps(_Payload(str(marker)))
+    # the payload is live: unpickling it is exactly what an unsafe cache would do
+    probe = tmp_path / "probe"
+    pickle.loads(pickle.dumps(_Payload(str(probe))))
+    assert probe.exists()
+    cache_dir = project / ".asynclint_cache"
+    cache_dir.mkdir()
+    for kind in ("summaries", "results"):
+        (cache_dir / f"{kind}-{__version__}.pickle").write_bytes(payload)
+        (cache_dir / f"{kind}-{__version__}.cache").write_bytes(payload)
+        # a file with the store's header whose entry is the pickle
+        (cache_dir / f"{kind}-{__version__}.cache").write_bytes(
+            MAGIC + (1).to_bytes(2, "little") + (1).to_bytes(4, "little")
+            + (5).to_bytes(2, "little") + len(payload).to_bytes(4, "little") + bytes(32) + b"index" + payload)
+    user = tmp_path / "usercache" / "asynclint"
+    user.mkdir(parents=True)
+    import asynclint.catalog as catalog
+
+    old_tag = hashlib.sha1(os.path.abspath(catalog.CATALOG_DIR).encode()).hexdigest()[:12]
+    (user / f"catalog-{old_tag}.pickle").write_bytes(payload)
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "usercache"))
+    runs = [
+        [sys.executable, "-m", "asynclint", "app"],
+        [sys.executable, "-m", "asynclint", "app", "--fix", "--unsafe-fixes"],
+        [sys.executable, "-m", "flake8", "--select", "ASL", "app/users.py"],
+    ]
+    outputs = []
+    for cmd in runs:
+        proc = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=120)
+        outputs.append(proc)
+        assert "Traceback" not in proc.stderr, proc.stderr
+        assert not marker.exists(), f"{cmd} ran code from the cache"
+    assert outputs[0].returncode == 1 and "ASL102" in outputs[0].stdout and "ASL201" in outputs[0].stdout
+    assert outputs[1].returncode in (0, 1) and "Fixed" in outputs[1].stderr
+    # the planted pickles were replaced by authenticated caches, and the old ones are gone
+    assert not glob.glob(str(cache_dir / "*.pickle"))
+    for path in _cache_files(project):
+        assert open(path, "rb").read(len(MAGIC)) == MAGIC
+
+
+def test_damaged_bytes_are_dropped_and_rebuilt_never_a_crash(project, monkeypatch):
+    first = invoke("app")
+    assert first.exit_code == 1
+    (summaries,) = [p for p in _cache_files(project) if "summaries-" in p]
+    clean = open(summaries, "rb").read()
+    import asynclint.summarize.collect as collect
+
+    calls = []
+    original = collect.summarize_bytes
+    monkeypatch.setattr(collect, "summarize_bytes", lambda data: calls.append(1) or original(data))
+    step = max(1, len(clean) // 40)
+    for offset in list(range(0, len(clean), step)) + [len(clean) - 1]:
+        damaged = bytearray(clean)
+        damaged[offset] ^= 0x5A
+        open(summaries, "wb").write(bytes(damaged))
+        os.remove([p for p in _cache_files(project) if "results-" in p][0])
+        again = invoke("app")
+        assert again.exit_code == 1 and again.output == first.output
+    # truncated at every tenth of its length
+    for cut in range(0, len(clean), max(1, len(clean) // 10)):
+        open(summaries, "wb").write(clean[:cut])
+        os.remove([p for p in _cache_files(project) if "results-" in p][0])
+        assert invoke("app").output == first.output
+    assert calls, "damaged entries were parsed again"
+
+
+def test_a_copied_or_committed_cache_is_foreign(project, tmp_path, monkeypatch):
+    first = invoke("app")
+    import asynclint.summarize.collect as collect
+
+    calls = []
+    original = collect.summarize_bytes
+    monkeypatch.setattr(collect, "summarize_bytes", lambda data: calls.append(1) or original(data))
+    assert invoke("app", "--select", "ASL1").exit_code == 1 and calls == []  # our own cache: nothing parsed
+    # the same cache files, read by another user or machine (another secret)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "elsewhere"))
+    second = invoke("app")
+    assert second.output == first.output
+    assert len(calls) == 3  # every file parsed again
+
+
+def test_a_crafted_results_cache_cannot_say_all_clear(project, tmp_path, monkeypatch):
+    import asynclint.cache.results as results
+
+    real_encode = results._encode
+    # the attacker's cache: a valid store, signed with the attacker's own secret, saying "nothing found"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "attacker"))
+    monkeypatch.setattr(results, "_encode", lambda d, e, n, s: real_encode([], [], n, 0))
+    invoke("app")
+    monkeypatch.setattr(results, "_encode", real_encode)
+    crafted = invoke("app")
+    assert crafted.exit_code == 0 and "All clear" in crafted.output  # under the key that signed it, it is trusted
+    # the victim's run: another secret, so the crafted entry is foreign
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "usercache"))
+    honest = invoke("app")
+    assert honest.exit_code == 1 and "ASL102" in honest.output and "ASL201" in honest.output
+
+
+def test_a_symlinked_cache_directory_is_not_used(project, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / ".gitignore").write_text("keep me\n")
+    os.symlink(outside, project / ".asynclint_cache")
+    result = CliRunner().invoke(main, ["app"], catch_exceptions=False)
+    assert result.exit_code == 1 and "ASL102" in result.stdout
+    assert result.stderr.count("not using the cache") == 1 and "symbolic link" in result.stderr
+    assert sorted(os.listdir(outside)) == [".gitignore"]
+    assert (outside / ".gitignore").read_text() == "keep me\n"
+
+
+def test_a_cache_directory_linked_to_the_project_itself_changes_nothing(project):
+    (project / ".gitignore").write_text("*.log\n")
+    os.symlink(".", project / ".asynclint_cache")
+    for _ in range(2):
+        result = invoke("app")
+        assert result.exit_code == 1 and "(3 files checked)" in result.output
+    assert (project / ".gitignore").read_text() == "*.log\n"
+    assert not glob.glob(str(project / "*.cache")) and not (project / "CACHEDIR.TAG").exists()
+
+
+def test_gitignore_is_written_only_in_a_directory_asynclint_creates(project):
+    invoke("app")
+    assert (project / ".asynclint_cache" / ".gitignore").read_text().endswith("*\n")
+    assert (project / ".asynclint_cache" / "CACHEDIR.TAG").exists()
+    shutil.rmtree(project / ".asynclint_cache")
+    (project / ".asynclint_cache").mkdir()
+    (project / ".asynclint_cache" / ".gitignore").write_text("mine\n")
+    invoke("app")
+    assert (project / ".asynclint_cache" / ".gitignore").read_text() == "mine\n"
+    assert not (project / ".asynclint_cache" / "CACHEDIR.TAG").exists()
+    assert _cache_files(project)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX permissions")
+def test_a_key_readable_by_others_turns_caches_off(project, tmp_path):
+    invoke("app")
+    key = tmp_path / "usercache" / "asynclint" / "cache-key"
+    assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
+    shutil.rmtree(project / ".asynclint_cache")
+    os.chmod(key, 0o644)
+    store_mod._KEYS.clear()
+    result = CliRunner().invoke(main, ["app"], catch_exceptions=False)
+    assert result.exit_code == 1 and "caches disabled" in result.stderr
+    assert not (project / ".asynclint_cache").exists()
+
+
+def test_store_keeps_good_entries_and_drops_tampered_or_foreign_ones(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "u"))
+    d = str(tmp_path / "c")
+    s = Store(d, "x.cache", "ns-1", project=False)
+    s.put(b"a", b"alpha")
+    s.put(b"b", b"beta" * 100)
+    assert s.save()
+    assert bytes(Store(d, "x.cache", "ns-1", project=False).get(b"b")) == b"beta" * 100
+    assert Store(d, "x.cache", "ns-2", project=False).get(b"a") is None  # another namespace
+    path = os.path.join(d, "x.cache")
+    raw = bytearray(open(path, "rb").read())
+    raw[raw.index(b"alpha")] ^= 1  # damage the first entry's value only
+    open(path, "wb").write(bytes(raw))
+    again = Store(d, "x.cache", "ns-1", project=False)
+    assert again.get(b"a") is None and bytes(again.get(b"b")) == b"beta" * 100 and again.rejected == 1
+    for junk in (b"", b"asynclint-cache", b"\x00" * 100, bytes(raw[:30])):
+        open(path, "wb").write(junk)
+        assert list(Store(d, "x.cache", "ns-1", project=False).keys()) == []
+
+
+def test_summaries_round_trip_exactly(fixtures_dir):
+    paths = sorted(glob.glob(os.path.join(fixtures_dir, "**", "*.py"), recursive=True))
+    assert len(paths) > 50
+    for path in paths:
+        summary = summarize_source(open(path, encoding="utf-8").read())
+        assert decode_summary(encode_summary(summary)) == summary, path
+    # the odd values of a summary: frozensets, integers beyond 64 bits, lone surrogates
+    odd = ModuleSummary(globals={"big": ("k", 10 ** 40), "s": ("s", "\ud800x")}, noqa={3: frozenset({"ASL101"}), 4: None})
+    fn = FunctionSummary("f", "f", True, 1, 0, 2)
+    fn.calls.append(CallSite(2, 4, 2, 9, "call", ("g", "x"), "x", guards=(("p", "in", ("a",), True, frozenset({()})),)))
+    odd.functions["f"] = fn
+    back = decode_summary(encode_summary(odd))
+    assert back == odd and isinstance(back.noqa[3], frozenset) and isinstance(back.functions["f"].calls, list)
+    assert isinstance(back.functions["f"].calls[0].guards[0][4], frozenset)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_fifos_planted_as_cache_files_or_key_do_not_hang(project, tmp_path):
+    cache_dir = project / ".asynclint_cache"
+    cache_dir.mkdir()
+    for kind in ("summaries", "results"):
+        os.mkfifo(cache_dir / f"{kind}-{__version__}.cache")
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "usercache"))
+    proc = subprocess.run([sys.executable, "-m", "asynclint", "app"], cwd=project, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 1 and "ASL102" in proc.stdout and "Traceback" not in proc.stderr
+    assert stat.S_ISREG(os.lstat(cache_dir / f"summaries-{__version__}.cache").st_mode)  # replaced, not written into
+    key = tmp_path / "usercache" / "asynclint" / "cache-key"
+    os.remove(key)
+    os.mkfifo(key)
+    proc = subprocess.run([sys.executable, "-m", "asynclint", "app"], cwd=project, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 1 and "caches disabled" in proc.stderr and "not a regular file" in proc.stderr
+
+
+def test_a_cache_file_that_is_a_symlink_is_neither_read_nor_written_through(project, tmp_path):
+    invoke("app")
+    outside = tmp_path / "victim.txt"
+    outside.write_text("precious\n")
+    for path in _cache_files(project):
+        os.remove(path)
+        os.symlink(outside, path)
+    result = invoke("app")
+    assert result.exit_code == 1 and "ASL102" in result.output
+    assert outside.read_text() == "precious\n"
+    for path in _cache_files(project):
+        assert not os.path.islink(path) and open(path, "rb").read(len(MAGIC)) == MAGIC
