@@ -158,7 +158,7 @@ def test_summaries_are_cached_per_distribution_version(tmp_path, monkeypatch):
     first = _run(str(project), env, use_cache=True)
     assert first.project.libraries.stats.summarized > 0
     stored = sorted(os.listdir(tmp_path / "cache" / "asynclint" / "libraries"))
-    assert any(n.startswith("vectorstore-1.2.0-") and n.endswith(".bin") for n in stored)
+    assert any(n.startswith("vectorstore-1.2.0-") and n.endswith(".cache") for n in stored)
     shutil.rmtree(project / ".asynclint_cache")  # the project's own cache: a cold run of the project
     second = _run(str(project), env, use_cache=True)
     stats = second.project.libraries.stats
@@ -357,3 +357,23 @@ def test_a_sibling_package_installed_editable_is_read_from_its_working_copy(tmp_
     assert d.code == "ASL204" and d.line == 5
     assert d.inferred["hops"][1]["path"].endswith("marketplace/src/marketplace/__init__.py")
     assert d.inferred["libraries"] == ["marketplace 0.1"]
+
+
+def test_a_planted_library_cache_is_never_decoded(tmp_path, monkeypatch):
+    """Library summaries live in the same authenticated store as every cache: a file made elsewhere
+    (no tag from this installation's secret) is a miss, and the library is read again."""
+    project = tmp_path / "shop"
+    shutil.copytree(SHOP, project)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    env = str(project / "env")
+    first = _run(str(project), env, use_cache=True)
+    directory = tmp_path / "cache" / "asynclint" / "libraries"
+    (tmp_path / "cache" / "asynclint" / "cache-key").unlink()  # as if copied from another machine
+    from asynclint.cache import store
+
+    monkeypatch.setattr(store, "_KEYS", {})  # a new process reads the (new) key
+    shutil.rmtree(project / ".asynclint_cache")
+    again = _run(str(project), env, use_cache=True)
+    assert again.project.libraries.stats.from_cache == 0
+    assert again.project.libraries.stats.summarized == first.project.libraries.stats.summarized
+    assert sorted(os.listdir(directory))
