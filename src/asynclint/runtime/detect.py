@@ -21,7 +21,7 @@ from .recorder import Event, Recorder
 # packages whose own calls are the machinery, not the code under test
 _MACHINERY = frozenset(
     {
-        "asyncio", "concurrent", "selectors", "threading", "anyio", "sniffio", "uvloop", "linecache",
+        "asyncio", "selectors", "threading", "anyio", "sniffio", "uvloop", "linecache",
         "traceback", "importlib", "zipimport", "pkgutil", "tokenize", "inspect", "warnings", "_pytest",
         "pytest", "pluggy", "pytest_asyncio", "coverage", "pydevd", "asynclint",
     }
@@ -47,7 +47,8 @@ def _nonblocking(api, args, kwargs) -> bool:
         return block is False
     if method == "acquire":
         blocking = kwargs.get("blocking", args[1] if len(args) > 1 else True)
-        return blocking is False
+        timeout = kwargs.get("timeout", args[2] if len(args) > 2 else None)
+        return blocking is False or timeout == 0
     if method in ("result", "exception") and _done(args[0] if args else None):
         return True
     if method in ("wait", "result", "join"):

@@ -69,6 +69,7 @@ class RuntimeOnly:
 class NotExercised:
     finding: object
     instrumented: Optional[bool]  # was its blocking API wrapped in this run (None: no single API)
+    note: Optional[str] = None  # why it was not, when it could not be
 
 
 @dataclass
@@ -92,8 +93,10 @@ class _Paths:
         return hit
 
 
-def reconcile(diagnostics, events, instrumented: set, base: str) -> Reconciliation:
-    """``base``: the directory the static analysis ran in (its paths are relative to it)."""
+def reconcile(diagnostics, events, instrumented: set, base: str, unpatchable: Optional[dict] = None) -> Reconciliation:
+    """``base``: the directory the static analysis ran in (its paths are relative to it);
+    ``unpatchable``: API name -> why it could not be instrumented."""
+    unpatchable = unpatchable or {}
     real = _Paths(base)
     by_line, by_function, by_hop = defaultdict(list), defaultdict(list), defaultdict(list)
     for d in diagnostics:
@@ -126,8 +129,13 @@ def reconcile(diagnostics, events, instrumented: set, base: str) -> Reconciliati
         if c is not None:
             confirmed.append(c)
         else:
-            api = getattr(d, "api", None)
-            not_exercised.append(NotExercised(d, None if not api or d.code.startswith("ASL3") else api in instrumented))
+            api = None if d.code.startswith("ASL3") else getattr(d, "api", None)
+            if api is None:
+                not_exercised.append(NotExercised(d, None))
+            elif api in instrumented:
+                not_exercised.append(NotExercised(d, True))
+            else:
+                not_exercised.append(NotExercised(d, False, unpatchable.get(api, "its module was never imported")))
     runtime_only.sort(key=lambda r: (-r.event.duration, _where(r.event)))
     return Reconciliation(confirmed, runtime_only, not_exercised)
 

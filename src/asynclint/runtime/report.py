@@ -95,7 +95,9 @@ def terminal_lines(rec: Reconciliation, info: RunInfo, verbose: bool = False, re
         shown = rec.not_exercised if verbose else rec.not_exercised[:SHOWN_NOT_EXERCISED]
         for n in shown:
             d = n.finding
-            note = " (not instrumented: only a slow step would show it)" if n.instrumented is False else ""
+            note = ""
+            if n.instrumented is False and n.note and "never imported" not in n.note:
+                note = f" (not instrumented: {n.note}; only a slow step would show it)"
             out.append(f"  {_finding_where(d)} {d.code} {d.api or d.function}{note}")
         if len(shown) < len(rec.not_exercised):
             out.append(f"  ... {len(rec.not_exercised) - len(shown)} more (-v, or the JSON report)")
@@ -171,7 +173,9 @@ def to_json(rec: Reconciliation, events: list, info: RunInfo) -> dict:
             }
             for r in rec.runtime_only
         ],
-        "not_exercised": [{"finding": _finding_json(n.finding), "instrumented": n.instrumented} for n in rec.not_exercised],
+        "not_exercised": [
+            {"finding": _finding_json(n.finding), "instrumented": n.instrumented, "note": n.note} for n in rec.not_exercised
+        ],
     }
 
 

@@ -128,9 +128,10 @@ class RuntimeSession:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session) -> None:
         self.stop()
-        self.events = sorted(self.recorder.all(), key=lambda e: -e.duration)
+        self.events = self.recorder.all()  # in order of first occurrence
         names = set(self.instrumenter.instrumented) if self.instrumenter else set()
-        self.reconciliation = reconcile(self.diagnostics, self.events, names, self.static_base)
+        unpatchable = dict(self.instrumenter.unpatchable) if self.instrumenter else {}
+        self.reconciliation = reconcile(self.diagnostics, self.events, names, self.static_base, unpatchable)
         if self.options.report_path:
             write_json(self.options.report_path, to_json(self.reconciliation, self.events, self.info()))
 
