@@ -24,6 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Optional
 
+from ..catalog import CATEGORY_CODES
 from .recorder import Event
 
 _CATEGORIES = (
@@ -93,9 +94,12 @@ class _Paths:
         return hit
 
 
-def reconcile(diagnostics, events, instrumented: set, base: str, unpatchable: Optional[dict] = None) -> Reconciliation:
+def reconcile(
+    diagnostics, events, instrumented: set, base: str, unpatchable: Optional[dict] = None, enabled=None
+) -> Reconciliation:
     """``base``: the directory the static analysis ran in (its paths are relative to it);
-    ``unpatchable``: API name -> why it could not be instrumented."""
+    ``unpatchable``: API name -> why it could not be instrumented; ``enabled``: the categories
+    the static analysis reported (None: all)."""
     unpatchable = unpatchable or {}
     real = _Paths(base)
     by_line, by_function, by_hop = defaultdict(list), defaultdict(list), defaultdict(list)
@@ -121,7 +125,7 @@ def reconcile(diagnostics, events, instrumented: set, base: str, unpatchable: Op
                 ev.matches.append(d)
                 matched.setdefault(id(d), Confirmed(d)).events.append(ev)
         if not hits:
-            runtime_only.append(RuntimeOnly(ev, suggest(ev)))
+            runtime_only.append(RuntimeOnly(ev, suggest(ev, enabled)))
 
     confirmed, not_exercised = [], []
     for d in diagnostics:
@@ -198,7 +202,7 @@ def _library_only(ev: Event, what: str) -> Suggestion:
     )
 
 
-def suggest(ev: Event) -> Suggestion:
+def suggest(ev: Event, enabled=None) -> Suggestion:
     """What to do about a block no static finding accounts for."""
     project_frames = [f for f in ev.stack if f.project]
     inner = project_frames[0] if project_frames else None
@@ -207,6 +211,13 @@ def suggest(ev: Event) -> Suggestion:
     name = ev.boundary_name
     if ev.kind == "call":
         what = f"{ev.api}() is in asynclint's catalog"
+        if enabled is not None and ev.category not in enabled:
+            codes = f"ASL1{CATEGORY_CODES.get(ev.category, 11):02d}/ASL2{CATEGORY_CODES.get(ev.category, 11):02d}"
+            return Suggestion(
+                f"{what} (category {ev.category}, {codes}), which this configuration does not report: "
+                f"turn it on with extend-select = [\"{codes.split('/')[0]}\", \"{codes.split('/')[1]}\"] "
+                f"in [tool.asynclint]; {ev.replacement}"
+            )
         if inner is None:
             return _library_only(ev, f"calls {ev.api}()")
         if name is None:
@@ -214,10 +225,20 @@ def suggest(ev: Event) -> Suggestion:
                 f"{what}, but the static analysis did not see this call{at} (a dynamic call or an object "
                 f"whose type it could not tell); {ev.replacement}"
             )
-        if name.rsplit(".", 1)[-1].startswith("__"):
+        method = name.rsplit(".", 1)[-1]
+        if method in ("__init__", "__new__"):  # constructing a library object blocks: name the class
+            name = name.rsplit(".", 1)[0]
+            message = f"its constructor blocks in {ev.api}() ({ev.category})"
             return Suggestion(
-                f"{what}; it is reached through {name}(){at}, an attribute access or operator that static "
-                f"analysis does not follow; {ev.replacement}"
+                f"constructing {name} blocks in {ev.api}() (in the catalog); the static analysis does not look "
+                f"inside libraries: create it once (at startup), or add it to the catalog",
+                name,
+                toml_entry(name, ev.category, "create it once at startup and reuse it", message),
+            )
+        if method.startswith("__"):
+            return Suggestion(
+                f"{what}; it is reached through {name}(){at}, a special method (an attribute access, an "
+                f"operator, a with statement) that static analysis does not follow; {ev.replacement}"
             )
         message = f"blocks in {ev.api}() ({ev.category})"
         return Suggestion(

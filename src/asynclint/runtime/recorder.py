@@ -51,7 +51,11 @@ class Event:
         return any(f.project for f in self.stack)
 
     def key(self) -> tuple:
-        return (self.kind, self.api, tuple((f.path, f.line) for f in self.stack if f.project) or self.stack[:1])
+        """Occurrences are folded by kind, API, the frame they are charged to and the innermost
+        project frame (the same block reached from different tests is one event)."""
+        inner = next(((f.path, f.line) for f in self.stack if f.project), None)
+        a = self.anchor
+        return (self.kind, self.api, (a.path, a.line) if a else None, inner, self.boundary_name)
 
 
 class Recorder:

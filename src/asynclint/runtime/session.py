@@ -32,6 +32,7 @@ class RuntimeSession:
         self.project = ProjectFiles(options.paths)
         self.recorder = Recorder(options.ignore)
         self.diagnostics: list = []
+        self.config = None  # the static run's configuration (which categories it reports)
         self.static_base = os.getcwd()
         self.static_error: Optional[str] = None
         self.static_seconds = 0.0
@@ -57,6 +58,7 @@ class RuntimeSession:
         finally:
             self.static_seconds = time.perf_counter() - start
         self.diagnostics = list(result.diagnostics)
+        self.config = getattr(result, "config", None)
         self.files_checked = result.files_checked
         return result
 
@@ -131,7 +133,8 @@ class RuntimeSession:
         self.events = self.recorder.all()  # in order of first occurrence
         names = set(self.instrumenter.instrumented) if self.instrumenter else set()
         unpatchable = dict(self.instrumenter.unpatchable) if self.instrumenter else {}
-        self.reconciliation = reconcile(self.diagnostics, self.events, names, self.static_base, unpatchable)
+        enabled = self.config.enabled_categories() if self.config is not None else None
+        self.reconciliation = reconcile(self.diagnostics, self.events, names, self.static_base, unpatchable, enabled)
         if self.options.report_path:
             write_json(self.options.report_path, to_json(self.reconciliation, self.events, self.info()))
 
