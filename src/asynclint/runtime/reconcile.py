@@ -139,7 +139,11 @@ def reconcile(
             elif api in instrumented:
                 not_exercised.append(NotExercised(d, True))
             else:
-                not_exercised.append(NotExercised(d, False, unpatchable.get(api, "its module was never imported")))
+                note = unpatchable.get(api) or next(
+                    (why for name, why in unpatchable.items() if name.startswith(api + ".")),
+                    "no patchable Python function of that name in the test process",
+                )
+                not_exercised.append(NotExercised(d, False, note))
     runtime_only.sort(key=lambda r: (-r.event.duration, _where(r.event)))
     return Reconciliation(confirmed, runtime_only, not_exercised)
 

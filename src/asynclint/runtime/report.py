@@ -95,9 +95,7 @@ def terminal_lines(rec: Reconciliation, info: RunInfo, verbose: bool = False, re
         shown = rec.not_exercised if verbose else rec.not_exercised[:SHOWN_NOT_EXERCISED]
         for n in shown:
             d = n.finding
-            note = ""
-            if n.instrumented is False and n.note and "never imported" not in n.note:
-                note = f" (not instrumented: {n.note}; only a slow step would show it)"
+            note = f" (not instrumented: {n.note})" if n.instrumented is False else ""
             out.append(f"  {_finding_where(d)} {d.code} {d.api or d.function}{note}")
         if len(shown) < len(rec.not_exercised):
             out.append(f"  ... {len(rec.not_exercised) - len(shown)} more (-v, or the JSON report)")
