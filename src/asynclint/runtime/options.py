@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 MODES = ("report", "fail")
 DEFAULT_THRESHOLD_MS = 100.0  # asyncio's own slow_callback_duration

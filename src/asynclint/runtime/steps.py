@@ -20,7 +20,7 @@ from asyncio import events as _aio_events
 from time import perf_counter
 from typing import Optional
 
-from .frames import ProjectFiles, boundary_index, capture, public_name, request_of
+from .frames import Frame, ProjectFiles, boundary_index, capture, public_name, request_of
 from .recorder import Event, Recorder
 
 
@@ -145,13 +145,12 @@ def _where_it_stopped(handle, project: ProjectFiles):
             frames.append(frame)
             coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
     if frames:
-        stacks = [capture_one(f, project) for f in reversed(frames)]
-        return tuple(s for s in stacks if s is not None), list(reversed(frames))
+        pairs = [(capture_one(f, project), f) for f in reversed(frames)]  # innermost first
+        pairs = [(s, f) for s, f in pairs if s is not None]
+        return tuple(s for s, _ in pairs), [f for _, f in pairs]
     code = getattr(callback, "__code__", None) or getattr(getattr(callback, "__func__", None), "__code__", None)
     if code is None:
         return (), []
-    from .frames import Frame
-
     name = f"{getattr(callback, '__module__', '?')}.{getattr(callback, '__qualname__', code.co_name)}"
     return (Frame(code.co_filename, code.co_firstlineno, name, False, code.co_filename in project),), []
 
