@@ -4,6 +4,8 @@ import sys
 
 import pytest
 
+pytest_plugins = ["pytester"]  # the runtime plugin's tests run inner pytest sessions
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(ROOT, "tests", "fixtures")
 SRC = os.path.join(ROOT, "src")

@@ -188,6 +188,32 @@ def test_extend_blocking_from_config(project):
     assert "app/pay.py:7:5: ASL111 legacy.report is slow and sync" in result.output.replace(os.sep, "/")
 
 
+def test_extend_blocking_method_of_a_class_the_catalog_does_not_know(project):
+    # the form the runtime plugin suggests for a library method it saw blocking
+    (project / "pyproject.toml").write_text(textwrap.dedent(
+        """\
+        [tool.asynclint.extend-blocking]
+        "mycorp.billing.Client.charge" = { category = "network", replacement = "use mycorp.billing.AsyncClient" }
+        """
+    ))
+    write(project, "app/pay.py", textwrap.dedent(
+        """\
+        from mycorp.billing import Client
+
+        client = Client()
+
+
+        async def pay(order, other: Client):
+            client.charge(order.total)
+            other.charge(order.total)
+            client.refund(order.total)
+        """
+    ))
+    out = invoke("app", "--no-cache").output.replace(os.sep, "/")
+    assert "app/pay.py:7:5: ASL107" in out and "app/pay.py:8:5: ASL107" in out
+    assert ":9:" not in out  # only the declared method
+
+
 def test_bad_files_are_reported_and_skipped_others_still_checked(project):
     write(project, "app/users.py", ROUTE)
     write(project, "app/broken.py", "def oops(:\n    pass\n")

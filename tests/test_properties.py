@@ -92,8 +92,8 @@ def test_fixes_compile_and_are_fixed_points(generated, statements, unsafe):
     except SyntaxError:  # the generated code left an open block or a continuation line
         assume(False)
     diagnostics = lint_sources({"app.py": source}, select_all=True)
-    fixed_text, _, _ = fix_source(source, diagnostics, unsafe)
+    fixed_text = fix_source(source, diagnostics, unsafe).text
     compile(fixed_text, "app.py", "exec")
     again = lint_sources({"app.py": fixed_text}, select_all=True)
-    twice, fixed_again, _ = fix_source(fixed_text, again, unsafe)
-    assert twice == fixed_text and not fixed_again
+    second = fix_source(fixed_text, again, unsafe)
+    assert second.text == fixed_text and not second.fixed

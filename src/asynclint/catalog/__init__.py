@@ -198,6 +198,10 @@ class Catalog:
             pass
         entry = None
         info = self.type_info(type_name)
+        if info is None and not method.startswith("_"):
+            # a method the user declared blocking (extend-blocking "mycorp.Client.charge") on a
+            # class the catalog does not otherwise know
+            entry = self.functions.get(f"{self.canonical(type_name)}.{method}")
         if info is not None and not method.startswith("_"):
             blocks = method in info.methods or (
                 info.all_methods and method not in info.safe and method not in info.fluent
