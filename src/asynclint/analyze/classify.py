@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from ..catalog import Entry
+from ..catalog import Entry, argument_holds
 from ..link import MEMORY_BUFFERS, FunctionRef, Project
 from ..link.values import Inst, IterOf, Meth, Sym, qualified_callable
 from ..model import CallSite
@@ -105,23 +105,6 @@ _CALLS_ITS_ARGUMENT = {
     "builtins.sorted": "key", "builtins.min": "key", "builtins.max": "key",
     "builtins.map": 0, "builtins.filter": 0,
 }
-_FALSE = ("k", False)
-_ZERO = (("k", 0), ("k", 0.0))
-
-
-def _non_blocking_flags(site: CallSite) -> bool:
-    """``lock.acquire(blocking=False)``, ``q.get(block=False)``, ``q.get(False)``, ``ev.wait(timeout=0)``."""
-    kw = dict(site.kwargs)
-    if kw.get("blocking") == _FALSE or kw.get("block") == _FALSE or kw.get("timeout") in _ZERO:
-        return True
-    method = site.text.rsplit(".", 1)[-1]
-    if method in ("acquire", "get", "put", "wait") and site.args:
-        first = site.args[0] if method != "put" else (site.args[1] if len(site.args) > 1 else None)
-        if first == _FALSE or (method == "wait" and first in _ZERO):
-            return True
-    return False
-
-
 class Classifier:
     """Classifies one call site: a blocking library call, a call into project code, or nothing."""
 
@@ -258,9 +241,14 @@ class Classifier:
         return None
 
     def _call(self, site: CallSite, v) -> Optional[Blocking]:
+        b = self._call_target(site, v)
+        if b is not None and b.entry is not None and b.entry.unless and any(
+                argument_holds(c, site.args, site.kwargs) for c in b.entry.unless):
+            return None  # executor.shutdown(wait=False), lock.acquire(blocking=False), q.get(timeout=0)
+        return b
+
+    def _call_target(self, site: CallSite, v) -> Optional[Blocking]:
         p, cat, h = self.project, self.cat, self.h
-        if _non_blocking_flags(site):
-            return None
         match v:
             case Sym(q) if q in _CALLS_ITS_ARGUMENT:
                 return self._called_argument(site, q)

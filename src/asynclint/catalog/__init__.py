@@ -8,6 +8,7 @@ this module loads it into lookup tables and adds the user's
 from __future__ import annotations
 
 import os
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -33,6 +34,42 @@ class Entry:
     library: str
     message: str = ""
     transitive: bool = True  # does it make a sync helper that calls it blocking?
+    # argument values that make the call not block: (name, position, "is", value) -- the argument is
+    # this literal (``shutdown(wait=False)``); (name, position, "missing", True) -- it is not passed
+    unless: tuple = ()
+
+
+def conditions(specs) -> tuple:
+    """``[{arg = "wait@0", is = false}, {arg = "maxsize@0", missing = true}]`` as tuples."""
+    out = []
+    for spec in specs or ():
+        name, _, pos = spec["arg"].partition("@")
+        op = "is" if "is" in spec else "missing"
+        out.append((name, int(pos) if pos else None, op, spec.get(op)))
+    return tuple(out)
+
+
+def _same_literal(a, b) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    return a == b
+
+
+def argument_holds(cond, args, kwargs) -> bool:
+    """Does a call passing ``args`` (positional expressions) and ``kwargs`` ((name, expression)
+    pairs; names only will do for "missing") satisfy the condition?"""
+    name, pos, op, value = cond
+    found, passed = None, False
+    for k, v in kwargs:
+        if k == name:
+            found, passed = v, True
+        elif k == "**":
+            return False  # anything may be in there
+    if not passed and pos is not None and pos < len(args):
+        found, passed = args[pos], True
+    if op == "missing":
+        return not passed
+    return passed and found is not None and found[0] in ("k", "s") and _same_literal(found[1], value)
 
 
 @dataclass(slots=True)
@@ -56,6 +93,8 @@ class TypeInfo:
     element: str = ""
     is_async: bool = False
     properties: frozenset = frozenset()  # attributes whose read runs a blocking property
+    variants: tuple = ()  # (type name of the variant, conditions on the constructor's arguments)
+    wraps_file: bool = False  # reads or writes the object it is built on: no I/O unless that is a file
 
 
 class Catalog:
@@ -115,6 +154,7 @@ class Catalog:
                 library=library,
                 message=spec.get("message", ""),
                 transitive=spec.get("transitive", True),
+                unless=conditions(spec.get("unless")),
             )
         for name, target in (data.get("returns") or {}).items():
             self.returns[name] = target
@@ -139,10 +179,20 @@ class Catalog:
                 enter=spec.get("enter", ""),
                 element=spec.get("element", ""),
                 properties=frozenset(spec.get("properties", [])),
+                wraps_file=bool(spec.get("wraps-file", False)),
             )
             self.types[name] = info
             for alias in spec.get("aliases", []):
                 self.aliases[alias] = name
+            variants = []
+            for vname, vspec in (spec.get("variants") or {}).items():
+                # the same type, built in a way that makes some methods never wait (an unbounded queue)
+                safe = frozenset(vspec.get("safe", []))
+                key = f"{name}#{vname}"
+                self.types[key] = dataclasses.replace(info, methods=info.methods - safe, safe=info.safe | safe,
+                                                      variants=())
+                variants.append((key, conditions(vspec.get("when"))))
+            info.variants = tuple(variants)
         asyncs = data.get("async") or {}
         for name in asyncs.get("types", []) + asyncs.get("functions", []):
             self.async_names.add(name)
@@ -219,6 +269,7 @@ class Catalog:
                     library=info.library,
                     message=over.get("message", ""),
                     transitive=over.get("transitive", True),
+                    unless=conditions(over.get("unless")),
                 )
         self._method_cache[key] = entry
         return entry

@@ -19,13 +19,16 @@ class CatalogError(Exception):
 _STR_LIST = (list, str)
 _STR_MAP = (dict, str)
 
-_ENTRY = {"category": "category", "replacement": str, "message": str, "transitive": bool}
+_ENTRY = {"category": "category", "replacement": str, "message": str, "transitive": bool, "unless": "conditions"}
 _META = {"library": str, "pypi": _STR_LIST, "category": "category", "replacement": str}
 _TYPE = {
     "aliases": _STR_LIST, "methods": "methods", "safe": _STR_LIST, "fluent": _STR_LIST, "returns": _STR_MAP,
     "attributes": _STR_MAP, "items": str, "call": str, "with": bool, "iter": bool, "enter": str, "element": str,
     "category": "category", "replacement": str, "overrides": "overrides", "properties": _STR_LIST,
+    "variants": "variants", "wraps-file": bool,
 }
+_VARIANT = {"when": "conditions", "safe": _STR_LIST}
+_CONDITION_OPS = ("is", "missing")
 _ASYNC = {"types": _STR_LIST, "functions": _STR_LIST}
 
 
@@ -71,6 +74,24 @@ def _check_value(name: str, where: str, value, shape) -> None:
     elif shape == "methods":
         if value != "*":
             _check_value(name, where, value, _STR_LIST)
+    elif shape == "conditions":
+        if not isinstance(value, list):
+            raise CatalogError(f"{name}: {where} must be a list of conditions")
+        for i, cond in enumerate(value):
+            here = f"{where}[{i}]"
+            cond = _table(name, here, cond)
+            ops = [k for k in cond if k in _CONDITION_OPS]
+            unknown = [k for k in cond if k not in _CONDITION_OPS and k != "arg"]
+            if unknown:
+                raise CatalogError(f"{name}: {here}.{unknown[0]}: unknown key (arg, is, missing)")
+            if not isinstance(cond.get("arg"), str) or len(ops) != 1:
+                raise CatalogError(f"{name}: {here}: needs arg = \"name@position\" and one of is, missing")
+            arg_name, _, pos = cond["arg"].partition("@")
+            if not arg_name or pos and not pos.isdigit():
+                raise CatalogError(f"{name}: {here}.arg: {cond['arg']!r} is not name or name@position")
+    elif shape == "variants":
+        for variant, spec in _table(name, where, value).items():
+            _check_keys(name, f"{where}.{variant}", spec, _VARIANT)
     elif shape == "overrides":
         for method, spec in _table(name, where, value).items():
             _check_keys(name, f"{where}.{method}", spec, _ENTRY)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ..catalog import Catalog
+from ..catalog import Catalog, argument_holds
+from ..model import UNKNOWN
 from .hierarchy import ClassHierarchy
 from .index import FunctionRef, ModuleInfo, ProjectIndex
 from .values import (MEMORY_BUFFERS, Inst, IterOf, MapItem, MapOf, MapValues, Meth, Super, Sym, TypeAlias,
@@ -144,7 +145,7 @@ class Evaluator:
             case "a":
                 return self.attribute(self.ev(e[1], mod), e[2], mod)
             case "c":
-                return self.call_result(self.callee_value(e[1], mod), e[2], mod)
+                return self.call_result(self.callee_value(e[1], mod), e[2], mod, e[3])
             case "callargs":
                 return self.call_result(self.ev(e[1], mod), e[2][0] if e[2] else None, mod)
             case "seqof":
@@ -201,6 +202,11 @@ class Evaluator:
             case "alt":
                 first = self.ev(e[1], mod)
                 if self.useful(first):
+                    if type(first) is Inst and e[2][0] == "c":
+                        # ``q: queue.Queue = queue.Queue()``: the value may be a variant of the declared type
+                        second = self.ev(e[2], mod)
+                        if type(second) is Inst and second.type.startswith(first.type + "#"):
+                            return second
                     return first
                 second = self.ev(e[2], mod)
                 return second if self.useful(second) or first is None else first
@@ -370,8 +376,9 @@ class Evaluator:
                 return Inst(at) if at else Meth(t, attr)
         return None
 
-    def call_result(self, v, arg0, mod: ModuleInfo):
-        """What calling ``v`` returns; ``arg0`` is the call's first positional argument expression."""
+    def call_result(self, v, arg0, mod: ModuleInfo, passed=None):
+        """What calling ``v`` returns; ``arg0`` is the call's first positional argument expression,
+        ``passed`` what the call passed (number of positional arguments, keyword names), if known."""
         idx, cat, h = self.index, self.catalog, self.hierarchy
         if cat.stubs and arg0 is not None and type(v) is Sym and v.name.endswith("Stub"):
             # a generated RPC stub around a channel: what the catalog says such a stub is (grpc)
@@ -388,7 +395,7 @@ class Evaluator:
             case Sym(q) if q in idx.classes:
                 return Inst(q)
             case Sym(q):
-                return self._library_call_result(q, arg0, mod)
+                return self._library_call_result(q, arg0, mod, passed)
             case Meth(t, name) if t in idx.classes:
                 fq = h.find_method(t, name)
                 if fq is not None:
@@ -410,7 +417,7 @@ class Evaluator:
                     return Inst(info.call)
         return None
 
-    def _library_call_result(self, q: str, arg0, mod: ModuleInfo):
+    def _library_call_result(self, q: str, arg0, mod: ModuleInfo, passed=None):
         cat = self.catalog
         cq = cat.canonical(q)
         result = None
@@ -419,10 +426,23 @@ class Evaluator:
         elif cat.type_info(cq) is not None or cq in cat.async_names:
             result = Inst(cq)
         if result is not None:
-            if arg0 is not None and self._is_file_type(result.type):
+            info = cat.type_info(result.type)
+            if arg0 is not None and info is not None and (info.category == "file" or info.wraps_file):
                 inner = self.ev(arg0, mod)
                 if inner in MEMORY_BUFFERS:
                     return inner  # a reader/writer/archive over an in-memory buffer stays in memory
+                if info.wraps_file and not (type(inner) is Inst and self._is_file_type(inner.type)):
+                    return None  # csv.reader(lines): rows from a list, no file involved
+            if info is not None and info.variants and passed is not None:
+                args = [arg0 or UNKNOWN] + [UNKNOWN] * (passed[0] - 1)
+                kwargs = [(k, UNKNOWN) for k in passed[1]]
+                for variant, when in info.variants:
+                    if all(argument_holds(c, args, kwargs) for c in when):
+                        return Inst(variant)
+            elif info is not None and info.variants and passed is None:
+                for variant, when in info.variants:  # called with no arguments at all
+                    if all(argument_holds(c, [], []) for c in when):
+                        return Inst(variant)
             return result
         if q in _PASSTHROUGH and arg0 is not None:
             return self.ev(arg0, mod)

@@ -322,7 +322,9 @@ class _Summarizer:
                 dep = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "dependency"), None)
                 return ("dep", self.expr(dep)) if dep is not None else UNKNOWN
             arg0 = self.simple_arg(node.args[0]) if node.args else None
-            return ("c", self.expr(func), arg0)
+            # what was passed, for catalog variants (queue.Queue() without maxsize is unbounded)
+            passed = (len(node.args), tuple(k.arg or "**" for k in node.keywords)) if node.args or node.keywords else None
+            return ("c", self.expr(func), arg0, passed)
         if t is ast.Await:
             return ("aw", self.expr(node.value))
         if t is ast.Subscript:
