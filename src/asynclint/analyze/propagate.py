@@ -163,13 +163,7 @@ class Propagation:
                 queue.append(fq)
 
         def settle() -> None:
-            while queue:
-                g = queue.popleft()
-                d = dist[g][0]
-                for f, b in self._edges(g):
-                    if f not in dist:
-                        dist[f] = (d + 1, b)
-                        queue.append(f)
+            self._spread(dist, queue)
 
         virtual = [(fq, b) for fq in sites for b in self._per_call(fq) if b.alternatives]
         contextual = [(fq, b) for fq in sites for b in self._per_call(fq) if b.context is not None]
@@ -191,6 +185,17 @@ class Propagation:
             settle()
         self._costliest_witnesses()
 
+    def _spread(self, found: dict, queue: deque) -> None:
+        """Breadth-first from the functions in ``queue`` over the feasible per-call edges: each caller
+        reached first gets (distance + 1, the call)."""
+        while queue:
+            g = queue.popleft()
+            d = found[g][0]
+            for f, b in self._edges(g):
+                if f not in found:
+                    found[f] = (d + 1, b)
+                    queue.append(f)
+
     def _costliest_witnesses(self) -> None:
         """Re-point each blocking function's witness at the costliest kind of blocking it reaches
         (per kind, the shortest chain): a search per kind over the same feasible edges."""
@@ -208,13 +213,7 @@ class Propagation:
                 if fq not in best:
                     best[fq] = (1, b)
                     queue.append(fq)
-            while queue:
-                g = queue.popleft()
-                d = best[g][0]
-                for f, b in self._edges(g):
-                    if f not in best:
-                        best[f] = (d + 1, b)
-                        queue.append(f)
+            self._spread(best, queue)
             for fq, w in best.items():
                 if fq in dist and fq not in settled:
                     dist[fq] = w

@@ -38,11 +38,9 @@ def check_file(name: str, data: dict) -> None:
         if table == "meta":
             _check_keys(name, where, value, _META)
         elif table == "functions":
-            for api, spec in _table(name, where, value).items():
-                _check_keys(name, f'{where}."{api}"', spec, _ENTRY)
+            _check_named(name, where, value, _ENTRY, quoted=True)
         elif table == "types":
-            for type_name, spec in _table(name, where, value).items():
-                _check_keys(name, f'{where}."{type_name}"', spec, _TYPE)
+            _check_named(name, where, value, _TYPE, quoted=True)
         elif table == "async":
             _check_keys(name, where, value, _ASYNC)
         elif table in ("returns", "decorators", "stubs"):
@@ -52,6 +50,12 @@ def check_file(name: str, data: dict) -> None:
         else:
             raise CatalogError(f"{name}: unknown table [{table}] (meta, functions, returns, types, async, "
                                "offloaders, decorators, stubs)")
+
+
+def _check_named(name: str, where: str, value, known: dict, quoted: bool = False) -> None:
+    """A table of named specs (entries, types, methods, variants), each with the keys ``known``."""
+    for key, spec in _table(name, where, value).items():
+        _check_keys(name, f'{where}."{key}"' if quoted else f"{where}.{key}", spec, known)
 
 
 def _table(name: str, where: str, value) -> dict:
@@ -90,11 +94,9 @@ def _check_value(name: str, where: str, value, shape) -> None:
             if not arg_name or pos and not pos.isdigit():
                 raise CatalogError(f"{name}: {here}.arg: {cond['arg']!r} is not name or name@position")
     elif shape == "variants":
-        for variant, spec in _table(name, where, value).items():
-            _check_keys(name, f"{where}.{variant}", spec, _VARIANT)
+        _check_named(name, where, value, _VARIANT)
     elif shape == "overrides":
-        for method, spec in _table(name, where, value).items():
-            _check_keys(name, f"{where}.{method}", spec, _ENTRY)
+        _check_named(name, where, value, _ENTRY)
     elif isinstance(shape, tuple):
         container, item = shape
         if not isinstance(value, container):
