@@ -177,42 +177,87 @@ def coroutine_findings(project: Project, prop: Propagation) -> list:
     return out
 
 
-def path_of(site: CallSite):
-    """The path a file-system call works on, as the summary wrote it: the first argument of
-    ``open(p)``/``os.path.exists(p)``, the receiver of ``Path(p).read_text()``, the file a reader
-    like ``json.load(fh)`` reads (``fh`` from ``open(p)``)."""
-    e = site.args[0] if site.args else None
-    if site.kind == "call" and site.callee[0] == "a" and (e is None or site.callee[1][0] in ("c", "en")):
-        e = site.callee[1]  # a method: its receiver
-    for _ in range(6):
+def file_subjects(site: CallSite) -> set:
+    """What a file-system call works on, as the summary wrote it: the paths and file objects among
+    its arguments and receiver (``open(p)``, ``Path(p).read_text()``, ``json.load(fh)`` with ``fh``
+    from ``open(p)``, ``CACHE.open()``), and the file object the call itself opens."""
+    exprs = list(site.args) + [v for _, v in site.kwargs]
+    if site.kind == "call" and site.callee[0] == "a":
+        exprs.append(site.callee[1])  # a method: its receiver
+    elif site.kind in ("with", "iter"):
+        exprs.append(site.callee)  # with open(p) as fh: / for line in fh:
+    out = {key for key in map(_subject, exprs) if key is not None}
+    if site.kind == "call":
+        out.add(_opened(site.callee, site.args[0] if site.args else None))
+    return out
+
+
+def _opened(func, arg0):
+    """A file object by the call that opened it: ``open(p)`` is the path ``p``, ``CACHE.open()`` the
+    path ``CACHE``, ``NamedTemporaryFile()`` the call itself."""
+    if arg0 is not None:
+        return _subject(arg0)
+    if func[0] == "a" and func[2] == "open":
+        return _subject(func[1])
+    return ("opened", func)
+
+
+def _subject(e):
+    for _ in range(8):
         if e is None:
             return None
-        if e[0] in ("en", "aw", "alt") and e[0] != "alt":
+        kind = e[0]
+        if kind in ("en", "aw"):
             e = e[1]
-        elif e[0] == "alt":
+        elif kind == "alt":
             e = e[2]
-        elif e[0] == "c":
-            e = e[2]  # Path(p), open(p): the path they are given
+        elif kind == "c":
+            return _opened(e[1], e[2])
         else:
             break
-    return e if e is not None and e[0] not in ("u", "k") else None
+    return e if e[0] not in ("u", "k") else None
 
 
 def group_file_accesses(accesses: list) -> None:
-    """One access to one path (a check, the open, the read) is one cause: the findings share the root of
+    """One access to one file is one cause: the check, the open, the reads and writes of one path or
+    file object in one coroutine (and the blocking calls of one kind on one line) share the root of
     the read or write, so the text report shows that one with the others under it."""
-    by_path: dict = {}
-    for site, d in accesses:
+    parent = list(range(len(accesses)))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict = {}
+    for i, (site, d) in enumerate(accesses):
+        keys = {("line", site.line, d.category)}
         if d.category in ("file", "light"):
-            key = path_of(site)
-            if key is not None:
-                by_path.setdefault(key, []).append(d)
-    for group in by_path.values():
+            keys |= file_subjects(site)
+        for key in keys:
+            if key in owner:
+                parent[find(i)] = find(owner[key])
+            else:
+                owner[key] = i
+    groups: dict = {}
+    for i, (_, d) in enumerate(accesses):
+        groups.setdefault(find(i), []).append(d)
+    for group in groups.values():
         if len(group) > 1:
-            main = next((d for d in group if d.category == "file" and d.api != "builtins.open"), None) or \
+            # shown as the read or the write, not the open or the check
+            main = next((d for d in group if d.category == "file" and not _opens(d.api)), None) or \
                 next((d for d in group if d.category == "file"), group[0])
             for d in group:
                 d.root = main.root
+
+
+_OPENERS = frozenset({"open", "fdopen", "NamedTemporaryFile", "TemporaryFile", "SpooledTemporaryFile",
+                      "TemporaryDirectory", "mkstemp", "mkdtemp"})
+
+
+def _opens(api: str) -> bool:
+    return (api or "").rsplit(".", 1)[-1] in _OPENERS
 
 
 def initialization_findings(project: Project, prop: Propagation) -> list:
