@@ -284,10 +284,8 @@ class Classifier:
                 return None
             case Meth(t, name):
                 e = cat.method(t, name)
-                if e is not None and e.category == "file" and p.libraries is not None and self._wraps_memory(site):
-                    # img.save(io.BytesIO()): with an environment, library factories type many more
-                    # objects (Image.new), so a write into an in-memory buffer must not count
-                    return None
+                if e is not None and e.category == "file" and self._wraps_memory(site):
+                    return None  # img.save(io.BytesIO()): written into memory
                 return Blocking(site, entry=e) if e else None
             case Inst(t) if t in p.classes:
                 fq = h.find_method(t, "__call__")

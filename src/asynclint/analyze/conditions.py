@@ -20,8 +20,10 @@ chains)``:
   environment variable (``"env:DEBUG"``); a guard on the entry state of the
   function (what the caller passes and holds);
 - ``op``: ``startswith`` (value: prefixes), ``in`` (value: a tuple of
-  literals), ``none``, ``truthy`` or ``isinstance`` (value: the classes' last
-  names); ``holds``: whether the test is true;
+  literals), ``none``, ``truthy``, ``isinstance`` (value: the classes' last
+  names) or ``memory`` (an in-memory file such as ``io.BytesIO``: a file
+  access to a parameter blocks only when it is not one); ``holds``: whether
+  the test is true;
 - ``chains``: the string normalisations the function may have applied to
   the parameter before the test (``x = x.replace("a", "b")`` in one branch),
   replayed on literal arguments.
@@ -42,13 +44,16 @@ TRUE = frozenset({frozenset()})
 MAX_CLAUSES = 8
 RAW = frozenset({()})  # the parameter as passed, no normalisation
 NOT_NONE = object()  # an argument known not to be None, of no known value
+MEMORY = object()  # an argument known to be an in-memory file (io.BytesIO / io.StringIO)
 
 
 # ------------------------------------------------------------------ evaluation
 def evaluate(guard, value) -> Optional[bool]:
     """Can the guard hold for this argument value (after any of the parameter's normalisations)?
     ``NOT_NONE`` answers only the ``none`` test; None means "cannot tell"."""
-    if value is NOT_NONE:
+    if value is NOT_NONE or value is MEMORY:
+        if guard[1] == "memory":
+            return (value is MEMORY) == guard[3]
         return (not guard[3]) if guard[1] == "none" else None
     chains = guard[4]
     if isinstance(value, str) and chains != RAW:
@@ -70,6 +75,8 @@ def _holds(guard, value) -> bool:
         result = value in expected
     elif op == "none":
         result = value is None
+    elif op == "memory":
+        result = False  # a literal is no in-memory file
     elif op == "isinstance":
         result = bool(_SUPERTYPES.get(type(value).__name__, frozenset()) & set(expected))
     else:  # truthy
@@ -233,8 +240,8 @@ def through_call(cond, site, params, offset: int, caller_subjects, known=None, c
                         possible = False
                         break
                     continue
-                if not dot and known is not None and known(a) is NOT_NONE:
-                    verdict = evaluate(guard, NOT_NONE)
+                if not dot and known is not None and (fact := known(a)) is not None:
+                    verdict = evaluate(guard, fact)
                     if verdict is False:
                         possible = False
                         break

@@ -24,14 +24,24 @@ from typing import Optional
 
 from ..categories import tier_of
 from ..link import FunctionRef, Project
-from ..link.values import Sym
+from ..link.values import MEMORY_BUFFERS, Sym
 from .classify import Blocking
-from .conditions import NOT_NONE, TRUE, both, either, through_call
+from .files import file_subjects
+from .conditions import MEMORY, NOT_NONE, RAW, TRUE, both, either, through_call
 
 _LOOP_CHECKS = ("is_running", "get_running_loop", "_get_running_loop")
 def rank(category: Optional[str]) -> int:
     """The costliest kind of wait first (``categories``' tiers)."""
     return tier_of(category)
+
+
+def _file_parameter_guard(b: Blocking) -> tuple:
+    """A file access to a parameter (``ZipFile(source)``, ``open(path)``, reading what was opened from
+    it) blocks only when the caller passes a real file or path, not an in-memory one (``io.BytesIO``)."""
+    if b.entry.category != "file":
+        return ()
+    params = sorted(key[1] for key in file_subjects(b.site) if key[0] == "p")
+    return ((params[0], "memory", None, False, RAW),) if len(params) == 1 else ()
 
 
 def witness_order(b: Blocking) -> tuple:
@@ -87,6 +97,8 @@ class Propagation:
                 for b in self._per_call(fq):
                     if b.entry is not None:
                         part = TRUE if propagates(b, fns[fq]) else None
+                        if part is not None:
+                            part = both(_file_parameter_guard(b), part)
                     elif b.target is not None and not b.alternatives and b.context is None:
                         part = self._through(b, fq)
                     else:
@@ -125,8 +137,16 @@ class Propagation:
         return lambda s: s.startswith("env:") or s.partition(".")[0] in params or method and s.startswith("self.")
 
     def _known(self, fq: str):
+        """What is known of an argument written in ``fq``: an in-memory file, or something not None."""
         mod = self.fns[fq].module
-        return lambda e: NOT_NONE if self.project.values.not_none(e, mod) else None
+        values = self.project.values
+
+        def known(e):
+            if values.ev(e, mod) in MEMORY_BUFFERS:
+                return MEMORY
+            return NOT_NONE if values.not_none(e, mod) else None
+
+        return known
 
     def _through(self, b: Blocking, fq: str):
         """The target's condition mapped through the call ``b`` made in ``fq``."""

@@ -35,7 +35,8 @@ class Entry:
     message: str = ""
     transitive: bool = True  # does it make a sync helper that calls it blocking?
     # argument values that make the call not block: (name, position, "is", value) -- the argument is
-    # this literal (``shutdown(wait=False)``); (name, position, "missing", True) -- it is not passed
+    # this literal (``shutdown(wait=False)``); (name, position, "missing", True) -- it is not passed;
+    # (name, position, "names", "WNOHANG") -- it is that constant (``os.waitpid(pid, os.WNOHANG)``)
     unless: tuple = ()
 
 
@@ -44,7 +45,7 @@ def conditions(specs) -> tuple:
     out = []
     for spec in specs or ():
         name, _, pos = spec["arg"].partition("@")
-        op = "is" if "is" in spec else "missing"
+        op = next(k for k in ("is", "missing", "names") if k in spec)
         out.append((name, int(pos) if pos else None, op, spec.get(op)))
     return tuple(out)
 
@@ -69,7 +70,11 @@ def argument_holds(cond, args, kwargs) -> bool:
         found, passed = args[pos], True
     if op == "missing":
         return not passed
-    return passed and found is not None and found[0] in ("k", "s") and _same_literal(found[1], value)
+    if not passed or found is None:
+        return False
+    if op == "names":
+        return found[0] == "a" and found[2] == value or found[0] == "g" and found[1] == value
+    return found[0] in ("k", "s") and _same_literal(found[1], value)
 
 
 @dataclass(slots=True)

@@ -28,7 +28,7 @@ _TYPE = {
     "variants": "variants", "wraps-file": bool,
 }
 _VARIANT = {"when": "conditions", "safe": _STR_LIST}
-_CONDITION_OPS = ("is", "missing")
+_CONDITION_OPS = ("is", "missing", "names")
 _ASYNC = {"types": _STR_LIST, "functions": _STR_LIST}
 
 
@@ -87,9 +87,9 @@ def _check_value(name: str, where: str, value, shape) -> None:
             ops = [k for k in cond if k in _CONDITION_OPS]
             unknown = [k for k in cond if k not in _CONDITION_OPS and k != "arg"]
             if unknown:
-                raise CatalogError(f"{name}: {here}.{unknown[0]}: unknown key (arg, is, missing)")
+                raise CatalogError(f"{name}: {here}.{unknown[0]}: unknown key (arg, is, missing, names)")
             if not isinstance(cond.get("arg"), str) or len(ops) != 1:
-                raise CatalogError(f"{name}: {here}: needs arg = \"name@position\" and one of is, missing")
+                raise CatalogError(f"{name}: {here}: needs arg = \"name@position\" and one of is, missing, names")
             arg_name, _, pos = cond["arg"].partition("@")
             if not arg_name or pos and not pos.isdigit():
                 raise CatalogError(f"{name}: {here}.arg: {cond['arg']!r} is not name or name@position")

@@ -130,6 +130,9 @@ class GuardReader:
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             base = self.s.lookup(node.value.id)
             if base[0] in ("self", "cls"):
+                param = sc.aliases.get(f"self.{node.attr}")
+                if param is not None and chains_of(self.s.lookup(param), param) == RAW:
+                    return param, RAW  # self.x = x earlier in this function: the parameter itself
                 return f"self.{node.attr}", RAW
             if node.value.id in sc.params and chains_of(base, node.value.id) == RAW:
                 return f"{node.value.id}.{node.attr}", RAW
@@ -199,6 +202,18 @@ class GuardReader:
             if len(guards) == 1 and guards[0][0].startswith("env:"):
                 return tuple(guards)
         return ()
+
+    def parameter_stored(self, target: ast.AST, value: Optional[ast.AST]):
+        """``self.x = x`` with ``x`` a parameter as passed: ("self.x", "x")."""
+        sc = self.s.current_function()
+        if sc is None or not isinstance(target, ast.Attribute) or not isinstance(target.value, ast.Name) \
+                or not isinstance(value, ast.Name) or value.id not in sc.params:
+            return None
+        if self.s.lookup(target.value.id)[0] not in ("self", "cls"):
+            return None
+        if chains_of(self.s.lookup(value.id), value.id) != RAW:
+            return None
+        return f"self.{target.attr}", value.id
 
     # ---------------------------------------------------------------- facts
     def facts_of_store(self, target: ast.AST, value: Optional[ast.AST]) -> list:

@@ -218,7 +218,7 @@ def _is_route_call(node: ast.AST) -> bool:
 
 class _Scope:
     __slots__ = ("kind", "bindings", "qualname", "func", "cls", "globals_decl", "guards", "params", "once",
-                 "cache_reads", "facts", "awaits_seen", "handler", "declared")
+                 "cache_reads", "facts", "awaits_seen", "handler", "declared", "aliases")
 
     def __init__(self, kind: str, qualname: str, func: Optional[FunctionSummary] = None, cls=None):
         self.kind = kind  # "module" | "class" | "function"
@@ -235,6 +235,7 @@ class _Scope:
         self.awaits_seen = 0  # awaits (and async for/with) walked so far in this function
         self.handler = 0  # > 0 inside an ``except`` block
         self.declared: dict = {}  # name -> annotation (``pool: urllib3.PoolManager``), kept across assignments
+        self.aliases: dict = {}  # "self.x" -> the parameter stored there unchanged (``self.x = x``)
 
 
 class _Summarizer:
@@ -818,6 +819,12 @@ class _Summarizer:
         if sc is not None:
             for subject, fact in self.guards.facts_of_store(target, value_node):
                 sc.facts[subject] = fact
+                sc.aliases.pop(subject, None)
+            alias = self.guards.parameter_stored(target, value_node)
+            if alias is not None:
+                # self.plugins_dir = plugins_dir: a test of self.plugins_dir is a test of the parameter
+                sc.facts.pop(alias[0], None)
+                sc.aliases[alias[0]] = alias[1]
 
     # ---------------------------------------------------- expression visiting
     def visit(self, node: Optional[ast.AST], awaited: bool = False, target: Optional[str] = None) -> None:
