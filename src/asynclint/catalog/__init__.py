@@ -114,6 +114,7 @@ class Catalog:
         self.stubs: dict[str, str] = {}  # channel type -> what a *Stub class built on it is
         self.libraries: dict[str, dict] = {}
         self._method_cache: dict = {}
+        self._modules = None  # the modules the catalog describes something in (knows_module)
 
     # ------------------------------------------------------------ loading
     @classmethod
@@ -227,6 +228,7 @@ class Catalog:
             for name in offload:
                 self.offloaders[name] = 0
         self._method_cache.clear()
+        self._modules = None
 
     # ------------------------------------------------------------ lookups
     def canonical(self, name: str) -> str:
@@ -244,6 +246,18 @@ class Catalog:
         is never replaced by what its library's source would suggest."""
         return (name in self.functions or name in self.types or name in self.aliases or name in self.returns
                 or name in self.async_names or name in self.offloaders or name in self.decorators)
+
+    def knows_module(self, name: str) -> bool:
+        """Does the catalog describe anything in the module (or package) ``name``?"""
+        modules = self._modules
+        if modules is None:
+            modules = set()
+            for table in (self.functions, self.types, self.returns, self.aliases):
+                for q in table:
+                    parts = q.split(".")
+                    modules.update(".".join(parts[:i]) for i in range(1, len(parts)))
+            self._modules = modules
+        return name in modules
 
     def method(self, type_name: str, method: str) -> Optional[Entry]:
         key = (type_name, method)

@@ -222,7 +222,7 @@ class Evaluator:
             case Sym(q):
                 idx, cat = self.index, self.catalog
                 return q in idx.functions or q in idx.classes or q in idx.modules or \
-                    cat.function(q) is not None or cat.type_info(q) is not None
+                    cat.function(q) is not None or cat.type_info(q) is not None or cat.knows_module(q)
         return True
 
     # -------------------------------------------------------------------- names

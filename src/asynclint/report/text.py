@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..categories import label_for
 from ..fsio import printable_path
 
 def _style(enabled: bool):
@@ -58,7 +59,8 @@ def format_text(result, *, color: bool = False, show_chain: bool = False, quiet:
         if others and all(x.function == d.function and x.code[3] == "1" for x in group):
             # one access to one file, several lines: list them
             lines = ", ".join(f"{x.line} ({x.hops[0].text})" for x in others)
-            out.append(f"    {style('…', fg='cyan')} the same file access on line{'s' if len(others) > 1 else ''} {lines}")
+            what = "file access" if d.category in ("file", "light") else label_for(d.category)
+            out.append(f"    {style('…', fg='cyan')} the same {what} on line{'s' if len(others) > 1 else ''} {lines}")
         elif others:
             out.append(f"    {style('…', fg='cyan')} and {len(others)} more call site{'s' if len(others) != 1 else ''} "
                        "of the same blocking call (--show-all lists them)")

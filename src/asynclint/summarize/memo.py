@@ -16,7 +16,11 @@ caller. This module recognises the usual shapes on the syntax tree:
       self._config = load()
 
 - a memoizing decorator (``functools.cache``, ``lru_cache``, ``cached_property``,
-  ``cachetools.cached``).
+  ``cachetools.cached``);
+
+- installing a missing package: ``if not importlib.util.find_spec(pkg): <pip
+  install>``, or an ``except ImportError:`` block: once installed, the test
+  or the import no longer fails.
 
 The cached value is a module global (declared ``global`` in the function), an
 attribute of ``self``/``cls`` or of a module-level name, or an entry of a
@@ -77,6 +81,12 @@ def tested_subject(test: ast.AST, is_cache_holder, aliases: dict):
             subj = _subject(right, is_cache_holder)
             if subj is not None:
                 return subj, present == isinstance(op, ast.In)
+    if isinstance(test, ast.Call) and _last(test.func) == "find_spec":
+        # importlib.util.find_spec(pkg): installing the package (what the body does) makes it true
+        return ("installed",), present
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Is, ast.IsNot)) \
+            and isinstance(test.left, ast.Call) and _last(test.left.func) == "find_spec":
+        return ("installed",), present == isinstance(test.ops[0], ast.IsNot)
     if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "hasattr" \
             and len(test.args) == 2 and isinstance(test.args[1], ast.Constant) and isinstance(test.args[0], ast.Name) \
             and is_cache_holder(test.args[0].id) and isinstance(test.args[1].value, str):
@@ -97,8 +107,20 @@ def cache_read(value: ast.AST, is_cache_holder) -> Optional[Subject]:
     return None
 
 
+def _last(func) -> str:
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+def catches_import_error(handler: ast.ExceptHandler) -> bool:
+    """``except ImportError:``: the handler installs or falls back, once."""
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any(_last(t) in ("ImportError", "ModuleNotFoundError") for t in types if t is not None)
+
+
 def stores(stmts, subject: Subject, is_cache_holder) -> bool:
     """Do these statements (not nested functions or classes) store into the cache ``subject``?"""
+    if subject == ("installed",):
+        return True  # the package a find_spec() test asks about: installed by the body, once
     todo = list(stmts)
     while todo:
         node = todo.pop()

@@ -21,7 +21,7 @@ from typing import Optional
 
 from ..deep import run_deep
 from .guards import RAW, GuardReader, dict_literal_keys
-from .memo import cache_read, decorator_memoizes, stores, tested_subject
+from .memo import cache_read, catches_import_error, decorator_memoizes, stores, tested_subject
 from ..model import UNKNOWN, CallSite, ClassSummary, Expr, FunctionSummary, ModuleSummary, Param
 
 # Depth bounds.  The interpreter compiles expressions and elif chains thousands of levels deep;
@@ -184,6 +184,17 @@ def _within(value: tuple, levels: int) -> bool:
 def _leaves(body) -> bool:
     """Does this block always leave the enclosing block (return, raise, continue, break)?"""
     return bool(body) and isinstance(body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break))
+
+
+def _imported_names(stmts) -> list:
+    """The names ``import`` statements among ``stmts`` bind."""
+    out = []
+    for stmt in stmts:
+        if type(stmt) is ast.Import:
+            out += [a.asname or a.name.split(".", 1)[0] for a in stmt.names]
+        elif type(stmt) is ast.ImportFrom:
+            out += [a.asname or a.name for a in stmt.names if a.name != "*"]
+    return out
 
 
 def _is_none(node: ast.AST) -> bool:
@@ -663,7 +674,14 @@ class _Summarizer:
             for h in node.handlers:
                 if h.type is not None:
                     self.visit(h.type)
-            self.branches([list(node.body) + list(node.orelse)] + [h.body for h in node.handlers], node.handlers)
+            fallback = any(catches_import_error(h) for h in node.handlers if h.type is not None)
+            self.branches([list(node.body) + list(node.orelse)] + [h.body for h in node.handlers], node.handlers,
+                          once_handlers=fallback and self.current_function() is not None)
+            if fallback:
+                # try: import pysqlite3 as sqlite3 / except ImportError: import sqlite3 (or a stub class):
+                # not one value or the other at random, but the first that means something (a library
+                # the catalog knows, a project object): the import tried first, else its fallback
+                self.prefer_first(_imported_names(node.body))
             self.body(node.finalbody)
         elif t is ast.Import:
             for alias in node.names:
@@ -707,9 +725,11 @@ class _Summarizer:
                 if isinstance(child, ast.expr):
                     self.visit(child)
 
-    def branches(self, branches, handlers=(), guards=None, once_first: bool = False) -> None:
+    def branches(self, branches, handlers=(), guards=None, once_first: bool = False,
+                 once_handlers: bool = False) -> None:
         """Visit alternative branches; a name bound to different values in them becomes ``("either", ...)``.
-        With ``once_first``, the first branch is one-time initialization."""
+        With ``once_first``, the first branch is one-time initialization; with ``once_handlers``, the
+        ``except ImportError`` handlers are (a package installed or a fallback loaded once)."""
         sc = self.scope
         if sc.kind == "class":
             for stmts in branches:
@@ -728,8 +748,9 @@ class _Summarizer:
                 self.bind(handlers[i - 1].name, UNKNOWN)
             extra = list(guards[i]) if guards and sc.kind == "function" else []
             sc.guards.extend(extra)
-            once = once_first and i == 0
             handler = bool(handlers) and i >= 1
+            once = once_first and i == 0 or once_handlers and handler and handlers[i - 1].type is not None \
+                and catches_import_error(handlers[i - 1])
             sc.once += once
             if sc.kind == "function":
                 sc.handler += handler
@@ -758,6 +779,14 @@ class _Summarizer:
             merged[name] = _bounded(value)
         target.clear()
         target.update(merged)
+
+    def prefer_first(self, names) -> None:
+        sc = self.scope
+        target = self.s.globals if sc.kind == "module" else sc.bindings
+        for name in names:
+            value = target.get(name)
+            if value is not None and value[0] == "either":
+                target[name] = ("alt", value[1], value[2])
 
     @staticmethod
     def _single_target(targets) -> Optional[str]:
