@@ -37,3 +37,25 @@ def test_selection_applies_to_framework_findings(tmp_path):
     assert [d.code for d in result.diagnostics] == ["ASL102"]
     result = run([str(tmp_path)], Options(use_cache=False, select=["ASL301"]))
     assert [(d.line, d.code) for d in result.diagnostics] == [(14, "ASL301")]
+
+
+LIGHT_ONLY = '''\
+import os
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/reports/{rid}")
+async def report(rid: str):
+    return {"ready": os.path.exists(f"/srv/reports/{rid}")}
+'''
+
+
+def test_asl301_counts_only_the_blocking_calls_that_are_selected(tmp_path):
+    (tmp_path / "app.py").write_text(LIGHT_ONLY)
+    result = run([str(tmp_path)], Options(use_cache=False))
+    assert sorted(d.code for d in result.diagnostics) == ["ASL105", "ASL301"]
+    # a team that accepts cheap file-system calls gets no ASL301 for them either
+    result = run([str(tmp_path)], Options(use_cache=False, ignore=["ASL105", "ASL205"]))
+    assert result.diagnostics == []

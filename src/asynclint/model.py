@@ -46,7 +46,7 @@ EXPR_FORMS = {
     "alt": (("expr", "expr"), "the first when it resolves, else the second (``a or b``, annotation vs value)"),
     "either": (("expr", "expr"), "one or the other, by a branch taken at run time"),
     "seqof": (("expr",), "a sequence (list/set annotation, comprehension, literal) of such items"),
-    "mapof": (("expr",), "a mapping (dict annotation) whose values are such"),
+    "mapof": (("expr",), "a mapping whose values are such (a dict annotation, a dict literal of alike values)"),
     "tal": (("expr",), "a type alias: the name stands for this annotation"),
     "s": (("str",), "a string literal"),
     "k": (("literal",), "another literal: None, True, False, a number"),

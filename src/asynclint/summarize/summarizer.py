@@ -370,6 +370,11 @@ class _Summarizer:
             if all(_is_route_call(e) for e in node.elts):
                 return self.simple_arg(node)  # routes = [Route(...), Mount(...)]: kept whole
             return ("seqof", self.expr(node.elts[0]))
+        if t is ast.Dict and node.values and None not in node.keys:
+            # {"plain": requests.Session(), "auth": requests.Session()}: a mapping of alike values
+            values = [self.expr(v) for v in node.values[:16]]
+            if all(v == values[0] for v in values) and values[0] != UNKNOWN:
+                return ("mapof", values[0])
         return UNKNOWN
 
     def simple_arg(self, node: ast.AST) -> Optional[Expr]:
@@ -638,7 +643,8 @@ class _Summarizer:
             # `if _client is None: _client = make()`: the body runs once
             once = self.memo_test(node.test, False, node.body)
             self.branches([node.body, node.orelse], guards=(self.guards_of(node.test, True),
-                                                           self.guards_of(node.test, False)), once_first=once)
+                                                           self.guards_of(node.test, False)), once_first=once,
+                          narrow=self.narrowed(node.test))
         elif t is ast.While:
             self.visit(node.test)
             self.body(node.body)
@@ -725,8 +731,17 @@ class _Summarizer:
                 if isinstance(child, ast.expr):
                     self.visit(child)
 
+    def narrowed(self, test: ast.AST):
+        """``isinstance(db, Engine)``: (name, its value in the branch where the test holds)."""
+        if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "isinstance" \
+                and len(test.args) == 2 and isinstance(test.args[0], ast.Name) \
+                and isinstance(test.args[1], (ast.Name, ast.Attribute)):
+            name = test.args[0].id
+            return name, ("alt", ("i", self.expr(test.args[1])), self.lookup(name))
+        return None
+
     def branches(self, branches, handlers=(), guards=None, once_first: bool = False,
-                 once_handlers: bool = False) -> None:
+                 once_handlers: bool = False, narrow=None) -> None:
         """Visit alternative branches; a name bound to different values in them becomes ``("either", ...)``.
         With ``once_first``, the first branch is one-time initialization; with ``once_handlers``, the
         ``except ImportError`` handlers are (a package installed or a fallback loaded once)."""
@@ -746,6 +761,8 @@ class _Summarizer:
             sc.facts.update(facts_before)
             if i >= 1 and handlers and handlers[i - 1].name:
                 self.bind(handlers[i - 1].name, UNKNOWN)
+            if i == 0 and narrow is not None:
+                self.bind(*narrow)  # the name has that type where the isinstance test holds
             extra = list(guards[i]) if guards and sc.kind == "function" else []
             sc.guards.extend(extra)
             handler = bool(handlers) and i >= 1
@@ -770,6 +787,9 @@ class _Summarizer:
         if len(results) == 1:
             results.append(before)
         merged = {}
+        if narrow is not None and results[0].get(narrow[0]) == narrow[1]:
+            # narrowed by isinstance only: after the if, the name is what it was
+            results[0][narrow[0]] = before.get(narrow[0], UNKNOWN)
         for name in set().union(*results):
             values = [r.get(name, before.get(name, UNKNOWN)) for r in results]
             value = values[0]
