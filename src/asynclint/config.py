@@ -59,6 +59,12 @@ class Config:
             return longest_sel > longest_ign
         return True
 
+    def is_accepted(self, code: str) -> bool:
+        """Has the configuration said this kind of blocking is fine (an ``ignore`` matching it, as
+        ``ignore = ["ASL105", "ASL205"]`` for cheap file-system calls)? Rules that count blocking
+        calls (ASL301) leave those out; merely unselected codes still count."""
+        return any(code.startswith(p) for p in self.ignore) and not self.is_selected(code) and default_on(code)
+
     def analyzed_categories(self) -> set:
         """The categories analysis must look for: the selected ones, and every default one when a
         rule that counts blocking calls of any kind (ASL301, ASL401) is selected."""

@@ -482,9 +482,9 @@ def annotate_routes(project, analysis, diagnostics, cfg):
         found = [r for h in d.callers for r in by_fn.get(h.function, [])] if d.callers else by_fn.get(d.function, [])
         d.route = _route_text(found)
     # ASL301: async route/dependency that never awaits and blocks
-    counts: dict = {}  # per-request blocking calls by coroutine (one-time initialization aside), of the
-    for d in analysis.diagnostics:  # codes selected: a team that accepts cheap stats accepts them here too
-        if not d.callers and cfg.is_selected(d.code):
+    counts: dict = {}  # per-request blocking calls by coroutine (one-time initialization aside), but the
+    for d in analysis.diagnostics:  # kinds the configuration accepts (ignore = ["ASL105", "ASL205"])
+        if not d.callers and not cfg.is_accepted(d.code):
             counts[d.function] = counts.get(d.function, 0) + 1
     roles: dict = {}
     for r in model.routes:
