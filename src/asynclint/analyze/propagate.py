@@ -99,8 +99,11 @@ class Propagation:
                         part = TRUE if propagates(b, fns[fq]) else None
                         if part is not None:
                             part = both(_file_parameter_guard(b), part)
-                    elif b.target is not None and not b.alternatives and b.context is None:
+                    elif b.target is not None and not b.alternatives:
                         part = self._through(b, fq)
+                        if b.context is not None and part is None and any(
+                                inner.alternatives for inner in self.sites.get(b.target, ())):
+                            part = TRUE  # it may block through the class it is called on (in_context)
                     else:
                         continue
                     c = either(c, both(self.guards(b.site, fq), part))
