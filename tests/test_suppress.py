@@ -59,3 +59,18 @@ def test_asl301_counts_only_the_blocking_calls_that_are_selected(tmp_path):
     # a team that accepts cheap file-system calls gets no ASL301 for them either
     result = run([str(tmp_path)], Options(use_cache=False, ignore=["ASL105", "ASL205"]))
     assert result.diagnostics == []
+
+
+def test_test_modules_are_linked_but_not_reported_unless_asked(tmp_path):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "helpers.py").write_text("import time\n\n\ndef pause():\n    time.sleep(1)\n")
+    (tmp_path / "app" / "routes.py").write_text("from .helpers import pause\n\n\nasync def handler():\n    pause()\n")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_routes.py").write_text(
+        "import time\n\n\nasync def test_handler():\n    time.sleep(0.1)\n")
+    found = [(d.path.replace("\\\\", "/").rsplit("/", 2)[-2:], d.code) for d in run([str(tmp_path)], Options(use_cache=False)).diagnostics]
+    assert found == [(["app", "routes.py"], "ASL202")]
+    (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\ncheck-tests = true\n")
+    codes = sorted(d.code for d in run([str(tmp_path)], Options(use_cache=False)).diagnostics)
+    assert codes == ["ASL102", "ASL202"]

@@ -23,7 +23,7 @@ class ConfigError(Exception):
 
 
 _LIST_KEYS = ("select", "ignore", "extend-select", "exclude", "extend-exclude", "library-exclude")
-_KNOWN = set(_LIST_KEYS) | {"extend-blocking", "extend-offload", "show-chain", "max-file-size", "python"}
+_KNOWN = set(_LIST_KEYS) | {"extend-blocking", "extend-offload", "show-chain", "max-file-size", "python", "check-tests"}
 _BLOCKING_KEYS = {"message", "replacement", "category"}
 
 
@@ -41,6 +41,7 @@ class Config:
     max_file_size: int = 2_000_000
     python: Optional[str] = None  # the project's environment (see environment.py); "none": do not look
     library_exclude: list = field(default_factory=list)  # library modules never read (names or patterns)
+    check_tests: bool = False  # report findings in test modules too (tests/, test_*.py, conftest.py)
 
     def is_selected(self, code: str) -> bool:
         def matches(prefixes):
@@ -179,6 +180,10 @@ def config_from_dict(table: dict, path: Optional[str] = None) -> Config:
             else:
                 raise ConfigError(f"{where}: 'tool.asynclint.extend-offload' must be a list of qualified names "
                                   "(or a table of names and argument positions, 0 or more)")
+        elif key == "check-tests":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where}: 'tool.asynclint.check-tests' must be true or false")
+            cfg.check_tests = value
         elif key == "show-chain":
             if not isinstance(value, bool):
                 raise ConfigError(f"{where}: 'tool.asynclint.show-chain' must be true or false")

@@ -61,13 +61,15 @@ def project_root_of(paths) -> str:
     return find_project_root(common)
 
 
-def files_for_run(paths, *, exclude=(), extend_exclude=(), force_exclude=False, whole_project=True) -> RunFiles:
+def files_for_run(paths, *, exclude=(), extend_exclude=(), force_exclude=False, whole_project=True,
+                  check_tests=False) -> RunFiles:
     """Discover ``paths``; files named one by one (pre-commit, editors) are linked against the
-    whole project around them unless ``whole_project`` is off."""
+    whole project around them unless ``whole_project`` is off. Test modules found in a directory
+    are linked but not reported, unless ``check_tests``: tests do not serve requests."""
     root = project_root_of(paths)
     found = discover(paths, root=root, exclude=exclude, extend_exclude=extend_exclude, force_exclude=force_exclude)
     files = list(found.files)
-    report_paths = {f.path for f in files}
+    report_paths = {f.path for f in files if check_tests or not f.test}
     context = list(found.context_dirs)
     if not context and whole_project and files:
         extra = discover([root], root=root, exclude=exclude, extend_exclude=extend_exclude)
@@ -194,8 +196,21 @@ def discover(paths, *, root: str, exclude=(), extend_exclude=(), force_exclude=F
                 if full in seen or excluded_by_user(full) or (respect_gitignore and ignored(full, False)):
                     continue
                 seen.add(full)
-                out.files.append(SourceFile(full, _display(full, cwd)))
+                out.files.append(SourceFile(full, _display(full, cwd), test=is_test_module(full, path)))
     return out
+
+
+_TEST_DIRS = frozenset({"tests", "test", "testing"})
+
+
+def is_test_module(path: str, walked: str) -> bool:
+    """Test code, by pytest's conventions, below the directory that was walked: a ``tests``/``test``
+    folder, ``test_*.py``, ``*_test.py``, ``conftest.py``."""
+    name = os.path.basename(path)
+    if name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py"):
+        return True
+    rel = os.path.relpath(os.path.dirname(path), walked)
+    return rel != "." and any(part in _TEST_DIRS for part in rel.split(os.sep))
 
 
 def find_project_root(start: str) -> str:

@@ -80,7 +80,8 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
 
     # 1. discover
     found = files_for_run(paths, exclude=cfg.exclude, extend_exclude=cfg.extend_exclude,
-                          force_exclude=options.force_exclude, whole_project=options.whole_project)
+                          force_exclude=options.force_exclude, whole_project=options.whole_project,
+                          check_tests=cfg.check_tests)
 
     # the environment whose installed libraries are read (none: the catalog alone)
     env = find_environment(options.python, cfg.python, cfg.path, found.root)

@@ -149,6 +149,7 @@ class SourceFile:
     path: str  # absolute
     display: str  # as shown to the user
     explicit: bool = False
+    test: bool = False  # a test module found in a directory walk (tests/, test_*.py, conftest.py)
 
 
 # how a message about a failure caused by a bug of asynclint's (not by the file) begins

@@ -45,11 +45,14 @@ class RuntimeSession:
     # ------------------------------------------------------------------ set up / tear down
     def _static(self):
         from ..config import ConfigError
-        from ..engine import Options, run
+        from ..engine import Options, resolve_config, run
 
         start = time.perf_counter()
         try:
-            result = run(list(self.options.paths), Options())
+            paths, options = list(self.options.paths), Options()
+            cfg = resolve_config(paths, options)
+            cfg.check_tests = True  # blocking the tests run is what this run measures, test code included
+            result = run(paths, options, cfg)
         except ConfigError as exc:
             raise pytest.UsageError(f"asynclint runtime: {exc}") from None
         except Exception as exc:  # a bug of ours must not cost the user's test run
