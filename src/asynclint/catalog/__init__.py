@@ -69,7 +69,7 @@ def argument_holds(cond, args, kwargs) -> bool:
     if not passed and pos is not None and pos < len(args):
         found, passed = args[pos], True
     if op == "missing":
-        return not passed
+        return not passed if value else passed
     if not passed or found is None:
         return False
     if op == "names":
@@ -192,11 +192,11 @@ class Catalog:
                 self.aliases[alias] = name
             variants = []
             for vname, vspec in (spec.get("variants") or {}).items():
-                # the same type, built in a way that makes some methods never wait (an unbounded queue)
-                safe = frozenset(vspec.get("safe", []))
+                # the same type, built in a way that changes which methods wait (a bounded queue's put)
+                safe, blocks = frozenset(vspec.get("safe", [])), frozenset(vspec.get("blocks", []))
                 key = f"{name}#{vname}"
-                self.types[key] = dataclasses.replace(info, methods=info.methods - safe, safe=info.safe | safe,
-                                                      variants=())
+                self.types[key] = dataclasses.replace(info, methods=(info.methods - safe) | blocks,
+                                                      safe=(info.safe | safe) - blocks, variants=())
                 variants.append((key, conditions(vspec.get("when"))))
             info.variants = tuple(variants)
         asyncs = data.get("async") or {}

@@ -27,7 +27,7 @@ _TYPE = {
     "category": "category", "replacement": str, "overrides": "overrides", "properties": _STR_LIST,
     "variants": "variants", "wraps-file": bool,
 }
-_VARIANT = {"when": "conditions", "safe": _STR_LIST}
+_VARIANT = {"when": "conditions", "safe": _STR_LIST, "blocks": _STR_LIST}
 _CONDITION_OPS = ("is", "missing", "names")
 _ASYNC = {"types": _STR_LIST, "functions": _STR_LIST}
 
