@@ -243,7 +243,7 @@ def _result(d, rule_index: int, srcroot: str) -> dict:
         if related:
             res["relatedLocations"] = related
     props = {}
-    for key in ("category", "function", "route", "suggestion", "fix", "api", "inferred"):
+    for key in ("category", "function", "route", "suggestion", "fix", "api", "inferred", "root"):
         value = getattr(d, key, None)
         if value is not None:
             props[key] = value

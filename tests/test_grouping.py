@@ -1,0 +1,81 @@
+"""One cause, one finding in the text report: call sites of one blocking helper, and the lines of one
+file access, are shown once with the others under it; JSON and SARIF keep every line with a shared root."""
+
+import json
+import os
+
+from click.testing import CliRunner
+
+from asynclint.cli import main
+
+HELPERS = '''\
+import time
+
+
+def pause():
+    time.sleep(1)
+'''
+
+ROUTES = '''\
+import json
+import os
+
+from .helpers import pause
+
+
+async def a():
+    pause()
+
+
+async def b():
+    pause()
+
+
+async def c():
+    pause()
+
+
+async def load(path):
+    if not os.path.exists(path):
+        return None
+    with open(path) as fh:
+        return json.load(fh)
+'''
+
+
+def _project(tmp_path):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "helpers.py").write_text(HELPERS)
+    (tmp_path / "app" / "routes.py").write_text(ROUTES)
+    return str(tmp_path)
+
+
+def _invoke(root, *args):
+    old = os.getcwd()
+    os.chdir(root)
+    try:
+        return CliRunner().invoke(main, ["app", "--no-cache", *args])
+    finally:
+        os.chdir(old)
+
+
+def test_text_shows_one_line_per_cause(tmp_path):
+    out = _invoke(_project(tmp_path)).output.replace(os.sep, "/")
+    shown = [line for line in out.splitlines() if line.startswith("app/")]
+    assert shown == [
+        "app/routes.py:8:5: ASL202 calls pause(), which blocks on time.sleep() (sleep)",
+        "app/routes.py:23:16: ASL104 blocking file I/O json.load() in async function load",
+    ]
+    assert "… and 2 more call sites of the same blocking call (--show-all lists them)" in out
+    assert "… the same file access on lines 20 (os.path.exists()), 22 (open())" in out
+    assert "Found 6 blocking calls (2 causes) in 1 file" in out
+
+
+def test_show_all_and_json_keep_every_site(tmp_path):
+    root = _project(tmp_path)
+    shown = [line for line in _invoke(root, "--show-all").output.splitlines() if line.startswith("app")]
+    assert len(shown) == 6
+    doc = json.loads(_invoke(root, "--format", "json").output)
+    roots = [d["root"] for d in doc["diagnostics"]]
+    assert len(roots) == 6 and len(set(roots)) == 2
