@@ -67,6 +67,7 @@ class Session:
                 self.broken[root] = str(exc)
                 return None
             self.workspaces[root] = ws
+            import asynclint.fix.source  # noqa: F401 - LibCST, now rather than in the first code action
         return ws
 
     def _root_of(self, path: str) -> str:
