@@ -314,5 +314,16 @@ def routes(paths, fmt, select, ignore, extend_select, config, no_cache, jobs, fo
     _echo(render_routes(result, fmt))
 
 
+@main.command()
+@click.option("--stdio", is_flag=True, help="Talk LSP over standard input and output (the default, and the only transport).")
+def server(stdio):
+    """Run the language server (LSP over stdio) for editors: findings as you type, fixes as code actions."""
+    try:
+        from .server.server import serve
+    except ImportError as exc:
+        _fail(f"the language server needs pygls ({exc}); install it with: pip install 'asynclint[server]'")
+    serve()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

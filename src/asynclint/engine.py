@@ -120,16 +120,22 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
     return Result(diagnostics, errors, checked, project, analysis, cfg, suppressed, routes, found.root, found.problems)
 
 
-def check_project(project: Project, cfg: Config, *, only_reported: bool = False):
+def check_project(project: Project, cfg: Config, *, only_reported: bool = False, classified: Optional[dict] = None,
+                  routes: Optional[RouteModel] = None, roots: Optional[set] = None):
     """Stages 4 to 7 on a linked project: (diagnostics, number suppressed, analysis, route model).
 
     With ``only_reported``, only what the functions of the reported files reach is analysed
-    (one file of a large project costs what it reaches)."""
-    roots = {fq for fq, ref in project.functions.items() if ref.module.report} if only_reported else None
+    (one file of a large project costs what it reaches); ``roots`` names those functions when the
+    caller knows them. ``classified`` and ``routes`` carry what a long-lived caller (``live``)
+    kept from earlier runs on the same project."""
+    if only_reported and roots is None:
+        roots = {fq for fq, ref in project.functions.items() if ref.module.report}
+    elif not only_reported:
+        roots = None
     gc.freeze()  # the summaries live to the end: keep the collector from re-walking them
     try:
-        analysis = analyze(project, cfg.analyzed_categories(), roots)
-        diagnostics, routes = framework_findings(project, analysis, cfg)
+        analysis = analyze(project, cfg.analyzed_categories(), roots, classified)
+        diagnostics, routes = framework_findings(project, analysis, cfg, routes)
         if project.index.loader is not None:
             mark_inferred(diagnostics, project)
         diagnostics, suppressed = apply_suppressions(diagnostics, project, cfg)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..link import Project
-from .classify import Classifier, into_library, is_offloading_decorated
+from .classify import MAX_LIBRARY_DEPTH, Classifier, into_library, is_offloading_decorated
 from .findings import coroutine_findings, initialization_findings
 from .locks import lock_type
 from .propagate import Propagation
@@ -30,20 +30,25 @@ class Analysis:
     diagnostics: list = field(default_factory=list)
 
 
-def analyze(project: Project, enabled_categories: Optional[set] = None, roots: Optional[set] = None) -> Analysis:
+def analyze(project: Project, enabled_categories: Optional[set] = None, roots: Optional[set] = None,
+            classified: Optional[dict] = None) -> Analysis:
     """Find every blocking call site in every coroutine of the project.
 
     With ``roots`` (the functions of the files to report), only the code they can reach is
     classified: checking one file of a large project (an editor, pre-commit) costs what that
     file reaches, not the whole project. One-time initialization in those files needs its
     callers, so a file that has some is analysed with the whole project.
+
+    ``classified`` (qualname -> its blocking call sites) keeps each function's classification
+    across runs on the same project (``live.Workspace``): a function found there is not
+    classified again; the caller drops the entries a change makes stale.
     """
     fns = project.functions
     if roots is not None and any(site.once for fq in roots if fq in fns for site in fns[fq].summary.calls):
         roots = None
-    sites = classify_reachable(project, enabled_categories, roots)
+    sites = classify_reachable(project, enabled_categories, roots, classified)
     if roots is not None and _takes_locks(sites, roots):
-        sites = classify_reachable(project, enabled_categories, None)  # who else takes them: the whole project
+        sites = classify_reachable(project, enabled_categories, None, classified)  # who else takes them: the whole project
     prop = Propagation(project, sites)
     diagnostics = coroutine_findings(project, prop) + initialization_findings(project, prop)
     return Analysis(project, prop.blocking, diagnostics)
@@ -53,8 +58,11 @@ def _takes_locks(sites: dict, functions) -> bool:
     return any(b.entry is not None and lock_type(b.entry.api) for fq in functions for b in sites.get(fq, ()))
 
 
-def classify_reachable(project: Project, enabled_categories: Optional[set], roots: Optional[set]) -> dict:
-    """The blocking call sites of every function (of every function ``roots`` reach): qualname -> [Blocking]."""
+def classify_reachable(project: Project, enabled_categories: Optional[set], roots: Optional[set],
+                       classified: Optional[dict] = None) -> dict:
+    """The blocking call sites of every function (of every function ``roots`` reach): qualname -> [Blocking].
+
+    ``classified``: earlier results for the same project and categories, read and filled in."""
     classifier = Classifier(project)
     offloader_memo: dict = {}  # project function -> does it hand a parameter to an offloader
     library_depth: dict = {}  # library function -> calls into library code from the project's
@@ -68,6 +76,14 @@ def classify_reachable(project: Project, enabled_categories: Optional[set], root
     while todo:
         fq = todo.pop()
         ref = fns[fq]
+        # a library function's sites depend on how deep into library code it was entered
+        key = (fq, library_depth.get(fq, 0)) if ref.module.library else fq
+        found = classified.get(key) if classified is not None else None
+        if found is not None:
+            _reached(found, ref, fns, library_depth, seen, todo)
+            if found:
+                sites[fq] = found
+            continue
         found = []
         for site in ref.summary.calls:
             b = classifier.classify(site, ref)
@@ -90,6 +106,24 @@ def classify_reachable(project: Project, enabled_categories: Optional[set], root
                 if t is not None and t not in seen:
                     seen.add(t)
                     todo.append(t)
+        if classified is not None:
+            classified[key] = found
         if found:
             sites[fq] = found
     return sites
+
+
+def _reached(found: list, ref, fns: dict, library_depth: dict, seen: set, todo: list) -> None:
+    """What classifying a function again would have done besides finding ``found``: queue its
+    targets, and note how deep into library code its library targets are entered (``into_library``)."""
+    d = library_depth.get(ref.qualname, 0) + 1 if ref.module.library else 1
+    for b in found:
+        for t in (b.target,) + b.alternatives:
+            if t is None:
+                continue
+            tref = fns.get(t)
+            if tref is not None and tref.module.library and d < library_depth.get(t, MAX_LIBRARY_DEPTH + 1):
+                library_depth[t] = d
+            if t not in seen:
+                seen.add(t)
+                todo.append(t)

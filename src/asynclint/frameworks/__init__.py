@@ -3,10 +3,10 @@
 from .fastapi import annotate_routes
 
 
-def framework_findings(project, analysis, cfg):
+def framework_findings(project, analysis, cfg, model=None):
     """The analysis' findings with their routes, plus the framework-level findings:
-    (diagnostics, the route model)."""
-    return annotate_routes(project, analysis, list(analysis.diagnostics), cfg)
+    (diagnostics, the route model); ``model``: a route model of this project kept from an earlier run."""
+    return annotate_routes(project, analysis, list(analysis.diagnostics), cfg, model)
 
 
 __all__ = ["framework_findings"]

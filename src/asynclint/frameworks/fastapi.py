@@ -399,17 +399,43 @@ def _call_index(model: RouteModel, project) -> dict:
     if index is None:
         index = {}
         for fq, ref in project.index.own_functions():
-            for site in ref.summary.calls:
-                if site.kind != "call":
-                    continue
-                index.setdefault(site.text.rsplit(".", 1)[-1], []).append((fq, site))
-                if site.callee[0] == "a" and site.callee[2] == "add_task" and site.args and site.args[0]:
-                    a = site.args[0]
-                    name = a[1] if a[0] in ("g", "d") else a[2] if a[0] == "a" else None
-                    if isinstance(name, str):
-                        index.setdefault(name.rsplit(".", 1)[-1], []).append((fq, site))
+            for key, site in _index_keys(ref.summary.calls):
+                index.setdefault(key, []).append((fq, site))
         model.call_index = index
     return index
+
+
+def _index_keys(sites):
+    """(key, site) for the call sites of one function, as ``_call_index`` files them."""
+    for site in sites:
+        if site.kind != "call":
+            continue
+        yield site.text.rsplit(".", 1)[-1], site
+        if site.callee[0] == "a" and site.callee[2] == "add_task" and site.args and site.args[0]:
+            a = site.args[0]
+            name = a[1] if a[0] in ("g", "d") else a[2] if a[0] == "a" else None
+            if isinstance(name, str):
+                yield name.rsplit(".", 1)[-1], site
+
+
+def replace_calls(model: RouteModel, old: dict, new: dict) -> None:
+    """Keep a route model across an edit that changed only function bodies' call sites (``live``):
+    ``old``/``new`` map the edited module's function qualnames to their FunctionRefs before and after.
+    The routes stay; the call index is updated and the callers found through it are forgotten."""
+    model.callers.clear()
+    index = model.call_index
+    if index is None:
+        return
+    for fq, ref in old.items():
+        for key in {k for k, _ in _index_keys(ref.summary.calls)}:
+            kept = [entry for entry in index.get(key, ()) if entry[0] != fq]
+            if kept:
+                index[key] = kept
+            else:
+                index.pop(key, None)
+    for fq, ref in new.items():
+        for key, site in _index_keys(ref.summary.calls):
+            index.setdefault(key, []).append((fq, site))
 
 
 def _awaited_somewhere(project, candidates: set) -> set:
@@ -468,10 +494,10 @@ def _route_text(routes: list) -> Optional[str]:
     return ", ".join(labels)
 
 
-def annotate_routes(project, analysis, diagnostics, cfg):
+def annotate_routes(project, analysis, diagnostics, cfg, model: Optional[RouteModel] = None):
     """Add route context to findings, and the ASL301 framework findings (suppression comes after):
-    (diagnostics, the route model)."""
-    model = RouteModel(project)
+    (diagnostics, the route model). ``model``: the project's route model from an earlier run, still valid."""
+    model = model if model is not None else RouteModel(project)
     if not model.routes:
         return diagnostics, model
     roles_fns = {r.function for r in model.routes} | {dep for r in model.routes for dep in r.dependencies}

@@ -56,6 +56,13 @@ class Evaluator:
         self._memo[key] = (e, value)
         return value
 
+    def forget(self, mod: ModuleInfo, expressions) -> None:
+        """Drop the memoized values of these expressions written in ``mod`` (their text was edited and
+        they are no longer part of it: ``live``)."""
+        memo, m = self._memo, id(mod)
+        for e in expressions:
+            memo.pop((id(e), m), None)
+
     def callee_value(self, e, mod: ModuleInfo):
         """Like ``ev``, but ``obj.name`` being called is a method even where the type maps any attribute
         to a sub-object (``client.list_database_names()`` vs ``client.shop.orders``)."""
