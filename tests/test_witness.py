@@ -92,3 +92,37 @@ def test_a_receiver_declared_with_a_base_class_is_explained_by_its_implementatio
     assert found[5].code == "ASL206" and found[5].chain[-1] == "sqlalchemy.orm.Session.execute"
     # built here with its exact class: the base implementation runs
     assert found[9].code == "ASL205" and found[9].chain[-1] == "pathlib.Path.resolve"
+
+
+MESSAGES = '''\
+import requests
+
+session = requests.Session()
+
+
+def create(text=None, files=None):
+    if not files:
+        return session.post("/messages", json={"text": text})
+    with open(files[0], "rb") as fh:
+        return session.post("/messages", data=fh)
+'''
+
+SENDERS = '''\
+from .messages import create
+
+
+async def send_text(text):
+    return create(text=text)
+
+
+async def send_file(path):
+    return create(files=[path])
+'''
+
+
+def test_each_chain_follows_the_branch_its_arguments_take():
+    found = {d.line: d for d in lint_sources({"app/__init__.py": "", "app/messages.py": MESSAGES,
+                                               "app/senders.py": SENDERS})}
+    # no files: the post under `if not files`; a list of files: the post after the open
+    assert found[5].hops[1].line == 8 and found[5].code == "ASL201"
+    assert found[9].hops[1].line == 10 and found[9].code == "ASL201"

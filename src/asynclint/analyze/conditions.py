@@ -45,15 +45,18 @@ MAX_CLAUSES = 8
 RAW = frozenset({()})  # the parameter as passed, no normalisation
 NOT_NONE = object()  # an argument known not to be None, of no known value
 MEMORY = object()  # an argument known to be an in-memory file (io.BytesIO / io.StringIO)
+NONEMPTY = object()  # an argument known to be truthy (a non-empty list or tuple literal)
 
 
 # ------------------------------------------------------------------ evaluation
 def evaluate(guard, value) -> Optional[bool]:
     """Can the guard hold for this argument value (after any of the parameter's normalisations)?
     ``NOT_NONE`` answers only the ``none`` test; None means "cannot tell"."""
-    if value is NOT_NONE or value is MEMORY:
+    if value is NOT_NONE or value is MEMORY or value is NONEMPTY:
         if guard[1] == "memory":
             return (value is MEMORY) == guard[3]
+        if guard[1] == "truthy" and value is NONEMPTY:
+            return guard[3]
         return (not guard[3]) if guard[1] == "none" else None
     chains = guard[4]
     if isinstance(value, str) and chains != RAW:

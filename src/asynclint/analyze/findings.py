@@ -15,6 +15,8 @@ reached from several places; the text report groups them.
 
 from __future__ import annotations
 
+from typing import Optional
+
 from ..catalog import Entry
 from ..categories import code_for, label_for
 from ..link import FunctionRef, Project
@@ -50,24 +52,28 @@ def _label(entry: Entry) -> str:
     return label_for(entry.category)
 
 
-def _chain(project: Project, ref: FunctionRef, b: Blocking, chains) -> tuple:
-    """(qualified names, hops, library entry) from the function of ``b`` down to the blocking API."""
+def _chain(project: Project, ref: FunctionRef, b: Blocking, chains, prop: Optional[Propagation] = None) -> tuple:
+    """(qualified names, hops, library entry) from the function of ``b`` down to the blocking API. With
+    ``prop``, each hop follows the blocking site the previous call can reach with what it passes."""
     site = b.site
     chain = [ref.qualname]
     hops = [ChainHop(ref.qualname, ref.module.display, site.line, describe_site(site))]
     entry = b.entry
     current = b.target if entry is None else None
+    call, caller = b, ref.qualname
     seen = set()
     while current is not None and current not in seen:
         seen.add(current)
         chain.append(current)
         cref = project.functions[current]
-        _, witness = chains[current]
+        witness = prop.witness_through(call, caller) if prop is not None else None
+        if witness is None:
+            _, witness = chains[current]
         hops.append(ChainHop(current, cref.module.display, witness.site.line, describe_site(witness.site)))
         if witness.entry is not None:
             entry = witness.entry
             break
-        current = witness.target
+        call, caller, current = witness, current, witness.target
     assert entry is not None
     chain.append(entry.api)
     hops.append(ChainHop(entry.api, None, None, describe_api(entry)))
@@ -110,9 +116,10 @@ def direct_finding(ref: FunctionRef, b: Blocking) -> Diagnostic:
     return _diagnostic(ref, site, e, code_for(e.category, False), message, chain, hops, e.replacement)
 
 
-def transitive_finding(project: Project, ref: FunctionRef, b: Blocking, chains) -> Diagnostic:
+def transitive_finding(project: Project, ref: FunctionRef, b: Blocking, chains,
+                       prop: Optional[Propagation] = None) -> Diagnostic:
     site = b.site
-    chain, hops, entry = _chain(project, ref, b, chains)
+    chain, hops, entry = _chain(project, ref, b, chains, prop)
     blocks = f"which blocks on {describe_api(entry)} ({_label(entry)})"
     if site.kind == "attr":
         message = f"reads property {site.text}, {blocks}"
@@ -173,7 +180,9 @@ def coroutine_findings(project: Project, prop: Propagation) -> list:
                 out.append(direct_finding(ref, eff))
                 accesses.append((b.site, out[-1]))
             else:
-                out.append(transitive_finding(project, ref, eff, chains))
+                # the chain a call can take with its arguments (not one its caller ruled out), unless it
+                # goes through a class context the plain witnesses do not know
+                out.append(transitive_finding(project, ref, eff, chains, prop if chains is prop.blocking else None))
         group_file_accesses(accesses)
     return out
 

@@ -27,7 +27,7 @@ from ..link import FunctionRef, Project
 from ..link.values import MEMORY_BUFFERS, Sym
 from .classify import Blocking
 from .files import file_subjects
-from .conditions import MEMORY, NOT_NONE, RAW, TRUE, both, either, through_call
+from .conditions import MEMORY, NONEMPTY, NOT_NONE, RAW, TRUE, both, either, through_call
 
 _LOOP_CHECKS = ("is_running", "get_running_loop", "_get_running_loop")
 def rank(category: Optional[str]) -> int:
@@ -145,6 +145,8 @@ class Propagation:
         values = self.project.values
 
         def known(e):
+            if e[0] == "list" and len(e) > 1:
+                return NONEMPTY
             if values.ev(e, mod) in MEMORY_BUFFERS:
                 return MEMORY
             return NOT_NONE if values.not_none(e, mod) else None
@@ -268,6 +270,35 @@ class Propagation:
         return None
 
     # ------------------------------------------------------------ call sites
+    def witness_through(self, call: Blocking, caller: str) -> Optional[Blocking]:
+        """The blocking site of ``call.target`` that explains this call best: the costliest (then the
+        closest) of those its arguments and ``caller``'s state let it reach, on the normal path first.
+        None when none is known to be reachable (the target's own witness then stands)."""
+        target = call.target
+        if target is None or target not in self.fns:
+            return None
+        fns = self.fns
+        best = None
+        for b in self._per_call(target):
+            if b.entry is not None:
+                if not propagates(b, fns[target]):
+                    continue
+                key = (b.site.in_handler, rank(b.entry.category), 1, b.site.line)
+                own = both(self.guards(b.site, target), both(_file_parameter_guard(b), TRUE))
+            elif b.target in self.blocking and not b.alternatives:
+                key = (b.site.in_handler, rank(self.leaf(b.target).category), self.blocking[b.target][0] + 1,
+                       b.site.line)
+                own = both(self.guards(b.site, target), self._through(b, target))
+            else:
+                continue
+            if own is None or best is not None and key >= best[0]:
+                continue
+            mapped = through_call(own, call.site, fns[target].summary.params, call.offset, self._subjects(caller),
+                                  self._known(caller), constructor=target.endswith(".__init__"))
+            if both(self.guards(call.site, caller), mapped) is not None:
+                best = (key, b)
+        return best[1] if best is not None else None
+
     def resolve(self, b: Blocking, caller: str):
         """How a call site in some function blocks on every run of it: ``(Blocking, chains)`` where
         ``chains`` maps each sync function of the chain to its witness, or None if it does not."""
