@@ -348,10 +348,15 @@ def test_explain_and_show_chain(project):
     assert "app.services.charge  (app/services.py:5: clients.post())" in shown
     assert "app.clients.post  (app/clients.py:5: requests.post())" in shown
     explained = invoke("explain", "app/routes.py:5", "--no-cache")
-    assert explained.exit_code == 1
+    assert explained.exit_code == 0
     text = explained.output.replace(os.sep, "/")
     assert "app/services.py:5" in text and "app/clients.py:5" in text and "requests.post" in text
-    assert invoke("explain", "app/routes.py:1", "--no-cache").output.startswith("no finding at")
+    nothing = invoke("explain", "app/routes.py:1", "--no-cache")
+    assert nothing.output.startswith("no finding at app/routes.py:1") and nothing.exit_code == 1
+    # the location as the report prints it, column included
+    assert invoke("explain", "app/routes.py:5:12:", "--no-cache").exit_code == 0
+    assert invoke("explain", "app/routes.py:5:3", "--no-cache").exit_code == 1
+    assert invoke("explain", "app/routes.py", "--no-cache").exit_code == 2
 
 
 def test_statistics_count_by_code_and_by_root_cause(project):
@@ -360,6 +365,8 @@ def test_statistics_count_by_code_and_by_root_cause(project):
           "\n\nasync def again():\n    pause()\n")
     result = invoke("app", "--statistics", "--no-cache")
     lines = [line.strip() for line in result.output.replace(os.sep, "/").splitlines()]
+    assert lines[0] == "by code:" and not any(": ASL" in line for line in lines)  # the counts only
+    assert result.exit_code == 1
     stats = lines[lines.index("by code:"):]
     assert "2  ASL202  sleep" in stats and "1  ASL102  sleep" in stats and "1  ASL101  http" in stats
     assert "by root cause (3):" in stats

@@ -8,6 +8,7 @@ unless ``--force-exclude`` is given.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import stat
@@ -98,6 +99,26 @@ def _spec(patterns):
             continue
         valid.append(line)
     return pathspec.GitIgnoreSpec.from_lines(valid) if valid else None
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_spec(patterns: tuple):
+    return _spec(list(patterns))
+
+
+def pattern_spec(patterns):
+    """The compiled gitignore-style patterns (``per-file-ignores``); matches nothing when empty."""
+    spec = _cached_spec(tuple(patterns))
+    return spec if spec is not None else _NO_MATCH
+
+
+class _NoMatch:
+    @staticmethod
+    def match_file(_path) -> bool:
+        return False
+
+
+_NO_MATCH = _NoMatch()
 
 
 def check_patterns(patterns) -> Optional[str]:
@@ -222,3 +243,7 @@ def _package_root(d: str) -> str:
             break
         d = parent
     return d
+
+
+def project_root(paths) -> str:
+    return project_root_of(paths)

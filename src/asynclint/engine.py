@@ -16,7 +16,7 @@ from typing import Optional
 from .analyze import Analysis, analyze
 from .cache.results import ResultCache
 from .catalog import catalog_for
-from .config import Config, config_from_dict, find_pyproject, load_config
+from .config import Config, ConfigError, config_from_dict, find_pyproject, load_config
 from .discover import files_for_run
 from .environment import find_environment
 from .fix.kinds import mark_fixes
@@ -25,6 +25,7 @@ from .frameworks.fastapi import RouteModel
 from .libraries import attach_libraries, mark_inferred
 from .link import Project, build_project, modules_in_memory, modules_on_disk
 from .summarize import collect_summaries, summarize_source
+from .selectors import SelectorError, check as check_selectors
 from .suppress import apply_suppressions
 
 
@@ -64,12 +65,15 @@ def resolve_config(paths, options: Options) -> Config:
         cfg = load_config(options.config_path)
     else:
         cfg = load_config(find_pyproject(paths[0] if paths else "."))
-    if options.select is not None:
-        cfg.select = list(options.select)
-    if options.ignore is not None:
-        cfg.ignore = list(cfg.ignore) + list(options.ignore)
-    if options.extend_select:
-        cfg.extend_select = list(cfg.extend_select) + list(options.extend_select)
+    try:
+        if options.select is not None:
+            cfg.select = check_selectors(options.select, "--select")
+        if options.ignore is not None:
+            cfg.ignore = list(cfg.ignore) + check_selectors(options.ignore, "--ignore")
+        if options.extend_select:
+            cfg.extend_select = list(cfg.extend_select) + check_selectors(options.extend_select, "--extend-select")
+    except SelectorError as exc:
+        raise ConfigError(str(exc)) from None
     return cfg
 
 
@@ -108,7 +112,8 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
 
     # 4.-7. analyze, framework findings, suppress, mark fixes
     only_reported = len(modules) != sum(1 for m in modules if m.report)
-    diagnostics, suppressed, analysis, routes = check_project(project, cfg, only_reported=only_reported)
+    diagnostics, suppressed, analysis, routes = check_project(project, cfg, only_reported=only_reported,
+                                                              root=found.root)
     if libraries is not None:
         libraries.save()
 
@@ -119,11 +124,12 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
     return Result(diagnostics, errors, checked, project, analysis, cfg, suppressed, routes, found.root, found.problems)
 
 
-def check_project(project: Project, cfg: Config, *, only_reported: bool = False):
+def check_project(project: Project, cfg: Config, *, only_reported: bool = False, root: Optional[str] = None):
     """Stages 4 to 7 on a linked project: (diagnostics, number suppressed, analysis, route model).
 
     With ``only_reported``, only what the functions of the reported files reach is analysed
-    (one file of a large project costs what it reaches)."""
+    (one file of a large project costs what it reaches). ``root``: the project root, which
+    ``per-file-ignores`` patterns are relative to when the configuration is not from a file."""
     roots = {fq for fq, ref in project.functions.items() if ref.module.report} if only_reported else None
     gc.freeze()  # the summaries live to the end: keep the collector from re-walking them
     try:
@@ -131,7 +137,7 @@ def check_project(project: Project, cfg: Config, *, only_reported: bool = False)
         diagnostics, routes = framework_findings(project, analysis, cfg)
         if project.index.loader is not None:
             mark_inferred(diagnostics, project)
-        diagnostics, suppressed = apply_suppressions(diagnostics, project, cfg)
+        diagnostics, suppressed = apply_suppressions(diagnostics, project, cfg, root)
         mark_fixes(diagnostics)
     finally:
         gc.unfreeze()

@@ -40,9 +40,47 @@ class AsyncLintPlugin:
         self.filename = filename
         self.lines = lines
 
+    @classmethod
+    def parse_options(cls, option_manager, options, args):
+        """Called once by flake8 with its options: an ``ASL`` selector that names no rule (``--select
+        ASL9``, ``extend-ignore = ASL1O1``) stops flake8 with a message, as the command line does."""
+        message = bad_flake8_selector(options)
+        if message is not None:
+            from flake8.exceptions import ExecutionError
+
+            raise ExecutionError(f"asynclint: {message}")
+
     def run(self):
         for line, col, text in check_file(self.filename, self.lines):
             yield line, col, text, type(self)
+
+
+_FLAKE8_SELECTORS = ("select", "extend_select", "ignore", "extend_ignore", "extended_default_select",
+                     "extended_default_ignore", "enable_extensions")
+
+
+def bad_flake8_selector(options):
+    """The message for the first selector of flake8's options that starts with ASL and names no rule."""
+    import re
+
+    from .selectors import problem
+
+    for name in _FLAKE8_SELECTORS + ("per_file_ignores",):
+        value = getattr(options, name, None)
+        if not value:
+            continue
+        if name == "per_file_ignores":  # "pattern:CODES pattern:CODES" as one string
+            items = [c for part in re.split(r"\s+", str(value)) for c in part.rpartition(":")[2].split(",")]
+        elif isinstance(value, str):
+            items = value.split(",")
+        else:
+            items = [c for v in value for c in str(v).split(",")]
+        for code in (c.strip() for c in items):
+            if code.upper().startswith("ASL"):
+                message = problem(code, f"flake8's --{name.replace('_', '-')}")
+                if message is not None:
+                    return message
+    return None
 
 
 # ---------------------------------------------------------------------------
