@@ -43,6 +43,7 @@ class Options:
     result_cache: bool = False  # reuse the last run's findings when nothing changed (report-only callers)
     whole_project: bool = True  # files named one by one are linked against the project around them
     python: Optional[str] = None  # --python: the project's environment (a venv or its interpreter; "none")
+    root: Optional[str] = None  # the project root, when the caller knows it (else discover.project_root)
 
 
 @dataclass
@@ -84,7 +85,7 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
 
     # 1. discover
     found = files_for_run(paths, exclude=cfg.exclude, extend_exclude=cfg.extend_exclude,
-                          force_exclude=options.force_exclude, whole_project=options.whole_project)
+                          force_exclude=options.force_exclude, whole_project=options.whole_project, root=options.root)
 
     # the environment whose installed libraries are read (none: the catalog alone)
     env = find_environment(options.python, cfg.python, cfg.path, found.root)
