@@ -59,7 +59,8 @@ def format_text(result, *, color: bool = False, show_chain: bool = False, quiet:
             out.append(f"    {style('help:', fg='cyan')} {d.suggestion}")
         if show_chain and len(d.hops) > 2:
             for i, hop in enumerate(d.hops):
-                where = f"{printable_path(hop.path)}:{hop.line}" if hop.path else "library"
+                where = (f"{printable_path(hop.path)}:{hop.line}" + (f":{hop.column}" if hop.column else "")
+                         if hop.path else "library")
                 arrow = "  " * i + ("└─ " if i else "")
                 out.append(f"    {arrow}{hop.function}  ({where}: {hop.text})")
         others = [x for x in group if x is not d]
