@@ -139,7 +139,7 @@ def check_project(project: Project, cfg: Config, *, only_reported: bool = False,
         if project.index.loader is not None:
             mark_inferred(diagnostics, project)
         diagnostics, suppressed = apply_suppressions(diagnostics, project, cfg, root)
-        mark_fixes(diagnostics)
+        mark_fixes(diagnostics, project)
     finally:
         gc.unfreeze()
     diagnostics.sort(key=lambda d: (d.path, d.line, d.column, d.code))

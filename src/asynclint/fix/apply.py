@@ -131,6 +131,9 @@ def apply_fixes(result, unsafe: bool = False, diff_only: bool = False) -> FixRes
             wanted.add(d.path)
     diffs = []
     root = getattr(result, "root", None)
+    from .wrap import configured_line_length
+
+    line_length = configured_line_length(root)
     seen = set()  # a file and a symbolic link to it are one file: fixed once
     gc.freeze()  # the run's project stays alive: keep the collector from re-walking it for every tree built
     try:
@@ -143,10 +146,10 @@ def apply_fixes(result, unsafe: bool = False, diff_only: bool = False) -> FixRes
             res.files.append(ff)
             try:
                 try:
-                    _fix_file(ff, by_file[display], unsafe, diff_only, diffs, root=root)
+                    _fix_file(ff, by_file[display], unsafe, diff_only, diffs, root=root, line_length=line_length)
                 except RecursionError:  # valid but deep code: LibCST's visitors need room for it
                     ff.fixed, ff.skipped, ff.changed, ff.error = [], [], False, None
-                    run_deep(_fix_file, ff, by_file[display], unsafe, diff_only, diffs, root)
+                    run_deep(_fix_file, ff, by_file[display], unsafe, diff_only, diffs, root, line_length)
             except Exception as exc:  # one file's failure leaves the others fixed
                 ff.changed = False
                 ff.error = f"{INTERNAL_ERROR} while fixing this file ({type(exc).__name__}: {exc}); please report it"
@@ -156,14 +159,15 @@ def apply_fixes(result, unsafe: bool = False, diff_only: bool = False) -> FixRes
     return res
 
 
-def _fix_file(ff: FileFix, diagnostics: list, unsafe: bool, diff_only: bool, diffs: list, root=None) -> None:
+def _fix_file(ff: FileFix, diagnostics: list, unsafe: bool, diff_only: bool, diffs: list, root=None,
+              line_length=None) -> None:
     try:
         data, encoding, text = _read(ff.path)
     except (OSError, SyntaxError, UnicodeError, LookupError) as exc:
         ff.error = f"cannot read: {exc}"
         return
     try:
-        outcome = source.fix_source(text, diagnostics, unsafe)
+        outcome = source.fix_source(text, diagnostics, unsafe, line_length)
     except source.FixError as exc:
         ff.error = str(exc)
         return

@@ -26,8 +26,10 @@ from .imports import Imports
 from .kinds import applies
 from .layout import Layout, read_layout
 from .planner import FilePlan, Planner
+from .prune import names_made_unused, prune_chunk
 from .rewrites import FUNCTION_REWRITES
 from .transform import FixTransformer
+from .wrap import file_line_length, wrap_long_calls
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
@@ -60,6 +62,7 @@ class _Chunk:
     text: str  # those lines
     module: cst.Module  # parsed from ``wrapper + text``
     wrapper: str = ""  # a line put above an indented function so that it parses as a module
+    has_imports: bool = False  # top-level statements holding an import
 
     @property
     def line_offset(self) -> int:
@@ -67,10 +70,12 @@ class _Chunk:
         return self.start - 1 - (1 if self.wrapper else 0)
 
 
-def fix_source(text: str, diagnostics: list, unsafe: bool = False) -> FixOutcome:
+def fix_source(text: str, diagnostics: list, unsafe: bool = False, line_length: Optional[int] = None) -> FixOutcome:
     """Rewrite one module's text for its findings (only those whose fix ``unsafe`` allows).
 
-    Raises FixError when the text does not parse or a rewrite would not compile."""
+    ``line_length``: the project's limit (default: the one the file keeps to); a call a rewrite makes
+    longer is split over lines. Raises FixError when the text does not parse or a rewrite would not
+    compile."""
     wanted = [d for d in diagnostics if applies(d, unsafe)]
     if not wanted:
         return FixOutcome(text, [], [], [])
@@ -97,17 +102,33 @@ def fix_source(text: str, diagnostics: list, unsafe: bool = False) -> FixOutcome
         skipped += plan.skipped
     if not fixed:
         return FixOutcome(text, [], skipped, [])
-    edits = []
+    codes = []
+    limit = None
     for c, (plan, parents) in zip(chunks, planned):
         transformer = FixTransformer(plan, imports, c.module, parents)
         new = c.module.visit(transformer) if transformer.has_work else c.module
+        if transformer.created:
+            if limit is None:
+                limit = line_length or file_line_length(text)
+            new = wrap_long_calls(new, transformer.created, limit)
         if c.start == 1:
             new = imports.add_to(new)
-        code = new.code[len(c.wrapper):]
+        codes.append(new.code[len(c.wrapper):])
+    edits = _edits(chunks, codes)
+    # the imports the rewrites left unused go too (only in the top-level chunks: where imports are)
+    drop = names_made_unused(text, apply_edits(lines, edits))
+    if drop:
+        codes = [prune_chunk(code, drop, c.module.config_for_parsing) if not c.wrapper and c.has_imports else code
+                 for c, code in zip(chunks, codes)]
+        edits = _edits(chunks, codes)
+    for c, code in zip(chunks, codes):
         if code != c.text:
             _check(c, code)
-            edits.append(Edit(c.start, c.end, code))
     return FixOutcome(apply_edits(lines, edits), fixed, skipped, edits)
+
+
+def _edits(chunks: list, codes: list) -> list:
+    return [Edit(c.start, c.end, code) for c, code in zip(chunks, codes) if code != c.text]
 
 
 def apply_edits(lines: list, edits: list) -> str:
@@ -179,7 +200,11 @@ def _chunk(lines: list, start: int, end: int, indent_unit, newline: str) -> _Chu
     text = "".join(lines[start - 1:end])
     wrapper = "if True:" + newline if text[:1] in (" ", "\t") else ""
     config = cst.PartialParserConfig(default_newline=newline, **({"default_indent": indent_unit} if indent_unit else {}))
-    return _Chunk(start, end, text, cst.parse_module(wrapper + text, config=config), wrapper)
+    module = cst.parse_module(wrapper + text, config=config)
+    has_imports = not wrapper and any(
+        isinstance(st, cst.SimpleStatementLine) and any(isinstance(x, (cst.Import, cst.ImportFrom)) for x in st.body)
+        for st in module.body)
+    return _Chunk(start, end, text, module, wrapper, has_imports)
 
 
 def _first_newline(text: str) -> Optional[str]:

@@ -11,7 +11,7 @@ from typing import Optional
 
 import libcst as cst
 
-from ..nodes import join_args, kwarg, name_uses, string_literal
+from ..nodes import join_args, kwarg, name_uses, string_literal, unparenthesised
 from ...categories import is_direct
 from .base import Rewrite
 
@@ -118,7 +118,7 @@ def _anyio_call(imports, path, method: str, kwargs: dict, args: list) -> cst.Awa
         if key in kwargs and (key != "newline" or method == "write_text"):
             call_args.append(kwarg(key, kwargs[key]))
     call_args = join_args(call_args) if call_args else []
-    base = cst.Call(func=cst.parse_expression(anyio_path), args=[cst.Arg(path)])
+    base = cst.Call(func=cst.parse_expression(anyio_path), args=[cst.Arg(unparenthesised(path))])
     return cst.Await(expression=cst.Call(func=cst.Attribute(value=base, attr=cst.Name(method)), args=call_args))
 
 
