@@ -21,6 +21,7 @@ from asynclint.engine import Options, run
 from asynclint.fix import apply_fixes
 from asynclint import categories
 from asynclint.fix.kinds import fix_kind
+from asynclint.fix.wrap import file_line_length
 from asynclint.model import Diagnostic
 
 PAIRS = os.path.join(FIXTURES, "fixes")
@@ -65,6 +66,12 @@ def test_fix_pair(name, tmp_path):
         assert got == fh.read()
     compile(got, str(work), "exec", dont_inherit=True)
     assert fixed.fixed, "the pair should exercise at least one fix"
+    # the file's line length is kept: a longer line is one the file already had
+    with open(before, encoding="utf-8") as fh:
+        original = fh.read()
+    limit = file_line_length(original)
+    assert [line for line in got.splitlines() if len(line) > limit and line not in original.splitlines()] == []
+    assert not _unused_imports(got) - _unused_imports(original)
     # re-linting finds none of the fixed findings
     again = run([str(work)], _opts())
     left = collections.Counter(_key(d) for d in again.diagnostics)
@@ -290,6 +297,18 @@ def _units(root):
     return units
 
 
+def _unused_imports(text):
+    """The names pyflakes reports as imported but unused (F401)."""
+    import pyflakes.checker
+
+    try:
+        tree = compile(text, "<fixed>", "exec", flags=0x400, dont_inherit=True)  # ast.PyCF_ONLY_AST
+    except SyntaxError:
+        return set()
+    checker = pyflakes.checker.Checker(tree, filename="<fixed>")
+    return {m.message_args[0] for m in checker.messages if type(m).__name__ == "UnusedImport"}
+
+
 def _compiles(text, path):
     try:
         compile(text, path, "exec", dont_inherit=True)
@@ -333,8 +352,11 @@ def test_fix_every_fixture(tmp_path):
             problems.append(f"{unit}: not a fixed point:\n{second.diff_text}")
     for path, old in originals.items():
         with open(path, encoding="utf-8") as fh:
-            if _compiles(old, path) and not _compiles(fh.read(), path):
-                problems.append(f"{path}: the fixed file does not compile")
+            new = fh.read()
+        if _compiles(old, path) and not _compiles(new, path):
+            problems.append(f"{path}: the fixed file does not compile")
+        elif new != old and _unused_imports(new) - _unused_imports(old):
+            problems.append(f"{path}: the fix left unused imports {_unused_imports(new) - _unused_imports(old)}")
     assert not problems, "\n".join(problems)
     assert fixed_units > 20
     drop = 1 - after / before

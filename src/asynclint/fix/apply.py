@@ -69,7 +69,7 @@ class FixResult:
         if unsafe:
             details.append(f"{unsafe} fixable with --unsafe-fixes")
         manual = sum(1 for d in remaining if d.fix is None)
-        if manual and manual != left:
+        if manual:
             details.append(f"{manual} with no automatic fix")
         if details:
             text += f" ({', '.join(details)})"

@@ -27,10 +27,11 @@ from .kinds import applies
 from .layout import Layout, read_layout
 from .planner import FilePlan, Planner
 from .prune import names_made_unused, prune_chunk
-from .rewrites import FUNCTION_REWRITES
+from .rewrites import ANYIO_REWRITES, CALL_REWRITES, FUNCTION_REWRITES
 from .transform import FixTransformer
 from .wrap import file_line_length, wrap_long_calls
 
+_ANYIO = tuple(rw for rw in CALL_REWRITES if isinstance(rw, ANYIO_REWRITES))
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
@@ -87,13 +88,14 @@ def fix_source(text: str, diagnostics: list, unsafe: bool = False, line_length: 
     chunks = _parse(lines, _spans(layout, wanted), text)
     imports = Imports([stmt for c in chunks for stmt in c.module.body], layout.bound)
     plain = [line.rstrip("\r\n") for line in lines]
+    style = file_style(imports, wanted)
     planned, fixed, skipped = [], [], []
     by_line = sorted(diagnostics, key=lambda d: d.line)
     lines_of = [d.line for d in by_line]
     for c in chunks:
         diags = by_line[bisect.bisect_left(lines_of, c.start):bisect.bisect_right(lines_of, c.end)]
         if diags:
-            planner = Planner(c.module, c.line_offset, plain, diags, unsafe, imports)
+            planner = Planner(c.module, c.line_offset, plain, diags, unsafe, imports, style)
             plan, parents = planner.run(), planner.parents
         else:
             plan, parents = FilePlan(), {}
@@ -115,11 +117,10 @@ def fix_source(text: str, diagnostics: list, unsafe: bool = False, line_length: 
             new = imports.add_to(new)
         codes.append(new.code[len(c.wrapper):])
     edits = _edits(chunks, codes)
-    # the imports the rewrites left unused go too (only in the top-level chunks: where imports are)
+    # the imports the rewrites left unused go too
     drop = names_made_unused(text, apply_edits(lines, edits))
     if drop:
-        codes = [prune_chunk(code, drop, c.module.config_for_parsing) if not c.wrapper and c.has_imports else code
-                 for c, code in zip(chunks, codes)]
+        codes = _pruned(chunks, codes, drop)
         edits = _edits(chunks, codes)
     for c, code in zip(chunks, codes):
         if code != c.text:
@@ -127,8 +128,31 @@ def fix_source(text: str, diagnostics: list, unsafe: bool = False, line_length: 
     return FixOutcome(apply_edits(lines, edits), fixed, skipped, edits)
 
 
+def _pruned(chunks: list, codes: list, drop: dict) -> list:
+    """The chunks' new code without the imports ``drop`` names ({line in the fixed text: names})."""
+    out, shift = [], 0
+    for c, code in zip(chunks, codes):
+        start = c.start + shift  # where the chunk's code is in the fixed text
+        n = len(_LINE.findall(code))
+        lead = 1 if c.wrapper else 0
+        mine = {line - start + 1 + lead: names for line, names in drop.items() if start <= line < start + n}
+        if mine:
+            code = prune_chunk(c.wrapper + code, mine, c.module.config_for_parsing)[len(c.wrapper):]
+        out.append(code)
+        shift += n - (c.end - c.start + 1)
+    return out
+
+
 def _edits(chunks: list, codes: list) -> list:
     return [Edit(c.start, c.end, code) for c, code in zip(chunks, codes) if code != c.text]
+
+
+def file_style(imports: Imports, wanted: list) -> str:
+    """How the file does its file-system calls once fixed: "anyio" when it uses anyio.Path already or a
+    rewrite brings it in, else "thread" (offloaded). One style per file."""
+    if imports.existing("anyio", "Path") or any(rw.matches(d) for d in wanted for rw in _ANYIO):
+        return "anyio"
+    return "thread"
 
 
 def apply_edits(lines: list, edits: list) -> str:

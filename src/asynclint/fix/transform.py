@@ -49,11 +49,19 @@ class FixTransformer(cst.CSTTransformer):
 
         if isinstance(node, cst.Await) and isinstance(node.expression, cst.Call):
             created.add(id(node.expression))
+        elif isinstance(node, cst.With):  # async with httpx.AsyncClient(...) as client: the new header
+            created.update(id(item.item) for item in node.items if isinstance(item.item, cst.Call))
+            node.visit(_Awaited())
         elif isinstance(node, cst.CSTNode):
             node.visit(_Awaited())
-        elif isinstance(node, cst.FlattenSentinel):
+        elif isinstance(node, cst.FlattenSentinel):  # statements written from scratch: every call is new
+
+            class _Calls(cst.CSTVisitor):
+                def visit_Call(self, n) -> None:
+                    created.add(id(n))
+
             for n in node.nodes:
-                n.visit(_Awaited())
+                n.visit(_Calls())
         return node
 
     def leave_FunctionDef(self, original, updated):

@@ -21,7 +21,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-USUAL_LIMITS = (79, 88, 99, 100, 110, 119, 120, 127, 140, 150, 160, 180, 200)
+USUAL_LIMITS = (79, 88, 100, 110, 120, 127, 140, 150, 160, 180, 200)
 
 
 def configured_line_length(root: Optional[str]) -> Optional[int]:
@@ -51,10 +51,10 @@ def configured_line_length(root: Optional[str]) -> Optional[int]:
 
 
 def file_line_length(text: str) -> int:
-    """The limit the file keeps to: the smallest usual one that at most one line in 500 (and at least
-    one line) exceeds."""
+    """The limit the file keeps to: the smallest usual one that at most one line in 500 exceeds (a long
+    URL in a large file does not make its limit)."""
     lengths = [len(line) for line in text.splitlines()]
-    allowed = max(1, len(lengths) // 500)
+    allowed = len(lengths) // 500
     for limit in USUAL_LIMITS:
         if sum(1 for n in lengths if n > limit) <= allowed:
             return limit
@@ -96,18 +96,126 @@ class _Wrap(cst.CSTTransformer):
         code = self.module.code_for_node(node)
         return max((indent + len(line) for line in code.splitlines()), default=0)
 
+    def visit_SimpleStatementLine(self, node) -> bool:
+        return False  # its nodes stay the ones the rewrites made (``created`` holds their ids)
+
     def leave_SimpleStatementLine(self, original, updated):
-        bare = updated.with_changes(leading_lines=[])
-        if self._width(bare) <= self.limit:
-            return updated
-        call = _outermost(updated, self.created)
-        if call is None or "\n" in self.module.code_for_node(call) or not call.args:
-            return updated
-        for style in (_hug, _one_per_line):
-            new = updated.deep_replace(call, style(call, self.unit))
-            if style is _one_per_line or self._width(new.with_changes(leading_lines=[])) <= self.limit:
-                return new
+        for _ in range(4):  # a split may leave a line that another split shortens
+            if self._width(updated.with_changes(leading_lines=[])) <= self.limit:
+                break
+            small = updated.body[0] if len(updated.body) == 1 else None
+            split = self._split(getattr(small, "value", None) or getattr(small, "exc", None), updated)
+            if split is None:
+                break
+            updated = updated.deep_replace(split[0], split[1])
         return updated
+
+    def leave_If(self, original, updated):
+        return self._header(original, updated, "test", "if ")
+
+    def leave_While(self, original, updated):
+        return self._header(original, updated, "test", "while ")
+
+    def leave_For(self, original, updated):
+        target = self.module.code_for_node(original.target)
+        return self._header(original, updated, "iter", f"{'async ' if original.asynchronous else ''}for {target} in ")
+
+    def leave_With(self, original, updated):
+        if len(original.items) != 1 or id(original.items[0].item) not in self.created:
+            return updated
+        item = original.items[0]
+        keyword = "async with " if original.asynchronous else "with "
+        indent = len("".join(self.indents))
+        if indent + len(keyword) + len(self.module.code_for_node(item)) + 1 <= self.limit:
+            return updated
+        call = item.item
+        if not call.args or "\n" in self.module.code_for_node(call):
+            return updated
+        hugged = _hug(call, self.unit)
+        lines = self.module.code_for_node(item.with_changes(item=hugged)).splitlines()
+        fits = indent + len(keyword) + len(lines[0]) <= self.limit and \
+            all(indent + len(line) + 1 <= self.limit for line in lines[1:])
+        new = hugged if fits else _one_per_line(call, self.unit)
+        return updated.with_changes(items=[updated.items[0].with_changes(item=new)])
+
+    def _header(self, original, updated, field: str, keyword: str):
+        """A compound statement whose first line (``if <test>:``) a rewrite made too long."""
+        expr = getattr(original, field)  # the rewrites' nodes: this pass changes nothing inside expressions
+        indent = len("".join(self.indents))
+
+        def width(e) -> int:
+            lines = self.module.code_for_node(e).splitlines() or [""]
+            first = indent + len(keyword) + len(lines[0]) + (1 if len(lines) == 1 else 0)
+            return max([first] + [indent + len(line) + 1 for line in lines[1:]])
+
+        if width(expr) <= self.limit:
+            return updated
+        split = self._split(expr, expr, width)
+        return updated if split is None else updated.with_changes(**{field: expr.deep_replace(split[0], split[1])})
+
+    def _split(self, value, node, width=None):
+        """(call, its split form) for the statement or expression ``node``, or None: the call whose
+        closing bracket ends the line (black's right-hand split), else the first call a rewrite wrote."""
+        if value is None or not _holds_created(node, self.created):
+            return None
+        width = width or (lambda n: self._width(n.with_changes(leading_lines=[])))
+        if isinstance(value, cst.IfExp) and not value.lpar:
+            # x = (\n    a\n    if c\n    else b\n)
+            new = value.with_changes(lpar=[cst.LeftParen(whitespace_after=_ws(self.unit))],
+                                     rpar=[cst.RightParen(whitespace_before=_ws(""))],
+                                     whitespace_before_if=_ws(self.unit), whitespace_before_else=_ws(self.unit))
+            if width(node.deep_replace(value, new)) <= self.limit:
+                return value, new
+        if isinstance(value, (cst.Dict, cst.List, cst.Set, cst.Tuple)) and value.elements and \
+                "\n" not in self.module.code_for_node(value):
+            new = _explode_collection(value, self.unit)  # {\n    "a": 1,\n    "b": 2,\n}
+            return value, self._fit_elements(new)
+        candidates = [c for c in (_trailing_call(value), _outermost(node, self.created)) if c is not None]
+        for call in candidates:
+            if "\n" in self.module.code_for_node(call) or not call.args:
+                continue
+            for style in (_hug, _one_per_line):
+                new = style(call, self.unit)
+                if style is _one_per_line or width(node.deep_replace(call, new)) <= self.limit:
+                    return call, new
+        return None
+
+
+    def _fit_elements(self, collection):
+        """An exploded collection whose element lines still run over: their trailing calls split, one
+        indentation level deeper."""
+        indent = len("".join(self.indents)) + len(self.unit)
+        elements = []
+        for e in collection.elements:
+            if any(indent + len(line) > self.limit for line in self.module.code_for_node(e).splitlines()):
+                call = _trailing_call(e.value)
+                if call is not None and call.args and "\n" not in self.module.code_for_node(call):
+                    hugged = _hug(call, self.unit, 1)
+                    lines = self.module.code_for_node(e.deep_replace(call, hugged)).splitlines()
+                    fits = all(indent + len(line) <= self.limit for line in lines)
+                    e = e.deep_replace(call, hugged if fits else _one_per_line(call, self.unit, 1))
+            elements.append(e)
+        return collection.with_changes(elements=elements)
+
+
+def _holds_created(node, ids: set) -> bool:
+    return _outermost(node, ids) is not None
+
+
+def _trailing_call(e):
+    """The call whose arguments end expression ``e`` (``not x.startswith(y)`` -> ``x.startswith(y)``)."""
+    for _ in range(50):
+        if isinstance(e, cst.Call):
+            return e
+        if isinstance(e, (cst.Await, cst.UnaryOperation)):
+            e = e.expression
+        elif isinstance(e, (cst.BinaryOperation, cst.BooleanOperation)):
+            e = e.right
+        elif isinstance(e, cst.Comparison):
+            e = e.comparisons[-1].comparator
+        else:
+            return None
+    return None
 
 
 def _outermost(node, ids: set):
@@ -124,22 +232,40 @@ def _outermost(node, ids: set):
     return found[0] if found else None
 
 
-def _hug(call: cst.Call, unit: str) -> cst.Call:
-    """``f(\\n    a, b, c\\n)``"""
+def _hug(call: cst.Call, unit: str, depth: int = 0) -> cst.Call:
+    """``f(\\n    a, b, c\\n)``; ``depth``: brackets the call is in that already span lines."""
     args = list(call.args)
     last = args[-1]
     if isinstance(last.comma, cst.Comma):
-        args[-1] = last.with_changes(comma=last.comma.with_changes(whitespace_after=_ws("")))
+        args[-1] = last.with_changes(comma=last.comma.with_changes(whitespace_after=_ws(unit * depth)))
     else:
-        args[-1] = last.with_changes(whitespace_after_arg=_ws(""))
-    return call.with_changes(whitespace_before_args=_ws(unit), args=args)
+        args[-1] = last.with_changes(whitespace_after_arg=_ws(unit * depth))
+    return call.with_changes(whitespace_before_args=_ws(unit * (depth + 1)), args=args)
 
 
-def _one_per_line(call: cst.Call, unit: str) -> cst.Call:
+def _one_per_line(call: cst.Call, unit: str, depth: int = 0) -> cst.Call:
     """``f(\\n    a,\\n    b,\\n)``"""
     args = []
     for i, a in enumerate(call.args):
         last = i == len(call.args) - 1
-        comma = cst.Comma(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=_ws("" if last else unit))
+        comma = cst.Comma(whitespace_before=cst.SimpleWhitespace(""),
+                          whitespace_after=_ws(unit * (depth if last else depth + 1)))
         args.append(a.with_changes(comma=comma, whitespace_after_arg=cst.SimpleWhitespace("")))
-    return call.with_changes(whitespace_before_args=_ws(unit), args=args)
+    return call.with_changes(whitespace_before_args=_ws(unit * (depth + 1)), args=args)
+
+
+def _explode_collection(node, unit: str):
+    """A dict, list or set literal with one element per line and a trailing comma."""
+    elements = []
+    for i, e in enumerate(node.elements):
+        last = i == len(node.elements) - 1
+        elements.append(e.with_changes(comma=cst.Comma(whitespace_before=cst.SimpleWhitespace(""),
+                                                       whitespace_after=_ws("" if last else unit))))
+    if isinstance(node, cst.List):
+        return node.with_changes(elements=elements, lbracket=cst.LeftSquareBracket(whitespace_after=_ws(unit)),
+                                 rbracket=cst.RightSquareBracket())
+    if isinstance(node, cst.Tuple):  # return a, b -> return (\n    a,\n    b,\n)
+        return node.with_changes(elements=elements, lpar=[cst.LeftParen(whitespace_after=_ws(unit))],
+                                 rpar=[cst.RightParen()])
+    return node.with_changes(elements=elements, lbrace=cst.LeftCurlyBrace(whitespace_after=_ws(unit)),
+                             rbrace=cst.RightCurlyBrace())
