@@ -311,7 +311,8 @@ def _report(result, fmt, output, color, show_chain, quiet, statistics, show_all)
 
 @main.command()
 @click.argument("code")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
+@click.option("--output-format", "--format", "fmt", type=click.Choice(["text", "markdown"]), default="text",
+              show_default=True)
 def rule(code, fmt):
     """Explain one rule: what it does, why, an example, what to use instead."""
     from .rules import get_rule, render_markdown, render_text
@@ -383,7 +384,8 @@ def _location(location: str):
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--library", "-l", help="Only entries of this library (substring match).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--output-format", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
 @click.option("--inferred", is_flag=True,
               help="Instead of the catalog: the library APIs PATHS (default: .) call that were inferred blocking "
                    "from the installed libraries' source, and why.")
