@@ -167,3 +167,10 @@ def test_watch_checks_again_after_a_change(project):
 def test_watch_refuses_to_fix(project):
     result = invoke("app", "--watch", "--fix")
     assert result.exit_code == 2 and "--watch" in result.stderr
+
+
+def test_diff_with_fix_writes_nothing(project):
+    before = (project / "app" / "users.py").read_text()
+    result = invoke("app", "--fix", "--diff", "--no-cache")
+    assert "+    await asyncio.sleep(0.1)" in result.stdout and "Would fix 1 finding" in result.stderr
+    assert (project / "app" / "users.py").read_text() == before

@@ -254,16 +254,16 @@ def _check_once(paths, sel, fmt, output, exit_zero, quiet, show_chain, statistic
     if fixing or diff or show_fixes:
         from .fix import apply_fixes
 
-        fixed = apply_fixes(result, unsafe=unsafe_fixes, diff_only=not fixing)
+        # --diff writes nothing, with or without --fix (as ruff's --diff)
+        fixed = apply_fixes(result, unsafe=unsafe_fixes, diff_only=diff or not fixing)
         if diff:
             _echo(fixed.diff_text, nl=False)
         if show_fixes:
             _echo(fixed.enumerate(), err=True)
-        if not fixing:
-            if diff:
-                _echo(fixed.summary(), err=True)
-                return _exit_status(result, bool(fixed.changed_files or fixed.errors), fixed)
-        else:
+        if diff:
+            _echo(fixed.summary(), err=True)
+            return _exit_status(result, bool(fixed.changed_files or fixed.errors), fixed)
+        if fixing:
             result = _run(paths, sel, say_problems=False)
             _echo(fixed.summary(remaining=result.diagnostics), err=True)
             if fix_only:
