@@ -52,12 +52,10 @@ def breakdown(corpus: str, jobs: int) -> None:
     from asynclint.cache.summaries import SummaryCache
     from asynclint.catalog import catalog_for
     from asynclint.discover import discover, find_project_root
-    from asynclint.link import ModuleInfo, Project
     from asynclint.fix.kinds import mark_fixes
     from asynclint.frameworks import framework_findings
     from asynclint.fsio import decode_source
     from asynclint.model import ModuleSummary
-    from asynclint.link.modules import module_names, source_roots
     from asynclint.report import format_text
     from asynclint.summarize import summarize_bytes
     from asynclint.summarize.summarizer import _Summarizer, parse_noqa
@@ -123,18 +121,10 @@ def breakdown(corpus: str, jobs: int) -> None:
     with T.stage("link: catalog"):
         catalog = catalog_for(cfg.extend_blocking, cfg.extend_offload)
     with T.stage("link: add modules"):
-        project = Project(catalog)
-        roots = source_roots(found.context_dirs, root)
-        report = {f.path for f in files}
-        for f in files:
-            s = summaries.get(f.path)
-            if s is None:
-                continue
-            name, aliases, is_pkg = module_names(f.path, roots)
-            info = ModuleInfo(name, f.path, f.display, s, is_pkg, aliases, report=True)
-            project.add_module(info)
-            for a in aliases:
-                project.modules.setdefault(a, info)
+        from asynclint.link import build_project, modules_on_disk
+
+        modules = modules_on_disk(files, summaries, {f.path for f in files}, found.context_dirs, root)
+        project = build_project(catalog, modules)
     with T.stage("analyze"):
         analysis = engine.analyze(project, cfg.analyzed_categories())
     with T.stage("framework findings (routes)"):
@@ -147,7 +137,7 @@ def breakdown(corpus: str, jobs: int) -> None:
     res = engine.Result(diags, [], len(summaries), project, analysis, cfg, suppressed)
     with T.stage("output (format_text)"):
         out = format_text(res, quiet=True)
-    del report, out
+    del out
 
     total_cold = sum(v for k, v in T.t.items() if not k.startswith("warm"))
     print(f"\n{corpus}: {len(files):,} files, {lines:,} lines, {nbytes / 1e6:.1f} MB; "

@@ -110,8 +110,10 @@ def test_json_follows_the_contract(project):
     assert result.exit_code == 1
     doc = json.loads(result.output)
     assert doc["version"] == __version__ and doc["files_checked"] == 1 and doc["errors"] == []
+    assert doc["schema_version"] == 2
     keys = {"path", "line", "column", "end_line", "end_column", "code", "category", "message", "function",
-            "route", "chain", "suggestion", "fix", "root", "callers"}
+            "route", "chain", "suggestion", "fix", "root", "callers"}  # schema version 1
+    keys |= {"routes", "hops", "api"}  # added in version 2
     first = doc["diagnostics"][0]
     assert set(first) == keys
     assert first["path"] == os.path.join("app", "users.py")
@@ -120,6 +122,9 @@ def test_json_follows_the_contract(project):
     assert first["chain"] == ["app.users.get_user", "time.sleep"]
     assert first["end_line"] == 12 and first["end_column"] == 20
     assert first["root"] == "app/users.py:12:time.sleep".replace("/", os.sep) and first["callers"] == []
+    assert first["routes"] == [{"methods": ["GET"], "path": "/users/{user_id}", "function": "app.users.get_user"}]
+    assert first["hops"][0] == {"function": "app.users.get_user", "path": first["path"], "line": 12, "column": 5,
+                                "symbol": "time.sleep", "text": "time.sleep()", "calls": "time.sleep", "library": None}
 
 
 def test_output_file(project):
@@ -345,13 +350,18 @@ def test_explain_and_show_chain(project):
     write(project, "app/routes.py", "from .services import charge\n\n\nasync def pay(order):\n    return charge(order)\n")
     shown = invoke("app", "--show-chain", "--no-cache").output.replace(os.sep, "/")
     assert "app/routes.py:5:12: ASL201 calls charge(), which blocks on requests.post() (HTTP call) 2 calls down" in shown
-    assert "app.services.charge  (app/services.py:5: clients.post())" in shown
-    assert "app.clients.post  (app/clients.py:5: requests.post())" in shown
+    assert "app.services.charge  (app/services.py:5:12: clients.post())" in shown
+    assert "app.clients.post  (app/clients.py:5:12: requests.post())" in shown
     explained = invoke("explain", "app/routes.py:5", "--no-cache")
-    assert explained.exit_code == 1
+    assert explained.exit_code == 0
     text = explained.output.replace(os.sep, "/")
     assert "app/services.py:5" in text and "app/clients.py:5" in text and "requests.post" in text
-    assert invoke("explain", "app/routes.py:1", "--no-cache").output.startswith("no finding at")
+    nothing = invoke("explain", "app/routes.py:1", "--no-cache")
+    assert nothing.output.startswith("no finding at app/routes.py:1") and nothing.exit_code == 1
+    # the location as the report prints it, column included
+    assert invoke("explain", "app/routes.py:5:12:", "--no-cache").exit_code == 0
+    assert invoke("explain", "app/routes.py:5:3", "--no-cache").exit_code == 1
+    assert invoke("explain", "app/routes.py", "--no-cache").exit_code == 2
 
 
 def test_statistics_count_by_code_and_by_root_cause(project):
@@ -360,6 +370,8 @@ def test_statistics_count_by_code_and_by_root_cause(project):
           "\n\nasync def again():\n    pause()\n")
     result = invoke("app", "--statistics", "--no-cache")
     lines = [line.strip() for line in result.output.replace(os.sep, "/").splitlines()]
+    assert lines[0] == "by code:" and not any(": ASL" in line for line in lines)  # the counts only
+    assert result.exit_code == 1
     stats = lines[lines.index("by code:"):]
     assert "2  ASL202  sleep" in stats and "1  ASL102  sleep" in stats and "1  ASL101  http" in stats
     assert "by root cause (3):" in stats

@@ -21,6 +21,7 @@ from asynclint.engine import Options, run
 from asynclint.fix import apply_fixes
 from asynclint import categories
 from asynclint.fix.kinds import fix_kind
+from asynclint.fix.wrap import file_line_length
 from asynclint.model import Diagnostic
 
 PAIRS = os.path.join(FIXTURES, "fixes")
@@ -65,6 +66,12 @@ def test_fix_pair(name, tmp_path):
         assert got == fh.read()
     compile(got, str(work), "exec", dont_inherit=True)
     assert fixed.fixed, "the pair should exercise at least one fix"
+    # the file's line length is kept: a longer line is one the file already had
+    with open(before, encoding="utf-8") as fh:
+        original = fh.read()
+    limit = file_line_length(original)
+    assert [line for line in got.splitlines() if len(line) > limit and line not in original.splitlines()] == []
+    assert not _unused_imports(got) - _unused_imports(original)
     # re-linting finds none of the fixed findings
     again = run([str(work)], _opts())
     left = collections.Counter(_key(d) for d in again.diagnostics)
@@ -142,7 +149,7 @@ def test_crlf_bom_and_permissions_kept(tmp_path):
     assert data.startswith(b"\xef\xbb\xbf")
     assert b"\n" not in data.replace(b"\r\n", b"")
     assert b"await asyncio.sleep(x)  # sleeps\r\n" in data
-    assert b'"""Doc."""\r\nimport asyncio\r\nimport time\r\n' in data
+    assert b'"""Doc."""\r\nimport asyncio\r\n\r\n' in data  # time: no longer used, gone
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o750
     assert not [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
 
@@ -169,10 +176,10 @@ def test_unparsable_file_untouched_and_others_fixed(tmp_path, monkeypatch):
 
     real = source.fix_source
 
-    def failing(text, diagnostics, unsafe):
+    def failing(text, diagnostics, unsafe, *rest):
         if any(d.path.endswith("boom.py") for d in diagnostics):
             raise RuntimeError("simulated failure")
-        return real(text, diagnostics, unsafe)
+        return real(text, diagnostics, unsafe, *rest)
 
     monkeypatch.setattr(source, "fix_source", failing)
     fixed = apply_fixes(result, unsafe=True)
@@ -233,10 +240,11 @@ def test_fix_source_edits_only_what_it_fixes():
     lines = text.splitlines(keepends=True)
     poll = next(i for i, line in enumerate(lines, 1) if line.startswith("async def poll"))
     assert [(e.start_line, e.end_line) for e in outcome.edits] == [(1, 5), (poll, poll + 2)]
-    assert outcome.edits[0].text == '"""Reports."""\n\nimport asyncio\nimport time\n\nimport requests\n'
+    assert outcome.edits[0].text == '"""Reports."""\n\nimport asyncio\n\nimport requests\n'
     assert outcome.edits[1].text == "async def poll(url):\n    await asyncio.sleep(1)  # back off\n    return url\n"
     assert apply_edits(lines, outcome.edits) == outcome.text
-    assert outcome.text == text.replace("import time\n", "import asyncio\nimport time\n").replace(
+    # the import of time the fix made unused goes (requests was unused before: not the fix's business)
+    assert outcome.text == text.replace("import time\n", "import asyncio\n").replace(
         "    time.sleep(1)", "    await asyncio.sleep(1)")
     # unsafe findings need unsafe=True; nothing to do is no edit
     assert fix_source("x = 1\n", []).edits == []
@@ -270,7 +278,7 @@ def test_fix_source_new_syntax_elsewhere_in_the_file():
 
     text = "import time\n\ntype Seconds = float\n\n\nasync def wait(s: Seconds):\n    time.sleep(s)\n"
     outcome = fix_source(text, lint_snippet(text))
-    assert outcome.text == text.replace("import time\n", "import asyncio\nimport time\n").replace(
+    assert outcome.text == text.replace("import time\n", "import asyncio\n").replace(
         "    time.sleep(s)", "    await asyncio.sleep(s)")
 
 
@@ -287,6 +295,18 @@ def _units(root):
     if os.path.isdir(d):
         units += [os.path.join(d, n) for n in sorted(os.listdir(d)) if os.path.isdir(os.path.join(d, n))]
     return units
+
+
+def _unused_imports(text):
+    """The names pyflakes reports as imported but unused (F401)."""
+    import pyflakes.checker
+
+    try:
+        tree = compile(text, "<fixed>", "exec", flags=0x400, dont_inherit=True)  # ast.PyCF_ONLY_AST
+    except SyntaxError:
+        return set()
+    checker = pyflakes.checker.Checker(tree, filename="<fixed>")
+    return {m.message_args[0] for m in checker.messages if type(m).__name__ == "UnusedImport"}
 
 
 def _compiles(text, path):
@@ -332,8 +352,11 @@ def test_fix_every_fixture(tmp_path):
             problems.append(f"{unit}: not a fixed point:\n{second.diff_text}")
     for path, old in originals.items():
         with open(path, encoding="utf-8") as fh:
-            if _compiles(old, path) and not _compiles(fh.read(), path):
-                problems.append(f"{path}: the fixed file does not compile")
+            new = fh.read()
+        if _compiles(old, path) and not _compiles(new, path):
+            problems.append(f"{path}: the fixed file does not compile")
+        elif new != old and _unused_imports(new) - _unused_imports(old):
+            problems.append(f"{path}: the fix left unused imports {_unused_imports(new) - _unused_imports(old)}")
     assert not problems, "\n".join(problems)
     assert fixed_units > 20
     drop = 1 - after / before

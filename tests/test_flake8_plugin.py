@@ -219,3 +219,23 @@ def test_flake8_parallel_cold_cache(tmp_path):
     assert got == cli_findings(root)
     again, _ = flake8(["--select", "ASL", "-j", "2", "."], cwd=root)
     assert again == got
+
+
+@needs_flake8
+@pytest.mark.parametrize("args", [["--select", "ASL9"], ["--extend-select", "ASL1O1"], ["--extend-ignore", "ASL999"]])
+def test_an_asl_selector_naming_no_rule_stops_flake8(tmp_path, args):
+    (tmp_path / "a.py").write_text("import time\n\n\nasync def f():\n    time.sleep(1)\n")
+    proc = subprocess.run([sys.executable, "-m", "flake8", *args, "a.py"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 1
+    assert "unknown rule selector" in proc.stdout and "did you mean ASL" in proc.stdout
+    assert "ASL102" not in proc.stdout.split("(did you mean")[0].replace(args[1], "")
+
+
+@needs_flake8
+def test_an_unknown_selector_in_pyproject_reaches_flake8_as_asl000(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.asynclint]\nselect = ["ASL1O2"]\n')
+    (tmp_path / "a.py").write_text("import time\n\n\nasync def f():\n    time.sleep(1)\n")
+    found, proc = flake8(["--select", "ASL", "a.py"], cwd=tmp_path)
+    assert found == {("a.py", 1, 1, "ASL000")}
+    assert "'ASL1O2'" in proc.stdout and "did you mean ASL102?" in proc.stdout

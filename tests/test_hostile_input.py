@@ -217,10 +217,10 @@ def test_an_internal_error_while_fixing_one_file_is_exit_3_and_the_rest_is_fixed
 
     real = fixmod.fix_source
 
-    def flaky(text, diagnostics, unsafe):
+    def flaky(text, diagnostics, unsafe, *rest):
         if "rest" in text:
             raise IndexError("a bug")
-        return real(text, diagnostics, unsafe)
+        return real(text, diagnostics, unsafe, *rest)
 
     monkeypatch.setattr(fixmod, "fix_source", flaky)
     result = invoke(".", "--fix", "--no-cache")

@@ -93,10 +93,10 @@ def test_json_carries_the_inferred_object_only_on_inferred_findings(shop):
 
 def test_show_chain_explain_and_sarif_show_library_hops(shop):
     text = format_text(shop, show_chain=True)
-    assert "vectorstore.db.load_storage  (site-packages/vectorstore/db.py:9: open())" in text
+    assert "vectorstore.db.load_storage  (site-packages/vectorstore/db.py:9:10: open())" in text
     d = next(d for d in shop.diagnostics if d.path.endswith("search.py") and d.line == 15)
     explained = explain_text(d, shop)
-    assert "site-packages/vectorstore/db.py:20  vectorstore.db.VectorDB.__post_init__ (library vectorstore 1.2.0, " \
+    assert "site-packages/vectorstore/db.py:20:18  vectorstore.db.VectorDB.__post_init__ (library vectorstore 1.2.0, " \
            "read from its source) calls load_storage()" in explained
     log = sarif_log(shop, srcroot=SHOP)
     run_ = log["runs"][0]

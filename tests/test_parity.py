@@ -157,3 +157,82 @@ def test_pre_commit_changed_files_follow_chains(tmp_path, hook):
     assert {p for p, _, _ in hooked} == {"app/main.py"}
     assert hooked == cli_text(str(root), "app/main.py")
     assert cli(str(root), "app/main.py") == flake8(str(root), "app/main.py")
+
+
+def bare_project(tmp_path, name="fastapi_app", keep=()):
+    """A copy of a multi-package fixture app with no pyproject.toml, no .git and no __init__.py but
+    in the folders ``keep`` (the others are namespace folders), as a tree of downloaded sources often is."""
+    root = tmp_path / "bare" / name
+    shutil.copytree(os.path.join(FIXTURES, "projects", name), root)
+    for init in root.rglob("__init__.py"):
+        if str(init.parent.relative_to(root)) not in keep:
+            init.unlink()
+    assert not any((p / marker).exists() for p in [root, *root.parents] for marker in (".git", "pyproject.toml"))
+    return str(root)
+
+
+def explain(root, path, line):
+    from click.testing import CliRunner
+
+    from asynclint.cli import main
+
+    old = os.getcwd()
+    os.chdir(root)
+    try:
+        return CliRunner().invoke(main, ["explain", f"{path}:{line}", "--no-cache"], catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+@pytest.mark.parametrize("keep", [(), ("app",)], ids=["no-init-files", "namespace-folders-in-a-package"])
+def test_one_root_and_one_naming_without_markers_or_init_files(tmp_path, keep):
+    """CLI = flake8 = explain = routes on a marker-less multi-package app whose folders lack
+    __init__.py (all of them, or all but the top package's as in open-webui), whichever part of it
+    each mode is given."""
+    from asynclint.discover import project_root
+
+    root = bare_project(tmp_path, keep=keep)
+    app = os.path.join(root, "app")
+    files = [os.path.join(d, f) for d, _, fs in os.walk(app) for f in fs if f.endswith(".py")]
+    assert {project_root([f]) for f in files} == {project_root([app])} == {project_root([root])} == {root}
+
+    from_cli = cli(root)
+    assert len(from_cli) > 10 and any(code.startswith("ASL2") for *_, code in from_cli)
+    assert any(p.startswith(os.path.join("app", "routers")) for p, _, _ in from_cli)  # two folders down
+    assert cli(root, "app") == from_cli
+    assert flake8(root) == from_cli
+    # an editor: flake8 on one file at a time
+    for rel in (os.path.join("app", "routers", "items.py"), os.path.join("app", "main.py")):
+        assert flake8(root, rel) == {f for f in from_cli if f[0] == rel}
+    # explain finds every finding, with the route and the same chain
+    doc = json.loads(subprocess.run([sys.executable, "-m", "asynclint", "--format", "json", "."], cwd=root,
+                                    capture_output=True, text=True, env=_clean_env()).stdout)
+    for d in doc["diagnostics"]:
+        got = explain(root, d["path"], d["line"])
+        assert got.exit_code == 0, (d, got.output)
+        assert f"{d['path']}:{d['line']}:{d['column']}: {d['code']} {d['message']}" in got.output
+        if d["route"]:
+            assert f"route: {d['route']}" in got.output
+
+
+@pytest.mark.parametrize("marker", ["pyproject.toml", None])
+def test_a_script_folder_is_named_the_same_in_every_mode(tmp_path, marker):
+    """``app/`` started from inside (``uvicorn main:app``): its files import each other by bare name."""
+    root = tmp_path / "proj"
+    (root / "app" / "routers").mkdir(parents=True)
+    if marker:
+        (root / marker).write_text('[project]\nname = "proj"\nversion = "0"\n')
+    (root / "app" / "services.py").write_text(
+        "import requests\n\n\ndef fetch_rates():\n    return requests.get('https://example.com/rates').json()\n")
+    (root / "app" / "routers" / "rates.py").write_text(
+        "from fastapi import APIRouter\n\nfrom services import fetch_rates\n\nrouter = APIRouter(prefix='/rates')\n\n\n"
+        "@router.get('/')\nasync def rates():\n    return {'rates': fetch_rates()}\n")
+    (root / "app" / "main.py").write_text(
+        "from fastapi import FastAPI\n\nfrom routers import rates\n\napp = FastAPI()\napp.include_router(rates.router)\n")
+    expected = {(os.path.join("app", "routers", "rates.py"), 9, "ASL301"),
+                (os.path.join("app", "routers", "rates.py"), 10, "ASL201")}
+    assert cli(str(root)) == cli(str(root), "app") == flake8(str(root)) == expected
+    rel = os.path.join("app", "routers", "rates.py")
+    assert flake8(str(root), rel) == expected
+    got = explain(str(root), rel, 10)
+    assert got.exit_code == 0 and "route: GET /rates/" in got.output and "requests.get" in got.output

@@ -15,7 +15,7 @@ import click
 
 from . import __version__
 
-FORMATS = ["text", "json", "sarif", "github"]
+FORMATS = ["text", "full", "json", "sarif", "github"]
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -66,7 +66,22 @@ def _echo(text: str, err: bool = False, nl: bool = True) -> None:
     click.echo(text, err=err, nl=nl)
 
 
-@click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+class CheckHelpGroup(DefaultGroup):
+    """``asynclint --help`` also lists the options of ``check``, the command ``asynclint PATH`` runs."""
+
+    def format_options(self, ctx, formatter):
+        super().format_options(ctx, formatter)
+        command = self.commands.get("check")
+        if command is None:
+            return
+        with click.Context(command, info_name="check", parent=ctx) as sub:
+            rows = [r for r in (p.get_help_record(sub) for p in command.get_params(sub)) if r]
+        rows = [r for r in rows if not r[0].startswith("-h, --help")]
+        with formatter.section("Check options (asynclint [check] [OPTIONS] [PATHS]...)"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=CheckHelpGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="asynclint")
 def main():
     """Find code that blocks the asyncio event loop, and what to use instead.
@@ -83,41 +98,54 @@ def main():
     """
 
 
-def _split_codes(values):
+def _split_codes(values, option: str):
+    """The codes and prefixes given to ``option`` (repeated and/or comma-separated), checked:
+    an unknown one is a usage error naming it and the closest valid code."""
+    from .selectors import SelectorError, check
+
     out = []
     for v in values or ():
-        out.extend(c.strip().upper() for c in v.split(",") if c.strip())
-    return out
+        out.extend(c.strip() for c in v.split(",") if c.strip())
+    try:
+        return check(out, option)
+    except SelectorError as exc:
+        _fail(str(exc))
 
 
 def _fail(message: str):
     _echo(f"asynclint: error: {message}", err=True)
-    sys.exit(2)
+    sys.exit(EXIT_USAGE)
 
 
-def _run(paths, select, ignore, extend_select, config, no_cache, jobs, force_exclude, progress=False, result_cache=False,
-         python=None, say_problems=True):
+def _options(sel: dict, **extra):
+    """The engine's options from the common options (``sel``) and the command's own."""
+    from .engine import Options
+
+    ignore = _split_codes(sel["ignore"], "--ignore") + _split_codes(sel["extend_ignore"], "--extend-ignore")
+    return Options(
+        select=_split_codes(sel["select"], "--select") or None,
+        ignore=ignore or None,
+        extend_select=_split_codes(sel["extend_select"], "--extend-select") or None,
+        config_path=sel["config"],
+        use_cache=not sel["no_cache"],
+        jobs=sel["jobs"],
+        force_exclude=sel["force_exclude"],
+        python=sel["python"],
+        **extra,
+    )
+
+
+def _run(paths, sel: dict, say_problems=True, **extra):
+    """One engine run over ``paths`` with the common options ``sel``; a usage or configuration
+    error ends the command with exit 2."""
     from .config import ConfigError
     from .discover import DiscoveryError
-    from .engine import Options, run
+    from .engine import run
 
-    opts = Options(
-        select=_split_codes(select) or None,
-        ignore=_split_codes(ignore) or None,
-        extend_select=_split_codes(extend_select) or None,
-        config_path=config,
-        use_cache=not no_cache,
-        jobs=jobs,
-        force_exclude=force_exclude,
-        progress=progress,
-        result_cache=result_cache,
-        python=python,
-    )
+    opts = _options(sel, **extra)
     try:
         result = run(list(paths), opts)
-    except ConfigError as exc:
-        _fail(str(exc))
-    except DiscoveryError as exc:
+    except (ConfigError, DiscoveryError) as exc:
         _fail(str(exc))
     for problem in result.problems if say_problems else ():
         _echo(f"asynclint: error: {problem}", err=True)
@@ -137,11 +165,20 @@ def _exit_status(result, findings: bool, fixed=None) -> int:
     return EXIT_FINDINGS if findings else EXIT_CLEAN
 
 
+_COMMON = ("select", "ignore", "extend_select", "extend_ignore", "config", "no_cache", "jobs", "force_exclude",
+           "python")
+
+
 def common_options(f):
+    """The options every command that checks code takes; the command receives them as one dict, ``sel``."""
     options = [
-        click.option("--select", multiple=True, metavar="CODES", help="Only report these codes or prefixes (comma-separated), e.g. ASL1,ASL301."),
+        click.option("--select", multiple=True, metavar="CODES",
+                     help="Only report these codes or prefixes (comma-separated), e.g. ASL1,ASL301; ALL: every rule."),
         click.option("--ignore", multiple=True, metavar="CODES", help="Do not report these codes or prefixes."),
-        click.option("--extend-select", multiple=True, metavar="CODES", help="Report these in addition to the selection (e.g. ASL112)."),
+        click.option("--extend-select", multiple=True, metavar="CODES",
+                     help="Report these in addition to the selection (e.g. ASL112)."),
+        click.option("--extend-ignore", multiple=True, metavar="CODES",
+                     help="Do not report these either (added to the configuration's ignore)."),
         click.option("--config", type=click.Path(dir_okay=False), help="Use this pyproject.toml instead of the nearest one."),
         click.option("--no-cache", is_flag=True, help="Do not read or write .asynclint_cache/."),
         click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for parsing (default: CPU count)."),
@@ -153,60 +190,87 @@ def common_options(f):
     ]
     for opt in reversed(options):
         f = opt(f)
-    return f
+
+    def wrapper(**kwargs):
+        sel = {name: kwargs.pop(name) for name in _COMMON}
+        return f(sel=sel, **kwargs)
+
+    wrapper.__name__, wrapper.__doc__ = f.__name__, f.__doc__
+    wrapper.__click_params__ = getattr(f, "__click_params__", [])
+    return wrapper
 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format.")
+@click.option("--output-format", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text: one line per finding with a help line; full: text with a frame of the code; json (schema: "
+                   "docs/asynclint-output.schema.json), sarif, github (workflow annotations). --format is an alias.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report to this file.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are reported.")
 @click.option("--quiet", "-q", is_flag=True, help="Only findings: no help lines, no summary.")
 @click.option("--show-chain", is_flag=True, help="Show every hop of a chain through project code, with path:line.")
-@click.option("--statistics", is_flag=True, help="Count findings by the blocking call at the end of their chain.")
+@click.option("--statistics", is_flag=True,
+              help="Print only counts: findings by code and by root cause (the blocking call they end at).")
 @click.option("--show-all", is_flag=True, help="List every call site of a shared cause (text output groups them).")
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: only on a terminal).")
 @click.option("--fix", is_flag=True, help="Apply safe fixes.")
-@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: also apply unsafe fixes.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix, --fix-only or --diff: also apply unsafe fixes.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
+@click.option("--fix-only", is_flag=True,
+              help="Apply fixes, but do not report (or exit 1 for) the findings that remain.")
+@click.option("--show-fixes", is_flag=True,
+              help="List the findings fixed (with --fix/--fix-only), or that --fix would fix, and why others are not.")
+@click.option("--watch", "-w", is_flag=True, help="Check again whenever a file changes (Ctrl-C to stop).")
 @common_options
 def check(paths, fmt, output, exit_zero, quiet, show_chain, statistics, show_all, color, fix, unsafe_fixes, diff,
-          select, ignore, extend_select, config, no_cache, jobs, force_exclude, python):
+          fix_only, show_fixes, watch, sel):
     """Check PATHS (files or directories; default: the current directory)."""
+    paths = paths or (".",)
+    if watch:
+        if fix or fix_only or diff or output:
+            _fail("--watch reports only: it cannot be combined with --fix, --fix-only, --diff or --output")
+        from .watch import watch_paths
+
+        def once():
+            try:
+                _check_once(paths, sel, fmt, None, True, quiet, show_chain, statistics, show_all, color, False,
+                            False, False, False, False)
+            except SystemExit:  # a usage or configuration error, already reported: wait for the next change
+                pass
+
+        sys.exit(watch_paths(paths, once, echo=lambda text: _echo(text, err=True)))
+    sys.exit(_check_once(paths, sel, fmt, output, exit_zero, quiet, show_chain, statistics, show_all, color, fix,
+                         unsafe_fixes, diff, fix_only, show_fixes))
+
+
+def _check_once(paths, sel, fmt, output, exit_zero, quiet, show_chain, statistics, show_all, color, fix,
+                unsafe_fixes, diff, fix_only, show_fixes) -> int:
+    """One check (and fix) of ``paths``: prints the report; returns the exit status."""
     interactive = sys.stderr.isatty() and not os.environ.get("CI")
+    fixing = fix or fix_only
     fixed = None
-    result = _run(paths or (".",), select, ignore, extend_select, config, no_cache, jobs, force_exclude,
-                  progress=interactive and fmt == "text" and not quiet, result_cache=not (fix or diff), python=python)
-    if fix or diff:
+    result = _run(paths, sel, progress=interactive and fmt in ("text", "full") and not quiet,
+                  result_cache=not (fixing or diff or show_fixes))
+    if fixing or diff or show_fixes:
         from .fix import apply_fixes
 
-        fixed = apply_fixes(result, unsafe=unsafe_fixes, diff_only=diff)
+        # --diff writes nothing, with or without --fix (as ruff's --diff)
+        fixed = apply_fixes(result, unsafe=unsafe_fixes, diff_only=diff or not fixing)
         if diff:
             _echo(fixed.diff_text, nl=False)
+        if show_fixes:
+            _echo(fixed.enumerate(), err=True)
+        if diff:
             _echo(fixed.summary(), err=True)
-            sys.exit(_exit_status(result, bool(fixed.changed_files or fixed.errors), fixed))
-        result = _run(paths or (".",), select, ignore, extend_select, config, no_cache, jobs, force_exclude,
-                      python=python, say_problems=False)
-        _echo(fixed.summary(remaining=len(result.diagnostics)), err=True)
+            return _exit_status(result, bool(fixed.changed_files or fixed.errors), fixed)
+        if fixing:
+            result = _run(paths, sel, say_problems=False)
+            _echo(fixed.summary(remaining=result.diagnostics), err=True)
+            if fix_only:
+                return _exit_status(result, bool(fixed.errors), fixed)
+    _no_files_warning(result, paths)
     show_chain = show_chain or (result.config.show_chain if result.config else False)
-    if fmt == "json":
-        from .report import format_json
-
-        text = format_json(result)
-    elif fmt == "sarif":
-        from .report.sarif import format_sarif
-
-        text = format_sarif(result)
-    elif fmt == "github":
-        from .report.github import format_github
-
-        text = format_github(result)
-    else:
-        from .report import format_text
-
-        use_color = color if color is not None else (output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
-        text = format_text(result, color=use_color, show_chain=show_chain, quiet=quiet, statistics=statistics,
-                           show_all=show_all)
+    text = _report(result, fmt, output, color, show_chain, quiet, statistics, show_all)
     if output:
         try:
             with open(output, "w", encoding="utf-8", errors="backslashreplace") as fh:
@@ -216,12 +280,39 @@ def check(paths, fmt, output, exit_zero, quiet, show_chain, statistics, show_all
     elif text:
         _echo(text)
     status = _exit_status(result, bool(result.diagnostics or result.errors), fixed)
-    sys.exit(EXIT_CLEAN if exit_zero and status == EXIT_FINDINGS else status)
+    return EXIT_CLEAN if exit_zero and status == EXIT_FINDINGS else status
+
+
+def _no_files_warning(result, paths) -> None:
+    if not result.files_checked and not result.errors and not result.problems:
+        shown = ", ".join(paths)
+        _echo(f"asynclint: warning: no Python files found under {shown}: nothing was checked", err=True)
+
+
+def _report(result, fmt, output, color, show_chain, quiet, statistics, show_all) -> str:
+    if fmt == "json":
+        from .report import format_json
+
+        return format_json(result)
+    if fmt == "sarif":
+        from .report.sarif import format_sarif
+
+        return format_sarif(result)
+    if fmt == "github":
+        from .report.github import format_github
+
+        return format_github(result)
+    from .report import format_text
+
+    use_color = color if color is not None else (output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
+    return format_text(result, color=use_color, show_chain=show_chain, quiet=quiet, statistics=statistics,
+                       show_all=show_all, frame=fmt == "full")
 
 
 @main.command()
 @click.argument("code")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
+@click.option("--output-format", "--format", "fmt", type=click.Choice(["text", "markdown"]), default="text",
+              show_default=True)
 def rule(code, fmt):
     """Explain one rule: what it does, why, an example, what to use instead."""
     from .rules import get_rule, render_markdown, render_text
@@ -246,37 +337,55 @@ def rules():
 @main.command()
 @click.argument("location")
 @common_options
-def explain(location, select, ignore, extend_select, config, no_cache, jobs, force_exclude, python):
-    """Print the full reasoning for the finding(s) at PATH:LINE."""
-    path, sep, line = location.rpartition(":")
-    if not sep or not line.isdigit():
-        _fail("expected PATH:LINE, e.g. app/routers/users.py:42")
-    if not os.path.exists(path):
-        _fail(f"path does not exist: {path}")
-    from .discover import find_project_root
+def explain(location, sel):
+    """Print the full reasoning for the finding(s) at PATH:LINE (or PATH:LINE:COL, as the report prints it).
 
-    root = find_project_root(path)
+    Exit status: 0 when a finding was explained, 1 when there is none at that line, 2 on a usage error."""
+    path, line, col = _location(location)
+    from .discover import project_root
+
     # the same run as `asynclint <project root>`, so that the chain shown is the one `check` shows
-    result = _run((root,), select, ignore, extend_select, config, no_cache, jobs, force_exclude, python=python)
+    result = _run((project_root([path]),), sel)
     target = os.path.abspath(path)
-    found = [d for d in result.diagnostics if os.path.abspath(d.path) == target and d.line == int(line)]
+
+    def at(d):
+        return os.path.abspath(d.path) == target and d.line == line and (col is None or d.column == col)
+
+    found = [d for d in result.diagnostics if at(d)]
     if not found:  # a file the project run does not cover (excluded, ignored): check it by name
-        result = _run((path,), select, ignore, extend_select, config, no_cache, jobs, force_exclude, python=python)
-        found = [d for d in result.diagnostics if os.path.abspath(d.path) == target and d.line == int(line)]
+        result = _run((path,), sel)
+        found = [d for d in result.diagnostics if at(d)]
     if not found:
-        _echo(f"no finding at {location}")
-        sys.exit(1 if result.errors else 0)
+        errors = [e for e in result.errors if os.path.abspath(e.path) == target]
+        why = f": the file could not be checked ({errors[0].message})" if errors else ""
+        _echo(f"no finding at {location.rstrip(':')}{why}")
+        sys.exit(EXIT_FINDINGS)
     from .report.explain import explain_text
 
     for d in found:
         _echo(explain_text(d, result))
-    sys.exit(1)
+    sys.exit(EXIT_CLEAN)
+
+
+def _location(location: str):
+    """PATH:LINE or PATH:LINE:COL (a trailing colon, as the report prints it, is fine) -> (path, line, col)."""
+    parts = location.rstrip(":").split(":")
+    numbers = []
+    while len(parts) > 1 and parts[-1].isdigit() and len(numbers) < 2:
+        numbers.insert(0, int(parts.pop()))
+    path = ":".join(parts)
+    if not numbers:
+        _fail("expected PATH:LINE, e.g. app/routers/users.py:42")
+    if not os.path.isfile(path):
+        _fail(f"path does not exist: {path}" if not os.path.exists(path) else f"not a file: {path}")
+    return path, numbers[0], numbers[1] if len(numbers) > 1 else None
 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--library", "-l", help="Only entries of this library (substring match).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--output-format", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
 @click.option("--inferred", is_flag=True,
               help="Instead of the catalog: the library APIs PATHS (default: .) call that were inferred blocking "
                    "from the installed libraries' source, and why.")
@@ -294,7 +403,9 @@ def catalog(paths, library, fmt, inferred, python, config, no_cache):
         return
     from .libraries import inferred_apis, render_inferred
 
-    result = _run(paths or (".",), ("ASL",), None, None, config, no_cache, None, False, python=python)
+    sel = dict.fromkeys(_COMMON, None) | {"select": ("ASL",), "config": config, "no_cache": no_cache,
+                                           "python": python, "force_exclude": False}
+    result = _run(paths or (".",), sel)
     apis = inferred_apis(result.project, result.analysis) if result.analysis is not None else []
     if library:
         apis = [a for a in apis if library.lower() in a.library.lower() or a.function.startswith(library)]
@@ -304,11 +415,12 @@ def catalog(paths, library, fmt, inferred, python, config, no_cache):
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--output-format", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="json: every endpoint with its findings (--format is an alias).")
 @common_options
-def routes(paths, fmt, select, ignore, extend_select, config, no_cache, jobs, force_exclude, python):
+def routes(paths, fmt, sel):
     """List every FastAPI/Starlette endpoint: method, path, function, def/async def, and whether it blocks."""
-    result = _run(paths or (".",), select, ignore, extend_select, config, no_cache, jobs, force_exclude, python=python)
+    result = _run(paths or (".",), sel)
     from .frameworks.fastapi import render_routes
 
     _echo(render_routes(result, fmt))

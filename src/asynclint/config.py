@@ -14,6 +14,7 @@ except ModuleNotFoundError:  # Python 3.10
 from .categories import BY_NAME, CATEGORIES, canonical, default_categories, default_on
 from .discover import check_patterns
 from .fsio import read_regular
+from .selectors import SelectorError, check as check_selectors
 
 _MAX_PYPROJECT = 16 << 20
 
@@ -22,8 +23,10 @@ class ConfigError(Exception):
     pass
 
 
-_LIST_KEYS = ("select", "ignore", "extend-select", "exclude", "extend-exclude", "library-exclude")
-_KNOWN = set(_LIST_KEYS) | {"extend-blocking", "extend-offload", "show-chain", "max-file-size", "python", "check-tests"}
+_SELECTOR_KEYS = ("select", "ignore", "extend-select", "extend-ignore")
+_LIST_KEYS = _SELECTOR_KEYS + ("exclude", "extend-exclude", "library-exclude")
+_KNOWN = set(_LIST_KEYS) | {"extend-blocking", "extend-offload", "show-chain", "max-file-size", "python",
+                            "per-file-ignores", "check-tests"}
 _BLOCKING_KEYS = {"message", "replacement", "category"}
 
 
@@ -42,6 +45,8 @@ class Config:
     python: Optional[str] = None  # the project's environment (see environment.py); "none": do not look
     library_exclude: list = field(default_factory=list)  # library modules never read (names or patterns)
     check_tests: bool = False  # report findings in test modules too (tests/, test_*.py, conftest.py)
+    # gitignore-style pattern (relative to the configuration's directory, else the project root) -> selectors
+    per_file_ignores: dict = field(default_factory=dict)
 
     def is_selected(self, code: str) -> bool:
         def matches(prefixes):
@@ -65,6 +70,23 @@ class Config:
         ``ignore = ["ASL105", "ASL205"]`` for cheap file-system calls)? Rules that count blocking
         calls (ASL301) leave those out; merely unselected codes still count."""
         return any(code.startswith(p) for p in self.ignore) and not self.is_selected(code) and default_on(code)
+    def per_file_ignored(self, path: str, code: str, base: Optional[str]) -> bool:
+        """Does ``per-file-ignores`` drop ``code`` in the file at ``path`` (absolute; ``base``: the
+        directory patterns are relative to when the configuration has no file)?"""
+        if not self.per_file_ignores:
+            return False
+        base = os.path.dirname(self.path) if self.path else base
+        if base is None:
+            return False
+        rel = os.path.relpath(path, base).replace(os.sep, "/") if os.path.isabs(path) else path.replace(os.sep, "/")
+        if rel.startswith("../"):
+            return False
+        from .discover import pattern_spec
+
+        for pattern, codes in self.per_file_ignores.items():
+            if any(code.startswith(c) for c in codes) and pattern_spec([pattern]).match_file(rel):
+                return True
+        return False
 
     def analyzed_categories(self) -> set:
         """The categories analysis must look for: the selected ones, and every default one when a
@@ -152,7 +174,17 @@ def config_from_dict(table: dict, path: Optional[str] = None) -> Config:
                 bad = check_patterns(value)
                 if bad is not None:
                     raise ConfigError(f"{where}: 'tool.asynclint.{key}' has an invalid pattern {bad!r}")
+            if key in _SELECTOR_KEYS:
+                try:
+                    value = check_selectors(value, f"'tool.asynclint.{key}'")
+                except SelectorError as exc:
+                    raise ConfigError(f"{where}: {exc}") from None
+            if key == "extend-ignore":
+                cfg.ignore = cfg.ignore + [v.strip() for v in value]
+                continue
             setattr(cfg, key.replace("-", "_"), [v.strip() for v in value])
+        elif key == "per-file-ignores":
+            cfg.per_file_ignores = _per_file_ignores(value, where)
         elif key == "extend-blocking":
             if not isinstance(value, dict):
                 raise ConfigError(f"{where}: 'tool.asynclint.extend-blocking' must be a table of qualified names")
@@ -198,6 +230,26 @@ def config_from_dict(table: dict, path: Optional[str] = None) -> Config:
                 raise ConfigError(f"{where}: 'tool.asynclint.max-file-size' must be a positive integer (bytes)")
             cfg.max_file_size = value
     return cfg
+
+
+def _per_file_ignores(value, where: str) -> dict:
+    """``{"tests/*" = ["ASL1"], "scripts/" = ["ASL"]}``, checked."""
+    key = "'tool.asynclint.per-file-ignores'"
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: {key} must be a table of patterns, each with a list of codes "
+                          '(e.g. "tests/*" = ["ASL1"])')
+    out = {}
+    for pattern, codes in value.items():
+        name = f"'tool.asynclint.per-file-ignores.\"{pattern}\"'"
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise ConfigError(f"{where}: {name} must be a list of codes or prefixes")
+        if check_patterns([pattern]) is not None or not pattern.strip():
+            raise ConfigError(f"{where}: {key} has an invalid pattern {pattern!r}")
+        try:
+            out[pattern] = check_selectors(codes, name)
+        except SelectorError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+    return out
 
 
 def _is_int(value) -> bool:

@@ -8,6 +8,7 @@ unless ``--force-exclude`` is given.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import stat
@@ -50,23 +51,18 @@ class RunFiles:
 
 
 def project_root_of(paths) -> str:
-    """The project around all the paths (not the first one: the order must not matter); paths
-    that are neither files nor directories (missing, ``/dev/null``) have no say in it."""
-    abs_paths = [os.path.abspath(x) for x in paths if os.path.isfile(x) or os.path.isdir(x)]
-    abs_paths = abs_paths or [os.path.abspath(x) for x in paths]
-    try:
-        common = os.path.commonpath(abs_paths) if len(abs_paths) > 1 else abs_paths[0]
-    except ValueError:  # different drives
-        common = abs_paths[0]
-    return find_project_root(common)
+    """The project around all the paths (see ``project_root``)."""
+    return project_root(paths)
 
 
 def files_for_run(paths, *, exclude=(), extend_exclude=(), force_exclude=False, whole_project=True,
-                  check_tests=False) -> RunFiles:
+                  root: Optional[str] = None, check_tests: bool = False) -> RunFiles:
     """Discover ``paths``; files named one by one (pre-commit, editors) are linked against the
-    whole project around them unless ``whole_project`` is off. Test modules found in a directory
-    are linked but not reported, unless ``check_tests``: tests do not serve requests."""
-    root = project_root_of(paths)
+    whole project around them unless ``whole_project`` is off. ``root``: the project root when the
+    caller knows it (the flake8 plugin: the root of the paths flake8 was given), else ``project_root``.
+    Test modules found in a directory are linked but not reported, unless ``check_tests``: tests do
+    not serve requests."""
+    root = os.path.abspath(root) if root else project_root(paths)
     found = discover(paths, root=root, exclude=exclude, extend_exclude=extend_exclude, force_exclude=force_exclude)
     files = list(found.files)
     report_paths = {f.path for f in files if check_tests or not f.test}
@@ -100,6 +96,26 @@ def _spec(patterns):
             continue
         valid.append(line)
     return pathspec.GitIgnoreSpec.from_lines(valid) if valid else None
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_spec(patterns: tuple):
+    return _spec(list(patterns))
+
+
+def pattern_spec(patterns):
+    """The compiled gitignore-style patterns (``per-file-ignores``); matches nothing when empty."""
+    spec = _cached_spec(tuple(patterns))
+    return spec if spec is not None else _NO_MATCH
+
+
+class _NoMatch:
+    @staticmethod
+    def match_file(_path) -> bool:
+        return False
+
+
+_NO_MATCH = _NoMatch()
 
 
 def check_patterns(patterns) -> Optional[str]:
@@ -213,27 +229,155 @@ def is_test_module(path: str, walked: str) -> bool:
     return rel != "." and any(part in _TEST_DIRS for part in rel.split(os.sep))
 
 
+# ---------------------------------------------------------------------------
+# the project root: one answer for every mode (check, explain, routes, fix, flake8, pre-commit, the server)
+
+MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+_SCAN_FILES = 60  # files read (their first bytes) to see where a tree without markers imports from
+_SCAN_BYTES = 32 << 10
+_MAX_CLIMB = 4  # directories a tree without markers may reach above the paths given
+_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import\b|import[ \t]+([\w.]+))", re.M)
+
+
+def project_root(paths) -> str:
+    """The project root of a run over ``paths``, the same whichever part of the project is named.
+
+    1. The nearest directory at or above the paths' common directory holding ``pyproject.toml``,
+       ``setup.cfg``, ``setup.py`` or ``.git``.
+    2. Without one: that common directory, raised out of the packages around it (a folder with
+       ``__init__.py``, or a namespace folder inside one) and up to where the files' own imports
+       resolve (``from ..db import x`` two folders down, ``from app.db import x`` next to ``app/``),
+       so that ``app/routers/users.py`` alone has the root ``app/`` has. Never a home directory or
+       the file system's root.
+
+    Paths that are neither files nor directories (missing, ``/dev/null``) have no say in it."""
+    given = [os.path.abspath(x) for x in paths if os.path.isfile(x) or os.path.isdir(x)]
+    given = given or [os.path.abspath(x) for x in paths] or [os.getcwd()]
+    dirs = [p if os.path.isdir(p) else os.path.dirname(p) for p in given]
+    try:
+        base = os.path.commonpath(dirs)
+    except ValueError:  # different drives
+        base = dirs[0]
+    marked = marker_root(base)
+    if marked is not None:
+        return marked
+    return _unmarked_root(base, [p for p in given if os.path.isfile(p)])
+
+
 def find_project_root(start: str) -> str:
-    """The nearest directory at or above ``start`` holding pyproject.toml, setup.py, setup.cfg or .git."""
+    """The project root of a run over ``start`` alone (see ``project_root``)."""
+    return project_root([start])
+
+
+def marker_root(start: str) -> Optional[str]:
+    """The nearest directory at or above ``start`` holding a project marker, or None."""
     d = os.path.abspath(start)
     if os.path.isfile(d):
         d = os.path.dirname(d)
     while True:
-        for marker in ("pyproject.toml", "setup.py", "setup.cfg", ".git"):
+        for marker in MARKERS:
             if os.path.exists(os.path.join(d, marker)):
                 return d
         parent = os.path.dirname(d)
         if parent == d:
-            # no marker anywhere: the package around the file (never a whole home directory)
-            return _package_root(os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start)))
+            return None
         d = parent
 
 
-def _package_root(d: str) -> str:
-    """With no project marker: the directory above the outermost package containing ``d``."""
-    while os.path.isfile(os.path.join(d, "__init__.py")):
+def _too_high(d: str) -> bool:
+    return os.path.dirname(d) == d or d == os.path.expanduser("~")
+
+
+def _package_top(d: str) -> str:
+    """The directory above the outermost package holding ``d`` (a folder with ``__init__.py``, or a
+    namespace folder, without one, inside such a package)."""
+    while True:
         parent = os.path.dirname(d)
-        if parent == d:
-            break
+        if parent == d or _too_high(parent):
+            return d
+        if not (os.path.isfile(os.path.join(d, "__init__.py")) or os.path.isfile(os.path.join(parent, "__init__.py"))):
+            return d
         d = parent
-    return d
+
+
+def _unmarked_root(base: str, given_files: list) -> str:
+    root = _package_top(base)
+    for _ in range(_MAX_CLIMB):
+        files = list(dict.fromkeys(given_files + _sample(root)))
+        higher = _import_root(files, root, base)
+        if higher == root:
+            break
+        root = _package_top(higher)
+    return root
+
+
+def _sample(root: str) -> list:
+    """Up to ``_SCAN_FILES`` .py files under ``root``, the shallowest first."""
+    out, level = [], [root]
+    while level and len(out) < _SCAN_FILES:
+        nxt = []
+        for d in level:
+            try:
+                names = sorted(os.listdir(d))
+            except OSError:
+                continue
+            for name in names:
+                full = os.path.join(d, name)
+                if name.endswith(".py") and os.path.isfile(full):
+                    out.append(full)
+                elif name not in DEFAULT_EXCLUDE and not name.startswith(".") and os.path.isdir(full):
+                    nxt.append(full)
+        level = nxt
+    return out[:_SCAN_FILES]
+
+
+def _import_root(files: list, root: str, base: str) -> str:
+    """The highest directory above ``root`` (at most ``_MAX_CLIMB`` above ``base``) that the imports
+    of ``files`` need as their root; ``root`` when they need none."""
+    limit = base
+    for _ in range(_MAX_CLIMB):
+        if _too_high(os.path.dirname(limit)):
+            break
+        limit = os.path.dirname(limit)
+    best = root
+    for path in files:
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(_SCAN_BYTES)
+        except OSError:
+            continue
+        here = os.path.dirname(path)
+        for dots, module, plain in _IMPORT.findall(head):
+            if dots:  # ``from ..x import y``: the package is at least that deep
+                need = here
+                for _ in range(len(dots)):
+                    need = os.path.dirname(need)
+            else:
+                need = _where_it_resolves((module or plain).decode("ascii", "replace"), here, limit, path)
+            if need and _inside(limit, need) and len(need) < len(best) and _inside(need, best):
+                best = need
+    return best
+
+
+def _where_it_resolves(module: str, here: str, limit: str, importer: str) -> Optional[str]:
+    """The nearest directory from ``here`` up to ``limit`` from which ``module`` is a project file or
+    folder (not the importing file itself: ``redis.py`` importing ``redis`` imports the library)."""
+    parts = [p for p in module.split(".") if p]
+    if not parts:
+        return None
+    d = here
+    while True:
+        top = os.path.join(d, parts[0])
+        if os.path.isdir(top) and (len(parts) == 1 or os.path.exists(os.path.join(top, parts[1]))
+                                   or os.path.isfile(os.path.join(top, parts[1] + ".py"))
+                                   or os.path.isfile(os.path.join(top, "__init__.py"))):
+            return d
+        if os.path.isfile(top + ".py") and top + ".py" != importer:
+            return d
+        if d == limit or os.path.dirname(d) == d:
+            return None
+        d = os.path.dirname(d)
+
+
+def _inside(outer: str, inner: str) -> bool:
+    return inner == outer or inner.startswith(outer.rstrip(os.sep) + os.sep)

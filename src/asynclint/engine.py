@@ -16,7 +16,7 @@ from typing import Optional
 from .analyze import Analysis, analyze
 from .cache.results import ResultCache
 from .catalog import catalog_for
-from .config import Config, config_from_dict, find_pyproject, load_config
+from .config import Config, ConfigError, config_from_dict, find_pyproject, load_config
 from .discover import files_for_run
 from .environment import find_environment
 from .fix.kinds import mark_fixes
@@ -25,6 +25,7 @@ from .frameworks.fastapi import RouteModel
 from .libraries import attach_libraries, mark_inferred
 from .link import Project, build_project, modules_in_memory, modules_on_disk
 from .summarize import collect_summaries, summarize_source
+from .selectors import SelectorError, check as check_selectors
 from .suppress import apply_suppressions
 
 
@@ -42,6 +43,7 @@ class Options:
     result_cache: bool = False  # reuse the last run's findings when nothing changed (report-only callers)
     whole_project: bool = True  # files named one by one are linked against the project around them
     python: Optional[str] = None  # --python: the project's environment (a venv or its interpreter; "none")
+    root: Optional[str] = None  # the project root, when the caller knows it (else discover.project_root)
 
 
 @dataclass
@@ -64,12 +66,15 @@ def resolve_config(paths, options: Options) -> Config:
         cfg = load_config(options.config_path)
     else:
         cfg = load_config(find_pyproject(paths[0] if paths else "."))
-    if options.select is not None:
-        cfg.select = list(options.select)
-    if options.ignore is not None:
-        cfg.ignore = list(cfg.ignore) + list(options.ignore)
-    if options.extend_select:
-        cfg.extend_select = list(cfg.extend_select) + list(options.extend_select)
+    try:
+        if options.select is not None:
+            cfg.select = check_selectors(options.select, "--select")
+        if options.ignore is not None:
+            cfg.ignore = list(cfg.ignore) + check_selectors(options.ignore, "--ignore")
+        if options.extend_select:
+            cfg.extend_select = list(cfg.extend_select) + check_selectors(options.extend_select, "--extend-select")
+    except SelectorError as exc:
+        raise ConfigError(str(exc)) from None
     return cfg
 
 
@@ -80,7 +85,7 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
 
     # 1. discover
     found = files_for_run(paths, exclude=cfg.exclude, extend_exclude=cfg.extend_exclude,
-                          force_exclude=options.force_exclude, whole_project=options.whole_project,
+                          force_exclude=options.force_exclude, whole_project=options.whole_project, root=options.root,
                           check_tests=cfg.check_tests)
 
     # the environment whose installed libraries are read (none: the catalog alone)
@@ -109,7 +114,8 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
 
     # 4.-7. analyze, framework findings, suppress, mark fixes
     only_reported = len(modules) != sum(1 for m in modules if m.report)
-    diagnostics, suppressed, analysis, routes = check_project(project, cfg, only_reported=only_reported)
+    diagnostics, suppressed, analysis, routes = check_project(project, cfg, only_reported=only_reported,
+                                                              root=found.root)
     if libraries is not None:
         libraries.save()
 
@@ -121,13 +127,14 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
 
 
 def check_project(project: Project, cfg: Config, *, only_reported: bool = False, classified: Optional[dict] = None,
-                  routes: Optional[RouteModel] = None, roots: Optional[set] = None):
+                  routes: Optional[RouteModel] = None, roots: Optional[set] = None, root: Optional[str] = None):
     """Stages 4 to 7 on a linked project: (diagnostics, number suppressed, analysis, route model).
 
     With ``only_reported``, only what the functions of the reported files reach is analysed
     (one file of a large project costs what it reaches); ``roots`` names those functions when the
     caller knows them. ``classified`` and ``routes`` carry what a long-lived caller (``live``)
-    kept from earlier runs on the same project."""
+    kept from earlier runs on the same project. ``root``: the project root, which
+    ``per-file-ignores`` patterns are relative to when the configuration is not from a file."""
     if only_reported and roots is None:
         roots = {fq for fq, ref in project.functions.items() if ref.module.report}
     elif not only_reported:
@@ -138,8 +145,8 @@ def check_project(project: Project, cfg: Config, *, only_reported: bool = False,
         diagnostics, routes = framework_findings(project, analysis, cfg, routes)
         if project.index.loader is not None:
             mark_inferred(diagnostics, project)
-        diagnostics, suppressed = apply_suppressions(diagnostics, project, cfg)
-        mark_fixes(diagnostics)
+        diagnostics, suppressed = apply_suppressions(diagnostics, project, cfg, root)
+        mark_fixes(diagnostics, project)
     finally:
         gc.unfreeze()
     diagnostics.sort(key=lambda d: (d.path, d.line, d.column, d.code))

@@ -40,9 +40,49 @@ class AsyncLintPlugin:
         self.filename = filename
         self.lines = lines
 
+    @classmethod
+    def parse_options(cls, option_manager, options, args):
+        """Called once by flake8 with its options: an ``ASL`` selector that names no rule (``--select
+        ASL9``, ``extend-ignore = ASL1O1``) stops flake8 with a message, as the command line does."""
+        message = bad_flake8_selector(options)
+        if message is not None:
+            from flake8.exceptions import ExecutionError
+
+            raise ExecutionError(f"asynclint: {message}")
+        # the paths flake8 was given: the project root is theirs, as for `asynclint PATHS`
+        _GIVEN[:] = [os.path.abspath(p) for p in (getattr(options, "filenames", None) or ["."]) if p != "-"]
+
     def run(self):
         for line, col, text in check_file(self.filename, self.lines):
             yield line, col, text, type(self)
+
+
+_FLAKE8_SELECTORS = ("select", "extend_select", "ignore", "extend_ignore", "extended_default_select",
+                     "extended_default_ignore", "enable_extensions")
+
+
+def bad_flake8_selector(options):
+    """The message for the first selector of flake8's options that starts with ASL and names no rule."""
+    import re
+
+    from .selectors import problem
+
+    for name in _FLAKE8_SELECTORS + ("per_file_ignores",):
+        value = getattr(options, name, None)
+        if not value:
+            continue
+        if name == "per_file_ignores":  # "pattern:CODES pattern:CODES" as one string
+            items = [c for part in re.split(r"\s+", str(value)) for c in part.rpartition(":")[2].split(",")]
+        elif isinstance(value, str):
+            items = value.split(",")
+        else:
+            items = [c for v in value for c in str(v).split(",")]
+        for code in (c.strip() for c in items):
+            if code.upper().startswith("ASL"):
+                message = problem(code, f"flake8's --{name.replace('_', '-')}")
+                if message is not None:
+                    return message
+    return None
 
 
 # ---------------------------------------------------------------------------
@@ -71,27 +111,43 @@ def _check_file(filename: str, lines=None) -> list:
     return _check_on_disk(path)
 
 
+_GIVEN: list = []  # the paths flake8 was given (see ``parse_options``)
+_ROOTS: dict = {}  # paths -> their project root, found once per process
+
+
+def root_for(path: str) -> str:
+    """The project root of ``path`` as flake8 checks it: the root of the paths flake8 was given
+    (``flake8 .`` and ``asynclint .`` agree), or the file's own when it is not under them."""
+    from .discover import project_root
+
+    given = [g for g in _GIVEN if path == g or path.startswith(g.rstrip(os.sep) + os.sep)]
+    key = tuple(_GIVEN) if given else (path,)
+    if key not in _ROOTS:
+        _ROOTS[key] = project_root(list(key))
+    return _ROOTS[key]
+
+
 def _check_on_disk(path: str) -> list:
     from .config import ConfigError
-    from .discover import DiscoveryError, find_project_root
+    from .discover import DiscoveryError
 
-    root = find_project_root(path)
+    root = root_for(path)
     try:
         entry = _MEMO.get(root)
         if entry is None and root not in _SEEN:
             # the first file of this project in this process (an editor checks one file per
             # run): analyse what this file reaches only, which is much cheaper than the project
             _SEEN.add(root)
-            return _findings_for(_run_engine([path]), path)
+            return _findings_for(_run_engine([path], root=root), path)
         if entry is None or not entry.still_valid():
             # several files of one project (flake8 over a tree): link and analyse it once
-            entry = _ProjectRun(root, _run_engine([root]))
+            entry = _ProjectRun(root, _run_engine([root], root=root))
             _MEMO[root] = entry
         found = entry.findings_for(path)
         if found is None:
             # not part of the project as a whole run sees it (excluded, .gitignored,
             # not a .py file, a module name shadowed by another file): check it by name
-            found = _findings_for(_run_engine([path]), path)
+            found = _findings_for(_run_engine([path], root=root), path)
     except (ConfigError, DiscoveryError) as exc:
         return [(1, 0, f"{ERROR_CODE} asynclint could not check this file: {exc}")]
     return found
@@ -102,7 +158,7 @@ def _check_with_override(path: str, text: str) -> list:
     from .discover import DiscoveryError
 
     try:
-        result = _run_engine([path], overrides={path: text})
+        result = _run_engine([path], overrides={path: text}, root=root_for(path))
     except (ConfigError, DiscoveryError) as exc:
         return [(1, 0, f"{ERROR_CODE} asynclint could not check this file: {exc}")]
     return _findings_for(result, path)
@@ -144,7 +200,7 @@ def _same_as_disk(path: str, text: str) -> bool:
     return disk == text
 
 
-def _run_engine(paths, overrides=None):
+def _run_engine(paths, overrides=None, root=None):
     import gc
     import multiprocessing
 
@@ -153,7 +209,7 @@ def _run_engine(paths, overrides=None):
     # flake8's workers are daemonic processes, which may not start processes of
     # their own: parse in this process there
     jobs = 1 if multiprocessing.current_process().daemon else None
-    options = Options(jobs=jobs, overrides=dict(overrides or {}))
+    options = Options(jobs=jobs, overrides=dict(overrides or {}), root=root)
     # the engine builds (and unpickles from the cache) a great many small
     # objects and frees few: the cyclic collector only slows it down
     was_enabled = gc.isenabled()

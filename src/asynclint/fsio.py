@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import codecs
 import io
 import os
 import stat
@@ -100,11 +101,19 @@ def read_regular(path: str, limit: int | None = None) -> bytes:
 
 def decode_source(data: bytes) -> str:
     """Bytes to text, honouring a BOM and a PEP 263 coding cookie; ``UnicodeError`` says why not."""
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        wide = "UTF-32" if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)) else "UTF-16"
+        raise UnicodeError(f"the file starts with a {wide} byte-order mark: Python source must be UTF-8 "
+                           "(or declare an ASCII-compatible encoding)")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
-        if "invalid or missing encoding declaration" not in str(exc):
-            raise UnicodeError(str(exc)) from None
+        message = str(exc)
+        if message.startswith("unknown encoding"):
+            raise UnicodeError(f"unknown encoding {message.split(':', 1)[-1].strip()!r} in the coding "
+                               "declaration") from None
+        if "invalid or missing encoding declaration" not in message:
+            raise UnicodeError(message) from None
         encoding = "utf-8"  # not UTF-8 in its first lines, and no cookie: say where
     try:
         return data.decode(encoding)

@@ -168,8 +168,15 @@ class ChainHop:
     function: str  # qualified name of the function at this hop, or the library API at the end
     path: Optional[str]
     line: Optional[int]
-    text: str  # what is called at this hop
+    text: str  # what is called at this hop, as written: "helpers.is_file()", "with lock", "iterating rows"
     library: Optional[str] = None  # "distribution version" when this hop is in library code read from source
+    column: Optional[int] = None  # 1-based column of the call at this hop
+    symbol: Optional[str] = None  # the callee as written at the call site: "helpers.is_file"
+
+    def to_json(self, calls: Optional[str] = None) -> dict:
+        """``calls``: what the call at this hop resolves to (the next hop's function)."""
+        return {"function": self.function, "path": self.path, "line": self.line, "column": self.column,
+                "symbol": self.symbol, "text": self.text, "calls": calls, "library": self.library}
 
 
 @dataclass(slots=True)
@@ -183,7 +190,8 @@ class Diagnostic:
     category: Optional[str]
     message: str
     function: Optional[str]
-    route: Optional[str] = None
+    route: Optional[str] = None  # the routes it stalls, for display (at most three, "(+N more)")
+    routes: list = field(default_factory=list)  # every one: (methods, path, endpoint function)
     chain: list = field(default_factory=list)  # list[str] qualified names
     hops: list = field(default_factory=list)  # list[ChainHop]
     suggestion: Optional[str] = None
@@ -211,7 +219,13 @@ class Diagnostic:
             "suggestion": self.suggestion,
             "fix": self.fix,
             "root": self.root,
-            "callers": [{"function": h.function, "path": h.path, "line": h.line} for h in self.callers],
+            "callers": [{"function": h.function, "path": h.path, "line": h.line, "column": h.column,
+                         "symbol": h.symbol} for h in self.callers],
+            # added in schema version 2
+            "routes": [{"methods": list(m), "path": p, "function": f} for m, p, f in self.routes],
+            "hops": [h.to_json(self.hops[i + 1].function if i + 1 < len(self.hops) else None)
+                     for i, h in enumerate(self.hops)],
+            "api": self.api,
         }
         if self.inferred is not None:
             out["inferred"] = self.inferred

@@ -57,7 +57,7 @@ def _chain(project: Project, ref: FunctionRef, b: Blocking, chains, prop: Option
     ``prop``, each hop follows the blocking site the previous call can reach with what it passes."""
     site = b.site
     chain = [ref.qualname]
-    hops = [ChainHop(ref.qualname, ref.module.display, site.line, describe_site(site))]
+    hops = [hop_at(ref.qualname, ref.module.display, site)]
     entry = b.entry
     current = b.target if entry is None else None
     call, caller = b, ref.qualname
@@ -69,15 +69,20 @@ def _chain(project: Project, ref: FunctionRef, b: Blocking, chains, prop: Option
         witness = prop.witness_through(call, caller) if prop is not None else None
         if witness is None:
             _, witness = chains[current]
-        hops.append(ChainHop(current, cref.module.display, witness.site.line, describe_site(witness.site)))
+        hops.append(hop_at(current, cref.module.display, witness.site))
         if witness.entry is not None:
             entry = witness.entry
             break
         call, caller, current = witness, current, witness.target
     assert entry is not None
     chain.append(entry.api)
-    hops.append(ChainHop(entry.api, None, None, describe_api(entry)))
+    hops.append(ChainHop(entry.api, None, None, describe_api(entry), symbol=entry.api))
     return chain, hops, entry
+
+
+def hop_at(function: str, path: str, site: CallSite) -> ChainHop:
+    """The hop of ``function`` at call site ``site``: where it is and what it calls, as written."""
+    return ChainHop(function, path, site.line, describe_site(site), column=site.col + 1, symbol=site.text)
 
 
 def _root(hops: list) -> str:
@@ -257,7 +262,8 @@ def async_callers(project: Project, prop: Propagation, fq: str) -> list:
     fns = project.functions
     if fns[fq].summary.is_async:
         ref = fns[fq]
-        return [ChainHop(fq, ref.module.display, ref.summary.line, ref.summary.name)]
+        return [ChainHop(fq, ref.module.display, ref.summary.line, ref.summary.name, column=ref.summary.col + 1,
+                         symbol=ref.summary.name)]
     out, seen, stack = [], {fq}, [fq]
     while stack:
         g = stack.pop()
@@ -267,7 +273,7 @@ def async_callers(project: Project, prop: Propagation, fq: str) -> list:
             fref = fns[f]
             if fref.summary.is_async:
                 if prop.reaches(b, f):
-                    out.append(ChainHop(f, fref.module.display, b.site.line, describe_site(b.site)))
+                    out.append(hop_at(f, fref.module.display, b.site))
             elif f not in seen and prop.reaches(b, f):
                 seen.add(f)
                 stack.append(f)

@@ -22,11 +22,12 @@ def apply_fixes(result, unsafe: bool = False, diff_only: bool = False):
     return apply(result, unsafe=unsafe, diff_only=diff_only)
 
 
-def fix_source(text: str, diagnostics: list, unsafe: bool = False):
-    """One module's text and its findings -> ``FixOutcome`` (new text, fixed, skipped, edits)."""
+def fix_source(text: str, diagnostics: list, unsafe: bool = False, line_length=None):
+    """One module's text and its findings -> ``FixOutcome`` (new text, fixed, skipped, edits);
+    ``line_length``: the project's limit (default: the file's own)."""
     from .source import fix_source as fix
 
-    return fix(text, diagnostics, unsafe)
+    return fix(text, diagnostics, unsafe, line_length)
 
 
 __all__ = ["apply_fixes", "fix_kind", "fix_source", "mark_fixes"]

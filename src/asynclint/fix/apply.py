@@ -38,8 +38,7 @@ class FixResult:
     diff_text: str = ""
     diff_only: bool = False
     unsafe: bool = False
-    total: int = 0  # findings before fixing
-    unsafe_available: int = 0  # findings with an unsafe fix not applied (no --unsafe-fixes)
+    findings: list = field(default_factory=list)  # the findings of the run that was fixed
 
     @property
     def changed_files(self) -> list:
@@ -53,20 +52,56 @@ class FixResult:
     def errors(self) -> list:
         return [(f.display, f.error) for f in self.files if f.error]
 
-    def summary(self, remaining: Optional[int] = None) -> str:
+    def summary(self, remaining: Optional[list] = None) -> str:
+        """One line: what was (or would be) fixed, and what remains. ``remaining``: the findings of the
+        run after fixing (without it, the ones not fixed); every count is of those."""
         n = len(self.fixed)
         files = len(self.changed_files)
         verb = "Would fix" if self.diff_only else "Fixed"
         text = f"{verb} {n} finding{'s' if n != 1 else ''} in {files} file{'s' if files != 1 else ''}"
         if remaining is None:
-            remaining = max(self.total - n, 0)
-        text += f"; {remaining} remain{'s' if remaining == 1 else ''}"
-        if self.unsafe_available and not self.unsafe:
-            text += f" ({self.unsafe_available} fixable with --unsafe-fixes)"
+            fixed = {id(d) for d in self.fixed}
+            remaining = [d for d in self.findings if id(d) not in fixed]
+        left = len(remaining)
+        text += f"; {left} remain{'s' if left == 1 else ''}"
+        details = []
+        unsafe = sum(1 for d in remaining if d.fix == "unsafe") if not self.unsafe else 0
+        if unsafe:
+            details.append(f"{unsafe} fixable with --unsafe-fixes")
+        manual = sum(1 for d in remaining if d.fix is None)
+        if manual:
+            details.append(f"{manual} with no automatic fix")
+        if details:
+            text += f" ({', '.join(details)})"
         text += "."
         lines = [text]
         for display, error in self.errors:
             lines.append(f"asynclint: not fixed: {display}: {error}")
+        return "\n".join(lines)
+
+    def enumerate(self) -> str:
+        """``--show-fixes``: the findings fixed (or that would be), by file and code, then the ones a fix was
+        tried for and not made, with the reason."""
+        from ..rules import RULES
+
+        verb = "Would fix" if self.diff_only else "Fixed"
+        fixed = self.fixed
+        lines = [f"{verb} {len(fixed)} finding{'s' if len(fixed) != 1 else ''}" + (":" if fixed else ".")]
+        for f in self.files:
+            if not f.changed or not f.fixed:
+                continue
+            lines.append(f"- {f.display}:")
+            counts: dict = {}
+            for d in f.fixed:
+                counts[d.code] = counts.get(d.code, 0) + 1
+            for code, k in sorted(counts.items()):
+                name = RULES[code].name if code in RULES else ""
+                lines.append(f"    {k} × {code}{f' ({name})' if name else ''}")
+        skipped = [(f, d, why) for f in self.files for d, why in f.skipped]
+        if skipped:
+            lines.append(f"Not fixed ({len(skipped)}):")
+            for f, d, why in sorted(skipped, key=lambda x: (x[1].path, x[1].line, x[1].column)):
+                lines.append(f"- {d.path}:{d.line}:{d.column}: {d.code} {why}")
         return "\n".join(lines)
 
 
@@ -86,18 +121,19 @@ def _file_paths(result) -> dict:
 
 
 def apply_fixes(result, unsafe: bool = False, diff_only: bool = False) -> FixResult:
-    res = FixResult(diff_only=diff_only, unsafe=unsafe, total=len(result.diagnostics))
+    res = FixResult(diff_only=diff_only, unsafe=unsafe, findings=list(result.diagnostics))
     paths = _file_paths(result)
     by_file: dict = {}
     wanted = set()
     for d in result.diagnostics:
         by_file.setdefault(d.path, []).append(d)
-        if d.fix == "unsafe" and not unsafe:
-            res.unsafe_available += 1
-        elif applies(d, unsafe):
+        if applies(d, unsafe):
             wanted.add(d.path)
     diffs = []
     root = getattr(result, "root", None)
+    from .wrap import configured_line_length
+
+    line_length = configured_line_length(root)
     seen = set()  # a file and a symbolic link to it are one file: fixed once
     gc.freeze()  # the run's project stays alive: keep the collector from re-walking it for every tree built
     try:
@@ -110,10 +146,10 @@ def apply_fixes(result, unsafe: bool = False, diff_only: bool = False) -> FixRes
             res.files.append(ff)
             try:
                 try:
-                    _fix_file(ff, by_file[display], unsafe, diff_only, diffs, root=root)
+                    _fix_file(ff, by_file[display], unsafe, diff_only, diffs, root=root, line_length=line_length)
                 except RecursionError:  # valid but deep code: LibCST's visitors need room for it
                     ff.fixed, ff.skipped, ff.changed, ff.error = [], [], False, None
-                    run_deep(_fix_file, ff, by_file[display], unsafe, diff_only, diffs, root)
+                    run_deep(_fix_file, ff, by_file[display], unsafe, diff_only, diffs, root, line_length)
             except Exception as exc:  # one file's failure leaves the others fixed
                 ff.changed = False
                 ff.error = f"{INTERNAL_ERROR} while fixing this file ({type(exc).__name__}: {exc}); please report it"
@@ -123,14 +159,15 @@ def apply_fixes(result, unsafe: bool = False, diff_only: bool = False) -> FixRes
     return res
 
 
-def _fix_file(ff: FileFix, diagnostics: list, unsafe: bool, diff_only: bool, diffs: list, root=None) -> None:
+def _fix_file(ff: FileFix, diagnostics: list, unsafe: bool, diff_only: bool, diffs: list, root=None,
+              line_length=None) -> None:
     try:
         data, encoding, text = _read(ff.path)
     except (OSError, SyntaxError, UnicodeError, LookupError) as exc:
         ff.error = f"cannot read: {exc}"
         return
     try:
-        outcome = source.fix_source(text, diagnostics, unsafe)
+        outcome = source.fix_source(text, diagnostics, unsafe, line_length)
     except source.FixError as exc:
         ff.error = str(exc)
         return

@@ -24,10 +24,34 @@ def fix_kind(diagnostic) -> Optional[str]:
     return kind
 
 
-def mark_fixes(diagnostics) -> None:
-    """The fix each finding offers, in ``diagnostic.fix``."""
+def mark_fixes(diagnostics, project=None) -> None:
+    """The fix each finding offers, in ``diagnostic.fix``. With the ``project``, a fix that would move
+    work bound to its thread or loop to another thread (``analyze.affinity``) is not offered, and the
+    suggestion says why and what to do instead."""
     for d in diagnostics:
         d.fix = fix_kind(d)
+        if project is not None and (d.fix == "unsafe" or d.code == "ASL301"):
+            from ..analyze.affinity import advice, thread_affinity
+
+            reason = thread_affinity(project, d)
+            if reason is not None:
+                d.fix = None
+                if d.code == "ASL301":
+                    d.suggestion = f"keep it async: {reason}; make its blocking calls async instead"
+                else:
+                    d.suggestion = advice(reason, _replacement(project, d.api))
+
+
+def _replacement(project, api) -> str:
+    """What the catalog says to use instead of ``api``."""
+    if not api:
+        return ""
+    catalog = project.catalog
+    entry = catalog.function(api)
+    if entry is None and "." in api:
+        owner, name = api.rsplit(".", 1)
+        entry = catalog.method(owner, name)
+    return (entry.replacement or "") if entry is not None else ""
 
 
 def applies(diagnostic, unsafe: bool) -> bool:

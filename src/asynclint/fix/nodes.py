@@ -132,3 +132,15 @@ def join_args(args: list) -> list:
         out.append(a)
     return out
 
+
+
+# expressions that need their own parentheses as a call's argument
+_KEEP_PARENS = (cst.Tuple, cst.GeneratorExp, cst.Yield, cst.NamedExpr)
+
+
+def unparenthesised(node):
+    """``node`` without parentheses that an argument position makes redundant: ``anyio.Path(a / b)``,
+    never ``anyio.Path((a / b))``."""
+    if getattr(node, "lpar", None) and not isinstance(node, _KEEP_PARENS):
+        return node.with_changes(lpar=[], rpar=[])
+    return node

@@ -66,8 +66,9 @@ class Planner:
     """Plans the fixes of one chunk: ``module`` holds the file's lines from ``line_offset + 1`` on."""
 
     def __init__(self, module: cst.Module, line_offset: int, lines: list, diagnostics: list, unsafe: bool,
-                 imports: Imports):
+                 imports: Imports, style: str = "thread"):
         self.module = module
+        self.style = style  # "anyio": the file is written with anyio.Path (see ``source.file_style``)
         self.lines = lines  # the whole file's lines, for columns
         self.diags = diagnostics
         self.unsafe = unsafe

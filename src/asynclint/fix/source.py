@@ -26,9 +26,12 @@ from .imports import Imports
 from .kinds import applies
 from .layout import Layout, read_layout
 from .planner import FilePlan, Planner
-from .rewrites import FUNCTION_REWRITES
+from .prune import names_made_unused, prune_chunk
+from .rewrites import ANYIO_REWRITES, CALL_REWRITES, FUNCTION_REWRITES
 from .transform import FixTransformer
+from .wrap import file_line_length, wrap_long_calls
 
+_ANYIO = tuple(rw for rw in CALL_REWRITES if isinstance(rw, ANYIO_REWRITES))
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
@@ -60,6 +63,7 @@ class _Chunk:
     text: str  # those lines
     module: cst.Module  # parsed from ``wrapper + text``
     wrapper: str = ""  # a line put above an indented function so that it parses as a module
+    has_imports: bool = False  # top-level statements holding an import
 
     @property
     def line_offset(self) -> int:
@@ -67,10 +71,12 @@ class _Chunk:
         return self.start - 1 - (1 if self.wrapper else 0)
 
 
-def fix_source(text: str, diagnostics: list, unsafe: bool = False) -> FixOutcome:
+def fix_source(text: str, diagnostics: list, unsafe: bool = False, line_length: Optional[int] = None) -> FixOutcome:
     """Rewrite one module's text for its findings (only those whose fix ``unsafe`` allows).
 
-    Raises FixError when the text does not parse or a rewrite would not compile."""
+    ``line_length``: the project's limit (default: the one the file keeps to); a call a rewrite makes
+    longer is split over lines. Raises FixError when the text does not parse or a rewrite would not
+    compile."""
     wanted = [d for d in diagnostics if applies(d, unsafe)]
     if not wanted:
         return FixOutcome(text, [], [], [])
@@ -82,13 +88,14 @@ def fix_source(text: str, diagnostics: list, unsafe: bool = False) -> FixOutcome
     chunks = _parse(lines, _spans(layout, wanted), text)
     imports = Imports([stmt for c in chunks for stmt in c.module.body], layout.bound)
     plain = [line.rstrip("\r\n") for line in lines]
+    style = file_style(imports, wanted)
     planned, fixed, skipped = [], [], []
     by_line = sorted(diagnostics, key=lambda d: d.line)
     lines_of = [d.line for d in by_line]
     for c in chunks:
         diags = by_line[bisect.bisect_left(lines_of, c.start):bisect.bisect_right(lines_of, c.end)]
         if diags:
-            planner = Planner(c.module, c.line_offset, plain, diags, unsafe, imports)
+            planner = Planner(c.module, c.line_offset, plain, diags, unsafe, imports, style)
             plan, parents = planner.run(), planner.parents
         else:
             plan, parents = FilePlan(), {}
@@ -97,17 +104,55 @@ def fix_source(text: str, diagnostics: list, unsafe: bool = False) -> FixOutcome
         skipped += plan.skipped
     if not fixed:
         return FixOutcome(text, [], skipped, [])
-    edits = []
+    codes = []
+    limit = None
     for c, (plan, parents) in zip(chunks, planned):
         transformer = FixTransformer(plan, imports, c.module, parents)
         new = c.module.visit(transformer) if transformer.has_work else c.module
+        if transformer.created:
+            if limit is None:
+                limit = line_length or file_line_length(text)
+            new = wrap_long_calls(new, transformer.created, limit)
         if c.start == 1:
             new = imports.add_to(new)
-        code = new.code[len(c.wrapper):]
+        codes.append(new.code[len(c.wrapper):])
+    edits = _edits(chunks, codes)
+    # the imports the rewrites left unused go too
+    drop = names_made_unused(text, apply_edits(lines, edits))
+    if drop:
+        codes = _pruned(chunks, codes, drop)
+        edits = _edits(chunks, codes)
+    for c, code in zip(chunks, codes):
         if code != c.text:
             _check(c, code)
-            edits.append(Edit(c.start, c.end, code))
     return FixOutcome(apply_edits(lines, edits), fixed, skipped, edits)
+
+
+def _pruned(chunks: list, codes: list, drop: dict) -> list:
+    """The chunks' new code without the imports ``drop`` names ({line in the fixed text: names})."""
+    out, shift = [], 0
+    for c, code in zip(chunks, codes):
+        start = c.start + shift  # where the chunk's code is in the fixed text
+        n = len(_LINE.findall(code))
+        lead = 1 if c.wrapper else 0
+        mine = {line - start + 1 + lead: names for line, names in drop.items() if start <= line < start + n}
+        if mine:
+            code = prune_chunk(c.wrapper + code, mine, c.module.config_for_parsing)[len(c.wrapper):]
+        out.append(code)
+        shift += n - (c.end - c.start + 1)
+    return out
+
+
+def _edits(chunks: list, codes: list) -> list:
+    return [Edit(c.start, c.end, code) for c, code in zip(chunks, codes) if code != c.text]
+
+
+def file_style(imports: Imports, wanted: list) -> str:
+    """How the file does its file-system calls once fixed: "anyio" when it uses anyio.Path already or a
+    rewrite brings it in, else "thread" (offloaded). One style per file."""
+    if imports.existing("anyio", "Path") or any(rw.matches(d) for d in wanted for rw in _ANYIO):
+        return "anyio"
+    return "thread"
 
 
 def apply_edits(lines: list, edits: list) -> str:
@@ -179,7 +224,11 @@ def _chunk(lines: list, start: int, end: int, indent_unit, newline: str) -> _Chu
     text = "".join(lines[start - 1:end])
     wrapper = "if True:" + newline if text[:1] in (" ", "\t") else ""
     config = cst.PartialParserConfig(default_newline=newline, **({"default_indent": indent_unit} if indent_unit else {}))
-    return _Chunk(start, end, text, cst.parse_module(wrapper + text, config=config), wrapper)
+    module = cst.parse_module(wrapper + text, config=config)
+    has_imports = not wrapper and any(
+        isinstance(st, cst.SimpleStatementLine) and any(isinstance(x, (cst.Import, cst.ImportFrom)) for x in st.body)
+        for st in module.body)
+    return _Chunk(start, end, text, module, wrapper, has_imports)
 
 
 def _first_newline(text: str) -> Optional[str]:

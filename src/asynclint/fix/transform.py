@@ -22,6 +22,7 @@ class FixTransformer(cst.CSTTransformer):
         self.imports = imports
         self.module = module  # the chunk: its indentation and newline are the new code's
         self.memo: dict = {}  # per-rewrite state for this transform
+        self.created: set = set()  # id() of the calls the rewrites wrote (``wrap`` may split them)
         targets = list(plan.nodes) + list(plan.stmts)
         self.ways = _ways_to(targets, module, imports, parents)
         self.has_work = bool(targets) or len(self.ways) > 1  # something to rewrite, or an import to extend
@@ -31,11 +32,37 @@ class FixTransformer(cst.CSTTransformer):
 
     def _claimed(self, original, updated):
         claim = self.plan.nodes.get(original)
-        return updated if claim is None else claim.rewrite.call(self, claim, updated)
+        return updated if claim is None else self._mark(claim.rewrite.call(self, claim, updated))
 
     def _statement(self, original, updated):
         sp = self.plan.stmts.get(original)
-        return updated if sp is None else sp.rewrite.statement(self, sp, updated)
+        return updated if sp is None else self._mark(sp.rewrite.statement(self, sp, updated))
+
+    def _mark(self, node):
+        """Remember the calls a rewrite wrote: the awaited ones in what it returned."""
+        created = self.created
+
+        class _Awaited(cst.CSTVisitor):
+            def visit_Await(self, n) -> None:
+                if isinstance(n.expression, cst.Call):
+                    created.add(id(n.expression))
+
+        if isinstance(node, cst.Await) and isinstance(node.expression, cst.Call):
+            created.add(id(node.expression))
+        elif isinstance(node, cst.With):  # async with httpx.AsyncClient(...) as client: the new header
+            created.update(id(item.item) for item in node.items if isinstance(item.item, cst.Call))
+            node.visit(_Awaited())
+        elif isinstance(node, cst.CSTNode):
+            node.visit(_Awaited())
+        elif isinstance(node, cst.FlattenSentinel):  # statements written from scratch: every call is new
+
+            class _Calls(cst.CSTVisitor):
+                def visit_Call(self, n) -> None:
+                    created.add(id(n))
+
+            for n in node.nodes:
+                n.visit(_Calls())
+        return node
 
     def leave_FunctionDef(self, original, updated):
         return self._claimed(original, updated)

@@ -39,7 +39,8 @@ DEPENDS = {"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends", "fas
 @dataclass
 class Route:
     methods: tuple
-    path: Optional[str]  # None when it cannot be resolved statically
+    # a part that is not a literal (a prefix from the settings) is a placeholder: "{root_path}/public"
+    path: str
     function: str  # qualified name of the endpoint
     is_async: bool
     kind: str = "http"  # "http" | "websocket"
@@ -49,19 +50,23 @@ class Route:
     line: int = 0
     dependencies: list = field(default_factory=list)  # qualnames of dependency functions
     framework: str = "fastapi"  # "starlette" for Route(...) lists and add_route: no ASL301 there
+    dynamic: bool = False  # the path holds a placeholder for a part that is not a literal
 
     def label(self) -> str:
-        path = self.path if self.path is not None else "<dynamic>"
-        return f"{'/'.join(self.methods) if self.kind == 'http' else 'WS'} {path}"
+        return f"{'/'.join(self.methods) if self.kind == 'http' else 'WS'} {self.path}"
+
+    def to_json(self) -> dict:
+        return {"methods": list(self.methods) if self.kind == "http" else ["WS"], "path": self.path,
+                "function": self.function}
 
 
 class RouteModel:
     def __init__(self, project):
         self.p = project
         self.objects: dict = {}  # (module name, global) -> kind "app" | "router"
-        self.own_prefix: dict = {}  # router id -> prefix
+        self.own_prefix: dict = {}  # router id -> (prefix, dynamic)
         self.object_deps: dict = {}  # router/app id -> [dependency qualnames]
-        self.includes: list = []  # (parent id, child id, prefix, deps)
+        self.includes: list = []  # (parent id, child id, (prefix, dynamic), deps)
         self.routes: list = []
         self.call_index: Optional[dict] = None  # see _call_index
         self.callers: dict = {}  # function -> the async functions that make it run on the loop
@@ -117,6 +122,23 @@ class RouteModel:
                     return value[1]
         return None
 
+    def part(self, expr, mod, what: str) -> tuple:
+        """(text, dynamic) of a path or prefix: the literal, or a placeholder named after the expression
+        (``prefix=settings.root_path`` -> ``{root_path}``); ("", False) for no expression."""
+        if expr is None:
+            return "", False
+        text = self.literal(expr, mod)
+        if text is not None:
+            return text, False
+        name = what
+        if expr[0] == "a" and isinstance(expr[2], str):
+            name = expr[2]
+        elif expr[0] in ("g", "m") and isinstance(expr[1], str):
+            name = expr[1].rsplit(".", 1)[-1]
+        elif expr[0] == "r" and isinstance(expr[2], str):
+            name = expr[2].rsplit(".", 1)[-1] or what
+        return "{" + name + "}", True
+
     def project_function(self, expr, mod) -> Optional[str]:
         """The project function an expression names (an endpoint), if it names one."""
         v = self.p.ev(expr, mod) if expr is not None else None
@@ -146,9 +168,9 @@ class RouteModel:
                     oid = (mod.name, site.target)
                     prefix_e = self.kwarg(site, "prefix")
                     if prefix_e is not None:
-                        self.own_prefix[oid] = self.literal(prefix_e, mod)  # None: not known statically
+                        self.own_prefix[oid] = self.part(prefix_e, mod, "prefix")
                     self.object_deps[oid] = self.dep_functions(self.kwarg(site, "dependencies"), mod)
-                    self.route_list(self.kwarg(site, "routes"), mod, oid, "")
+                    self.route_list(self.kwarg(site, "routes"), mod, oid, ("", False))
         # 2. includes and imperative routes, anywhere
         for mod in modules:
             sites = [(s, None) for s in mod.summary.module_calls]
@@ -173,9 +195,8 @@ class RouteModel:
                     child = self.p.values.origin(child_expr, mod)
                     if child is None:
                         continue
-                    prefix_e = self.kwarg(site, "prefix")
-                    # a prefix that is not a literal or a module constant: the full path is unknown
-                    prefix = "" if prefix_e is None else self.literal(prefix_e, mod)
+                    # a prefix that is not a literal or a module constant: a placeholder
+                    prefix = self.part(self.kwarg(site, "prefix"), mod, "prefix")
                     deps = self.dep_functions(self.kwarg(site, "dependencies"), mod)
                     self.includes.append((parent, child, prefix, deps))
                 elif method in ("add_api_route", "add_api_websocket_route", "add_route", "add_websocket_route"):
@@ -191,9 +212,10 @@ class RouteModel:
                         methods, rkind = self.methods_of(site, "api_route"), "http"
                         if method == "add_route" and "GET" in methods and "HEAD" not in methods:
                             methods = methods + ("HEAD",)  # Starlette routes answer HEAD for GET
+                    path, dynamic = self.part(path_e, mod, "path")
                     self.routes.append(Route(
-                        methods, self.literal(path_e, mod), endpoint, ref.summary.is_async, rkind, parent,
-                        module_path=ref.module.display, line=ref.summary.line,
+                        methods, path, endpoint, ref.summary.is_async, rkind, parent,
+                        module_path=ref.module.display, line=ref.summary.line, dynamic=dynamic,
                         dependencies=self.dep_functions(self.kwarg(site, "dependencies"), mod)
                         + self.param_dependencies(ref),
                         framework="starlette" if method.startswith("add_") and "api" not in method else "fastapi",
@@ -218,14 +240,15 @@ class RouteModel:
                     methods, rkind = ("WS",), "websocket"
                 else:
                     methods, rkind = self.methods_of(d, method), "http"
+                path, dynamic = self.part(path_e, mod, "path")
                 self.routes.append(Route(
-                    methods, self.literal(path_e, mod), fq, ref.summary.is_async, rkind, owner,
-                    module_path=mod.display, line=ref.summary.line,
+                    methods, path, fq, ref.summary.is_async, rkind, owner,
+                    module_path=mod.display, line=ref.summary.line, dynamic=dynamic,
                     dependencies=self.dep_functions(self.kwarg(d, "dependencies"), mod) + self.param_dependencies(ref),
                 ))
         self._expand()
 
-    def route_list(self, expr, mod, owner, prefix: str, depth: int = 0) -> None:
+    def route_list(self, expr, mod, owner, prefix: tuple, depth: int = 0) -> None:
         """Starlette-style ``routes=[Route(...), WebSocketRoute(...), Mount("/x", routes=[...])]``."""
         if expr is None or depth > 6:
             return
@@ -246,15 +269,15 @@ class RouteModel:
             cls = self.p.ev(func, mod)
             name = cls.name.rsplit(".", 1)[-1] if type(cls) is Sym else ""
             kw = dict(kwargs)
-            path = self.literal(args[0] if args else kw.get("path"), mod)
-            full = None if path is None else prefix + path
+            path, dynamic = self.part(args[0] if args else kw.get("path"), mod, "path")
+            full = (prefix[0] + path, prefix[1] or dynamic)
             if name == "Mount":
                 if "routes" in kw:
-                    self.route_list(kw["routes"], mod, owner, full or prefix, depth + 1)
+                    self.route_list(kw["routes"], mod, owner, full, depth + 1)
                 app_e = args[1] if len(args) > 1 else kw.get("app")
                 child = self.p.values.origin(app_e, mod) if app_e is not None else None
                 if child is not None:
-                    self.includes.append((owner, child, full or "", []))
+                    self.includes.append((owner, child, full, []))
                 continue
             ep = args[1] if len(args) > 1 else kw.get("endpoint")
             endpoint = self.project_function(ep, mod)
@@ -271,10 +294,10 @@ class RouteModel:
                     methods = methods + ("HEAD",)  # Starlette routes answer HEAD for GET
                 rkind = "http"
             self.routes.append(Route(
-                methods, full, endpoint, ref.summary.is_async, rkind, owner,
+                methods, full[0], endpoint, ref.summary.is_async, rkind, owner,
                 module_path=ref.module.display, line=ref.summary.line,
                 dependencies=self.param_dependencies(ref),
-                framework="fastapi" if name.startswith("API") else "starlette",
+                framework="fastapi" if name.startswith("API") else "starlette", dynamic=full[1],
             ))
 
     def methods_of(self, site, method: str) -> tuple:
@@ -320,39 +343,41 @@ class RouteModel:
             parents.setdefault(child, []).append((parent, prefix, deps))
         expanded = []
         for r in self.routes:
-            own = self.own_prefix.get(r.owner, "")
+            own, own_dynamic = self.own_prefix.get(r.owner, ("", False))
             base_deps = list(r.dependencies) + self.object_deps.get(r.owner, [])
             paths = self._full_prefixes(r.owner, parents, set())
             if not paths:
-                paths = [("", [], False)]
-            for prefix, deps, reached_app in paths:
-                path = None if r.path is None or prefix is None or own is None else prefix + own + r.path
+                paths = [("", [], False, False)]
+            for prefix, deps, reached_app, dynamic in paths:
                 note = r.note
-                if path is None and r.path is not None:
+                if (dynamic or own_dynamic) and not r.dynamic:
                     note = "a prefix is not a literal"
+                elif r.dynamic:
+                    note = "the path is not a literal"
                 if not reached_app and self.objects.get(r.owner) == "router":
                     note = "router not included in an app found statically"
                 expanded.append(Route(
-                    r.methods, path, r.function, r.is_async, r.kind, r.owner, note,
-                    r.module_path, r.line, base_deps + deps, r.framework,
+                    r.methods, prefix + own + r.path, r.function, r.is_async, r.kind, r.owner, note,
+                    r.module_path, r.line, base_deps + deps, r.framework, dynamic or own_dynamic or r.dynamic,
                 ))
         self.routes = expanded
 
     def _full_prefixes(self, oid, parents, seen) -> list:
-        """[(prefix, extra dependencies, reached an app)] along every include path up to an app."""
+        """[(prefix, extra dependencies, reached an app, has a placeholder)] along every include path
+        up to an app."""
         if oid in seen:
             return []
         seen = seen | {oid}
         if self.objects.get(oid) == "app":
-            return [("", list(self.object_deps.get(oid, [])), True)]
+            return [("", list(self.object_deps.get(oid, [])), True, False)]
         ups = parents.get(oid, [])
         out = []
-        for parent, prefix, deps in ups:
-            parent_own = self.own_prefix.get(parent, "") if self.objects.get(parent) == "router" else ""
-            for pre, pdeps, reached in self._full_prefixes(parent, parents, seen):
-                known = pre is not None and prefix is not None and parent_own is not None
-                joined = pre + parent_own + prefix if known else None
-                out.append((joined, pdeps + deps + self.object_deps.get(parent, []), reached))
+        for parent, (prefix, dynamic), deps in ups:
+            parent_own, own_dynamic = (self.own_prefix.get(parent, ("", False)) if self.objects.get(parent) == "router"
+                                       else ("", False))
+            for pre, pdeps, reached, pre_dynamic in self._full_prefixes(parent, parents, seen):
+                out.append((pre + parent_own + prefix, pdeps + deps + self.object_deps.get(parent, []), reached,
+                            pre_dynamic or dynamic or own_dynamic))
         return out
 
 
@@ -486,12 +511,19 @@ def routes_by_function(model: RouteModel, project, functions) -> dict:
 
 
 def _route_text(routes: list) -> Optional[str]:
+    """The routes for display: at most three, and how many more (``Diagnostic.routes`` has them all)."""
     if not routes:
         return None
     labels = sorted({r.label() for r in routes}, key=lambda lab: (lab.split(" ", 1)[-1], lab))
     if len(labels) > 3:
         return ", ".join(labels[:3]) + f" (+{len(labels) - 3} more)"
     return ", ".join(labels)
+
+
+def route_keys(routes: list) -> list:
+    """Every route, once, in order, as the plain data ``Diagnostic.routes`` holds: (methods, path, function)."""
+    keys = {(tuple(r.methods) if r.kind == "http" else ("WS",), r.path, r.function) for r in routes}
+    return sorted(keys, key=lambda k: (k[1], k[0], k[2]))
 
 
 def annotate_routes(project, analysis, diagnostics, cfg, model: Optional[RouteModel] = None):
@@ -507,6 +539,7 @@ def annotate_routes(project, analysis, diagnostics, cfg, model: Optional[RouteMo
         # one-time initialization: the routes of the coroutines that reach it
         found = [r for h in d.callers for r in by_fn.get(h.function, [])] if d.callers else by_fn.get(d.function, [])
         d.route = _route_text(found)
+        d.routes = route_keys(found)
     # ASL301: async route/dependency that never awaits and blocks
     counts: dict = {}  # per-request blocking calls by coroutine (one-time initialization aside), but the
     for d in analysis.diagnostics:  # kinds the configuration accepts (ignore = ["ASL105", "ASL205"])
@@ -549,6 +582,7 @@ def annotate_routes(project, analysis, diagnostics, cfg, model: Optional[RouteMo
                 ),
                 function=fq,
                 route=where,
+                routes=route_keys(fn_routes),
                 chain=[fq],
                 suggestion="change `async def` to `def`",
                 api=None,
@@ -558,28 +592,38 @@ def annotate_routes(project, analysis, diagnostics, cfg, model: Optional[RouteMo
 
 # ------------------------------------------------------------------ routes table
 def route_rows(result) -> list:
+    """Every endpoint, with the findings that stall it (those whose ``routes`` name it)."""
     project = result.project
     model = result.routes or RouteModel(project)
-    by_fn = routes_by_function(model, project, {d.function for d in result.diagnostics})
     findings_by_route: dict = {}
     for d in result.diagnostics:
-        for r in by_fn.get(d.function, []):
-            findings_by_route.setdefault(id(r), []).append(d)
+        for key in d.routes:
+            findings_by_route.setdefault(tuple(key), []).append(d)
     rows = []
-    for r in sorted(model.routes, key=lambda r: (r.path or "~", r.methods, r.function)):
-        found = sorted(findings_by_route.get(id(r), []), key=lambda d: (d.code.startswith("ASL3"), d.path, d.line))
+    seen = set()
+    for r in sorted(model.routes, key=lambda r: (r.path, r.methods, r.function)):
+        key = route_keys([r])[0]
+        if key in seen:  # one endpoint reached twice the same way
+            continue
+        seen.add(key)
+        found = sorted(findings_by_route.get(key, []),
+                       key=lambda d: (d.code.startswith("ASL3"), d.path, d.line, d.column, d.code))
         rows.append({
             "methods": list(r.methods),
             "path": r.path,
             "function": r.function,
+            "handler": r.function,
             "async": r.is_async,
+            "def": "async def" if r.is_async else "def",
             "kind": r.kind,
             "location": f"{r.module_path}:{r.line}",
+            "dynamic": r.dynamic,
             "status": "blocks" if found else "clean",
             "findings": len(found),
+            "diagnostics": [d.to_json() for d in found],
             "first_chain": found[0].chain if found else None,
             "first_finding": f"{found[0].path}:{found[0].line} {found[0].code}" if found else None,
-            "note": r.note or (None if r.path is not None else "path is not a string literal"),
+            "note": r.note or None,
         })
     return rows
 
@@ -587,13 +631,15 @@ def route_rows(result) -> list:
 def render_routes(result, fmt: str = "text") -> str:
     rows = route_rows(result)
     if fmt == "json":
-        return json.dumps({"routes": rows}, indent=2)
+        from .. import __version__
+        from ..report.json import SCHEMA_VERSION
+
+        return json.dumps({"version": __version__, "schema_version": SCHEMA_VERSION, "routes": rows}, indent=2)
     if not rows:
         return "No FastAPI routes found."
     table = []
     for row in rows:
         method = "WS" if row["kind"] == "websocket" else ",".join(row["methods"])
-        path = row["path"] if row["path"] is not None else "<dynamic>"
         kind = "async def" if row["async"] else "def"
         if row["status"] == "clean":
             status = "clean"
@@ -602,7 +648,7 @@ def render_routes(result, fmt: str = "text") -> str:
             status = f"BLOCKS ({row['findings']} finding{'s' if row['findings'] != 1 else ''}; {chain})"
         if row["note"]:
             status += f"  [{row['note']}]"
-        table.append((method, path, row["function"], kind, status))
+        table.append((method, row["path"], row["function"], kind, status))
     widths = [max(len(r[i]) for r in table + [("METHOD", "PATH", "FUNCTION", "KIND", "STATUS")]) for i in range(4)]
     lines = ["  ".join(h.ljust(widths[i]) for i, h in enumerate(("METHOD", "PATH", "FUNCTION", "KIND"))) + "  STATUS"]
     for r in table:

@@ -5,22 +5,27 @@ from __future__ import annotations
 import os
 
 from ..catalog import Catalog
-from .modules import module_names, source_roots
+from .modules import name_modules
 from .index import ModuleInfo
 from .project import Project
 
 
 def modules_on_disk(files, summaries: dict, report_paths, context_dirs, root: str) -> list:
-    """A ``ModuleInfo`` for every file that has a summary, named from the source roots."""
-    roots = source_roots(context_dirs, root)
+    """A ``ModuleInfo`` for every file that has a summary, named from the project root (``name_modules``:
+    the same names whatever part of the project the run was given; ``context_dirs`` play no part)."""
+    present = [f for f in files if f.path in summaries]
+    names = name_modules([f.path for f in present], root, lambda path: imported_modules(summaries[path]))
     out = []
-    for f in files:
-        summary = summaries.get(f.path)
-        if summary is None:
-            continue
-        name, aliases, is_package = module_names(f.path, roots)
-        out.append(ModuleInfo(name, f.path, f.display, summary, is_package, aliases, report=f.path in report_paths))
+    for f in present:
+        name, aliases, is_package = names[f.path]
+        out.append(ModuleInfo(name, f.path, f.display, summaries[f.path], is_package, aliases,
+                              report=f.path in report_paths))
     return out
+
+
+def imported_modules(summary) -> list:
+    """The absolute names a module's top-level imports refer to (``from a.b import c`` -> ``a.b.c``)."""
+    return [e[1] for e in summary.globals.values() if e[0] == "m"]
 
 
 def modules_in_memory(summaries: dict, root: str = "/__snippet__") -> list:
@@ -36,7 +41,11 @@ def modules_in_memory(summaries: dict, root: str = "/__snippet__") -> list:
 
 
 def build_project(catalog: Catalog, modules: list) -> Project:
+    """Every module under its primary name first, then the aliases that name no module yet: which file
+    owns a name does not depend on the order the files come in (the files a run reports come first)."""
     project = Project(catalog)
-    for info in modules:
-        project.add_module(info)
+    for info in sorted(modules, key=lambda m: m.path):
+        project.add_module(info, aliases=False)
+    for info in sorted(modules, key=lambda m: m.path):
+        project.index.add_aliases(info)
     return project

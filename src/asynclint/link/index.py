@@ -38,10 +38,12 @@ class ProjectIndex:
     loader: Optional[Callable[[str], Optional[ModuleInfo]]] = None
     opaque: Callable[[str], bool] = lambda q: False
 
-    def add_module(self, info: ModuleInfo) -> None:
-        """Add a module under its name and aliases (a name already taken keeps its first owner)."""
-        for name in (info.name,) + tuple(info.aliases):
-            self.modules.setdefault(name, info)
+    def add_module(self, info: ModuleInfo, aliases: bool = True) -> None:
+        """Add a module under its name and (unless ``aliases`` is off: ``add_aliases`` later) its
+        aliases; a name already taken keeps its first owner."""
+        self.modules.setdefault(info.name, info)
+        if aliases:
+            self.add_aliases(info)
         opaque = self.opaque if info.library else None
         for lq, cls in info.summary.classes.items():
             q = f"{info.name}.{lq}"
@@ -53,6 +55,10 @@ class ProjectIndex:
                                        self.classes):
                 continue  # a catalogued name, or a method of a catalogued class
             self.functions[q] = FunctionRef(q, info, fn)
+
+    def add_aliases(self, info: ModuleInfo) -> None:
+        for name in info.aliases:
+            self.modules.setdefault(name, info)
 
     def find_module(self, name: str) -> Optional[ModuleInfo]:
         """The module ``name``: of the project, else read from the environment's libraries if any."""

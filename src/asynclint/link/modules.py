@@ -1,17 +1,72 @@
-"""Module names from file paths.
+"""Module names from file paths: one naming for every mode.
 
-A file inside a regular package (directories with ``__init__.py``) is named
-from its package chain: ``src/shop/routers/users.py`` -> ``shop.routers.users``.
-A file outside any package is named relative to the nearest source root (the
-checked directory, the project root, its ``src/``): ``app/main.py`` ->
-``app.main`` for a namespace-package layout.  Every other plausible name
-(relative to each root) is kept as an alias, so that ``from app.routers
-import users`` and ``from routers import users`` both resolve.
+``name_modules(paths, root, imports_of)`` names the files of a project from
+the project root (``discover.project_root``) and the files themselves, never
+from which part of the project a run was given, so that ``asynclint .``,
+``asynclint app/``, ``explain``, the flake8 plugin and pre-commit call a
+function by the same qualified name and resolve the same imports.
+
+- A file inside a regular package (directories with ``__init__.py``) is
+  named from its package chain: ``src/shop/routers/users.py`` ->
+  ``shop.routers.users``; a namespace folder (no ``__init__.py``) counts as a
+  package like the others: ``open_webui/routers/auths.py`` ->
+  ``open_webui.routers.auths``.
+- Every file is named relative to the source roots: the project root, its
+  ``src/``, and the *script folders*: a folder without ``__init__.py`` whose
+  files import each other by their bare names (``app/main.py`` doing ``from
+  routers import users``, as when the app is started from inside ``app/``).
+  The primary name is relative to the outermost root; the others are kept as
+  aliases, so that ``from app.routers import users`` and ``from routers import
+  users`` both resolve.
 """
 
 from __future__ import annotations
 
 import os
+
+
+def name_modules(paths, root: str, imports_of=None) -> dict:
+    """{path: (primary name, aliases, is_package)} for the project's .py files ``paths`` (absolute).
+    ``imports_of(path)``: the absolute module names the file imports (for its script folders)."""
+    paths = list(paths)
+    roots = source_roots((), root)
+    if imports_of is not None:
+        roots += [d for d in script_folders(paths, root, imports_of) if d not in roots]
+    return {p: module_names(p, roots) for p in paths}
+
+
+def script_folders(paths, root: str, imports_of) -> list:
+    """Folders under ``root``, without ``__init__.py``, whose files are imported by bare name from
+    files in or below them (the folder is on ``sys.path`` when the code runs)."""
+    files = set(paths)
+    folders = set()
+    tops = set()  # first components a project file or folder has, by directory
+    for p in files:
+        d = os.path.dirname(p)
+        stem = os.path.basename(p)[:-3]
+        tops.add((d, stem))
+        while _inside(root, d) and d != root:
+            parent = os.path.dirname(d)
+            tops.add((parent, os.path.basename(d)))
+            d = parent
+    at_root = {name for d, name in tops if d in (root, os.path.join(root, "src"))}
+    found = []
+    for p in sorted(files):
+        here = os.path.dirname(p)
+        for module in imports_of(p):
+            top = module.split(".", 1)[0]
+            if not top or top in at_root:
+                continue
+            d = here
+            while _inside(root, d) and d != root:
+                if (d, top) in tops and os.path.join(d, top + ".py") != p and \
+                        not os.path.isfile(os.path.join(d, "__init__.py")):
+                    if d not in folders:
+                        folders.add(d)
+                        found.append(d)
+                    break
+                d = os.path.dirname(d)
+    return sorted(found)
 
 
 def source_roots(context_dirs, project_root: str | None) -> list:
@@ -65,3 +120,7 @@ def module_names(path: str, roots: list) -> tuple:
     if not names:
         names.append(".".join(parts) or stem)
     return names[0], tuple(names[1:]), is_package
+
+
+def _inside(outer: str, inner: str) -> bool:
+    return inner == outer or inner.startswith(outer.rstrip(os.sep) + os.sep)

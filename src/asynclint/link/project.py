@@ -22,8 +22,8 @@ class Project:
         self.classes = self.index.classes
         self.libraries = None  # the environment's library loader, when one is attached
 
-    def add_module(self, info: ModuleInfo) -> None:
-        self.index.add_module(info)
+    def add_module(self, info: ModuleInfo, aliases: bool = True) -> None:
+        self.index.add_module(info, aliases)
 
     def unique_modules(self) -> list:
         return self.index.unique_modules()

@@ -5,6 +5,10 @@ from __future__ import annotations
 from ..categories import label_for
 
 
+def _where(hop) -> str:
+    return f"{hop.path}:{hop.line}" + (f":{hop.column}" if hop.column else "")
+
+
 def explain_text(d, result) -> str:
     lines = [f"{d.path}:{d.line}:{d.column}: {d.code} {d.message}"]
     if d.route:
@@ -25,12 +29,12 @@ def explain_text(d, result) -> str:
                 label = label_for(d.category, "blocking call")
                 lines.append(f"{indent}{hop.text} is a blocking {label} (asynclint catalog: {hop.function})")
             elif hop.library:
-                lines.append(f"{indent}{hop.path}:{hop.line}  {hop.function} (library {hop.library}, read from its "
+                lines.append(f"{indent}{_where(hop)}  {hop.function} (library {hop.library}, read from its "
                              f"source) calls {hop.text}")
             elif i == 0:
-                lines.append(f"{indent}{hop.path}:{hop.line}  {hop.function} calls {hop.text} (not awaited, not offloaded)")
+                lines.append(f"{indent}{_where(hop)}  {hop.function} calls {hop.text} (not awaited, not offloaded)")
             else:
-                lines.append(f"{indent}{hop.path}:{hop.line}  {hop.function} (a sync def) calls {hop.text}")
+                lines.append(f"{indent}{_where(hop)}  {hop.function} (a sync def) calls {hop.text}")
     if d.suggestion:
         lines.append(f"  instead: {d.suggestion}")
     if d.fix:

@@ -228,7 +228,7 @@ def _result(d, rule_index: int, srcroot: str) -> dict:
                 loc["physicalLocation"] = {
                     "artifactLocation": {"uri": quote(hop.path[len("site-packages/"):]), "uriBaseId": SITE_PACKAGES}
                     if in_site else _artifact(hop.path, srcroot),
-                    "region": _region(hop.line),
+                    "region": _region(hop.line, getattr(hop, "column", None)),
                 }
                 if i > 0:
                     rel = dict(loc)
@@ -249,6 +249,8 @@ def _result(d, rule_index: int, srcroot: str) -> dict:
             props[key] = value
     if d.chain:
         props["chain"] = list(d.chain)
+    if d.routes:
+        props["routes"] = [{"methods": list(m), "path": p, "function": f} for m, p, f in d.routes]
     if props:
         res["properties"] = props
     return res

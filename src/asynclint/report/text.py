@@ -7,6 +7,7 @@ from collections import Counter
 
 from ..categories import label_for
 from ..fsio import printable_path
+from .frame import Sources, code_frame
 
 def _style(enabled: bool):
     if not enabled:
@@ -32,12 +33,17 @@ def representative(group: list):
 
 
 def format_text(result, *, color: bool = False, show_chain: bool = False, quiet: bool = False,
-                statistics: bool = False, show_all: bool = False) -> str:
+                statistics: bool = False, show_all: bool = False, frame: bool = False) -> str:
     """With ``show_all`` off, the findings of one root cause are shown as one of them, with the
-    others under it: the other lines of one file access, or a count of the other call sites."""
+    others under it: the other lines of one file access, or a count of the other call sites.
+    ``statistics``: only the counts (and the files that could not be checked). ``frame``: each
+    finding with the lines of code it is on (``--output-format full``)."""
     style = _style(color)
     out = []
-    if show_all:
+    sources = Sources() if frame else None
+    if statistics:
+        shown = []
+    elif show_all:
         shown = [(d, [d]) for d in result.diagnostics]
     else:
         groups = causes(result.diagnostics)
@@ -48,11 +54,14 @@ def format_text(result, *, color: bool = False, show_chain: bool = False, quiet:
         code = style(d.code, fg="red", bold=True)
         route = f" [{printable_path(d.route)}]" if d.route else ""
         out.append(f"{loc} {code} {d.message}{route}")
+        if sources is not None:
+            out.extend(f"    {line}" for line in code_frame(d, sources))
         if not quiet and d.suggestion:
             out.append(f"    {style('help:', fg='cyan')} {d.suggestion}")
         if show_chain and len(d.hops) > 2:
             for i, hop in enumerate(d.hops):
-                where = f"{printable_path(hop.path)}:{hop.line}" if hop.path else "library"
+                where = (f"{printable_path(hop.path)}:{hop.line}" + (f":{hop.column}" if hop.column else "")
+                         if hop.path else "library")
                 arrow = "  " * i + ("└─ " if i else "")
                 out.append(f"    {arrow}{hop.function}  ({where}: {hop.text})")
         others = [x for x in group if x is not d]
@@ -67,8 +76,7 @@ def format_text(result, *, color: bool = False, show_chain: bool = False, quiet:
     for e in result.errors:
         out.append(f"{style(printable_path(e.path) + ':', bold=True)} {style('error', fg='yellow', bold=True)}: "
                    f"{printable_path(e.message)}")
-    if statistics and result.diagnostics:
-        out.append("")
+    if statistics:
         out.extend(format_statistics(result))
     if not quiet or not result.diagnostics:
         out.append(summary_line(result, style))
@@ -110,6 +118,8 @@ def summary_line(result, style=None) -> str:
                            f"file{'s' if nfiles != 1 else ''}", bold=True))
     elif result.errors:
         parts.append(style("No blocking calls found in the files that could be checked", fg="yellow", bold=True))
+    elif not files:
+        parts.append(style("Nothing checked: no Python files found", fg="yellow", bold=True))
     else:
         parts.append(style("All clear: no blocking calls found", fg="green", bold=True))
     parts.append(f"{files} file{'s' if files != 1 else ''} checked")

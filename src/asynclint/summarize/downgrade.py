@@ -78,6 +78,8 @@ def _check_bounds(text: str, original: SyntaxError) -> None:
 
 
 def _describe(exc: SyntaxError) -> str:
+    if not exc.lineno:
+        return f"syntax error: {exc.msg}"
     where = f"line {exc.lineno}" + (f", column {exc.offset}" if exc.offset else "")
     return f"syntax error at {where}: {exc.msg}"
 

@@ -39,6 +39,15 @@ _DEPENDS = {"Depends", "Security"}
 _NONE_NAMES = {"None", "NoneType"}
 
 
+def null_byte_problem(text: str) -> str:
+    """Where the first NUL character is: Python source cannot hold one (a binary or UTF-16 file)."""
+    at = text.index("\0")
+    line = text.count("\n", 0, at) + 1
+    column = at - (text.rfind("\n", 0, at) + 1) + 1
+    return (f"a NUL byte at line {line}, column {column}: Python source cannot contain one "
+            "(a binary file, or text in UTF-16/UTF-32?)")
+
+
 class ParseFailure(Exception):
     """The file is not valid Python for any parser we have."""
 
@@ -63,6 +72,8 @@ def parse_noqa(text: str) -> dict:
 
 def summarize_source(text: str) -> ModuleSummary:
     downgraded = False
+    if "\0" in text:  # the parser says "source code string cannot contain null bytes", at no line
+        raise ParseFailure(null_byte_problem(text))
     try:
         tree = ast.parse(text)
     except SyntaxError as exc:

@@ -5,6 +5,8 @@
 - ``httpx``: ``requests.<verb>(...)`` -> ``await client.<verb>(...)`` in ``async with httpx.AsyncClient()``
 - ``open_anyio``: ``open(p).read()`` & co -> ``await anyio.Path(p).read_text()``
 - ``path_anyio``: ``path.read_text()`` & co -> ``await anyio.Path(path).read_text()``
+- ``os_path_anyio``: ``os.path.exists(p)`` & co -> ``await anyio.Path(p).exists()``, in a file written
+  with anyio.Path (one style per file; elsewhere they are offloaded)
 - ``subprocess``: ``subprocess.run([...])`` & co -> ``asyncio.create_subprocess_exec``
 - ``to_thread``: anything else -> ``await asyncio.to_thread(fn, *args, **kwargs)``
 
@@ -15,6 +17,7 @@ generator expression (the planner checks this before offering a finding).
 
 from .httpx import RequestsToHttpx
 from .open_anyio import OpenToAnyio
+from .os_path_anyio import OsPathToAnyio
 from .path_anyio import PathToAnyio
 from .route_to_def import RouteToDef
 from .sleep import Sleep
@@ -24,7 +27,9 @@ from .to_thread import ToThread
 # take a whole function: the function's other findings are fixed with it
 FUNCTION_REWRITES = (RouteToDef(),)
 # take the call at a finding's position (and maybe its statement); the first that matches is offered it
-CALL_REWRITES = (Sleep(), RequestsToHttpx(), OpenToAnyio(), PathToAnyio(), SubprocessToAsyncio())
+CALL_REWRITES = (Sleep(), RequestsToHttpx(), OpenToAnyio(), PathToAnyio(), OsPathToAnyio(), SubprocessToAsyncio())
+# the rewrites that write anyio.Path: a file where one applies is written with it throughout
+ANYIO_REWRITES = (OpenToAnyio, PathToAnyio)
 # what an unsafe finding no other rewrite took gets
 FALLBACK = ToThread()
 

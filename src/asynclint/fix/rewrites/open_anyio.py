@@ -11,7 +11,7 @@ from typing import Optional
 
 import libcst as cst
 
-from ..nodes import join_args, kwarg, name_uses, string_literal
+from ..nodes import join_args, kwarg, name_uses, string_literal, unparenthesised
 from ...categories import is_direct
 from .base import Rewrite
 
@@ -52,18 +52,14 @@ class OpenToAnyio(Rewrite):
         if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
             return
         small = line.body[0]
-        call = None
-        if isinstance(small, (cst.Assign, cst.AnnAssign, cst.Return, cst.Expr)) and isinstance(small.value, cst.Call):
-            call = small.value
-        if call is None or not isinstance(call.func, cst.Attribute):
-            return
-        if not isinstance(call.func.value, cst.Name) or call.func.value.value != fname:
+        call = _file_call(small, fname)
+        if call is None:
             return
         method = _file_method(call, mode, kwargs)
         if method is None:
             return
-        if isinstance(small, cst.Expr) is (method.startswith("read")):
-            return  # a read whose value is dropped, or a write whose count is used
+        if isinstance(small, cst.Expr) and small.value is call and method.startswith("read"):
+            return  # a read whose value is dropped
         if sum(1 for n in name_uses(fn) if n == fname) != 2:
             return
         if planner.imports.ref("anyio", "Path") is None:
@@ -101,14 +97,16 @@ class OpenToAnyio(Rewrite):
     def statement(self, transformer, stmt_plan, node):
         line = node.body.body[0]
         small = line.body[0]
-        path, _, kwargs = _open_spec(node.items[0].item)
-        value = _anyio_call(transformer.imports, path, stmt_plan.data["method"], kwargs, list(small.value.args))
+        item = node.items[0]
+        path, _, kwargs = _open_spec(item.item)
+        call = _file_call(small, item.asname.name.value)
+        value = _anyio_call(transformer.imports, path, stmt_plan.data["method"], kwargs, list(call.args))
         leading = list(node.leading_lines)
         header = node.body.header
         if header.comment is not None:
             leading.append(cst.EmptyLine(comment=header.comment))
         leading.extend(line.leading_lines)
-        return line.with_changes(body=[small.with_changes(value=value)], leading_lines=leading)
+        return line.with_changes(body=[small.deep_replace(call, value)], leading_lines=leading)
 
 
 def _anyio_call(imports, path, method: str, kwargs: dict, args: list) -> cst.Await:
@@ -118,8 +116,38 @@ def _anyio_call(imports, path, method: str, kwargs: dict, args: list) -> cst.Awa
         if key in kwargs and (key != "newline" or method == "write_text"):
             call_args.append(kwarg(key, kwargs[key]))
     call_args = join_args(call_args) if call_args else []
-    base = cst.Call(func=cst.parse_expression(anyio_path), args=[cst.Arg(path)])
+    base = cst.Call(func=cst.parse_expression(anyio_path), args=[cst.Arg(unparenthesised(path))])
     return cst.Await(expression=cst.Call(func=cst.Attribute(value=base, attr=cst.Name(method)), args=call_args))
+
+
+def _file_call(small, fname: str):
+    """The one ``f.read()`` / ``f.write(x)`` call on the file ``fname`` in a simple statement, where an
+    ``await`` may replace it (not inside a lambda or a comprehension); None otherwise."""
+    found = []
+
+    class _Find(cst.CSTVisitor):
+        def visit_Call(self, n) -> None:
+            f = n.func
+            if isinstance(f, cst.Attribute) and isinstance(f.value, cst.Name) and f.value.value == fname:
+                found.append(n)
+
+        def visit_Lambda(self, n) -> bool:
+            return False
+
+        def visit_ListComp(self, n) -> bool:
+            return False
+
+        def visit_SetComp(self, n) -> bool:
+            return False
+
+        def visit_DictComp(self, n) -> bool:
+            return False
+
+        def visit_GeneratorExp(self, n) -> bool:
+            return False
+
+    small.visit(_Find())
+    return found[0] if len(found) == 1 else None
 
 
 def _open_spec(node: cst.Call):

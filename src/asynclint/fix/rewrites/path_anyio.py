@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..nodes import dotted
+from ..nodes import dotted, unparenthesised
 from ...categories import is_direct
 from .base import Rewrite
 
@@ -45,6 +45,6 @@ class PathToAnyio(Rewrite):
             # Path(p).read_text() -> anyio.Path(p).read_text()
             base = receiver.with_changes(func=cst.parse_expression(anyio_path))
         else:
-            base = cst.Call(func=cst.parse_expression(anyio_path), args=[cst.Arg(receiver)])
+            base = cst.Call(func=cst.parse_expression(anyio_path), args=[cst.Arg(unparenthesised(receiver))])
         new = node.with_changes(func=node.func.with_changes(value=base), lpar=[], rpar=[])
         return cst.Await(expression=new, lpar=node.lpar, rpar=node.rpar)

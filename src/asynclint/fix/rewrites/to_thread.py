@@ -14,7 +14,7 @@ from typing import Optional
 
 import libcst as cst
 
-from ..nodes import comma_like
+from ..nodes import comma_like, unparenthesised
 from ...categories import is_direct
 from .base import Rewrite
 
@@ -94,7 +94,12 @@ class ToThread(Rewrite):
                 # `f(x for x in y)` -> `to_thread(f, (x for x in y))`
                 a = a.with_changes(value=a.value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]))
             args.append(a)
-        lead = cst.Arg(node.func, comma=comma_like(args)) if args else cst.Arg(node.func)
+        func = unparenthesised(node.func)
+        if args and isinstance(node.whitespace_before_args, cst.ParenthesizedWhitespace):
+            # the arguments start on a line of their own: so does each one
+            lead = cst.Arg(func, comma=cst.Comma(whitespace_after=node.whitespace_before_args))
+        else:
+            lead = cst.Arg(func, comma=comma_like(args)) if args else cst.Arg(func)
         new = cst.Call(
             func=cst.parse_expression(ref),
             args=[lead] + args,
