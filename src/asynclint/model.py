@@ -53,6 +53,8 @@ EXPR_FORMS = {
     "p": (("str",), "the function's own parameter, by name"),
     "list": (("*expr?",), "a list or tuple literal of simple arguments (``dependencies=[...]``)"),
     "derive": (("expr", "str", "strs"), "a parameter normalised in place: ``x = x.replace('a', 'b')``"),
+    "lv": (("str",), "a local variable of the function, of no known value (``path = f'{base}/x'``)"),
+    "part": (("expr", "int"), "one of the values a call returned, unpacked into several names (``fd, path = mkstemp()``)"),
     "u": ((), "unknown"),
 }
 # CallSite.kind values

@@ -41,10 +41,14 @@ def _subject(e):
         if e is None:
             return None
         kind = e[0]
-        if kind in ("en", "aw"):
+        if kind in ("en", "aw", "part"):
             e = e[1]
         elif kind == "alt":
             e = e[2]
+        elif kind == "either" and e[1] == ("k", None):
+            e = e[2]  # name = None, then name = the path: the path
+        elif kind == "either" and e[2] == ("k", None):
+            e = e[1]
         elif kind == "c":
             return _opened(e[1], e[2])
         else:

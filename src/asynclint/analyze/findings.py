@@ -205,10 +205,16 @@ def group_file_accesses(accesses: list) -> None:
         return i
 
     owner: dict = {}
+    # with ThreadPoolExecutor() as ex: ... as_completed(...): the waits inside a waiting `with` are its own
+    held = [(i, site.line, site.body_end) for i, (site, d) in enumerate(accesses)
+            if site.kind == "with" and d.category == "wait" and site.body_end]
     for i, (site, d) in enumerate(accesses):
         keys = {("line", site.line, d.category)}
         if d.category in ("file", "light"):
             keys |= file_subjects(site)
+        elif d.category == "wait":
+            keys |= {("held", j) for j, start, end in held if j != i and start < site.line <= end}
+            keys |= {("held", i)} if any(j == i for j, _, _ in held) else set()
         for key in keys:
             if key in owner:
                 parent[find(i)] = find(owner[key])
@@ -219,7 +225,7 @@ def group_file_accesses(accesses: list) -> None:
         groups.setdefault(find(i), []).append(d)
     for group in groups.values():
         if len(group) > 1:
-            # shown as the read or the write, not the open or the check
+            # shown as the read or the write, not the open or the check; a wait as the `with` that holds it
             main = next((d for d in group if d.category == "file" and not _opens(d.api)), None) or \
                 next((d for d in group if d.category == "file"), group[0])
             for d in group:

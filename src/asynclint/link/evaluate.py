@@ -20,7 +20,7 @@ _MAX_DEPTH = 60
 # wrappers whose result (or entered value) is their argument
 _PASSTHROUGH = {"contextlib.closing", "contextlib.nullcontext", "typing.cast", "builtins.memoryview"}
 # expressions that are never a value of interest (literals, parameters, lists, normalised strings)
-_NO_VALUE = frozenset({"u", "s", "p", "list", "k", "derive"})
+_NO_VALUE = frozenset({"u", "lv", "part", "s", "p", "list", "k", "derive"})
 # expressions whose value comes out of a call
 _CALL_LIKE = frozenset({"c", "aw", "en", "it"})
 

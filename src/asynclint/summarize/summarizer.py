@@ -846,6 +846,8 @@ class _Summarizer:
     def assign(self, target: ast.AST, value: Expr, value_node: Optional[ast.AST]) -> None:
         t = type(target)
         if t is ast.Name:
+            if value == UNKNOWN and self.scope.kind == "function":
+                value = ("lv", target.id)  # a local of no known value: still the same one where it is used
             self.bind(target.id, value)
         elif t in (ast.Tuple, ast.List):
             elts = target.elts
@@ -853,8 +855,14 @@ class _Summarizer:
                 for sub, vnode in zip(elts, value_node.elts):
                     self.assign(sub, self.expr(vnode), vnode)
             else:
-                for sub in elts:
-                    self.assign(sub, UNKNOWN if value[0] != "it" else ("it", value), None)
+                for i, sub in enumerate(elts):
+                    if value[0] == "it":
+                        part = ("it", value)
+                    elif value[0] == "c" and self.scope.kind == "function":
+                        part = ("part", value, i)  # fd, path = tempfile.mkstemp(): what that call gave
+                    else:
+                        part = UNKNOWN
+                    self.assign(sub, part, None)
         elif t is ast.Starred:
             self.assign(target.value, UNKNOWN, None)
         elif t is ast.Attribute:
