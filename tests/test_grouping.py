@@ -79,3 +79,85 @@ def test_show_all_and_json_keep_every_site(tmp_path):
     doc = json.loads(_invoke(root, "--format", "json").output)
     roots = [d["root"] for d in doc["diagnostics"]]
     assert len(roots) == 6 and len(set(roots)) == 2
+
+
+STARTUP = '''\
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from .helpers import pause
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    pause()
+    yield
+
+
+app = FastAPI(lifespan=lifespan)
+'''
+
+SERVING = '''\
+from fastapi import APIRouter
+
+from .helpers import pause
+
+router = APIRouter()
+
+
+@router.post("/items")
+async def create(item: dict):
+    await item_created(item)
+    pause()
+    return item
+
+
+async def item_created(item):
+    return item
+'''
+
+
+def test_a_cause_is_shown_at_a_request_time_call_site_before_a_startup_one(tmp_path):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "helpers.py").write_text(HELPERS)
+    (tmp_path / "app" / "a_main.py").write_text(STARTUP)
+    (tmp_path / "app" / "z_items.py").write_text(SERVING)
+    out = _invoke(str(tmp_path)).output.replace(os.sep, "/")
+    shown = [line for line in out.splitlines() if line.startswith("app/")]
+    assert shown == ["app/z_items.py:11:5: ASL202 calls pause(), which blocks on time.sleep() (sleep) [POST /items]"]
+    assert "… and 1 more call site" in out
+
+
+ONE_PATH = '''\
+import os
+import shutil
+import tempfile
+
+
+async def stage(home: str, src: str):
+    out_dir = f"{home}/certs"
+    shutil.rmtree(out_dir)
+    os.makedirs(out_dir)
+    shutil.move(src, out_dir)
+
+
+async def download(dest: str, chunks: list):
+    fd, path = tempfile.mkstemp()
+    f = open(fd, "wb")
+    for chunk in chunks:
+        f.write(chunk)
+    f.close()
+    shutil.move(path, dest)
+'''
+
+
+def test_one_path_through_fstrings_and_unpacked_temp_files_is_one_cause(tmp_path):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "files.py").write_text(ONE_PATH)
+    out = _invoke(str(tmp_path)).output.replace(os.sep, "/")
+    shown = [line for line in out.splitlines() if line.startswith("app/")]
+    assert len(shown) == 2, out
+    assert "(2 causes)" in out

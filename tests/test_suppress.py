@@ -69,8 +69,14 @@ def test_test_modules_are_linked_but_not_reported_unless_asked(tmp_path):
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_routes.py").write_text(
         "import time\n\n\nasync def test_handler():\n    time.sleep(0.1)\n")
+    # a pytest plugin shipped inside the package (app/pytest/fixtures.py) is test code too
+    (tmp_path / "app" / "pytest").mkdir()
+    (tmp_path / "app" / "pytest" / "__init__.py").write_text("")
+    (tmp_path / "app" / "pytest" / "fixtures.py").write_text(
+        "import subprocess\n\nimport pytest\n\n\n@pytest.fixture\nasync def repo(tmp_path):\n"
+        "    subprocess.run(['git', 'init', str(tmp_path)])\n    return tmp_path\n")
     found = [(d.path.replace("\\\\", "/").rsplit("/", 2)[-2:], d.code) for d in run([str(tmp_path)], Options(use_cache=False)).diagnostics]
     assert found == [(["app", "routes.py"], "ASL202")]
     (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\ncheck-tests = true\n")
     codes = sorted(d.code for d in run([str(tmp_path)], Options(use_cache=False)).diagnostics)
-    assert codes == ["ASL102", "ASL202"]
+    assert codes == ["ASL102", "ASL103", "ASL202"]

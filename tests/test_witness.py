@@ -126,3 +126,32 @@ def test_each_chain_follows_the_branch_its_arguments_take():
     # no files: the post under `if not files`; a list of files: the post after the open
     assert found[5].hops[1].line == 8 and found[5].code == "ASL201"
     assert found[9].hops[1].line == 10 and found[9].code == "ASL201"
+
+
+PLATFORM = '''\
+import os
+import sys
+import time
+
+import psutil
+
+
+def stop_previous(pid):
+    for _ in range(3):
+        if os.name == "nt":
+            psutil.wait_procs([psutil.Process(pid)], timeout=5)
+        elif sys.platform.startswith("darwin"):
+            os.system(f"kill {pid}")
+        else:
+            os.kill(pid, 15)
+        time.sleep(1)
+
+
+async def start(pid):
+    stop_previous(pid)
+'''
+
+
+def test_witness_prefers_the_call_every_platform_makes():
+    found = lint_sources({"app/__init__.py": "", "app/proxy.py": PLATFORM})
+    assert [(d.line, d.code, d.chain[-1]) for d in found] == [(20, "ASL202", "time.sleep")]

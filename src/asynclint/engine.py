@@ -108,7 +108,8 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
                                   progress=options.progress, prestat=prestat)
 
     # 3. link
-    modules = modules_on_disk(found.files, collected.summaries, found.report_paths, found.context_dirs, found.root)
+    modules = modules_on_disk(found.files, collected.summaries, found.report_paths, found.context_dirs, found.root,
+                              check_tests=cfg.check_tests)
     project = build_project(catalog_for(cfg.extend_blocking, cfg.extend_offload), modules)
     libraries = attach_libraries(project, env, cfg.library_exclude, options.use_cache) if env is not None else None
 
@@ -120,7 +121,7 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
         libraries.save()
 
     errors = sorted(collected.errors, key=lambda e: e.path)
-    checked = sum(1 for f in found.files if f.path in found.report_paths and f.path in collected.summaries)
+    checked = sum(1 for m in modules if m.report)
     if results is not None:
         results.save(diagnostics, errors, checked, suppressed)
     return Result(diagnostics, errors, checked, project, analysis, cfg, suppressed, routes, found.root, found.problems)

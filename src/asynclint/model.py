@@ -88,7 +88,7 @@ class CallSite:
     facts: Tuple[Tuple[str, str, Any, bool, Any], ...] = ()
     body_awaits: bool = False  # a ``with`` whose body awaits: what it entered is held across the await
     body_end: int = 0  # a ``with``: the last line of its body
-    in_handler: bool = False  # in an ``except`` block: runs when something failed
+    in_handler: bool = False  # off the common path: in an ``except`` block, or a platform's own branch
 
 
 @dataclass(slots=True)

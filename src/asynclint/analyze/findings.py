@@ -152,9 +152,10 @@ def once_finding(project: Project, ref: FunctionRef, b: Blocking, chains, caller
     what = f"one-time initialization in {ref.summary.name}() blocks on {describe_api(entry)} ({_label(entry)}){via}"
     if ref.summary.is_async:
         message = f"{what}: it runs on the event loop the first time {ref.summary.name}() is awaited"
+    elif n == 1:
+        message = f"{what}: the async call site that reaches it waits on the event loop the first time"
     else:
-        message = (f"{what}: the first of {n} async call site{'s' if n != 1 else ''} to reach it "
-                   "waits on the event loop")
+        message = f"{what}: the first of {n} async call sites to reach it waits on the event loop"
     suggestion = ("build it at startup (in the app's lifespan or an on_startup handler), or offload the first "
                   f"call with await asyncio.to_thread(...) ({entry.replacement})")
     d = _diagnostic(ref, b.site, entry, ONCE_CODE, message, chain, hops, suggestion)

@@ -70,6 +70,7 @@ class RouteModel:
         self.routes: list = []
         self.call_index: Optional[dict] = None  # see _call_index
         self.callers: dict = {}  # function -> the async functions that make it run on the loop
+        self.startup: set = set()  # lifespan functions and startup handlers: they run before any request
         self._build()
 
     # ---------------------------------------------------------------- helpers
@@ -144,6 +145,15 @@ class RouteModel:
         v = self.p.ev(expr, mod) if expr is not None else None
         return v.name if type(v) is Sym and v.name in self.p.functions else None
 
+    def startup_hooks(self, expr, mod) -> None:
+        """``lifespan=fn`` or ``on_startup=[fn, ...]`` of an app, or one handler: the project functions named."""
+        if expr is None:
+            return
+        for e in (expr[1:] if expr[0] == "list" else (expr,)):
+            fq = self.project_function(e, mod)
+            if fq is not None:
+                self.startup.add(fq)
+
     @staticmethod
     def kwarg(site, name):
         for k, v in site.kwargs:
@@ -171,6 +181,8 @@ class RouteModel:
                         self.own_prefix[oid] = self.part(prefix_e, mod, "prefix")
                     self.object_deps[oid] = self.dep_functions(self.kwarg(site, "dependencies"), mod)
                     self.route_list(self.kwarg(site, "routes"), mod, oid, ("", False))
+                    self.startup_hooks(self.kwarg(site, "lifespan"), mod)
+                    self.startup_hooks(self.kwarg(site, "on_startup"), mod)
         # 2. includes and imperative routes, anywhere
         for mod in modules:
             sites = [(s, None) for s in mod.summary.module_calls]
@@ -181,6 +193,10 @@ class RouteModel:
                 if site.kind != "call" or callee[0] != "a":
                     continue
                 method = callee[2]
+                if method == "add_event_handler" and site.args and self.literal(site.args[0], mod) == "startup":
+                    if len(site.args) > 1 and self.object_kind(p.ev(callee[1], mod)) == "app":
+                        self.startup_hooks(site.args[1], mod)  # app.add_event_handler("startup", connect)
+                    continue
                 if method not in ("include_router", "add_api_route", "add_api_websocket_route", "add_route",
                                   "add_websocket_route"):
                     continue
@@ -227,9 +243,13 @@ class RouteModel:
                 if d.kind != "decorator" or callee[0] != "a":
                     continue
                 method = callee[2]
+                mod = ref.module
+                if method == "on_event" and d.args and self.literal(d.args[0], mod) == "startup":
+                    if self.object_kind(p.ev(callee[1], mod)) is not None:
+                        self.startup.add(fq)  # @app.on_event("startup") (@router.on_event too)
+                    continue
                 if method not in HTTP_METHODS and method not in ("api_route", "websocket", "route", "websocket_route"):
                     continue
-                mod = ref.module
                 kind = self.object_kind(p.ev(callee[1], mod))
                 if kind is None:
                     continue
@@ -485,6 +505,17 @@ def routes_by_function(model: RouteModel, project, functions) -> dict:
         direct.setdefault(r.function, []).append(r)
         for dep in r.dependencies:
             direct.setdefault(dep, []).append(r)
+    return _entry_points(model, project, functions, direct)
+
+
+def startup_by_function(model: RouteModel, project, functions) -> dict:
+    """For each of ``functions``: the lifespan functions and startup handlers it runs for."""
+    return _entry_points(model, project, functions, {fq: [fq] for fq in model.startup})
+
+
+def _entry_points(model: RouteModel, project, functions, direct: dict) -> dict:
+    """For each of ``functions``: what ``direct`` files under it or under the functions that run it
+    on the loop (awaited, scheduled, added as a task), at any depth above."""
     index = _call_index(model, project)
     memo = model.callers
 
@@ -530,6 +561,12 @@ def annotate_routes(project, analysis, diagnostics, cfg, model: Optional[RouteMo
     """Add route context to findings, and the ASL301 framework findings (suppression comes after):
     (diagnostics, the route model). ``model``: the project's route model from an earlier run, still valid."""
     model = model if model is not None else RouteModel(project)
+    if model.startup:
+        # one-time initialization that a lifespan or startup handler reaches is built before any request
+        once = [d for d in diagnostics if d.callers]
+        at_startup = startup_by_function(model, project, {h.function for d in once for h in d.callers})
+        diagnostics = [d for d in diagnostics if not (d.callers and any(at_startup.get(h.function)
+                                                                        for h in d.callers))]
     if not model.routes:
         return diagnostics, model
     roles_fns = {r.function for r in model.routes} | {dep for r in model.routes for dep in r.dependencies}

@@ -10,17 +10,29 @@ from .index import ModuleInfo
 from .project import Project
 
 
-def modules_on_disk(files, summaries: dict, report_paths, context_dirs, root: str) -> list:
+def modules_on_disk(files, summaries: dict, report_paths, context_dirs, root: str, *,
+                    check_tests: bool = True) -> list:
     """A ``ModuleInfo`` for every file that has a summary, named from the project root (``name_modules``:
-    the same names whatever part of the project the run was given; ``context_dirs`` play no part)."""
+    the same names whatever part of the project the run was given; ``context_dirs`` play no part).
+
+    Without ``check_tests``, a module found in a directory walk that imports pytest (a fixtures
+    module or a pytest plugin shipped inside the package) is test code: linked, not reported."""
     present = [f for f in files if f.path in summaries]
     names = name_modules([f.path for f in present], root, lambda path: imported_modules(summaries[path]))
     out = []
     for f in present:
         name, aliases, is_package = names[f.path]
-        out.append(ModuleInfo(name, f.path, f.display, summaries[f.path], is_package, aliases,
-                              report=f.path in report_paths))
+        report = f.path in report_paths and (check_tests or f.explicit or not is_test_support(summaries[f.path]))
+        out.append(ModuleInfo(name, f.path, f.display, summaries[f.path], is_package, aliases, report=report))
     return out
+
+
+_TEST_FRAMEWORKS = frozenset({"pytest", "_pytest", "pytest_asyncio"})
+
+
+def is_test_support(summary) -> bool:
+    """A module that imports pytest at its top level: fixtures and plugins, which serve no requests."""
+    return any(e[1].partition(".")[0] in _TEST_FRAMEWORKS for e in summary.globals.values() if e[0] == "m")
 
 
 def imported_modules(summary) -> list:

@@ -18,7 +18,10 @@ from .values import (MEMORY_BUFFERS, Inst, IterOf, MapItem, MapOf, MapValues, Me
 
 _MAX_DEPTH = 60
 # wrappers whose result (or entered value) is their argument
-_PASSTHROUGH = {"contextlib.closing", "contextlib.nullcontext", "typing.cast", "builtins.memoryview"}
+# calls whose result stands for their first argument (``functools.partial(shutil.copytree, ...)``
+# called later calls ``shutil.copytree``)
+_PASSTHROUGH = {"contextlib.closing", "contextlib.nullcontext", "typing.cast", "builtins.memoryview",
+                "functools.partial"}
 # expressions that are never a value of interest (literals, parameters, lists, normalised strings)
 _NO_VALUE = frozenset({"u", "lv", "part", "s", "p", "list", "k", "derive"})
 # expressions whose value comes out of a call
@@ -205,6 +208,12 @@ class Evaluator:
                     return b
                 if e[2] == ("u",) or b is None and e[2][0] not in _CALL_LIKE:
                     return a
+                if type(a) is Sym and type(b) is Sym:
+                    # ``copy = shutil.copy2 if f else shutil.copytree``: whichever is bound, calling it
+                    # does the same kind of blocking; the first stands for both
+                    fa, fb = self.catalog.function(a.name), self.catalog.function(b.name)
+                    if fa is not None and fb is not None and fa.category == fb.category:
+                        return a
                 return None
             case "alt":
                 first = self.ev(e[1], mod)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..categories import label_for
+from ..categories import label_for, tier_of
 from ..fsio import printable_path
 from .frame import Sources, code_frame
 
@@ -27,9 +27,14 @@ def causes(diagnostics) -> dict:
 
 def representative(group: list):
     """The finding a cause is shown as: the one at the root (the read or write of a file access),
-    else the first."""
+    else the first call site that serves a route (a user who accepts blocking at start-up would
+    skip a start-up line and miss the requests), of the costliest kind (the ``open`` of an
+    initializer, not its ``exists`` check)."""
     root = group[0].root or ""
-    return next((d for d in group if root.startswith(f"{d.path}:{d.line}:")), group[0])
+    at_root = next((d for d in group if root.startswith(f"{d.path}:{d.line}:")), None)
+    if at_root is not None:
+        return at_root
+    return min(group, key=lambda d: (not d.route, tier_of(d.category)))
 
 
 def format_text(result, *, color: bool = False, show_chain: bool = False, quiet: bool = False,
@@ -65,10 +70,11 @@ def format_text(result, *, color: bool = False, show_chain: bool = False, quiet:
                 arrow = "  " * i + ("└─ " if i else "")
                 out.append(f"    {arrow}{hop.function}  ({where}: {hop.text})")
         others = [x for x in group if x is not d]
-        if others and all(x.function == d.function and x.code[3] == "1" for x in group):
-            # one access to one file, several lines: list them
+        if others and all(x.function == d.function and x.code[3] in "14" for x in group):
+            # one access to one file, or one initializer, several lines: list them
             lines = ", ".join(f"{x.line} ({x.hops[0].text})" for x in others)
-            what = "file access" if d.category in ("file", "light") else label_for(d.category)
+            what = "one-time initialization" if d.code[3] == "4" else \
+                "file access" if d.category in ("file", "light") else label_for(d.category)
             out.append(f"    {style('…', fg='cyan')} the same {what} on line{'s' if len(others) > 1 else ''} {lines}")
         elif others:
             out.append(f"    {style('…', fg='cyan')} and {len(others)} more call site{'s' if len(others) != 1 else ''} "

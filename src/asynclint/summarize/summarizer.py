@@ -131,6 +131,14 @@ def _columns_to_characters(summary: ModuleSummary, text: str) -> None:
             site.end_col = char_col(site.end_line, site.end_col)
 
 
+_PLATFORM_NAMES = frozenset({"os.name", "sys.platform", "platform.system", "platform.platform"})
+
+
+def _platform_test(test: ast.AST) -> bool:
+    """Does an ``if`` test ask which platform this is (``os.name == "nt"``, ``sys.platform.startswith("win")``)?"""
+    return any(type(n) is ast.Attribute and dotted_text(n) in _PLATFORM_NAMES for n in ast.walk(test))
+
+
 def dotted_text(node: ast.AST) -> str:
     """Short source text of a callee: ``requests.get``, ``db.query().all``; the last
     ``MAX_TEXT_PARTS`` steps of a longer chain, after ``(...)``."""
@@ -266,6 +274,7 @@ class _Summarizer:
         self.scopes: list[_Scope] = [_Scope("module", "")]
         self.guards = GuardReader(self)
         self.depth = 0  # levels of the expression being built (``MAX_EXPR_DEPTH``)
+        self.global_writes: dict = {}  # global name -> values functions store into it (``global x``)
 
     # ----------------------------------------------------------------- scopes
     @property
@@ -286,8 +295,15 @@ class _Summarizer:
     def bind(self, name: str, value: Expr) -> None:
         value = _bounded(value)
         sc = self.scope
-        if sc.kind == "module" or name in sc.globals_decl:
+        if sc.kind == "module":
             self.s.globals[name] = value
+        elif name in sc.globals_decl:
+            # a function storing into a module global: one of the values it may hold whenever any
+            # function runs, merged with the others at the end (``stop()`` setting it back to None
+            # does not make ``start()``'s manager unknown)
+            writes = self.global_writes.setdefault(name, [])
+            if value not in writes:
+                writes.append(value)
         elif sc.kind == "class":
             sc.bindings[name] = value
             if sc.cls is not None:
@@ -548,6 +564,11 @@ class _Summarizer:
         self.guards.dict_keys = dict_literal_keys(tree)
         for stmt in tree.body:
             self.stmt(stmt)
+        for name, writes in self.global_writes.items():
+            value = self.s.globals.get(name)
+            for w in writes:
+                value = w if value is None or value == w else ("either", value, w)
+            self.s.globals[name] = _bounded(value)
 
     def body(self, stmts) -> None:
         sc = self.current_function()
@@ -655,7 +676,7 @@ class _Summarizer:
             once = self.memo_test(node.test, False, node.body)
             self.branches([node.body, node.orelse], guards=(self.guards_of(node.test, True),
                                                            self.guards_of(node.test, False)), once_first=once,
-                          narrow=self.narrowed(node.test))
+                          narrow=self.narrowed(node.test), platform=_platform_test(node.test))
         elif t is ast.While:
             self.visit(node.test)
             self.body(node.body)
@@ -752,10 +773,12 @@ class _Summarizer:
         return None
 
     def branches(self, branches, handlers=(), guards=None, once_first: bool = False,
-                 once_handlers: bool = False, narrow=None) -> None:
+                 once_handlers: bool = False, narrow=None, platform: bool = False) -> None:
         """Visit alternative branches; a name bound to different values in them becomes ``("either", ...)``.
         With ``once_first``, the first branch is one-time initialization; with ``once_handlers``, the
-        ``except ImportError`` handlers are (a package installed or a fallback loaded once)."""
+        ``except ImportError`` handlers are (a package installed or a fallback loaded once). With
+        ``platform``, each branch runs on some platforms only (``if os.name == "nt":``): like an
+        ``except`` block, off the path every run takes."""
         sc = self.scope
         if sc.kind == "class":
             for stmts in branches:
@@ -776,7 +799,7 @@ class _Summarizer:
                 self.bind(*narrow)  # the name has that type where the isinstance test holds
             extra = list(guards[i]) if guards and sc.kind == "function" else []
             sc.guards.extend(extra)
-            handler = bool(handlers) and i >= 1
+            handler = bool(handlers) and i >= 1 or platform
             once = once_first and i == 0 or once_handlers and handler and handlers[i - 1].type is not None \
                 and catches_import_error(handlers[i - 1])
             sc.once += once
