@@ -40,3 +40,15 @@ def expected_codes(path: str) -> set:
 @pytest.fixture
 def fixtures_dir():
     return FIXTURES
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """An empty project (``proj/`` with a pyproject.toml) as the working directory, with a user cache
+    of its own. Test modules that need another layout define their own ``project``."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "pyproject.toml").write_text('[project]\nname = "demo"\n')
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "usercache"))
+    monkeypatch.chdir(root)
+    return root

@@ -11,25 +11,8 @@ from click.testing import CliRunner
 
 from asynclint import __version__
 from asynclint.cli import main
+from support import ROUTE, write
 
-ROUTE = textwrap.dedent(
-    """\
-    import asyncio
-    import time
-
-    import requests
-    from fastapi import APIRouter
-
-    router = APIRouter(prefix="/users")
-
-
-    @router.get("/{user_id}")
-    async def get_user(user_id: int):
-        time.sleep(0.1)
-        await asyncio.sleep(0)
-        return requests.get(f"https://api.example.com/users/{user_id}").json()
-    """
-)
 
 CLEAN = textwrap.dedent(
     """\
@@ -45,13 +28,6 @@ CLEAN = textwrap.dedent(
     """
 )
 
-
-def write(root, rel, text, mode="w"):
-    path = os.path.join(root, rel)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, mode) as fh:
-        fh.write(text)
-    return path
 
 
 @pytest.fixture

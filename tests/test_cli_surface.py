@@ -8,33 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from asynclint.cli import main
-
-ROUTE = textwrap.dedent(
-    """\
-    import asyncio
-    import time
-
-    import requests
-    from fastapi import APIRouter
-
-    router = APIRouter(prefix="/users")
+from support import ROUTE, write
 
 
-    @router.get("/{user_id}")
-    async def get_user(user_id: int):
-        time.sleep(0.1)
-        await asyncio.sleep(0)
-        return requests.get(f"https://api.example.com/users/{user_id}").json()
-    """
-)
-
-
-def write(root, rel, text):
-    path = os.path.join(root, rel)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as fh:
-        fh.write(text)
-    return path
 
 
 @pytest.fixture

@@ -31,16 +31,6 @@ def long_sum(n):
     return "import time\n\n\nasync def total(a):\n    time.sleep(1)\n    return " + " + ".join(["a"] * n) + "\n"
 
 
-@pytest.fixture
-def project(tmp_path, monkeypatch):
-    root = tmp_path / "proj"
-    root.mkdir()
-    (root / "pyproject.toml").write_text('[project]\nname = "demo"\n')
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "usercache"))
-    monkeypatch.chdir(root)
-    return root
-
-
 @pytest.mark.parametrize("name,make,n,findings", [
     ("elif330", elif_chain, 330, 330),
     ("elif2500", elif_chain, 2500, 2500),

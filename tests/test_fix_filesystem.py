@@ -23,16 +23,6 @@ FIXED_LINE = "await asyncio.sleep(x)"
 needs_root = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root (chown)")
 
 
-@pytest.fixture
-def project(tmp_path, monkeypatch):
-    root = tmp_path / "proj"
-    root.mkdir()
-    (root / "pyproject.toml").write_text('[project]\nname = "demo"\n')
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "usercache"))
-    monkeypatch.chdir(root)
-    return root
-
-
 def fix(*paths):
     return CliRunner().invoke(main, ["check", *map(str, paths), "--fix", "--no-cache"], catch_exceptions=False)
 

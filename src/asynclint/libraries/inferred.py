@@ -88,27 +88,23 @@ def inferred_apis(project, analysis) -> list:
         tref = project.functions.get(target)
         if tref is None or not tref.module.library:
             continue
-        api = found.get(target)
-        if api is None:
-            api = _describe(project, dist, target)
-            if api is None:
-                continue
-            found[target] = api
-        where = f"{ref.module.display}:{witness.site.line}"
-        if where not in api.used_at:
-            api.used_at.append(where)
+        _note(found, project, dist, target, f"{ref.module.display}:{witness.site.line}")
     for d in analysis.diagnostics:
-        if d.inferred is None:
-            continue
-        target = d.inferred["function"]
-        api = found.get(target) or _describe(project, dist, target)
-        if api is None:
-            continue
-        found[target] = api
-        where = f"{d.path}:{d.line}"
-        if where not in api.used_at:
-            api.used_at.append(where)
+        if d.inferred is not None:
+            _note(found, project, dist, d.inferred["function"], f"{d.path}:{d.line}")
     return sorted(found.values(), key=lambda a: (a.library.lower(), a.function))
+
+
+def _note(found: dict, project, dist, target: str, where: str) -> None:
+    """Record that the project calls the library function ``target`` at ``where``."""
+    api = found.get(target)
+    if api is None:
+        api = _describe(project, dist, target)
+        if api is None:
+            return
+        found[target] = api
+    if where not in api.used_at:
+        api.used_at.append(where)
 
 
 def _describe(project, dist: dict, target: str) -> Optional[InferredApi]:
