@@ -451,6 +451,12 @@ class Evaluator:
                     if all(argument_holds(c, [], []) for c in when):
                         return Inst(variant)
             return result
+        head, _, meth = cq.rpartition(".")
+        if head and cat.type_info(head) is not None:
+            # a classmethod called on a catalogued class (rq's Job.fetch(...)): what the type says it returns
+            r = cat.method_returns(head, meth)
+            if r:
+                return Inst(r)
         if q in _PASSTHROUGH and arg0 is not None:
             return self.ev(arg0, mod)
         if arg0 is not None and cat.offloaders.get(q) == 0:
