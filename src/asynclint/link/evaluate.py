@@ -428,7 +428,14 @@ class Evaluator:
         cat = self.catalog
         cq = cat.canonical(q)
         result = None
-        if cq in cat.returns:
+        by_arg = cat.returns_by_arg.get(cq)
+        if by_arg and arg0 is not None:
+            first = self.ev(arg0, mod)
+            if type(first) is Inst and cat.canonical(first.type) in by_arg:
+                result = Inst(by_arg[cat.canonical(first.type)])
+        if result is not None:
+            pass
+        elif cq in cat.returns:
             result = Inst(cat.returns[cq])
         elif cat.type_info(cq) is not None or cq in cat.async_names:
             result = Inst(cq)
