@@ -113,6 +113,7 @@ class Catalog:
         self.offloaders: dict[str, int] = {}
         self.decorators: dict[str, str] = {}
         self.stubs: dict[str, str] = {}  # channel type -> what a *Stub class built on it is
+        self.objects: dict[str, str] = {}  # a library's module-level object -> its type (sys.stdin)
         self.libraries: dict[str, dict] = {}
         self._method_cache: dict = {}
         self._modules = None  # the modules the catalog describes something in (knows_module)
@@ -217,6 +218,8 @@ class Catalog:
             self.decorators[name] = target
         for name, target in (data.get("stubs") or {}).items():
             self.stubs[name] = target
+        for name, target in (data.get("objects") or {}).items():
+            self.objects[name] = target
 
     def extend(self, blocking: dict, offload) -> None:
         """Add the user's ``extend-blocking`` and ``extend-offload`` configuration."""
@@ -255,14 +258,14 @@ class Catalog:
         is never replaced by what its library's source would suggest."""
         return (name in self.functions or name in self.types or name in self.aliases or name in self.returns
                 or name in self.async_names or name in self.offloaders or name in self.decorators
-                or name in self.returns_by_arg)
+                or name in self.returns_by_arg or name in self.objects)
 
     def knows_module(self, name: str) -> bool:
         """Does the catalog describe anything in the module (or package) ``name``?"""
         modules = self._modules
         if modules is None:
             modules = set()
-            for table in (self.functions, self.types, self.returns, self.returns_by_arg, self.aliases):
+            for table in (self.functions, self.types, self.returns, self.returns_by_arg, self.aliases, self.objects):
                 for q in table:
                     parts = q.split(".")
                     modules.update(".".join(parts[:i]) for i in range(1, len(parts)))
@@ -426,6 +429,7 @@ def catalog_for(extend_blocking: dict, extend_offload) -> Catalog:
     cat.offloaders = dict(base.offloaders)
     cat.decorators = dict(base.decorators)
     cat.stubs = dict(base.stubs)
+    cat.objects = dict(base.objects)
     cat.libraries = dict(base.libraries)
     cat.extend(extend_blocking, extend_offload)
     return cat

@@ -144,13 +144,13 @@ class Evaluator:
             case "g":
                 return self.global_value(mod, e[1])
             case "m":
-                return self.resolve_qualified(e[1], mod)
+                return self.library_object(self.resolve_qualified(e[1], mod))
             case "r":
-                return self.resolve_qualified(self.index.relative(mod, e[1], e[2]))
+                return self.library_object(self.resolve_qualified(self.index.relative(mod, e[1], e[2])))
             case "d":
                 return Sym(f"{mod.name}.{e[1]}")
             case "a":
-                return self.attribute(self.ev(e[1], mod), e[2], mod)
+                return self.library_object(self.attribute(self.ev(e[1], mod), e[2], mod))
             case "c":
                 return self.call_result(self.callee_value(e[1], mod), e[2], mod, e[3])
             case "callargs":
@@ -218,6 +218,12 @@ class Evaluator:
                 second = self.ev(e[2], mod)
                 return second if self.useful(second) or first is None else first
         return None
+
+    def library_object(self, v):
+        """A library's module-level object the catalog types (``sys.stdin``) is an instance of that type."""
+        if type(v) is Sym and v.name in self.catalog.objects:
+            return Inst(self.catalog.objects[v.name])
+        return v
 
     def useful(self, v) -> bool:
         """Does a value tell us something: a project symbol, or a type the catalog knows?"""
