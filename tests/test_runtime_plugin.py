@@ -193,6 +193,43 @@ def test_runtime_only_blocks_come_with_an_extend_blocking_entry_the_static_side_
     assert len(data["confirmed"]) == 2 and data["runtime_only"] == []
 
 
+def test_a_method_of_a_module_level_object_is_observed_on_that_object_and_restored(pytester):
+    # sys.stdin is an object, not a class: its readline is wrapped bound, on it, and behaves as before
+    project(pytester, {
+        "rtapp/__init__.py": "",
+        "rtapp/prompt.py": """\
+            import sys
+
+
+            async def read_command():
+                return sys.stdin.readline()
+            """,
+        "tests/test_prompt.py": """\
+            import sys
+
+            import pytest
+
+            from rtapp.prompt import read_command
+
+
+            @pytest.mark.asyncio
+            async def test_read_command_while_captured():
+                with pytest.raises(OSError):
+                    await read_command()
+
+
+            def test_sync_read():
+                with pytest.raises(OSError):
+                    sys.stdin.readline()
+            """,
+    })
+    stdin = sys.stdin
+    result, data = run(pytester)
+    result.assert_outcomes(passed=2)
+    assert set(confirmed(data)) == {("rtapp/prompt.py", 5, "ASL109")}
+    assert sys.stdin is stdin and "readline" not in getattr(stdin, "__dict__", {})
+
+
 def test_fail_mode_fails_a_test_whose_loop_blocked_and_only_that_one(pytester):
     project(
         pytester,

@@ -139,7 +139,9 @@ def transitive_finding(project: Project, ref: FunctionRef, b: Blocking, chains,
     depth = len(chain) - 2
     if depth > 1:
         message += f" {depth} calls down"
-    suggestion = f"offload it: await asyncio.to_thread({site.text}, ...), or make the chain async ({entry.replacement})"
+    # an iteration is offloaded whole: the items are produced in the thread (a generator runs there)
+    offload = f"list, {site.text}" if site.kind == "iter" else f"{site.text}, ..."
+    suggestion = f"offload it: await asyncio.to_thread({offload}), or make the chain async ({entry.replacement})"
     return _diagnostic(ref, site, entry, code_for(entry.category, True), message, chain, hops, suggestion)
 
 

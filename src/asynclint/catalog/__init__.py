@@ -106,12 +106,14 @@ class Catalog:
     def __init__(self) -> None:
         self.functions: dict[str, Entry] = {}
         self.returns: dict[str, str] = {}
+        self.returns_by_arg: dict[str, dict[str, str]] = {}  # factory -> first argument's type -> result
         self.types: dict[str, TypeInfo] = {}
         self.aliases: dict[str, str] = {}
         self.async_names: set[str] = set()
         self.offloaders: dict[str, int] = {}
         self.decorators: dict[str, str] = {}
         self.stubs: dict[str, str] = {}  # channel type -> what a *Stub class built on it is
+        self.objects: dict[str, str] = {}  # a library's module-level object -> its type (sys.stdin)
         self.libraries: dict[str, dict] = {}
         self._method_cache: dict = {}
         self._modules = None  # the modules the catalog describes something in (knows_module)
@@ -163,7 +165,15 @@ class Catalog:
                 unless=conditions(spec.get("unless")),
             )
         for name, target in (data.get("returns") or {}).items():
-            self.returns[name] = target
+            if isinstance(target, dict):
+                # by the type of the first argument (sqlalchemy.inspect(engine) vs inspect(orm_object))
+                by_arg = dict(target)
+                default = by_arg.pop("*", None)
+                if default:
+                    self.returns[name] = default
+                self.returns_by_arg[name] = by_arg
+            else:
+                self.returns[name] = target
         for name, spec in (data.get("types") or {}).items():
             methods = spec.get("methods", [])
             info = TypeInfo(
@@ -208,6 +218,8 @@ class Catalog:
             self.decorators[name] = target
         for name, target in (data.get("stubs") or {}).items():
             self.stubs[name] = target
+        for name, target in (data.get("objects") or {}).items():
+            self.objects[name] = target
 
     def extend(self, blocking: dict, offload) -> None:
         """Add the user's ``extend-blocking`` and ``extend-offload`` configuration."""
@@ -245,14 +257,15 @@ class Catalog:
         async twin, an offloader, a factory, a decorator, a known non-blocking call)? Such a name
         is never replaced by what its library's source would suggest."""
         return (name in self.functions or name in self.types or name in self.aliases or name in self.returns
-                or name in self.async_names or name in self.offloaders or name in self.decorators)
+                or name in self.async_names or name in self.offloaders or name in self.decorators
+                or name in self.returns_by_arg or name in self.objects)
 
     def knows_module(self, name: str) -> bool:
         """Does the catalog describe anything in the module (or package) ``name``?"""
         modules = self._modules
         if modules is None:
             modules = set()
-            for table in (self.functions, self.types, self.returns, self.aliases):
+            for table in (self.functions, self.types, self.returns, self.returns_by_arg, self.aliases, self.objects):
                 for q in table:
                     parts = q.split(".")
                     modules.update(".".join(parts[:i]) for i in range(1, len(parts)))
@@ -409,12 +422,14 @@ def catalog_for(extend_blocking: dict, extend_offload) -> Catalog:
     cat = Catalog()
     cat.functions = dict(base.functions)
     cat.returns = dict(base.returns)
+    cat.returns_by_arg = dict(base.returns_by_arg)
     cat.types = dict(base.types)
     cat.aliases = dict(base.aliases)
     cat.async_names = set(base.async_names)
     cat.offloaders = dict(base.offloaders)
     cat.decorators = dict(base.decorators)
     cat.stubs = dict(base.stubs)
+    cat.objects = dict(base.objects)
     cat.libraries = dict(base.libraries)
     cat.extend(extend_blocking, extend_offload)
     return cat

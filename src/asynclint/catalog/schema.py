@@ -43,13 +43,17 @@ def check_file(name: str, data: dict) -> None:
             _check_named(name, where, value, _TYPE, quoted=True)
         elif table == "async":
             _check_keys(name, where, value, _ASYNC)
-        elif table in ("returns", "decorators", "stubs"):
+        elif table == "returns":
+            for key, target in _table(name, where, value).items():
+                # a type, or a table: the first argument's type -> the result ("*": any other argument)
+                _check_value(name, f'{where}."{key}"', target, str if not isinstance(target, dict) else _STR_MAP)
+        elif table in ("decorators", "stubs", "objects"):
             _check_value(name, where, value, _STR_MAP)
         elif table == "offloaders":
             _check_value(name, where, value, (dict, int))
         else:
             raise CatalogError(f"{name}: unknown table [{table}] (meta, functions, returns, types, async, "
-                               "offloaders, decorators, stubs)")
+                               "offloaders, decorators, stubs, objects)")
 
 
 def _check_named(name: str, where: str, value, known: dict, quoted: bool = False) -> None:

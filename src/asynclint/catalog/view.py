@@ -23,6 +23,7 @@ def catalog_rows(library: str | None = None) -> list:
             extras.append("with")
         if info.iter_blocks:
             extras.append("iteration")
+        extras += [f"reading .{name}" for name in sorted(info.properties)]
         if not methods and not extras:
             continue
         rows.append({"library": info.library, "api": name, "kind": "type", "category": info.category,

@@ -147,13 +147,13 @@ class Evaluator:
             case "g":
                 return self.global_value(mod, e[1])
             case "m":
-                return self.resolve_qualified(e[1], mod)
+                return self.library_object(self.resolve_qualified(e[1], mod))
             case "r":
-                return self.resolve_qualified(self.index.relative(mod, e[1], e[2]))
+                return self.library_object(self.resolve_qualified(self.index.relative(mod, e[1], e[2])))
             case "d":
                 return Sym(f"{mod.name}.{e[1]}")
             case "a":
-                return self.attribute(self.ev(e[1], mod), e[2], mod)
+                return self.library_object(self.attribute(self.ev(e[1], mod), e[2], mod))
             case "c":
                 return self.call_result(self.callee_value(e[1], mod), e[2], mod, e[3])
             case "callargs":
@@ -227,6 +227,12 @@ class Evaluator:
                 second = self.ev(e[2], mod)
                 return second if self.useful(second) or first is None else first
         return None
+
+    def library_object(self, v):
+        """A library's module-level object the catalog types (``sys.stdin``) is an instance of that type."""
+        if type(v) is Sym and v.name in self.catalog.objects:
+            return Inst(self.catalog.objects[v.name])
+        return v
 
     def useful(self, v) -> bool:
         """Does a value tell us something: a project symbol, or a type the catalog knows?"""
@@ -437,7 +443,14 @@ class Evaluator:
         cat = self.catalog
         cq = cat.canonical(q)
         result = None
-        if cq in cat.returns:
+        by_arg = cat.returns_by_arg.get(cq)
+        if by_arg and arg0 is not None:
+            first = self.ev(arg0, mod)
+            if type(first) is Inst and cat.canonical(first.type) in by_arg:
+                result = Inst(by_arg[cat.canonical(first.type)])
+        if result is not None:
+            pass
+        elif cq in cat.returns:
             result = Inst(cat.returns[cq])
         elif cat.type_info(cq) is not None or cq in cat.async_names:
             result = Inst(cq)
@@ -460,6 +473,12 @@ class Evaluator:
                     if all(argument_holds(c, [], []) for c in when):
                         return Inst(variant)
             return result
+        head, _, meth = cq.rpartition(".")
+        if head and cat.type_info(head) is not None:
+            # a classmethod called on a catalogued class (rq's Job.fetch(...)): what the type says it returns
+            r = cat.method_returns(head, meth)
+            if r:
+                return Inst(r)
         if q in _PASSTHROUGH and arg0 is not None:
             return self.ev(arg0, mod)
         if arg0 is not None and cat.offloaders.get(q) == 0:

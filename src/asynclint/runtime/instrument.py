@@ -152,6 +152,10 @@ class Instrumenter:
         if key in self._patched_keys:
             return
         in_class = isinstance(owner, type)
+        if not in_class and not isinstance(owner, types.ModuleType):
+            # a method of a module-level object (sys.stdin.readline): wrap it bound, on that object
+            self._patch_object(api, owner, attr, key)
+            return
         new = self._wrap_raw(raw, api, in_class)
         if new is None:
             self.unpatchable.setdefault(api.name, f"not a function ({type(raw).__name__})")
@@ -167,6 +171,21 @@ class Instrumenter:
         self.instrumented[api.name] = api
         if not in_class and isinstance(raw, (types.FunctionType, types.BuiltinFunctionType)):
             self._originals[id(raw)] = (raw, new)
+
+    def _patch_object(self, api: Api, obj, attr: str, key) -> None:
+        bound = getattr(obj, attr, None)
+        if not callable(bound):
+            self.unpatchable.setdefault(api.name, f"not a function ({type(bound).__name__})")
+            return
+        own = vars(obj).get(attr, _MISSING) if hasattr(obj, "__dict__") else _MISSING
+        try:
+            setattr(obj, attr, self._wrapper(bound, api))
+        except (TypeError, AttributeError):
+            self.unpatchable[api.name] = f"a {type(obj).__name__} object takes no attributes"
+            return
+        self._patches.append(_Patch(obj, attr, own, api.name))
+        self._patched_keys.add(key)
+        self.instrumented[api.name] = api
 
     def _patch_star(self, star: StarType) -> None:
         found = resolve(star.name)
