@@ -1,5 +1,10 @@
 """Suppression is the last stage: every rule, ASL301 included, goes through one noqa/selection path."""
 
+import os
+
+from click.testing import CliRunner
+
+from asynclint.cli import main
 from asynclint.engine import Options, run
 
 APP = '''\
@@ -80,3 +85,28 @@ def test_test_modules_are_linked_but_not_reported_unless_asked(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\ncheck-tests = true\n")
     codes = sorted(d.code for d in run([str(tmp_path)], Options(use_cache=False)).diagnostics)
     assert codes == ["ASL102", "ASL103", "ASL202"]
+
+
+def test_vendored_copies_are_followed_but_their_own_servers_not_reported(tmp_path):
+    vendored = tmp_path / "app" / "thirdparty" / "docparse"
+    vendored.mkdir(parents=True)
+    for d in (tmp_path / "app", tmp_path / "app" / "thirdparty", vendored):
+        (d / "__init__.py").write_text("")
+    # the vendored program's own server, which this project never runs
+    (vendored / "server.py").write_text(
+        "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.post('/file_parse')\n"
+        "async def parse(path: str):\n    with open(path, 'rb') as fh:\n        return len(fh.read())\n")
+    (vendored / "utils.py").write_text("import time\n\n\ndef settle():\n    time.sleep(1)\n")
+    (tmp_path / "app" / "main.py").write_text(
+        "from fastapi import FastAPI\n\nfrom .thirdparty.docparse.utils import settle\n\napp = FastAPI()\n\n\n"
+        "@app.post('/ocr')\nasync def ocr():\n    settle()\n")
+    result = run([str(tmp_path)], Options(use_cache=False))
+    assert [(d.path.replace("\\", "/").rsplit("/", 1)[-1], d.code) for d in result.diagnostics] == \
+        [("main.py", "ASL301"), ("main.py", "ASL202")]
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        out = CliRunner().invoke(main, ["routes", ".", "--no-cache"]).output
+    finally:
+        os.chdir(old)
+    assert "/ocr" in out and "/file_parse" not in out

@@ -61,11 +61,11 @@ def files_for_run(paths, *, exclude=(), extend_exclude=(), force_exclude=False, 
     whole project around them unless ``whole_project`` is off. ``root``: the project root when the
     caller knows it (the flake8 plugin: the root of the paths flake8 was given), else ``project_root``.
     Test modules found in a directory are linked but not reported, unless ``check_tests``: tests do
-    not serve requests."""
+    not serve requests. Vendored copies of other projects are linked but not reported either."""
     root = os.path.abspath(root) if root else project_root(paths)
     found = discover(paths, root=root, exclude=exclude, extend_exclude=extend_exclude, force_exclude=force_exclude)
     files = list(found.files)
-    report_paths = {f.path for f in files if check_tests or not f.test}
+    report_paths = {f.path for f in files if (check_tests or not f.test) and not f.vendored}
     context = list(found.context_dirs)
     if not context and whole_project and files:
         extra = discover([root], root=root, exclude=exclude, extend_exclude=extend_exclude)
@@ -212,11 +212,21 @@ def discover(paths, *, root: str, exclude=(), extend_exclude=(), force_exclude=F
                 if full in seen or excluded_by_user(full) or (respect_gitignore and ignored(full, False)):
                     continue
                 seen.add(full)
-                out.files.append(SourceFile(full, _display(full, cwd), test=is_test_module(full, path)))
+                out.files.append(SourceFile(full, _display(full, cwd), test=is_test_module(full, path),
+                                            vendored=is_vendored(full, path)))
     return out
 
 
 _TEST_DIRS = frozenset({"tests", "test", "testing"})
+_VENDOR_DIRS = frozenset({"vendor", "_vendor", "vendored", "thirdparty", "third_party"})
+
+
+def is_vendored(path: str, walked: str) -> bool:
+    """A copy of another project kept inside this one (``vendor/``, ``_vendor/``, ``thirdparty/``,
+    ``third_party/`` below the directory walked): what the project calls in it is followed, but
+    its own coroutines and servers are not the project's to fix."""
+    rel = os.path.relpath(os.path.dirname(path), walked)
+    return rel != "." and any(part in _VENDOR_DIRS for part in rel.split(os.sep))
 
 
 def is_test_module(path: str, walked: str) -> bool:

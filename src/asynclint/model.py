@@ -152,6 +152,7 @@ class SourceFile:
     display: str  # as shown to the user
     explicit: bool = False
     test: bool = False  # a test module found in a directory walk (tests/, test_*.py, conftest.py)
+    vendored: bool = False  # found in a directory walk below vendor/, _vendor/, thirdparty/, third_party/
 
 
 # how a message about a failure caused by a bug of asynclint's (not by the file) begins

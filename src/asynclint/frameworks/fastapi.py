@@ -642,6 +642,9 @@ def route_rows(result) -> list:
         key = route_keys([r])[0]
         if key in seen:  # one endpoint reached twice the same way
             continue
+        ref = project.functions.get(r.function)
+        if ref is not None and not ref.module.report:
+            continue  # an app in test or vendored code: not one of the project's endpoints
         seen.add(key)
         found = sorted(findings_by_route.get(key, []),
                        key=lambda d: (d.code.startswith("ASL3"), d.path, d.line, d.column, d.code))
