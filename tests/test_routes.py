@@ -104,3 +104,20 @@ def test_routes_text_table():
     assert ws.split()[:4] == ["WS", "/ws/echo", "app.main.echo", "async"]
     assert "BLOCKS (1 finding; app.main.echo -> time.sleep)" in ws
     assert lines[-1].startswith("18 routes, ")
+
+
+def test_a_router_included_by_a_function_of_the_app_gets_its_prefix(tmp_path):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "chat.py").write_text(
+        "import requests\nfrom fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n@router.post('')\n"
+        "async def chat(q: str):\n    return requests.post('https://llm.example/v1', json={'q': q}).json()\n")
+    # the app's parameter is not annotated: it takes a router, so its prefix applies
+    (tmp_path / "app" / "configure.py").write_text(
+        "from .chat import router\n\n\ndef configure_routes(app):\n"
+        "    app.include_router(router, prefix='/api/chat')\n")
+    (tmp_path / "app" / "main.py").write_text(
+        "from fastapi import FastAPI\n\nfrom .configure import configure_routes\n\napp = FastAPI()\n"
+        "configure_routes(app)\n")
+    result = run([str(tmp_path)], Options(use_cache=False))
+    assert {d.route for d in result.diagnostics} == {"POST /api/chat"}

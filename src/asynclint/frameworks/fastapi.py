@@ -202,6 +202,11 @@ class RouteModel:
                     continue
                 recv = callee[1]
                 kind = self.object_kind(p.ev(recv, mod))
+                if kind is None and method == "include_router" and site.args \
+                        and self.object_kind(p.ev(site.args[0], mod)) == "router":
+                    # ``def configure(app): app.include_router(chat, prefix="/api/chat")``: the receiver
+                    # is not known, but it takes a router, so it is an app or router; its prefix counts
+                    kind = "app"
                 if kind is None:
                     continue
                 parent = self.p.values.origin(recv, mod) or ("<local>", f"{mod.name}:{site.line}")
