@@ -89,6 +89,9 @@ class CallSite:
     body_awaits: bool = False  # a ``with`` whose body awaits: what it entered is held across the await
     body_end: int = 0  # a ``with``: the last line of its body
     in_handler: bool = False  # off the common path: in an ``except`` block, or a platform's own branch
+    # runs before the function's first await (and not again in a loop after one): in the coroutine a
+    # loop is started with, nothing else has run yet (see analyze.entries)
+    before_await: bool = False
 
 
 @dataclass(slots=True)

@@ -7,7 +7,8 @@
    chain that proves it.
 3. ``findings``: for every coroutine, its blocking call sites (``ASL1xx``,
    ``ASL2xx``), and one-time initialization reached from coroutines
-   (``ASL401``), reported once.
+   (``ASL401``), reported once; not what a coroutine that starts a loop does
+   before its first await (``entries``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Optional
 
 from ..link import Project
 from .classify import MAX_LIBRARY_DEPTH, Classifier, into_library, is_offloading_decorated
+from .entries import entry_coroutines
 from .findings import coroutine_findings, initialization_findings
 from .locks import lock_type
 from .propagate import Propagation
@@ -50,8 +52,15 @@ def analyze(project: Project, enabled_categories: Optional[set] = None, roots: O
     if roots is not None and _takes_locks(sites, roots):
         sites = classify_reachable(project, enabled_categories, None, classified)  # who else takes them: the whole project
     prop = Propagation(project, sites)
-    diagnostics = coroutine_findings(project, prop) + initialization_findings(project, prop)
+    entries = entry_coroutines(project) if _blocks_before_awaiting(project, sites) else set()
+    diagnostics = coroutine_findings(project, prop, entries) + initialization_findings(project, prop, entries)
     return Analysis(project, prop.blocking, diagnostics)
+
+
+def _blocks_before_awaiting(project: Project, sites: dict) -> bool:
+    """Does some coroutine make a call before its first await (then it matters which start a loop)?"""
+    fns = project.functions
+    return any(fns[fq].summary.is_async and any(b.site.before_await for b in found) for fq, found in sites.items())
 
 
 def _takes_locks(sites: dict, functions) -> bool:

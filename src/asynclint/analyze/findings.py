@@ -166,8 +166,9 @@ def once_finding(project: Project, ref: FunctionRef, b: Blocking, chains, caller
     return d
 
 
-def coroutine_findings(project: Project, prop: Propagation) -> list:
-    """ASL1xx/ASL2xx for per-call blocking in every reported coroutine."""
+def coroutine_findings(project: Project, prop: Propagation, entries: frozenset = frozenset()) -> list:
+    """ASL1xx/ASL2xx for per-call blocking in every reported coroutine; in ``entries`` (coroutines
+    that start a loop), not what runs before the first await."""
     out = []
     fns = project.functions
     locks = LoopOnlyLocks(project, prop.callers)
@@ -175,7 +176,9 @@ def coroutine_findings(project: Project, prop: Propagation) -> list:
         ref = fns[fq]
         if not ref.summary.is_async or not ref.module.report:
             continue
-        resolved = [(b, prop.resolve(b, fq)) for b in found if not b.site.once]
+        starting = fq in entries
+        resolved = [(b, prop.resolve(b, fq)) for b in found if not b.site.once
+                    and not (starting and b.site.before_await)]
         blocking_lines = {b.site.line for b, got in resolved if got is not None}
         accesses = []
         for b, got in resolved:
@@ -243,8 +246,9 @@ def _opens(api: str) -> bool:
     return (api or "").rsplit(".", 1)[-1] in _OPENERS
 
 
-def initialization_findings(project: Project, prop: Propagation) -> list:
-    """ASL401 for every one-time initialization that blocks and that some coroutine reaches."""
+def initialization_findings(project: Project, prop: Propagation, entries: frozenset = frozenset()) -> list:
+    """ASL401 for every one-time initialization that blocks and that some coroutine reaches; not
+    when a coroutine that starts a loop reaches it before its first await (built before serving)."""
     out = []
     fns = project.functions
     for fq, found in prop.sites.items():
@@ -259,15 +263,16 @@ def initialization_findings(project: Project, prop: Propagation) -> list:
             got = prop.resolve(b, fq)
             if got is None:
                 continue
-            callers = async_callers(project, prop, fq)
+            callers = async_callers(project, prop, fq, entries)
             if callers:
                 out.append(once_finding(project, ref, got[0], got[1], callers))
     return out
 
 
-def async_callers(project: Project, prop: Propagation, fq: str) -> list:
+def async_callers(project: Project, prop: Propagation, fq: str, entries: frozenset = frozenset()) -> list:
     """The call sites in coroutines from which ``fq`` runs on the event loop (through sync code,
-    on every run of the functions between); ``fq`` itself when it is a coroutine."""
+    on every run of the functions between); ``fq`` itself when it is a coroutine. Empty when one of
+    them is in a coroutine of ``entries`` before its first await: it runs before the loop serves."""
     fns = project.functions
     if fns[fq].summary.is_async:
         ref = fns[fq]
@@ -282,6 +287,8 @@ def async_callers(project: Project, prop: Propagation, fq: str) -> list:
             fref = fns[f]
             if fref.summary.is_async:
                 if prop.reaches(b, f):
+                    if f in entries and b.site.before_await:
+                        return []
                     out.append(hop_at(f, fref.module.display, b.site))
             elif f not in seen and prop.reaches(b, f):
                 seen.add(f)

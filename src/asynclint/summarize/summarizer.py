@@ -538,6 +538,8 @@ class _Summarizer:
                 site.facts = tuple(sc.facts.values())
             if sc.handler:
                 site.in_handler = True
+            if not sc.awaits_seen:
+                site.before_await = True
             sc.func.calls.append(site)
         elif self.scope.kind == "module":
             self.s.module_calls.append(site)
@@ -678,17 +680,21 @@ class _Summarizer:
                                                            self.guards_of(node.test, False)), once_first=once,
                           narrow=self.narrowed(node.test), platform=_platform_test(node.test))
         elif t is ast.While:
+            mark = self.loop_start()
             self.visit(node.test)
             self.body(node.body)
+            self.loop_end(mark)
             self.body(node.orelse)
         elif t in (ast.For, ast.AsyncFor):
             self.visit(node.iter)
+            mark = self.loop_start()
             if t is ast.For:
                 self.add_site(self.loop_site(node.iter))
             else:
                 self.mark_awaits()
             self.assign(node.target, ("it", self.expr(node.iter)), None)
             self.body(node.body)
+            self.loop_end(mark)
             self.body(node.orelse)
         elif t in (ast.With, ast.AsyncWith):
             if t is ast.AsyncWith:
@@ -859,6 +865,18 @@ class _Summarizer:
             line=ctx.lineno, col=ctx.col_offset, end_line=ctx.end_lineno or ctx.lineno,
             end_col=ctx.end_col_offset or ctx.col_offset, kind="with", callee=self.expr(ctx), text=dotted_text(ctx),
         )
+
+    def loop_start(self):
+        """Where a loop's sites begin, and how many awaits came before it (see ``loop_end``)."""
+        sc = self.current_function()
+        return (len(sc.func.calls), sc.awaits_seen) if sc is not None else None
+
+    def loop_end(self, mark) -> None:
+        """A loop that awaits runs its sites again after an await: they are not before the first one."""
+        sc = self.current_function()
+        if mark is not None and sc is not None and sc.awaits_seen != mark[1]:
+            for site in sc.func.calls[mark[0]:]:
+                site.before_await = False
 
     def mark_awaits(self) -> None:
         sc = self.current_function()

@@ -1,0 +1,138 @@
+"""Entry coroutines: the coroutines a loop is started with, and nothing else runs.
+
+``asyncio.run(main())``, ``loop.run_until_complete(sync_all())``, ``asyncio.Runner().run(...)``
+start a loop with one coroutine. Until that coroutine first awaits, nothing else has run on the
+loop: no request is being served, no task has started. A blocking call there (reading the
+configuration, opening the database, asking a question on the console) delays only the start,
+like blocking before ``asyncio.run`` would.
+
+A coroutine is an entry coroutine when every use of it the project makes is the argument of such
+a call: not awaited, not scheduled, not a route or a callback handed to a framework, not
+decorated. Its call sites marked ``before_await`` (see ``model.CallSite``) are then not
+findings, and one-time initialization they reach is built before the loop serves anything.
+"""
+
+from __future__ import annotations
+
+from ..link import Project
+from ..link.values import Meth, Sym
+
+# the names a loop runner is called by; the catalog says which of them start a loop (category "loop")
+_RUNNER_NAMES = frozenset({"run", "run_until_complete"})
+
+
+def entry_coroutines(project: Project) -> set:
+    """Qualified names of the project's coroutines that only ever start a loop."""
+    fns = project.functions
+    cat = project.catalog
+    own = [(ref, ref.summary.calls) for _, ref in project.index.own_functions()]
+    own += [(_ModuleScope(mod), mod.summary.module_calls) for mod in project.unique_modules() if not mod.library]
+    # 1. coroutines passed, called, to a runner; and where those calls are
+    candidates: dict = {}  # fq -> {(owner id, line, col) of the runners it is given to, and of those calls}
+    for owner, sites in own:
+        for site in sites:
+            if site.kind != "call" or site.awaited or not site.args or site.text.rsplit(".", 1)[-1] not in _RUNNER_NAMES:
+                continue
+            if not _is_runner(project, cat, site, owner.module):
+                continue
+            arg = site.args[0]
+            if arg is None or arg[0] != "c":
+                continue
+            fq = _coroutine(project, project.ev(arg[1], owner.module))
+            if fq is None or fns[fq].summary.decorators:
+                continue
+            inner = [s for s in sites if s is not site and s.kind == "call" and _within(s, site)
+                     and _coroutine(project, project.ev(s.callee, owner.module)) == fq]
+            places = candidates.setdefault(fq, set())
+            places.add((id(owner), site.line, site.col))
+            places.update((id(owner), s.line, s.col) for s in inner)
+    if not candidates:
+        return set()
+    # 2. any other use of them (awaited, scheduled, passed as a callback, a dependency ...) rules them out
+    short = {}
+    for fq in candidates:
+        short.setdefault(fq.rsplit(".", 1)[-1], set()).add(fq)
+    out = set(candidates)
+    for owner, sites in own:
+        for site in sites:
+            for name in _names_in(site, short):
+                for fq in short[name] & out:
+                    if (id(owner), site.line, site.col) in candidates[fq]:
+                        continue  # the runner, or the call that makes its argument
+                    if _refers(project, site, owner.module, fq):
+                        out.discard(fq)
+    return out
+
+
+class _ModuleScope:
+    """Module-level code, seen like a function (``if __name__ == "__main__": asyncio.run(main())``)."""
+
+    __slots__ = ("module",)
+
+    def __init__(self, module):
+        self.module = module
+
+
+def _is_runner(project: Project, cat, site, mod) -> bool:
+    v = project.ev(site.callee, mod)
+    match v:
+        case Sym(q):
+            entry = cat.function(cat.canonical(q))
+        case Meth(t, name):
+            entry = cat.method(cat.canonical(t), name)
+        case _:
+            return False
+    return entry is not None and entry.category == "loop"
+
+
+def _coroutine(project: Project, v):
+    """The project coroutine function a value names, if any."""
+    match v:
+        case Sym(q) if q in project.functions:
+            fq = q
+        case Meth(t, name) if t in project.classes:
+            fq = project.hierarchy.find_method(t, name)
+        case _:
+            return None
+    return fq if fq is not None and project.functions[fq].summary.is_async else None
+
+
+def _within(inner, outer) -> bool:
+    return (outer.line, outer.col) < (inner.line, inner.col) and (inner.end_line, inner.end_col) <= (
+        outer.end_line, outer.end_col)
+
+
+def _names_in(site, short: dict) -> set:
+    """The candidates' short names that occur in a call site (its callee, arguments, keywords)."""
+    found = set()
+    stack = [site.callee, *site.args, *(v for _, v in site.kwargs)]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, tuple):
+            stack.extend(e)
+        elif isinstance(e, str) and e.rsplit(".", 1)[-1] in short:
+            found.add(e.rsplit(".", 1)[-1])
+    return found
+
+
+def _refers(project: Project, site, mod, fq: str) -> bool:
+    """Does this call site call ``fq`` or hand it (or a coroutine of it) to something?"""
+    if _coroutine(project, project.ev(site.callee, mod)) == fq:
+        return True
+    stack = [*site.args, *(v for _, v in site.kwargs)]
+    while stack:
+        e = stack.pop()
+        if not isinstance(e, tuple) or not e or not isinstance(e[0], str):
+            continue
+        if _is_name(e) and _coroutine(project, project.ev(e, mod)) == fq:
+            return True
+        stack.extend(x for x in e[1:] if isinstance(x, tuple))
+    return False
+
+
+def _is_name(e: tuple) -> bool:
+    """An expression that names something (``main``, ``worker.main``, ``self.run``): the forms a
+    reference to a function takes."""
+    if e[0] in ("g", "d", "m") and len(e) == 2 and isinstance(e[1], str):
+        return True
+    return e[0] == "a" and len(e) == 3 and isinstance(e[1], tuple) and isinstance(e[2], str)

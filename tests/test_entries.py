@@ -1,0 +1,97 @@
+"""The coroutine a loop is started with: what it does before its first await delays only the start
+(nothing else has run on that loop yet), so it is not reported; what it does after, or what a
+coroutine that is also awaited, scheduled or served does, still is."""
+
+from asynclint.engine import lint_sources
+
+SETTINGS = '''\
+import functools
+import json
+
+
+@functools.lru_cache
+def settings() -> dict:
+    with open("/etc/worker/settings.json") as fh:
+        return json.load(fh)
+
+
+def open_ledger(path: str):
+    import sqlite3
+
+    return sqlite3.connect(path)
+'''
+
+MAIN = '''\
+import asyncio
+import time
+
+from .config import open_ledger, settings
+from .jobs import poll
+
+
+async def serve() -> None:
+    conf = settings()
+    ledger = open_ledger(conf["db"])
+    for name in conf["queues"]:
+        open_ledger(name)
+    await asyncio.sleep(0)
+    while True:
+        await poll(ledger)
+        time.sleep(1)
+
+
+def main() -> None:
+    asyncio.run(serve())
+
+
+if __name__ == "__main__":
+    main()
+'''
+
+JOBS = '''\
+import asyncio
+
+from .config import open_ledger
+
+
+async def poll(ledger) -> None:
+    open_ledger("jobs.db")
+    await asyncio.sleep(1)
+
+
+async def tick() -> None:
+    await asyncio.gather(poll(None), asyncio.sleep(0))
+
+
+def run_poll() -> None:
+    asyncio.run(poll(None))
+'''
+
+
+def _found(sources):
+    return sorted((d.path.rsplit("/", 1)[-1], d.line, d.code) for d in lint_sources(sources))
+
+
+def test_the_entry_coroutines_prologue_is_not_reported_but_its_serving_part_is():
+    found = _found({"worker/__init__.py": "", "worker/config.py": SETTINGS, "worker/main.py": MAIN,
+                    "worker/jobs.py": JOBS})
+    # serve(): settings, the ledger and the loop over queues run before anything else: not reported;
+    # the sleep between polls runs while the loop serves: reported.
+    # poll(): started by asyncio.run in run_poll, but also gathered by tick(): reported.
+    assert found == [("jobs.py", 7, "ASL206"), ("main.py", 16, "ASL102")]
+
+
+def test_a_loop_that_awaits_runs_its_calls_again_after_an_await():
+    main = MAIN.replace("    for name in conf[\"queues\"]:\n        open_ledger(name)\n    await asyncio.sleep(0)\n",
+                        "    for name in conf[\"queues\"]:\n        open_ledger(name)\n        await asyncio.sleep(0)\n")
+    found = _found({"worker/__init__.py": "", "worker/config.py": SETTINGS, "worker/main.py": main,
+                    "worker/jobs.py": JOBS})
+    assert ("main.py", 12, "ASL206") in found and ("main.py", 10, "ASL206") not in found
+
+
+def test_a_coroutine_also_scheduled_elsewhere_is_not_an_entry():
+    main = MAIN + "\n\nasync def restart() -> None:\n    asyncio.create_task(serve())\n"
+    found = _found({"worker/__init__.py": "", "worker/config.py": SETTINGS, "worker/main.py": main,
+                    "worker/jobs.py": JOBS})
+    assert ("main.py", 10, "ASL206") in found
+    assert ("config.py", 7, "ASL401") in found  # the settings are no longer built before serving
