@@ -83,7 +83,9 @@ def argument_holds(cond, args, kwargs) -> bool:
     if not passed or found is None:
         return False
     if op == "names":
-        return found[0] == "a" and found[2] == value or found[0] == "g" and found[1] == value
+        # os.WNOHANG, WNOHANG imported at module level, or imported in the function (from os import WNOHANG)
+        return (found[0] == "a" and found[2] == value or found[0] == "g" and found[1] == value
+                or found[0] == "m" and found[1].rpartition(".")[2] == value)
     return found[0] in ("k", "s") and _same_literal(found[1], value)
 
 
