@@ -95,3 +95,67 @@ def test_a_misspelt_catalog_entry_is_an_error(tmp_path, monkeypatch, change, mes
     (folder / "acme.toml").write_text(GOOD.replace(*change), encoding="utf-8")
     with pytest.raises(CatalogError, match=message):
         Catalog.load(str(folder))
+
+
+STRIPE_ROUTES = '''import stripe
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.patch("/subscription")
+async def update_subscription(email: str, subscription_id: str):
+    customer = stripe.Customer.retrieve(email)
+    subs = stripe.Subscription.list(customer=customer.id)
+    stripe.Subscription.modify(subscription_id, cancel_at_period_end=True)
+    stripe.Invoice.finalize_invoice(subs.data[0].latest_invoice)
+    customer.save()
+    return {"n": len(subs.data)}
+'''
+
+
+def test_each_stripe_call_is_told_its_own_async_twin(tmp_path):
+    from asynclint.engine import Options, run
+
+    path = tmp_path / "billing.py"
+    path.write_text(STRIPE_ROUTES, encoding="utf-8")
+    result = run([str(path)], Options(select=["ASL107"], use_cache=False, whole_project=False))
+    helps = {d.line: d.suggestion for d in result.diagnostics}
+    assert helps == {
+        9: "await stripe.Customer.retrieve_async(...) (the *_async twin)",
+        10: "await stripe.Subscription.list_async(...) (the *_async twin)",
+        11: "await stripe.Subscription.modify_async(...) (the *_async twin)",
+        # an alias of the type: the name the code used
+        12: "await stripe.Invoice.finalize_invoice_async(...) (the *_async twin)",
+        13: "await stripe.Customer.modify_async(id, ...) (save() has no async twin)",
+    }
+
+
+def test_a_replacement_template_is_filled_for_every_front_end():
+    from asynclint.catalog import default_catalog
+    from asynclint.catalog.view import catalog_rows
+    from asynclint.runtime.instrument import catalog_apis
+
+    cat = default_catalog()
+    assert cat.method("twilio.rest.Client.list", "fetch").replacement.startswith("await client.<resource>.fetch_async(")
+    apis = {a.name: a for a in catalog_apis(cat)[0]}
+    assert apis["stripe.Customer.search"].replacement == "await stripe.Customer.search_async(...) (the *_async twin)"
+    (row,) = [r for r in catalog_rows("stripe") if r["api"] == "stripe.Customer"]
+    assert row["replacement"] == "await stripe.Customer.<method>_async(...) (the *_async twin)"
+
+
+@pytest.mark.parametrize("change,message", [
+    (('methods = ["get"]', 'methods = ["get"]\nreplacement = "await {type}.{methd}_async()"'),
+     r'types."acme.Client".replacement: unknown placeholder \{methd\}'),
+    (('methods = ["get"]', 'methods = ["get"]\niter = true\nreplacement = "await {type}.{method}_async()"'),
+     r'types."acme.Client".replacement: unknown placeholder \{method\} \(only \{type\} here\)'),
+    (('"acme.fetch" = {}', '"acme.fetch" = { replacement = "await {method}_async()" }'),
+     r'functions."acme.fetch".replacement: unknown placeholder \{method\} \(none here\)'),
+])
+def test_a_replacement_placeholder_is_checked(tmp_path, monkeypatch, change, message):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "catalog"
+    folder.mkdir()
+    (folder / "acme.toml").write_text(GOOD.replace(*change), encoding="utf-8")
+    with pytest.raises(CatalogError, match=message):
+        Catalog.load(str(folder))

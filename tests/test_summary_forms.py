@@ -31,8 +31,12 @@ def _check(e, used: set, where: str) -> None:
         elif kind == "literal":
             assert x is None or isinstance(x, (bool, int, float)), f"{where}: {e!r}"
         elif kind == "passed?":
-            assert x is None or (isinstance(x, tuple) and len(x) == 2 and isinstance(x[0], int)
+            assert x is None or (isinstance(x, tuple) and len(x) == 4 and isinstance(x[0], int)
                                  and all(isinstance(k, str) for k in x[1])), f"{where}: {e!r}"
+            if x is not None:
+                for y in x[2] + x[3]:
+                    if y is not None:
+                        _check(y, used, where)
         elif kind == "strs":
             assert isinstance(x, tuple) and all(isinstance(y, str) for y in x), f"{where}: {e!r}"
         elif kind == "expr" or kind == "expr?" and x is not None:

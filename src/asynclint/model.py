@@ -22,7 +22,9 @@ UNKNOWN: Expr = ("u",)
 # tag -> (its fields, what it stands for). Field kinds: "str", "int", "literal" (None, bool, int,
 # float), "expr", "expr?" (an expression or None), "exprs?" (a tuple of those), "kwexprs?" (a tuple
 # of (keyword, expression or None)), "strs" (a tuple of strings), "*expr?" (the remaining fields),
-# "passed?" (None, or (number of positional arguments, tuple of keyword names)).
+# "passed?" (None, or (number of positional arguments, tuple of keyword names, the values of the
+# positional arguments after the first and of the keyword arguments when each is a literal or a
+# named constant, else None: two tuples of "expr?")).
 EXPR_FORMS = {
     "g": (("str",), "a name of the summarised module's global scope (or a builtin)"),
     "m": (("str",), "an absolute import reference: ``import a.b`` / ``from a import b`` -> 'a.b'"),
@@ -30,7 +32,8 @@ EXPR_FORMS = {
     "d": (("str",), "a function, class or lambda defined in the summarised module, by local qualname"),
     "a": (("expr", "str"), "attribute ``base.attr``"),
     "c": (("expr", "expr?", "passed?"), "the result of calling ``func``: its first positional argument if simple, "
-                                         "and what was passed, (number of positional arguments, keyword names)"),
+                                         "and what was passed, (number of positional arguments, keyword names, "
+                                         "simple values of the other arguments)"),
     "callargs": (("expr", "exprs?", "kwexprs?"), "a Route/Mount construction with its simple arguments"),
     "i": (("expr",), "an instance of the class (from an annotation)"),
     "opt": (("expr",), "an annotation that also admits None (``Optional[X]``, ``X | None``)"),

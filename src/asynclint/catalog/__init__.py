@@ -50,6 +50,16 @@ def conditions(specs) -> tuple:
     return tuple(out)
 
 
+def fill_replacement(text: str, type_name: str, method: str) -> str:
+    """A type's replacement may name the call's own twin: ``{method}`` is the method called,
+    ``{type}`` the type's name as the code reached it (an alias when called through one):
+    ``"await {type}.{method}_async(...)"`` tells ``stripe.Invoice.retrieve()`` to use
+    ``stripe.Invoice.retrieve_async(...)``."""
+    if "{" not in text:
+        return text
+    return text.replace("{type}", type_name.partition("#")[0]).replace("{method}", method)
+
+
 def _same_literal(a, b) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
         return type(a) is type(b) and a == b
@@ -73,7 +83,9 @@ def argument_holds(cond, args, kwargs) -> bool:
     if not passed or found is None:
         return False
     if op == "names":
-        return found[0] == "a" and found[2] == value or found[0] == "g" and found[1] == value
+        # os.WNOHANG, WNOHANG imported at module level, or imported in the function (from os import WNOHANG)
+        return (found[0] == "a" and found[2] == value or found[0] == "g" and found[1] == value
+                or found[0] == "m" and found[1].rpartition(".")[2] == value)
     return found[0] in ("k", "s") and _same_literal(found[1], value)
 
 
@@ -297,7 +309,7 @@ class Catalog:
                 entry = Entry(
                     api=f"{info.name}.{method}",
                     category=over.get("category", info.category),
-                    replacement=over.get("replacement", info.replacement),
+                    replacement=fill_replacement(over.get("replacement", info.replacement), type_name, method),
                     library=info.library,
                     message=over.get("message", ""),
                     transitive=over.get("transitive", True),
@@ -343,7 +355,8 @@ class Catalog:
         category = over.get("category", info.category)
         return Entry(
             api=f"read of {info.name}.{attr}", category=category,
-            replacement=over.get("replacement", info.replacement), library=info.library,
+            replacement=fill_replacement(over.get("replacement", info.replacement), type_name, attr),
+            library=info.library,
             message=over.get("message", f"reading .{attr} of a {info.name.rsplit('.', 1)[-1]} is a blocking "
                                         f"{label_for(category)} (a property that calls the API)"),
         )
@@ -353,7 +366,8 @@ class Catalog:
         if info is None or not info.with_blocks:
             return None
         return Entry(
-            api=f"with {info.name}", category=info.category, replacement=info.replacement,
+            api=f"with {info.name}", category=info.category,
+            replacement=fill_replacement(info.replacement, type_name, ""),
             library=info.library, transitive=False,
         )
 
@@ -362,7 +376,8 @@ class Catalog:
         if info is None or not info.iter_blocks:
             return None
         return Entry(
-            api=f"iteration over {info.name}", category=info.category, replacement=info.replacement,
+            api=f"iteration over {info.name}", category=info.category,
+            replacement=fill_replacement(info.replacement, type_name, ""),
             library=info.library,
         )
 

@@ -8,6 +8,8 @@ docs/catalog-format.md.
 
 from __future__ import annotations
 
+import re
+
 from ..categories import BY_NAME
 
 
@@ -30,6 +32,8 @@ _TYPE = {
 _VARIANT = {"when": "conditions", "safe": _STR_LIST, "blocks": _STR_LIST}
 _CONDITION_OPS = ("is", "missing", "names")
 _ASYNC = {"types": _STR_LIST, "functions": _STR_LIST}
+_TEMPLATE = re.compile(r"\{([A-Za-z_]*)\}")  # a placeholder in a replacement text
+_TEMPLATE_FIELDS = ("type", "method")
 
 
 def check_file(name: str, data: dict) -> None:
@@ -39,8 +43,17 @@ def check_file(name: str, data: dict) -> None:
             _check_keys(name, where, value, _META)
         elif table == "functions":
             _check_named(name, where, value, _ENTRY, quoted=True)
+            for key, spec in value.items():
+                _check_template(name, f'{where}."{key}".replacement', spec.get("replacement", ""), ())
         elif table == "types":
             _check_named(name, where, value, _TYPE, quoted=True)
+            for key, spec in value.items():
+                # a with/iter entry has no method to name
+                fields = ("type",) if spec.get("with") or spec.get("iter") else _TEMPLATE_FIELDS
+                _check_template(name, f'{where}."{key}".replacement', spec.get("replacement", ""), fields)
+                for method, over in (spec.get("overrides") or {}).items():
+                    _check_template(name, f'{where}."{key}".overrides.{method}.replacement',
+                                    over.get("replacement", ""), _TEMPLATE_FIELDS)
         elif table == "async":
             _check_keys(name, where, value, _ASYNC)
         elif table == "returns":
@@ -54,6 +67,15 @@ def check_file(name: str, data: dict) -> None:
         else:
             raise CatalogError(f"{name}: unknown table [{table}] (meta, functions, returns, types, async, "
                                "offloaders, decorators, stubs, objects)")
+
+
+def _check_template(name: str, where: str, text: str, fields: tuple) -> None:
+    """A replacement names the call's own method and type only as ``{method}`` / ``{type}``, and only
+    where there is one (a type's methods; see catalog.fill_replacement)."""
+    for field in _TEMPLATE.findall(text):
+        if field not in fields:
+            allowed = f"only {', '.join('{' + f + '}' for f in fields)}" if fields else "none"
+            raise CatalogError(f"{name}: {where}: unknown placeholder {{{field}}} ({allowed} here)")
 
 
 def _check_named(name: str, where: str, value, known: dict, quoted: bool = False) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from . import default_catalog
+from . import default_catalog, fill_replacement
 
 
 def catalog_rows(library: str | None = None) -> list:
@@ -26,8 +26,10 @@ def catalog_rows(library: str | None = None) -> list:
         extras += [f"reading .{name}" for name in sorted(info.properties)]
         if not methods and not extras:
             continue
+        # a replacement naming each method's own twin ({method}) is shown with a placeholder
+        replacement = fill_replacement(info.replacement, name, "<method>")
         rows.append({"library": info.library, "api": name, "kind": "type", "category": info.category,
-                     "replacement": info.replacement, "methods": methods, "blocks_on": extras})
+                     "replacement": replacement, "methods": methods, "blocks_on": extras})
     for name in sorted(cat.async_names):
         rows.append({"library": _library_of(name, cat), "api": name, "kind": "async", "category": None,
                      "replacement": None})

@@ -400,7 +400,8 @@ class Evaluator:
 
     def call_result(self, v, arg0, mod: ModuleInfo, passed=None):
         """What calling ``v`` returns; ``arg0`` is the call's first positional argument expression,
-        ``passed`` what the call passed (number of positional arguments, keyword names), if known."""
+        ``passed`` what the call passed (number of positional arguments, keyword names, simple values
+        of the other arguments), if known."""
         idx, cat, h = self.index, self.catalog, self.hierarchy
         if cat.stubs and arg0 is not None and type(v) is Sym and v.name.endswith("Stub"):
             # a generated RPC stub around a channel: what the catalog says such a stub is (grpc)
@@ -463,8 +464,11 @@ class Evaluator:
                 if info.wraps_file and not (type(inner) is Inst and self._is_file_type(inner.type)):
                     return None  # csv.reader(lines): rows from a list, no file involved
             if info is not None and info.variants and passed is not None:
-                args = [arg0 or UNKNOWN] + [UNKNOWN] * (passed[0] - 1)
-                kwargs = [(k, UNKNOWN) for k in passed[1]]
+                # the first argument as summarised, the others when they are literals or constants
+                n, names, rest, values = passed
+                args = ([arg0 or UNKNOWN] if n else []) + [
+                    (rest[i] if i < len(rest) else None) or UNKNOWN for i in range(n - 1)]
+                kwargs = [(k, (values[i] if i < len(values) else None) or UNKNOWN) for i, k in enumerate(names)]
                 for variant, when in info.variants:
                     if all(argument_holds(c, args, kwargs) for c in when):
                         return Inst(variant)

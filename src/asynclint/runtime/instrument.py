@@ -50,6 +50,7 @@ class StarType:
 
 def catalog_apis(catalog, extend_blocking: Optional[dict] = None):
     """(apis, star types) from the catalog, sorted by name so that the patched set is deterministic."""
+    from ..catalog import fill_replacement
     apis = {}
     for name, entry in catalog.functions.items():
         apis[name] = Api(name, entry.category, entry.replacement)
@@ -63,7 +64,8 @@ def catalog_apis(catalog, extend_blocking: Optional[dict] = None):
         for method in info.methods:
             over = info.method_overrides.get(method) or {}
             apis[f"{name}.{method}"] = Api(
-                f"{name}.{method}", over.get("category", info.category), over.get("replacement", info.replacement)
+                f"{name}.{method}", over.get("category", info.category),
+                fill_replacement(over.get("replacement", info.replacement), name, method),
             )
     for name, spec in (extend_blocking or {}).items():
         spec = spec or {}
@@ -188,6 +190,8 @@ class Instrumenter:
         self.instrumented[api.name] = api
 
     def _patch_star(self, star: StarType) -> None:
+        from ..catalog import fill_replacement
+
         found = resolve(star.name)
         if found is None or not isinstance(found[2], type):
             return
@@ -209,7 +213,7 @@ class Instrumenter:
                 api = Api(
                     f"{star.name}.{method}",
                     over.get("category", star.category),
-                    over.get("replacement", star.replacement),
+                    fill_replacement(over.get("replacement", star.replacement), star.name, method),
                 )
                 self._patch(api, cls, method, raw)
 

@@ -37,6 +37,8 @@ MAX_TEXT_PARTS = 24  # dotted parts of a call site's text, ``a.b().c`` (the last
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 _DEPENDS = {"Depends", "Security"}
 _NONE_NAMES = {"None", "NoneType"}
+_FLAG_ARGS = 4  # arguments of a call whose literal or constant values are kept (catalog variants)
+_FLAG_FORMS = frozenset({"g", "m", "a", "s", "k"})  # forms of such a value (a name, an attribute, a literal)
 
 
 def null_byte_problem(text: str) -> str:
@@ -361,8 +363,13 @@ class _Summarizer:
                 dep = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "dependency"), None)
                 return ("dep", self.expr(dep)) if dep is not None else UNKNOWN
             arg0 = self.simple_arg(node.args[0]) if node.args else None
-            # what was passed, for catalog variants (queue.Queue() without maxsize is unbounded)
-            passed = (len(node.args), tuple(k.arg or "**" for k in node.keywords)) if node.args or node.keywords else None
+            # what was passed, for catalog variants (queue.Queue() without maxsize is unbounded; a
+            # socket built with SOCK_DGRAM): the arguments after the first and the keyword values,
+            # when they are literals or named constants
+            passed = (len(node.args), tuple(k.arg or "**" for k in node.keywords),
+                      tuple(self.flag_arg(a) for a in node.args[1:_FLAG_ARGS]),
+                      tuple(self.flag_arg(k.value) for k in node.keywords[:_FLAG_ARGS])) \
+                if node.args or node.keywords else None
             return ("c", self.expr(func), arg0, passed)
         if t is ast.Await:
             return ("aw", self.expr(node.value))
@@ -403,6 +410,19 @@ class _Summarizer:
             if all(v == values[0] for v in values) and values[0] != UNKNOWN:
                 return ("mapof", values[0])
         return UNKNOWN
+
+    def flag_arg(self, node: ast.AST) -> Optional[Expr]:
+        """A literal or a named constant (``socket.SOCK_DGRAM``, ``SOCK_DGRAM``) passed to a call, else None."""
+        t = type(node)
+        if t is ast.Constant:
+            v = node.value
+            if isinstance(v, str):
+                return ("s", v)
+            return ("k", v) if v is None or isinstance(v, (bool, int, float)) else None
+        if t is ast.Name or t is ast.Attribute and type(node.value) is ast.Name:
+            v = self.expr(node)
+            return v if v[0] in _FLAG_FORMS and _within(v, 3) else None
+        return None
 
     def simple_arg(self, node: ast.AST) -> Optional[Expr]:
         depth = self.depth
