@@ -41,23 +41,14 @@ class WriteRefused(OSError):
     """Writing would go against what the file system says (read-only, another owner, links)."""
 
 
+_KINDS = ((stat.S_ISREG, "regular file"), (stat.S_ISDIR, "directory"), (stat.S_ISFIFO, "FIFO"),
+          (stat.S_ISSOCK, "socket"), (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"),
+          (stat.S_ISLNK, "symbolic link"))
+
+
 def kind_of(mode: int) -> str:
     """A file type in words: ``FIFO``, ``socket``, ``character device`` ..."""
-    if stat.S_ISREG(mode):
-        return "regular file"
-    if stat.S_ISDIR(mode):
-        return "directory"
-    if stat.S_ISFIFO(mode):
-        return "FIFO"
-    if stat.S_ISSOCK(mode):
-        return "socket"
-    if stat.S_ISCHR(mode):
-        return "character device"
-    if stat.S_ISBLK(mode):
-        return "block device"
-    if stat.S_ISLNK(mode):
-        return "symbolic link"
-    return "special file"
+    return next((name for test, name in _KINDS if test(mode)), "special file")
 
 
 def not_regular(path: str, mode: int) -> NotRegularFile:
