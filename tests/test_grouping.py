@@ -124,7 +124,13 @@ def test_a_cause_is_shown_at_a_request_time_call_site_before_a_startup_one(tmp_p
     (tmp_path / "app" / "helpers.py").write_text(HELPERS)
     (tmp_path / "app" / "a_main.py").write_text(STARTUP)
     (tmp_path / "app" / "z_items.py").write_text(SERVING)
+    # the lifespan's call is ASL402, off by default: the request's call site alone
     out = _invoke(str(tmp_path)).output.replace(os.sep, "/")
+    shown = [line for line in out.splitlines() if line.startswith("app/")]
+    assert shown == ["app/z_items.py:11:5: ASL202 calls pause(), which blocks on time.sleep() (sleep) [POST /items]"]
+    assert "more call site" not in out
+    # asked for, it is the same cause, shown at the request's call site
+    out = _invoke(str(tmp_path), "--extend-select", "ASL402").output.replace(os.sep, "/")
     shown = [line for line in out.splitlines() if line.startswith("app/")]
     assert shown == ["app/z_items.py:11:5: ASL202 calls pause(), which blocks on time.sleep() (sleep) [POST /items]"]
     assert "… and 1 more call site" in out

@@ -91,3 +91,125 @@ def test_a_startup_handler_builds_it_before_any_request():
 def test_an_event_handler_reaching_it_through_awaited_helpers_counts_too():
     found = lint_sources({"app/__init__.py": "", "app/settings.py": SETTINGS, "app/main.py": HANDLER})
     assert [x[1] for x in _once(found)] == [9, 10]
+
+
+# An app built by a factory: its lifespan comes from a function that returns it, a shutdown
+# handler is passed to the constructor. What runs only while the app starts or stops is not
+# reported; what a request or a task started at startup runs still is.
+FACTORY = '''\
+import asyncio
+import shutil
+import time
+from contextlib import asynccontextmanager
+
+import requests
+from fastapi import FastAPI
+
+from .config import load_tls
+from .routes import router, shared_refresh
+from .scheduler import scheduler
+
+
+def make_lifespan(settings: dict):
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        load_tls(settings["tls"])
+        await warm_cache()
+        await shared_refresh()
+        await refresh_rates()
+        scheduler.add_job(refresh_rates, "interval", minutes=5)
+        task = asyncio.create_task(poll_prices())
+        yield
+        task.cancel()
+        time.sleep(0.5)
+
+    return lifespan
+
+
+async def warm_cache():
+    time.sleep(1)
+
+
+async def refresh_rates():
+    return requests.get("https://rates.example.com/today", timeout=5).json()
+
+
+async def poll_prices():
+    while True:
+        requests.get("https://prices.example.com/feed", timeout=5)
+        await asyncio.sleep(30)
+
+
+async def close_files():
+    shutil.rmtree("/var/cache/shop")
+
+
+def create_app(settings: dict) -> FastAPI:
+    app = FastAPI(lifespan=make_lifespan(settings), on_shutdown=[close_files])
+    app.include_router(router)
+    return app
+'''
+
+CONFIG = '''\
+import ssl
+
+
+def load_tls(path: str) -> ssl.SSLContext:
+    ctx = ssl.create_default_context()
+    with open(path) as fh:
+        ctx.load_verify_locations(cadata=fh.read())
+    return ctx
+'''
+
+ROUTES = '''\
+import json
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/prices")
+
+
+async def shared_refresh():
+    with open("/var/lib/shop/prices.json") as fh:
+        return json.load(fh)
+
+
+@router.get("/")
+async def prices():
+    return await shared_refresh()
+'''
+
+SCHEDULER = '''\
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+scheduler = AsyncIOScheduler()
+'''
+
+
+def test_what_runs_only_while_the_app_starts_or_stops_is_not_reported():
+    found = lint_sources({"shop/__init__.py": "", "shop/factory.py": FACTORY, "shop/config.py": CONFIG,
+                          "shop/routes.py": ROUTES, "shop/scheduler.py": SCHEDULER})
+    got = sorted((d.path.rsplit("/", 1)[-1], d.line, d.function.rsplit(".", 1)[-1]) for d in found)
+    assert got == [
+        ("factory.py", 35, "refresh_rates"),  # also run every five minutes by the scheduler
+        ("factory.py", 40, "poll_prices"),  # a task: it runs while requests are served
+        ("routes.py", 9, "shared_refresh"),  # a route awaits it too
+        ("routes.py", 10, "shared_refresh"),
+    ]
+    # the lifespan's own blocking (TLS files, the sleep after yield), warm_cache, the shutdown handler: none
+    assert not [d for d in found if d.function.rsplit(".", 1)[-1] in ("lifespan", "warm_cache", "close_files")]
+    # ... unless asked for, as ASL402
+    everything = lint_sources({"shop/__init__.py": "", "shop/factory.py": FACTORY, "shop/config.py": CONFIG,
+                               "shop/routes.py": ROUTES, "shop/scheduler.py": SCHEDULER}, select_all=True)
+    startup = sorted((d.line, d.code, d.function.rsplit(".", 1)[-1], d.category) for d in everything
+                     if d.code == "ASL402")
+    assert startup == [(17, "ASL402", "lifespan", "file"), (25, "ASL402", "lifespan", "sleep"),
+                       (31, "ASL402", "warm_cache", "sleep"), (45, "ASL402", "close_files", "file")]
+
+
+def test_the_same_coroutines_are_reported_when_no_app_runs_them_at_startup():
+    factory = FACTORY.replace("FastAPI(lifespan=make_lifespan(settings), on_shutdown=[close_files])", "FastAPI()")
+    found = lint_sources({"shop/__init__.py": "", "shop/factory.py": factory, "shop/config.py": CONFIG,
+                          "shop/routes.py": ROUTES, "shop/scheduler.py": SCHEDULER})
+    functions = {d.function.rsplit(".", 1)[-1] for d in found}
+    assert {"lifespan", "warm_cache", "close_files", "refresh_rates", "poll_prices"} <= functions

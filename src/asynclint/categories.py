@@ -4,8 +4,10 @@ A category is a kind of blocking call (HTTP, sleep, file I/O, ...). Its number
 is the last two digits of its two rule codes: ``ASL1nn`` when the call is
 written in the coroutine itself, ``ASL2nn`` when the coroutine reaches it
 through the project's own sync code. ``ASL3nn`` codes are framework findings,
-which have no category (``FRAMEWORK_CODES``), and so has ``ASL401``, one-time
-initialization that blocks (``INITIALIZATION_CODES``).
+which have no category (``FRAMEWORK_CODES``). ``ASL4nn`` are blocking that runs once per
+process (``INITIALIZATION_CODES``): ``ASL401`` one-time initialization, reported once at the
+initializer; ``ASL402`` blocking in code that runs only while the app starts or stops (off by
+default; such a finding keeps the category of its blocking call).
 
 The catalog files and ``extend-blocking`` name categories; analysis turns a
 category into a code and a message label; the configuration decides which are
@@ -68,7 +70,7 @@ FAMILIES = {
     "1": "blocking call in async code",
     "2": "call into project code that blocks",
     "3": "framework-level finding",
-    "4": "one-time initialization that blocks",
+    "4": "blocking that runs once per process (initialization, startup)",
 }
 
 
@@ -88,6 +90,9 @@ INITIALIZATION_CODES = {
     # one-time initialization (a lazily built client, a memoized loader) reached from coroutines: reported
     # once at the initializer, whatever kind of blocking it does
     "ASL401": FrameworkCode("ASL401", fix=None),
+    # blocking in the lifespan, startup and shutdown handlers and what only they await: nothing is served
+    # then, so it delays the start, not a request (off by default)
+    "ASL402": FrameworkCode("ASL402", fix=None, default_on=False),
 }
 _UNCATEGORISED = {**FRAMEWORK_CODES, **INITIALIZATION_CODES}
 

@@ -14,8 +14,8 @@ from .services.cache import async_cache, cache
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     await asyncio.to_thread(Base.metadata.create_all, engine)
-    with engine.connect() as conn:  # ASL106
-        conn.execute(text("SELECT 1"))  # ASL106
+    with engine.connect() as conn:  # ASL402
+        conn.execute(text("SELECT 1"))  # ASL402
     await async_cache.ping()
     yield
     await async_cache.aclose()

@@ -14,6 +14,8 @@ findings, and one-time initialization they reach is built before the loop serves
 
 from __future__ import annotations
 
+from typing import Optional
+
 from ..link import Project
 from ..link.values import Meth, Sym
 
@@ -49,19 +51,30 @@ def entry_coroutines(project: Project) -> set:
     if not candidates:
         return set()
     # 2. any other use of them (awaited, scheduled, passed as a callback, a dependency ...) rules them out
-    short = {}
-    for fq in candidates:
+    return set(candidates) - referenced(project, set(candidates), candidates, own)
+
+
+def referenced(project: Project, functions: set, allowed: Optional[dict] = None, own=None) -> set:
+    """Which of ``functions`` a call site of the project calls or hands on (as an argument, in a
+    keyword), other than at the places ``allowed`` names for it ((owner id, line, col) of call sites)."""
+    if not functions:
+        return set()
+    if own is None:
+        own = [(ref, ref.summary.calls) for _, ref in project.index.own_functions()]
+        own += [(_ModuleScope(mod), mod.summary.module_calls) for mod in project.unique_modules() if not mod.library]
+    short: dict = {}
+    for fq in functions:
         short.setdefault(fq.rsplit(".", 1)[-1], set()).add(fq)
-    out = set(candidates)
+    found = set()
     for owner, sites in own:
         for site in sites:
             for name in _names_in(site, short):
-                for fq in short[name] & out:
-                    if (id(owner), site.line, site.col) in candidates[fq]:
+                for fq in short[name] - found:
+                    if allowed is not None and (id(owner), site.line, site.col) in allowed[fq]:
                         continue  # the runner, or the call that makes its argument
-                    if _refers(project, site, owner.module, fq):
-                        out.discard(fq)
-    return out
+                    if _refers(project, site, owner.module, fq, calls=allowed is not None):
+                        found.add(fq)
+    return found
 
 
 class _ModuleScope:
@@ -115,9 +128,9 @@ def _names_in(site, short: dict) -> set:
     return found
 
 
-def _refers(project: Project, site, mod, fq: str) -> bool:
-    """Does this call site call ``fq`` or hand it (or a coroutine of it) to something?"""
-    if _coroutine(project, project.ev(site.callee, mod)) == fq:
+def _refers(project: Project, site, mod, fq: str, calls: bool = True) -> bool:
+    """Does this call site hand ``fq`` (or a coroutine of it) to something, or (with ``calls``) call it?"""
+    if calls and _coroutine(project, project.ev(site.callee, mod)) == fq:
         return True
     stack = [*site.args, *(v for _, v in site.kwargs)]
     while stack:

@@ -23,9 +23,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Optional
 
+from ..analyze.entries import referenced
 from ..link.values import Inst, Meth, Sym
 from ..model import Diagnostic
 
+STARTUP_CODE = "ASL402"  # blocking in code that runs only while the app starts or stops
+_HOOK_KWARGS = frozenset({"lifespan", "on_startup", "on_shutdown"})
+_EVENTS = frozenset({"startup", "shutdown"})
 APP_TYPES = {
     "fastapi.FastAPI", "fastapi.applications.FastAPI",
     "starlette.applications.Starlette",
@@ -71,6 +75,7 @@ class RouteModel:
         self.call_index: Optional[dict] = None  # see _call_index
         self.callers: dict = {}  # function -> the async functions that make it run on the loop
         self.startup: set = set()  # lifespan functions and startup handlers: they run before any request
+        self.shutdown: set = set()  # shutdown handlers: they run after the last request
         self._build()
 
     # ---------------------------------------------------------------- helpers
@@ -145,14 +150,30 @@ class RouteModel:
         v = self.p.ev(expr, mod) if expr is not None else None
         return v.name if type(v) is Sym and v.name in self.p.functions else None
 
-    def startup_hooks(self, expr, mod) -> None:
-        """``lifespan=fn`` or ``on_startup=[fn, ...]`` of an app, or one handler: the project functions named."""
+    def startup_hooks(self, expr, mod, into: Optional[set] = None) -> None:
+        """``lifespan=fn`` or ``on_startup=[fn, ...]`` of an app, or one handler: the project functions
+        named, added to ``into`` (the startup hooks unless told)."""
         if expr is None:
             return
         for e in (expr[1:] if expr[0] == "list" else (expr,)):
             fq = self.project_function(e, mod)
             if fq is not None:
-                self.startup.add(fq)
+                (self.startup if into is None else into).add(fq)
+
+    def app_hooks(self, site, mod) -> None:
+        """``FastAPI(lifespan=..., on_startup=[...], on_shutdown=[...])`` anywhere (``create_app()``
+        builds its app in a function; ``lifespan=make_lifespan(...)`` names the function returned)."""
+        if not any(k in _HOOK_KWARGS for k, _ in site.kwargs):
+            return
+        cls = self.p.ev(site.callee, mod)
+        if type(cls) is Sym and self.p.hierarchy.is_subclass(cls.name, APP_TYPES):
+            self.startup_hooks(self.kwarg(site, "lifespan"), mod)
+            self.startup_hooks(self.kwarg(site, "on_startup"), mod)
+            self.startup_hooks(self.kwarg(site, "on_shutdown"), mod, self.shutdown)
+
+    def event_hooks(self, expr, mod) -> set:
+        """The hooks of the event an ``on_event``/``add_event_handler`` names: startup or shutdown."""
+        return self.startup if self.literal(expr, mod) == "startup" else self.shutdown
 
     @staticmethod
     def kwarg(site, name):
@@ -181,8 +202,6 @@ class RouteModel:
                         self.own_prefix[oid] = self.part(prefix_e, mod, "prefix")
                     self.object_deps[oid] = self.dep_functions(self.kwarg(site, "dependencies"), mod)
                     self.route_list(self.kwarg(site, "routes"), mod, oid, ("", False))
-                    self.startup_hooks(self.kwarg(site, "lifespan"), mod)
-                    self.startup_hooks(self.kwarg(site, "on_startup"), mod)
         # 2. includes and imperative routes, anywhere
         for mod in modules:
             sites = [(s, None) for s in mod.summary.module_calls]
@@ -190,12 +209,15 @@ class RouteModel:
                 sites += [(s, fn) for s in fn.calls]
             for site, fn in sites:
                 callee = site.callee
+                if site.kind == "call" and site.kwargs:
+                    self.app_hooks(site, mod)
                 if site.kind != "call" or callee[0] != "a":
                     continue
                 method = callee[2]
-                if method == "add_event_handler" and site.args and self.literal(site.args[0], mod) == "startup":
+                if method == "add_event_handler" and site.args and self.literal(site.args[0], mod) in _EVENTS:
                     if len(site.args) > 1 and self.object_kind(p.ev(callee[1], mod)) == "app":
-                        self.startup_hooks(site.args[1], mod)  # app.add_event_handler("startup", connect)
+                        # app.add_event_handler("startup", connect)
+                        self.startup_hooks(site.args[1], mod, self.event_hooks(site.args[0], mod))
                     continue
                 if method not in ("include_router", "add_api_route", "add_api_websocket_route", "add_route",
                                   "add_websocket_route"):
@@ -249,9 +271,9 @@ class RouteModel:
                     continue
                 method = callee[2]
                 mod = ref.module
-                if method == "on_event" and d.args and self.literal(d.args[0], mod) == "startup":
+                if method == "on_event" and d.args and self.literal(d.args[0], mod) in _EVENTS:
                     if self.object_kind(p.ev(callee[1], mod)) is not None:
-                        self.startup.add(fq)  # @app.on_event("startup") (@router.on_event too)
+                        self.event_hooks(d.args[0], mod).add(fq)  # @app.on_event("startup") (@router.on_event too)
                     continue
                 if method not in HTTP_METHODS and method not in ("api_route", "websocket", "route", "websocket_route"):
                     continue
@@ -518,6 +540,43 @@ def startup_by_function(model: RouteModel, project, functions) -> dict:
     return _entry_points(model, project, functions, {fq: [fq] for fq in model.startup})
 
 
+def startup_only(model: RouteModel, project, functions) -> set:
+    """Which of ``functions`` run only while the app starts or stops: its lifespan functions, startup
+    and shutdown handlers, and the coroutines that only these (or coroutines like these) await and
+    that nothing else names (not a route, a dependency, a task, a callback). Nothing is served while
+    they run: their blocking delays the start, not a request."""
+    hooks = model.startup | model.shutdown
+    if not hooks:
+        return set()
+    index = _call_index(model, project)
+    served = {r.function for r in model.routes} | {dep for r in model.routes for dep in r.dependencies}
+    decided: dict = {}
+
+    def only(fq: str, path: frozenset) -> bool:
+        if fq in hooks:
+            return True
+        if fq in decided:
+            return decided[fq]
+        ref = project.functions.get(fq)
+        if ref is None or fq in path or fq in served or not ref.summary.is_async or ref.summary.decorators:
+            return False  # (a cycle is not remembered: another way in may decide it)
+        calls = [(c, site) for c, site in index.get(fq.rsplit(".", 1)[-1], ())
+                 if _async_target(project, site, project.functions[c]) == fq]
+        decided[fq] = bool(calls) and all(site.awaited and only(c, path | {fq}) for c, site in calls)
+        return decided[fq]
+
+    found = {fq for fq in functions if fq is not None and only(fq, frozenset())}
+    # a coroutine awaited at startup but also handed to something (a scheduler, a callback list) runs then too
+    return found - referenced(project, found - hooks)
+
+
+def startup_coroutines(project, model: Optional[RouteModel]) -> set:
+    """Every project coroutine that runs only while the app starts or stops (``startup_only``)."""
+    if model is None or not (model.startup or model.shutdown):
+        return set()
+    return startup_only(model, project, {fq for fq, ref in project.index.own_functions() if ref.summary.is_async})
+
+
 def _entry_points(model: RouteModel, project, functions, direct: dict) -> dict:
     """For each of ``functions``: what ``direct`` files under it or under the functions that run it
     on the loop (awaited, scheduled, added as a task), at any depth above."""
@@ -572,6 +631,13 @@ def annotate_routes(project, analysis, diagnostics, cfg, model: Optional[RouteMo
         at_startup = startup_by_function(model, project, {h.function for d in once for h in d.callers})
         diagnostics = [d for d in diagnostics if not (d.callers and any(at_startup.get(h.function)
                                                                         for h in d.callers))]
+    if model.startup or model.shutdown:
+        # blocking in code that runs only while the app starts or stops delays that, not a request
+        quiet = startup_only(model, project, {d.function for d in diagnostics if not d.callers})
+        for d in diagnostics:
+            if not d.callers and d.function in quiet:
+                d.code = STARTUP_CODE
+                d.message = f"while the app starts or stops: {d.message}"
     if not model.routes:
         return diagnostics, model
     roles_fns = {r.function for r in model.routes} | {dep for r in model.routes for dep in r.dependencies}

@@ -4,7 +4,10 @@
 - *runtime only*: a block no finding accounts for (a static miss), with a
   suggestion: a ready ``extend-blocking`` entry naming the library function the
   project called, or why the call could not be seen statically;
-- *not exercised*: static findings no test reached.
+- *not exercised*: static findings no test reached;
+- *at startup*: a block inside code that runs only while the app starts or
+  stops (its lifespan, startup and shutdown handlers, what only they await),
+  which the static analysis does not report by design: nothing is served then.
 
 A finding sits on the line of the coroutine where blocking starts (the call
 itself, or the call into a sync helper that blocks further down), so an event
@@ -78,6 +81,7 @@ class Reconciliation:
     confirmed: list
     runtime_only: list
     not_exercised: list
+    at_startup: list = field(default_factory=list)  # events (see the module's docstring)
 
 
 class _Paths:
@@ -95,11 +99,13 @@ class _Paths:
 
 
 def reconcile(
-    diagnostics, events, instrumented: set, base: str, unpatchable: Optional[dict] = None, enabled=None
+    diagnostics, events, instrumented: set, base: str, unpatchable: Optional[dict] = None, enabled=None,
+    startup: frozenset = frozenset(),
 ) -> Reconciliation:
     """``base``: the directory the static analysis ran in (its paths are relative to it);
     ``unpatchable``: API name -> why it could not be instrumented; ``enabled``: the categories
-    the static analysis reported (None: all)."""
+    the static analysis reported (None: all); ``startup``: the qualified names of the coroutines
+    that run only while the app starts or stops."""
     unpatchable = unpatchable or {}
     real = _Paths(base)
     by_line, by_function, by_hop = defaultdict(list), defaultdict(list), defaultdict(list)
@@ -116,7 +122,7 @@ def reconcile(
             by_hop[(real(h.path), h.line)].append(d)
 
     matched: dict = {}  # id(diagnostic) -> Confirmed
-    runtime_only = []
+    runtime_only, at_startup = [], []
     for ev in events:
         ev.matches = []
         hits = _line_matches(ev, by_line, by_hop, real)
@@ -125,7 +131,10 @@ def reconcile(
                 ev.matches.append(d)
                 matched.setdefault(id(d), Confirmed(d)).events.append(ev)
         if not hits:
-            runtime_only.append(RuntimeOnly(ev, suggest(ev, enabled)))
+            if in_startup(ev, startup):
+                at_startup.append(ev)
+            else:
+                runtime_only.append(RuntimeOnly(ev, suggest(ev, enabled)))
 
     confirmed, not_exercised = [], []
     for d in diagnostics:
@@ -145,7 +154,13 @@ def reconcile(
                 )
                 not_exercised.append(NotExercised(d, False, note))
     runtime_only.sort(key=lambda r: (-r.event.duration, _where(r.event)))
-    return Reconciliation(confirmed, runtime_only, not_exercised)
+    at_startup.sort(key=lambda e: (-e.duration, _where(e)))
+    return Reconciliation(confirmed, runtime_only, not_exercised, at_startup)
+
+
+def in_startup(ev: Event, startup) -> bool:
+    """Did ``ev`` happen in a coroutine that runs only while the app starts or stops?"""
+    return bool(startup) and any(f.project and f.function.replace(".<locals>", "") in startup for f in ev.stack)
 
 
 def _line_matches(ev: Event, by_line, by_hop, real) -> list:

@@ -89,6 +89,13 @@ def terminal_lines(rec: Reconciliation, info: RunInfo, verbose: bool = False, re
             if r.suggestion.toml:
                 out.append("      [tool.asynclint.extend-blocking]")
                 out.append(f"      {r.suggestion.toml}")
+    if rec.at_startup:
+        out.append("")
+        out.append(f"at startup ({len(rec.at_startup)}): blocking while the app started or stopped, which asynclint "
+                   "reports only under ASL402 (off by default)")
+        for ev in rec.at_startup:
+            a = ev.anchor
+            out.append(f"  {a.where() if a else '?'} {_what(ev)} {_ms(ev.duration)} max, {_times(ev.count)}")
     if rec.not_exercised:
         out.append("")
         out.append(f"not exercised ({len(rec.not_exercised)}): static findings no test made block")
@@ -174,6 +181,7 @@ def to_json(rec: Reconciliation, events: list, info: RunInfo) -> dict:
         "not_exercised": [
             {"finding": _finding_json(n.finding), "instrumented": n.instrumented, "note": n.note} for n in rec.not_exercised
         ],
+        "at_startup": [index[id(e)] for e in rec.at_startup],
     }
 
 

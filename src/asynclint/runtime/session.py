@@ -21,7 +21,7 @@ from .frames import ProjectFiles
 from .instrument import Instrumenter, catalog_apis
 from .options import RuntimeOptions
 from .recorder import Recorder
-from .reconcile import Reconciliation, reconcile
+from .reconcile import Reconciliation, in_startup, reconcile
 from .report import RunInfo, terminal_lines, to_json, write_json
 from .steps import StepMonitor
 
@@ -32,6 +32,7 @@ class RuntimeSession:
         self.project = ProjectFiles(options.paths)
         self.recorder = Recorder(options.ignore)
         self.diagnostics: list = []
+        self.startup: set = set()  # coroutines that run only while the app starts or stops (not reported)
         self.config = None  # the static run's configuration (which categories it reports)
         self.static_base = os.getcwd()
         self.static_error: Optional[str] = None
@@ -61,6 +62,10 @@ class RuntimeSession:
         finally:
             self.static_seconds = time.perf_counter() - start
         self.diagnostics = list(result.diagnostics)
+        if result.project is not None:
+            from ..frameworks.fastapi import startup_coroutines
+
+            self.startup = startup_coroutines(result.project, result.routes)
         self.config = getattr(result, "config", None)
         self.files_checked = result.files_checked
         return result
@@ -120,7 +125,8 @@ class RuntimeSession:
         if self.options.mode != "fail":
             return
         report = outcome.get_result()
-        seen = [e for e, _ in self.recorder.phase_events] if self.recorder.phase == report.when else []
+        seen = [e for e, _ in self.recorder.phase_events if not in_startup(e, self.startup)] \
+            if self.recorder.phase == report.when else []
         if not seen:
             return
         text = fail_text(seen)
@@ -137,7 +143,8 @@ class RuntimeSession:
         names = set(self.instrumenter.instrumented) if self.instrumenter else set()
         unpatchable = dict(self.instrumenter.unpatchable) if self.instrumenter else {}
         enabled = self.config.enabled_categories() if self.config is not None else None
-        self.reconciliation = reconcile(self.diagnostics, self.events, names, self.static_base, unpatchable, enabled)
+        self.reconciliation = reconcile(self.diagnostics, self.events, names, self.static_base, unpatchable, enabled,
+                                        self.startup)
         if self.options.report_path:
             write_json(self.options.report_path, to_json(self.reconciliation, self.events, self.info()))
 
@@ -160,7 +167,7 @@ class RuntimeSession:
             return
         title = (
             f"asynclint runtime: {len(rec.confirmed)} confirmed, {len(rec.runtime_only)} runtime only, "
-            f"{len(rec.not_exercised)} not exercised"
+            f"{len(rec.not_exercised)} not exercised" + (f", {len(rec.at_startup)} at startup" if rec.at_startup else "")
         )
         terminalreporter.write_sep("=", title)
         verbose = config.getoption("verbose") > 0
