@@ -24,7 +24,7 @@ from ..model import CallSite, ChainHop, Diagnostic
 from .classify import Blocking
 from .files import file_subjects
 from .locks import LoopOnlyLocks, lock_type
-from .propagate import Propagation, propagates
+from .propagate import Propagation, joins_on_exit, propagates
 
 ONCE_CODE = "ASL401"
 
@@ -125,7 +125,10 @@ def transitive_finding(project: Project, ref: FunctionRef, b: Blocking, chains,
                        prop: Optional[Propagation] = None) -> Diagnostic:
     site = b.site
     chain, hops, entry = _chain(project, ref, b, chains, prop)
-    blocks = f"which blocks on {describe_api(entry)} ({_label(entry)})"
+    if joins_on_exit(entry):
+        blocks = f"which waits on the {entry.api.rsplit('.', 1)[-1]} (with-exit joins the submitted work)"
+    else:
+        blocks = f"which blocks on {describe_api(entry)} ({_label(entry)})"
     if site.kind == "attr":
         message = f"reads property {site.text}, {blocks}"
     elif site.kind == "iter":
