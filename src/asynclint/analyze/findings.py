@@ -173,7 +173,7 @@ def coroutine_findings(project: Project, prop: Propagation) -> list:
     """ASL1xx/ASL2xx for per-call blocking in every reported coroutine."""
     out = []
     fns = project.functions
-    locks = LoopOnlyLocks(project, prop.callers)
+    locks = LoopOnlyLocks(project, prop.callers, prop)
     for fq, found in prop.sites.items():
         ref = fns[fq]
         if not ref.summary.is_async or not ref.module.report:
@@ -181,14 +181,18 @@ def coroutine_findings(project: Project, prop: Propagation) -> list:
         resolved = [(b, prop.resolve(b, fq)) for b in found if not b.site.once]
         blocking_lines = {b.site.line for b, got in resolved if got is not None}
         accesses = []
+        lock_roots: dict = {}  # lock identity -> the root of its first finding here
         for b, got in resolved:
             if got is None:
                 continue
             eff, chains = got
             if eff.entry is not None:
-                if lock_type(eff.entry.api) and locks.uncontended(b.site, fq, blocking_lines - {b.site.line}):
-                    continue  # a lock only the loop's thread takes, never across an await
+                held = lock_type(eff.entry.api)
+                if held and locks.quiet(b.site, fq, blocking_lines - {b.site.line}):
+                    continue  # every section of the lock is short, or only the loop's thread takes it
                 out.append(direct_finding(ref, eff))
+                if held and (ident := locks.lock_of(b.site, fq)) is not None:
+                    out[-1].root = lock_roots.setdefault(ident, out[-1].root)  # one lock, one cause
                 accesses.append((b.site, out[-1]))
             else:
                 # the chain a call can take with its arguments (not one its caller ruled out), unless it
