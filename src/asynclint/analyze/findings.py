@@ -253,6 +253,7 @@ def _opens(api: str) -> bool:
 def initialization_findings(project: Project, prop: Propagation) -> list:
     """ASL401 for every one-time initialization that blocks and that some coroutine reaches."""
     out = []
+    keys = []  # for each finding: (its root, the module-level cache it fills or None)
     fns = project.functions
     for fq, found in prop.sites.items():
         ref = fns[fq]
@@ -269,7 +270,53 @@ def initialization_findings(project: Project, prop: Propagation) -> list:
             callers = async_callers(project, prop, fq)
             if callers:
                 out.append(once_finding(project, ref, got[0], got[1], callers))
+                keys.append((out[-1].root, once_cache(project, ref, b.site.once_of)))
+    _one_cause_per_cache(out, keys)
     return out
+
+
+def once_cache(project: Project, ref: FunctionRef, subject) -> Optional[tuple]:
+    """The module-level object a one-time initialization fills (``CallSite.once_of`` written in ``ref``):
+    ``(module, global)`` or ``(module, global, attribute)``, wherever it is imported from; None for
+    one kept on ``self``/``cls``, or a memoized function."""
+    if not subject or subject[0] not in ("name", "attr"):
+        return None
+    values, mod = project.values, ref.module
+    if subject[0] == "name":
+        return values.origin(("g", subject[1]), mod)
+    base, attr = subject[1], subject[2]
+    if base in ("self", "cls"):
+        return None
+    where = values.origin(("a", ("g", base), attr), mod)  # an attribute of an imported module: its global
+    if where is not None:
+        return where
+    owner = values.origin(("g", base), mod)
+    return owner + (attr,) if owner is not None else None
+
+
+def _one_cause_per_cache(found: list, keys: list) -> None:
+    """Initializers that fill the same module-level cache (the same global built lazily in two places,
+    whichever runs first) are one cause, as are the lines of one initializer: they share a root, the
+    first of theirs."""
+    parent: dict = {}
+
+    def find(x):
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for root, cache in keys:
+        if cache is not None:
+            parent[find(("cache",) + cache)] = find(root)
+    first: dict = {}
+    for root, _ in keys:
+        top = find(root)
+        if top not in first or root < first[top]:
+            first[top] = root
+    for d in found:
+        d.root = first[find(d.root)]
 
 
 def async_callers(project: Project, prop: Propagation, fq: str) -> list:
