@@ -246,9 +246,40 @@ def _is_route_call(node: ast.AST) -> bool:
     return name in _ROUTE_CLASSES
 
 
+def _own_bindings(stmts) -> dict:
+    """The names a function body binds itself (assignments, loop and ``with`` targets, imports, nested
+    defs and classes), not counting what nested functions and classes bind inside: name -> the last
+    line binding it."""
+    found: dict = {}
+
+    def add(name: str, line: int) -> None:
+        if line > found.get(name, 0):
+            found[name] = line
+    todo = list(stmts)
+    while todo:
+        node = todo.pop()
+        t = type(node)
+        if t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+            add(node.name, node.lineno)
+            todo.extend(node.decorator_list)
+            continue
+        if t is ast.Lambda:
+            continue
+        if t is ast.Name and type(node.ctx) is ast.Store:
+            add(node.id, node.lineno)
+        elif t in (ast.Import, ast.ImportFrom):
+            for alias in node.names:
+                add((alias.asname or alias.name).split(".")[0], node.lineno)
+        elif t is ast.ExceptHandler and node.name:
+            add(node.name, node.lineno)
+        todo.extend(ast.iter_child_nodes(node))
+    return found
+
+
 class _Scope:
     __slots__ = ("kind", "bindings", "qualname", "func", "cls", "globals_decl", "guards", "params", "once",
-                 "once_of", "rearmed", "cache_reads", "facts", "awaits_seen", "handler", "declared", "aliases")
+                 "once_of", "rearmed", "cache_reads", "facts", "awaits_seen", "handler", "declared", "aliases",
+                 "node", "bound_later", "deferred")
 
     def __init__(self, kind: str, qualname: str, func: Optional[FunctionSummary] = None, cls=None):
         self.kind = kind  # "module" | "class" | "function"
@@ -268,6 +299,9 @@ class _Scope:
         self.handler = 0  # > 0 inside an ``except`` block
         self.declared: dict = {}  # name -> annotation (``pool: urllib3.PoolManager``), kept across assignments
         self.aliases: dict = {}  # "self.x" -> the parameter stored there unchanged (``self.x = x``)
+        self.node = None  # the function's syntax tree
+        self.bound_later: Optional[dict] = None  # name -> last line the function's own body binds it on
+        self.deferred: list = []  # nested functions to summarize at the end of the body (see function)
 
 
 class _Summarizer:
@@ -1124,20 +1158,58 @@ class _Summarizer:
         self.bind(node.name, ("d", qualname))
 
         scope = _Scope("function", qualname, func=fn)
+        scope.node = node
         scope.params = {p.name for p in fn.params}
         scope.once = int(decorator_memoizes(node.decorator_list))  # functools.cache & co: the body runs once
-        self.scopes.append(scope)
-        try:
-            for i, p in enumerate(fn.params):
-                if in_class and i == 0 and kind in ("method", "property") and p.kind == "pos":
-                    scope.bindings[p.name] = ("self", parent_scope.qualname)
-                elif in_class and i == 0 and kind == "classmethod" and p.kind == "pos":
-                    scope.bindings[p.name] = ("cls", parent_scope.qualname)
-                else:
-                    scope.bindings[p.name] = self.param_value(p)
-            self.body(node.body)
-        finally:
-            self.scopes.pop()
+
+        def summarize_body(late: dict = None) -> None:
+            if late:
+                # each late name: what the enclosing function binds it to last, or, when it was bound
+                # already where the closure was defined, either value
+                final = {n: parent_scope.bindings.get(n) for n in late}
+                for n, before in late.items():
+                    after = final[n]
+                    if before is not None and after is not None and after != before:
+                        parent_scope.bindings[n] = _bounded(("either", before, after))
+            self.scopes.append(scope)
+            try:
+                for i, p in enumerate(fn.params):
+                    if in_class and i == 0 and kind in ("method", "property") and p.kind == "pos":
+                        scope.bindings[p.name] = ("self", parent_scope.qualname)
+                    elif in_class and i == 0 and kind == "classmethod" and p.kind == "pos":
+                        scope.bindings[p.name] = ("cls", parent_scope.qualname)
+                    else:
+                        scope.bindings[p.name] = self.param_value(p)
+                self.body(node.body)
+                # closures over names bound after their def: now that every binding is known
+                for deferred, late_here in scope.deferred:
+                    deferred(late_here)
+            finally:
+                self.scopes.pop()
+                if late:
+                    parent_scope.bindings.update((n, a) for n, a in final.items() if a is not None)
+
+        late = self.late_names(parent_scope, node) if parent_scope.kind == "function" else None
+        if late:
+            # `async def inner(): staging.exists()` ... `staging = Path(...)`: a closure reads the name
+            # when it runs, after the enclosing function bound it: summarize it at the end of that body
+            parent_scope.deferred.append((summarize_body, late))
+        else:
+            summarize_body()
+
+    @staticmethod
+    def late_names(parent: _Scope, node) -> dict:
+        """The names the nested function ``node`` reads that ``parent`` (the enclosing function) binds
+        further on, each with what it is bound to where ``node`` is defined (None: not bound yet)."""
+        if parent.node is None:
+            return {}
+        if parent.bound_later is None:
+            parent.bound_later = _own_bindings(parent.node.body)
+        end = node.end_lineno or node.lineno
+        later = {n for n, line in parent.bound_later.items() if line > end}
+        if not later:
+            return {}
+        return {n.id: parent.bindings.get(n.id) for n in ast.walk(node) if type(n) is ast.Name and n.id in later}
 
     @staticmethod
     def param_value(p: Param) -> Expr:
