@@ -190,23 +190,27 @@ def stores(stmts, subject: Subject, is_cache_holder) -> bool:
 
 
 def rearmed(stmt: ast.stmt, is_cache_holder) -> set:
-    """The caches a simple statement stores into, clears or deletes from (``x = None``, ``CACHE.clear()``,
-    ``del CACHE[k]``): a one-time test of one of them later in the same function is re-armed on every
-    call, not once."""
+    """The caches a simple statement resets, clears or deletes from (``x = None``, ``CACHE.clear()``,
+    ``CACHE.pop(k)``, ``del CACHE[k]``): a one-time test of one of them later in the same function is
+    re-armed on every call, not once. ``x = x or {}`` keeps what ``x`` holds: no reset."""
     t = type(stmt)
+    found = set()
     if t is ast.Expr:
-        return _stored_by(stmt.value, is_cache_holder, ("setdefault", "update", "clear", "pop", "popitem"))
+        return _stored_by(stmt.value, is_cache_holder, ("clear", "pop", "popitem"))
     if t is ast.Delete:
-        found = set()
         for target in stmt.targets:
             for tgt in flatten(target):
                 node = tgt.value if isinstance(tgt, ast.Subscript) else tgt
                 if _subject(node, is_cache_holder) is not None:
                     found.add(_subject(node, is_cache_holder))
-        return found
-    if t in (ast.Assign, ast.AnnAssign, ast.AugAssign):
-        return _stored_by(stmt, is_cache_holder, ())
-    return set()
+    elif t in (ast.Assign, ast.AnnAssign) and stmt.value is not None:
+        reads = {_subject(n, is_cache_holder) for n in ast.walk(stmt.value)}
+        for target in stmt.targets if t is ast.Assign else [stmt.target]:
+            for tgt in flatten(target):
+                subject = _subject(tgt, is_cache_holder)
+                if subject is not None and subject not in reads:
+                    found.add(subject)
+    return found
 
 
 def _stored_by(node: ast.AST, is_cache_holder, methods) -> set:
