@@ -167,3 +167,26 @@ def test_one_path_through_fstrings_and_unpacked_temp_files_is_one_cause(tmp_path
     shown = [line for line in out.splitlines() if line.startswith("app/")]
     assert len(shown) == 2, out
     assert "(2 causes)" in out
+
+
+def test_one_lock_taken_twice_in_a_coroutine_is_one_cause(fixtures_dir):
+    from asynclint.engine import Options, run
+
+    project = os.path.join(fixtures_dir, "projects", "lock_sections")
+    result = run([project], Options(use_cache=False))
+    locks = {d.line: d.root for d in result.diagnostics if d.code == "ASL108"}
+    # get_model takes registry._state_lock on lines 44 and 47: one cause, shown at the first
+    assert locks[44] == locks[47] and locks[44].endswith(":44:with threading.Lock")
+    assert len({locks[44], locks[54], locks[62]}) == 3  # other locks, other causes
+
+
+def test_one_global_built_lazily_in_two_modules_is_one_cause(fixtures_dir):
+    from asynclint.engine import Options, run
+
+    project = os.path.join(fixtures_dir, "projects", "once_guards")
+    result = run([project], Options(use_cache=False))
+    once = {(os.path.basename(d.path), d.line): d.root for d in result.diagnostics if d.code == "ASL401"}
+    # state.offline_chat: `is None` in helpers.py, `is None or ....loaded_model is None` in adapters.py
+    assert once[("helpers.py", 9)] == once[("adapters.py", 10)]
+    # other caches, other causes: the tokenizers dict, state.config
+    assert len({once[("helpers.py", 9)], once[("helpers.py", 17)], once[("routes.py", 17)]}) == 3

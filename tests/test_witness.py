@@ -155,3 +155,43 @@ async def start(pid):
 def test_witness_prefers_the_call_every_platform_makes():
     found = lint_sources({"app/__init__.py": "", "app/proxy.py": PLATFORM})
     assert [(d.line, d.code, d.chain[-1]) for d in found] == [(20, "ASL202", "time.sleep")]
+
+
+POOL_HELPERS = '''\
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+
+def write_all(images, out_dir):
+    os.makedirs(out_dir, exist_ok=True)
+    with ThreadPoolExecutor() as executor:
+        for i, img in enumerate(images):
+            executor.submit(img.save, os.path.join(out_dir, f"{i}.png"))
+
+
+def encode_all(images):
+    with ThreadPoolExecutor(max_workers=4) as executor:
+        return list(executor.submit(img.tobytes) for img in images)
+'''
+
+POOL_ROUTES = '''\
+from .helpers import encode_all, write_all
+
+
+async def save(images):
+    write_all(images, "/srv/out")
+
+
+async def encode(images):
+    return encode_all(images)
+'''
+
+
+def test_a_helper_leaving_a_pool_block_waits_for_the_submitted_work():
+    found = {d.line: d for d in lint_sources({"app/__init__.py": "", "app/helpers.py": POOL_HELPERS,
+                                               "app/routes.py": POOL_ROUTES})}
+    # the pool's join, not the cheap makedirs before it, explains write_all()
+    assert found[5].code == "ASL208" and found[5].chain[-1] == "with concurrent.futures.ThreadPoolExecutor"
+    assert "waits on the ThreadPoolExecutor (with-exit joins the submitted work)" in found[5].message
+    # a helper whose only wait is the pool's join blocks too
+    assert found[9].code == "ASL208" and found[9].hops[1].line == 13

@@ -87,6 +87,9 @@ class CallSite:
     # (subject, op, value, holds, chains) with op "startswith" | "in" | "none" | "truthy" | "pred"
     guards: Tuple[Tuple[str, str, Any, bool, Any], ...] = ()
     once: bool = False  # in one-time initialization: runs on the first call only (see summarize.memo)
+    # the cache that initialization fills, as written (summarize.memo.Subject): ("name", global) or
+    # ("attr", base name, attribute); () for a memoized function
+    once_of: tuple = ()
     # what the function stored before this site: (subject, op, value, holds, chains) or op "dirty"
     facts: Tuple[Tuple[str, str, Any, bool, Any], ...] = ()
     body_awaits: bool = False  # a ``with`` whose body awaits: what it entered is held across the await

@@ -24,7 +24,7 @@ from ..model import CallSite, ChainHop, Diagnostic
 from .classify import Blocking
 from .files import file_subjects
 from .locks import LoopOnlyLocks, lock_type
-from .propagate import Propagation, propagates
+from .propagate import Propagation, joins_on_exit, propagates
 
 ONCE_CODE = "ASL401"
 
@@ -125,7 +125,10 @@ def transitive_finding(project: Project, ref: FunctionRef, b: Blocking, chains,
                        prop: Optional[Propagation] = None) -> Diagnostic:
     site = b.site
     chain, hops, entry = _chain(project, ref, b, chains, prop)
-    blocks = f"which blocks on {describe_api(entry)} ({_label(entry)})"
+    if joins_on_exit(entry):
+        blocks = f"which waits on the {entry.api.rsplit('.', 1)[-1]} (with-exit joins the submitted work)"
+    else:
+        blocks = f"which blocks on {describe_api(entry)} ({_label(entry)})"
     if site.kind == "attr":
         message = f"reads property {site.text}, {blocks}"
     elif site.kind == "iter":
@@ -171,7 +174,7 @@ def coroutine_findings(project: Project, prop: Propagation, entries: frozenset =
     that start a loop), not what runs before the first await."""
     out = []
     fns = project.functions
-    locks = LoopOnlyLocks(project, prop.callers)
+    locks = LoopOnlyLocks(project, prop.callers, prop)
     for fq, found in prop.sites.items():
         ref = fns[fq]
         if not ref.summary.is_async or not ref.module.report:
@@ -181,14 +184,18 @@ def coroutine_findings(project: Project, prop: Propagation, entries: frozenset =
                     and not (starting and b.site.before_await)]
         blocking_lines = {b.site.line for b, got in resolved if got is not None}
         accesses = []
+        lock_roots: dict = {}  # lock identity -> the root of its first finding here
         for b, got in resolved:
             if got is None:
                 continue
             eff, chains = got
             if eff.entry is not None:
-                if lock_type(eff.entry.api) and locks.uncontended(b.site, fq, blocking_lines - {b.site.line}):
-                    continue  # a lock only the loop's thread takes, never across an await
+                held = lock_type(eff.entry.api)
+                if held and locks.quiet(b.site, fq, blocking_lines - {b.site.line}):
+                    continue  # every section of the lock is short, or only the loop's thread takes it
                 out.append(direct_finding(ref, eff))
+                if held and (ident := locks.lock_of(b.site, fq)) is not None:
+                    out[-1].root = lock_roots.setdefault(ident, out[-1].root)  # one lock, one cause
                 accesses.append((b.site, out[-1]))
             else:
                 # the chain a call can take with its arguments (not one its caller ruled out), unless it
@@ -250,6 +257,7 @@ def initialization_findings(project: Project, prop: Propagation, entries: frozen
     """ASL401 for every one-time initialization that blocks and that some coroutine reaches; not
     when a coroutine that starts a loop reaches it before its first await (built before serving)."""
     out = []
+    keys = []  # for each finding: (its root, the module-level cache it fills or None)
     fns = project.functions
     for fq, found in prop.sites.items():
         ref = fns[fq]
@@ -266,7 +274,53 @@ def initialization_findings(project: Project, prop: Propagation, entries: frozen
             callers = async_callers(project, prop, fq, entries)
             if callers:
                 out.append(once_finding(project, ref, got[0], got[1], callers))
+                keys.append((out[-1].root, once_cache(project, ref, b.site.once_of)))
+    _one_cause_per_cache(out, keys)
     return out
+
+
+def once_cache(project: Project, ref: FunctionRef, subject) -> Optional[tuple]:
+    """The module-level object a one-time initialization fills (``CallSite.once_of`` written in ``ref``):
+    ``(module, global)`` or ``(module, global, attribute)``, wherever it is imported from; None for
+    one kept on ``self``/``cls``, or a memoized function."""
+    if not subject or subject[0] not in ("name", "attr"):
+        return None
+    values, mod = project.values, ref.module
+    if subject[0] == "name":
+        return values.origin(("g", subject[1]), mod)
+    base, attr = subject[1], subject[2]
+    if base in ("self", "cls"):
+        return None
+    where = values.origin(("a", ("g", base), attr), mod)  # an attribute of an imported module: its global
+    if where is not None:
+        return where
+    owner = values.origin(("g", base), mod)
+    return owner + (attr,) if owner is not None else None
+
+
+def _one_cause_per_cache(found: list, keys: list) -> None:
+    """Initializers that fill the same module-level cache (the same global built lazily in two places,
+    whichever runs first) are one cause, as are the lines of one initializer: they share a root, the
+    first of theirs."""
+    parent: dict = {}
+
+    def find(x):
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for root, cache in keys:
+        if cache is not None:
+            parent[find(("cache",) + cache)] = find(root)
+    first: dict = {}
+    for root, _ in keys:
+        top = find(root)
+        if top not in first or root < first[top]:
+            first[top] = root
+    for d in found:
+        d.root = first[find(d.root)]
 
 
 def async_callers(project: Project, prop: Propagation, fq: str, entries: frozenset = frozenset()) -> list:

@@ -1,13 +1,22 @@
-"""Threading locks that only the event loop's thread ever takes.
+"""Threading locks that taking on the event loop cannot make it wait for long.
 
-A ``threading.Lock`` blocks the loop only when another thread holds it. A
-lock that every acquirer takes on the loop's thread (each acquirer is a
-coroutine, or sync code that only coroutines call and that is never handed
-to a thread, an executor or a callback) around a few lines that neither
-await nor block is never contended: taking it costs nothing, so it is not
-reported. A lock held across an ``await`` can make another coroutine wait
-for it forever, and one held around blocking work reads as meant for
-threads: both stay reported.
+A ``threading.Lock`` blocks the loop only while another holder keeps it. Two
+kinds of lock are not reported:
+
+- a lock whose every critical section, on every thread, anywhere in the
+  project, is short: a ``with lock:`` block that neither awaits nor makes a
+  call that blocks (a catalogued call, or a call into project code that
+  blocks, per ``propagate``). Such a lock is held for microseconds, so
+  waiting for it costs no more than the dict operations it guards;
+- a lock that every acquirer takes on the loop's thread (each acquirer is a
+  coroutine, or sync code that only coroutines call and that is never handed
+  to a thread, an executor or a callback) around a few lines that neither
+  await nor block: it is never contended.
+
+A lock held across an ``await`` can make another coroutine wait for it
+forever, one held around blocking work by any holder makes the loop wait as
+long as that work, and one taken with ``acquire()`` or handed on as a value
+has sections nobody can see: all stay reported.
 """
 
 from __future__ import annotations
@@ -20,6 +29,8 @@ from ..link.values import Inst, Meth, Sym
 LOCK_TYPES = frozenset({"threading.Lock", "threading.RLock", "threading.Semaphore", "threading.BoundedSemaphore",
                         "threading.Condition"})
 _ACQUIRE = frozenset({"acquire", "wait", "wait_for", "__enter__"})
+_NAMES = ("g", "m", "r")  # a global of this module, or one imported
+_NAMED = _NAMES + ("a",)  # ... or an attribute
 
 
 def lock_type(api: str) -> Optional[str]:
@@ -34,19 +45,24 @@ def lock_type(api: str) -> Optional[str]:
 
 
 class LoopOnlyLocks:
-    def __init__(self, project: Project, callers: dict):
-        """``callers``: project function -> [(caller, Blocking)] for every call between project functions."""
+    def __init__(self, project: Project, callers: dict, prop=None):
+        """``callers``: project function -> [(caller, Blocking)] for every call between project functions;
+        ``prop``: the ``propagate.Propagation`` of the whole project (which calls block), for the
+        sections of every holder."""
         self.project = project
         self.callers = callers
+        self.prop = prop
         self._by_lock: Optional[dict] = None
         self._escaping: Optional[dict] = None
         self._on_loop: dict = {}
+        self._short: dict = {}  # lock identity -> is every section of it short
 
     # --------------------------------------------------------------- identity
     def identity(self, e, mod) -> Optional[tuple]:
-        """Which lock object an expression written in ``mod`` names: a module global or a class attribute."""
+        """Which lock object an expression written in ``mod`` names: a module global (also imported inside
+        the function, ``from .core import LOCK``) or a class attribute."""
         p = self.project
-        if e[0] == "g":
+        if e[0] in _NAMES:
             where = p.values.origin(e, mod)
             return ("global",) + where if where else None
         if e[0] == "a":
@@ -61,6 +77,13 @@ class LoopOnlyLocks:
                     if entry is not None and e[2] in entry[1].attrs:
                         return ("attr", q, e[2])
         return None
+
+    def lock_of(self, site, fq: str) -> Optional[tuple]:
+        """The identity of the lock a site of ``fq`` takes (None: not a lock object we can name)."""
+        e = self._acquired(site)
+        if e is None or e[0] not in _NAMED:
+            return None
+        return self.identity(e, self.project.functions[fq].module)
 
     def _acquired(self, site) -> Optional[tuple]:
         """The lock expression a site takes: ``with lock:`` or ``lock.acquire()``."""
@@ -80,12 +103,12 @@ class LoopOnlyLocks:
             for fq, mod, sites in scopes:
                 for site in sites:
                     e = self._acquired(site) if fq is not None else None
-                    if e is not None and e[0] in ("g", "a"):
+                    if e is not None and e[0] in _NAMED:
                         ident = self.identity(e, mod)
                         if ident is not None:
                             by_lock.setdefault(ident, []).append((fq, site))
                     for a in _values(list(site.args) + [v for _, v in site.kwargs]):
-                        if a[0] in ("g", "a"):
+                        if a[0] in _NAMED:
                             ident = self.identity(a, mod)
                             if ident is not None:
                                 by_lock.setdefault(ident, []).append((fq, None))  # handed on: may reach a thread
@@ -128,15 +151,48 @@ class LoopOnlyLocks:
         self._on_loop[fq] = result
         return result
 
+    def quiet(self, site, fq: str, blocking_lines=()) -> bool:
+        """Is taking this lock here not worth reporting: every section of it is short, or only the loop's
+        thread takes it (``uncontended``)?"""
+        return self.short_sections(site, fq) or self.uncontended(site, fq, blocking_lines)
+
+    # ------------------------------------------------------------- sections
+    def short_sections(self, site, fq: str) -> bool:
+        """Is every critical section of the lock this site takes, by any holder, short: a ``with`` block
+        that does not await and makes no call that blocks? (The lock is not handed on as a value,
+        nor taken with ``acquire()``, whose section ends wherever ``release()`` is.)"""
+        if self.prop is None:
+            return False
+        ident = self.lock_of(site, fq)
+        if ident is None:
+            return False
+        if ident not in self._short:
+            uses = self._index().get(ident, ())
+            self._short[ident] = bool(uses) and all(
+                s is not None and s.kind == "with" and self._short_body(f, s) for f, s in uses)
+        return self._short[ident]
+
+    def _short_body(self, fq: str, w) -> bool:
+        """Does the body of ``with`` site ``w`` in ``fq`` neither await nor block?"""
+        if w.body_awaits or not w.body_end:
+            return False
+        blocking = self.prop.blocking
+        for b in self.prop.sites.get(fq, ()):
+            s = b.site
+            if s is w or not ((w.line, w.col) < (s.line, s.col) and s.line <= w.body_end):
+                continue
+            if b.entry is not None:
+                return False  # a catalogued call (another lock's with included), even a one-time one
+            if any(t in blocking for t in (b.target,) + b.alternatives if t is not None):
+                return False  # project code that blocks
+        return True
+
     def uncontended(self, site, fq: str, blocking_lines=()) -> bool:
         """Is the lock this site takes only ever taken on the loop's thread, never across an await,
         around none of ``blocking_lines`` (the lines of the function that block)?"""
         if site.kind == "with" and any(site.line < n <= site.body_end for n in blocking_lines):
             return False  # held around blocking work: it reads as a thread's lock, keep it reported
-        e = self._acquired(site)
-        if e is None or e[0] not in ("g", "a"):
-            return False
-        ident = self.identity(e, self.project.functions[fq].module)
+        ident = self.lock_of(site, fq)
         if ident is None:
             return False
         uses = self._index().get(ident, ())

@@ -27,6 +27,7 @@ from ..link import FunctionRef, Project
 from ..link.values import MEMORY_BUFFERS, Sym
 from .classify import Blocking
 from .files import file_subjects
+from .locks import lock_type
 from .conditions import MEMORY, NONEMPTY, NOT_NONE, RAW, TRUE, both, either, through_call
 
 _LOOP_CHECKS = ("is_running", "get_running_loop", "_get_running_loop")
@@ -53,15 +54,25 @@ def witness_order(b: Blocking) -> tuple:
 def propagates(b: Blocking, ref: FunctionRef) -> bool:
     """Does this library call make the sync function around it blocking for its async callers?
 
-    Not short ``with lock:`` sections (entries marked non-transitive), and not ``asyncio.run`` /
-    ``run_until_complete`` in a helper that checks for a running loop first (it schedules the
-    coroutine instead when called from one)."""
+    Not short ``with lock:`` sections (entries marked non-transitive), but an executor's ``with``
+    (``joins_on_exit``); and not ``asyncio.run`` / ``run_until_complete`` in a helper that checks for
+    a running loop first (it schedules the coroutine instead when called from one)."""
     e = b.entry
-    if e is None or not e.transitive:
+    if e is None:
         return False
+    if not e.transitive:
+        return joins_on_exit(e)
     if e.category == "loop":
         return not any(s.text.rsplit(".", 1)[-1] in _LOOP_CHECKS for s in ref.summary.calls)
     return True
+
+
+def joins_on_exit(e) -> bool:
+    """Is this ``with`` entry a pool's (``with ThreadPoolExecutor() as ex:``)? Leaving the block shuts
+    the pool down and waits for all the work submitted in it: a wait as long as that work, whoever
+    writes it, unlike a lock's critical section, which the catalog's ``with`` entries are made for
+    (non-transitive). In the catalog the waiting ``with`` entries that are not locks are the pools."""
+    return e.api.startswith("with ") and e.category == "wait" and lock_type(e.api) is None
 
 
 class Propagation:

@@ -6,8 +6,18 @@ caller. This module recognises the usual shapes on the syntax tree:
 
 - a test that the cached value is not there yet, whose body stores it::
 
-      if _client is None:            # or: if not _initialized / if key not in CACHE
+      if _client is None:            # or: if not _initialized / if key not in CACHE / == None
           _client = make_client()    #     (the body assigns the tested name)
+
+  also when the test goes on to retry a value built in part (``if x is None
+  or x.model is None:``: the rest tests that a part of ``x`` is missing);
+
+- a test that the cached value is there, whose ``else`` branch stores it::
+
+      if key in CACHE:
+          value = CACHE[key]
+      else:
+          value = CACHE[key] = load(key)
 
 - an early return of the cached value, with the code after it storing it::
 
@@ -25,6 +35,10 @@ caller. This module recognises the usual shapes on the syntax tree:
 The cached value is a module global (declared ``global`` in the function), an
 attribute of ``self``/``cls`` or of a module-level name, or an entry of a
 dict kept in one of those.
+
+A test is not one-time when the function stored into or cleared that cache
+before it (``CACHE.pop(key)`` then ``if key in CACHE:``): it is re-armed on
+every call.
 """
 
 from __future__ import annotations
@@ -70,13 +84,21 @@ def tested_subject(test: ast.AST, is_cache_holder, aliases: dict):
     subj = _subject(test, is_cache_holder)
     if subj is not None:
         return subj, present
+    if isinstance(test, ast.BoolOp) and len(test.values) > 1:
+        # `x is None or x.model is None`: missing, or built in part (retried); `x is not None and x.model`
+        first = tested_subject(test.values[0], is_cache_holder, aliases)
+        missing = isinstance(test.op, ast.Or)
+        if first is not None and first[1] != missing and first[0] != ("installed",) and all(
+                _part_tested(v, test.values[0], missing) for v in test.values[1:]):
+            return first[0], present == first[1]
+        return None
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
         op, left, right = test.ops[0], test.left, test.comparators[0]
-        if isinstance(op, (ast.Is, ast.IsNot)) and isinstance(right, ast.Constant) and right.value is None:
+        if _none_test(op, right) is not None:
             subj = aliases.get(left.id) if isinstance(left, ast.Name) and left.id in aliases else \
                 _subject(left, is_cache_holder)
             if subj is not None:
-                return subj, present == isinstance(op, ast.IsNot)
+                return subj, present == _none_test(op, right)
         if isinstance(op, (ast.In, ast.NotIn)):
             subj = _subject(right, is_cache_holder)
             if subj is not None:
@@ -92,6 +114,41 @@ def tested_subject(test: ast.AST, is_cache_holder, aliases: dict):
             and is_cache_holder(test.args[0].id) and isinstance(test.args[1].value, str):
         return ("attr", test.args[0].id, test.args[1].value), present
     return None
+
+
+def _none_test(op, right) -> Optional[bool]:
+    """``x is None`` / ``x == None``: False (it is missing); ``is not None`` / ``!= None``: True."""
+    if isinstance(right, ast.Constant) and right.value is None:
+        if isinstance(op, (ast.Is, ast.Eq)):
+            return False
+        if isinstance(op, (ast.IsNot, ast.NotEq)):
+            return True
+    return None
+
+
+def _part_tested(test: ast.AST, whole_test: ast.AST, missing: bool) -> bool:
+    """Does ``test`` check that a part of what ``whole_test`` tests (an attribute or item of it) is
+    missing (``missing``) or there: ``x.model is None``, ``not x.model``, ``x.model is not None``?"""
+    present = True
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test, present = test.operand, not present
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and _none_test(test.ops[0], test.comparators[0]) is not None:
+        present = present == _none_test(test.ops[0], test.comparators[0])
+        test = test.left
+    if present == missing or not isinstance(test, (ast.Attribute, ast.Subscript)):
+        return False
+    whole = whole_test
+    while isinstance(whole, ast.UnaryOp) and isinstance(whole.op, ast.Not):
+        whole = whole.operand
+    if isinstance(whole, ast.Compare):
+        whole = whole.left
+    base = ast.dump(whole)
+    node = test
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+        if ast.dump(node) == base:
+            return True
+    return False
 
 
 def cache_read(value: ast.AST, is_cache_holder) -> Optional[Subject]:
@@ -124,26 +181,59 @@ def stores(stmts, subject: Subject, is_cache_holder) -> bool:
     todo = list(stmts)
     while todo:
         node = todo.pop()
-        t = type(node)
-        if t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda):
+        if type(node) in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda):
             continue
-        if t in (ast.Assign, ast.AnnAssign, ast.AugAssign):
-            targets = node.targets if t is ast.Assign else [node.target]
-            for target in targets:
-                for tgt in flatten(target):
-                    if _subject(tgt, is_cache_holder) == subject:
-                        return True
-                    if isinstance(tgt, ast.Subscript) and _subject(tgt.value, is_cache_holder) == subject:
-                        return True  # CACHE[key] = value
-        elif t is ast.Call and isinstance(node.func, ast.Attribute) and node.func.attr in ("setdefault", "update") \
-                and _subject(node.func.value, is_cache_holder) == subject:
-            return True
-        elif t is ast.Call and isinstance(node.func, ast.Name) and node.func.id == "setattr" and len(node.args) >= 2 \
-                and isinstance(node.args[0], ast.Name) and isinstance(node.args[1], ast.Constant) \
-                and ("attr", node.args[0].id, node.args[1].value) == subject:
+        if subject in _stored_by(node, is_cache_holder, ("setdefault", "update")):
             return True
         todo.extend(ast.iter_child_nodes(node))
     return False
+
+
+def rearmed(stmt: ast.stmt, is_cache_holder) -> set:
+    """The caches a simple statement resets, clears or deletes from (``x = None``, ``CACHE.clear()``,
+    ``CACHE.pop(k)``, ``del CACHE[k]``): a one-time test of one of them later in the same function is
+    re-armed on every call, not once. ``x = x or {}`` keeps what ``x`` holds: no reset."""
+    t = type(stmt)
+    found = set()
+    if t is ast.Expr:
+        return _stored_by(stmt.value, is_cache_holder, ("clear", "pop", "popitem"))
+    if t is ast.Delete:
+        for target in stmt.targets:
+            for tgt in flatten(target):
+                node = tgt.value if isinstance(tgt, ast.Subscript) else tgt
+                if _subject(node, is_cache_holder) is not None:
+                    found.add(_subject(node, is_cache_holder))
+    elif t in (ast.Assign, ast.AnnAssign) and stmt.value is not None:
+        reads = {_subject(n, is_cache_holder) for n in ast.walk(stmt.value)}
+        for target in stmt.targets if t is ast.Assign else [stmt.target]:
+            for tgt in flatten(target):
+                subject = _subject(tgt, is_cache_holder)
+                if subject is not None and subject not in reads:
+                    found.add(subject)
+    return found
+
+
+def _stored_by(node: ast.AST, is_cache_holder, methods) -> set:
+    """The caches this one node (an assignment, or a call of one of ``methods`` or of ``setattr``) writes."""
+    t = type(node)
+    found = set()
+    if t in (ast.Assign, ast.AnnAssign, ast.AugAssign):
+        targets = node.targets if t is ast.Assign else [node.target]
+        for target in targets:
+            for tgt in flatten(target):
+                for part in (tgt, tgt.value) if isinstance(tgt, ast.Subscript) else (tgt,):  # CACHE[key] = value
+                    subject = _subject(part, is_cache_holder)
+                    if subject is not None:
+                        found.add(subject)
+    elif t is ast.Call and isinstance(node.func, ast.Attribute) and node.func.attr in methods:
+        subject = _subject(node.func.value, is_cache_holder)
+        if subject is not None:
+            found.add(subject)
+    elif t is ast.Call and isinstance(node.func, ast.Name) and node.func.id == "setattr" and len(node.args) >= 2 \
+            and isinstance(node.args[0], ast.Name) and isinstance(node.args[1], ast.Constant) \
+            and isinstance(node.args[1].value, str):
+        found.add(("attr", node.args[0].id, node.args[1].value))
+    return found
 
 
 def flatten(target):

@@ -21,7 +21,7 @@ from typing import Optional
 
 from ..deep import run_deep
 from .guards import RAW, GuardReader, dict_literal_keys
-from .memo import cache_read, catches_import_error, decorator_memoizes, stores, tested_subject
+from .memo import cache_read, catches_import_error, decorator_memoizes, rearmed, stores, tested_subject
 from ..model import UNKNOWN, CallSite, ClassSummary, Expr, FunctionSummary, ModuleSummary, Param
 
 # Depth bounds.  The interpreter compiles expressions and elif chains thousands of levels deep;
@@ -248,9 +248,40 @@ def _is_route_call(node: ast.AST) -> bool:
     return name in _ROUTE_CLASSES
 
 
+def _own_bindings(stmts) -> dict:
+    """The names a function body binds itself (assignments, loop and ``with`` targets, imports, nested
+    defs and classes), not counting what nested functions and classes bind inside: name -> the last
+    line binding it."""
+    found: dict = {}
+
+    def add(name: str, line: int) -> None:
+        if line > found.get(name, 0):
+            found[name] = line
+    todo = list(stmts)
+    while todo:
+        node = todo.pop()
+        t = type(node)
+        if t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+            add(node.name, node.lineno)
+            todo.extend(node.decorator_list)
+            continue
+        if t is ast.Lambda:
+            continue
+        if t is ast.Name and type(node.ctx) is ast.Store:
+            add(node.id, node.lineno)
+        elif t in (ast.Import, ast.ImportFrom):
+            for alias in node.names:
+                add((alias.asname or alias.name).split(".")[0], node.lineno)
+        elif t is ast.ExceptHandler and node.name:
+            add(node.name, node.lineno)
+        todo.extend(ast.iter_child_nodes(node))
+    return found
+
+
 class _Scope:
     __slots__ = ("kind", "bindings", "qualname", "func", "cls", "globals_decl", "guards", "params", "once",
-                 "cache_reads", "facts", "awaits_seen", "handler", "declared", "aliases")
+                 "once_of", "rearmed", "cache_reads", "facts", "awaits_seen", "handler", "declared", "aliases",
+                 "node", "bound_later", "deferred")
 
     def __init__(self, kind: str, qualname: str, func: Optional[FunctionSummary] = None, cls=None):
         self.kind = kind  # "module" | "class" | "function"
@@ -262,12 +293,17 @@ class _Scope:
         self.guards: list = []  # conditions on parameters under which the current statement runs
         self.params: set = set()
         self.once = 0  # > 0 inside one-time initialization (see memo)
+        self.once_of: list = []  # the caches the one-time initialization around fills, outermost first
+        self.rearmed: set = set()  # caches this function stored into or cleared outside one-time code so far
         self.cache_reads: dict = {}  # local name -> the cache it was read from (``cached = CACHE.get(k)``)
         self.facts: dict = {}  # subject -> what this function stored into it so far (see guards)
         self.awaits_seen = 0  # awaits (and async for/with) walked so far in this function
         self.handler = 0  # > 0 inside an ``except`` block
         self.declared: dict = {}  # name -> annotation (``pool: urllib3.PoolManager``), kept across assignments
         self.aliases: dict = {}  # "self.x" -> the parameter stored there unchanged (``self.x = x``)
+        self.node = None  # the function's syntax tree
+        self.bound_later: Optional[dict] = None  # name -> last line the function's own body binds it on
+        self.deferred: list = []  # nested functions to summarize at the end of the body (see function)
 
 
 class _Summarizer:
@@ -554,6 +590,8 @@ class _Summarizer:
                 site.guards = tuple(sc.guards[-MAX_GUARDS:])
             if sc.once:
                 site.once = True
+                if sc.once_of:
+                    site.once_of = sc.once_of[0]
             if sc.facts:
                 site.facts = tuple(sc.facts.values())
             if sc.handler:
@@ -595,7 +633,7 @@ class _Summarizer:
     def body(self, stmts) -> None:
         sc = self.current_function()
         pushed = 0
-        once = 0
+        once = None
         for i, stmt in enumerate(stmts):
             self.stmt(stmt)
             # `if name.startswith("x"): return ...` guards the rest of the block with the opposite
@@ -604,13 +642,14 @@ class _Summarizer:
                     sc.guards.append(g)
                     pushed += 1
                 # `if self._x is not None: return self._x` ... `self._x = ...`: the rest runs once
-                if not once and self.memo_test(stmt.test, True, stmts[i + 1:]):
-                    once = 1
-                    sc.once += 1
+                if once is None:
+                    once = self.memo_test(stmt.test, True, stmts[i + 1:])
+                    if once is not None:
+                        self.enter_once(once)
         if pushed:
             del sc.guards[len(sc.guards) - pushed:]
-        if once:
-            sc.once -= 1
+        if once is not None:
+            self.leave_once(once)
 
     def is_cache_holder(self, name: str) -> bool:
         """Can ``name`` (or ``name.attr``) keep a value from one call to the next: a declared global,
@@ -637,14 +676,29 @@ class _Summarizer:
         else:
             sc.cache_reads.pop(name, None)
 
-    def memo_test(self, test: ast.AST, present: bool, then) -> bool:
-        """Does ``test`` being ``present`` mean a cache holds its value, and do the statements
-        ``then`` store that value (the shapes in ``memo``)?"""
+    def memo_test(self, test: ast.AST, present: bool, then) -> Optional[tuple]:
+        """The cache (``memo.Subject``) that ``test`` being ``present`` says holds its value, when the
+        statements ``then`` store that value (the shapes in ``memo``); else None."""
         sc = self.current_function()
-        if sc is None:
-            return False
+        if sc is None or not then:
+            return None
         found = tested_subject(test, self.is_cache_holder, sc.cache_reads)
-        return found is not None and found[1] == present and stores(then, found[0], self.is_cache_holder)
+        if found is not None and found[1] == present and found[0] not in sc.rearmed \
+                and stores(then, found[0], self.is_cache_holder):
+            return found[0]
+        return None
+
+    def enter_once(self, subject) -> None:
+        """Entering code that runs once: the first time, until ``subject`` (a ``memo.Subject``, or
+        () for a memoized function) holds its value."""
+        sc = self.current_function()
+        sc.once += 1
+        sc.once_of.append(subject)
+
+    def leave_once(self, subject) -> None:
+        sc = self.current_function()
+        sc.once -= 1
+        sc.once_of.pop()
 
     def guards_of(self, test: ast.AST, holds: bool) -> list:
         """The guards ``test`` being ``holds`` implies, on subjects this function has not stored into."""
@@ -655,6 +709,10 @@ class _Summarizer:
 
     def stmt(self, node: ast.stmt) -> None:
         t = type(node)
+        sc = self.current_function()
+        if sc is not None and not sc.once:
+            # `state.model = None` / `CACHE.clear()` before `if state.model is None:`: re-armed every call
+            sc.rearmed |= rearmed(node, self.is_cache_holder)
         if t is ast.Expr:
             self.visit(node.value)
         elif t is ast.Assign:
@@ -694,10 +752,11 @@ class _Summarizer:
                     sc.func.returns = sc.func.returns + (self.expr(node.value),)
         elif t is ast.If:
             self.visit(node.test)
-            # `if _client is None: _client = make()`: the body runs once
-            once = self.memo_test(node.test, False, node.body)
+            # `if _client is None: _client = make()`: the body runs once; `if k in CACHE: ... else:
+            # CACHE[k] = load()`: the else branch does
+            once = (self.memo_test(node.test, False, node.body), self.memo_test(node.test, True, node.orelse))
             self.branches([node.body, node.orelse], guards=(self.guards_of(node.test, True),
-                                                           self.guards_of(node.test, False)), once_first=once,
+                                                           self.guards_of(node.test, False)), once=once,
                           narrow=self.narrowed(node.test), platform=_platform_test(node.test))
         elif t is ast.While:
             mark = self.loop_start()
@@ -798,10 +857,11 @@ class _Summarizer:
             return name, ("alt", ("i", self.expr(test.args[1])), self.lookup(name))
         return None
 
-    def branches(self, branches, handlers=(), guards=None, once_first: bool = False,
-                 once_handlers: bool = False, narrow=None, platform: bool = False) -> None:
+    def branches(self, branches, handlers=(), guards=None, once=(), once_handlers: bool = False, narrow=None,
+                 platform: bool = False) -> None:
         """Visit alternative branches; a name bound to different values in them becomes ``("either", ...)``.
-        With ``once_first``, the first branch is one-time initialization; with ``once_handlers``, the
+        ``once``: for each branch, the cache (``memo.Subject``) it fills once, or None: that branch is
+        one-time initialization; with ``once_handlers``, the
         ``except ImportError`` handlers are (a package installed or a fallback loaded once). With
         ``platform``, each branch runs on some platforms only (``if os.name == "nt":``): like an
         ``except`` block, off the path every run takes."""
@@ -826,13 +886,17 @@ class _Summarizer:
             extra = list(guards[i]) if guards and sc.kind == "function" else []
             sc.guards.extend(extra)
             handler = bool(handlers) and i >= 1 or platform
-            once = once_first and i == 0 or once_handlers and handler and handlers[i - 1].type is not None \
-                and catches_import_error(handlers[i - 1])
-            sc.once += once
+            subject = once[i] if i < len(once) else None
+            if subject is None and once_handlers and handler and handlers[i - 1].type is not None \
+                    and catches_import_error(handlers[i - 1]):
+                subject = ("installed",)
+            if subject is not None:
+                self.enter_once(subject)
             if sc.kind == "function":
                 sc.handler += handler
             self.body(stmts)
-            sc.once -= once
+            if subject is not None:
+                self.leave_once(subject)
             if sc.kind == "function":
                 sc.handler -= handler
             if extra:
@@ -1132,20 +1196,58 @@ class _Summarizer:
         self.bind(node.name, ("d", qualname))
 
         scope = _Scope("function", qualname, func=fn)
+        scope.node = node
         scope.params = {p.name for p in fn.params}
         scope.once = int(decorator_memoizes(node.decorator_list))  # functools.cache & co: the body runs once
-        self.scopes.append(scope)
-        try:
-            for i, p in enumerate(fn.params):
-                if in_class and i == 0 and kind in ("method", "property") and p.kind == "pos":
-                    scope.bindings[p.name] = ("self", parent_scope.qualname)
-                elif in_class and i == 0 and kind == "classmethod" and p.kind == "pos":
-                    scope.bindings[p.name] = ("cls", parent_scope.qualname)
-                else:
-                    scope.bindings[p.name] = self.param_value(p)
-            self.body(node.body)
-        finally:
-            self.scopes.pop()
+
+        def summarize_body(late: dict = None) -> None:
+            if late:
+                # each late name: what the enclosing function binds it to last, or, when it was bound
+                # already where the closure was defined, either value
+                final = {n: parent_scope.bindings.get(n) for n in late}
+                for n, before in late.items():
+                    after = final[n]
+                    if before is not None and after is not None and after != before:
+                        parent_scope.bindings[n] = _bounded(("either", before, after))
+            self.scopes.append(scope)
+            try:
+                for i, p in enumerate(fn.params):
+                    if in_class and i == 0 and kind in ("method", "property") and p.kind == "pos":
+                        scope.bindings[p.name] = ("self", parent_scope.qualname)
+                    elif in_class and i == 0 and kind == "classmethod" and p.kind == "pos":
+                        scope.bindings[p.name] = ("cls", parent_scope.qualname)
+                    else:
+                        scope.bindings[p.name] = self.param_value(p)
+                self.body(node.body)
+                # closures over names bound after their def: now that every binding is known
+                for deferred, late_here in scope.deferred:
+                    deferred(late_here)
+            finally:
+                self.scopes.pop()
+                if late:
+                    parent_scope.bindings.update((n, a) for n, a in final.items() if a is not None)
+
+        late = self.late_names(parent_scope, node) if parent_scope.kind == "function" else None
+        if late:
+            # `async def inner(): staging.exists()` ... `staging = Path(...)`: a closure reads the name
+            # when it runs, after the enclosing function bound it: summarize it at the end of that body
+            parent_scope.deferred.append((summarize_body, late))
+        else:
+            summarize_body()
+
+    @staticmethod
+    def late_names(parent: _Scope, node) -> dict:
+        """The names the nested function ``node`` reads that ``parent`` (the enclosing function) binds
+        further on, each with what it is bound to where ``node`` is defined (None: not bound yet)."""
+        if parent.node is None:
+            return {}
+        if parent.bound_later is None:
+            parent.bound_later = _own_bindings(parent.node.body)
+        end = node.end_lineno or node.lineno
+        later = {n for n, line in parent.bound_later.items() if line > end}
+        if not later:
+            return {}
+        return {n.id: parent.bindings.get(n.id) for n in ast.walk(node) if type(n) is ast.Name and n.id in later}
 
     @staticmethod
     def param_value(p: Param) -> Expr:
