@@ -98,6 +98,9 @@ class CallSite:
     # runs before the function's first await (and not again in a loop after one): in the coroutine a
     # loop is started with, nothing else has run yet (see analyze.entries)
     before_await: bool = False
+    # a queue's get() under a test that the queue holds an item (`if not q.empty(): q.get()`,
+    # `while q.qsize() > 0: q.get()`): it returns at once for the one consumer
+    filled: bool = False
 
 
 @dataclass(slots=True)

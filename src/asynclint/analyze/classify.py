@@ -245,6 +245,8 @@ class Classifier:
         if b is not None and b.entry is not None and b.entry.unless and any(
                 argument_holds(c, site.args, site.kwargs) for c in b.entry.unless):
             return None  # executor.shutdown(wait=False), lock.acquire(blocking=False), q.get(timeout=0)
+        if b is not None and site.filled and b.entry is not None and b.entry.category == "wait":
+            return None  # if not q.empty(): q.get()
         return b
 
     def _call_target(self, site: CallSite, v) -> Optional[Blocking]:

@@ -23,7 +23,7 @@ ROUTE_METHODS = frozenset({"include_router", "add_api_route", "add_api_websocket
 
 def _site(s: CallSite) -> tuple:
     return (s.kind, s.callee, s.text, s.awaited, s.args, s.kwargs, s.target, s.guards, s.once, s.facts,
-            s.body_awaits, s.in_handler, s.before_await)
+            s.body_awaits, s.in_handler, s.before_await, s.filled)
 
 
 def _function(f: FunctionSummary) -> tuple:

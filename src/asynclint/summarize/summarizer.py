@@ -202,6 +202,28 @@ def _within(value: tuple, levels: int) -> bool:
     return True
 
 
+def filled_queues(test: ast.AST, holds: bool) -> list:
+    """The queues that ``test`` being ``holds`` says hold an item, as ast dumps of the queue
+    expression: ``not q.empty()``, ``q.qsize()``, ``q.qsize() > 0`` (``>= 1``, ``!= 0``) true, or
+    ``q.empty()`` false; ``a and b`` true: both."""
+    t = type(test)
+    if t is ast.UnaryOp and isinstance(test.op, ast.Not):
+        return filled_queues(test.operand, not holds)
+    if t is ast.BoolOp:
+        return [q for v in test.values for q in filled_queues(v, holds)] if isinstance(test.op, ast.And) == holds else []
+    if t is ast.Call and isinstance(test.func, ast.Attribute) and not test.args and not test.keywords:
+        if test.func.attr == "empty" and not holds or test.func.attr == "qsize" and holds:
+            return [ast.dump(test.func.value)]
+        return []
+    if t is ast.Compare and len(test.ops) == 1 and holds and type(test.left) is ast.Call \
+            and isinstance(test.comparators[0], ast.Constant):
+        op, n = type(test.ops[0]), test.comparators[0].value
+        if (op is ast.Gt and n == 0 or op is ast.GtE and n == 1 or op is ast.NotEq and n == 0) and \
+                type(n) is int:
+            return filled_queues(test.left, True)
+    return []
+
+
 def _leaves(body) -> bool:
     """Does this block always leave the enclosing block (return, raise, continue, break)?"""
     return bool(body) and isinstance(body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break))
@@ -281,7 +303,7 @@ def _own_bindings(stmts) -> dict:
 class _Scope:
     __slots__ = ("kind", "bindings", "qualname", "func", "cls", "globals_decl", "guards", "params", "once",
                  "once_of", "rearmed", "cache_reads", "facts", "awaits_seen", "handler", "declared", "aliases",
-                 "node", "bound_later", "deferred")
+                 "node", "bound_later", "deferred", "filled")
 
     def __init__(self, kind: str, qualname: str, func: Optional[FunctionSummary] = None, cls=None):
         self.kind = kind  # "module" | "class" | "function"
@@ -294,6 +316,7 @@ class _Scope:
         self.params: set = set()
         self.once = 0  # > 0 inside one-time initialization (see memo)
         self.once_of: list = []  # the caches the one-time initialization around fills, outermost first
+        self.filled: list = []  # queues a test around says hold an item (``if not q.empty():``), as ast dumps
         self.rearmed: set = set()  # caches this function stored into or cleared outside one-time code so far
         self.cache_reads: dict = {}  # local name -> the cache it was read from (``cached = CACHE.get(k)``)
         self.facts: dict = {}  # subject -> what this function stored into it so far (see guards)
@@ -605,6 +628,7 @@ class _Summarizer:
     def call_site(self, node: ast.Call, awaited: bool, target: Optional[str] = None) -> CallSite:
         args = tuple(self.simple_arg(a) for a in node.args[:8])
         kwargs = tuple((k.arg or "**", self.simple_arg(k.value)) for k in node.keywords[:16])
+        sc = self.current_function()
         return CallSite(
             line=node.lineno,
             col=node.col_offset,
@@ -617,6 +641,9 @@ class _Summarizer:
             args=args,
             kwargs=kwargs,
             target=target,
+            # `if not q.empty(): q.get()`: the queue has an item for this get
+            filled=bool(sc is not None and sc.filled and type(node.func) is ast.Attribute and node.func.attr == "get"
+                        and ast.dump(node.func.value) in sc.filled),
         )
 
     # ------------------------------------------------------------------ walk
@@ -632,7 +659,7 @@ class _Summarizer:
 
     def body(self, stmts) -> None:
         sc = self.current_function()
-        pushed = 0
+        pushed = filled_pushed = 0
         once = None
         for i, stmt in enumerate(stmts):
             self.stmt(stmt)
@@ -641,6 +668,9 @@ class _Summarizer:
                 for g in self.guards_of(stmt.test, False):
                     sc.guards.append(g)
                     pushed += 1
+                filled = filled_queues(stmt.test, False)  # `if q.empty(): continue` ... `q.get()`
+                sc.filled.extend(filled)
+                filled_pushed += len(filled)
                 # `if self._x is not None: return self._x` ... `self._x = ...`: the rest runs once
                 if once is None:
                     once = self.memo_test(stmt.test, True, stmts[i + 1:])
@@ -648,6 +678,8 @@ class _Summarizer:
                         self.enter_once(once)
         if pushed:
             del sc.guards[len(sc.guards) - pushed:]
+        if filled_pushed:
+            del sc.filled[len(sc.filled) - filled_pushed:]
         if once is not None:
             self.leave_once(once)
 
@@ -757,11 +789,17 @@ class _Summarizer:
             once = (self.memo_test(node.test, False, node.body), self.memo_test(node.test, True, node.orelse))
             self.branches([node.body, node.orelse], guards=(self.guards_of(node.test, True),
                                                            self.guards_of(node.test, False)), once=once,
-                          narrow=self.narrowed(node.test), platform=_platform_test(node.test))
+                          narrow=self.narrowed(node.test), platform=_platform_test(node.test),
+                          filled=(filled_queues(node.test, True), filled_queues(node.test, False)))
         elif t is ast.While:
             mark = self.loop_start()
             self.visit(node.test)
+            filled = filled_queues(node.test, True) if sc is not None else []  # while not q.empty(): q.get()
+            if filled:
+                sc.filled.extend(filled)
             self.body(node.body)
+            if filled:
+                del sc.filled[len(sc.filled) - len(filled):]
             self.loop_end(mark)
             self.body(node.orelse)
         elif t in (ast.For, ast.AsyncFor):
@@ -858,7 +896,7 @@ class _Summarizer:
         return None
 
     def branches(self, branches, handlers=(), guards=None, once=(), once_handlers: bool = False, narrow=None,
-                 platform: bool = False) -> None:
+                 platform: bool = False, filled=None) -> None:
         """Visit alternative branches; a name bound to different values in them becomes ``("either", ...)``.
         ``once``: for each branch, the cache (``memo.Subject``) it fills once, or None: that branch is
         one-time initialization; with ``once_handlers``, the
@@ -885,6 +923,8 @@ class _Summarizer:
                 self.bind(*narrow)  # the name has that type where the isinstance test holds
             extra = list(guards[i]) if guards and sc.kind == "function" else []
             sc.guards.extend(extra)
+            queues = list(filled[i]) if filled and sc.kind == "function" else []
+            sc.filled.extend(queues)
             handler = bool(handlers) and i >= 1 or platform
             subject = once[i] if i < len(once) else None
             if subject is None and once_handlers and handler and handlers[i - 1].type is not None \
@@ -901,6 +941,8 @@ class _Summarizer:
                 sc.handler -= handler
             if extra:
                 del sc.guards[len(sc.guards) - len(extra):]
+            if queues:
+                del sc.filled[len(sc.filled) - len(queues):]
             results.append(dict(target))
             facts_after.append(dict(sc.facts))
         # what every branch stored alike is known after them; what some did is not
