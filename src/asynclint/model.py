@@ -101,6 +101,7 @@ class CallSite:
     # a queue's get() under a test that the queue holds an item (`if not q.empty(): q.get()`,
     # `while q.qsize() > 0: q.get()`): it returns at once for the one consumer
     filled: bool = False
+    returned: bool = False  # the value of a ``return`` statement (``return p.glob("*")``)
 
 
 @dataclass(slots=True)

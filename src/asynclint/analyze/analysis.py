@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..link import Project
-from .classify import MAX_LIBRARY_DEPTH, Classifier, into_library, is_offloading_decorated
+from .classify import MAX_LIBRARY_DEPTH, Classifier, into_library, is_offloading_decorated, offloaded_arg
 from .entries import entry_coroutines
 from .findings import coroutine_findings, initialization_findings
 from .locks import lock_type
@@ -119,7 +119,59 @@ def classify_reachable(project: Project, enabled_categories: Optional[set], root
             classified[key] = found
         if found:
             sites[fq] = found
+    _consumed_in_threads(project, sites, offloader_memo)
     return sites
+
+
+def _consumed_in_threads(project: Project, sites: dict, memo: dict) -> None:
+    """Drop the lazy calls made in the arguments of an offloader: an iterator that does its work as
+    it is consumed (``Path.iterdir``, ``os.walk``: ``Entry.lazy``), or a helper that only returns one,
+    handed to a thread that consumes it (``await asyncio.to_thread(list, p.iterdir())``)."""
+    known: dict = {}
+    reach: dict = {}
+
+    def blocks(fq: str) -> bool:
+        """Can ``fq`` reach a catalogued call at all (through the functions it calls)?"""
+        if fq not in reach:
+            reach[fq] = False  # (a cycle adds nothing)
+            reach[fq] = any(x.entry is not None or any(blocks(t) for t in (x.target,) + x.alternatives if t)
+                            for x in sites.get(fq, ()))
+        return reach[fq]
+
+    def lazy(b, depth: int = 0) -> bool:
+        if b.entry is not None:
+            return b.entry.lazy
+        if b.target is None or b.alternatives or depth > 8:
+            return False
+        if b.target not in known:
+            # a helper that returns a lazy call's iterator and blocks in no other way
+            known[b.target] = False  # (a cycle: not lazy)
+            found = sites.get(b.target, ())
+            returned = [x for x in found if x.site.returned and lazy(x, depth + 1)]
+            known[b.target] = bool(returned) and not any(
+                x.entry is not None or any(blocks(t) for t in (x.target,) + x.alternatives if t)
+                for x in found if x not in returned)
+        return known[b.target]
+
+    fns = project.functions
+    for fq, found in list(sites.items()):
+        if not any(b.site.kind == "call" and lazy(b) for b in found):
+            continue
+        ref = fns[fq]
+        offloads = [s for s in ref.summary.calls
+                    if s.kind == "call" and offloaded_arg(project, s, ref, memo, 0) is not None]
+        keep = [b for b in found if not (b.site.kind == "call" and lazy(b) and any(_inside(b.site, s) for s in offloads))]
+        if len(keep) == len(found):
+            continue
+        if keep:
+            sites[fq] = keep
+        else:
+            del sites[fq]
+
+
+def _inside(inner, outer) -> bool:
+    return inner is not outer and (outer.line, outer.col) <= (inner.line, inner.col) and \
+        (inner.end_line, inner.end_col) <= (outer.end_line, outer.end_col)
 
 
 def _reached(found: list, ref, fns: dict, library_depth: dict, seen: set, todo: list) -> None:

@@ -45,7 +45,7 @@ def is_offloading_decorated(project: Project, ref: FunctionRef, memo: dict) -> b
     return False
 
 
-def _offloaded_arg(project: Project, site: CallSite, ref: FunctionRef, memo: dict, depth: int):
+def offloaded_arg(project: Project, site: CallSite, ref: FunctionRef, memo: dict, depth: int):
     """The argument this call hands to an offloader to run in a thread, if it is such a call."""
     if site.kind != "call":
         return None
@@ -81,7 +81,7 @@ def _is_offloader(project: Project, fq: str, memo: dict, depth: int = 0) -> bool
         scopes = [ref] + [r for q, r in project.functions.items() if q.startswith(prefix)]
         for scope in scopes:
             for site in scope.summary.calls:
-                a = _offloaded_arg(project, site, scope, memo, depth)
+                a = offloaded_arg(project, site, scope, memo, depth)
                 if a is not None and (parameter_name(a) in names or a[0] == "g" and a[1] in names):
                     result = True
                     break

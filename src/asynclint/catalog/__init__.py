@@ -38,6 +38,9 @@ class Entry:
     # this literal (``shutdown(wait=False)``); (name, position, "missing", True) -- it is not passed;
     # (name, position, "names", "WNOHANG") -- it is that constant (``os.waitpid(pid, os.WNOHANG)``)
     unless: tuple = ()
+    # it returns an iterator and does its work as that is consumed (``Path.glob``, ``os.walk``): a call
+    # made in the arguments of an offloader (``to_thread(list, p.iterdir())``) is consumed in the thread
+    lazy: bool = False
 
 
 def conditions(specs) -> tuple:
@@ -175,6 +178,7 @@ class Catalog:
                 message=spec.get("message", ""),
                 transitive=spec.get("transitive", True),
                 unless=conditions(spec.get("unless")),
+                lazy=spec.get("lazy", False),
             )
         for name, target in (data.get("returns") or {}).items():
             if isinstance(target, dict):
@@ -314,6 +318,7 @@ class Catalog:
                     message=over.get("message", ""),
                     transitive=over.get("transitive", True),
                     unless=conditions(over.get("unless")),
+                    lazy=over.get("lazy", False),
                 )
         self._method_cache[key] = entry
         return entry

@@ -21,7 +21,8 @@ class CatalogError(Exception):
 _STR_LIST = (list, str)
 _STR_MAP = (dict, str)
 
-_ENTRY = {"category": "category", "replacement": str, "message": str, "transitive": bool, "unless": "conditions"}
+_ENTRY = {"category": "category", "replacement": str, "message": str, "transitive": bool, "unless": "conditions",
+          "lazy": bool}
 _META = {"library": str, "pypi": _STR_LIST, "category": "category", "replacement": str}
 _TYPE = {
     "aliases": _STR_LIST, "methods": "methods", "safe": _STR_LIST, "fluent": _STR_LIST, "returns": _STR_MAP,

@@ -335,6 +335,7 @@ class _Summarizer:
         self.scopes: list[_Scope] = [_Scope("module", "")]
         self.guards = GuardReader(self)
         self.depth = 0  # levels of the expression being built (``MAX_EXPR_DEPTH``)
+        self.returning: Optional[ast.AST] = None  # the value of the return statement being walked
         self.global_writes: dict = {}  # global name -> values functions store into it (``global x``)
 
     # ----------------------------------------------------------------- scopes
@@ -641,6 +642,7 @@ class _Summarizer:
             args=args,
             kwargs=kwargs,
             target=target,
+            returned=node is self.returning,
             # `if not q.empty(): q.get()`: the queue has an item for this get
             filled=bool(sc is not None and sc.filled and type(node.func) is ast.Attribute and node.func.attr == "get"
                         and ast.dump(node.func.value) in sc.filled),
@@ -778,7 +780,9 @@ class _Summarizer:
             self.classdef(node)
         elif t is ast.Return:
             if node.value is not None:
+                self.returning = node.value
                 self.visit(node.value)
+                self.returning = None
                 sc = self.current_function()
                 if sc is not None:
                     sc.func.returns = sc.func.returns + (self.expr(node.value),)
