@@ -191,6 +191,12 @@ def fsync_directory(path: Path) -> None:
         os.close(fd)
 
 
+def download_dir(run_id: str) -> Path:
+    folder = Path("/srv/downloads") / run_id
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def get_log_file(name: str) -> str:
     os.makedirs(LOG_DIR, exist_ok=True)
     return os.path.join(LOG_DIR, name + ".log")
@@ -211,7 +217,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, UploadFile
 
-from .storage import fsync_directory, get_log_file, write_file_durable
+from .storage import download_dir, fsync_directory, get_log_file, write_file_durable
 
 router = APIRouter()
 HOME = "/var/lib/app"
@@ -264,6 +270,14 @@ async def export(path: Path, data: bytes, register) -> int:
     return path.stat().st_size
 
 
+async def export_rows(run_id: str, filename: str, data: bytes) -> int:
+    path = download_dir(run_id) / filename
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("xb") as out:
+        out.write(data)
+    return path.stat().st_size
+
+
 async def send_email(host: str, port: int, user: str, password: str, message: EmailMessage) -> None:
     smtp = smtplib.SMTP(host, port)
     smtp.starttls()
@@ -310,8 +324,17 @@ async def launch(python_executable, config: dict) -> str:
     return path
 
 
+async def folder_sizes(folder: str) -> dict:
+    out = {}
+    for name in os.listdir(folder):
+        path = os.path.join(folder, name)
+        if os.path.isfile(path):
+            out[name] = os.path.getsize(path)
+    return out
+
+
 async def record(log_path: Path, line: str) -> None:
-    marker = log_path.parent / "last-run"
+    marker = log_path.parent.parent / "last-run"
     marker.write_text(line)
     log_path.parent.mkdir(exist_ok=True)
     with log_path.open("a") as log:
@@ -363,6 +386,12 @@ def test_each_file_access_and_each_created_client_is_one_cause(tmp_path):
     assert causes["save_as"] == [[at("target.parent.mkdir"), at("shutil.copyfile(source, target)")]]
     assert causes["export"] == [[at("    path.parent.mkdir("), at('path.open("xb")'), at("out.write(data)"),
                                  at("path.stat()")]]
+    # ... and a file in the folder a helper makes, the folder made again, the file written and measured
+    made = at("path = download_dir(run_id) / filename")
+    assert causes["export_rows"] == [[made, made + 1, made + 2, made + 3, made + 4]]
+    # a folder listed, and each file in it checked and measured
+    assert causes["folder_sizes"] == [[at("os.listdir(folder)"), at("os.path.isfile(path)"),
+                                       at("os.path.getsize(path)")]]
     # D3: one SMTP session the coroutine made
     assert causes["send_email"] == [[at("smtplib.SMTP(host, port)"), at("smtp.starttls()"), at("smtp.login("),
                                      at("smtp.send_message("), at("smtp.quit()")]]
@@ -384,7 +413,7 @@ def test_calls_on_different_files_or_clients_are_not_one_cause(tmp_path):
     check = at("os.path.isfile(executable)")
     assert causes["launch"] == [[check, check], [at("os.makedirs(HOME"), at("tempfile.mkstemp("),
                                                  at("json.dump(config")]]
-    # a file next to the log file, then the log file in its folder made for it
+    # a file beside the log file's folder, then the log file in its folder made for it
     assert causes["record"] == [[at("marker.write_text(")],
                                 [at("log_path.parent.mkdir("), at('log_path.open("a")'), at("log.write(line)")]]
     # two SMTP sessions to two servers

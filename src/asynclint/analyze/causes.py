@@ -38,7 +38,7 @@ from ..link.values import Inst
 from ..model import CallSite, Diagnostic
 from .classify import Blocking
 from .conditions import call_arguments
-from .files import Names, access_subjects, call_result, created_object, norm, subject
+from .files import Names, access_subjects, call_result, created_object, near, norm, subject
 from .propagate import Propagation
 
 FILE_CATEGORIES = ("file", "light")
@@ -105,10 +105,13 @@ class Causes:
         if (d.api or "").startswith("pathlib."):
             access.used |= access.on
             access.on = set()
+        # a file in a folder, or the folder of a file: joins the calls on that folder or file, if any
+        near_on = {n for n in map(near, access.on) if n is not None}
+        near_used = {n for n in map(near, access.used) if n is not None}
+        access.made = {(own, k) for k in access.made | near_used | near_on} | {_scoped(k, chain) for k in near_on}
         # (the object as this function wrote it too: a value made in a nested coroutine is its own)
         access.used = {(own, k) for k in access.used | access.on} | {_scoped(k, chain) for k in access.on}
         access.used.add(("line", own, site.line, d.category))
-        access.made = {(own, k) for k in access.made}
         self.trees.setdefault(chain[-1][0], []).append(access)
 
     def _object(self, access: Access, names: Names) -> None:
@@ -173,7 +176,7 @@ class Causes:
             else:
                 continue
             # a parameter used as a path or as the folder of one
-            keys = {k[1] if k is not None and k[0] == "div" else k for k in keys}
+            keys = {near(k) or k for k in keys if k is not None}
             out |= {k[1] for k in keys if k is not None and k[0] == "p" and len(k) == 2 and k[1] in params}
         got = self._path_params[fq] = frozenset(out)
         return got

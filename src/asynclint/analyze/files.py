@@ -65,12 +65,14 @@ def _subject(e):
 # one file access in a coroutine as one cause. Unlike ``file_subjects`` it knows, through the linked
 # project (``Names``), a module from an object (``os.access(p, os.X_OK)`` works on ``p``, not on
 # ``os``), and it reads only the arguments that are paths or files (not ``open``'s mode, not the data
-# ``json.dump`` writes). A name derived from a path in the function stands for that path: its
-# folder (``p.parent``, ``os.path.dirname(p)``: the folder made for a file is part of writing it), a
+# ``json.dump`` writes). A name derived from a path in the function stands for that path: a
 # sibling (``p.with_suffix(".tmp")``), the same name spelled again (``str(p)``, ``Path(p)``), the
 # file object opened from it and that object's ``.name``. A file in a folder (``d / "x"``,
-# ``os.path.join(d, x)``) is not the folder: it is ``("div", d)``, and its folder is ``d`` again.
-# The summary keeps only the folder of a child, so two files in one folder are one key.
+# ``os.path.join(d, x)``) is ``("div", d)`` and the folder of a path (``p.parent``,
+# ``os.path.dirname(p)``) is ``("up", p)`` (the folder of ``d / "x"`` is ``d``): not the same path,
+# but ``near`` it, so that making or listing a folder joins the calls on a file in it without
+# joining two files in it that the function never relates (the summary keeps only the folder of a
+# child, so two files in one folder are one key).
 
 # the arguments of a library function that are paths or files: the first, except for these
 _DATA_FIRST = frozenset({"dump", "dump_all", "safe_dump", "safe_dump_all"})  # (obj, file)
@@ -84,7 +86,7 @@ _PATH_KEYWORDS = frozenset({"file", "path", "filename", "fname", "filepath", "fi
 # methods whose result names the same file as the object they are called on
 _SAME_FILE_METHODS = frozenset({"with_name", "with_suffix", "with_stem", "resolve", "absolute", "expanduser",
                                 "relative_to", "as_posix", "open", "__fspath__"})
-_SAME_FILE_ATTRS = frozenset({"parent", "name"})
+_SAME_FILE_ATTRS = frozenset({"name"})
 # library functions and classes that build a file in a folder when given more than one part
 _JOINS = frozenset({"join", "Path", "PurePath", "PosixPath", "WindowsPath", "PurePosixPath", "joinpath"})
 _FOLDER_OF = frozenset({"dirname"})
@@ -151,7 +153,7 @@ def subject(e, names: Names, depth: int = 0):
             return a
         return (kind, a, b)
     if kind == "a":
-        if e[2] in _SAME_FILE_ATTRS:
+        if e[2] in _SAME_FILE_ATTRS or e[2] == "parent":
             got = subject(e[1], names, depth + 1)
             if got is not None:
                 return _folder(got) if e[2] == "parent" else got
@@ -188,8 +190,13 @@ def _child(key):
 
 
 def _folder(key):
-    """The folder of ``key``: the folder a child was made in, else the path itself."""
-    return key[1] if type(key) is tuple and key[0] == "div" and len(key) == 2 else key
+    """The folder of the path ``key``."""
+    return key[1] if key[0] == "div" and len(key) == 2 else ("up", key)
+
+
+def near(key):
+    """The path ``key`` is in or is the folder of, or None."""
+    return key[1] if type(key) is tuple and len(key) == 2 and key[0] in ("div", "up") else None
 
 
 def _is_method(callee, names: Names) -> bool:
