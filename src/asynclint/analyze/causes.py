@@ -6,13 +6,15 @@ The rules, for the findings of one coroutine and the coroutines nested in it:
 
 - **one file**: the file-system calls (``ASL104``/``ASL105``) that name one path or file object
   (``files.access_subjects``): the check, the folder made for it, the open, the reads and writes,
-  the close, the removal. A name derived from the path in the function stays the path (its folder,
-  a sibling or child, ``str(p)``, the object opened from it and that object's ``.name``), a name
-  bound in ``try:`` and used in ``finally:`` stays what it was bound to, and a temporary file made
-  without a name (``mkstemp()``, ``NamedTemporaryFile()``) is the file its later uses name. A call
-  into a project helper that blocks on file work (``ASL204``/``ASL205``) is part of the access when
-  it is passed the path in an argument the helper uses as a path, or when it returns the path
-  (``open(get_log_file(name))``).
+  the close, the removal. A name derived from the path in the function stays the path (a sibling,
+  ``str(p)``, the object opened from it and that object's ``.name``), a name bound in ``try:`` and
+  used in ``finally:`` stays what it was bound to, and a temporary file made without a name
+  (``mkstemp()``, ``NamedTemporaryFile()``) is the file its later uses name. A file in a folder and
+  the folder of a file (``p.parent.mkdir()``, ``os.listdir(d)`` then ``os.path.join(d, name)``) join
+  the calls on that folder or file when the function makes some, and only then: two files beside one
+  another are not one access because of their folder. A call into a project helper that blocks on
+  file work (``ASL204``/``ASL205``) is part of the access when it is passed the path in an argument
+  the helper uses as a path, or when it returns the path (``open(get_log_file(name))``).
 - **one object**: the other blocking calls (``ASL1xx``) made on one object the coroutine created
   itself: a library class or factory called in the function (``smtp = smtplib.SMTP(host)``, then
   ``starttls``, ``login``, ``send_message``, ``quit``), and what its methods return (a cursor of a
