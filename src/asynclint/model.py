@@ -218,6 +218,9 @@ class Diagnostic:
     # set when the chain runs through installed library code (see libraries.inferred); the JSON
     # field "inferred" is present only then
     inferred: Optional[dict] = None
+    # what the findings of one cause in one coroutine share, for the text report ("file access",
+    # "SMTP object"); not part of the JSON output
+    access: Optional[str] = None
 
     def to_json(self) -> dict:
         out = {

@@ -22,7 +22,7 @@ from ..categories import code_for, label_for
 from ..link import FunctionRef, Project
 from ..model import CallSite, ChainHop, Diagnostic
 from .classify import Blocking
-from .files import file_subjects
+from .causes import Causes
 from .locks import LoopOnlyLocks, lock_type
 from .propagate import Propagation, joins_on_exit, propagates
 
@@ -171,10 +171,12 @@ def once_finding(project: Project, ref: FunctionRef, b: Blocking, chains, caller
 
 def coroutine_findings(project: Project, prop: Propagation, entries: frozenset = frozenset()) -> list:
     """ASL1xx/ASL2xx for per-call blocking in every reported coroutine; in ``entries`` (coroutines
-    that start a loop), not what runs before the first await."""
+    that start a loop), not what runs before the first await. The findings of one file access or
+    one object in a coroutine share a root (``causes``)."""
     out = []
     fns = project.functions
     locks = LoopOnlyLocks(project, prop.callers, prop)
+    causes = Causes(project, prop)
     for fq, found in prop.sites.items():
         ref = fns[fq]
         if not ref.summary.is_async or not ref.module.report:
@@ -183,7 +185,6 @@ def coroutine_findings(project: Project, prop: Propagation, entries: frozenset =
         resolved = [(b, prop.resolve(b, fq)) for b in found if not b.site.once
                     and not (starting and b.site.before_await)]
         blocking_lines = {b.site.line for b, got in resolved if got is not None}
-        accesses = []
         lock_roots: dict = {}  # lock identity -> the root of its first finding here
         for b, got in resolved:
             if got is None:
@@ -196,61 +197,13 @@ def coroutine_findings(project: Project, prop: Propagation, entries: frozenset =
                 out.append(direct_finding(ref, eff))
                 if held and (ident := locks.lock_of(b.site, fq)) is not None:
                     out[-1].root = lock_roots.setdefault(ident, out[-1].root)  # one lock, one cause
-                accesses.append((b.site, out[-1]))
             else:
                 # the chain a call can take with its arguments (not one its caller ruled out), unless it
                 # goes through a class context the plain witnesses do not know
                 out.append(transitive_finding(project, ref, eff, chains, prop if chains is prop.blocking else None))
-        group_file_accesses(accesses)
+            causes.add(ref, eff, out[-1])
+    causes.group()
     return out
-
-
-def group_file_accesses(accesses: list) -> None:
-    """One access to one file is one cause: the check, the open, the reads and writes of one path or
-    file object in one coroutine (and the blocking calls of one kind on one line) share the root of
-    the read or write, so the text report shows that one with the others under it."""
-    parent = list(range(len(accesses)))
-
-    def find(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    owner: dict = {}
-    # with ThreadPoolExecutor() as ex: ... as_completed(...): the waits inside a waiting `with` are its own
-    held = [(i, site.line, site.body_end) for i, (site, d) in enumerate(accesses)
-            if site.kind == "with" and d.category == "wait" and site.body_end]
-    for i, (site, d) in enumerate(accesses):
-        keys = {("line", site.line, d.category)}
-        if d.category in ("file", "light"):
-            keys |= file_subjects(site)
-        elif d.category == "wait":
-            keys |= {("held", j) for j, start, end in held if j != i and start < site.line <= end}
-            keys |= {("held", i)} if any(j == i for j, _, _ in held) else set()
-        for key in keys:
-            if key in owner:
-                parent[find(i)] = find(owner[key])
-            else:
-                owner[key] = i
-    groups: dict = {}
-    for i, (_, d) in enumerate(accesses):
-        groups.setdefault(find(i), []).append(d)
-    for group in groups.values():
-        if len(group) > 1:
-            # shown as the read or the write, not the open or the check; a wait as the `with` that holds it
-            main = next((d for d in group if d.category == "file" and not _opens(d.api)), None) or \
-                next((d for d in group if d.category == "file"), group[0])
-            for d in group:
-                d.root = main.root
-
-
-_OPENERS = frozenset({"open", "fdopen", "NamedTemporaryFile", "TemporaryFile", "SpooledTemporaryFile",
-                      "TemporaryDirectory", "mkstemp", "mkdtemp"})
-
-
-def _opens(api: str) -> bool:
-    return (api or "").rsplit(".", 1)[-1] in _OPENERS
 
 
 def initialization_findings(project: Project, prop: Propagation, entries: frozenset = frozenset()) -> list:

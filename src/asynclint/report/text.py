@@ -31,10 +31,27 @@ def representative(group: list):
     skip a start-up line and miss the requests), of the costliest kind (the ``open`` of an
     initializer, not its ``exists`` check)."""
     root = group[0].root or ""
-    at_root = next((d for d in group if root.startswith(f"{d.path}:{d.line}:")), None)
+    at_root = next((d for d in group if root == f"{d.path}:{d.line}:{d.api}"), None) or \
+        next((d for d in group if root.startswith(f"{d.path}:{d.line}:")), None)
     if at_root is not None:
         return at_root
     return min(group, key=lambda d: (not d.route, tier_of(d.category)))
+
+
+def _shared(d, group) -> str:
+    """What the lines of one cause share when they are one coroutine's (and the coroutines nested in
+    it): one initializer, or one file access or object (``Diagnostic.access``); "" when they are call
+    sites of one blocking call in several places."""
+    top = min((x.function or "" for x in group), key=len)
+    if not all(x.function == top or (x.function or "").startswith(top + ".") for x in group):
+        return ""
+    if all(x.code[3] == "4" for x in group):
+        return "one-time initialization"
+    if d.access and all(x.access == d.access for x in group):
+        return d.access
+    if all(x.code[3] == "1" and x.category == d.category for x in group):
+        return label_for(d.category)
+    return ""
 
 
 def format_text(result, *, color: bool = False, show_chain: bool = False, quiet: bool = False,
@@ -70,11 +87,12 @@ def format_text(result, *, color: bool = False, show_chain: bool = False, quiet:
                 arrow = "  " * i + ("└─ " if i else "")
                 out.append(f"    {arrow}{hop.function}  ({where}: {hop.text})")
         others = [x for x in group if x is not d]
-        if others and all(x.function == d.function and x.code[3] in "14" for x in group):
-            # one access to one file, or one initializer, several lines: list them
-            lines = ", ".join(f"{x.line} ({x.hops[0].text})" for x in others)
-            what = "one-time initialization" if d.code[3] == "4" else \
-                "file access" if d.category in ("file", "light") else label_for(d.category)
+        what = _shared(d, group)
+        if others and what:
+            # one access to one file or object, or one initializer, several lines: list them
+            lines = ", ".join(f"{x.line} ({x.hops[0].text}"
+                              f"{'' if x.function == d.function else ' in ' + x.function.rsplit('.', 1)[-1]})"
+                              for x in others)
             out.append(f"    {style('…', fg='cyan')} the same {what} on line{'s' if len(others) > 1 else ''} {lines}")
         elif others:
             out.append(f"    {style('…', fg='cyan')} and {len(others)} more call site{'s' if len(others) != 1 else ''} "
