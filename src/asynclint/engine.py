@@ -10,6 +10,7 @@ gets the same findings.
 from __future__ import annotations
 
 import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -142,15 +143,33 @@ def check_project(project: Project, cfg: Config, *, only_reported: bool = False,
     gc.freeze()  # the summaries live to the end: keep the collector from re-walking them
     try:
         analysis = analyze(project, cfg.analyzed_categories(), roots, classified)
-        diagnostics, routes = framework_findings(project, analysis, cfg, routes)
-        if project.index.loader is not None:
-            mark_inferred(diagnostics, project)
-        diagnostics, suppressed = apply_suppressions(diagnostics, project, cfg, root)
-        mark_fixes(diagnostics, project)
+        diagnostics, suppressed, routes = finish_findings(project, analysis, cfg, routes, root)
     finally:
         gc.unfreeze()
-    diagnostics.sort(key=lambda d: (d.path, d.line, d.column, d.code))
     return diagnostics, suppressed, analysis, routes
+
+
+@contextmanager
+def gc_frozen():
+    """Keep the cyclic collector from walking the (long-lived) summaries and tables meanwhile."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def finish_findings(project: Project, analysis: Analysis, cfg: Config, routes: Optional[RouteModel] = None,
+                    root: Optional[str] = None):
+    """Stages 5 to 7 on an analysis: framework findings, suppressions, fixes, in report order:
+    (diagnostics, number suppressed, route model)."""
+    diagnostics, routes = framework_findings(project, analysis, cfg, routes)
+    if project.index.loader is not None:
+        mark_inferred(diagnostics, project)
+    diagnostics, suppressed = apply_suppressions(diagnostics, project, cfg, root)
+    mark_fixes(diagnostics, project)
+    diagnostics.sort(key=lambda d: (d.path, d.line, d.column, d.code))
+    return diagnostics, suppressed, routes
 
 
 def lint_snippet(source: str, *, config: Optional[dict] = None, select_all: bool = False, filename: str = "snippet.py"):

@@ -275,8 +275,10 @@ def read_private(path: str, limit: int) -> bytes | None:
         if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
             return None
         with os.fdopen(os.dup(fd), "rb") as fh:
-            data = fh.read(limit + 1)
-        return data if len(data) <= limit else None
+            # its size, not the limit: a read allocates what it is asked for (one byte more tells a
+            # file that grew meanwhile, whose bytes are then not what was checked: not used)
+            data = fh.read(st.st_size + 1)
+        return data if len(data) <= st.st_size else None
     except OSError:
         return None
     finally:

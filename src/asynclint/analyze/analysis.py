@@ -84,24 +84,8 @@ def classify_reachable(project: Project, enabled_categories: Optional[set], root
             if found:
                 sites[fq] = found
             continue
-        found = []
-        for site in ref.summary.calls:
-            b = classifier.classify(site, ref)
-            if b is None:
-                continue
-            if b.entry is not None and enabled_categories is not None and b.entry.category not in enabled_categories:
-                continue
-            if b.target is not None:
-                tref = fns.get(b.target)
-                if tref is None or tref.summary.is_async:
-                    continue
-                if tref.module.library and not into_library(classifier, ref, b, library_depth):
-                    continue
-                if tref.summary.is_generator and site.kind == "call":
-                    continue  # calling a generator function runs none of its body
-                if is_offloading_decorated(project, tref, offloader_memo):
-                    continue
-            found.append(b)
+        found = classify_function(classifier, ref, enabled_categories, library_depth, offloader_memo)
+        for b in found:
             for t in (b.target,) + b.alternatives:
                 if t is not None and t not in seen:
                     seen.add(t)
@@ -111,6 +95,32 @@ def classify_reachable(project: Project, enabled_categories: Optional[set], root
         if found:
             sites[fq] = found
     return sites
+
+
+def classify_function(classifier: Classifier, ref, enabled_categories: Optional[set], library_depth: dict,
+                      offloader_memo: dict) -> list:
+    """The blocking call sites of one function: [Blocking]."""
+    project = classifier.project
+    fns = project.functions
+    found = []
+    for site in ref.summary.calls:
+        b = classifier.classify(site, ref)
+        if b is None:
+            continue
+        if b.entry is not None and enabled_categories is not None and b.entry.category not in enabled_categories:
+            continue
+        if b.target is not None:
+            tref = fns.get(b.target)
+            if tref is None or tref.summary.is_async:
+                continue
+            if tref.module.library and not into_library(classifier, ref, b, library_depth):
+                continue
+            if tref.summary.is_generator and site.kind == "call":
+                continue  # calling a generator function runs none of its body
+            if is_offloading_decorated(project, tref, offloader_memo):
+                continue
+        found.append(b)
+    return found
 
 
 def _reached(found: list, ref, fns: dict, library_depth: dict, seen: set, todo: list) -> None:

@@ -163,12 +163,20 @@ def once_finding(project: Project, ref: FunctionRef, b: Blocking, chains, caller
     return d
 
 
-def coroutine_findings(project: Project, prop: Propagation) -> list:
-    """ASL1xx/ASL2xx for per-call blocking in every reported coroutine."""
+def _scope(prop: Propagation, functions):
+    """(function, its blocking sites) of ``functions`` (None: every function with some)."""
+    if functions is None:
+        return prop.sites.items()
+    return [(fq, prop.sites[fq]) for fq in functions if fq in prop.sites]
+
+
+def coroutine_findings(project: Project, prop: Propagation, functions=None, locks=None) -> list:
+    """ASL1xx/ASL2xx for per-call blocking in every reported coroutine (of ``functions``, when a
+    long-lived caller asks for some only; ``locks``: its ``LoopOnlyLocks``, tables kept up to date)."""
     out = []
     fns = project.functions
-    locks = LoopOnlyLocks(project, prop.callers)
-    for fq, found in prop.sites.items():
+    locks = locks if locks is not None else LoopOnlyLocks(project, prop.callers)
+    for fq, found in _scope(prop, functions):
         ref = fns[fq]
         if not ref.summary.is_async or not ref.module.report:
             continue
@@ -234,11 +242,11 @@ def _opens(api: str) -> bool:
     return (api or "").rsplit(".", 1)[-1] in _OPENERS
 
 
-def initialization_findings(project: Project, prop: Propagation) -> list:
+def initialization_findings(project: Project, prop: Propagation, functions=None) -> list:
     """ASL401 for every one-time initialization that blocks and that some coroutine reaches."""
     out = []
     fns = project.functions
-    for fq, found in prop.sites.items():
+    for fq, found in _scope(prop, functions):
         ref = fns[fq]
         if not ref.module.report:
             continue
