@@ -12,22 +12,20 @@ from __future__ import annotations
 import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from .analyze import Analysis, analyze
 from .cache.results import ResultCache
-from .catalog import catalog_for
 from .config import Config, ConfigError, config_from_dict, find_pyproject, load_config
 from .discover import files_for_run
 from .environment import find_environment
-from .fix.kinds import mark_fixes
-from .frameworks import framework_findings
-from .frameworks.fastapi import RouteModel
-from .libraries import attach_libraries, mark_inferred
-from .link import Project, build_project, modules_in_memory, modules_on_disk
-from .summarize import collect_summaries, summarize_source
 from .selectors import SelectorError, check as check_selectors
-from .suppress import apply_suppressions
+
+# The stages after discovery are imported where they run: a run the result cache answers (nothing
+# changed) needs none of them, and costs little more than the interpreter's own start-up.
+if TYPE_CHECKING:
+    from .analyze import Analysis
+    from .frameworks.fastapi import RouteModel
+    from .link import Project
 
 
 @dataclass
@@ -103,6 +101,11 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
             diagnostics, errors, checked, suppressed = hit
             return Result(diagnostics, errors, checked, None, None, cfg, suppressed, found.root, found.problems)
 
+    from .catalog import catalog_for
+    from .libraries import attach_libraries
+    from .link import build_project, modules_on_disk
+    from .summarize import collect_summaries
+
     # 2. summarize
     collected = collect_summaries(found.files, found.report_paths, root=found.root, max_file_size=cfg.max_file_size,
                                   use_cache=options.use_cache, jobs=options.jobs, overrides=options.overrides,
@@ -136,6 +139,8 @@ def check_project(project: Project, cfg: Config, *, only_reported: bool = False,
     caller knows them. ``classified`` and ``routes`` carry what a long-lived caller (``live``)
     kept from earlier runs on the same project. ``root``: the project root, which
     ``per-file-ignores`` patterns are relative to when the configuration is not from a file."""
+    from .analyze import analyze
+
     if only_reported and roots is None:
         roots = {fq for fq, ref in project.functions.items() if ref.module.report}
     elif not only_reported:
@@ -163,6 +168,11 @@ def finish_findings(project: Project, analysis: Analysis, cfg: Config, routes: O
                     root: Optional[str] = None):
     """Stages 5 to 7 on an analysis: framework findings, suppressions, fixes, in report order:
     (diagnostics, number suppressed, route model)."""
+    from .fix.kinds import mark_fixes
+    from .frameworks import framework_findings
+    from .libraries import mark_inferred
+    from .suppress import apply_suppressions
+
     diagnostics, routes = framework_findings(project, analysis, cfg, routes)
     if project.index.loader is not None:
         mark_inferred(diagnostics, project)
@@ -179,6 +189,10 @@ def lint_snippet(source: str, *, config: Optional[dict] = None, select_all: bool
 
 def lint_sources(files: dict, *, config: Optional[dict] = None, select_all: bool = False):
     """Check a small project given as {relative path: source} without touching the disk."""
+    from .catalog import catalog_for
+    from .link import build_project, modules_in_memory
+    from .summarize import summarize_source
+
     cfg = config_from_dict(config or {})
     if select_all and not cfg.select:
         cfg.select = ["ASL"]

@@ -121,6 +121,7 @@ class Workspace:
         self.project = project
         self.state = AnalysisState(project, self.cfg, tracker)
         self.state.build()
+        self._forget_values()  # what indexing evaluated is in the records now; the memo refills on demand
         self._relinked = True
         self.stats["relink"] += 1
 
@@ -248,10 +249,7 @@ class Workspace:
             mro_before = {q: list(h.mro(q)) for q in classes}
         self._tables(info, before, after)
         if changes.values or before is None or after is None:
-            values._memo = {}
-            values._results = {}
-            values._result_facts = {}
-            self.tracker.forget_interned()
+            self._forget_values()
         elif before is not None:
             values.forget(info, expressions(before))
         facts = set(changes.facts)
@@ -276,6 +274,14 @@ class Workspace:
             how = "value" if changes.values else "body"
         self.stats[how] += 1
         return how
+
+    def _forget_values(self) -> None:
+        """Start the evaluator afresh (a value changed: any memoized value may have read it)."""
+        values = self.project.values
+        values._memo = {}
+        values._results = {}
+        values._result_facts = {}
+        self.tracker.forget_interned()
 
     def _tables(self, info: ModuleInfo, before, after) -> None:
         """The project's tables with module ``info``'s summary ``after`` instead of ``before``."""
