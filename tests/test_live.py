@@ -250,3 +250,42 @@ def test_value_edits_of_every_kind(app):
     assert _live(ws) == _fresh(app, ws.texts, "none")
     assert "ASL203" not in [d.code for d in ws.check([routes]).diagnostics[routes]]
     assert ws.stats["relink"] == 1
+
+
+def _cli_rows(root: str, use_cache: bool) -> list:
+    result = run([root], Options(use_cache=use_cache, result_cache=use_cache, jobs=1, python="none"))
+    return sorted(_row(d) for d in result.diagnostics), sorted((e.path, e.message) for e in result.errors)
+
+
+def test_a_run_after_edits_starts_from_the_stored_analysis(app, monkeypatch):
+    """The command line keeps the analysis on disk (``live.persist``): a run after an edit takes it
+    in and applies the changed files; its findings are a fresh run's, edit after edit."""
+    import asynclint.live.run as live_run
+
+    resumed = []
+    real = live_run._resume
+
+    def spy(*args):
+        got = real(*args)
+        resumed.append(got)
+        return got
+
+    monkeypatch.setattr(live_run, "_resume", spy)
+    assert _cli_rows(app, True) == _cli_rows(app, False)  # the first run: no analysis kept yet
+    assert resumed == []
+    texts: dict = {}
+    for rel, old, new in VALUE_EDITS[:4] + [("app/routes.py", "@router.get('/e')", "\n\n@router.get('/e')")]:
+        path = os.path.join(app, rel)
+        text = texts.get(path) or _read(path)
+        texts[path] = text.replace(old, new, 1)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(texts[path])
+        assert _cli_rows(app, True) == _cli_rows(app, False), (rel, old)
+    extra = os.path.join(app, "app/extra.py")
+    with open(extra, "w", encoding="utf-8") as fh:
+        fh.write("import subprocess\n\n\ndef run():\n    return subprocess.run(['ls'])\n")
+    assert _cli_rows(app, True) == _cli_rows(app, False)
+    os.remove(extra)
+    assert _cli_rows(app, True) == _cli_rows(app, False)
+    # the first run after the first edit analysed the project and kept it; every later one resumed
+    assert resumed[0] is None and all(got for got in resumed[1:]) and len(resumed) == 7

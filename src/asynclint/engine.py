@@ -106,10 +106,32 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
     from .link import build_project, modules_on_disk
     from .summarize import collect_summaries
 
+    # the analysis an earlier run left (``live.persist``): this run redoes only what changed files reach
+    snapshot = None
+    if options.use_cache and env is None and (results is not None or options.overrides):
+        from .live.persist import Snapshot, snapshot_key
+
+        snapshot = Snapshot(found.root, snapshot_key(cfg, found.root))
+
     # 2. summarize
     collected = collect_summaries(found.files, found.report_paths, root=found.root, max_file_size=cfg.max_file_size,
                                   use_cache=options.use_cache, jobs=options.jobs, overrides=options.overrides,
-                                  progress=options.progress, prestat=prestat)
+                                  progress=options.progress, prestat=prestat,
+                                  previous=snapshot.digests() if snapshot is not None and snapshot.usable else None)
+    errors = sorted(collected.errors, key=lambda e: e.path)
+    checked = sum(1 for f in found.files if f.path in found.report_paths and f.path in collected.summaries)
+
+    # 3.-7. from that analysis when there is one (or when an earlier run filled the caches: it is made now)
+    if snapshot is not None and (snapshot.usable or results is not None and results.had_results):
+        from .live.run import incremental
+
+        got = incremental(found, collected, cfg, options, snapshot, save=not options.overrides)
+        if got is not None:
+            diagnostics, suppressed, ws = got
+            if results is not None:
+                results.save(diagnostics, errors, checked, suppressed)
+            return Result(diagnostics, errors, checked, ws.project, None, cfg, suppressed, ws.state.routes,
+                          found.root, found.problems)
 
     # 3. link
     modules = modules_on_disk(found.files, collected.summaries, found.report_paths, found.context_dirs, found.root)
@@ -123,8 +145,6 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
     if libraries is not None:
         libraries.save()
 
-    errors = sorted(collected.errors, key=lambda e: e.path)
-    checked = sum(1 for f in found.files if f.path in found.report_paths and f.path in collected.summaries)
     if results is not None:
         results.save(diagnostics, errors, checked, suppressed)
     return Result(diagnostics, errors, checked, project, analysis, cfg, suppressed, routes, found.root, found.problems)

@@ -67,7 +67,7 @@ def propagates(b: Blocking, ref: FunctionRef) -> bool:
 
 
 class Propagation:
-    def __init__(self, project: Project, sites: dict, tracker=None):
+    def __init__(self, project: Project, sites: dict, tracker=None, solve: bool = True):
         """``sites``: function qualname -> its blocking call sites (``Blocking``). ``tracker``
         (``link.deps``, a long-lived engine): record, per function, the facts its condition and
         witness read (``facts``), so that an edit can say whose to compute again."""
@@ -86,7 +86,8 @@ class Propagation:
         self._key: dict = {}  # sync function -> the ordering key of its witness (see ``_candidate``)
         self.tracker = tracker
         self.facts: dict = {}  # function -> facts read computing its condition and witness (with a tracker)
-        self.solve(list(sites))
+        if solve:  # (not when a caller fills in what it kept: ``live.persist``)
+            self.solve(list(sites))
 
     def _link(self, fq: str, found) -> None:
         for b in found:

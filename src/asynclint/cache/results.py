@@ -61,23 +61,35 @@ _HOP_LISTS = {"hops", "callers"}
 _hop_fields = operator.attrgetter(*(f.name for f in dataclasses.fields(ChainHop)))
 
 
+def encode_diagnostics(diagnostics) -> list:
+    """Diagnostics as built-in data (``decode_diagnostics`` makes them again)."""
+    return [tuple([_hop_fields(h) for h in getattr(d, name)] if name in _HOP_LISTS else getattr(d, name)
+                  for name in _DIAG_FIELDS) for d in diagnostics]
+
+
+def decode_diagnostics(rows) -> list:
+    out = []
+    for t in rows:
+        fields = {name: [ChainHop(*h) for h in v] if name in _HOP_LISTS else v for name, v in zip(_DIAG_FIELDS, t)}
+        out.append(Diagnostic(**fields))
+    return out
+
+
+DIAGNOSTICS_SCHEMA = ";".join(f"{c.__name__}({','.join(f.name for f in dataclasses.fields(c))})"
+                              for c in (Diagnostic, ChainHop))
+
+
 def _encode(diagnostics, errors, files_checked: int, suppressed: int) -> bytes:
-    diags = [tuple([_hop_fields(h) for h in getattr(d, name)] if name in _HOP_LISTS else getattr(d, name)
-                   for name in _DIAG_FIELDS) for d in diagnostics]
     errs = [(e.path, e.message, e.internal) for e in errors]
-    return codec.dumps((_FORMAT, diags, errs, files_checked, suppressed))
+    return codec.dumps((_FORMAT, encode_diagnostics(diagnostics), errs, files_checked, suppressed))
 
 
 def _decode(blob):
     fmt, diags, errs, files_checked, suppressed = codec.loads(blob)
     if fmt != _FORMAT:
         return None
-    diagnostics = []
-    for t in diags:
-        fields = {name: [ChainHop(*h) for h in v] if name in _HOP_LISTS else v for name, v in zip(_DIAG_FIELDS, t)}
-        diagnostics.append(Diagnostic(**fields))
     errors = [FileError(*e) for e in errs]
-    return diagnostics, errors, int(files_checked), int(suppressed)
+    return decode_diagnostics(diags), errors, int(files_checked), int(suppressed)
 
 
 class ResultCache:
@@ -109,6 +121,11 @@ class ResultCache:
     def _entry(self) -> bytes:
         text = repr((self.key, self.signature)).encode("utf-8", "surrogatepass")
         return hashlib.sha256(text).digest()
+
+    @property
+    def had_results(self) -> bool:
+        """Did an earlier run of this project leave its results (whatever they were)?"""
+        return bool(self.store.keys())
 
     def lookup(self):
         """(diagnostics, errors, files_checked, suppressed) of the last run, or None."""

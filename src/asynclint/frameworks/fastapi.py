@@ -535,9 +535,14 @@ def routes_by_function(model: RouteModel, project, functions) -> dict:
     memo = model.callers
 
     def callers(fq: str) -> list:
+        def compute():
+            return [c for c, site in index.get(fq.rsplit(".", 1)[-1], ())
+                    if _runs_for(site, project.functions[c], project, fq)]
+
+        if hasattr(memo, "compute"):  # a long-lived caller's memo, which records what an entry read (live)
+            return memo.compute(fq, compute)
         if fq not in memo:
-            memo[fq] = [c for c, site in index.get(fq.rsplit(".", 1)[-1], ())
-                        if _runs_for(site, project.functions[c], project, fq)]
+            memo[fq] = compute()
         return memo[fq]
 
     out: dict = {}

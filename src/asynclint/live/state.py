@@ -17,6 +17,8 @@ whole project as it is, the same as a fresh run's.
 
 from __future__ import annotations
 
+import dataclasses
+from array import array
 from typing import Optional
 
 from ..analyze.analysis import classify_function
@@ -29,10 +31,13 @@ from .facts import site_shape
 
 
 class Multimap:
-    """key -> owner -> [items]: each owner's items replaced as a whole; ``get`` gives them all."""
+    """key -> owner -> [items]: each owner's items replaced as a whole; ``get`` gives them all (and
+    records ``(kind, key)`` in ``tracker``'s open frame, when one is given)."""
 
-    def __init__(self):
+    def __init__(self, kind: str = "", tracker=None):
         self._d: dict = {}
+        self.kind = kind
+        self.tracker = tracker
 
     def add(self, owner, pairs) -> None:
         d = self._d
@@ -49,6 +54,8 @@ class Multimap:
                     del d[key]
 
     def get(self, key, default=()):
+        if self.tracker is not None:
+            self.tracker.note((self.kind, key))
         m = self._d.get(key)
         if not m:
             return default
@@ -76,25 +83,36 @@ def blocking_shape(found) -> tuple:
 
 
 class AnalysisState:
-    def __init__(self, project, cfg, tracker):
+    def __init__(self, project, cfg, tracker, indexed: bool = True, derived=None):
+        """``indexed``: keep reverse indexes from facts to what read them (a long-lived engine, where
+        every edit asks); without, ``invalidate`` looks through every record (one edit per process).
+        ``derived``: a second ``Tracker`` recording what findings read of the analysis itself (the
+        propagation's tables, the callers, the indexes), whose changes ``changed_derived`` collects:
+        findings kept per file (``persist``) are computed again when something they read changed."""
         self.project = project
         self.tracker = tracker
+        self.derived = derived
         self.enabled = cfg.analyzed_categories()
         self.records: dict = {}  # ("f", qualname) | ("l", qualname, depth) | ("m", path) -> Record
-        self.readers: dict = {}  # fact -> set of record keys
+        self.readers: Optional[dict] = {} if indexed else None  # fact -> set of record keys
         self.library_depth: dict = {}  # library function -> how many library calls deep the project enters it
-        self.lock_uses = Multimap()  # lock identity -> uses (analyze.locks)
-        self.handed = Multimap()  # last name -> (module, expression) passed as an argument
-        self.call_index = Multimap()  # last name of a callee -> [(function, site)] (frameworks.fastapi)
-        self.route_callers: dict = {}  # frameworks.fastapi.routes_by_function's memo, while valid
+        self.lock_uses = Multimap("lock", derived)  # lock identity -> uses (analyze.locks)
+        self._handed: Optional[Multimap] = None  # last name -> (module, expression) passed: built when asked
+        self.call_index = Multimap("calls", derived)  # callee's last name -> [(function, site)] (frameworks.fastapi)
+        self.route_callers = FactMemo(tracker, derived)  # frameworks.fastapi.routes_by_function's memo
+        self._dropped: dict = {}  # record key -> the record dropped to be computed again (see ``_changed``)
+        self.fact_table = None  # persist.FactTable, when records were read from the store
+        self.changed_base: set = set()  # facts edits changed since ``changed_derived`` was last emptied
+        self.changed_derived: set = set()  # what of the analysis changed since (see ``derived``)
         self.routes: Optional[RouteModel] = None
         self.prop: Optional[Propagation] = None
-        self.prop_readers: dict = {}  # fact -> functions whose condition or witness read it
+        self.prop_readers: Optional[dict] = {} if indexed else None  # fact -> functions whose condition or witness read it
         self.dirty: set = set()  # record keys to compute again
         self.dirty_prop: set = set()  # functions whose condition and witness to compute again
         self.values_changed = False  # since the last refresh (predicates in guards may resolve otherwise)
         self._table_size = 0
         self.stats = {"records": 0, "region": 0}  # what the last refresh computed (bench, tests)
+        self.touched: set = set()  # record keys and functions whose results changed (what to save again)
 
     # ------------------------------------------------------------ changes
     def build(self) -> None:
@@ -109,11 +127,18 @@ class AnalysisState:
         """``facts`` changed; ``functions`` (qualnames) and ``modules`` (paths) were edited, added or
         removed: what read any of them is computed again at the next ``refresh``."""
         readers = self.readers
-        for fact in facts:
-            self.dirty |= readers.get(fact, set())
-            self.dirty_prop |= self.prop_readers.get(fact, set())
+        if readers is not None:
+            for fact in facts:
+                self.dirty |= readers.get(fact, set())
+                self.dirty_prop |= self.prop_readers.get(fact, set())
+        elif facts:
+            meets = self.meets(facts)
+            self.dirty.update(key for key, rec in self.records.items() if meets(rec.facts))
+            if self.prop is not None:
+                self.dirty_prop.update(fq for fq, read in self.prop.facts.items() if meets(read))
         self.dirty.update(("f", fq) for fq in functions)
         self.dirty.update(("m", p) for p in modules)
+        self.changed_base.update(facts)
         if any(f[0] != "body" for f in facts):
             self.values_changed = True
         if facts or functions:
@@ -121,6 +146,8 @@ class AnalysisState:
 
     def _index(self, key, facts) -> None:
         readers = self.readers
+        if readers is None:
+            return
         for fact in facts:
             got = readers.get(fact)
             if got is None:
@@ -130,6 +157,8 @@ class AnalysisState:
 
     def _unindex(self, key, facts) -> None:
         readers = self.readers
+        if readers is None:
+            return
         for fact in facts:
             got = readers.get(fact)
             if got is not None:
@@ -137,14 +166,58 @@ class AnalysisState:
                 if not got:
                     del readers[fact]
 
+    def meets(self, facts):
+        """A test: does a set of facts read (a set, or the numbers of a stored one: ``persist``) hold
+        any of ``facts``?"""
+        changed = frozenset(facts)
+        numbers = self.fact_table.numbers(changed) if self.fact_table is not None else frozenset()
+
+        def test(read) -> bool:
+            if type(read) is array:
+                return not numbers.isdisjoint(read)
+            return not changed.isdisjoint(read)
+
+        return test
+
+    def _readable(self, rec: Optional[Record]) -> dict:
+        """What findings can read of a record, by the derived fact they read it through, positions
+        included (a chain shows the lines of its hops)."""
+        out: dict = {}
+        if rec is None:
+            return out
+        for b in rec.found or ():
+            item = (_where(b.site), site_shape(b.site), b.entry, b.target, b.alternatives, b.context, b.offset)
+            for t in (b.target,) + b.alternatives:
+                if t is not None:
+                    out.setdefault(("callers", t), []).append(item)
+        for ident, use in rec.uses:
+            out.setdefault(("lock", ident), []).append(None if use[1] is None else _where(use[1]))
+        for name, (_, site) in rec.calls:
+            out.setdefault(("calls", name), []).append((_where(site), site_shape(site)))
+        return out
+
+    def _changed(self, old: Optional[Record], new: Optional[Record]) -> None:
+        """The derived facts whose content differs between a record and what replaced it."""
+        if self.derived is None:
+            return
+        a, b = self._readable(old), self._readable(new)
+        differ = [k for k in a.keys() | b.keys() if a.get(k) != b.get(k)]
+        self.changed_derived.update(differ)
+        # what it passes as arguments (analyze.locks.handed_on, built only when asked): conservatively
+        if old is None or new is None or old.routes is not None or old.handed != new.handed or \
+                any(k[0] == "calls" for k in differ):
+            self.changed_derived.add(("handed", "*"))
+
     def _drop(self, key) -> Optional[Record]:
         old = self.records.pop(key, None)
+        self._dropped[key] = old
         if old is not None:
             self._unindex(key, old.facts)
             owner = key if key[0] != "l" else None
             if owner is not None:
                 self.lock_uses.remove(owner, old.uses)
-                self.handed.remove(owner, old.handed)
+                if self._handed is not None and old.handed is not None:
+                    self._handed.remove(owner, old.handed)
                 self.call_index.remove(owner, old.calls)
         return old
 
@@ -164,6 +237,7 @@ class AnalysisState:
         model = None
         by_path = {info.path: info for info in project.index.modules.values()} if any(
             key[0] == "m" for key in dirty) else {}
+        self.touched |= dirty
         for key in sorted(dirty, key=_order):
             old = self._drop(key)
             computed += 1
@@ -178,9 +252,13 @@ class AnalysisState:
                 uses = locks.uses(None, info, info.summary.module_calls)
                 parts = model.module_parts(info) if not info.library else None
                 facts = tracker.close(frame)
-                rec = Record(None, uses, handed_on(info, info.summary.module_calls), (), parts, facts)
+                rec = Record(None, uses, None, (), parts, facts)
                 self._keep(key, rec)
-                route_parts_changed = route_parts_changed or old is None or old.routes != parts
+                if old is None or _positionless(old.routes) != _positionless(parts):
+                    route_parts_changed = True
+                    self.changed_derived.add(("routes",))
+                elif old.routes != parts:
+                    self.routes = None  # the same routes at other lines (``asynclint routes`` shows them)
                 continue
             if key[0] == "l":
                 fq = key[1]
@@ -200,7 +278,7 @@ class AnalysisState:
             uses = locks.uses(fq, ref.module, ref.summary.calls)
             facts = tracker.close(frame)
             calls = [(name, (fq, site)) for name, site in _index_keys(ref.summary.calls)] if not ref.module.library else ()
-            self._keep(key, Record(found, uses, handed_on(ref.module, ref.summary.calls), calls, None, facts))
+            self._keep(key, Record(found, uses, None, calls, None, facts))
             if found is None:
                 continue
             before = old.found if old is not None else None
@@ -211,6 +289,9 @@ class AnalysisState:
             reached += [t for b in found for t in (b.target,) + b.alternatives if t is not None]
         computed += self._reach(classifier, reached, changed)
         computed += self._new_table_entries(locks)
+        for key, old in self._dropped.items():  # gone for good (a function or module removed)
+            self._changed(old, None)
+        self._dropped = {}
         self.stats["records"] = computed
         if route_parts_changed:
             self.routes = None
@@ -218,11 +299,42 @@ class AnalysisState:
 
     def _keep(self, key, rec: Record) -> None:
         self.records[key] = rec
+        self._changed(self._dropped.pop(key, None), rec)
         self._index(key, rec.facts)
         if key[0] != "l":
             self.lock_uses.add(key, rec.uses)
-            self.handed.add(key, rec.handed)
+            if self._handed is not None:
+                rec.handed = self._handed_by(key)
+                self._handed.add(key, rec.handed)
             self.call_index.add(key, rec.calls)
+
+    def _handed_by(self, key) -> list:
+        """The values a function (or a module's top level) passes as arguments (analyze.locks)."""
+        if key[0] == "m":
+            info = next((m for m in self.project.index.modules.values() if m.path == key[1]), None)
+            return handed_on(info, info.summary.module_calls) if info is not None else []
+        ref = dict.get(self.project.functions, key[1])
+        return handed_on(ref.module, ref.summary.calls) if ref is not None else []
+
+    def handed(self) -> Multimap:
+        """Every value passed as an argument anywhere, by its last name (built when first asked:
+        only a lock in a reported coroutine needs it)."""
+        if self._handed is None:
+            table = Multimap()
+            by_path = {info.path: info for info in self.project.index.modules.values()}
+            fns = self.project.functions
+            for key, rec in self.records.items():
+                if key[0] == "f":
+                    ref = dict.get(fns, key[1])
+                    rec.handed = handed_on(ref.module, ref.summary.calls) if ref is not None else []
+                elif key[0] == "m":
+                    info = by_path.get(key[1])
+                    rec.handed = handed_on(info, info.summary.module_calls) if info is not None else []
+                else:
+                    continue
+                table.add(key, rec.handed)
+            self._handed = table
+        return self._handed
 
     def _reach(self, classifier, reached: list, changed: dict) -> int:
         """Classify the library functions the project's blocking sites reach (at the depth they are
@@ -267,16 +379,14 @@ class AnalysisState:
                 continue
             frame = tracker.open()
             uses = locks.uses(fq, ref.module, ref.summary.calls)
-            self._keep(key, Record(None, uses, handed_on(ref.module, ref.summary.calls), (), None,
-                                   tracker.close(frame)))
+            self._keep(key, Record(None, uses, None, (), None, tracker.close(frame)))
             computed += 1
         for info in list(self.project.index.modules.values()):
             key = ("m", info.path)
             if info.library and key not in self.records:
                 frame = tracker.open()
                 uses = locks.uses(None, info, info.summary.module_calls)
-                self._keep(key, Record(None, uses, handed_on(info, info.summary.module_calls), (), None,
-                                       tracker.close(frame)))
+                self._keep(key, Record(None, uses, None, (), None, tracker.close(frame)))
         self._table_size = len(fns)
         return computed
 
@@ -292,6 +402,7 @@ class AnalysisState:
                 if rec is not None and rec.found:
                     sites[fq] = rec.found
             self.prop = Propagation(self.project, sites, self.tracker)
+            self.track_prop()
             for fq, facts in self.prop.facts.items():
                 self._index_prop(fq, facts)
             self.stats["region"] = len(sites)
@@ -303,8 +414,12 @@ class AnalysisState:
             self.values_changed = False
         for fq, found in same.items():
             before = prop.facts.get(fq)
+            moved = [_where(b.site) for b in prop.sites.get(fq, ())] != [_where(b.site) for b in found]
             prop.replace(fq, found)
             self._reindex_prop(fq, before)
+            self.touched.add(("f", fq))
+            if moved:  # the same blocking sites at other lines: chains through it show them
+                self.changed_derived.add(("p", fq))
         for fq in self.dirty_prop:
             if fq not in changed and fq in prop.sites:
                 changed[fq] = prop.sites[fq]
@@ -318,10 +433,25 @@ class AnalysisState:
         prop.solve(region)
         for fq in region:
             self._reindex_prop(fq, before[fq])
+        self.touched.update(("f", fq) for fq in region)
+        self.changed_derived.update(("p", fq) for fq in region)
         self.stats["region"] = len(region)
+
+    def track_prop(self) -> None:
+        """Reads of the propagation's tables by findings record ``("p", function)`` (``derived``)."""
+        derived, prop = self.derived, self.prop
+        if derived is None:
+            return
+        from ..link.deps import TrackedDict
+
+        for name in ("sites", "cond", "blocking", "klass", "_key"):
+            setattr(prop, name, TrackedDict(getattr(prop, name), "p", derived))
+        prop.callers = TrackedDict(prop.callers, "callers", derived)
 
     def _index_prop(self, fq: str, facts) -> None:
         readers = self.prop_readers
+        if readers is None:
+            return
         for fact in facts or ():
             got = readers.get(fact)
             if got is None:
@@ -331,7 +461,7 @@ class AnalysisState:
 
     def _reindex_prop(self, fq: str, before) -> None:
         after = self.prop.facts.get(fq)
-        if before is after:
+        if before is after or self.prop_readers is None:
             return
         readers = self.prop_readers
         for fact in before or ():
@@ -358,8 +488,63 @@ class AnalysisState:
     def findings(self, functions) -> list:
         """ASL1xx, ASL2xx and ASL401 findings of ``functions`` (in reported modules)."""
         project, prop = self.project, self.prop
-        locks = LoopOnlyLocks(project, prop.callers, self.lock_uses, self.handed)
+        locks = LoopOnlyLocks(project, prop.callers, self.lock_uses, _Lazy(self.handed))
         return coroutine_findings(project, prop, functions, locks) + initialization_findings(project, prop, functions)
+
+
+class FactMemo(dict):
+    """frameworks.fastapi.routes_by_function's memo (function -> the async callers that make it
+    run on the loop), each entry with the facts computing it read: a hit adds them to the reader's
+    frames, as the evaluator's memo does."""
+
+    def __init__(self, tracker, derived):
+        super().__init__()
+        self.tracker, self.derived = tracker, derived
+        self._facts: dict = {}
+
+    def compute(self, key, compute):
+        trackers = [t for t in (self.tracker, self.derived) if t is not None]
+        if dict.__contains__(self, key):
+            for t, facts in zip(trackers, self._facts.get(key, ())):
+                t.add(facts)
+            return dict.__getitem__(self, key)
+        frames = [t.open() for t in trackers]
+        try:
+            value = compute()
+        finally:
+            self._facts[key] = tuple(t.close(f) for t, f in zip(trackers, frames))
+        self[key] = value
+        return value
+
+    def clear(self) -> None:
+        super().clear()
+        self._facts.clear()
+
+
+def _where(site) -> tuple:
+    return (site.line, site.col, site.end_line, site.end_col, site.body_end)
+
+
+def _positionless(parts):
+    """Route parts without the lines routes are declared on (findings do not show them)."""
+    if parts is None:
+        return None
+    strip = lambda routes: [dataclasses.replace(r, line=0) for r in routes]  # noqa: E731
+    return dataclasses.replace(parts, listed=strip(parts.listed), wired_routes=strip(parts.wired_routes),
+                               decorated=strip(parts.decorated))
+
+
+class _Lazy:
+    """A table built on the first ``get``."""
+
+    def __init__(self, build):
+        self._build = build
+        self._table = None
+
+    def get(self, key, default=None):
+        if self._table is None:
+            self._table = self._build()
+        return self._table.get(key, default)
 
 
 def _order(key) -> tuple:

@@ -67,7 +67,9 @@ class Workspace:
         # what read them recomputed), "relink" (the project linked again)
         self.stats = {"body": 0, "value": 0, "relink": 0}
         self._relinked = True
-        self._roots: list = []  # source roots module names are relative to (link.modules)
+        self.digests: dict = {}  # absolute path -> digest of the text summarized (``persist``)
+        self.digests_changed: set = set()  # paths whose text changed since the findings kept (``persist``)
+        self._roots: Optional[list] = None  # source roots module names are relative to (link.modules)
         self._display: dict = {}
         self._env = None
         self._libraries = None
@@ -103,8 +105,11 @@ class Workspace:
                   if d not in roots]
         return roots
 
-    def _link(self) -> None:
-        """Link every module again (as ``link.build_project`` does) and analyse the whole project."""
+    def _link(self, analyse: bool = True, indexed: bool = True, derived: bool = False) -> None:
+        """Link every module again (as ``link.build_project`` does) and analyse the whole project
+        (``analyse`` off: the caller fills the analysis in, ``persist``). ``indexed``: keep reverse
+        indexes for edits to come; ``derived``: record what findings read of the analysis
+        (``AnalysisState``)."""
         from ..libraries import attach_libraries
 
         tracker = self.tracker = Tracker()
@@ -119,9 +124,10 @@ class Workspace:
         if self._env is not None:
             self._libraries = attach_libraries(project, self._env, self.cfg.library_exclude, self.options.use_cache)
         self.project = project
-        self.state = AnalysisState(project, self.cfg, tracker)
-        self.state.build()
-        self._forget_values()  # what indexing evaluated is in the records now; the memo refills on demand
+        self.state = AnalysisState(project, self.cfg, tracker, indexed, Tracker() if derived else None)
+        if analyse:
+            self.state.build()
+            self._forget_values()  # what indexing evaluated is in the records now; the memo refills on demand
         self._relinked = True
         self.stats["relink"] += 1
 
@@ -139,6 +145,8 @@ class Workspace:
         """The file at ``path`` now holds ``text`` (``None``: what is on disk). Returns how the edit
         was absorbed: ``"unchanged"``, ``"body"``, ``"value"`` or ``"relink"``."""
         path = os.path.abspath(path)
+        if self._roots is None:  # (a workspace made from a run's files: how it names them, before this edit)
+            self._roots = self._source_roots()
         if text is None:
             self.texts.pop(path, None)
             try:
@@ -161,6 +169,8 @@ class Workspace:
     def remove(self, path: str) -> None:
         """The file was deleted."""
         path = os.path.abspath(path)
+        if self._roots is None:
+            self._roots = self._source_roots()
         self.texts.pop(path, None)
         self.errors.pop(path, None)
         info = self.modules.get(path)
@@ -326,14 +336,12 @@ class Workspace:
                 dict.setdefault(modules, n, m)
 
     # --------------------------------------------------------------- analysis
-    def check(self, paths=None) -> Checked:
-        """Findings of the files ``paths`` (absolute; None: every file of the project), from the
-        whole project as it is now."""
+    def findings(self, wanted) -> tuple:
+        """(diagnostics, number suppressed, analysis) of the files ``wanted`` (absolute paths) from the
+        whole project as it is now, in report order."""
         from ..engine import gc_frozen
 
         project, state = self.project, self.state
-        every = paths is None
-        wanted = set(self.modules) | set(self.errors) if every else {os.path.abspath(p) for p in paths}
         with gc_frozen():
             state.refresh()
             functions = []
@@ -348,7 +356,56 @@ class Workspace:
                             functions.append(q)
             found = state.findings(functions)
             analysis = Analysis(project, state.prop.blocking, found)
-            diagnostics, _, _ = finish_findings(project, analysis, self.cfg, state.route_model(), self.root)
+            diagnostics, suppressed, _ = finish_findings(project, analysis, self.cfg, state.route_model(), self.root)
+        return diagnostics, suppressed, analysis
+
+    def file_findings(self, wanted, kept: dict) -> dict:
+        """path -> (diagnostics, number suppressed, facts they read) for the files ``wanted``: from
+        ``kept`` (the same, from an earlier run) unless something they read changed since, else
+        computed one file at a time with what each read (``AnalysisState.derived``)."""
+        from ..engine import gc_frozen
+
+        project, state = self.project, self.state
+        tracker, derived = self.tracker, state.derived
+        with gc_frozen():
+            state.refresh()
+            meets = state.meets(state.changed_base | state.changed_derived)
+            edited = set(self.digests_changed)
+            out: dict = {}
+            model = state.route_model()
+            fns = project.functions
+            for info in self.modules.values():
+                info.report = False
+            for info in self.modules.values():
+                path = info.path
+                old = kept.get(path)
+                if old is not None and path not in edited and not meets(old[2]):
+                    out[path] = old  # (also for a file not asked for: still valid, kept for a later run)
+                    continue
+                if path not in wanted:
+                    continue
+                info.report = True
+                functions = [q for q in (f"{info.name}.{lq}" for lq in info.summary.functions)
+                             if (ref := dict.get(fns, q)) is not None and ref.module is info]
+                frames = (tracker.open(), derived.open())
+                try:
+                    derived.note(("routes",))
+                    found = state.findings(functions)
+                    analysis = Analysis(project, state.prop.blocking, found)
+                    diagnostics, suppressed, _ = finish_findings(project, analysis, self.cfg, model, self.root)
+                finally:
+                    facts = tracker.close(frames[0], into=False) | derived.close(frames[1], into=False)
+                    info.report = False
+                out[path] = (diagnostics, suppressed, facts)
+            state.changed_base, state.changed_derived = set(), set()
+        return out
+
+    def check(self, paths=None) -> Checked:
+        """Findings of the files ``paths`` (absolute; None: every file of the project), from the
+        whole project as it is now."""
+        every = paths is None
+        wanted = set(self.modules) | set(self.errors) if every else {os.path.abspath(p) for p in paths}
+        diagnostics, _, _ = self.findings(wanted)
         if self._libraries is not None:
             self._libraries.save()
         by_display = {info.display: info.path for info in self.modules.values()}
