@@ -267,7 +267,7 @@ def test_a_run_after_edits_starts_from_the_stored_analysis(app, monkeypatch):
 
     def spy(*args):
         got = real(*args)
-        resumed.append(got)
+        resumed.append(None if got is None else set(got))  # (the caller adds to it)
         return got
 
     monkeypatch.setattr(live_run, "_resume", spy)
@@ -285,7 +285,14 @@ def test_a_run_after_edits_starts_from_the_stored_analysis(app, monkeypatch):
     with open(extra, "w", encoding="utf-8") as fh:
         fh.write("import subprocess\n\n\ndef run():\n    return subprocess.run(['ls'])\n")
     assert _cli_rows(app, True) == _cli_rows(app, False)
+    # the first run after the first edit analysed the project and kept it; every later one resumed
+    assert len(resumed) == 6 and resumed[0] is None and all(got for got in resumed[1:])
+    assert resumed[-1] == {extra}
     os.remove(extra)
     assert _cli_rows(app, True) == _cli_rows(app, False)
-    # the first run after the first edit analysed the project and kept it; every later one resumed
-    assert resumed[0] is None and all(got for got in resumed[1:]) and len(resumed) == 7
+    # the project is as it was two runs before (same files, same stats): the result cache answered
+    assert len(resumed) == 6
+    with open(extra, "w", encoding="utf-8") as fh:
+        fh.write("import time\n\n\ndef run():\n    time.sleep(1)\n")
+    assert _cli_rows(app, True) == _cli_rows(app, False)
+    assert len(resumed) == 7 and resumed[-1] == {extra}

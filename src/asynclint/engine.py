@@ -57,6 +57,9 @@ class Result:
     routes: Optional[RouteModel] = None  # FastAPI/Starlette routes (``asynclint routes``)
     root: Optional[str] = None  # the project root (what --fix may write in)
     problems: list = field(default_factory=list)  # paths named that do not exist or are not files
+    # the files this run linked under their own module names (a file shadowed by another of the same
+    # name is not): the flake8 plugin answers those from this run
+    covered: list = field(default_factory=list)
 
 
 def resolve_config(paths, options: Options) -> Config:
@@ -98,8 +101,9 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
         prestat = results.stat_files(found.files, found.report_paths)
         hit = results.lookup()
         if hit is not None:
-            diagnostics, errors, checked, suppressed = hit
-            return Result(diagnostics, errors, checked, None, None, cfg, suppressed, found.root, found.problems)
+            diagnostics, errors, checked, suppressed, covered = hit
+            return Result(diagnostics, errors, checked, config=cfg, suppressed=suppressed, root=found.root,
+                          problems=found.problems, covered=covered)
 
     from .catalog import catalog_for
     from .libraries import attach_libraries
@@ -121,17 +125,20 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
     errors = sorted(collected.errors, key=lambda e: e.path)
     checked = sum(1 for f in found.files if f.path in found.report_paths and f.path in collected.summaries)
 
-    # 3.-7. from that analysis when there is one (or when an earlier run filled the caches: it is made now)
-    if snapshot is not None and (snapshot.usable or results is not None and results.had_results):
+    # 3.-7. from that analysis when there is one (or made now, when an earlier run filled the caches and
+    # this one reports the whole project: a run on a few files of a large one keeps to what they reach)
+    whole = len(found.report_paths) == len(found.files)
+    if snapshot is not None and (snapshot.usable or whole and results is not None and results.had_results):
         from .live.run import incremental
 
         got = incremental(found, collected, cfg, options, snapshot, save=not options.overrides)
         if got is not None:
             diagnostics, suppressed, ws = got
+            covered = covered_files(ws.project, errors)
             if results is not None:
-                results.save(diagnostics, errors, checked, suppressed)
+                results.save(diagnostics, errors, checked, suppressed, covered)
             return Result(diagnostics, errors, checked, ws.project, None, cfg, suppressed, ws.state.routes,
-                          found.root, found.problems)
+                          found.root, found.problems, covered)
 
     # 3. link
     modules = modules_on_disk(found.files, collected.summaries, found.report_paths, found.context_dirs, found.root)
@@ -145,9 +152,24 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
     if libraries is not None:
         libraries.save()
 
+    covered = covered_files(project, errors)
     if results is not None:
-        results.save(diagnostics, errors, checked, suppressed)
-    return Result(diagnostics, errors, checked, project, analysis, cfg, suppressed, routes, found.root, found.problems)
+        results.save(diagnostics, errors, checked, suppressed, covered)
+    return Result(diagnostics, errors, checked, project, analysis, cfg, suppressed, routes, found.root, found.problems,
+                  covered)
+
+
+def covered_files(project: Project, errors) -> list:
+    """The files a run linked under their own module names, and those it could not check (see
+    ``Result.covered``)."""
+    import os
+
+    out = [e.path for e in errors]
+    modules = project.modules
+    for info in project.unique_modules():
+        if all(dict.get(modules, n) is info for n in (info.name,) + tuple(info.aliases)):
+            out.append(info.path)
+    return sorted({os.path.abspath(p) for p in out})
 
 
 def check_project(project: Project, cfg: Config, *, only_reported: bool = False, classified: Optional[dict] = None,
