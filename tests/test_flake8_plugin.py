@@ -173,6 +173,31 @@ def test_an_edit_between_flake8_runs_is_seen(tmp_path, monkeypatch):
     assert not [t for t in _plugin_rows(main_py) if t[2].startswith("ASL204")]
 
 
+def test_an_editor_check_after_a_project_run_reads_its_findings(tmp_path, monkeypatch):
+    """``flake8 one.py`` (an editor, one process per check) after ``flake8 .``: nothing changed, so the
+    project run's findings answer without analysing; after an edit the file is analysed again."""
+    root = make_project(tmp_path)
+    monkeypatch.chdir(root)
+    main_py = os.path.join(root, "app", "main.py")
+    flake8_plugin.AsyncLintPlugin.parse_options(None, _flake8_options(["."]), [])
+    expected = engine_tuples(main_py)
+    assert expected
+    runs = _spy_engine(monkeypatch)
+    _forget()
+    flake8_plugin.AsyncLintPlugin.parse_options(None, _flake8_options([main_py]), [])
+    assert sorted(flake8_plugin.check_file(main_py)) == expected
+    assert runs == []
+    errors_py = os.path.join(root, "app", "errors.py")
+    with open(errors_py, encoding="utf-8") as fh:
+        text = fh.read()
+    with open(errors_py, "w", encoding="utf-8") as fh:
+        fh.write(text.replace("open(", "print(") + "\n# edited\n")
+    _forget()
+    flake8_plugin.AsyncLintPlugin.parse_options(None, _flake8_options([main_py]), [])
+    assert sorted(flake8_plugin.check_file(main_py)) == engine_tuples(main_py) != expected
+    assert len(runs) == 1 and runs[0].project is not None
+
+
 @pytest.mark.parametrize("select, extend, active", [
     (None, None, True), (["E9", "F"], None, False), (["E9"], ["ASL1"], True), (["A"], None, True),
     (["ASL204"], None, True), ("E,W", None, False)])

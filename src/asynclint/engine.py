@@ -80,8 +80,9 @@ def resolve_config(paths, options: Options) -> Config:
     return cfg
 
 
-def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) -> Result:
-    options = options or Options()
+def _discover(paths, options: Options, cfg: Optional[Config]):
+    """Configuration, files, environment, and the result cache's answer: (cfg, found, env, results,
+    prestat, Result or None)."""
     paths = list(paths) or ["."]
     cfg = cfg or resolve_config(paths, options)
 
@@ -94,16 +95,33 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
     env = find_environment(options.python, cfg.python, cfg.path, found.root)
 
     # nothing changed since the last run: its findings
-    results, prestat = None, {}
+    results, prestat, hit = None, {}, None
     if options.result_cache and options.use_cache and not options.overrides:
         results = ResultCache(found.root, cfg, paths, options.force_exclude,
                               environment=env.fingerprint() if env is not None else None)
         prestat = results.stat_files(found.files, found.report_paths)
-        hit = results.lookup()
-        if hit is not None:
-            diagnostics, errors, checked, suppressed, covered = hit
-            return Result(diagnostics, errors, checked, config=cfg, suppressed=suppressed, root=found.root,
-                          problems=found.problems, covered=covered)
+        got = results.lookup()
+        if got is not None:
+            diagnostics, errors, checked, suppressed, covered = got
+            hit = Result(diagnostics, errors, checked, config=cfg, suppressed=suppressed, root=found.root,
+                         problems=found.problems, covered=covered)
+    return cfg, found, env, results, prestat, hit
+
+
+def cached_run(paths, options: Optional[Options] = None) -> Optional[Result]:
+    """What ``run(paths, options)`` with the result cache returns when nothing changed since a run
+    of the same paths left its findings; None otherwise (nothing is analysed here)."""
+    from dataclasses import replace
+
+    return _discover(paths, replace(options or Options(), result_cache=True), None)[5]
+
+
+def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) -> Result:
+    options = options or Options()
+    paths = list(paths) or ["."]
+    cfg, found, env, results, prestat, hit = _discover(paths, options, cfg)
+    if hit is not None:
+        return hit
 
     from .catalog import catalog_for
     from .libraries import attach_libraries

@@ -5,7 +5,9 @@ the whole project (a route here calls a helper there that calls
 ``requests.get``), so for each file the plugin runs the same engine as the
 command line, which finds the project root and ``[tool.asynclint]`` from the
 file's path, links the file against every module of the project (through the
-same on-disk summary cache) and reports that file only.
+same on-disk summary cache) and reports that file only. When no file changed
+since the last flake8 run over the project, that run's findings answer (the
+result cache).
 
 Over a project (``flake8 .``), the project is analysed once per flake8 run,
 in flake8's main process before its workers start (``parse_options``), through
@@ -186,10 +188,16 @@ def _check_on_disk(path: str) -> list:
         entry = _MEMO.get(root)
         if entry is None and root not in _SEEN:
             # the first file of this project in this process (an editor checks one file per
-            # run): analyse what this file reaches only, which is much cheaper than the project
-            # (nothing changed since the last check of it: its findings; some file changed:
-            # from the analysis the last run of the project kept, when there is one)
+            # run): nothing changed since the last flake8 run over the project, its findings
+            # (the result cache); else analyse what this file reaches only, which
+            # is much cheaper than the project (nothing changed since the last check of this
+            # file: its findings; some file changed: from the analysis the last run of the
+            # project kept, when there is one)
             _SEEN.add(root)
+            project = _cached_project_run(root)
+            if project is not None and path in project.checked:
+                _MEMO[root] = project
+                return project.findings_for(path)
             return _findings_for(_run_engine([path], root=root, result_cache=True), path)
         if entry is None or not entry.still_valid():
             # several files of one project (flake8 over a tree): link and analyse it once
@@ -250,6 +258,14 @@ def _same_as_disk(path: str, text: str) -> bool:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return disk == text
+
+
+def _cached_project_run(root: str):
+    """The ``_ProjectRun`` of the last run over the project when no file changed since, else None."""
+    from .engine import Options, cached_run
+
+    result = cached_run([root], Options(root=root))
+    return _ProjectRun(root, result) if result is not None else None
 
 
 def _run_engine(paths, overrides=None, root=None, result_cache=False):
