@@ -22,7 +22,7 @@ Defaults: before = the merge base with ``main``, after = ``WORKTREE``; corpus
 ``/work/corpora/lnbits``, edited file ``lnbits/helpers.py`` (a helper module
 most of the app imports). ``VIRTUAL_ENV`` is removed from the commands'
 environment (no installed libraries read: the analysis kept on disk is used
-only then). Prints a Markdown table; raw numbers go to
+only then) unless ``--with-environment`` is given. Prints a Markdown table; raw numbers go to
 ``bench/results/one_file_changed.json``.
 """
 
@@ -122,6 +122,7 @@ def main(argv=None) -> int:
     ap.add_argument("--edit-file", default="lnbits/helpers.py")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--work-dir", default=os.path.join(os.path.expanduser("~/.cache/asynclint-bench"), "one-file-changed"))
+    ap.add_argument("--with-environment", action="store_true", help="keep VIRTUAL_ENV (libraries read from it)")
     ap.add_argument("--no-save", action="store_true")
     args = ap.parse_args(argv)
     revs = args.rev or [git("merge-base", "main", "HEAD"), "WORKTREE"]
@@ -133,7 +134,7 @@ def main(argv=None) -> int:
         root = os.path.join(args.work_dir, f"corpus-{commit}")
         shutil.rmtree(root, ignore_errors=True)
         shutil.copytree(args.corpus, root, ignore=shutil.ignore_patterns(".asynclint_cache", "__pycache__"))
-        env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+        env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV" or args.with_environment}
         env["PYTHONPATH"] = src
         cmd = [sys.executable, "-m", "asynclint", "check", "--exit-zero", "-q", "."]
         timed(cmd, root, env)  # cold
@@ -157,13 +158,15 @@ def main(argv=None) -> int:
         for s in setups:
             s["edits"].restore()
     meta = {"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), "python": f"CPython {sys.version.split()[0]}",
-            "load": load, "rounds": args.rounds, "corpus": args.corpus, "edit_file": args.edit_file}
+            "load": load, "rounds": args.rounds, "corpus": args.corpus, "edit_file": args.edit_file,
+            "environment": os.environ.get("VIRTUAL_ENV") if args.with_environment else None}
     rows = [{"rev": s["rev"], "commit": s["commit"], "runs": s["runs"],
              "median": {k: statistics.median(w for w, _ in v) for k, v in s["runs"].items()},
              "median_cpu": {k: statistics.median(c for _, c in v) for k, v in s["runs"].items()}} for s in setups]
     out = [f"Run {meta['date']}; {meta['python']}; load average at start {meta['load']}; `{meta['corpus']}`, "
            f"edited file `{meta['edit_file']}`; `python -m asynclint check -q .`, medians of {meta['rounds']} "
-           "interleaved rounds (`first`: one run): wall time, CPU time (user + sys) in brackets.", "",
+           "interleaved rounds (`first`: one run): wall time, CPU time (user + sys) in brackets; libraries read from "
+           f"{meta['environment'] or 'no environment (catalog only)'}.", "",
            "| asynclint at | " + " | ".join(COLUMNS) + " |", "|---|" + "---|" * len(COLUMNS)]
     for r in rows:
         out.append(f"| {r['commit']} | " + " | ".join(
