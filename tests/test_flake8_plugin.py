@@ -156,6 +156,23 @@ def test_a_flake8_run_analyses_the_project_once_before_its_workers(tmp_path, mon
     assert sum(len(rows) for rows in expected.values()) > 0
 
 
+def test_within_a_flake8_run_the_files_are_looked_at_every_few_seconds(tmp_path, monkeypatch):
+    root = make_project(tmp_path)
+    monkeypatch.chdir(root)
+    flake8_plugin.AsyncLintPlugin.parse_options(None, _flake8_options(["."]), [])
+    main_py = os.path.join(root, "app", "main.py")
+    assert _plugin_rows(main_py)
+    looked = []
+    real = flake8_plugin._stat_key
+    monkeypatch.setattr(flake8_plugin, "_stat_key", lambda p: looked.append(p) or real(p))
+    for path in py_files(root):
+        _plugin_rows(path)
+    assert looked == []  # one look at the start of the run served every file
+    monkeypatch.setattr(flake8_plugin._ProjectRun, "STAT_INTERVAL", 0.0)
+    _plugin_rows(main_py)
+    assert main_py in looked
+
+
 def test_an_edit_between_flake8_runs_is_seen(tmp_path, monkeypatch):
     root = make_project(tmp_path)
     monkeypatch.chdir(root)

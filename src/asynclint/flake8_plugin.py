@@ -101,12 +101,18 @@ def prepare_project(root: str) -> None:
     from .config import ConfigError
     from .discover import DiscoveryError
 
+    import gc
+
     if root in _MEMO:
         return
     try:
-        _MEMO[root] = _ProjectRun(root, _run_engine([root], root=root, result_cache=True))
+        # within one flake8 run, the files are looked at again only every few seconds
+        _MEMO[root] = _ProjectRun(root, _run_engine([root], root=root, result_cache=True), every_call=False)
     except (ConfigError, DiscoveryError):
         pass  # each file reports it (ASL000)
+    # the engine ran with the collector off: collect its cycles here, once, rather than in every
+    # worker flake8 forks next (each would go through all the objects it allocated)
+    gc.collect()
 
 
 _FLAKE8_SELECTORS = ("select", "extend_select", "ignore", "extend_ignore", "extended_default_select",
@@ -323,12 +329,14 @@ class _ProjectRun:
     """The findings of one whole-project run, by file, and what they depend on on disk."""
 
     # with fewer files than this, a file checked again looks at every one (they may have been
-    # edited meanwhile); with more, at most every few seconds (a large project under flake8)
+    # edited meanwhile); with more, or within one flake8 run over the project (``every_call``
+    # False), at most every few seconds
     STAT_EVERY_CALL = 2000
     STAT_INTERVAL = 3.0
 
-    def __init__(self, root: str, result):
+    def __init__(self, root: str, result, every_call: bool = True):
         self.root = root
+        self.every_call = every_call
         self.by_path: dict = {}
         # files this run linked exactly as a run on the file alone would: they own their module names
         self.checked: set = set(result.covered)
@@ -350,8 +358,8 @@ class _ProjectRun:
 
         now = time.monotonic()
         seen = self._valid_at
-        if len(self.stamps) > self.STAT_EVERY_CALL and seen is not None and seen[0] == os.getpid() and \
-                now - seen[1] < self.STAT_INTERVAL:
+        lazy = not self.every_call or len(self.stamps) > self.STAT_EVERY_CALL
+        if lazy and seen is not None and seen[0] == os.getpid() and now - seen[1] < self.STAT_INTERVAL:
             return True
         ok = all(_stat_key(p) == stamp for p, stamp in self.stamps.items())
         self._valid_at = (os.getpid(), now) if ok else None
