@@ -37,7 +37,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_CORPORA = ["/work/corpora/lnbits:lnbits/core/services/payments.py",
+DEFAULT_CORPORA = ["/work/corpora/lnbits:lnbits/core/services/extensions.py",
                    "/work/corpora/open_webui:open_webui/routers/files.py"]
 
 
