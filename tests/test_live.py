@@ -296,3 +296,45 @@ def test_a_run_after_edits_starts_from_the_stored_analysis(app, monkeypatch):
         fh.write("import time\n\n\ndef run():\n    time.sleep(1)\n")
     assert _cli_rows(app, True) == _cli_rows(app, False)
     assert len(resumed) == 7 and resumed[-1] == {extra}
+
+
+def _file_rows(root: str, path: str, use_cache: bool) -> list:
+    result = run([path], Options(use_cache=use_cache, result_cache=use_cache, jobs=1, python="none", root=root))
+    return sorted(_row(d) for d in result.diagnostics)
+
+
+def test_one_file_checked_after_edits_starts_from_the_stored_analysis(app, monkeypatch):
+    """An editor's check of one file (``flake8 path.py``: the engine on that file with the caches) after
+    a helper changed starts from the analysis a run over the project kept, and reports what a fresh
+    run of that file reports."""
+    import asynclint.live.run as live_run
+
+    resumed = []
+    real = live_run._resume
+
+    def spy(*args):
+        got = real(*args)
+        resumed.append(got is not None)
+        return got
+
+    monkeypatch.setattr(live_run, "_resume", spy)
+    _cli_rows(app, True)
+    texts: dict = {}
+
+    def edit(rel, old, new):
+        path = os.path.join(app, rel)
+        text = texts.get(path) or _read(path)
+        texts[path] = text.replace(old, new, 1)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(texts[path])
+
+    edit(*VALUE_EDITS[0])
+    _cli_rows(app, True)  # analyses the project and keeps the analysis
+    files = [os.path.join(app, "app", name) for name in ("main.py", "routes.py", "helpers.py")]
+    for rel, old, new in VALUE_EDITS[4:]:
+        edit(rel, old, new)
+        before = len(resumed)
+        for path in files:
+            assert _file_rows(app, path, True) == _file_rows(app, path, False), (rel, path)
+        assert len(resumed) > before and all(resumed[before:])  # each started from the stored analysis
+    assert any(_file_rows(app, path, False) for path in files)
