@@ -74,11 +74,19 @@ def cli_findings(root, *paths):
     return {(d.path, d.line, d.column, d.code) for d in result.diagnostics}
 
 
+def _forget():
+    flake8_plugin._MEMO.clear()
+    flake8_plugin._SEEN.clear()
+    flake8_plugin._ROOTS.clear()
+    flake8_plugin._GIVEN[:] = []
+    flake8_plugin._ACTIVE[0] = True
+
+
 @pytest.fixture(autouse=True)
 def _fresh_memo():
-    flake8_plugin._MEMO.clear()
+    _forget()
     yield
-    flake8_plugin._MEMO.clear()
+    _forget()
 
 
 def test_plugin_import_is_cheap():
@@ -100,6 +108,124 @@ def test_plugin_equals_engine_for_each_file(tmp_path, name):
     assert total > 0
     # every file was answered from one linked project
     assert len(flake8_plugin._MEMO) == 1
+
+
+def _flake8_options(paths, **kw):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(filenames=list(paths), **kw)
+
+
+def _spy_engine(monkeypatch):
+    """The engine runs of the plugin: [Result]."""
+    runs = []
+    real = flake8_plugin._run_engine
+
+    def spy(*args, **kw):
+        got = real(*args, **kw)
+        runs.append(got)
+        return got
+
+    monkeypatch.setattr(flake8_plugin, "_run_engine", spy)
+    return runs
+
+
+def _plugin_rows(path):
+    return sorted((line, col, text) for line, col, text, _ in flake8_plugin.AsyncLintPlugin(None, path, None).run())
+
+
+def test_a_flake8_run_analyses_the_project_once_before_its_workers(tmp_path, monkeypatch):
+    """``flake8 .``: the project is analysed in ``parse_options`` (flake8's main process, before its
+    workers fork); every file is then answered from it, and a worker started afresh (a new process:
+    nothing in memory) reads the same findings from the result cache instead of analysing again."""
+    root = make_project(tmp_path)
+    monkeypatch.chdir(root)
+    files = py_files(root)
+    expected = {path: engine_tuples(path) for path in files}
+    runs = _spy_engine(monkeypatch)
+    flake8_plugin.AsyncLintPlugin.parse_options(None, _flake8_options(["."]), [])
+    assert len(runs) == 1 and runs[0].project is not None  # analysed (nothing cached for the whole project yet)
+    assert {path: _plugin_rows(path) for path in files} == expected
+    assert len(runs) == 1
+    # a fresh worker: the same options, nothing in memory
+    _forget()
+    flake8_plugin.AsyncLintPlugin.parse_options(None, _flake8_options(["."]), [])
+    assert len(runs) == 2 and runs[1].project is None  # answered by the result cache
+    assert {path: _plugin_rows(path) for path in files} == expected
+    assert len(runs) == 2
+    assert sum(len(rows) for rows in expected.values()) > 0
+
+
+def test_within_a_flake8_run_the_files_are_looked_at_every_few_seconds(tmp_path, monkeypatch):
+    root = make_project(tmp_path)
+    monkeypatch.chdir(root)
+    flake8_plugin.AsyncLintPlugin.parse_options(None, _flake8_options(["."]), [])
+    main_py = os.path.join(root, "app", "main.py")
+    assert _plugin_rows(main_py)
+    looked = []
+    real = flake8_plugin._stat_key
+    monkeypatch.setattr(flake8_plugin, "_stat_key", lambda p: looked.append(p) or real(p))
+    for path in py_files(root):
+        _plugin_rows(path)
+    assert looked == []  # one look at the start of the run served every file
+    monkeypatch.setattr(flake8_plugin._ProjectRun, "STAT_INTERVAL", 0.0)
+    _plugin_rows(main_py)
+    assert main_py in looked
+
+
+def test_an_edit_between_flake8_runs_is_seen(tmp_path, monkeypatch):
+    root = make_project(tmp_path)
+    monkeypatch.chdir(root)
+    main_py = os.path.join(root, "app", "main.py")
+    flake8_plugin.AsyncLintPlugin.parse_options(None, _flake8_options(["."]), [])
+    assert [t for t in _plugin_rows(main_py) if t[2].startswith("ASL204")]
+    errors_py = os.path.join(root, "app", "errors.py")
+    with open(errors_py, encoding="utf-8") as fh:
+        text = fh.read()
+    with open(errors_py, "w", encoding="utf-8") as fh:
+        fh.write(text.replace("open(", "print(") + "\n# edited\n")
+    _forget()  # the next flake8 run
+    flake8_plugin.AsyncLintPlugin.parse_options(None, _flake8_options(["."]), [])
+    assert _plugin_rows(main_py) == engine_tuples(main_py)
+    assert not [t for t in _plugin_rows(main_py) if t[2].startswith("ASL204")]
+
+
+def test_an_editor_check_after_a_project_run_reads_its_findings(tmp_path, monkeypatch):
+    """``flake8 one.py`` (an editor, one process per check) after ``flake8 .``: nothing changed, so the
+    project run's findings answer without analysing; after an edit the file is analysed again."""
+    root = make_project(tmp_path)
+    monkeypatch.chdir(root)
+    main_py = os.path.join(root, "app", "main.py")
+    flake8_plugin.AsyncLintPlugin.parse_options(None, _flake8_options(["."]), [])
+    expected = engine_tuples(main_py)
+    assert expected
+    runs = _spy_engine(monkeypatch)
+    _forget()
+    flake8_plugin.AsyncLintPlugin.parse_options(None, _flake8_options([main_py]), [])
+    assert sorted(flake8_plugin.check_file(main_py)) == expected
+    assert runs == []
+    errors_py = os.path.join(root, "app", "errors.py")
+    with open(errors_py, encoding="utf-8") as fh:
+        text = fh.read()
+    with open(errors_py, "w", encoding="utf-8") as fh:
+        fh.write(text.replace("open(", "print(") + "\n# edited\n")
+    _forget()
+    flake8_plugin.AsyncLintPlugin.parse_options(None, _flake8_options([main_py]), [])
+    assert sorted(flake8_plugin.check_file(main_py)) == engine_tuples(main_py) != expected
+    assert len(runs) == 1 and runs[0].project is not None
+
+
+@pytest.mark.parametrize("select, extend, active", [
+    (None, None, True), (["E9", "F"], None, False), (["E9"], ["ASL1"], True), (["A"], None, True),
+    (["ASL204"], None, True), ("E,W", None, False)])
+def test_a_selection_without_asl_codes_costs_nothing(tmp_path, monkeypatch, select, extend, active):
+    root = make_project(tmp_path)
+    monkeypatch.chdir(root)
+    runs = _spy_engine(monkeypatch)
+    flake8_plugin.AsyncLintPlugin.parse_options(None, _flake8_options(["."], select=select, extend_select=extend), [])
+    main_py = os.path.join(root, "app", "main.py")
+    assert bool(_plugin_rows(main_py)) is active
+    assert bool(runs) is active
 
 
 def test_plugin_reports_chains(tmp_path):

@@ -2,9 +2,12 @@
 
 A copy of examples/shop goes through a sequence of edits an editor makes
 (bodies, signatures, imports, a file that stops parsing, a new file, an
-offloader, a router include); after each, the workspace's findings (every
-file, and one file asked alone) must equal ``engine.run`` on the project with
-the same texts, down to chains, routes and roots.
+offloader, a router include), and a small multi-module app through value
+edits of every kind (a helper's return type, an import, a subclass gaining a
+method, a function removed and added back, a file added and deleted, a memo
+turned into a plain call); after each, the workspace's findings (every file,
+and one file asked alone) must equal ``engine.run`` on the project with the
+same texts, down to chains, routes and roots.
 """
 
 from __future__ import annotations
@@ -27,8 +30,8 @@ def _row(d) -> tuple:
             d.suggestion, d.fix, d.root, callers)
 
 
-def _fresh(root: str, texts: dict) -> list:
-    result = run([root], Options(use_cache=False, overrides=dict(texts), jobs=1))
+def _fresh(root: str, texts: dict, python=None) -> list:
+    result = run([root], Options(use_cache=False, overrides=dict(texts), jobs=1, python=python))
     return sorted(_row(d) for d in result.diagnostics), sorted((e.path, e.message) for e in result.errors)
 
 
@@ -64,30 +67,30 @@ EDITS = [
     # a sync helper starts sleeping: its async callers elsewhere get an ASL2xx
     ("shop/services/payments.py", "        resp.raise_for_status()\n",
      "        resp.raise_for_status()\n        time.sleep(1)\n", "body"),
-    ("shop/services/payments.py", "import requests\n", "import time\n\nimport requests\n", "relink"),
+    ("shop/services/payments.py", "import requests\n", "import time\n\nimport requests\n", "value"),
     # lines inserted above everything in a router: positions shift, nothing else
     ("shop/routers/orders.py", "import time\n", "import time\n\n\n", "body"),
     ("shop/routers/orders.py", "    return resp.json()\n\n\n@router.get(\"/{order_id}/shipping-quote\")",
      "    x = 1\n    return resp.json()\n\n\n@router.get(\"/{order_id}/shipping-quote\")", "body"),
     # the blocking call of a chain goes away, then a new one appears in a coroutine
     ("shop/services/payments.py", "        resp = self.session.post(\n            f\"{self.base_url}/charges\",",
-     # charge() returns what that call gives: a value other modules may read, so the project is relinked
-     "        resp = self.fake_post(\n            f\"{self.base_url}/charges\",", "relink"),
+     # charge() returns what that call gives: a value other modules may read
+     "        resp = self.fake_post(\n            f\"{self.base_url}/charges\",", "value"),
     ("shop/routers/orders.py", "    await cache.async_cache.delete(f\"order:{order_id}\")\n    return {\"refunded\"",
      "    await cache.async_cache.delete(f\"order:{order_id}\")\n    payments.refund(charge_id)\n    return {\"refunded\"",
      "body"),
     # an offloader appears in a helper module: calls through it no longer block
     ("shop/services/payments.py", "payments = PaymentClient(",
      "def in_thread(fn, *args):\n    import threading\n    threading.Thread(target=fn, args=args).start()\n\n\n"
-     "payments = PaymentClient(", "relink"),
+     "payments = PaymentClient(", "value"),
     # a signature changes: a new parameter with a Depends default
     ("shop/routers/orders.py", "async def track_order(order_id: int):",
-     "async def track_order(order_id: int, db: Session = Depends(get_db)):", "relink"),
+     "async def track_order(order_id: int, db: Session = Depends(get_db)):", "value"),
     # the file stops parsing while being typed, then parses again
-    ("shop/services/payments.py", "class PaymentError(Exception):", "class PaymentError(Exception", "relink"),
-    ("shop/services/payments.py", "class PaymentError(Exception", "class PaymentError(Exception):", "relink"),
-    # a router include inside a function body
-    ("shop/main.py", "app.include_router(files.router, prefix=\"/files\", tags=[\"files\"])\n", "", "relink"),
+    ("shop/services/payments.py", "class PaymentError(Exception):", "class PaymentError(Exception", "value"),
+    ("shop/services/payments.py", "class PaymentError(Exception", "class PaymentError(Exception):", "value"),
+    # a router include at module level: the module's own part of the route model
+    ("shop/main.py", "app.include_router(files.router, prefix=\"/files\", tags=[\"files\"])\n", "", "body"),
 ]
 
 
@@ -105,7 +108,7 @@ def test_every_edit_gives_a_fresh_runs_findings(shop):
         alone, _ = _live(ws, [os.path.join(shop, "shop/routers/orders.py")])
         assert alone == [r for r in expected[0] if r[0] == "shop/routers/orders.py"]
     assert ways == [e[3] for e in EDITS]
-    assert ws.stats["body"] >= 4
+    assert ws.stats["relink"] == 1  # the first link only
 
 
 def test_a_body_edit_reaches_callers_in_other_files(shop):
@@ -123,7 +126,7 @@ def test_a_body_edit_reaches_callers_in_other_files(shop):
     assert set_json_findings() == []
     assert _edit(ws, cache, "    value = None\n", "    cache.set(key, json.dumps(value), ex=ttl)\n") == "body"
     assert set_json_findings() == [38]
-    assert ws.stats == {"body": 2, "relink": 1}
+    assert ws.stats == {"body": 2, "value": 0, "relink": 1}
 
 
 def test_a_new_file_and_a_deleted_one(shop):
@@ -134,7 +137,7 @@ def test_a_new_file_and_a_deleted_one(shop):
             "@router.get('/report')\nasync def report():\n    return requests.get('http://x').json()  # ASL101\n")
     with open(new, "w", encoding="utf-8") as fh:
         fh.write(text)
-    assert ws.update(new) == "relink"
+    assert ws.update(new) == "value"
     assert _live(ws) == _fresh(shop, {})
     assert [d.code for d in ws.check([new]).diagnostics[new]] == ["ASL301", "ASL101"]
     os.remove(new)
@@ -142,3 +145,197 @@ def test_a_new_file_and_a_deleted_one(shop):
     assert _live(ws) == _fresh(shop, {})
     # a file outside the project is not taken in
     assert ws.update(os.path.join(os.path.dirname(shop), "elsewhere.py"), "x = 1\n") == "unchanged"
+
+
+# a small app whose modules read each other's values
+APP = {
+    "pyproject.toml": "[project]\nname = 'app'\nversion = '0'\n",
+    "app/__init__.py": "",
+    "app/clients.py": (
+        "import requests\n\n\n"
+        "def make_client():\n    return requests.Session()\n\n\n"
+        "_client = None\n\n\n"
+        "def get_client():\n    global _client\n    if _client is None:\n        _client = make_client()\n"
+        "        requests.get('http://warm.up')\n    return _client\n"
+    ),
+    "app/stores.py": (
+        "class Store:\n    def load(self):\n        return self.fetch()\n\n    def fetch(self):\n        raise NotImplementedError\n\n\n"
+        "class DiskStore(Store):\n    def fetch(self):\n        with open('/data') as fh:\n            return fh.read()\n"
+    ),
+    "app/helpers.py": (
+        "import time\n\nfrom .stores import Store\n\n\n"
+        "def slow():\n    time.sleep(1)\n\n\ndef fast():\n    return 1\n\n\n"
+        "class CacheStore(Store):\n    pass\n"
+    ),
+    "app/routes.py": (
+        "from fastapi import APIRouter\n\n"
+        "from . import extra, helpers\n"
+        "from .clients import get_client, make_client\n"
+        "from .stores import Store\n\n"
+        "router = APIRouter()\n\n\n"
+        "@router.get('/a')\nasync def a():\n    return make_client().get('http://x')\n\n\n"
+        "@router.get('/b')\nasync def b():\n    return get_client()\n\n\n"
+        "@router.get('/c')\nasync def c(store: Store):\n    return store.load()\n\n\n"
+        "@router.get('/d')\nasync def d():\n    helpers.slow()\n    return await helpers_async()\n\n\n"
+        "async def helpers_async():\n    return helpers.fast()\n\n\n"
+        "@router.get('/e')\nasync def e():\n    return extra.run()\n"
+    ),
+    "app/main.py": "from fastapi import FastAPI\n\nfrom .routes import router\n\napp = FastAPI()\napp.include_router(router, prefix='/api')\n",
+}
+
+# (file, text to replace, replacement): all but one change a value other modules read
+VALUE_EDITS = [
+    # a helper's return type: a() no longer calls a blocking client
+    ("app/clients.py", "    return requests.Session()\n", "    import httpx\n    return httpx.AsyncClient()\n"),
+    # an import: make_client is now a blocking class again, from elsewhere
+    ("app/routes.py", "from .clients import get_client, make_client\n",
+     "from requests import Session as make_client\n\nfrom .clients import get_client\n"),
+    # a class gains a method: Store.load() (in another module) may now run CacheStore.fetch, which
+    # does not block
+    ("app/helpers.py", "class CacheStore(Store):\n    pass\n",
+     "class CacheStore(Store):\n    def fetch(self):\n        return {}\n"),
+    # ... and loses it again
+    ("app/helpers.py", "class CacheStore(Store):\n    def fetch(self):\n        return {}\n",
+     "class CacheStore(Store):\n    pass\n"),
+    # a function removed, then added back
+    ("app/helpers.py", "def slow():\n    time.sleep(1)\n", ""),
+    ("app/helpers.py", "def fast():", "def slow():\n    time.sleep(1)\n\n\ndef fast():"),
+    # fast() starts blocking (inside its body: the one edit here that changes no value): d() awaits a
+    # coroutine that calls it
+    ("app/helpers.py", "    return 1\n", "    time.sleep(0.1)\n    return 1\n"),
+    # the memo goes: get_client() builds a client and warms it up on every call
+    ("app/clients.py", "    global _client\n    if _client is None:\n        _client = make_client()\n"
+     "        requests.get('http://warm.up')\n",
+     "    _client = make_client()\n    requests.get('http://warm.up')\n"),
+]
+
+
+@pytest.fixture()
+def app(tmp_path, monkeypatch):
+    root = tmp_path / "proj"
+    for rel, text in APP.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    monkeypatch.chdir(root)
+    return str(root)
+
+
+def test_value_edits_of_every_kind(app):
+    ws = Workspace(app, Options(use_cache=False, jobs=1, python="none"))
+    ws.load()
+    routes = os.path.join(app, "app/routes.py")
+    seen = [_live(ws)]
+    assert seen[0] == _fresh(app, {}, "none")
+    ways = []
+    for rel, old, new in VALUE_EDITS:
+        ways.append(_edit(ws, os.path.join(app, rel), old, new))
+        expected = _fresh(app, ws.texts, "none")
+        seen.append(_live(ws))
+        assert seen[-1] == expected, (rel, old)
+        alone, _ = _live(ws, [routes])
+        assert alone == [r for r in expected[0] if r[0] == "app/routes.py"]
+    assert ways == ["value"] * 6 + ["body", "value"]
+    # every edit changed some finding
+    assert all(a != b for a, b in zip(seen, seen[1:]))
+    # a module the project imports appears, then goes away
+    extra = os.path.join(app, "app/extra.py")
+    with open(extra, "w", encoding="utf-8") as fh:
+        fh.write("import subprocess\n\n\ndef run():\n    return subprocess.run(['ls'])\n")
+    assert ws.update(extra) == "value"
+    assert _live(ws) == _fresh(app, ws.texts, "none")
+    assert "ASL203" in [d.code for d in ws.check([routes]).diagnostics[routes]]
+    os.remove(extra)
+    ws.remove(extra)
+    assert _live(ws) == _fresh(app, ws.texts, "none")
+    assert "ASL203" not in [d.code for d in ws.check([routes]).diagnostics[routes]]
+    assert ws.stats["relink"] == 1
+
+
+def _cli_rows(root: str, use_cache: bool) -> list:
+    result = run([root], Options(use_cache=use_cache, result_cache=use_cache, jobs=1, python="none"))
+    return (sorted(_row(d) for d in result.diagnostics), sorted((e.path, e.message) for e in result.errors),
+            result.files_checked)
+
+
+def test_a_run_after_edits_starts_from_the_stored_analysis(app, monkeypatch):
+    """The command line keeps the analysis on disk (``live.persist``): a run after an edit takes it
+    in and applies the changed files; its findings are a fresh run's, edit after edit."""
+    import asynclint.live.run as live_run
+
+    resumed = []
+    real = live_run._resume
+
+    def spy(*args):
+        got = real(*args)
+        resumed.append(None if got is None else set(got))  # (the caller adds to it)
+        return got
+
+    monkeypatch.setattr(live_run, "_resume", spy)
+    assert _cli_rows(app, True) == _cli_rows(app, False)  # the first run: no analysis kept yet
+    assert resumed == []
+    texts: dict = {}
+    for rel, old, new in VALUE_EDITS[:4] + [("app/routes.py", "@router.get('/e')", "\n\n@router.get('/e')")]:
+        path = os.path.join(app, rel)
+        text = texts.get(path) or _read(path)
+        texts[path] = text.replace(old, new, 1)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(texts[path])
+        assert _cli_rows(app, True) == _cli_rows(app, False), (rel, old)
+    extra = os.path.join(app, "app/extra.py")
+    with open(extra, "w", encoding="utf-8") as fh:
+        fh.write("import subprocess\n\n\ndef run():\n    return subprocess.run(['ls'])\n")
+    assert _cli_rows(app, True) == _cli_rows(app, False)
+    # the first run after the first edit analysed the project and kept it; every later one resumed
+    assert len(resumed) == 6 and resumed[0] is None and all(got for got in resumed[1:])
+    assert resumed[-1] == {extra}
+    os.remove(extra)
+    assert _cli_rows(app, True) == _cli_rows(app, False)
+    # the project is as it was two runs before (same files, same stats): the result cache answered
+    assert len(resumed) == 6
+    with open(extra, "w", encoding="utf-8") as fh:
+        fh.write("import time\n\n\ndef run():\n    time.sleep(1)\n")
+    assert _cli_rows(app, True) == _cli_rows(app, False)
+    assert len(resumed) == 7 and resumed[-1] == {extra}
+
+
+def _file_rows(root: str, path: str, use_cache: bool) -> list:
+    result = run([path], Options(use_cache=use_cache, result_cache=use_cache, jobs=1, python="none", root=root))
+    return sorted(_row(d) for d in result.diagnostics)
+
+
+def test_one_file_checked_after_edits_starts_from_the_stored_analysis(app, monkeypatch):
+    """An editor's check of one file (``flake8 path.py``: the engine on that file with the caches) after
+    a helper changed starts from the analysis a run over the project kept, and reports what a fresh
+    run of that file reports."""
+    import asynclint.live.run as live_run
+
+    resumed = []
+    real = live_run._resume
+
+    def spy(*args):
+        got = real(*args)
+        resumed.append(got is not None)
+        return got
+
+    monkeypatch.setattr(live_run, "_resume", spy)
+    _cli_rows(app, True)
+    texts: dict = {}
+
+    def edit(rel, old, new):
+        path = os.path.join(app, rel)
+        text = texts.get(path) or _read(path)
+        texts[path] = text.replace(old, new, 1)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(texts[path])
+
+    edit(*VALUE_EDITS[0])
+    _cli_rows(app, True)  # analyses the project and keeps the analysis
+    files = [os.path.join(app, "app", name) for name in ("main.py", "routes.py", "helpers.py")]
+    for rel, old, new in VALUE_EDITS[4:]:
+        edit(rel, old, new)
+        before = len(resumed)
+        for path in files:
+            assert _file_rows(app, path, True) == _file_rows(app, path, False), (rel, path)
+        assert len(resumed) > before and all(resumed[before:])  # each started from the stored analysis
+    assert any(_file_rows(app, path, False) for path in files)

@@ -10,23 +10,22 @@ gets the same findings.
 from __future__ import annotations
 
 import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from .analyze import Analysis, analyze
 from .cache.results import ResultCache
-from .catalog import catalog_for
 from .config import Config, ConfigError, config_from_dict, find_pyproject, load_config
 from .discover import files_for_run
 from .environment import find_environment
-from .fix.kinds import mark_fixes
-from .frameworks import framework_findings
-from .frameworks.fastapi import RouteModel
-from .libraries import attach_libraries, mark_inferred
-from .link import Project, build_project, modules_in_memory, modules_on_disk
-from .summarize import collect_summaries, summarize_source
 from .selectors import SelectorError, check as check_selectors
-from .suppress import apply_suppressions
+
+# The stages after discovery are imported where they run: a run the result cache answers (nothing
+# changed) needs none of them, and costs little more than the interpreter's own start-up.
+if TYPE_CHECKING:
+    from .analyze import Analysis
+    from .frameworks.fastapi import RouteModel
+    from .link import Project
 
 
 @dataclass
@@ -58,6 +57,9 @@ class Result:
     routes: Optional[RouteModel] = None  # FastAPI/Starlette routes (``asynclint routes``)
     root: Optional[str] = None  # the project root (what --fix may write in)
     problems: list = field(default_factory=list)  # paths named that do not exist or are not files
+    # the files this run linked under their own module names (a file shadowed by another of the same
+    # name is not): the flake8 plugin answers those from this run
+    covered: list = field(default_factory=list)
 
 
 def resolve_config(paths, options: Options) -> Config:
@@ -78,8 +80,9 @@ def resolve_config(paths, options: Options) -> Config:
     return cfg
 
 
-def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) -> Result:
-    options = options or Options()
+def _discover(paths, options: Options, cfg: Optional[Config]):
+    """Configuration, files, environment, and the result cache's answer: (cfg, found, env, results,
+    prestat, Result or None)."""
     paths = list(paths) or ["."]
     cfg = cfg or resolve_config(paths, options)
 
@@ -92,24 +95,75 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
     env = find_environment(options.python, cfg.python, cfg.path, found.root)
 
     # nothing changed since the last run: its findings
-    results, prestat = None, {}
+    results, prestat, hit = None, {}, None
     if options.result_cache and options.use_cache and not options.overrides:
         results = ResultCache(found.root, cfg, paths, options.force_exclude,
                               environment=env.fingerprint() if env is not None else None)
         prestat = results.stat_files(found.files, found.report_paths)
-        hit = results.lookup()
-        if hit is not None:
-            diagnostics, errors, checked, suppressed = hit
-            return Result(diagnostics, errors, checked, None, None, cfg, suppressed, found.root, found.problems)
+        got = results.lookup()
+        if got is not None:
+            diagnostics, errors, checked, suppressed, covered = got
+            hit = Result(diagnostics, errors, checked, config=cfg, suppressed=suppressed, root=found.root,
+                         problems=found.problems, covered=covered)
+    return cfg, found, env, results, prestat, hit
+
+
+def cached_run(paths, options: Optional[Options] = None) -> Optional[Result]:
+    """What ``run(paths, options)`` with the result cache returns when nothing changed since a run
+    of the same paths left its findings; None otherwise (nothing is analysed here)."""
+    from dataclasses import replace
+
+    return _discover(paths, replace(options or Options(), result_cache=True), None)[5]
+
+
+def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) -> Result:
+    options = options or Options()
+    paths = list(paths) or ["."]
+    cfg, found, env, results, prestat, hit = _discover(paths, options, cfg)
+    if hit is not None:
+        return hit
+
+    from .catalog import catalog_for
+    from .libraries import attach_libraries
+    from .link import build_project, modules_on_disk
+    from .summarize import collect_summaries
+
+    # the analysis an earlier run left (``live.persist``): this run redoes only what changed files reach
+    snapshot = None
+    if options.use_cache and env is None and (results is not None or options.overrides):
+        from .live.persist import Snapshot, snapshot_key
+
+        snapshot = Snapshot(found.root, snapshot_key(cfg, found.root))
 
     # 2. summarize
     collected = collect_summaries(found.files, found.report_paths, root=found.root, max_file_size=cfg.max_file_size,
                                   use_cache=options.use_cache, jobs=options.jobs, overrides=options.overrides,
-                                  progress=options.progress, prestat=prestat)
-
-    # 3. link
+                                  progress=options.progress, prestat=prestat,
+                                  previous=snapshot.digests() if snapshot is not None and snapshot.usable else None)
+    errors = sorted(collected.errors, key=lambda e: e.path)
     modules = modules_on_disk(found.files, collected.summaries, found.report_paths, found.context_dirs, found.root,
                               check_tests=cfg.check_tests)
+    checked = sum(1 for m in modules if m.report)
+
+    # 3.-7. from that analysis when there is one (or made now, when an earlier run filled the caches and
+    # this one reports the whole project: a run on a few files of a large one keeps to what they reach)
+    whole = len(found.report_paths) == len(found.files)
+    if snapshot is not None and (snapshot.usable or whole and results is not None and results.had_results):
+        from .live.run import incremental
+
+        got = incremental(found, collected, cfg, options, snapshot, save=not options.overrides, modules=modules)
+        if got is not None:
+            diagnostics, suppressed, ws = got
+            covered = covered_files(ws.project, errors)
+            if results is not None:
+                results.save(diagnostics, errors, checked, suppressed, covered)
+            return Result(diagnostics, errors, checked, ws.project, None, cfg, suppressed, ws.state.routes,
+                          found.root, found.problems, covered)
+        # (the module infos may have been taken in: fresh ones for the pipeline)
+        modules = modules_on_disk(found.files, collected.summaries, found.report_paths, found.context_dirs,
+                                  found.root, check_tests=cfg.check_tests)
+
+    # 3. link
     project = build_project(catalog_for(cfg.extend_blocking, cfg.extend_offload), modules)
     libraries = attach_libraries(project, env, cfg.library_exclude, options.use_cache) if env is not None else None
 
@@ -120,11 +174,24 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
     if libraries is not None:
         libraries.save()
 
-    errors = sorted(collected.errors, key=lambda e: e.path)
-    checked = sum(1 for m in modules if m.report)
+    covered = covered_files(project, errors)
     if results is not None:
-        results.save(diagnostics, errors, checked, suppressed)
-    return Result(diagnostics, errors, checked, project, analysis, cfg, suppressed, routes, found.root, found.problems)
+        results.save(diagnostics, errors, checked, suppressed, covered)
+    return Result(diagnostics, errors, checked, project, analysis, cfg, suppressed, routes, found.root, found.problems,
+                  covered)
+
+
+def covered_files(project: Project, errors) -> list:
+    """The files a run linked under their own module names, and those it could not check (see
+    ``Result.covered``)."""
+    import os
+
+    out = [e.path for e in errors]
+    modules = project.modules
+    for info in project.unique_modules():
+        if all(dict.get(modules, n) is info for n in (info.name,) + tuple(info.aliases)):
+            out.append(info.path)
+    return sorted({os.path.abspath(p) for p in out})
 
 
 def check_project(project: Project, cfg: Config, *, only_reported: bool = False, classified: Optional[dict] = None,
@@ -136,6 +203,8 @@ def check_project(project: Project, cfg: Config, *, only_reported: bool = False,
     caller knows them. ``classified`` and ``routes`` carry what a long-lived caller (``live``)
     kept from earlier runs on the same project. ``root``: the project root, which
     ``per-file-ignores`` patterns are relative to when the configuration is not from a file."""
+    from .analyze import analyze
+
     if only_reported and roots is None:
         roots = {fq for fq, ref in project.functions.items() if ref.module.report}
     elif not only_reported:
@@ -143,15 +212,38 @@ def check_project(project: Project, cfg: Config, *, only_reported: bool = False,
     gc.freeze()  # the summaries live to the end: keep the collector from re-walking them
     try:
         analysis = analyze(project, cfg.analyzed_categories(), roots, classified)
-        diagnostics, routes = framework_findings(project, analysis, cfg, routes)
-        if project.index.loader is not None:
-            mark_inferred(diagnostics, project)
-        diagnostics, suppressed = apply_suppressions(diagnostics, project, cfg, root)
-        mark_fixes(diagnostics, project)
+        diagnostics, suppressed, routes = finish_findings(project, analysis, cfg, routes, root)
     finally:
         gc.unfreeze()
-    diagnostics.sort(key=lambda d: (d.path, d.line, d.column, d.code))
     return diagnostics, suppressed, analysis, routes
+
+
+@contextmanager
+def gc_frozen():
+    """Keep the cyclic collector from walking the (long-lived) summaries and tables meanwhile."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def finish_findings(project: Project, analysis: Analysis, cfg: Config, routes: Optional[RouteModel] = None,
+                    root: Optional[str] = None):
+    """Stages 5 to 7 on an analysis: framework findings, suppressions, fixes, in report order:
+    (diagnostics, number suppressed, route model)."""
+    from .fix.kinds import mark_fixes
+    from .frameworks import framework_findings
+    from .libraries import mark_inferred
+    from .suppress import apply_suppressions
+
+    diagnostics, routes = framework_findings(project, analysis, cfg, routes)
+    if project.index.loader is not None:
+        mark_inferred(diagnostics, project)
+    diagnostics, suppressed = apply_suppressions(diagnostics, project, cfg, root)
+    mark_fixes(diagnostics, project)
+    diagnostics.sort(key=lambda d: (d.path, d.line, d.column, d.code))
+    return diagnostics, suppressed, routes
 
 
 def lint_snippet(source: str, *, config: Optional[dict] = None, select_all: bool = False, filename: str = "snippet.py"):
@@ -161,6 +253,10 @@ def lint_snippet(source: str, *, config: Optional[dict] = None, select_all: bool
 
 def lint_sources(files: dict, *, config: Optional[dict] = None, select_all: bool = False):
     """Check a small project given as {relative path: source} without touching the disk."""
+    from .catalog import catalog_for
+    from .link import build_project, modules_in_memory
+    from .summarize import summarize_source
+
     cfg = config_from_dict(config or {})
     if select_all and not cfg.select:
         cfg.select = ["ASL"]

@@ -5,11 +5,19 @@ the whole project (a route here calls a helper there that calls
 ``requests.get``), so for each file the plugin runs the same engine as the
 command line, which finds the project root and ``[tool.asynclint]`` from the
 file's path, links the file against every module of the project (through the
-same on-disk summary cache) and reports that file only.
+same on-disk summary cache) and reports that file only. When no file changed
+since the last flake8 run over the project, that run's findings answer (the
+result cache).
 
-Within one process (flake8 runs each worker over many files) the result of
-linking the project is kept and reused for every further file of the same
-project, as long as no file of it changed on disk.  A file whose text differs
+Over a project (``flake8 .``), the project is analysed once per flake8 run,
+in flake8's main process before its workers start (``parse_options``), through
+the same caches as the command line: nothing changed since the last run, its
+results; one file changed, what that file reaches (``live.persist``). Workers
+forked from the main process inherit the findings; workers started afresh
+read them from the result cache the main process just wrote. Within one
+process the findings are reused for every file of the project as long as no
+file of it changed on disk. When the selection leaves out every ASL code
+(``--select E,F``), the plugin does nothing at all.  A file whose text differs
 from the disk (an editor's unsaved buffer passed with ``flake8
 --stdin-display-filename path.py -``) is checked from that text, linked
 against the rest of the project on disk.
@@ -50,11 +58,61 @@ class AsyncLintPlugin:
 
             raise ExecutionError(f"asynclint: {message}")
         # the paths flake8 was given: the project root is theirs, as for `asynclint PATHS`
-        _GIVEN[:] = [os.path.abspath(p) for p in (getattr(options, "filenames", None) or ["."]) if p != "-"]
+        given = list(getattr(options, "filenames", None) or ["."])
+        _GIVEN[:] = [os.path.abspath(p) for p in given if p != "-"]
+        _ACTIVE[0] = asl_selected(options)
+        if _ACTIVE[0] and _over_a_project(given):
+            prepare_project(root_for(_GIVEN[0]))
 
     def run(self):
+        if not _ACTIVE[0]:
+            return
         for line, col, text in check_file(self.filename, self.lines):
             yield line, col, text, type(self)
+
+
+_ACTIVE = [True]  # does flake8's selection report any ASL code? (``parse_options``)
+
+
+def asl_selected(options) -> bool:
+    """Can any ASL code be reported with these flake8 options? An explicit ``--select`` naming none
+    (and no ``--extend-select`` naming one) leaves them all out: there is then nothing to compute."""
+    def names_asl(values) -> bool:
+        items = values.split(",") if isinstance(values, str) else [c for v in values or () for c in str(v).split(",")]
+        return any("ASL".startswith(c.strip().upper()) or c.strip().upper().startswith("ASL")
+                   for c in items if c.strip())
+
+    select = getattr(options, "select", None)
+    if not select:
+        return True  # flake8's default selection takes every plugin's codes
+    return names_asl(select) or names_asl(getattr(options, "extend_select", None))
+
+
+def _over_a_project(given) -> bool:
+    """A flake8 run over directories or several files (not one file, not standard input)."""
+    if "-" in given:
+        return False
+    return len(given) > 1 or any(os.path.isdir(p) for p in given)
+
+
+def prepare_project(root: str) -> None:
+    """Analyse the project once, before flake8's workers start (they inherit it, or read it from
+    the result cache written here)."""
+    from .config import ConfigError
+    from .discover import DiscoveryError
+
+    import gc
+
+    if root in _MEMO:
+        return
+    try:
+        # within one flake8 run, the files are looked at again only every few seconds
+        _MEMO[root] = _ProjectRun(root, _run_engine([root], root=root, result_cache=True), every_call=False)
+    except (ConfigError, DiscoveryError):
+        pass  # each file reports it (ASL000)
+    # the engine ran with the collector off: collect its cycles here, once, rather than in every
+    # worker flake8 forks next (each would go through all the objects it allocated)
+    gc.collect()
 
 
 _FLAKE8_SELECTORS = ("select", "extend_select", "ignore", "extend_ignore", "extended_default_select",
@@ -136,9 +194,17 @@ def _check_on_disk(path: str) -> list:
         entry = _MEMO.get(root)
         if entry is None and root not in _SEEN:
             # the first file of this project in this process (an editor checks one file per
-            # run): analyse what this file reaches only, which is much cheaper than the project
+            # run): nothing changed since the last flake8 run over the project, its findings
+            # (the result cache); else analyse what this file reaches only, which
+            # is much cheaper than the project (nothing changed since the last check of this
+            # file: its findings; some file changed: from the analysis the last run of the
+            # project kept, when there is one)
             _SEEN.add(root)
-            return _findings_for(_run_engine([path], root=root), path)
+            project = _cached_project_run(root)
+            if project is not None and path in project.checked:
+                _MEMO[root] = project
+                return project.findings_for(path)
+            return _findings_for(_run_engine([path], root=root, result_cache=True), path)
         if entry is None or not entry.still_valid():
             # several files of one project (flake8 over a tree): link and analyse it once
             entry = _ProjectRun(root, _run_engine([root], root=root))
@@ -200,7 +266,15 @@ def _same_as_disk(path: str, text: str) -> bool:
     return disk == text
 
 
-def _run_engine(paths, overrides=None, root=None):
+def _cached_project_run(root: str):
+    """The ``_ProjectRun`` of the last run over the project when no file changed since, else None."""
+    from .engine import Options, cached_run
+
+    result = cached_run([root], Options(root=root))
+    return _ProjectRun(root, result) if result is not None else None
+
+
+def _run_engine(paths, overrides=None, root=None, result_cache=False):
     import gc
     import multiprocessing
 
@@ -209,7 +283,7 @@ def _run_engine(paths, overrides=None, root=None):
     # flake8's workers are daemonic processes, which may not start processes of
     # their own: parse in this process there
     jobs = 1 if multiprocessing.current_process().daemon else None
-    options = Options(jobs=jobs, overrides=dict(overrides or {}), root=root)
+    options = Options(jobs=jobs, overrides=dict(overrides or {}), root=root, result_cache=result_cache)
     # the engine builds (and unpickles from the cache) a great many small
     # objects and frees few: the cyclic collector only slows it down
     was_enabled = gc.isenabled()
@@ -254,36 +328,42 @@ def _stat_key(path: str):
 class _ProjectRun:
     """The findings of one whole-project run, by file, and what they depend on on disk."""
 
-    def __init__(self, root: str, result):
+    # with fewer files than this, a file checked again looks at every one (they may have been
+    # edited meanwhile); with more, or within one flake8 run over the project (``every_call``
+    # False), at most every few seconds
+    STAT_EVERY_CALL = 2000
+    STAT_INTERVAL = 3.0
+
+    def __init__(self, root: str, result, every_call: bool = True):
         self.root = root
+        self.every_call = every_call
         self.by_path: dict = {}
-        self.checked: set = set()  # files this run linked exactly as a run on the file alone would
+        # files this run linked exactly as a run on the file alone would: they own their module names
+        self.checked: set = set(result.covered)
         for d in result.diagnostics:
             self.by_path.setdefault(os.path.abspath(d.path), []).append(_tuple(d))
         for e in result.errors:
-            p = os.path.abspath(e.path)
-            self.by_path.setdefault(p, []).append(_error_tuple(e))
-            self.checked.add(p)
+            self.by_path.setdefault(os.path.abspath(e.path), []).append(_error_tuple(e))
         watched = {root, os.path.join(root, "pyproject.toml")}
-        project = result.project
-        if project is not None:
-            for info in project.unique_modules():
-                names = (info.name,) + tuple(info.aliases)
-                # a file checked by name is linked first, so it owns its module
-                # names; reuse this run for it only where it owns them here too
-                if all(project.modules.get(n) is info for n in names):
-                    self.checked.add(info.path)
-                watched.add(info.path)
-                watched.add(os.path.dirname(info.path))  # a file added or removed there
         watched.update(self.checked)
-        watched.update(os.path.dirname(p) for p in self.checked)
+        watched.update(os.path.dirname(p) for p in self.checked)  # a file added or removed there
         cfg = getattr(result, "config", None)
         if cfg is not None and getattr(cfg, "path", None):
             watched.add(cfg.path)
         self.stamps = {p: _stat_key(p) for p in watched}
+        self._valid_at = None  # (process, time) of the last look at every watched file
 
     def still_valid(self) -> bool:
-        return all(_stat_key(p) == stamp for p, stamp in self.stamps.items())
+        import time
+
+        now = time.monotonic()
+        seen = self._valid_at
+        lazy = not self.every_call or len(self.stamps) > self.STAT_EVERY_CALL
+        if lazy and seen is not None and seen[0] == os.getpid() and now - seen[1] < self.STAT_INTERVAL:
+            return True
+        ok = all(_stat_key(p) == stamp for p, stamp in self.stamps.items())
+        self._valid_at = (os.getpid(), now) if ok else None
+        return ok
 
     def findings_for(self, path: str):
         if path not in self.checked:

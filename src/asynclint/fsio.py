@@ -18,7 +18,6 @@ import io
 import os
 import stat
 import tokenize
-import uuid
 
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
@@ -266,8 +265,10 @@ def read_private(path: str, limit: int) -> bytes | None:
         if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
             return None
         with os.fdopen(os.dup(fd), "rb") as fh:
-            data = fh.read(limit + 1)
-        return data if len(data) <= limit else None
+            # its size, not the limit: a read allocates what it is asked for (one byte more tells a
+            # file that grew meanwhile, whose bytes are then not what was checked: not used)
+            data = fh.read(st.st_size + 1)
+        return data if len(data) <= st.st_size else None
     except OSError:
         return None
     finally:
@@ -275,7 +276,8 @@ def read_private(path: str, limit: int) -> bytes | None:
 
 
 def _temp_name(directory: str, base: str) -> str:
-    return os.path.join(directory, f".{base[:64]}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
+    # (os.urandom, not uuid: importing uuid imports platform, a tenth of a warm run's start-up)
+    return os.path.join(directory, f".{base[:64]}.{os.getpid()}.{os.urandom(6).hex()}.tmp")
 
 
 def _owner(fd: int) -> tuple:

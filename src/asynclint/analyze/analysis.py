@@ -52,12 +52,12 @@ def analyze(project: Project, enabled_categories: Optional[set] = None, roots: O
     if roots is not None and _takes_locks(sites, roots):
         sites = classify_reachable(project, enabled_categories, None, classified)  # who else takes them: the whole project
     prop = Propagation(project, sites)
-    entries = entry_coroutines(project) if _blocks_before_awaiting(project, sites) else set()
+    entries = entry_coroutines(project) if blocks_before_awaiting(project, sites) else set()
     diagnostics = coroutine_findings(project, prop, entries) + initialization_findings(project, prop, entries)
     return Analysis(project, prop.blocking, diagnostics)
 
 
-def _blocks_before_awaiting(project: Project, sites: dict) -> bool:
+def blocks_before_awaiting(project: Project, sites: dict) -> bool:
     """Does some coroutine make a call before its first await (then it matters which start a loop)?"""
     fns = project.functions
     return any(fns[fq].summary.is_async and any(b.site.before_await for b in found) for fq, found in sites.items())
@@ -93,24 +93,8 @@ def classify_reachable(project: Project, enabled_categories: Optional[set], root
             if found:
                 sites[fq] = found
             continue
-        found = []
-        for site in ref.summary.calls:
-            b = classifier.classify(site, ref)
-            if b is None:
-                continue
-            if b.entry is not None and enabled_categories is not None and b.entry.category not in enabled_categories:
-                continue
-            if b.target is not None:
-                tref = fns.get(b.target)
-                if tref is None or tref.summary.is_async:
-                    continue
-                if tref.module.library and not into_library(classifier, ref, b, library_depth):
-                    continue
-                if tref.summary.is_generator and site.kind == "call":
-                    continue  # calling a generator function runs none of its body
-                if is_offloading_decorated(project, tref, offloader_memo):
-                    continue
-            found.append(b)
+        found = classify_function(classifier, ref, enabled_categories, library_depth, offloader_memo)
+        for b in found:
             for t in (b.target,) + b.alternatives:
                 if t is not None and t not in seen:
                     seen.add(t)
@@ -119,59 +103,81 @@ def classify_reachable(project: Project, enabled_categories: Optional[set], root
             classified[key] = found
         if found:
             sites[fq] = found
-    _consumed_in_threads(project, sites, offloader_memo)
     return sites
 
 
-def _consumed_in_threads(project: Project, sites: dict, memo: dict) -> None:
-    """Drop the lazy calls made in the arguments of an offloader: an iterator that does its work as
-    it is consumed (``Path.iterdir``, ``os.walk``: ``Entry.lazy``), or a helper that only returns one,
-    handed to a thread that consumes it (``await asyncio.to_thread(list, p.iterdir())``)."""
-    known: dict = {}
-    reach: dict = {}
-
-    def blocks(fq: str) -> bool:
-        """Can ``fq`` reach a catalogued call at all (through the functions it calls)?"""
-        if fq not in reach:
-            reach[fq] = False  # (a cycle adds nothing)
-            reach[fq] = any(x.entry is not None or any(blocks(t) for t in (x.target,) + x.alternatives if t)
-                            for x in sites.get(fq, ()))
-        return reach[fq]
-
-    def lazy(b, depth: int = 0) -> bool:
-        if b.entry is not None:
-            return b.entry.lazy
-        if b.target is None or b.alternatives or depth > 8:
-            return False
-        if b.target not in known:
-            # a helper that returns a lazy call's iterator and blocks in no other way
-            known[b.target] = False  # (a cycle: not lazy)
-            found = sites.get(b.target, ())
-            returned = [x for x in found if x.site.returned and lazy(x, depth + 1)]
-            known[b.target] = bool(returned) and not any(
-                x.entry is not None or any(blocks(t) for t in (x.target,) + x.alternatives if t)
-                for x in found if x not in returned)
-        return known[b.target]
-
-    fns = project.functions
-    for fq, found in list(sites.items()):
-        if not any(b.site.kind == "call" and lazy(b) for b in found):
-            continue
-        ref = fns[fq]
-        offloads = [s for s in ref.summary.calls
-                    if s.kind == "call" and offloaded_arg(project, s, ref, memo, 0) is not None]
-        keep = [b for b in found if not (b.site.kind == "call" and lazy(b) and any(_inside(b.site, s) for s in offloads))]
-        if len(keep) == len(found):
-            continue
-        if keep:
-            sites[fq] = keep
-        else:
-            del sites[fq]
+def _plain(classifier: Classifier, fq: str) -> bool:
+    """Does the project function call nothing that is blocking or project code (a computed value)?"""
+    ref = classifier.project.functions.get(fq)
+    return ref is not None and all(classifier.classify(s, ref) is None for s in ref.summary.calls)
 
 
 def _inside(inner, outer) -> bool:
     return inner is not outer and (outer.line, outer.col) <= (inner.line, inner.col) and \
         (inner.end_line, inner.end_col) <= (outer.end_line, outer.end_col)
+
+
+def classify_function(classifier: Classifier, ref, enabled_categories: Optional[set], library_depth: dict,
+                      offloader_memo: dict) -> list:
+    """The blocking call sites of one function: [Blocking]."""
+    project = classifier.project
+    fns = project.functions
+    found = []
+    for site in ref.summary.calls:
+        b = classifier.classify(site, ref)
+        if b is None:
+            continue
+        if b.entry is not None and enabled_categories is not None and b.entry.category not in enabled_categories:
+            continue
+        if b.target is not None:
+            tref = fns.get(b.target)
+            if tref is None or tref.summary.is_async:
+                continue
+            if tref.module.library and not into_library(classifier, ref, b, library_depth):
+                continue
+            if tref.summary.is_generator and site.kind == "call":
+                continue  # calling a generator function runs none of its body
+            if is_offloading_decorated(project, tref, offloader_memo):
+                continue
+        found.append(b)
+    if any(b.site.kind == "call" and (b.entry is not None and b.entry.lazy or b.target is not None) for b in found):
+        found = _not_consumed_in_threads(classifier, ref, found, offloader_memo)
+    return found
+
+
+def _not_consumed_in_threads(classifier: Classifier, ref, found: list, memo: dict) -> list:
+    """``found`` but the lazy calls made in the arguments of an offloader: an iterator that does its
+    work as it is consumed (``Path.iterdir``, ``os.walk``: ``Entry.lazy``), or a call of a sync helper
+    that only returns one, handed to a thread that consumes it (``to_thread(list, p.iterdir())``)."""
+    project = classifier.project
+    offloads = [s for s in ref.summary.calls if s.kind == "call" and offloaded_arg(project, s, ref, memo, 0) is not None]
+    if not offloads:
+        return found
+    return [b for b in found if not (b.site.kind == "call" and any(_inside(b.site, s) for s in offloads)
+                                     and _lazy(classifier, b))]
+
+
+def _lazy(classifier: Classifier, b, depth: int = 0) -> bool:
+    """Does this blocking call only make an iterator that does the work later: a lazy library call,
+    or a sync helper whose blocking is only returning one (``return p.glob("*")``)?"""
+    if b.entry is not None:
+        return b.entry.lazy
+    if b.target is None or b.alternatives or depth > 4:
+        return False
+    tref = classifier.project.functions.get(b.target)
+    if tref is None or tref.module.library:
+        return False
+    lazy = False
+    for site in tref.summary.calls:
+        inner = classifier.classify(site, tref)
+        if inner is None:
+            continue
+        if inner.entry is None and inner.target is not None and site.kind == "attr" and _plain(classifier, inner.target):
+            continue  # a property of the helper's object that computes a value (``self.path``)
+        if not (site.returned and _lazy(classifier, inner, depth + 1)):
+            return False
+        lazy = True
+    return lazy
 
 
 def _reached(found: list, ref, fns: dict, library_depth: dict, seen: set, todo: list) -> None:

@@ -77,9 +77,7 @@ def _is_offloader(project: Project, fq: str, memo: dict, depth: int = 0) -> bool
     names = {p.name for p in ref.summary.params}
     result = False
     if names:
-        prefix = fq + "."
-        scopes = [ref] + [r for q, r in project.functions.items() if q.startswith(prefix)]
-        for scope in scopes:
+        for scope in project.index.scopes(fq):
             for site in scope.summary.calls:
                 a = offloaded_arg(project, site, scope, memo, depth)
                 if a is not None and (parameter_name(a) in names or a[0] == "g" and a[1] in names):

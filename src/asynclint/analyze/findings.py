@@ -169,15 +169,24 @@ def once_finding(project: Project, ref: FunctionRef, b: Blocking, chains, caller
     return d
 
 
-def coroutine_findings(project: Project, prop: Propagation, entries: frozenset = frozenset()) -> list:
-    """ASL1xx/ASL2xx for per-call blocking in every reported coroutine; in ``entries`` (coroutines
-    that start a loop), not what runs before the first await. The findings of one file access or
-    one object in a coroutine share a root (``causes``)."""
+def _scope(prop: Propagation, functions):
+    """(function, its blocking sites) of ``functions`` (None: every function with some)."""
+    if functions is None:
+        return prop.sites.items()
+    return [(fq, prop.sites[fq]) for fq in functions if fq in prop.sites]
+
+
+def coroutine_findings(project: Project, prop: Propagation, entries: frozenset = frozenset(), functions=None,
+                       locks=None) -> list:
+    """ASL1xx/ASL2xx for per-call blocking in every reported coroutine (of ``functions``, when a
+    long-lived caller asks for some only; ``locks``: its ``LoopOnlyLocks``, tables kept up to date);
+    in ``entries`` (coroutines that start a loop), not what runs before the first await. The
+    findings of one file access or one object in a coroutine share a root (``causes``)."""
     out = []
     fns = project.functions
-    locks = LoopOnlyLocks(project, prop.callers, prop)
+    locks = locks if locks is not None else LoopOnlyLocks(project, prop.callers, prop)
     causes = Causes(project, prop)
-    for fq, found in prop.sites.items():
+    for fq, found in _scope(prop, functions):
         ref = fns[fq]
         if not ref.summary.is_async or not ref.module.report:
             continue
@@ -206,13 +215,15 @@ def coroutine_findings(project: Project, prop: Propagation, entries: frozenset =
     return out
 
 
-def initialization_findings(project: Project, prop: Propagation, entries: frozenset = frozenset()) -> list:
-    """ASL401 for every one-time initialization that blocks and that some coroutine reaches; not
-    when a coroutine that starts a loop reaches it before its first await (built before serving)."""
+def initialization_findings(project: Project, prop: Propagation, entries: frozenset = frozenset(),
+                            functions=None) -> list:
+    """ASL401 for every one-time initialization that blocks and that some coroutine reaches (of
+    ``functions``, when a long-lived caller asks for some only); not when a coroutine that starts a
+    loop reaches it before its first await (built before serving)."""
     out = []
     keys = []  # for each finding: (its root, the module-level cache it fills or None)
     fns = project.functions
-    for fq, found in prop.sites.items():
+    for fq, found in _scope(prop, functions):
         ref = fns[fq]
         if not ref.module.report:
             continue

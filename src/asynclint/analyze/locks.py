@@ -45,15 +45,17 @@ def lock_type(api: str) -> Optional[str]:
 
 
 class LoopOnlyLocks:
-    def __init__(self, project: Project, callers: dict, prop=None):
+    def __init__(self, project: Project, callers: dict, prop=None, by_lock=None, escaping=None):
         """``callers``: project function -> [(caller, Blocking)] for every call between project functions;
         ``prop``: the ``propagate.Propagation`` of the whole project (which calls block), for the
-        sections of every holder."""
+        sections of every holder. ``by_lock``/``escaping``: the tables ``_index``/``_escapes`` build
+        (anything with ``get``), from a long-lived caller that keeps them up to date scope by scope
+        (``uses``, ``handed_on``)."""
         self.project = project
         self.callers = callers
         self.prop = prop
-        self._by_lock: Optional[dict] = None
-        self._escaping: Optional[dict] = None
+        self._by_lock = by_lock
+        self._escaping = escaping
         self._on_loop: dict = {}
         self._short: dict = {}  # lock identity -> is every section of it short
 
@@ -101,19 +103,27 @@ class LoopOnlyLocks:
             scopes = [(fq, ref.module, ref.summary.calls) for fq, ref in p.functions.items()]
             scopes += [(None, info, info.summary.module_calls) for info in p.unique_modules()]
             for fq, mod, sites in scopes:
-                for site in sites:
-                    e = self._acquired(site) if fq is not None else None
-                    if e is not None and e[0] in _NAMED:
-                        ident = self.identity(e, mod)
-                        if ident is not None:
-                            by_lock.setdefault(ident, []).append((fq, site))
-                    for a in _values(list(site.args) + [v for _, v in site.kwargs]):
-                        if a[0] in _NAMED:
-                            ident = self.identity(a, mod)
-                            if ident is not None:
-                                by_lock.setdefault(ident, []).append((fq, None))  # handed on: may reach a thread
+                for ident, use in self.uses(fq, mod, sites):
+                    by_lock.setdefault(ident, []).append(use)
             self._by_lock = by_lock
         return self._by_lock
+
+    def uses(self, fq: Optional[str], mod, sites) -> list:
+        """The locks one scope (a function, or a module's top level when ``fq`` is None) takes or
+        hands on: [(lock identity, (fq, the site taking it, or None: handed on))]."""
+        out = []
+        for site in sites:
+            e = self._acquired(site) if fq is not None else None
+            if e is not None and e[0] in _NAMED:
+                ident = self.identity(e, mod)
+                if ident is not None:
+                    out.append((ident, (fq, site)))
+            for a in _values(list(site.args) + [v for _, v in site.kwargs]):
+                if a[0] in _NAMED:
+                    ident = self.identity(a, mod)
+                    if ident is not None:
+                        out.append((ident, (fq, None)))  # handed on: may reach a thread
+        return out
 
     # -------------------------------------------------------------- threads
     def _escapes(self, fq: str) -> bool:
@@ -124,11 +134,8 @@ class LoopOnlyLocks:
             scopes = [(ref.module, ref.summary.calls) for ref in p.functions.values()]
             scopes += [(info, info.summary.module_calls) for info in p.unique_modules()]
             for mod, sites in scopes:
-                for site in sites:
-                    for a in list(site.args) + [v for _, v in site.kwargs]:
-                        last = _last_name(a)
-                        if last:
-                            names.setdefault(last, []).append((mod, a))
+                for last, use in handed_on(mod, sites):
+                    names.setdefault(last, []).append(use)
             self._escaping = names
         short = fq.rsplit(".", 1)[-1]
         for mod, a in self._escaping.get(short, ()):
@@ -197,6 +204,17 @@ class LoopOnlyLocks:
             return False
         uses = self._index().get(ident, ())
         return all(f is not None and s is not None and not s.body_awaits and self.on_loop(f) for f, s in uses)
+
+
+def handed_on(mod, sites) -> list:
+    """The values one scope passes as arguments, by their last name: [(name, (module, expression))]."""
+    out = []
+    for site in sites:
+        for a in list(site.args) + [v for _, v in site.kwargs]:
+            last = _last_name(a)
+            if last:
+                out.append((last, (mod, a)))
+    return out
 
 
 def _values(exprs):

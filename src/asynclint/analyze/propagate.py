@@ -5,11 +5,13 @@ From the classified call sites of every function:
 1. the condition on its own arguments under which a sync function blocks
    (``conditions``: a helper that opens a file only for some names does not
    block for callers that pass other literals);
-2. which sync functions block: a search backwards from the functions that
-   call a blocking API; each gets, as its witness, the chain to the costliest
-   kind of blocking it can reach (network and database before files before a
-   stat), the shortest such chain; cycles terminate because a function is
-   settled once per kind;
+2. which sync functions block, and their witness: the chain to the costliest
+   kind of blocking they can reach (network and database before files before
+   a stat), the shortest such chain, then the first call site. Each
+   function's witness is the best of its own: a blocking call of its own, or
+   a call into a blocking callee, whose witness it extends; so it depends on
+   the call graph below the function alone, and an edit (``live``) computes
+   again only what calls the functions it changed (``update``);
 3. calls through ``self.``/``cls.`` that subclasses override block when every
    implementation does, and calls through a known class dispatch on it.
 
@@ -76,63 +78,183 @@ def joins_on_exit(e) -> bool:
 
 
 class Propagation:
-    def __init__(self, project: Project, sites: dict):
-        """``sites``: function qualname -> its blocking call sites (``Blocking``)."""
+    def __init__(self, project: Project, sites: dict, tracker=None, solve: bool = True):
+        """``sites``: function qualname -> its blocking call sites (``Blocking``). ``tracker``
+        (``link.deps``, a long-lived engine): record, per function, the facts its condition and
+        witness read (``facts``), so that an edit can say whose to compute again."""
         self.project = project
         self.sites = sites
         self.fns = project.functions
         # every call, one-time initialization included, from caller to callee
         self.callers: dict = {}  # target -> [(caller, Blocking)]
         for fq, found in sites.items():
-            for b in found:
-                for t in (b.target,) + b.alternatives if b.target is not None else ():
-                    self.callers.setdefault(t, []).append((fq, b))
-        self.params_of = {fq: frozenset(p.name for p in self.fns[fq].summary.params) for fq in sites}
-        self._guards: dict = {}  # id(site) -> its guards with predicate calls resolved
+            self._link(fq, found)
+        self.params_of: dict = {}  # function -> its parameter names (filled as asked)
+        self._guards: dict = {}  # id(site) -> (site, its guards with predicate calls resolved, facts read)
         self.cond: dict = {}
         self.blocking: dict = {}  # sync function -> (distance, Blocking witness)
-        self._conditions()
-        self._search()
+        self.klass: dict = {}  # sync function -> (in an except block?, rank) of the blocking its chain ends at
+        self._key: dict = {}  # sync function -> the ordering key of its witness (see ``_candidate``)
+        self.tracker = tracker
+        self.facts: dict = {}  # function -> facts read computing its condition and witness (with a tracker)
+        if solve:  # (not when a caller fills in what it kept: ``live.persist``)
+            self.solve(list(sites))
+
+    def _link(self, fq: str, found) -> None:
+        for b in found:
+            for t in (b.target,) + b.alternatives if b.target is not None else ():
+                self.callers.setdefault(t, []).append((fq, b))
+
+    def _unlink(self, fq: str, found) -> None:
+        for b in found:
+            for t in (b.target,) + b.alternatives if b.target is not None else ():
+                kept = [(f, x) for f, x in self.callers.get(t, ()) if x is not b]
+                if kept:
+                    self.callers[t] = kept
+                else:
+                    self.callers.pop(t, None)
+
+    # ------------------------------------------------------------ edits
+    def update(self, changed: dict) -> set:
+        """Functions whose blocking call sites changed (qualname -> the new list, empty or None when
+        it has none now); compute again what depends on them: their conditions and witnesses and
+        those of every function that calls them, directly or not. Returns that region."""
+        self.apply(changed)
+        region = self.upward(changed)
+        self.solve(region)
+        return region
+
+    def apply(self, changed: dict) -> None:
+        """Take in new blocking call sites (``update`` without solving)."""
+        for fq, found in changed.items():
+            old = self.sites.pop(fq, None)
+            if old:
+                self._unlink(fq, old)
+            if found:
+                self.sites[fq] = found
+                self._link(fq, found)
+            self.params_of.pop(fq, None)
+
+    def replace(self, fq: str, found) -> None:
+        """``fq``'s blocking call sites, the same as before but for their positions (its file was
+        edited around them): swap them in. No condition or witness changes but its own."""
+        old = self.sites.pop(fq, None)
+        if old:
+            self._unlink(fq, old)
+        if found:
+            self.sites[fq] = found
+            self._link(fq, found)
+        if fq in self._key:
+            got = self._tracked(fq, lambda f: self._best(f, True))
+            if got is not None:
+                key, witness = got
+                self._key[fq] = key
+                self.blocking[fq] = (key[2], witness)
+                self.klass[fq] = key[1]
+
+    def upward(self, functions) -> set:
+        """``functions`` and every function that calls one of them, at any depth."""
+        out = set(functions)
+        stack = list(out)
+        callers = self.callers
+        while stack:
+            for f, _ in callers.get(stack.pop(), ()):
+                if f not in out:
+                    out.add(f)
+                    stack.append(f)
+        return out
+
+    def forget_guards(self) -> None:
+        """What predicate calls in guards resolve to may have changed (an edit changed values)."""
+        self._guards = {}
+
+    # ------------------------------------------------------------ solving
+    def solve(self, region) -> None:
+        """Compute the conditions and witnesses of the functions in ``region`` (every function that
+        calls one of them must be in it too), taking every other function's as known. A whole run
+        solves every function at once; an edit solves what it reaches upwards. Both give the same:
+        each function's result is the least solution of equations over its callees alone."""
+        nodes = [fq for fq in region if fq in self.fns]
+        for fq in region:
+            self.cond.pop(fq, None)
+            self.blocking.pop(fq, None)
+            self.klass.pop(fq, None)
+            self._key.pop(fq, None)
+            self.facts.pop(fq, None)
+        nodes = [fq for fq in nodes if fq in self.sites]
+        self._conditions(nodes)
+        members = set(nodes)
+        self._witnesses(nodes, members, contextual=False)
+        self._witnesses(nodes, members, contextual=True)
+
+    def _tracked(self, fq: str, compute):
+        tracker = self.tracker
+        if tracker is None:
+            return compute(fq)
+        frame = tracker.open()
+        try:
+            return compute(fq)
+        finally:
+            facts = tracker.close(frame)
+            if facts:
+                old = self.facts.get(fq)
+                self.facts[fq] = facts if old is None else old | facts
 
     # ------------------------------------------------------------ conditions
     def _per_call(self, fq: str):
         """The blocking sites of a sync function that run on every call."""
         return [b for b in self.sites.get(fq, ()) if not b.site.once] if not self.fns[fq].summary.is_async else []
 
-    def _conditions(self) -> None:
-        cond, fns = self.cond, self.fns
+    def _conditions(self, nodes: list) -> None:
+        cond = self.cond
         for _ in range(30):
             changed = False
-            for fq in self.sites:
-                c = None
-                for b in self._per_call(fq):
-                    if b.entry is not None:
-                        part = TRUE if propagates(b, fns[fq]) else None
-                        if part is not None:
-                            part = both(_file_parameter_guard(b), part)
-                    elif b.target is not None and not b.alternatives:
-                        part = self._through(b, fq)
-                        if b.context is not None and part is None and any(
-                                inner.alternatives for inner in self.sites.get(b.target, ())):
-                            part = TRUE  # it may block through the class it is called on (in_context)
-                    else:
-                        continue
-                    c = either(c, both(self.guards(b.site, fq), part))
+            for fq in nodes:
+                c = self._tracked(fq, self._condition)
                 if c != cond.get(fq):
                     cond[fq] = c
                     changed = True
             if not changed:
                 break
 
+    def _condition(self, fq: str):
+        """The condition on its entry state under which ``fq`` blocks, from its callees' conditions."""
+        fns = self.fns
+        c = None
+        for b in self._per_call(fq):
+            if b.entry is not None:
+                part = TRUE if propagates(b, fns[fq]) else None
+                if part is not None:
+                    part = both(_file_parameter_guard(b), part)
+            elif b.target is not None and not b.alternatives:
+                part = self._through(b, fq)
+                if b.context is not None and part is None and any(
+                        inner.alternatives for inner in self.sites.get(b.target, ())):
+                    part = TRUE  # it may block through the class it is called on (in_context)
+            else:
+                continue
+            c = either(c, both(self.guards(b.site, fq), part))
+        return c
+
     def guards(self, site, fq: str) -> tuple:
         """The site's guards, a call to a predicate function (``helpers.is_simulation()``) replaced by
         the test it makes, or dropped when it does not make a known one."""
-        got = self._guards.get(id(site))
-        if got is None:
-            got = site.guards
-            if any(g[1] == "pred" for g in got):
+        hit = self._guards.get(id(site))
+        if hit is not None and hit[0] is site:
+            if self.tracker is not None:
+                self.tracker.add(hit[2])
+            return hit[1]
+        got = site.guards
+        facts = None
+        if any(g[1] == "pred" for g in got):
+            tracker = self.tracker
+            frame = tracker.open() if tracker is not None else None
+            try:
                 got = tuple(x for g in got for x in self._predicate(g, fq))
-            self._guards[id(site)] = got
+            finally:
+                if frame is not None:
+                    facts = tracker.close(frame)
+        self._guards[id(site)] = (site, got, facts)
         return got
 
     def _predicate(self, guard, fq: str):
@@ -146,7 +268,9 @@ class Propagation:
 
     def _subjects(self, fq: str):
         """Which guard subjects belong to the caller ``fq``'s entry state."""
-        params = self.params_of.get(fq) or frozenset(p.name for p in self.fns[fq].summary.params)
+        params = self.params_of.get(fq)
+        if params is None:
+            params = self.params_of[fq] = frozenset(p.name for p in self.fns[fq].summary.params)
         method = self.fns[fq].summary.kind in ("method", "property", "classmethod")
         return lambda s: s.startswith("env:") or s.partition(".")[0] in params or method and s.startswith("self.")
 
@@ -180,7 +304,7 @@ class Propagation:
             return True  # blocking through subclasses or a class context, or unconditionally
         return both(self.guards(b.site, caller), self._through(b, caller)) is not None
 
-    # ---------------------------------------------------------------- search
+    # ---------------------------------------------------------------- witnesses
     def _edges(self, target: str):
         """Per-call, feasible, single-target calls into ``target`` from sync functions."""
         for f, b in self.callers.get(target, ()):
@@ -188,76 +312,75 @@ class Propagation:
                     and not self.fns[f].summary.is_async and self.reaches(b, f):
                 yield f, b
 
-    def _search(self) -> None:
-        fns, sites = self.fns, self.sites
-        dist = self.blocking
-        queue: deque = deque()
-        for fq in sites:
-            direct = sorted((b for b in self._per_call(fq) if propagates(b, fns[fq])), key=witness_order)
-            if direct:
-                dist[fq] = (1, direct[0])
-                queue.append(fq)
+    def _witnesses(self, nodes: list, members: set, contextual: bool) -> None:
+        """Which of ``nodes`` block, and through what: each takes the best of its candidates
+        (``_candidate``), computed again whenever one of its callees improves, until none does.
+        ``contextual``: also calls that block only through the class they are made on."""
+        pending = deque(nodes)
+        queued = set(nodes)
+        keys, blocking, klass = self._key, self.blocking, self.klass
+        while pending:
+            fq = pending.popleft()
+            queued.discard(fq)
+            got = self._tracked(fq, lambda f: self._best(f, contextual))
+            if got is None:
+                continue
+            key, witness = got
+            old = keys.get(fq)
+            if old is not None and key >= old:
+                continue
+            keys[fq] = key
+            blocking[fq] = (key[2], witness)
+            klass[fq] = key[1]
+            for f, _ in self.callers.get(fq, ()):
+                if f in members and f not in queued:
+                    queued.add(f)
+                    pending.append(f)
 
-        def settle() -> None:
-            self._spread(dist, queue)
+    def _best(self, fq: str, contextual: bool):
+        """The best witness of ``fq`` from its callees' current ones: ``(key, Blocking)`` or None.
 
-        virtual = [(fq, b) for fq in sites for b in self._per_call(fq) if b.alternatives]
-        contextual = [(fq, b) for fq in sites for b in self._per_call(fq) if b.context is not None]
-        settle()
-        changed = True
-        while changed:
-            changed = False
-            for f, b in virtual:
-                if f not in dist and all(alt in dist for alt in b.alternatives):
-                    best = self.costliest(b.alternatives)
-                    dist[f] = (dist[best][0] + 1, Blocking(b.site, target=best))
-                    queue.append(f)
-                    changed = True
-            for f, b in contextual:
-                if f not in dist and b.target not in dist and (hit := self.in_context(b)):
-                    dist[f] = (dist[hit[1]][0] + 2, b)
-                    queue.append(f)
-                    changed = True
-            settle()
-        self._costliest_witnesses()
-
-    def _spread(self, found: dict, queue: deque) -> None:
-        """Breadth-first from the functions in ``queue`` over the feasible per-call edges: each caller
-        reached first gets (distance + 1, the call)."""
-        while queue:
-            g = queue.popleft()
-            d = found[g][0]
-            for f, b in self._edges(g):
-                if f not in found:
-                    found[f] = (d + 1, b)
-                    queue.append(f)
-
-    def _costliest_witnesses(self) -> None:
-        """Re-point each blocking function's witness at the costliest kind of blocking it reaches
-        (per kind, the shortest chain): a search per kind over the same feasible edges."""
-        dist, fns = self.blocking, self.fns
-        leaves: dict = {}  # (error path, rank) -> [(function, Blocking)]
-        for fq in dist:
-            for b in self._per_call(fq):
-                if propagates(b, fns[fq]):
-                    leaves.setdefault(witness_order(b)[:2], []).append((fq, b))
-        settled: set = set()
-        for r in sorted(leaves):
-            best: dict = {}
-            queue: deque = deque()
-            for fq, b in sorted(leaves[r], key=lambda x: (x[1].site.line, x[1].site.col)):
-                if fq not in best:
-                    best[fq] = (1, b)
-                    queue.append(fq)
-            self._spread(best, queue)
-            for fq, w in best.items():
-                if fq in dist and fq not in settled:
-                    dist[fq] = w
-                    settled.add(fq)
+        The key orders witnesses: chains made of plain calls first (a call through ``self.`` that
+        subclasses override, or through the class a method is called on, only when there is no
+        such chain), then the costliest kind of blocking (on the normal path before an ``except``
+        block), then the shortest chain, then the first call site, so that the choice depends on the
+        call graph alone, never on the order functions were looked at."""
+        fns, blocking, keys = self.fns, self.blocking, self._key
+        best = None
+        for b in self._per_call(fq):
+            site = b.site
+            if b.entry is not None:
+                if not propagates(b, fns[fq]):
+                    continue
+                key = (0, witness_order(b)[:2], 1, 0, site.line, site.col, "")
+                witness = b
+            elif b.alternatives:
+                if not all(alt in blocking for alt in b.alternatives):
+                    continue
+                q = self.costliest(b.alternatives)
+                key = (1, self.klass[q], blocking[q][0] + 1, 1, site.line, site.col, q)
+                if best is not None and key >= best[0]:
+                    continue
+                witness = Blocking(site, target=q)
+            elif b.target in blocking:
+                if not self.reaches(b, fq):
+                    continue
+                t = b.target
+                key = (keys[t][0], self.klass[t], blocking[t][0] + 1, 1, site.line, site.col, t)
+                witness = b
+            elif contextual and b.context is not None and (hit := self.in_context(b)):
+                impl = hit[1]
+                key = (1, self.klass[impl], blocking[impl][0] + 2, 1, site.line, site.col, impl)
+                witness = b
+            else:
+                continue
+            if best is None or key < best[0]:
+                best = (key, witness)
+        return best
 
     def costliest(self, candidates) -> str:
         """Of several blocking functions, the one whose witness is costliest (then the closest)."""
-        return min(candidates, key=lambda q: (rank(self.leaf(q).category), self.blocking[q][0]))
+        return min(candidates, key=lambda q: (self.klass[q], self.blocking[q][0]))
 
     def leaf(self, fq: str):
         """The catalog entry at the end of ``fq``'s witness chain."""

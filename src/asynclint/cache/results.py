@@ -2,7 +2,8 @@
 
 A warm run with every file unchanged would otherwise decode every summary,
 link the project and analyse it again only to print the same report.  This
-cache stores the previous run's diagnostics and errors next to the summary
+cache stores the last runs' diagnostics and errors (a few runs: a whole
+project's and the single files an editor checks alternate) next to the summary
 cache (``.asynclint_cache/results-<version>.cache``, a ``store.Store``: built-in
 data only, authenticated) under a key made of:
 
@@ -32,7 +33,7 @@ from ..model import ChainHop, Diagnostic, FileError
 from . import codec
 from .store import Store, project_cache_dir
 
-_FORMAT = 2
+_FORMAT = 3
 _PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _NAMESPACE = "results/{}/{}/{}".format(__version__, codec.VERSION, ";".join(
     f"{c.__name__}({','.join(f.name for f in dataclasses.fields(c))})" for c in (Diagnostic, ChainHop, FileError)))
@@ -61,23 +62,35 @@ _HOP_LISTS = {"hops", "callers"}
 _hop_fields = operator.attrgetter(*(f.name for f in dataclasses.fields(ChainHop)))
 
 
-def _encode(diagnostics, errors, files_checked: int, suppressed: int) -> bytes:
-    diags = [tuple([_hop_fields(h) for h in getattr(d, name)] if name in _HOP_LISTS else getattr(d, name)
-                   for name in _DIAG_FIELDS) for d in diagnostics]
+def encode_diagnostics(diagnostics) -> list:
+    """Diagnostics as built-in data (``decode_diagnostics`` makes them again)."""
+    return [tuple([_hop_fields(h) for h in getattr(d, name)] if name in _HOP_LISTS else getattr(d, name)
+                  for name in _DIAG_FIELDS) for d in diagnostics]
+
+
+def decode_diagnostics(rows) -> list:
+    out = []
+    for t in rows:
+        fields = {name: [ChainHop(*h) for h in v] if name in _HOP_LISTS else v for name, v in zip(_DIAG_FIELDS, t)}
+        out.append(Diagnostic(**fields))
+    return out
+
+
+DIAGNOSTICS_SCHEMA = ";".join(f"{c.__name__}({','.join(f.name for f in dataclasses.fields(c))})"
+                              for c in (Diagnostic, ChainHop))
+
+
+def _encode(diagnostics, errors, files_checked: int, suppressed: int, covered) -> bytes:
     errs = [(e.path, e.message, e.internal) for e in errors]
-    return codec.dumps((_FORMAT, diags, errs, files_checked, suppressed))
+    return codec.dumps((_FORMAT, encode_diagnostics(diagnostics), errs, files_checked, suppressed, list(covered)))
 
 
 def _decode(blob):
-    fmt, diags, errs, files_checked, suppressed = codec.loads(blob)
+    fmt, diags, errs, files_checked, suppressed, covered = codec.loads(blob)
     if fmt != _FORMAT:
         return None
-    diagnostics = []
-    for t in diags:
-        fields = {name: [ChainHop(*h) for h in v] if name in _HOP_LISTS else v for name, v in zip(_DIAG_FIELDS, t)}
-        diagnostics.append(Diagnostic(**fields))
     errors = [FileError(*e) for e in errs]
-    return diagnostics, errors, int(files_checked), int(suppressed)
+    return decode_diagnostics(diags), errors, int(files_checked), int(suppressed), list(covered)
 
 
 class ResultCache:
@@ -110,6 +123,11 @@ class ResultCache:
         text = repr((self.key, self.signature)).encode("utf-8", "surrogatepass")
         return hashlib.sha256(text).digest()
 
+    @property
+    def had_results(self) -> bool:
+        """Did an earlier run of this project leave its results (whatever they were)?"""
+        return bool(self.store.keys())
+
     def lookup(self):
         """(diagnostics, errors, files_checked, suppressed) of the last run, or None."""
         if self.signature is None or not self.store.enabled:
@@ -122,13 +140,19 @@ class ResultCache:
         except Exception:  # authenticated but unusable (cannot happen unless a bug): run again
             return None
 
-    def save(self, diagnostics, errors, files_checked: int, suppressed: int) -> None:
+    def save(self, diagnostics, errors, files_checked: int, suppressed: int, covered=()) -> None:
         if self.signature is None or not self.store.enabled:
             return
         try:
-            blob = _encode(diagnostics, errors, files_checked, suppressed)
+            blob = _encode(diagnostics, errors, files_checked, suppressed, covered)
         except ValueError:
             return
-        self.store.retain(())  # one entry: the last run
-        self.store.put(self._entry(), blob)
+        # the last few runs (the whole project, and files an editor checks one by one, alternate)
+        entry = self._entry()
+        recent = [k for k in self.store.keys() if k != entry][-(KEEP - 1):]
+        self.store.retain(set(recent))
+        self.store.put(entry, blob)
         self.store.save()
+
+
+KEEP = 8  # runs whose results are kept

@@ -173,6 +173,18 @@ class SummaryCache:
         self.used.add(digest)
         return summary
 
+    def summary_of(self, digest: bytes):
+        """The summary stored for a text of this digest, if the cache still has it."""
+        if not self.enabled:
+            return None
+        blob = self.store.get(digest)
+        if blob is None:
+            return None
+        try:
+            return decode_summary(blob)
+        except Exception:  # authenticated but unusable: as if it were not there
+            return None
+
     def lookup_stat(self, path: str, st: os.stat_result):
         if not self.enabled:
             return None

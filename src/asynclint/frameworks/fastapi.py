@@ -65,7 +65,9 @@ class Route:
 
 
 class RouteModel:
-    def __init__(self, project):
+    def __init__(self, project, parts: Optional[list] = None):
+        """``parts``: every module's ``RouteParts`` (``module_parts``), in the order of the project's
+        modules, when the caller keeps them (``live``); else they are found here."""
         self.p = project
         self.objects: dict = {}  # (module name, global) -> kind "app" | "router"
         self.own_prefix: dict = {}  # router id -> (prefix, dynamic)
@@ -76,7 +78,10 @@ class RouteModel:
         self.callers: dict = {}  # function -> the async functions that make it run on the loop
         self.startup: set = set()  # lifespan functions and startup handlers: they run before any request
         self.shutdown: set = set()  # shutdown handlers: they run after the last request
-        self._build()
+        if parts is None:
+            parts = [self.module_parts(mod) for mod in project.unique_modules()]
+        self._merge(parts)
+        self._expand()
 
     # ---------------------------------------------------------------- helpers
     def object_kind(self, value) -> Optional[str]:
@@ -150,30 +155,30 @@ class RouteModel:
         v = self.p.ev(expr, mod) if expr is not None else None
         return v.name if type(v) is Sym and v.name in self.p.functions else None
 
-    def startup_hooks(self, expr, mod, into: Optional[set] = None) -> None:
+    def startup_hooks(self, expr, mod, into: set) -> None:
         """``lifespan=fn`` or ``on_startup=[fn, ...]`` of an app, or one handler: the project functions
-        named, added to ``into`` (the startup hooks unless told)."""
+        named, added to ``into``."""
         if expr is None:
             return
         for e in (expr[1:] if expr[0] == "list" else (expr,)):
             fq = self.project_function(e, mod)
             if fq is not None:
-                (self.startup if into is None else into).add(fq)
+                into.add(fq)
 
-    def app_hooks(self, site, mod) -> None:
+    def app_hooks(self, site, mod, parts: "RouteParts") -> None:
         """``FastAPI(lifespan=..., on_startup=[...], on_shutdown=[...])`` anywhere (``create_app()``
         builds its app in a function; ``lifespan=make_lifespan(...)`` names the function returned)."""
         if not any(k in _HOOK_KWARGS for k, _ in site.kwargs):
             return
         cls = self.p.ev(site.callee, mod)
         if type(cls) is Sym and self.p.hierarchy.is_subclass(cls.name, APP_TYPES):
-            self.startup_hooks(self.kwarg(site, "lifespan"), mod)
-            self.startup_hooks(self.kwarg(site, "on_startup"), mod)
-            self.startup_hooks(self.kwarg(site, "on_shutdown"), mod, self.shutdown)
+            self.startup_hooks(self.kwarg(site, "lifespan"), mod, parts.startup)
+            self.startup_hooks(self.kwarg(site, "on_startup"), mod, parts.startup)
+            self.startup_hooks(self.kwarg(site, "on_shutdown"), mod, parts.shutdown)
 
-    def event_hooks(self, expr, mod) -> set:
+    def event_hooks(self, expr, mod, parts: "RouteParts") -> set:
         """The hooks of the event an ``on_event``/``add_event_handler`` names: startup or shutdown."""
-        return self.startup if self.literal(expr, mod) == "startup" else self.shutdown
+        return parts.startup if self.literal(expr, mod) == "startup" else parts.shutdown
 
     @staticmethod
     def kwarg(site, name):
@@ -183,97 +188,104 @@ class RouteModel:
         return None
 
     # ------------------------------------------------------------------ build
-    def _build(self) -> None:
+    def module_parts(self, mod) -> "RouteParts":
+        """What one module declares: its app and router objects (with their prefixes, dependencies
+        and ``routes=[...]`` lists), the includes and routes its calls add, its decorated endpoints.
+        It reads the rest of the project only through values, so an edit of another module changes
+        it only when a value it read changed."""
+        parts = RouteParts()
         p = self.p
-        modules = p.unique_modules()
         # 1. app and router objects: module-level names whose value is one
-        for mod in modules:
-            for name, e in mod.summary.globals.items():
-                if e[0] in ("m", "r", "d"):
-                    continue
-                kind = self.object_kind(p.ev(("g", name), mod))
-                if kind:
-                    self.objects[(mod.name, name)] = kind
-            for site in mod.summary.module_calls:
-                if site.target and (mod.name, site.target) in self.objects:
-                    oid = (mod.name, site.target)
-                    prefix_e = self.kwarg(site, "prefix")
-                    if prefix_e is not None:
-                        self.own_prefix[oid] = self.part(prefix_e, mod, "prefix")
-                    self.object_deps[oid] = self.dep_functions(self.kwarg(site, "dependencies"), mod)
-                    self.route_list(self.kwarg(site, "routes"), mod, oid, ("", False))
+        for name, e in mod.summary.globals.items():
+            if e[0] in ("m", "r", "d"):
+                continue
+            kind = self.object_kind(p.ev(("g", name), mod))
+            if kind:
+                parts.objects[(mod.name, name)] = kind
+        for site in mod.summary.module_calls:
+            if site.target and (mod.name, site.target) in parts.objects:
+                oid = (mod.name, site.target)
+                prefix_e = self.kwarg(site, "prefix")
+                if prefix_e is not None:
+                    parts.own_prefix[oid] = self.part(prefix_e, mod, "prefix")
+                parts.object_deps[oid] = self.dep_functions(self.kwarg(site, "dependencies"), mod)
+                self.route_list(self.kwarg(site, "routes"), mod, oid, ("", False), parts=parts)
         # 2. includes and imperative routes, anywhere
-        for mod in modules:
-            sites = [(s, None) for s in mod.summary.module_calls]
-            for fn in mod.summary.functions.values():
-                sites += [(s, fn) for s in fn.calls]
-            for site, fn in sites:
-                callee = site.callee
-                if site.kind == "call" and site.kwargs:
-                    self.app_hooks(site, mod)
-                if site.kind != "call" or callee[0] != "a":
+        sites = [(s, None) for s in mod.summary.module_calls]
+        for fn in mod.summary.functions.values():
+            sites += [(s, fn) for s in fn.calls]
+        for site, fn in sites:
+            callee = site.callee
+            if site.kind == "call" and site.kwargs:
+                self.app_hooks(site, mod, parts)
+            if site.kind != "call" or callee[0] != "a":
+                continue
+            method = callee[2]
+            if method == "add_event_handler" and site.args and self.literal(site.args[0], mod) in _EVENTS:
+                if len(site.args) > 1 and self.object_kind(p.ev(callee[1], mod)) == "app":
+                    # app.add_event_handler("startup", connect)
+                    self.startup_hooks(site.args[1], mod, self.event_hooks(site.args[0], mod, parts))
+                continue
+            if method not in ("include_router", "add_api_route", "add_api_websocket_route", "add_route",
+                              "add_websocket_route"):
+                continue
+            recv = callee[1]
+            kind = self.object_kind(p.ev(recv, mod))
+            if kind is None and method == "include_router" and site.args \
+                    and self.object_kind(p.ev(site.args[0], mod)) == "router":
+                # ``def configure(app): app.include_router(chat, prefix="/api/chat")``: the receiver
+                # is not known, but it takes a router, so it is an app or router; its prefix counts
+                kind = "app"
+            if kind is None:
+                continue
+            parent = self.p.values.origin(recv, mod) or ("<local>", f"{mod.name}:{site.line}")
+            parts.wired.append((parent, kind))
+            if method == "include_router":
+                child_expr = site.args[0] if site.args else self.kwarg(site, "router")
+                child = self.p.values.origin(child_expr, mod)
+                if child is None:
                     continue
-                method = callee[2]
-                if method == "add_event_handler" and site.args and self.literal(site.args[0], mod) in _EVENTS:
-                    if len(site.args) > 1 and self.object_kind(p.ev(callee[1], mod)) == "app":
-                        # app.add_event_handler("startup", connect)
-                        self.startup_hooks(site.args[1], mod, self.event_hooks(site.args[0], mod))
+                # a prefix that is not a literal or a module constant: a placeholder
+                prefix = self.part(self.kwarg(site, "prefix"), mod, "prefix")
+                deps = self.dep_functions(self.kwarg(site, "dependencies"), mod)
+                parts.wired_includes.append((parent, child, prefix, deps))
+            elif method in ("add_api_route", "add_api_websocket_route", "add_route", "add_websocket_route"):
+                path_e = site.args[0] if site.args else self.kwarg(site, "path")
+                ep_e = site.args[1] if len(site.args) > 1 else self.kwarg(site, "endpoint")
+                endpoint = self.project_function(ep_e, mod)
+                if endpoint is None:
                     continue
-                if method not in ("include_router", "add_api_route", "add_api_websocket_route", "add_route",
-                                  "add_websocket_route"):
-                    continue
-                recv = callee[1]
-                kind = self.object_kind(p.ev(recv, mod))
-                if kind is None and method == "include_router" and site.args \
-                        and self.object_kind(p.ev(site.args[0], mod)) == "router":
-                    # ``def configure(app): app.include_router(chat, prefix="/api/chat")``: the receiver
-                    # is not known, but it takes a router, so it is an app or router; its prefix counts
-                    kind = "app"
-                if kind is None:
-                    continue
-                parent = self.p.values.origin(recv, mod) or ("<local>", f"{mod.name}:{site.line}")
-                self.objects.setdefault(parent, kind)
-                if method == "include_router":
-                    child_expr = site.args[0] if site.args else self.kwarg(site, "router")
-                    child = self.p.values.origin(child_expr, mod)
-                    if child is None:
-                        continue
-                    # a prefix that is not a literal or a module constant: a placeholder
-                    prefix = self.part(self.kwarg(site, "prefix"), mod, "prefix")
-                    deps = self.dep_functions(self.kwarg(site, "dependencies"), mod)
-                    self.includes.append((parent, child, prefix, deps))
-                elif method in ("add_api_route", "add_api_websocket_route", "add_route", "add_websocket_route"):
-                    path_e = site.args[0] if site.args else self.kwarg(site, "path")
-                    ep_e = site.args[1] if len(site.args) > 1 else self.kwarg(site, "endpoint")
-                    endpoint = self.project_function(ep_e, mod)
-                    if endpoint is None:
-                        continue
-                    ref = p.functions[endpoint]
-                    if method in ("add_api_websocket_route", "add_websocket_route"):
-                        methods, rkind = ("WS",), "websocket"
-                    else:
-                        methods, rkind = self.methods_of(site, "api_route"), "http"
-                        if method == "add_route" and "GET" in methods and "HEAD" not in methods:
-                            methods = methods + ("HEAD",)  # Starlette routes answer HEAD for GET
-                    path, dynamic = self.part(path_e, mod, "path")
-                    self.routes.append(Route(
-                        methods, path, endpoint, ref.summary.is_async, rkind, parent,
-                        module_path=ref.module.display, line=ref.summary.line, dynamic=dynamic,
-                        dependencies=self.dep_functions(self.kwarg(site, "dependencies"), mod)
-                        + self.param_dependencies(ref),
-                        framework="starlette" if method.startswith("add_") and "api" not in method else "fastapi",
-                    ))
+                ref = p.functions[endpoint]
+                if method in ("add_api_websocket_route", "add_websocket_route"):
+                    methods, rkind = ("WS",), "websocket"
+                else:
+                    methods, rkind = self.methods_of(site, "api_route"), "http"
+                    if method == "add_route" and "GET" in methods and "HEAD" not in methods:
+                        methods = methods + ("HEAD",)  # Starlette routes answer HEAD for GET
+                path, dynamic = self.part(path_e, mod, "path")
+                parts.wired_routes.append(Route(
+                    methods, path, endpoint, ref.summary.is_async, rkind, parent,
+                    module_path=ref.module.display, line=ref.summary.line, dynamic=dynamic,
+                    dependencies=self.dep_functions(self.kwarg(site, "dependencies"), mod)
+                    + self.param_dependencies(ref),
+                    framework="starlette" if method.startswith("add_") and "api" not in method else "fastapi",
+                ))
         # 3. decorated endpoints
-        for fq, ref in p.index.own_functions():
+        functions = p.functions
+        for lq in mod.summary.functions:
+            fq = f"{mod.name}.{lq}"
+            ref = dict.get(functions, fq)
+            if ref is None or ref.module is not mod or ref.module.library:
+                continue
             for d in ref.summary.decorators:
                 callee = d.callee
                 if d.kind != "decorator" or callee[0] != "a":
                     continue
                 method = callee[2]
-                mod = ref.module
                 if method == "on_event" and d.args and self.literal(d.args[0], mod) in _EVENTS:
                     if self.object_kind(p.ev(callee[1], mod)) is not None:
-                        self.event_hooks(d.args[0], mod).add(fq)  # @app.on_event("startup") (@router.on_event too)
+                        # @app.on_event("startup") (@router.on_event too)
+                        self.event_hooks(d.args[0], mod, parts).add(fq)
                     continue
                 if method not in HTTP_METHODS and method not in ("api_route", "websocket", "route", "websocket_route"):
                     continue
@@ -281,21 +293,42 @@ class RouteModel:
                 if kind is None:
                     continue
                 owner = self.p.values.origin(callee[1], mod) or ("<local>", fq)
-                self.objects.setdefault(owner, kind)
+                parts.decorated_objects.append((owner, kind))
                 path_e = d.args[0] if d.args else self.kwarg(d, "path")
                 if method in ("websocket", "websocket_route"):
                     methods, rkind = ("WS",), "websocket"
                 else:
                     methods, rkind = self.methods_of(d, method), "http"
                 path, dynamic = self.part(path_e, mod, "path")
-                self.routes.append(Route(
+                parts.decorated.append(Route(
                     methods, path, fq, ref.summary.is_async, rkind, owner,
                     module_path=mod.display, line=ref.summary.line, dynamic=dynamic,
                     dependencies=self.dep_functions(self.kwarg(d, "dependencies"), mod) + self.param_dependencies(ref),
                 ))
-        self._expand()
+        return parts
 
-    def route_list(self, expr, mod, owner, prefix: tuple, depth: int = 0) -> None:
+    def _merge(self, parts: list) -> None:
+        """The modules' parts in the order a whole build makes them: every module's objects first,
+        then what calls add, then decorated endpoints."""
+        for part in parts:
+            self.objects.update(part.objects)
+            self.own_prefix.update(part.own_prefix)
+            self.object_deps.update(part.object_deps)
+            self.routes += part.listed
+            self.includes += part.mounted
+        for part in parts:
+            for oid, kind in part.wired:
+                self.objects.setdefault(oid, kind)
+            self.includes += part.wired_includes
+            self.routes += part.wired_routes
+        for part in parts:
+            for oid, kind in part.decorated_objects:
+                self.objects.setdefault(oid, kind)
+            self.routes += part.decorated
+            self.startup |= part.startup
+            self.shutdown |= part.shutdown
+
+    def route_list(self, expr, mod, owner, prefix: tuple, depth: int = 0, parts=None) -> None:
         """Starlette-style ``routes=[Route(...), WebSocketRoute(...), Mount("/x", routes=[...])]``."""
         if expr is None or depth > 6:
             return
@@ -320,11 +353,11 @@ class RouteModel:
             full = (prefix[0] + path, prefix[1] or dynamic)
             if name == "Mount":
                 if "routes" in kw:
-                    self.route_list(kw["routes"], mod, owner, full, depth + 1)
+                    self.route_list(kw["routes"], mod, owner, full, depth + 1, parts)
                 app_e = args[1] if len(args) > 1 else kw.get("app")
                 child = self.p.values.origin(app_e, mod) if app_e is not None else None
                 if child is not None:
-                    self.includes.append((owner, child, full, []))
+                    parts.mounted.append((owner, child, full, []))
                 continue
             ep = args[1] if len(args) > 1 else kw.get("endpoint")
             endpoint = self.project_function(ep, mod)
@@ -340,7 +373,7 @@ class RouteModel:
                 if name == "Route" and "GET" in methods and "HEAD" not in methods:
                     methods = methods + ("HEAD",)  # Starlette routes answer HEAD for GET
                 rkind = "http"
-            self.routes.append(Route(
+            parts.listed.append(Route(
                 methods, full[0], endpoint, ref.summary.is_async, rkind, owner,
                 module_path=ref.module.display, line=ref.summary.line,
                 dependencies=self.param_dependencies(ref),
@@ -428,6 +461,24 @@ class RouteModel:
         return out
 
 
+@dataclass
+class RouteParts:
+    """What one module contributes to the route model (``RouteModel.module_parts``)."""
+
+    objects: dict = field(default_factory=dict)  # its module-level apps and routers -> kind
+    own_prefix: dict = field(default_factory=dict)
+    object_deps: dict = field(default_factory=dict)
+    listed: list = field(default_factory=list)  # routes of ``routes=[...]`` lists
+    mounted: list = field(default_factory=list)  # includes by ``Mount``
+    wired: list = field(default_factory=list)  # (object id, kind) that calls here include into or add to
+    wired_includes: list = field(default_factory=list)
+    wired_routes: list = field(default_factory=list)
+    decorated_objects: list = field(default_factory=list)
+    decorated: list = field(default_factory=list)  # decorated endpoints
+    startup: set = field(default_factory=set)  # lifespan functions and startup handlers it names
+    shutdown: set = field(default_factory=set)  # shutdown handlers it names
+
+
 def _deps_in(e) -> list:
     """``("dep", callable)`` nodes inside a parameter's default or annotation expression."""
     out = []
@@ -510,14 +561,14 @@ def replace_calls(model: RouteModel, old: dict, new: dict) -> None:
             index.setdefault(key, []).append((fq, site))
 
 
-def _awaited_somewhere(project, candidates: set) -> set:
+def _awaited_somewhere(model: RouteModel, project, candidates: set) -> set:
     """Which of ``candidates`` some code awaits (making those ``def`` would break that code)."""
-    names = {fq.rsplit(".", 1)[-1] for fq in candidates}
+    index = _call_index(model, project)
     found = set()
-    for _, ref in project.index.own_functions():
-        for site in ref.summary.calls:
-            if site.awaited and site.kind == "call" and site.text.rsplit(".", 1)[-1] in names:
-                target = _async_target(project, site, ref)
+    for name in {fq.rsplit(".", 1)[-1] for fq in candidates}:
+        for fq, site in index.get(name, ()):
+            if site.awaited and site.text.rsplit(".", 1)[-1] == name:
+                target = _async_target(project, site, project.functions[fq])
                 if target in candidates:
                     found.add(target)
     return found
@@ -584,9 +635,14 @@ def _entry_points(model: RouteModel, project, functions, direct: dict) -> dict:
     memo = model.callers
 
     def callers(fq: str) -> list:
+        def compute():
+            return [c for c, site in index.get(fq.rsplit(".", 1)[-1], ())
+                    if _runs_for(site, project.functions[c], project, fq)]
+
+        if hasattr(memo, "compute"):  # a long-lived caller's memo, which records what an entry read (live)
+            return memo.compute(fq, compute)
         if fq not in memo:
-            memo[fq] = [c for c, site in index.get(fq.rsplit(".", 1)[-1], ())
-                        if _runs_for(site, project.functions[c], project, fq)]
+            memo[fq] = compute()
         return memo[fq]
 
     out: dict = {}
@@ -642,6 +698,8 @@ def annotate_routes(project, analysis, diagnostics, cfg, model: Optional[RouteMo
         return diagnostics, model
     roles_fns = {r.function for r in model.routes} | {dep for r in model.routes for dep in r.dependencies}
     reached = {d.function for d in diagnostics} | {h.function for d in diagnostics for h in d.callers}
+    # the routes of a route or dependency matter for ASL301 in the reported files only
+    roles_fns = {fq for fq in roles_fns if fq in project.functions and project.functions[fq].module.report}
     by_fn = routes_by_function(model, project, reached | roles_fns)
     for d in diagnostics:
         # one-time initialization: the routes of the coroutines that reach it
@@ -663,7 +721,7 @@ def annotate_routes(project, analysis, diagnostics, cfg, model: Optional[RouteMo
     if cfg.is_selected("ASL301"):
         candidates = {fq for fq in roles if counts.get(fq) and fq in project.functions
                       and project.functions[fq].summary.is_async and not project.functions[fq].summary.awaits}
-        awaited_anywhere = _awaited_somewhere(project, candidates)
+        awaited_anywhere = _awaited_somewhere(model, project, candidates)
         for fq, (role, r) in roles.items():
             ref = project.functions.get(fq)
             if ref is None or not ref.summary.is_async or ref.summary.awaits or not ref.module.report:

@@ -26,6 +26,8 @@ _PASSTHROUGH = {"contextlib.closing", "contextlib.nullcontext", "typing.cast", "
 _NO_VALUE = frozenset({"u", "lv", "part", "s", "p", "list", "k", "derive"})
 # expressions whose value comes out of a call
 _CALL_LIKE = frozenset({"c", "aw", "en", "it"})
+# expressions whose value comes from the module alone (a definition here, self/cls/super())
+_OWN = frozenset({"d", "self", "cls", "sup"})
 
 
 class Evaluator:
@@ -36,6 +38,10 @@ class Evaluator:
         self._memo: dict = {}
         self._active: set = set()
         self._results: dict = {}
+        # with a tracker (``deps``, a long-lived engine), every memoized value also keeps the facts it
+        # read: (expression, value, facts)
+        self.tracker = None
+        self._result_facts: dict = {}
 
     # ------------------------------------------------------------- entry points
     def ev(self, e, mod: ModuleInfo):
@@ -46,17 +52,34 @@ class Evaluator:
         # the evaluation. The memo keeps each expression alive, so its id cannot be reused.
         key = (id(e), id(mod))
         hit = self._memo.get(key)
+        tracker = self.tracker
         if hit is not None:
+            if tracker is not None:
+                tracker.add(hit[2])
             return hit[1]
+        if tracker is not None and e[0] in _OWN:
+            return self._ev(e, mod)  # reads nothing: not worth a frame and a memo entry
         active = self._active
         if key in active or len(active) > _MAX_DEPTH:
             return None
         active.add(key)
+        if tracker is not None:
+            return self._ev_tracked(e, mod, key, tracker)
         try:
             value = self._ev(e, mod)
         finally:
             active.discard(key)
         self._memo[key] = (e, value)
+        return value
+
+    def _ev_tracked(self, e, mod, key, tracker):
+        frame = tracker.open()
+        try:
+            value = self._ev(e, mod)
+        finally:
+            self._active.discard(key)
+            facts = tracker.close(frame)
+        self._memo[key] = (e, value, facts)
         return value
 
     def forget(self, mod: ModuleInfo, expressions) -> None:
@@ -252,6 +275,8 @@ class Evaluator:
         g = mod.summary.globals
         if name in g:
             return self.ev(g[name], mod)
+        if self.tracker is not None:
+            self.tracker.note(("star", mod.path))
         for star in mod.summary.star_imports:
             target = self.ev(star, mod)
             if type(target) is not Sym:
@@ -290,6 +315,8 @@ class Evaluator:
     def module_attribute(self, info: ModuleInfo, name: str):
         if info.library and self.index.opaque(f"{info.name}.{name}"):
             return Sym(f"{info.name}.{name}")  # catalogued: what the catalog says, not the source
+        if self.tracker is not None:
+            self.tracker.note(("star", info.path))
         if name in info.summary.globals or info.summary.star_imports:
             value = self.global_value(info, name)
             if value != Sym(f"builtins.{name}"):
@@ -319,8 +346,11 @@ class Evaluator:
 
     def class_attr(self, cls_q: str, name: str):
         """The value of ``cls_q.name`` / ``self.name`` from class-level and ``self.x = ...`` assignments."""
+        if self.tracker is not None:
+            self.tracker.note(("attr", cls_q, name))  # instead of every class of its MRO looked at
+        classes = self.index.classes
         for q in self.hierarchy.mro(cls_q):
-            entry = self.index.classes.get(q)
+            entry = dict.get(classes, q)
             if entry is None:
                 continue
             info, cls = entry
@@ -504,8 +534,20 @@ class Evaluator:
 
     def function_result(self, fq: str):
         """What calling the project function ``fq`` returns (its annotation, else its return values)."""
+        tracker = self.tracker
         if fq in self._results:
+            if tracker is not None:
+                tracker.add(self._result_facts.get(fq))
             return self._results[fq]
+        if tracker is None:
+            return self._function_result(fq)
+        frame = tracker.open()
+        try:
+            return self._function_result(fq)
+        finally:
+            self._result_facts[fq] = tracker.close(frame)
+
+    def _function_result(self, fq: str):
         self._results[fq] = None  # recursion guard
         ref = self.index.functions.get(fq)
         result = None

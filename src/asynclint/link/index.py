@@ -37,10 +37,17 @@ class ProjectIndex:
     # (never their source) so that the catalog's knowledge wins over inference
     loader: Optional[Callable[[str], Optional[ModuleInfo]]] = None
     opaque: Callable[[str], bool] = lambda q: False
+    tracker: Optional[object] = None  # link.deps.Tracker: module globals are tracked as modules are added
 
     def add_module(self, info: ModuleInfo, aliases: bool = True) -> None:
         """Add a module under its name and (unless ``aliases`` is off: ``add_aliases`` later) its
         aliases; a name already taken keeps its first owner."""
+        if self.tracker is not None:
+            from .deps import TrackedDict
+
+            g = info.summary.globals
+            if not isinstance(g, TrackedDict) or g.tracker is not self.tracker:
+                info.summary.globals = TrackedDict(g, "g", self.tracker, info.path)
         self.modules.setdefault(info.name, info)
         if aliases:
             self.add_aliases(info)
@@ -68,6 +75,25 @@ class ProjectIndex:
             if info is not None:
                 self.add_module(info)
         return info
+
+    def scopes(self, fq: str) -> list:
+        """The function ``fq`` and the functions nested in it (closures, lambdas), whose call sites
+        run when it runs or what it returns does; [] when there is no such function."""
+        ref = self.functions.get(fq)
+        if ref is None:
+            return []
+        out = [ref]
+        info = ref.module
+        prefix = ref.summary.qualname + "."
+        for lq in info.summary.functions:
+            if lq.startswith(prefix):
+                nested = self.functions.get(f"{info.name}.{lq}")
+                if nested is not None and nested.module is info:
+                    out.append(nested)
+        if self.tracker is not None:
+            for r in out:
+                self.tracker.note(("body", r.qualname))  # what reads this reads their call sites
+        return out
 
     def own_functions(self) -> list:
         """(qualname, FunctionRef) of the project's own functions (not of library modules read from the

@@ -40,32 +40,46 @@ def script_folders(paths, root: str, imports_of) -> list:
     files in or below them (the folder is on ``sys.path`` when the code runs)."""
     files = set(paths)
     folders = set()
+    prefix = root.rstrip(os.sep) + os.sep
+
+    def inside(d: str) -> bool:
+        return d != root and d.startswith(prefix)
+
     tops = set()  # first components a project file or folder has, by directory
+    walked = set()  # folders whose way up to the root is in ``tops`` already
     for p in files:
         d = os.path.dirname(p)
-        stem = os.path.basename(p)[:-3]
-        tops.add((d, stem))
-        while _inside(root, d) and d != root:
+        tops.add((d, os.path.basename(p)[:-3]))
+        while inside(d) and d not in walked:
+            walked.add(d)
             parent = os.path.dirname(d)
             tops.add((parent, os.path.basename(d)))
             d = parent
     at_root = {name for d, name in tops if d in (root, os.path.join(root, "src"))}
     found = []
+    seen: dict = {}  # (folder of the importing file, top-level name) -> the script folder it names, or None
     for p in sorted(files):
         here = os.path.dirname(p)
+        stem = os.path.basename(p)[:-3]
         for module in imports_of(p):
             top = module.split(".", 1)[0]
             if not top or top in at_root:
                 continue
-            d = here
-            while _inside(root, d) and d != root:
+            key = (here, top)
+            if top != stem and key in seen:  # (a file named like the module never names itself)
+                continue
+            d, hit = here, None
+            while inside(d):
                 if (d, top) in tops and os.path.join(d, top + ".py") != p and \
                         not os.path.isfile(os.path.join(d, "__init__.py")):
-                    if d not in folders:
-                        folders.add(d)
-                        found.append(d)
+                    hit = d
                     break
                 d = os.path.dirname(d)
+            if top != stem:
+                seen[key] = hit
+            if hit is not None and hit not in folders:
+                folders.add(hit)
+                found.append(hit)
     return sorted(found)
 
 

@@ -25,6 +25,18 @@ class Project:
     def add_module(self, info: ModuleInfo, aliases: bool = True) -> None:
         self.index.add_module(info, aliases)
 
+    def track(self, tracker) -> None:
+        """Record what is read from now on (``deps``): the tables become tracked, and so do the globals
+        of every module added after this."""
+        from .deps import TrackedDict
+
+        index = self.index
+        index.modules = self.modules = TrackedDict(index.modules, "mod", tracker)
+        index.functions = self.functions = TrackedDict(index.functions, "fn", tracker)
+        index.classes = self.classes = TrackedDict(index.classes, "cls", tracker)
+        index.tracker = tracker
+        self.values.tracker = self.hierarchy.tracker = tracker
+
     def unique_modules(self) -> list:
         return self.index.unique_modules()
 

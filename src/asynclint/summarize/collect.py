@@ -24,6 +24,9 @@ PARALLEL_THRESHOLD = 48
 class Collected:
     summaries: dict = field(default_factory=dict)  # absolute path -> ModuleSummary
     errors: list = field(default_factory=list)  # list[FileError], for reported files only
+    digests: dict = field(default_factory=dict)  # absolute path -> the SHA-256 of the text summarized
+    # with ``previous``: path -> the summary it had then, for the files whose text changed since
+    previous: dict = field(default_factory=dict)
 
 
 def summarize_bytes(data: bytes):
@@ -71,9 +74,11 @@ def _summarize_job(args):
 
 
 def collect_summaries(files, report_paths, *, root: str, max_file_size: int, use_cache: bool = True,
-                      jobs=None, overrides=None, progress: bool = False, prestat=None) -> Collected:
+                      jobs=None, overrides=None, progress: bool = False, prestat=None, previous=None) -> Collected:
     """Summaries of ``files`` (``SourceFile``s). ``overrides`` maps an absolute path to the text
-    to use instead of the disk (editor buffers); ``prestat`` holds stats the caller already made."""
+    to use instead of the disk (editor buffers); ``prestat`` holds stats the caller already made.
+    ``previous`` (path -> digest of the text an earlier analysis saw: ``live.persist``): the summaries
+    of those that changed (or are gone) are read from the cache too, before it forgets them."""
     overrides = overrides or {}
     prestat = prestat or {}
     out = Collected()
@@ -85,11 +90,13 @@ def collect_summaries(files, report_paths, *, root: str, max_file_size: int, use
     try:
         for f in files:
             if f.path in overrides:
-                summary, err = summarize_bytes(overrides[f.path].encode("utf-8", "surrogatepass"))
+                data = overrides[f.path].encode("utf-8", "surrogatepass")
+                summary, err = summarize_bytes(data)
                 if err:
                     out.errors.append(file_error(f.display, err))
                 else:
                     out.summaries[f.path] = summary
+                    out.digests[f.path] = SummaryCache.digest(data)
                 continue
             st = prestat.get(f.path)
             if st is None:
@@ -106,6 +113,7 @@ def collect_summaries(files, report_paths, *, root: str, max_file_size: int, use
             hit = cache.lookup_stat(f.path, st)
             if hit is not None:
                 out.summaries[f.path] = hit
+                out.digests[f.path] = cache.by_path[f.path][2]
             else:
                 todo.append((f.path, st))
 
@@ -126,7 +134,13 @@ def collect_summaries(files, report_paths, *, root: str, max_file_size: int, use
                 summary = decode_summary(blob)
             out.summaries[path] = summary
             if digest is not None:
+                out.digests[path] = digest
                 cache.store_summary(path, stats[path], digest, summary, blob)
+        for path, digest in (previous or {}).items():
+            if out.digests.get(path) != digest:
+                old = cache.summary_of(digest)
+                if old is not None:
+                    out.previous[path] = old
     finally:
         paused.__exit__()
     cache.save()

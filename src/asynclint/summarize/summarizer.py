@@ -951,7 +951,7 @@ class _Summarizer:
             facts_after.append(dict(sc.facts))
         # what every branch stored alike is known after them; what some did is not
         sc.facts.clear()
-        for subject in set().union(*facts_after):
+        for subject in sorted(set().union(*facts_after)):  # in one order whatever the hash seed
             values = {f.get(subject) for f in facts_after}
             sc.facts[subject] = values.pop() if len(values) == 1 else (subject, "dirty", None, True, RAW)
         if len(results) == 1:
@@ -960,7 +960,7 @@ class _Summarizer:
         if narrow is not None and results[0].get(narrow[0]) == narrow[1]:
             # narrowed by isinstance only: after the if, the name is what it was
             results[0][narrow[0]] = before.get(narrow[0], UNKNOWN)
-        for name in set().union(*results):
+        for name in sorted(set().union(*results)):
             values = [r.get(name, before.get(name, UNKNOWN)) for r in results]
             value = values[0]
             for other in values[1:]:

@@ -1,0 +1,357 @@
+"""The workspace's analysis on disk, so that a run after an edit redoes only what the edit reaches.
+
+``.asynclint_cache/analysis-<version>.cache`` (a ``cache.store.Store``:
+authenticated, built-in data only) holds what ``live.AnalysisState`` keeps
+in memory, one entry per module (its functions' records, its top level's,
+the conditions and witnesses of its functions), the class hierarchy, and
+what it was computed from: the configuration, asynclint itself, the working
+directory, and for every file the digest of the text it saw and the name
+the module had. Objects are written as data: a call site as its index in its
+function's call sites, a catalog entry as its fields, a route as its fields.
+
+A later run (``engine.run`` when the result cache misses) links the
+project from the summaries as they were then, takes the analysis in, and
+then applies every file whose text changed as an edit (``Workspace``):
+what read a changed fact is computed again, nothing else. Only the entries
+of modules whose results changed are encoded again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from array import array
+from typing import Optional
+
+from .. import __version__
+from ..analyze.classify import Blocking
+from ..cache import codec
+from ..cache.results import DIAGNOSTICS_SCHEMA, decode_diagnostics, encode_diagnostics
+from ..cache.store import Store, project_cache_dir
+from ..catalog import Entry
+from ..frameworks.fastapi import Route, RouteParts
+from ..model import CallSite
+from .state import Record
+
+FORMAT = 1
+_META, _FILES, _HIER, _FACTS = b"meta", b"files", b"hierarchy", b"facts"
+_ROUTE_FIELDS = tuple(f.name for f in dataclasses.fields(Route))
+_PARTS_FIELDS = tuple(f.name for f in dataclasses.fields(RouteParts))
+_NAMESPACE = "analysis/{}/{}/{}/{}".format(__version__, codec.VERSION, FORMAT, DIAGNOSTICS_SCHEMA)
+
+
+class FactTable:
+    """Every fact (``link.deps``) the stored analysis read, once, by number: a record's facts are
+    stored as the numbers of its facts (4 bytes each, ``array``), kept so in memory until the
+    record is computed again. Numbers only grow, so unchanged entries stay valid."""
+
+    def __init__(self, facts: list):
+        self.facts = facts
+        self._ids: Optional[dict] = None
+
+    def ids(self) -> dict:
+        if self._ids is None:
+            self._ids = {f: i for i, f in enumerate(self.facts)}
+        return self._ids
+
+    def numbers(self, facts) -> frozenset:
+        """The numbers of those of ``facts`` any stored analysis read (others matter to none)."""
+        ids = self.ids()
+        return frozenset(ids[f] for f in facts if f in ids)
+
+    def encode(self, facts) -> bytes:
+        if isinstance(facts, array):
+            return facts.tobytes()
+        ids, table = self.ids(), self.facts
+        out = array("I")
+        for f in facts:
+            i = ids.get(f)
+            if i is None:
+                i = ids[f] = len(table)
+                table.append(f)
+            out.append(i)
+        return out.tobytes()
+
+    def decode(self, raw) -> frozenset:
+        table = self.facts
+        return frozenset(table[i] for i in numbers(raw))
+
+
+def numbers(raw) -> array:
+    out = array("I")
+    out.frombytes(raw)
+    return out
+
+
+def _module_key(path: str) -> bytes:
+    return b"m:" + path.encode("utf-8", "surrogatepass")
+
+
+class Snapshot:
+    """The analysis store of one project root."""
+
+    def __init__(self, root: str, key: tuple, enabled: bool = True):
+        """``key``: everything that decides the results besides the files' texts (configuration,
+        asynclint's own files, the working directory): a different key reads nothing."""
+        self.store = Store(project_cache_dir(root) if enabled else None, f"analysis-{__version__}.cache", _NAMESPACE)
+        self.key = repr(key).encode("utf-8", "surrogatepass")
+        self.files: Optional[dict] = None  # path -> (digest, name, aliases, is_package) it was computed from
+        if self.store.enabled and self.store.get(_META) is not None and bytes(self.store.get(_META)) == self.key:
+            try:
+                self.files = codec.loads(self.store.get(_FILES))
+            except Exception:  # authenticated but unusable: start afresh
+                self.files = None
+
+    @property
+    def usable(self) -> bool:
+        return self.files is not None
+
+    def digests(self) -> dict:
+        return {path: rec[0] for path, rec in (self.files or {}).items()}
+
+    # ------------------------------------------------------------ restore
+    def restore(self, ws) -> Optional[dict]:
+        """Take the analysis into ``ws`` (linked from the summaries the analysis was made from): the
+        findings kept per file (path -> (diagnostics, number suppressed, facts read)), or None when
+        some entry is missing or unusable (then nothing was taken)."""
+        from ..analyze.propagate import Propagation
+
+        state, project = ws.state, ws.project
+        fns = project.functions
+        entries: dict = {}
+        records: dict = {}
+        prop_rows: list = []
+        kept: dict = {}
+        try:
+            table = FactTable(codec.loads(self.store.get(_FACTS)))
+            for info in ws.modules.values():
+                blob = self.store.get(_module_key(info.path))
+                if blob is None:
+                    return None
+                row = codec.loads(blob)
+                _restore_module(info, row, fns, entries, records, prop_rows)
+                if row[5] is not None:
+                    kept[info.path] = row[5]
+            hier = codec.loads(self.store.get(_HIER))
+        except Exception:  # an entry missing or not what this code wrote: analyse afresh
+            return None
+        derived, state.derived = state.derived, None  # (nothing changed by taking it in)
+        try:
+            for key, rec in records.items():
+                state._keep(key, rec)
+        finally:
+            state.derived = derived
+        sites = {key[1]: rec.found for key, rec in records.items() if key[0] == "f" and rec.found}
+        prop = Propagation(project, sites, ws.tracker, solve=False)
+        for fq, cond, key, witness, facts in prop_rows:
+            if cond is not None:
+                prop.cond[fq] = cond
+            if key is not None:
+                found = sites[fq]
+                w = found[witness[1]] if witness[0] == "i" else Blocking(found[witness[1]].site, target=witness[2])
+                prop._key[fq] = key
+                prop.blocking[fq] = (key[2], w)
+                prop.klass[fq] = key[1]
+            if facts:
+                prop.facts[fq] = table.decode(facts)
+        state.prop = prop
+        state.fact_table = table
+        state.track_prop()
+        h = project.hierarchy
+        h._mro, h._mro_facts, h._subclasses = hier
+        state.dirty = set()
+        state.changed_derived = set()  # taking the analysis in changed nothing
+        state._table_size = len(fns)
+        return {path: (_Diagnostics(rows), suppressed, numbers(facts)) for path, (rows, suppressed, facts) in kept.items()}
+
+    # ------------------------------------------------------------ save
+    def save(self, ws, changed_paths, results: dict) -> None:
+        """Write the workspace's analysis and the findings per file ``results`` (``file_findings``):
+        the entries of ``changed_paths`` (None: every module) encoded again, the others kept."""
+        store = self.store
+        if not store.enabled:
+            return
+        state, project = ws.state, ws.project
+        by_module: dict = {}
+        for key, rec in state.records.items():
+            if key[0] == "m":
+                by_module.setdefault(key[1], [None, [], None])[2] = rec
+            elif key[0] == "f":
+                ref = dict.get(project.functions, key[1])
+                if ref is not None:
+                    by_module.setdefault(ref.module.path, [ref.module, [], None])[1].append((ref, rec))
+        wanted = set(ws.modules) if changed_paths is None else set(changed_paths) & set(ws.modules)
+        table = state.fact_table
+        if table is None:
+            table = state.fact_table = FactTable([])
+        try:
+            for path in wanted:
+                info = ws.modules[path]
+                _, functions, module_rec = by_module.get(path, (info, [], None))
+                found = results.get(path)
+                diags = None if found is None else (_encoded(found[0]), found[1], table.encode(found[2]))
+                store.put(_module_key(path), codec.dumps(_encode_module(info, functions, module_rec, state.prop, table)
+                                                         + (diags,)))
+            store.put(_FACTS, codec.dumps(table.facts))
+            h = project.hierarchy
+            store.put(_HIER, codec.dumps((h._mro, h._mro_facts, h._subclasses)))
+            files = {p: (ws.digests.get(p), m.name, m.aliases, m.is_package) for p, m in ws.modules.items()}
+            store.put(_FILES, codec.dumps(files))
+        except ValueError:  # something not plain data (cannot happen unless a bug): keep no analysis
+            return
+        keep = {_META, _FILES, _HIER, _FACTS} | {_module_key(p) for p in ws.modules}
+        store.retain(keep)
+        store.put(_META, self.key)
+        store.save()
+
+
+class _Diagnostics(list):
+    """Findings kept as rows, made into ``Diagnostic``s only when reported (most are written back
+    as they were)."""
+
+    def __init__(self, rows):
+        super().__init__()
+        self.rows = rows
+
+    def materialize(self) -> list:
+        return decode_diagnostics(self.rows)
+
+
+def _encoded(diagnostics) -> list:
+    return diagnostics.rows if isinstance(diagnostics, _Diagnostics) else encode_diagnostics(diagnostics)
+
+
+def materialize(diagnostics) -> list:
+    return diagnostics.materialize() if isinstance(diagnostics, _Diagnostics) else diagnostics
+
+
+# ------------------------------------------------------------------ encoding
+def _site_index(calls: list) -> dict:
+    return {id(s): i for i, s in enumerate(calls)}
+
+
+def _site_ref(site: CallSite, index: dict, calls: list):
+    i = index.get(id(site))
+    if i is not None:
+        return i
+    # a callable a builtin calls (``sorted(key=os.path.getmtime)``): a site made for it, at the call
+    for j, s in enumerate(calls):
+        if (s.line, s.col, s.end_line, s.end_col, s.text) == (site.line, site.col, site.end_line, site.end_col,
+                                                              site.text):
+            return ("a", j, site.callee)
+    raise ValueError("a blocking site that is not one of its function's")
+
+
+def _entry(e: Optional[Entry]):
+    return None if e is None else (e.api, e.category, e.replacement, e.library, e.message, e.transitive, e.unless)
+
+
+def _encode_found(found, calls: list) -> tuple:
+    index = _site_index(calls)
+    return tuple((_site_ref(b.site, index, calls), _entry(b.entry), b.target, b.alternatives, b.context, b.offset)
+                 for b in found)
+
+
+def _encode_uses(uses, calls: list) -> tuple:
+    index = _site_index(calls)
+    return tuple((ident, None if use[1] is None else index[id(use[1])]) for ident, use in uses)
+
+
+def _encode_route(r: Route) -> tuple:
+    return tuple(getattr(r, name) for name in _ROUTE_FIELDS)
+
+
+def _encode_parts(parts: RouteParts) -> tuple:
+    out = []
+    for name in _PARTS_FIELDS:
+        value = getattr(parts, name)
+        if name in ("listed", "wired_routes", "decorated"):
+            value = [_encode_route(r) for r in value]
+        out.append(value)
+    return tuple(out)
+
+
+def _encode_module(info, functions, module_rec, prop, table: FactTable) -> tuple:
+    """(name, functions' records, top level's record, propagation rows) of one module."""
+    fn_rows, prop_rows = [], []
+    for ref, rec in functions:
+        calls = ref.summary.calls
+        lq = ref.summary.qualname
+        found = None if rec.found is None else _encode_found(rec.found, calls)
+        calls_index = _site_index(calls)
+        fn_rows.append((lq, found, _encode_uses(rec.uses, calls),
+                        tuple((name, calls_index[id(site)]) for name, (_, site) in rec.calls), table.encode(rec.facts)))
+        fq = ref.qualname
+        key = prop._key.get(fq)
+        witness = None
+        if key is not None:
+            w = prop.blocking[fq][1]
+            mine = prop.sites.get(fq, ())
+            i = next((k for k, b in enumerate(mine) if b is w), None)
+            if i is not None:
+                witness = ("i", i)
+            else:
+                witness = ("v", next(k for k, b in enumerate(mine) if b.site is w.site), w.target)
+        cond, facts = prop.cond.get(fq), prop.facts.get(fq)
+        if key is not None or cond is not None or facts:
+            prop_rows.append((lq, cond, key, witness, table.encode(facts or ())))
+    mod = None
+    if module_rec is not None:
+        mod = (_encode_uses(module_rec.uses, info.summary.module_calls),
+               None if module_rec.routes is None else _encode_parts(module_rec.routes), table.encode(module_rec.facts))
+    return (FORMAT, info.name, tuple(fn_rows), mod, tuple(prop_rows))
+
+
+# ------------------------------------------------------------------ decoding
+def _decode_found(rows, calls: list, entries: dict) -> list:
+    out = []
+    for site, entry, target, alternatives, context, offset in rows:
+        if type(site) is int:
+            site = calls[site]
+        else:
+            s = calls[site[1]]
+            site = CallSite(s.line, s.col, s.end_line, s.end_col, "call", site[2], s.text)
+        if entry is not None:
+            e = entries.get(entry)
+            if e is None:
+                e = entries[entry] = Entry(*entry)
+            entry = e
+        out.append(Blocking(site, entry, target, alternatives, context, offset))
+    return out
+
+
+def _decode_parts(row) -> RouteParts:
+    values = {}
+    for name, value in zip(_PARTS_FIELDS, row):
+        if name in ("listed", "wired_routes", "decorated"):
+            value = [Route(*r) for r in value]
+        values[name] = value
+    return RouteParts(**values)
+
+
+def _restore_module(info, row, fns: dict, entries: dict, records: dict, prop_rows: list) -> None:
+    fmt, name, fn_rows, mod, props, _ = row
+    if fmt != FORMAT or name != info.name:
+        raise ValueError("not this module's analysis")
+    for lq, found, uses, calls_rows, facts in fn_rows:
+        fq = f"{name}.{lq}"
+        ref = dict.get(fns, fq)
+        if ref is None or ref.module is not info:
+            raise ValueError(f"no function {fq}")
+        calls = ref.summary.calls
+        found = None if found is None else _decode_found(found, calls, entries)
+        records[("f", fq)] = Record(found, [(ident, (fq, None if i is None else calls[i])) for ident, i in uses], None,
+                                    [(n, (fq, calls[i])) for n, i in calls_rows], None, numbers(facts))
+    if mod is not None:
+        uses, parts, facts = mod
+        records[("m", info.path)] = Record(None, [(ident, (None, None)) for ident, _ in uses], None, (),
+                                           None if parts is None else _decode_parts(parts), numbers(facts))
+    for lq, cond, key, witness, facts in props:
+        prop_rows.append((f"{name}.{lq}", cond, key, witness, facts))
+
+
+def snapshot_key(cfg, root: str) -> tuple:
+    """What besides the files' texts decides the analysis."""
+    from ..cache.results import _package_fingerprint
+
+    return (FORMAT, __version__, _package_fingerprint(), repr(cfg), os.getcwd(), root)

@@ -1,0 +1,556 @@
+"""The analysis of one linked project, kept current edit by edit.
+
+For every function of the project's tables a ``record``: its blocking call
+sites (``analyze.classify_function``; for library code read from an
+environment, per depth, only where the project reaches it), the locks it
+takes or hands on and the values it passes (``analyze.locks``), and every
+fact (``link.deps``) reading those took; for every module the same for its
+top level, and its part of the route model. A reverse index says which
+records read each fact, so an edit recomputes exactly the records that read
+what it changed (``invalidate``), and the propagation (``analyze.propagate``)
+computes again only the functions whose blocking sites (or the facts their
+conditions read) changed, and what calls them.
+
+``findings(functions)`` then gives the findings of those functions from the
+whole project as it is, the same as a fresh run's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from array import array
+from typing import Optional
+
+from ..analyze.analysis import blocks_before_awaiting, classify_function
+from ..analyze.entries import entry_coroutines
+from ..analyze.classify import Classifier
+from ..analyze.findings import coroutine_findings, initialization_findings
+from ..analyze.locks import LoopOnlyLocks, handed_on
+from ..analyze.propagate import Propagation
+from ..frameworks.fastapi import RouteModel, _index_keys
+from .facts import site_shape
+
+
+class Multimap:
+    """key -> owner -> [items]: each owner's items replaced as a whole; ``get`` gives them all (and
+    records ``(kind, key)`` in ``tracker``'s open frame, when one is given)."""
+
+    def __init__(self, kind: str = "", tracker=None):
+        self._d: dict = {}
+        self.kind = kind
+        self.tracker = tracker
+
+    def add(self, owner, pairs) -> None:
+        d = self._d
+        for key, item in pairs:
+            d.setdefault(key, {}).setdefault(owner, []).append(item)
+
+    def remove(self, owner, pairs) -> None:
+        d = self._d
+        for key, _ in pairs:
+            m = d.get(key)
+            if m is not None:
+                m.pop(owner, None)
+                if not m:
+                    del d[key]
+
+    def get(self, key, default=()):
+        if self.tracker is not None:
+            self.tracker.note((self.kind, key))
+        m = self._d.get(key)
+        if not m:
+            return default
+        return [item for items in m.values() for item in items]
+
+
+class Record:
+    """What was derived from one function (``found``: its blocking sites, None for library code, whose
+    are kept per depth) or one module's top level (``routes``: its ``RouteParts``)."""
+
+    __slots__ = ("found", "uses", "handed", "calls", "routes", "facts")
+
+    def __init__(self, found, uses, handed, calls, routes, facts):
+        self.found = found
+        self.uses = uses
+        self.handed = handed
+        self.calls = calls
+        self.routes = routes
+        self.facts = facts
+
+
+def blocking_shape(found) -> tuple:
+    """Blocking sites without positions: equal means the propagation needs nothing computed again."""
+    return tuple((site_shape(b.site), b.entry, b.target, b.alternatives, b.context, b.offset) for b in found or ())
+
+
+class AnalysisState:
+    def __init__(self, project, cfg, tracker, indexed: bool = True, derived=None):
+        """``indexed``: keep reverse indexes from facts to what read them (a long-lived engine, where
+        every edit asks); without, ``invalidate`` looks through every record (one edit per process).
+        ``derived``: a second ``Tracker`` recording what findings read of the analysis itself (the
+        propagation's tables, the callers, the indexes), whose changes ``changed_derived`` collects:
+        findings kept per file (``persist``) are computed again when something they read changed."""
+        self.project = project
+        self.tracker = tracker
+        self.derived = derived
+        self.enabled = cfg.analyzed_categories()
+        self.records: dict = {}  # ("f", qualname) | ("l", qualname, depth) | ("m", path) -> Record
+        self.readers: Optional[dict] = {} if indexed else None  # fact -> set of record keys
+        self.library_depth: dict = {}  # library function -> how many library calls deep the project enters it
+        self.lock_uses = Multimap("lock", derived)  # lock identity -> uses (analyze.locks)
+        self._handed: Optional[Multimap] = None  # last name -> (module, expression) passed: built when asked
+        self.call_index = Multimap("calls", derived)  # callee's last name -> [(function, site)] (frameworks.fastapi)
+        self.route_callers = FactMemo(tracker, derived)  # frameworks.fastapi.routes_by_function's memo
+        self._dropped: dict = {}  # record key -> the record dropped to be computed again (see ``_changed``)
+        self.fact_table = None  # persist.FactTable, when records were read from the store
+        self.changed_base: set = set()  # facts edits changed since ``changed_derived`` was last emptied
+        self.changed_derived: set = set()  # what of the analysis changed since (see ``derived``)
+        self.routes: Optional[RouteModel] = None
+        self.prop: Optional[Propagation] = None
+        self.prop_readers: Optional[dict] = {} if indexed else None  # fact -> functions whose condition or witness read it
+        self.dirty: set = set()  # record keys to compute again
+        self.dirty_prop: set = set()  # functions whose condition and witness to compute again
+        self.values_changed = False  # since the last refresh (predicates in guards may resolve otherwise)
+        self._table_size = 0
+        self.stats = {"records": 0, "region": 0}  # what the last refresh computed (bench, tests)
+        self.touched: set = set()  # record keys and functions whose results changed (what to save again)
+
+    # ------------------------------------------------------------ changes
+    def build(self) -> None:
+        """Everything, from nothing (a new project)."""
+        for fq in list(self.project.functions):
+            self.dirty.add(("f", fq))
+        for info in self.project.unique_modules():
+            self.dirty.add(("m", info.path))
+        self.refresh()
+
+    def invalidate(self, facts, functions=(), modules=()) -> None:
+        """``facts`` changed; ``functions`` (qualnames) and ``modules`` (paths) were edited, added or
+        removed: what read any of them is computed again at the next ``refresh``."""
+        readers = self.readers
+        if readers is not None:
+            for fact in facts:
+                self.dirty |= readers.get(fact, set())
+                self.dirty_prop |= self.prop_readers.get(fact, set())
+        elif facts:
+            meets = self.meets(facts)
+            self.dirty.update(key for key, rec in self.records.items() if meets(rec.facts))
+            if self.prop is not None:
+                self.dirty_prop.update(fq for fq, read in self.prop.facts.items() if meets(read))
+        self.dirty.update(("f", fq) for fq in functions)
+        self.dirty.update(("m", p) for p in modules)
+        self.changed_base.update(facts)
+        if any(f[0] != "body" for f in facts):
+            self.values_changed = True
+        if facts or functions:
+            self.route_callers.clear()
+
+    def _index(self, key, facts) -> None:
+        readers = self.readers
+        if readers is None:
+            return
+        for fact in facts:
+            got = readers.get(fact)
+            if got is None:
+                readers[fact] = {key}
+            else:
+                got.add(key)
+
+    def _unindex(self, key, facts) -> None:
+        readers = self.readers
+        if readers is None:
+            return
+        for fact in facts:
+            got = readers.get(fact)
+            if got is not None:
+                got.discard(key)
+                if not got:
+                    del readers[fact]
+
+    def meets(self, facts):
+        """A test: does a set of facts read (a set, or the numbers of a stored one: ``persist``) hold
+        any of ``facts``?"""
+        changed = frozenset(facts)
+        numbers = self.fact_table.numbers(changed) if self.fact_table is not None else frozenset()
+
+        def test(read) -> bool:
+            if type(read) is array:
+                return not numbers.isdisjoint(read)
+            return not changed.isdisjoint(read)
+
+        return test
+
+    def _readable(self, rec: Optional[Record]) -> dict:
+        """What findings can read of a record, by the derived fact they read it through, positions
+        included (a chain shows the lines of its hops)."""
+        out: dict = {}
+        if rec is None:
+            return out
+        for b in rec.found or ():
+            item = (_where(b.site), site_shape(b.site), b.entry, b.target, b.alternatives, b.context, b.offset)
+            for t in (b.target,) + b.alternatives:
+                if t is not None:
+                    out.setdefault(("callers", t), []).append(item)
+        for ident, use in rec.uses:
+            out.setdefault(("lock", ident), []).append(None if use[1] is None else _where(use[1]))
+        for name, (_, site) in rec.calls:
+            out.setdefault(("calls", name), []).append((_where(site), site_shape(site)))
+        return out
+
+    def _changed(self, old: Optional[Record], new: Optional[Record]) -> None:
+        """The derived facts whose content differs between a record and what replaced it."""
+        if self.derived is None:
+            return
+        a, b = self._readable(old), self._readable(new)
+        differ = [k for k in a.keys() | b.keys() if a.get(k) != b.get(k)]
+        self.changed_derived.update(differ)
+        # what it passes as arguments (analyze.locks.handed_on, built only when asked): conservatively
+        if old is None or new is None or old.routes is not None or old.handed != new.handed or \
+                any(k[0] == "calls" for k in differ):
+            self.changed_derived.add(("handed", "*"))
+
+    def _drop(self, key) -> Optional[Record]:
+        old = self.records.pop(key, None)
+        self._dropped[key] = old
+        if old is not None:
+            self._unindex(key, old.facts)
+            owner = key if key[0] != "l" else None
+            if owner is not None:
+                self.lock_uses.remove(owner, old.uses)
+                if self._handed is not None and old.handed is not None:
+                    self._handed.remove(owner, old.handed)
+                self.call_index.remove(owner, old.calls)
+        return old
+
+    # ------------------------------------------------------------ refresh
+    def refresh(self) -> None:
+        """Compute again every record an edit made stale, then the propagation of what changed."""
+        project, tracker = self.project, self.tracker
+        fns = project.functions
+        classifier = Classifier(project)
+        locks = LoopOnlyLocks(project, {})
+        changed: dict = {}  # function -> its new blocking sites (changed beyond positions)
+        same: dict = {}  # function -> its new blocking sites (the same but for positions)
+        reached: list = []  # library functions the project's new blocking sites call
+        dirty, self.dirty = self.dirty, set()
+        computed = 0
+        route_parts_changed = False
+        model = None
+        by_path = {info.path: info for info in project.index.modules.values()} if any(
+            key[0] == "m" for key in dirty) else {}
+        self.touched |= dirty
+        for key in sorted(dirty, key=_order):
+            old = self._drop(key)
+            computed += 1
+            if key[0] == "m":
+                info = by_path.get(key[1])
+                if info is None:
+                    route_parts_changed = route_parts_changed or (old is not None and old.routes is not None)
+                    continue
+                if model is None:
+                    model = RouteModel(project, [])  # for its helpers: routes come from the parts
+                frame = tracker.open()
+                uses = locks.uses(None, info, info.summary.module_calls)
+                parts = model.module_parts(info) if not info.library else None
+                facts = tracker.close(frame)
+                rec = Record(None, uses, None, (), parts, facts)
+                self._keep(key, rec)
+                if old is None or _positionless(old.routes) != _positionless(parts):
+                    route_parts_changed = True
+                    self.changed_derived.add(("routes",))
+                elif old.routes != parts:
+                    self.routes = None  # the same routes at other lines (``asynclint routes`` shows them)
+                continue
+            if key[0] == "l":
+                fq = key[1]
+                if old is not None and self.prop is not None and fq in self.prop.sites:
+                    reached.append(fq)  # classify it again where the project reaches it
+                continue
+            fq = key[1]
+            ref = dict.get(fns, fq)
+            if ref is None:
+                if old is not None and old.found is not None:
+                    changed[fq] = None
+                continue
+            frame = tracker.open()
+            found = None
+            if not ref.module.library:
+                found = classify_function(classifier, ref, self.enabled, self.library_depth, {})
+            uses = locks.uses(fq, ref.module, ref.summary.calls)
+            facts = tracker.close(frame)
+            calls = [(name, (fq, site)) for name, site in _index_keys(ref.summary.calls)] if not ref.module.library else ()
+            self._keep(key, Record(found, uses, None, calls, None, facts))
+            if found is None:
+                continue
+            before = old.found if old is not None else None
+            if before is None or blocking_shape(before) != blocking_shape(found):
+                changed[fq] = found
+            else:
+                same[fq] = found
+            reached += [t for b in found for t in (b.target,) + b.alternatives if t is not None]
+        computed += self._reach(classifier, reached, changed)
+        computed += self._new_table_entries(locks)
+        for key, old in self._dropped.items():  # gone for good (a function or module removed)
+            self._changed(old, None)
+        self._dropped = {}
+        self.stats["records"] = computed
+        if route_parts_changed:
+            self.routes = None
+        self._propagate(changed, same)
+
+    def _keep(self, key, rec: Record) -> None:
+        self.records[key] = rec
+        self._changed(self._dropped.pop(key, None), rec)
+        self._index(key, rec.facts)
+        if key[0] != "l":
+            self.lock_uses.add(key, rec.uses)
+            if self._handed is not None:
+                rec.handed = self._handed_by(key)
+                self._handed.add(key, rec.handed)
+            self.call_index.add(key, rec.calls)
+
+    def _handed_by(self, key) -> list:
+        """The values a function (or a module's top level) passes as arguments (analyze.locks)."""
+        if key[0] == "m":
+            info = next((m for m in self.project.index.modules.values() if m.path == key[1]), None)
+            return handed_on(info, info.summary.module_calls) if info is not None else []
+        ref = dict.get(self.project.functions, key[1])
+        return handed_on(ref.module, ref.summary.calls) if ref is not None else []
+
+    def handed(self) -> Multimap:
+        """Every value passed as an argument anywhere, by its last name (built when first asked:
+        only a lock in a reported coroutine needs it)."""
+        if self._handed is None:
+            table = Multimap()
+            by_path = {info.path: info for info in self.project.index.modules.values()}
+            fns = self.project.functions
+            for key, rec in self.records.items():
+                if key[0] == "f":
+                    ref = dict.get(fns, key[1])
+                    rec.handed = handed_on(ref.module, ref.summary.calls) if ref is not None else []
+                elif key[0] == "m":
+                    info = by_path.get(key[1])
+                    rec.handed = handed_on(info, info.summary.module_calls) if info is not None else []
+                else:
+                    continue
+                table.add(key, rec.handed)
+            self._handed = table
+        return self._handed
+
+    def _reach(self, classifier, reached: list, changed: dict) -> int:
+        """Classify the library functions the project's blocking sites reach (at the depth they are
+        reached), and what those reach."""
+        fns, tracker = self.project.functions, self.tracker
+        computed = 0
+        seen: set = set()
+        todo = list(reached)
+        while todo:
+            fq = todo.pop()
+            if fq in seen:
+                continue
+            seen.add(fq)
+            ref = dict.get(fns, fq)
+            if ref is None or not ref.module.library:
+                continue
+            depth = self.library_depth.get(fq, 0)
+            key = ("l", fq, depth)
+            rec = self.records.get(key)
+            if rec is None:
+                frame = tracker.open()
+                found = classify_function(classifier, ref, self.enabled, self.library_depth, {})
+                rec = Record(found, (), (), (), None, tracker.close(frame))
+                self.records[key] = rec
+                self._index(key, rec.facts)
+                computed += 1
+            current = self.prop.sites.get(fq) if self.prop is not None else None
+            if blocking_shape(current) != blocking_shape(rec.found):
+                changed[fq] = rec.found
+            todo += [t for b in rec.found for t in (b.target,) + b.alternatives if t is not None]
+        return computed
+
+    def _new_table_entries(self, locks) -> int:
+        """Library functions read into the tables since: their locks, as a whole run sees them."""
+        fns, tracker = self.project.functions, self.tracker
+        if len(fns) == self._table_size:
+            return 0
+        computed = 0
+        for fq, ref in list(fns.items()):
+            key = ("f", fq)
+            if key in self.records or not ref.module.library:
+                continue
+            frame = tracker.open()
+            uses = locks.uses(fq, ref.module, ref.summary.calls)
+            self._keep(key, Record(None, uses, None, (), None, tracker.close(frame)))
+            computed += 1
+        for info in list(self.project.index.modules.values()):
+            key = ("m", info.path)
+            if info.library and key not in self.records:
+                frame = tracker.open()
+                uses = locks.uses(None, info, info.summary.module_calls)
+                self._keep(key, Record(None, uses, None, (), None, tracker.close(frame)))
+        self._table_size = len(fns)
+        return computed
+
+    def _propagate(self, changed: dict, same: dict) -> None:
+        prop = self.prop
+        if prop is None:
+            sites = {}
+            for key, rec in self.records.items():
+                if key[0] == "f" and rec.found:
+                    sites[key[1]] = rec.found
+            for fq, depth in self.library_depth.items():
+                rec = self.records.get(("l", fq, depth))
+                if rec is not None and rec.found:
+                    sites[fq] = rec.found
+            self.prop = Propagation(self.project, sites, self.tracker)
+            self.track_prop()
+            for fq, facts in self.prop.facts.items():
+                self._index_prop(fq, facts)
+            self.stats["region"] = len(sites)
+            self.dirty_prop = set()
+            self.values_changed = False
+            return
+        if self.values_changed:
+            prop.forget_guards()
+            self.values_changed = False
+        for fq, found in same.items():
+            before = prop.facts.get(fq)
+            moved = [_where(b.site) for b in prop.sites.get(fq, ())] != [_where(b.site) for b in found]
+            prop.replace(fq, found)
+            self._reindex_prop(fq, before)
+            self.touched.add(("f", fq))
+            if moved:  # the same blocking sites at other lines: chains through it show them
+                self.changed_derived.add(("p", fq))
+        for fq in self.dirty_prop:
+            if fq not in changed and fq in prop.sites:
+                changed[fq] = prop.sites[fq]
+        self.dirty_prop = set()
+        if not changed:
+            self.stats["region"] = 0
+            return
+        prop.apply(changed)
+        region = prop.upward(changed)
+        before = {fq: prop.facts.get(fq) for fq in region}
+        prop.solve(region)
+        for fq in region:
+            self._reindex_prop(fq, before[fq])
+        self.touched.update(("f", fq) for fq in region)
+        self.changed_derived.update(("p", fq) for fq in region)
+        self.stats["region"] = len(region)
+
+    def track_prop(self) -> None:
+        """Reads of the propagation's tables by findings record ``("p", function)`` (``derived``)."""
+        derived, prop = self.derived, self.prop
+        if derived is None:
+            return
+        from ..link.deps import TrackedDict
+
+        for name in ("sites", "cond", "blocking", "klass", "_key"):
+            setattr(prop, name, TrackedDict(getattr(prop, name), "p", derived))
+        prop.callers = TrackedDict(prop.callers, "callers", derived)
+
+    def _index_prop(self, fq: str, facts) -> None:
+        readers = self.prop_readers
+        if readers is None:
+            return
+        for fact in facts or ():
+            got = readers.get(fact)
+            if got is None:
+                readers[fact] = {fq}
+            else:
+                got.add(fq)
+
+    def _reindex_prop(self, fq: str, before) -> None:
+        after = self.prop.facts.get(fq)
+        if before is after or self.prop_readers is None:
+            return
+        readers = self.prop_readers
+        for fact in before or ():
+            got = readers.get(fact)
+            if got is not None:
+                got.discard(fq)
+                if not got:
+                    del readers[fact]
+        self._index_prop(fq, after)
+
+    # ------------------------------------------------------------ results
+    def route_model(self) -> RouteModel:
+        if self.routes is None:
+            parts = []
+            for info in self.project.unique_modules():
+                rec = self.records.get(("m", info.path))
+                if rec is not None and rec.routes is not None:
+                    parts.append(rec.routes)
+            self.routes = RouteModel(self.project, parts)
+        self.routes.call_index = self.call_index
+        self.routes.callers = self.route_callers
+        return self.routes
+
+    def findings(self, functions) -> list:
+        """ASL1xx, ASL2xx and ASL401 findings of ``functions`` (in reported modules)."""
+        project, prop = self.project, self.prop
+        locks = LoopOnlyLocks(project, prop.callers, prop, by_lock=self.lock_uses, escaping=_Lazy(self.handed))
+        entries = entry_coroutines(project) if blocks_before_awaiting(project, prop.sites) else set()
+        return coroutine_findings(project, prop, entries, functions=functions, locks=locks) + \
+            initialization_findings(project, prop, entries, functions=functions)
+
+
+class FactMemo(dict):
+    """frameworks.fastapi.routes_by_function's memo (function -> the async callers that make it
+    run on the loop), each entry with the facts computing it read: a hit adds them to the reader's
+    frames, as the evaluator's memo does."""
+
+    def __init__(self, tracker, derived):
+        super().__init__()
+        self.tracker, self.derived = tracker, derived
+        self._facts: dict = {}
+
+    def compute(self, key, compute):
+        trackers = [t for t in (self.tracker, self.derived) if t is not None]
+        if dict.__contains__(self, key):
+            for t, facts in zip(trackers, self._facts.get(key, ())):
+                t.add(facts)
+            return dict.__getitem__(self, key)
+        frames = [t.open() for t in trackers]
+        try:
+            value = compute()
+        finally:
+            self._facts[key] = tuple(t.close(f) for t, f in zip(trackers, frames))
+        self[key] = value
+        return value
+
+    def clear(self) -> None:
+        super().clear()
+        self._facts.clear()
+
+
+def _where(site) -> tuple:
+    return (site.line, site.col, site.end_line, site.end_col, site.body_end)
+
+
+def _positionless(parts):
+    """Route parts without the lines routes are declared on (findings do not show them)."""
+    if parts is None:
+        return None
+    strip = lambda routes: [dataclasses.replace(r, line=0) for r in routes]  # noqa: E731
+    return dataclasses.replace(parts, listed=strip(parts.listed), wired_routes=strip(parts.wired_routes),
+                               decorated=strip(parts.decorated))
+
+
+class _Lazy:
+    """A table built on the first ``get``."""
+
+    def __init__(self, build):
+        self._build = build
+        self._table = None
+
+    def get(self, key, default=None):
+        if self._table is None:
+            self._table = self._build()
+        return self._table.get(key, default)
+
+
+def _order(key) -> tuple:
+    """Records computed in a fixed order: functions, then library code, then modules."""
+    return ({"f": 0, "l": 1, "m": 2}[key[0]],) + tuple(str(k) for k in key[1:])
+
