@@ -115,10 +115,14 @@ class ProjectIndex:
         entry = self.classes.get(q)
         return entry[1] if entry is not None else None
 
-    @staticmethod
-    def relative(mod: ModuleInfo, level: int, name: str) -> str:
-        """The absolute name of ``from <level dots><name> import ...`` written in ``mod``."""
-        parts = mod.name.split(".")
+    def relative(self, mod: ModuleInfo, level: int, name: str) -> str:
+        """The absolute name of ``from <level dots><name> import ...`` written in ``mod``; from the
+        name ``mod`` holds when another module took its primary name (two ``app`` packages in a
+        repository of services: ``from ..db import x`` is the db module beside it)."""
+        own = mod.name
+        if mod.aliases and self.modules.get(own) is not mod:
+            own = next((a for a in mod.aliases if self.modules.get(a) is mod), own)
+        parts = own.split(".")
         if not mod.is_package:
             parts = parts[:-1]
         if level > 1:

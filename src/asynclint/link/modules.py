@@ -30,14 +30,37 @@ def name_modules(paths, root: str, imports_of=None) -> dict:
     ``imports_of(path)``: the absolute module names the file imports (for its script folders)."""
     paths = list(paths)
     roots = source_roots((), root)
-    if imports_of is not None:
-        roots += [d for d in script_folders(paths, root, imports_of) if d not in roots]
-    return {p: module_names(p, roots) for p in paths}
+    if imports_of is None:
+        return {p: module_names(p, roots) for p in paths}
+    libraries = library_names()
+    folders = [d for d in script_folders(paths, root, imports_of, libraries) if d not in roots]
+    out = {}
+    for p in paths:
+        name, aliases, is_package = module_names(p, roots + folders)
+        # a script folder's file named like a library (``redis.py`` beside scripts) is not that library
+        # to the rest of the project: ``import redis`` elsewhere means the library
+        aliases = tuple(a for a in aliases if a.split(".", 1)[0] not in libraries)
+        out[p] = (name, aliases, is_package)
+    return out
 
 
-def script_folders(paths, root: str, imports_of) -> list:
+def library_names() -> frozenset:
+    """Top-level names of the standard library and of the libraries the catalog describes."""
+    import sys
+
+    from ..catalog import default_catalog
+
+    cat = default_catalog()
+    names = set(sys.stdlib_module_names)
+    names.update(q.split(".", 1)[0] for q in cat.functions)
+    names.update(q.split(".", 1)[0] for q in cat.types)
+    return frozenset(names)
+
+
+def script_folders(paths, root: str, imports_of, libraries=frozenset()) -> list:
     """Folders under ``root``, without ``__init__.py``, whose files are imported by bare name from
-    files in or below them (the folder is on ``sys.path`` when the code runs)."""
+    files in or below them (the folder is on ``sys.path`` when the code runs). An import of a name in
+    ``libraries`` (``import sqlalchemy`` beside a ``sqlalchemy.py`` of examples) is no evidence."""
     files = set(paths)
     folders = set()
     prefix = root.rstrip(os.sep) + os.sep
@@ -63,7 +86,7 @@ def script_folders(paths, root: str, imports_of) -> list:
         stem = os.path.basename(p)[:-3]
         for module in imports_of(p):
             top = module.split(".", 1)[0]
-            if not top or top in at_root:
+            if not top or top in at_root or top in libraries:
                 continue
             key = (here, top)
             if top != stem and key in seen:  # (a file named like the module never names itself)
