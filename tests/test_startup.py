@@ -213,3 +213,109 @@ def test_the_same_coroutines_are_reported_when_no_app_runs_them_at_startup():
                           "shop/routes.py": ROUTES, "shop/scheduler.py": SCHEDULER})
     functions = {d.function.rsplit(".", 1)[-1] for d in found}
     assert {"lifespan", "warm_cache", "close_files", "refresh_rates", "poll_prices"} <= functions
+
+
+# Command-line commands (typer, click, cyclopts) run their coroutine on a loop of their own, once per
+# invocation: nothing is served there, unless the command starts a server or tasks on that loop.
+CLI = '''\
+import asyncio
+
+import click
+import cyclopts
+import typer
+from rich.prompt import Confirm
+
+from .ops import create_user, provision, serve_proxy
+
+app = typer.Typer()
+tools = cyclopts.App()
+
+
+@app.command()
+def create_superuser(name: str = ""):
+    asyncio.run(create_user(name))
+
+
+@tools.command
+async def provision_infra():
+    if Confirm.ask("Provision now?"):
+        await provision()
+
+
+@click.group()
+def cli():
+    pass
+
+
+@cli.command()
+def proxy():
+    asyncio.run(serve_proxy())
+'''
+
+OPS = '''\
+import asyncio
+import subprocess
+
+import typer
+from rich.prompt import Confirm
+
+from .server import ProxyServer
+
+
+async def create_user(name: str):
+    await asyncio.sleep(0)
+    if not name:
+        name = typer.prompt("Username")
+    return name
+
+
+async def provision():
+    subprocess.run(["terraform", "apply"], check=True)
+
+
+async def serve_proxy():
+    server = ProxyServer()
+    await server.start()
+    if Confirm.ask("Open a tunnel?"):
+        subprocess.run(["ngrok", "http", "8080"], check=True)
+'''
+
+SERVER = '''\
+import asyncio
+
+
+class ProxyServer:
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self.handle, "0.0.0.0", 8080)
+
+    async def handle(self, reader, writer) -> None:
+        writer.close()
+'''
+
+BOT = '''\
+import requests
+from slack_bolt.async_app import AsyncApp
+
+bolt = AsyncApp()
+
+
+@bolt.command("/weather")
+async def weather(ack, respond, command):
+    await ack()
+    await respond(requests.get("https://wttr.in/?format=3", timeout=5).text)
+'''
+
+
+def test_command_line_commands_serve_nothing_unless_they_start_a_server():
+    files = {"tool/__init__.py": "", "tool/cli.py": CLI, "tool/ops.py": OPS, "tool/server.py": SERVER,
+             "tool/bot.py": BOT}
+    got = sorted((d.path.rsplit("/", 1)[-1], d.line, d.code) for d in lint_sources(files))
+    assert got == [
+        ("bot.py", 10, "ASL101"),  # a Slack command handler: it runs on the bot's serving loop
+        ("ops.py", 24, "ASL109"),  # the proxy serves on this loop while the question waits
+        ("ops.py", 25, "ASL103"),
+    ]
+    everything = {(d.path.rsplit("/", 1)[-1], d.line): d for d in lint_sources(files, select_all=True)}
+    assert {key: d.code for key, d in everything.items() if d.code == "ASL402"} == {
+        ("ops.py", 13): "ASL402", ("ops.py", 18): "ASL402", ("cli.py", 21): "ASL402"}
+    assert everything[("cli.py", 21)].message.startswith("in a command-line command: ")

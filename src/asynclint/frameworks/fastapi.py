@@ -30,6 +30,17 @@ from ..model import Diagnostic
 STARTUP_CODE = "ASL402"  # blocking in code that runs only while the app starts or stops
 _HOOK_KWARGS = frozenset({"lifespan", "on_startup", "on_shutdown"})
 _EVENTS = frozenset({"startup", "shutdown"})
+# command-line frameworks: a function registered as a command runs once per invocation of the program
+CLI_TYPES = frozenset({"typer.Typer", "typer.main.Typer", "click.Group", "click.core.Group", "click.Command",
+                       "click.core.Command", "asyncclick.Group", "asyncclick.core.Group", "cyclopts.App",
+                       "cyclopts.core.App"})
+CLI_MODULES = frozenset({"click", "typer", "asyncclick", "cyclopts"})
+_CLI_DECORATORS = frozenset({"command", "callback", "group", "default"})
+_LOOP_RUNNERS = frozenset({"run", "run_until_complete"})
+# what a command does that keeps other work running on its loop: a server, a task
+_SERVES = frozenset({"serve", "serve_forever", "start_server", "start_unix_server", "run_app", "create_task",
+                     "ensure_future", "start_soon"})
+_SERVES_AWAITED = frozenset({"start"})
 APP_TYPES = {
     "fastapi.FastAPI", "fastapi.applications.FastAPI",
     "starlette.applications.Starlette",
@@ -78,6 +89,7 @@ class RouteModel:
         self.callers: dict = {}  # function -> the async functions that make it run on the loop
         self.startup: set = set()  # lifespan functions and startup handlers: they run before any request
         self.shutdown: set = set()  # shutdown handlers: they run after the last request
+        self.commands: set = set()  # coroutines command-line commands run (once per invocation)
         if parts is None:
             parts = [self.module_parts(mod) for mod in project.unique_modules()]
         self._merge(parts)
@@ -175,6 +187,38 @@ class RouteModel:
             self.startup_hooks(self.kwarg(site, "lifespan"), mod, parts.startup)
             self.startup_hooks(self.kwarg(site, "on_startup"), mod, parts.startup)
             self.startup_hooks(self.kwarg(site, "on_shutdown"), mod, parts.shutdown)
+
+    def cli_object(self, e, mod, depth: int = 0) -> bool:
+        """Is ``e`` (what a decorator is an attribute of) a command-line app or group: a typer/click/
+        cyclopts object, the module itself (``@click.command()``), or a project function made a group
+        by one of them (``@click.group() def cli(): ...`` then ``@cli.command()``)?"""
+        v = self.p.ev(e, mod)
+        h = self.p.hierarchy
+        if type(v) is Inst:
+            return h.is_subclass(v.type, CLI_TYPES)
+        if type(v) is not Sym:
+            return False
+        if v.name in CLI_MODULES:
+            return True
+        ref = self.p.functions.get(v.name)
+        if ref is None or depth > 2:
+            return False
+        return any(d.kind in ("decorator", "decorator-ref") and d.callee[0] == "a" and d.callee[2] in _CLI_DECORATORS
+                   and self.cli_object(d.callee[1], ref.module, depth + 1) for d in ref.summary.decorators)
+
+    def coroutines_run(self, ref) -> set:
+        """The project coroutines a sync function hands to ``asyncio.run`` (``loop.run_until_complete``)."""
+        out = set()
+        for site in ref.summary.calls:
+            if site.kind != "call" or site.awaited or not site.args or site.callee[0] != "a" \
+                    or site.callee[2] not in _LOOP_RUNNERS:
+                continue
+            arg = site.args[0]
+            if arg is not None and arg[0] == "c":
+                fq = self.project_function(arg[1], ref.module)
+                if fq is not None and self.p.functions[fq].summary.is_async:
+                    out.add(fq)
+        return out
 
     def event_hooks(self, expr, mod, parts: "RouteParts") -> set:
         """The hooks of the event an ``on_event``/``add_event_handler`` names: startup or shutdown."""
@@ -279,6 +323,12 @@ class RouteModel:
                 continue
             for d in ref.summary.decorators:
                 callee = d.callee
+                if d.kind in ("decorator", "decorator-ref") and callee[0] == "a" and callee[2] in _CLI_DECORATORS \
+                        and self.cli_object(callee[1], mod):
+                    # @app.command(): the function runs once per invocation; an async one on its own loop,
+                    # a sync one runs the coroutines it hands to asyncio.run on theirs
+                    parts.commands |= {fq} if ref.summary.is_async else self.coroutines_run(ref)
+                    continue
                 if d.kind != "decorator" or callee[0] != "a":
                     continue
                 method = callee[2]
@@ -327,6 +377,7 @@ class RouteModel:
             self.routes += part.decorated
             self.startup |= part.startup
             self.shutdown |= part.shutdown
+            self.commands |= part.commands
 
     def route_list(self, expr, mod, owner, prefix: tuple, depth: int = 0, parts=None) -> None:
         """Starlette-style ``routes=[Route(...), WebSocketRoute(...), Mount("/x", routes=[...])]``."""
@@ -477,6 +528,7 @@ class RouteParts:
     decorated: list = field(default_factory=list)  # decorated endpoints
     startup: set = field(default_factory=set)  # lifespan functions and startup handlers it names
     shutdown: set = field(default_factory=set)  # shutdown handlers it names
+    commands: set = field(default_factory=set)  # coroutines its command-line commands run
 
 
 def _deps_in(e) -> list:
@@ -591,12 +643,13 @@ def startup_by_function(model: RouteModel, project, functions) -> dict:
     return _entry_points(model, project, functions, {fq: [fq] for fq in model.startup})
 
 
-def startup_only(model: RouteModel, project, functions) -> set:
+def startup_only(model: RouteModel, project, functions, hooks: Optional[set] = None) -> set:
     """Which of ``functions`` run only while the app starts or stops: its lifespan functions, startup
     and shutdown handlers, and the coroutines that only these (or coroutines like these) await and
     that nothing else names (not a route, a dependency, a task, a callback). Nothing is served while
-    they run: their blocking delays the start, not a request."""
-    hooks = model.startup | model.shutdown
+    they run: their blocking delays the start, not a request. ``hooks``: other roots instead
+    (the coroutines of command-line commands)."""
+    hooks = model.startup | model.shutdown if hooks is None else hooks
     if not hooks:
         return set()
     index = _call_index(model, project)
@@ -619,6 +672,28 @@ def startup_only(model: RouteModel, project, functions) -> set:
     found = {fq for fq in functions if fq is not None and only(fq, frozenset())}
     # a coroutine awaited at startup but also handed to something (a scheduler, a callback list) runs then too
     return found - referenced(project, found - hooks)
+
+
+def serves(project, fq: str) -> bool:
+    """Does the coroutine, or one it awaits, start other work on its loop (a server, a task:
+    ``await server.start()``, ``asyncio.create_task(...)``)? A command that does is serving then."""
+    seen, todo = {fq}, [fq]
+    while todo and len(seen) < 200:
+        ref = project.functions.get(todo.pop())
+        if ref is None:
+            continue
+        for site in ref.summary.calls:
+            if site.kind != "call":
+                continue
+            last = site.text.rsplit(".", 1)[-1]
+            if last in _SERVES or site.awaited and last in _SERVES_AWAITED:
+                return True
+            if site.awaited:
+                target = _async_target(project, site, ref)
+                if target is not None and target not in seen:
+                    seen.add(target)
+                    todo.append(target)
+    return False
 
 
 def startup_coroutines(project, model: Optional[RouteModel]) -> set:
@@ -687,13 +762,18 @@ def annotate_routes(project, analysis, diagnostics, cfg, model: Optional[RouteMo
         at_startup = startup_by_function(model, project, {h.function for d in once for h in d.callers})
         diagnostics = [d for d in diagnostics if not (d.callers and any(at_startup.get(h.function)
                                                                         for h in d.callers))]
-    if model.startup or model.shutdown:
-        # blocking in code that runs only while the app starts or stops delays that, not a request
-        quiet = startup_only(model, project, {d.function for d in diagnostics if not d.callers})
-        for d in diagnostics:
-            if not d.callers and d.function in quiet:
-                d.code = STARTUP_CODE
-                d.message = f"while the app starts or stops: {d.message}"
+    if model.startup or model.shutdown or model.commands:
+        # blocking in code that runs only while the app starts or stops, or in a command-line command,
+        # delays that, not a request
+        functions = {d.function for d in diagnostics if not d.callers}
+        commands = {fq for fq in model.commands if not serves(project, fq)}
+        for hooks, when in ((model.startup | model.shutdown, "while the app starts or stops"),
+                            (commands, "in a command-line command")):
+            quiet = startup_only(model, project, functions, hooks) if hooks else ()
+            for d in diagnostics:
+                if not d.callers and d.function in quiet and d.code != STARTUP_CODE:
+                    d.code = STARTUP_CODE
+                    d.message = f"{when}: {d.message}"
     if not model.routes:
         return diagnostics, model
     roles_fns = {r.function for r in model.routes} | {dep for r in model.routes for dep in r.dependencies}
