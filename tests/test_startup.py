@@ -319,3 +319,63 @@ def test_command_line_commands_serve_nothing_unless_they_start_a_server():
     assert {key: d.code for key, d in everything.items() if d.code == "ASL402"} == {
         ("ops.py", 13): "ASL402", ("ops.py", 18): "ASL402", ("cli.py", 21): "ASL402"}
     assert everything[("cli.py", 21)].message.startswith("in a command-line command: ")
+
+
+# A cache of many entries is filled once per key: the keys the start-up asks for say nothing of the
+# others. A registry that drops its entry when the call ends is no cache at all.
+KEYED = '''\
+import json
+import os
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+_schemas: dict = {}
+_held: dict = {}
+
+
+def schema(name: str) -> dict:
+    if name not in _schemas:
+        _schemas[name] = json.loads(Path(f"/etc/shop/schemas/{name}.json").read_text())
+    return _schemas[name]
+
+
+@asynccontextmanager
+async def file_lock(key: str, path: Path):
+    existing = _held.get(key)
+    if existing is not None:
+        yield existing
+        return
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    _held[key] = fd
+    try:
+        yield fd
+    finally:
+        del _held[key]
+        os.close(fd)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    schema("order")
+    async with file_lock("boot", Path("/tmp/boot.lock")):
+        pass
+    yield
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.post("/documents/{kind}")
+async def create_document(kind: str, body: dict):
+    async with file_lock(kind, Path(f"/tmp/{kind}.lock")):
+        return {"valid": set(body) <= set(schema(kind)["properties"])}
+'''
+
+
+def test_a_cache_of_many_entries_warmed_at_startup_and_a_registry_of_locks():
+    found = sorted((d.line, d.code) for d in lint_sources({"docs/__init__.py": "", "docs/main.py": KEYED}))
+    # the schema cache: once per kind, reported once at the initializer although the start-up warms "order";
+    # the lock registry: its file is opened on every request
+    assert found == [(14, "ASL401"), (24, "ASL104")]

@@ -221,6 +221,9 @@ class Diagnostic:
     # what the findings of one cause in one coroutine share, for the text report ("file access",
     # "SMTP object"); not part of the JSON output
     access: Optional[str] = None
+    # ASL401: the initializer fills a cache of many entries (once per key, not once per process); not
+    # part of the JSON output
+    keyed: bool = False
 
     def to_json(self) -> dict:
         out = {

@@ -238,6 +238,7 @@ def initialization_findings(project: Project, prop: Propagation, entries: frozen
             callers = async_callers(project, prop, fq, entries)
             if callers:
                 out.append(once_finding(project, ref, got[0], got[1], callers))
+                out[-1].keyed = b.site.once_of[:1] == ("keyed",)
                 keys.append((out[-1].root, once_cache(project, ref, b.site.once_of)))
     _one_cause_per_cache(out, keys)
     return out

@@ -758,10 +758,11 @@ def annotate_routes(project, analysis, diagnostics, cfg, model: Optional[RouteMo
     model = model if model is not None else RouteModel(project)
     if model.startup:
         # one-time initialization that a lifespan or startup handler reaches is built before any request
-        once = [d for d in diagnostics if d.callers]
+        # (a cache of many entries only for the keys the start-up asks for: still reported)
+        once = [d for d in diagnostics if d.callers and not d.keyed]
         at_startup = startup_by_function(model, project, {h.function for d in once for h in d.callers})
-        diagnostics = [d for d in diagnostics if not (d.callers and any(at_startup.get(h.function)
-                                                                        for h in d.callers))]
+        diagnostics = [d for d in diagnostics if not (d.callers and not d.keyed and any(at_startup.get(h.function)
+                                                                                        for h in d.callers))]
     if model.startup or model.shutdown or model.commands:
         # blocking in code that runs only while the app starts or stops, or in a command-line command,
         # delays that, not a request

@@ -213,6 +213,33 @@ def rearmed(stmt: ast.stmt, is_cache_holder) -> set:
     return found
 
 
+def released(body, is_cache_holder, params) -> set:
+    """The caches of many entries a function deletes the entry of its own call from, anywhere in its
+    body (``del HELD[key]`` in a ``finally:``, ``HELD.pop(key)``, ``key`` a parameter): a registry of
+    what is in use, not a cache, so a test on it is no one-time initialization. (Evicting another
+    entry, ``CACHE.pop(oldest)``, keeps it a cache.)"""
+    found = set()
+    todo = list(body)
+    while todo:
+        node = todo.pop()
+        t = type(node)
+        if t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ExceptHandler):
+            continue  # (an entry dropped when filling it failed: the cache keeps what succeeds)
+        if t is ast.Delete:
+            for target in node.targets:
+                if type(target) is ast.Subscript and type(target.slice) is ast.Name and target.slice.id in params:
+                    subject = _subject(target.value, is_cache_holder)
+                    if subject is not None:
+                        found.add(subject)
+        elif t is ast.Call and type(node.func) is ast.Attribute and node.func.attr == "pop" and node.args \
+                and type(node.args[0]) is ast.Name and node.args[0].id in params:
+            subject = _subject(node.func.value, is_cache_holder)
+            if subject is not None:
+                found.add(subject)
+        todo.extend(ast.iter_child_nodes(node))
+    return found
+
+
 def _stored_by(node: ast.AST, is_cache_holder, methods) -> set:
     """The caches this one node (an assignment, or a call of one of ``methods`` or of ``setattr``) writes."""
     t = type(node)

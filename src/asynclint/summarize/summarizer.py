@@ -21,7 +21,7 @@ from typing import Optional
 
 from ..deep import run_deep
 from .guards import RAW, GuardReader, dict_literal_keys
-from .memo import cache_read, catches_import_error, decorator_memoizes, rearmed, stores, tested_subject
+from .memo import cache_read, catches_import_error, decorator_memoizes, rearmed, released, stores, tested_subject
 from ..model import UNKNOWN, CallSite, ClassSummary, Expr, FunctionSummary, ModuleSummary, Param
 
 # Depth bounds.  The interpreter compiles expressions and elif chains thousands of levels deep;
@@ -302,7 +302,7 @@ def _own_bindings(stmts) -> dict:
 
 class _Scope:
     __slots__ = ("kind", "bindings", "qualname", "func", "cls", "globals_decl", "guards", "params", "once",
-                 "once_of", "rearmed", "cache_reads", "facts", "awaits_seen", "handler", "declared", "aliases",
+                 "once_of", "rearmed", "cache_reads", "keyed_reads", "facts", "awaits_seen", "handler", "declared", "aliases",
                  "node", "bound_later", "deferred", "filled")
 
     def __init__(self, kind: str, qualname: str, func: Optional[FunctionSummary] = None, cls=None):
@@ -316,6 +316,7 @@ class _Scope:
         self.params: set = set()
         self.once = 0  # > 0 inside one-time initialization (see memo)
         self.once_of: list = []  # the caches the one-time initialization around fills, outermost first
+        self.keyed_reads: set = set()  # locals read from a cache by key (``cached = CACHE.get(key)``)
         self.filled: list = []  # queues a test around says hold an item (``if not q.empty():``), as ast dumps
         self.rearmed: set = set()  # caches this function stored into or cleared outside one-time code so far
         self.cache_reads: dict = {}  # local name -> the cache it was read from (``cached = CACHE.get(k)``)
@@ -709,6 +710,12 @@ class _Summarizer:
             sc.cache_reads[name] = subject
         else:
             sc.cache_reads.pop(name, None)
+        value = node.value
+        if subject is not None and (type(value) is ast.Subscript or type(value) is ast.Call
+                                    and type(value.func) is ast.Attribute and value.func.attr == "get"):
+            sc.keyed_reads.add(name)
+        else:
+            sc.keyed_reads.discard(name)
 
     def memo_test(self, test: ast.AST, present: bool, then) -> Optional[tuple]:
         """The cache (``memo.Subject``) that ``test`` being ``present`` says holds its value, when the
@@ -718,8 +725,13 @@ class _Summarizer:
             return None
         found = tested_subject(test, self.is_cache_holder, sc.cache_reads)
         if found is not None and found[1] == present and found[0] not in sc.rearmed \
-                and stores(then, found[0], self.is_cache_holder):
-            return found[0]
+                and stores(then, found[0], self.is_cache_holder) \
+                and found[0] not in released(sc.node.body if sc.node is not None else (), self.is_cache_holder,
+                                             sc.params):
+            # a cache of many entries (``key in CACHE``, ``CACHE.get(key)``): once per key, not per process
+            keyed = any(type(n) is ast.Compare and type(n.ops[0]) in (ast.In, ast.NotIn)
+                        or type(n) is ast.Name and n.id in sc.keyed_reads for n in ast.walk(test))
+            return ("keyed",) + found[0] if keyed else found[0]
         return None
 
     def enter_once(self, subject) -> None:
@@ -1245,6 +1257,8 @@ class _Summarizer:
         scope.node = node
         scope.params = {p.name for p in fn.params}
         scope.once = int(decorator_memoizes(node.decorator_list))  # functools.cache & co: the body runs once
+        if scope.once and any(p.name not in ("self", "cls") for p in fn.params):
+            scope.once_of = [("keyed",)]  # ... once per argument
 
         def summarize_body(late: dict = None) -> None:
             if late:
