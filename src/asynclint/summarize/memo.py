@@ -171,7 +171,8 @@ def _last(func) -> str:
 def catches_import_error(handler: ast.ExceptHandler) -> bool:
     """``except ImportError:``: the handler installs or falls back, once."""
     types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-    return any(_last(t) in ("ImportError", "ModuleNotFoundError") for t in types if t is not None)
+    # only those: a handler that also catches FileNotFoundError & co runs whenever those happen
+    return bool(types) and all(t is not None and _last(t) in ("ImportError", "ModuleNotFoundError") for t in types)
 
 
 def stores(stmts, subject: Subject, is_cache_holder) -> bool:

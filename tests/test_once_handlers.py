@@ -1,0 +1,53 @@
+"""``except ImportError:`` fallbacks run once (the package is installed, or the fallback loaded, the
+first time); a handler that also catches other errors runs whenever those happen."""
+
+from asynclint.engine import lint_sources
+
+INSTALLER = '''\
+import importlib
+import subprocess
+import sys
+
+
+def ensure_parser():
+    try:
+        return importlib.import_module("lxml")
+    except ImportError:
+        subprocess.check_call([sys.executable, "-m", "pip", "install", "lxml"])
+        return importlib.import_module("lxml")
+
+
+def install_with_uv(packages):
+    try:
+        uv = importlib.import_module("uv")
+        subprocess.check_call([uv.find_uv_bin(), "pip", "install", *packages])
+    except (ImportError, FileNotFoundError):
+        subprocess.check_call([sys.executable, "-m", "pip", "install", *packages])
+'''
+
+ROUTES = '''\
+from fastapi import APIRouter
+
+from .installer import ensure_parser, install_with_uv
+
+router = APIRouter()
+
+
+@router.post("/pages")
+async def parse_page(html: str):
+    return ensure_parser().fromstring(html).tag
+
+
+@router.post("/plugins")
+async def add_plugin(names: list[str]):
+    install_with_uv(names)
+    return {"installed": names}
+'''
+
+
+def test_import_error_fallbacks_run_once_other_handlers_every_time():
+    found = lint_sources({"svc/__init__.py": "", "svc/installer.py": INSTALLER, "svc/routes.py": ROUTES})
+    got = sorted((d.path.rsplit("/", 1)[-1], d.line, d.code) for d in found)
+    assert ("installer.py", 10, "ASL401") in got  # pip install lxml: the first request only
+    assert ("routes.py", 15, "ASL203") in got  # the pip fallback runs whenever uv is missing
+    assert not [g for g in got if g[0] == "installer.py" and g[1] != 10]  # no one-time install_with_uv
