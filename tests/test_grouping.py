@@ -375,6 +375,14 @@ async def two_clients(host: str, other: str) -> None:
     first.noop()
     second = smtplib.SMTP(other)
     second.noop()
+
+
+async def upload_chunks(tail, chunks):
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        tmp_path = os.path.join(tmp_dir, tail)
+        with open(tmp_path, "wb") as f:
+            for chunk in chunks:
+                f.write(chunk)
 '''
 
 
@@ -433,6 +441,9 @@ def test_each_file_access_and_each_created_client_is_one_cause(tmp_path):
     exists = at("or not os.path.exists(dst_path)")
     assert causes["run_ffmpeg_to_temp"] == [[at("tempfile.NamedTemporaryFile("), exists, exists,
                                             at("if os.path.exists(dst_path)"), at("os.unlink(dst_path)")]]
+    # a temporary folder made here, and the file written in it
+    assert causes["upload_chunks"] == [[at("tempfile.TemporaryDirectory() as tmp_dir"),
+                                        at("open(tmp_path, \"wb\")"), at("f.write(chunk)")]]
 
 
 def test_calls_on_different_files_or_clients_are_not_one_cause(tmp_path):

@@ -44,6 +44,7 @@ from .files import Names, access_subjects, call_result, created_object, near, no
 from .propagate import Propagation
 
 FILE_CATEGORIES = ("file", "light")
+_FOLDER_MAKERS = frozenset({"TemporaryDirectory", "mkdtemp"})
 
 _OPENERS = frozenset({"open", "fdopen", "NamedTemporaryFile", "TemporaryFile", "SpooledTemporaryFile",
                       "TemporaryDirectory", "mkstemp", "mkdtemp"})
@@ -94,6 +95,8 @@ class Causes:
         if b.entry is not None:
             if d.category in FILE_CATEGORIES:
                 access.on, access.used, access.made = access_subjects(site, names)
+                if (d.api or "").rsplit(".", 1)[-1] in _FOLDER_MAKERS:
+                    access.used |= access.made  # a temporary folder made here: the files put in it join it
             else:
                 self._object(access, names)
         elif d.category in FILE_CATEGORIES and b.target in self.project.functions:
