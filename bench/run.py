@@ -422,20 +422,26 @@ def load_results() -> dict:
     return out
 
 
-def write_md(results: dict) -> str:
-    block = render(results)
+def write_section(block: str, begin: str, end: str, heading: str = "") -> None:
+    """Put ``block`` (which starts with ``begin`` and ends with ``end``) into RESULTS.md in place of
+    the section between those markers, or at the end (under ``heading``) when there is none."""
     if os.path.exists(RESULTS_MD):
         text = open(RESULTS_MD, encoding="utf-8").read()
     else:
-        text = "# asynclint benchmark results\n\n" + BEGIN + "\n" + END + "\n"
-    if BEGIN in text and END in text:
-        pre, rest = text.split(BEGIN, 1)
-        _, post = rest.split(END, 1)
+        text = "# asynclint benchmark results\n"
+    if begin in text and end in text:
+        pre, rest = text.split(begin, 1)
+        _, post = rest.split(end, 1)
         text = pre + block + post
     else:
-        text = text.rstrip() + "\n\n" + block + "\n"
+        text = text.rstrip() + "\n\n" + heading + block + "\n"
     with open(RESULTS_MD, "w", encoding="utf-8") as fh:
         fh.write(text)
+
+
+def write_md(results: dict) -> str:
+    block = render(results)
+    write_section(block, BEGIN, END)
     return block
 
 

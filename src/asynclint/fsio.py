@@ -222,12 +222,17 @@ def write_atomic(path: str, data: bytes, *, root: str | None = None) -> None:
             os.close(fd)
         os.replace(tmp, target)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _discard(tmp)
         raise
     _fsync_dir(directory)
+
+
+def _discard(tmp: str) -> None:
+    """Remove a temporary file a failed write left (gone already: fine)."""
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass
 
 
 def write_private(directory: str, name: str, data: bytes) -> None:
@@ -243,10 +248,7 @@ def write_private(directory: str, name: str, data: bytes) -> None:
             os.close(fd)
         os.replace(tmp, os.path.join(directory, name))
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _discard(tmp)
         raise
 
 

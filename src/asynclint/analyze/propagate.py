@@ -124,26 +124,25 @@ class Propagation:
         self.solve(region)
         return region
 
-    def apply(self, changed: dict) -> None:
-        """Take in new blocking call sites (``update`` without solving)."""
-        for fq, found in changed.items():
-            old = self.sites.pop(fq, None)
-            if old:
-                self._unlink(fq, old)
-            if found:
-                self.sites[fq] = found
-                self._link(fq, found)
-            self.params_of.pop(fq, None)
-
-    def replace(self, fq: str, found) -> None:
-        """``fq``'s blocking call sites, the same as before but for their positions (its file was
-        edited around them): swap them in. No condition or witness changes but its own."""
+    def _swap(self, fq: str, found) -> None:
+        """``fq``'s blocking call sites and the caller links they make, in place of the old ones."""
         old = self.sites.pop(fq, None)
         if old:
             self._unlink(fq, old)
         if found:
             self.sites[fq] = found
             self._link(fq, found)
+
+    def apply(self, changed: dict) -> None:
+        """Take in new blocking call sites (``update`` without solving)."""
+        for fq, found in changed.items():
+            self._swap(fq, found)
+            self.params_of.pop(fq, None)
+
+    def replace(self, fq: str, found) -> None:
+        """``fq``'s blocking call sites, the same as before but for their positions (its file was
+        edited around them): swap them in. No condition or witness changes but its own."""
+        self._swap(fq, found)
         if fq in self._key:
             got = self._tracked(fq, lambda f: self._best(f, True))
             if got is not None:
