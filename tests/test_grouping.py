@@ -377,6 +377,13 @@ async def two_clients(host: str, other: str) -> None:
     second.noop()
 
 
+async def pictures(folder: str):
+    p = Path(folder)
+    if p.exists():
+        return [f.name for f in p.iterdir() if f.is_file()]
+    return []
+
+
 async def upload_chunks(tail, chunks):
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp_path = os.path.join(tmp_dir, tail)
@@ -441,6 +448,9 @@ def test_each_file_access_and_each_created_client_is_one_cause(tmp_path):
     exists = at("or not os.path.exists(dst_path)")
     assert causes["run_ffmpeg_to_temp"] == [[at("tempfile.NamedTemporaryFile("), exists, exists,
                                             at("if os.path.exists(dst_path)"), at("os.unlink(dst_path)")]]
+    # a folder listed, and each entry it yields checked
+    listed = at("return [f.name for f in p.iterdir() if f.is_file()]")
+    assert causes["pictures"] == [[at("if p.exists():"), listed, listed]]
     # a temporary folder made here, and the file written in it
     assert causes["upload_chunks"] == [[at("tempfile.TemporaryDirectory() as tmp_dir"),
                                         at("open(tmp_path, \"wb\")"), at("f.write(chunk)")]]

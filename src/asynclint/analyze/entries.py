@@ -119,12 +119,19 @@ def _names_in(site, short: dict) -> set:
     """The candidates' short names that occur in a call site (its callee, arguments, keywords)."""
     found = set()
     stack = [site.callee, *site.args, *(v for _, v in site.kwargs)]
+    pop, extend = stack.pop, stack.extend
     while stack:
-        e = stack.pop()
-        if isinstance(e, tuple):
-            stack.extend(e)
-        elif isinstance(e, str) and e.rsplit(".", 1)[-1] in short:
-            found.add(e.rsplit(".", 1)[-1])
+        e = pop()
+        t = type(e)
+        if t is tuple:
+            extend(e)
+        elif t is str:
+            if e in short:
+                found.add(e)
+            elif "." in e:
+                last = e.rpartition(".")[2]
+                if last in short:
+                    found.add(last)
     return found
 
 
@@ -139,7 +146,9 @@ def _refers(project: Project, site, mod, fq: str, calls: bool = True) -> bool:
             continue
         if _is_name(e) and _coroutine(project, project.ev(e, mod)) == fq:
             return True
-        stack.extend(x for x in e[1:] if isinstance(x, tuple))
+        # a call written inside (``print(await helper())``) is a call site of its own: its callee is
+        # called there, not handed on here
+        stack.extend(x for x in (e[2:] if e[0] == "c" else e[1:]) if isinstance(x, tuple))
     return False
 
 

@@ -132,6 +132,9 @@ def norm(e, depth: int = 0):
     return tuple(norm(x, depth + 1) if type(x) is tuple else x for x in e)
 
 
+_LISTINGS = frozenset({"iterdir", "glob", "rglob", "scandir", "listdir", "iglob"})
+
+
 def subject(e, names: Names, depth: int = 0):
     """The file an expression names, as a grouping key, or None when it names none."""
     if e is None or depth > 16:
@@ -143,6 +146,20 @@ def subject(e, names: Names, depth: int = 0):
         return subject(e[1], names, depth + 1)  # the file entered, awaited, unpacked, normalised
     if kind == "div":
         return _child(subject(e[1], names, depth + 1))
+    if kind == "it":
+        # an entry of a directory listing (``for f in p.iterdir()``, ``os.scandir(d)``): a file in it
+        base = e[1]
+        while base is not None and base[0] in ("en", "aw"):
+            base = base[1]
+        if base is not None and base[0] == "c" and base[1][0] == "a" and base[1][2] in _LISTINGS \
+                and names.symbol(base[1][1]) is None:
+            got = subject(base[1][1], names, depth + 1)
+            return _child(got) if got is not None else None
+        if base is not None and base[0] == "c" and (names.symbol(base[1]) or "").rsplit(".", 1)[-1] in _LISTINGS \
+                and base[2] is not None:
+            got = subject(base[2], names, depth + 1)
+            return _child(got) if got is not None else None
+        return norm(e)
     if kind in ("alt", "either"):
         if kind == "alt" and e[1] is not None and e[1][0] in ("i", "opt"):
             return subject(e[2], names, depth + 1)  # an annotated name: its value

@@ -90,6 +90,9 @@ class RouteModel:
         self.startup: set = set()  # lifespan functions and startup handlers: they run before any request
         self.shutdown: set = set()  # shutdown handlers: they run after the last request
         self.commands: set = set()  # coroutines command-line commands run (once per invocation)
+        # what ``quiet_functions`` decided, kept while the project's calls stay the same (a long-lived
+        # caller clears it on an edit: ``replace_calls``, ``live.state``)
+        self.quiet_memo: dict = {}
         if parts is None:
             parts = [self.module_parts(mod) for mod in project.unique_modules()]
         self._merge(parts)
@@ -598,6 +601,7 @@ def replace_calls(model: RouteModel, old: dict, new: dict) -> None:
     ``old``/``new`` map the edited module's function qualnames to their FunctionRefs before and after.
     The routes stay; the call index is updated and the callers found through it are forgotten."""
     model.callers.clear()
+    model.quiet_memo.clear()
     index = model.call_index
     if index is None:
         return
@@ -643,12 +647,13 @@ def startup_by_function(model: RouteModel, project, functions) -> dict:
     return _entry_points(model, project, functions, {fq: [fq] for fq in model.startup})
 
 
-def startup_only(model: RouteModel, project, functions, hooks: Optional[set] = None) -> set:
+def startup_only(model: RouteModel, project, functions, hooks: Optional[set] = None, named: bool = True) -> set:
     """Which of ``functions`` run only while the app starts or stops: its lifespan functions, startup
     and shutdown handlers, and the coroutines that only these (or coroutines like these) await and
     that nothing else names (not a route, a dependency, a task, a callback). Nothing is served while
     they run: their blocking delays the start, not a request. ``hooks``: other roots instead
-    (the coroutines of command-line commands)."""
+    (the coroutines of command-line commands). Without ``named``, what else names them is the
+    caller's to check (``analyze.entries.referenced``)."""
     hooks = model.startup | model.shutdown if hooks is None else hooks
     if not hooks:
         return set()
@@ -662,7 +667,7 @@ def startup_only(model: RouteModel, project, functions, hooks: Optional[set] = N
         if fq in decided:
             return decided[fq]
         ref = project.functions.get(fq)
-        if ref is None or fq in path or fq in served or not ref.summary.is_async or ref.summary.decorators:
+        if ref is None or fq in path or fq in served or not ref.summary.is_async or _decorated(ref):
             return False  # (a cycle is not remembered: another way in may decide it)
         calls = [(c, site) for c, site in index.get(fq.rsplit(".", 1)[-1], ())
                  if _async_target(project, site, project.functions[c]) == fq]
@@ -671,7 +676,26 @@ def startup_only(model: RouteModel, project, functions, hooks: Optional[set] = N
 
     found = {fq for fq in functions if fq is not None and only(fq, frozenset())}
     # a coroutine awaited at startup but also handed to something (a scheduler, a callback list) runs then too
-    return found - referenced(project, found - hooks)
+    return found - referenced(project, found - hooks) if named else found
+
+
+def quiet_functions(model: RouteModel, project) -> dict:
+    """Every project coroutine that serves no request -> when it runs ("while the app starts or
+    stops", "in a command-line command"); decided once for the project (``model.quiet_memo``)."""
+    got = model.quiet_memo.get("quiet")
+    if got is None:
+        coroutines = {fq for fq, ref in project.index.own_functions() if ref.summary.is_async}
+        commands = {fq for fq in model.commands if not serves(project, fq)}
+        got, roots = {}, set()
+        for hooks, when in ((commands, "in a command-line command"),
+                            (model.startup | model.shutdown, "while the app starts or stops")):
+            if hooks:
+                got.update((fq, when) for fq in startup_only(model, project, coroutines, hooks, named=False))
+                roots |= hooks
+        for fq in referenced(project, set(got) - roots):  # (one look through the project for both)
+            del got[fq]
+        model.quiet_memo["quiet"] = got
+    return got
 
 
 def serves(project, fq: str) -> bool:
@@ -694,6 +718,12 @@ def serves(project, fq: str) -> bool:
                     seen.add(target)
                     todo.append(target)
     return False
+
+
+def _decorated(ref) -> bool:
+    """Wrapped by a decorator that may register or run it elsewhere (not ``staticmethod``/``classmethod``)."""
+    return any(not (d.callee[0] in ("g", "m") and str(d.callee[1]).rsplit(".", 1)[-1] in ("staticmethod", "classmethod"))
+               for d in ref.summary.decorators)
 
 
 def startup_coroutines(project, model: Optional[RouteModel]) -> set:
@@ -766,15 +796,12 @@ def annotate_routes(project, analysis, diagnostics, cfg, model: Optional[RouteMo
     if model.startup or model.shutdown or model.commands:
         # blocking in code that runs only while the app starts or stops, or in a command-line command,
         # delays that, not a request
-        functions = {d.function for d in diagnostics if not d.callers}
-        commands = {fq for fq in model.commands if not serves(project, fq)}
-        for hooks, when in ((model.startup | model.shutdown, "while the app starts or stops"),
-                            (commands, "in a command-line command")):
-            quiet = startup_only(model, project, functions, hooks) if hooks else ()
-            for d in diagnostics:
-                if not d.callers and d.function in quiet and d.code != STARTUP_CODE:
-                    d.code = STARTUP_CODE
-                    d.message = f"{when}: {d.message}"
+        quiet = quiet_functions(model, project)
+        for d in diagnostics:
+            when = quiet.get(d.function) if not d.callers else None
+            if when is not None and d.code != STARTUP_CODE:
+                d.code = STARTUP_CODE
+                d.message = f"{when}: {d.message}"
     if not model.routes:
         return diagnostics, model
     roles_fns = {r.function for r in model.routes} | {dep for r in model.routes for dep in r.dependencies}

@@ -106,6 +106,7 @@ class AnalysisState:
         self.changed_base: set = set()  # facts edits changed since ``changed_derived`` was last emptied
         self.changed_derived: set = set()  # what of the analysis changed since (see ``derived``)
         self.routes: Optional[RouteModel] = None
+        self.entries: Optional[set] = None  # analyze.entries.entry_coroutines, once per refresh
         self.prop: Optional[Propagation] = None
         self.prop_readers: Optional[dict] = {} if indexed else None  # fact -> functions whose condition or witness read it
         self.dirty: set = set()  # record keys to compute again
@@ -225,6 +226,9 @@ class AnalysisState:
     # ------------------------------------------------------------ refresh
     def refresh(self) -> None:
         """Compute again every record an edit made stale, then the propagation of what changed."""
+        self.entries = None
+        if self.routes is not None:
+            self.routes.quiet_memo.clear()
         project, tracker = self.project, self.tracker
         fns = project.functions
         classifier = Classifier(project)
@@ -490,7 +494,9 @@ class AnalysisState:
         """ASL1xx, ASL2xx and ASL401 findings of ``functions`` (in reported modules)."""
         project, prop = self.project, self.prop
         locks = LoopOnlyLocks(project, prop.callers, prop, by_lock=self.lock_uses, escaping=_Lazy(self.handed))
-        entries = entry_coroutines(project) if blocks_before_awaiting(project, prop.sites) else set()
+        if self.entries is None:  # (once per refresh: it reads the whole project)
+            self.entries = entry_coroutines(project) if blocks_before_awaiting(project, prop.sites) else set()
+        entries = self.entries
         return coroutine_findings(project, prop, entries, functions=functions, locks=locks) + \
             initialization_findings(project, prop, entries, functions=functions)
 

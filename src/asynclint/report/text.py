@@ -45,7 +45,7 @@ def _shared(d, group) -> str:
     top = min((x.function or "" for x in group), key=len)
     if not all(x.function == top or (x.function or "").startswith(top + ".") for x in group):
         return ""
-    if all(x.code[3] == "4" for x in group):
+    if all(x.code == "ASL401" for x in group):
         return "one-time initialization"
     if d.access and all(x.access == d.access for x in group):
         return d.access
