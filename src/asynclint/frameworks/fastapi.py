@@ -37,9 +37,9 @@ CLI_TYPES = frozenset({"typer.Typer", "typer.main.Typer", "click.Group", "click.
 CLI_MODULES = frozenset({"click", "typer", "asyncclick", "cyclopts"})
 _CLI_DECORATORS = frozenset({"command", "callback", "group", "default"})
 _LOOP_RUNNERS = frozenset({"run", "run_until_complete"})
-# what a command does that keeps other work running on its loop: a server, a task
-_SERVES = frozenset({"serve", "serve_forever", "start_server", "start_unix_server", "run_app", "create_task",
-                     "ensure_future", "start_soon"})
+# what a command does that serves others on its loop: a server (tasks of its own, a process's output
+# pumped by a task group, are the command's work)
+_SERVES = frozenset({"serve", "serve_forever", "start_server", "start_unix_server", "run_app"})
 _SERVES_AWAITED = frozenset({"start"})
 APP_TYPES = {
     "fastapi.FastAPI", "fastapi.applications.FastAPI",
@@ -699,8 +699,8 @@ def quiet_functions(model: RouteModel, project) -> dict:
 
 
 def serves(project, fq: str) -> bool:
-    """Does the coroutine, or one it awaits, start other work on its loop (a server, a task:
-    ``await server.start()``, ``asyncio.create_task(...)``)? A command that does is serving then."""
+    """Does the coroutine, or one it awaits, start a server on its loop (``await server.start()``,
+    ``server.serve()``, ``asyncio.start_server``)? A command that does is serving then."""
     seen, todo = {fq}, [fq]
     while todo and len(seen) < 200:
         ref = project.functions.get(todo.pop())
