@@ -379,3 +379,41 @@ def test_a_cache_of_many_entries_warmed_at_startup_and_a_registry_of_locks():
     # the schema cache: once per kind, reported once at the initializer although the start-up warms "order";
     # the lock registry: its file is opened on every request
     assert found == [(14, "ASL401"), (24, "ASL104")]
+
+
+MIXED = '''\
+import asyncio
+import json
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import typer
+from fastapi import FastAPI
+
+
+async def backfill_from_disk(root: Path) -> int:
+    await asyncio.sleep(0)
+    return len(json.loads((root / "index.json").read_text()))
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    await backfill_from_disk(Path("/srv/kb"))
+    yield
+
+
+app = FastAPI(lifespan=lifespan)
+cli = typer.Typer()
+
+
+@cli.command()
+def reconcile(root: str = "/srv/kb"):
+    asyncio.run(backfill_from_disk(Path(root)))
+'''
+
+
+def test_a_coroutine_only_the_start_up_and_a_command_run_serves_no_request_either():
+    assert lint_sources({"kb/__init__.py": "", "kb/main.py": MIXED}) == []
+    (d,) = lint_sources({"kb/__init__.py": "", "kb/main.py": MIXED}, select_all=True)
+    assert (d.line, d.code) == (12, "ASL402")
+    assert "command-line command" in d.message.split(":", 1)[0]

@@ -686,13 +686,14 @@ def quiet_functions(model: RouteModel, project) -> dict:
     if got is None:
         coroutines = {fq for fq, ref in project.index.own_functions() if ref.summary.is_async}
         commands = {fq for fq in model.commands if not serves(project, fq)}
-        got, roots = {}, set()
-        for hooks, when in ((commands, "in a command-line command"),
-                            (model.startup | model.shutdown, "while the app starts or stops")):
-            if hooks:
-                got.update((fq, when) for fq in startup_only(model, project, coroutines, hooks, named=False))
-                roots |= hooks
-        for fq in referenced(project, set(got) - roots):  # (one look through the project for both)
+        starting = model.startup | model.shutdown
+        roots = commands | starting
+        got = {fq: "while the app starts or stops or in a command-line command"  # (reached from both)
+               for fq in startup_only(model, project, coroutines, roots, named=False)}
+        for hooks, when in ((commands, "in a command-line command"), (starting, "while the app starts or stops")):
+            if hooks and got:
+                got.update((fq, when) for fq in startup_only(model, project, set(got), hooks, named=False))
+        for fq in referenced(project, set(got) - roots):  # (one look through the project for all)
             del got[fq]
         model.quiet_memo["quiet"] = got
     return got
