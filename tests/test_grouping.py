@@ -478,3 +478,32 @@ def test_text_names_what_one_cause_shares(tmp_path):
     assert f"… the same file access on line {at('fh.close()')} (fh.close() in _run)" in out
     assert f"… the same file access on line {at('os.path.isfile(executable)')} (os.access())\n" in out
     assert f"… the same file access on lines {at('os.makedirs(HOME')} (os.makedirs())" in out
+
+
+ROUTE_NEVER_AWAITS = '''\
+import time
+
+import requests
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/rates")
+
+
+@router.get("/")
+async def rates():
+    time.sleep(0.5)
+    return requests.get("https://example.com/rates", timeout=5).json()
+'''
+
+
+def test_an_async_route_that_never_awaits_is_one_cause_with_its_blocking_calls(tmp_path):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "rates.py").write_text(ROUTE_NEVER_AWAITS)
+    doc = json.loads(_invoke(str(tmp_path), "--format", "json").output)
+    roots = {d["code"]: d["root"] for d in doc["diagnostics"]}
+    assert set(roots) == {"ASL301", "ASL102", "ASL101"} and len(set(roots.values())) == 1
+    out = _invoke(str(tmp_path)).output.replace(os.sep, "/")
+    assert [line.split(": ")[1][:6] for line in out.splitlines() if line.startswith("app/")] == ["ASL301"]
+    assert "… its blocking calls on lines 11 (ASL102 time.sleep()), 12 (ASL101 requests.get())" in out
+    assert "(1 cause)" in out

@@ -152,8 +152,10 @@ def test_pre_commit_changed_files_follow_chains(tmp_path, hook):
         subprocess.run(cmd, cwd=root, env=env, check=True, capture_output=True)
     hooked, proc = pre_commit(hook, str(root), "--files", "app/main.py")
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert ("app/main.py", 10, "ASL201") in hooked, proc.stdout
-    assert "calls fetch_rates()" in proc.stdout and "requests.get()" in proc.stdout
+    # the route's blocking call (through helpers.py, which pre-commit did not pass) is shown under the
+    # route's own finding: one cause, one fix (a plain def)
+    assert ("app/main.py", 9, "ASL301") in hooked, proc.stdout
+    assert "makes 1 blocking call" in proc.stdout and "on line 10 (ASL201 fetch_rates())" in proc.stdout
     assert {p for p, _, _ in hooked} == {"app/main.py"}
     assert hooked == cli_text(str(root), "app/main.py")
     assert cli(str(root), "app/main.py") == flake8(str(root), "app/main.py")

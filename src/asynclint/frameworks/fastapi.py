@@ -861,7 +861,12 @@ def annotate_routes(project, analysis, diagnostics, cfg, model: Optional[RouteMo
                 chain=[fq],
                 suggestion="change `async def` to `def`",
                 api=None,
+                root=f"{ref.module.display}:{ref.summary.line}:async def {ref.summary.name}",
             ))
+            # one fix for all of them: the route's own blocking calls are this cause
+            for d in diagnostics:
+                if d.function == fq and not d.callers and d.code[3] in "12":
+                    d.root = out[-1].root
     return out, model
 
 

@@ -88,7 +88,12 @@ def format_text(result, *, color: bool = False, show_chain: bool = False, quiet:
                 out.append(f"    {arrow}{hop.function}  ({where}: {hop.text})")
         others = [x for x in group if x is not d]
         what = _shared(d, group)
-        if others and what:
+        if others and d.code == "ASL301" and all(x.hops for x in others):
+            # the route's own blocking calls, which a plain def fixes with it
+            lines = ", ".join(f"{x.line} ({x.code} {x.hops[0].text})" for x in others)
+            out.append(f"    {style('…', fg='cyan')} its blocking call{'s' if len(others) > 1 else ''} on "
+                       f"line{'s' if len(others) > 1 else ''} {lines}")
+        elif others and what:
             # one access to one file or object, or one initializer, several lines: list them
             lines = ", ".join(f"{x.line} ({x.hops[0].text}"
                               f"{'' if x.function == d.function else ' in ' + x.function.rsplit('.', 1)[-1]})"
