@@ -51,3 +51,48 @@ def test_import_error_fallbacks_run_once_other_handlers_every_time():
     assert ("installer.py", 10, "ASL401") in got  # pip install lxml: the first request only
     assert ("routes.py", 15, "ASL203") in got  # the pip fallback runs whenever uv is missing
     assert not [g for g in got if g[0] == "installer.py" and g[1] != 10]  # no one-time install_with_uv
+
+
+COLLECTIONS = '''\
+from importlib.metadata import entry_points
+
+_collections = None
+
+
+def load_collections(reload: bool = False) -> dict:
+    global _collections
+    if _collections is not None and not reload:
+        return _collections
+    _collections = {e.name: e for e in entry_points(group="shop.plugins")}
+    return _collections
+
+
+def settings(force: bool = False) -> dict:
+    global _settings
+    if _settings is None or force:
+        _settings = dict(entry.load() for entry in entry_points(group="shop.settings"))
+    return _settings
+
+
+_settings = None
+'''
+
+PLUGINS = '''\
+from fastapi import APIRouter
+
+from .collections import load_collections, settings
+
+router = APIRouter()
+
+
+@router.get("/plugins/{name}")
+async def plugin(name: str):
+    await router.default(None, None, None)
+    return {"plugin": name in load_collections(), "settings": settings()}
+'''
+
+
+def test_a_cache_with_a_reload_flag_is_one_time_initialization():
+    found = lint_sources({"shop/__init__.py": "", "shop/collections.py": COLLECTIONS, "shop/plugins.py": PLUGINS})
+    assert sorted((d.path.rsplit("/", 1)[-1], d.line, d.code) for d in found) == [
+        ("collections.py", 10, "ASL401"), ("collections.py", 17, "ASL401")]

@@ -224,6 +224,23 @@ def filled_queues(test: ast.AST, holds: bool) -> list:
     return []
 
 
+def _without_flags(test: ast.AST, present: bool, params) -> ast.AST:
+    """``cache is not None and not reload`` (``cache is None or force``): the cache test without the
+    parameters that ask to build again, which callers leave at their default."""
+    if type(test) is not ast.BoolOp or isinstance(test.op, ast.And) != present:
+        return test
+
+    def flag(v) -> bool:
+        while type(v) is ast.UnaryOp and isinstance(v.op, ast.Not):
+            v = v.operand
+        return type(v) is ast.Name and v.id in params
+
+    rest = [v for v in test.values if not flag(v)]
+    if not rest or len(rest) == len(test.values):
+        return test
+    return rest[0] if len(rest) == 1 else ast.BoolOp(op=test.op, values=rest)
+
+
 def _leaves(body) -> bool:
     """Does this block always leave the enclosing block (return, raise, continue, break)?"""
     return bool(body) and isinstance(body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break))
@@ -723,7 +740,7 @@ class _Summarizer:
         sc = self.current_function()
         if sc is None or not then:
             return None
-        found = tested_subject(test, self.is_cache_holder, sc.cache_reads)
+        found = tested_subject(_without_flags(test, present, sc.params), self.is_cache_holder, sc.cache_reads)
         if found is not None and found[1] == present and found[0] not in sc.rearmed \
                 and stores(then, found[0], self.is_cache_holder) \
                 and found[0] not in released(sc.node.body if sc.node is not None else (), self.is_cache_holder,
