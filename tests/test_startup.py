@@ -417,3 +417,25 @@ def test_a_coroutine_only_the_start_up_and_a_command_run_serves_no_request_eithe
     (d,) = lint_sources({"kb/__init__.py": "", "kb/main.py": MIXED}, select_all=True)
     assert (d.line, d.code) == (12, "ASL402")
     assert "command-line command" in d.message.split(":", 1)[0]
+
+
+LAZY_CLI = '''\
+import cyclopts
+
+app = cyclopts.App()
+app.command("tool.version:version", name="version")
+'''
+
+LAZY_VERSION = '''\
+from importlib.metadata import version as package_version
+
+
+async def version():
+    print(package_version("tool"))
+'''
+
+
+def test_a_command_registered_by_its_import_path_serves_no_request():
+    files = {"tool/__init__.py": "", "tool/cli.py": LAZY_CLI, "tool/version.py": LAZY_VERSION}
+    assert lint_sources(files) == []
+    assert [(d.line, d.code) for d in lint_sources(files, select_all=True)] == [(5, "ASL402")]

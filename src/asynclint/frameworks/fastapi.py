@@ -268,6 +268,13 @@ class RouteModel:
             if site.kind != "call" or callee[0] != "a":
                 continue
             method = callee[2]
+            if method == "command" and site.args and self.cli_object(callee[1], mod):
+                # app.command("pkg.cli.version:version", name="version"): a command registered by its path
+                target = self.literal(site.args[0], mod)
+                ref = p.functions.get(target.replace(":", ".")) if isinstance(target, str) and ":" in target else None
+                if ref is not None:
+                    parts.commands |= {ref.qualname} if ref.summary.is_async else self.coroutines_run(ref)
+                continue
             if method == "add_event_handler" and site.args and self.literal(site.args[0], mod) in _EVENTS:
                 if len(site.args) > 1 and self.object_kind(p.ev(callee[1], mod)) == "app":
                     # app.add_event_handler("startup", connect)
