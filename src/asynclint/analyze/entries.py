@@ -68,7 +68,9 @@ def referenced(project: Project, functions: set, allowed: Optional[dict] = None,
     found = set()
     for owner, sites in own:
         for site in sites:
-            for name in _names_in(site, short):
+            if not site.args and not site.kwargs and allowed is None:
+                continue  # nothing handed on, and calls are not asked about
+            for name in _names_in(site, short, calls=allowed is not None):
                 for fq in short[name] - found:
                     if allowed is not None and (id(owner), site.line, site.col) in allowed[fq]:
                         continue  # the runner, or the call that makes its argument
@@ -115,16 +117,26 @@ def _within(inner, outer) -> bool:
         outer.end_line, outer.end_col)
 
 
-def _names_in(site, short: dict) -> set:
-    """The candidates' short names that occur in a call site (its callee, arguments, keywords)."""
+def _names_in(site, short: dict, calls: bool = True) -> set:
+    """The candidates' short names that occur in a call site where ``_refers`` looks: its arguments
+    and keywords (not the callees of calls written inside them, sites of their own; not string
+    literals), and with ``calls`` its callee."""
     found = set()
-    stack = [site.callee, *site.args, *(v for _, v in site.kwargs)]
+    stack = [*site.args, *(v for _, v in site.kwargs)]
+    if calls:
+        stack.append(site.callee)
     pop, extend = stack.pop, stack.extend
     while stack:
         e = pop()
         t = type(e)
         if t is tuple:
-            extend(e)
+            if not e:
+                continue
+            head = e[0]
+            if head == "c":
+                extend(e[2:])  # a call written inside: its first argument and what it keeps of the others
+            elif head != "s":
+                extend(e[1:])
         elif t is str:
             if e in short:
                 found.add(e)
