@@ -439,3 +439,43 @@ def test_a_command_registered_by_its_import_path_serves_no_request():
     files = {"tool/__init__.py": "", "tool/cli.py": LAZY_CLI, "tool/version.py": LAZY_VERSION}
     assert lint_sources(files) == []
     assert [(d.line, d.code) for d in lint_sources(files, select_all=True)] == [(5, "ASL402")]
+
+
+SERVE_CMD = '''\
+import asyncio
+import json
+import subprocess
+from pathlib import Path
+
+import click
+
+
+class Proxy:
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self.handle, "0.0.0.0", 8080)
+
+    async def handle(self, reader, writer) -> None:
+        writer.close()
+
+
+async def serve(config: str) -> None:
+    await asyncio.sleep(0)
+    settings = json.loads(Path(config).read_text())
+    proxy = Proxy()
+    await proxy.start()
+    if settings.get("tunnel"):
+        subprocess.run(["ngrok", "http", "8080"], check=True)
+
+
+@click.command()
+@click.argument("config")
+def main(config: str) -> None:
+    asyncio.run(serve(config))
+'''
+
+
+def test_a_serving_command_before_it_serves_is_its_start_up():
+    files = {"px/__init__.py": "", "px/cli.py": SERVE_CMD}
+    assert [(d.line, d.code) for d in lint_sources(files)] == [(23, "ASL103")]  # the proxy serves meanwhile
+    everything = [(d.line, d.code) for d in lint_sources(files, select_all=True)]
+    assert everything == [(19, "ASL402"), (23, "ASL103")]

@@ -703,7 +703,29 @@ def quiet_functions(model: RouteModel, project) -> dict:
         for fq in referenced(project, set(got) - roots):  # (one look through the project for all)
             del got[fq]
         model.quiet_memo["quiet"] = got
+        # a command that serves: what it does before it starts serving is its start-up
+        model.quiet_memo["before"] = {fq: line for fq in model.commands - commands
+                                      if (line := serving_line(project, fq)) is not None}
     return got
+
+
+def serving_line(project, fq: str) -> Optional[int]:
+    """The line of a serving coroutine where it starts serving: the first of its own call sites that
+    starts a server, or awaits a coroutine that does (``serves``)."""
+    ref = project.functions.get(fq)
+    if ref is None:
+        return None
+    for site in sorted(ref.summary.calls, key=lambda x: (x.line, x.col)):
+        if site.kind != "call":
+            continue
+        last = site.text.rsplit(".", 1)[-1]
+        if last in _SERVES or site.awaited and last in _SERVES_AWAITED:
+            return site.line
+        if site.awaited:
+            target = _async_target(project, site, ref)
+            if target is not None and target != fq and serves(project, target):
+                return site.line
+    return None
 
 
 def serves(project, fq: str) -> bool:
@@ -805,8 +827,11 @@ def annotate_routes(project, analysis, diagnostics, cfg, model: Optional[RouteMo
         # blocking in code that runs only while the app starts or stops, or in a command-line command,
         # delays that, not a request
         quiet = quiet_functions(model, project)
+        before = model.quiet_memo.get("before", {})
         for d in diagnostics:
             when = quiet.get(d.function) if not d.callers else None
+            if when is None and not d.callers and d.function in before and d.line < before[d.function]:
+                when = "in a command-line command, before it starts serving"
             if when is not None and d.code != STARTUP_CODE:
                 d.code = STARTUP_CODE
                 d.message = f"{when}: {d.message}"
