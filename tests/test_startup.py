@@ -479,3 +479,47 @@ def test_a_serving_command_before_it_serves_is_its_start_up():
     assert [(d.line, d.code) for d in lint_sources(files)] == [(23, "ASL103")]  # the proxy serves meanwhile
     everything = [(d.line, d.code) for d in lint_sources(files, select_all=True)]
     assert everything == [(19, "ASL402"), (23, "ASL103")]
+
+
+HUB = '''\
+import asyncio
+import json
+import sqlite3
+
+
+class Hub:
+    def __init__(self) -> None:
+        self.db = sqlite3.connect("hub.sqlite")
+
+    async def init_users(self) -> None:
+        self.users = [row[0] for row in self.db.execute("SELECT name FROM users")]
+
+    async def initialize(self) -> None:
+        with open("hub_config.json") as fh:
+            self.config = json.load(fh)
+        await self.init_users()
+
+    async def handle(self, reader, writer) -> None:
+        name = (await reader.readline()).decode().strip()
+        self.db.execute("INSERT INTO visits VALUES (?)", (name,))
+        writer.close()
+
+    async def start(self) -> None:
+        server = await asyncio.start_server(self.handle, "0.0.0.0", 8081)
+        await server.serve_forever()
+
+    async def launch(self) -> None:
+        await self.initialize()
+        await self.start()
+
+
+def main() -> None:
+    asyncio.run(Hub().launch())
+'''
+
+
+def test_what_a_program_awaits_before_it_starts_serving_is_its_start_up():
+    files = {"hub/__init__.py": "", "hub/app.py": HUB}
+    assert [(d.line, d.code) for d in lint_sources(files)] == [(20, "ASL106")]  # per connection
+    everything = sorted((d.line, d.code) for d in lint_sources(files, select_all=True))
+    assert everything == [(11, "ASL402"), (11, "ASL402"), (14, "ASL402"), (15, "ASL402"), (20, "ASL106")]

@@ -23,7 +23,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..analyze.entries import referenced
+from ..analyze.entries import entry_coroutines, referenced
 from ..link.values import Inst, Meth, Sym
 from ..model import Diagnostic
 
@@ -39,7 +39,7 @@ _CLI_DECORATORS = frozenset({"command", "callback", "group", "default"})
 _LOOP_RUNNERS = frozenset({"run", "run_until_complete"})
 # what a command does that serves others on its loop: a server (tasks of its own, a process's output
 # pumped by a task group, are the command's work)
-_SERVES = frozenset({"serve", "serve_forever", "start_server", "start_unix_server", "run_app"})
+_SERVES = frozenset({"serve", "serve_forever", "start_server", "start_unix_server", "run_app", "listen"})
 _SERVES_AWAITED = frozenset({"start"})
 APP_TYPES = {
     "fastapi.FastAPI", "fastapi.applications.FastAPI",
@@ -702,11 +702,38 @@ def quiet_functions(model: RouteModel, project) -> dict:
                 got.update((fq, when) for fq in startup_only(model, project, set(got), hooks, named=False))
         for fq in referenced(project, set(got) - roots):  # (one look through the project for all)
             del got[fq]
+        # a command, or the coroutine a program starts its loop with, that serves: what it does before it
+        # starts serving is its start-up, and so are the coroutines only that part awaits
+        before = {fq: line for fq in (model.commands - commands) | entry_coroutines(project)
+                  if (line := serving_line(project, fq)) is not None}
+        model.quiet_memo["before"] = before
+        prologue = _awaited_before(model, project, before)
+        if prologue:
+            when = "before the program starts serving"
+            for fq in startup_only(model, project, coroutines - set(got), prologue):
+                got.setdefault(fq, when)
         model.quiet_memo["quiet"] = got
-        # a command that serves: what it does before it starts serving is its start-up
-        model.quiet_memo["before"] = {fq: line for fq in model.commands - commands
-                                      if (line := serving_line(project, fq)) is not None}
     return got
+
+
+def _awaited_before(model: RouteModel, project, before: dict) -> set:
+    """The coroutines awaited by the serving coroutines ``before`` (fq -> the line where it starts
+    serving) before that line, and from nowhere else."""
+    index = _call_index(model, project)
+    out = set()
+    for fq, line in before.items():
+        ref = project.functions[fq]
+        for site in ref.summary.calls:
+            if site.kind != "call" or not site.awaited or site.line >= line:
+                continue
+            target = _async_target(project, site, ref)
+            if target is None or target in out:
+                continue
+            calls = [(c, s) for c, s in index.get(target.rsplit(".", 1)[-1], ())
+                     if _async_target(project, s, project.functions[c]) == target]
+            if calls and all(c in before and s.awaited and s.line < before[c] for c, s in calls):
+                out.add(target)
+    return out - referenced(project, out)
 
 
 def serving_line(project, fq: str) -> Optional[int]:
@@ -823,18 +850,17 @@ def annotate_routes(project, analysis, diagnostics, cfg, model: Optional[RouteMo
         at_startup = startup_by_function(model, project, {h.function for d in once for h in d.callers})
         diagnostics = [d for d in diagnostics if not (d.callers and not d.keyed and any(at_startup.get(h.function)
                                                                                         for h in d.callers))]
-    if model.startup or model.shutdown or model.commands:
-        # blocking in code that runs only while the app starts or stops, or in a command-line command,
-        # delays that, not a request
-        quiet = quiet_functions(model, project)
-        before = model.quiet_memo.get("before", {})
-        for d in diagnostics:
-            when = quiet.get(d.function) if not d.callers else None
-            if when is None and not d.callers and d.function in before and d.line < before[d.function]:
-                when = "in a command-line command, before it starts serving"
-            if when is not None and d.code != STARTUP_CODE:
-                d.code = STARTUP_CODE
-                d.message = f"{when}: {d.message}"
+    # blocking in code that runs only while the app starts or stops, or in a command-line command,
+    # delays that, not a request
+    quiet = quiet_functions(model, project)
+    before = model.quiet_memo.get("before", {})
+    for d in diagnostics:
+        when = quiet.get(d.function) if not d.callers else None
+        if when is None and not d.callers and d.function in before and d.line < before[d.function]:
+            when = "before the program starts serving"
+        if when is not None and d.code != STARTUP_CODE:
+            d.code = STARTUP_CODE
+            d.message = f"{when}: {d.message}"
     if not model.routes:
         return diagnostics, model
     roles_fns = {r.function for r in model.routes} | {dep for r in model.routes for dep in r.dependencies}
