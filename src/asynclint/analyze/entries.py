@@ -17,18 +17,18 @@ from __future__ import annotations
 from typing import Optional
 
 from ..link import Project
+from ..link.build import is_test_module
 from ..link.values import Meth, Sym
 
 # the names a loop runner is called by; the catalog says which of them start a loop (category "loop")
-_RUNNER_NAMES = frozenset({"run", "run_until_complete"})
+_RUNNER_NAMES = frozenset({"run", "run_until_complete", "run_sync"})
 
 
 def entry_coroutines(project: Project) -> set:
     """Qualified names of the project's coroutines that only ever start a loop."""
     fns = project.functions
     cat = project.catalog
-    own = [(ref, ref.summary.calls) for _, ref in project.index.own_functions()]
-    own += [(_ModuleScope(mod), mod.summary.module_calls) for mod in project.unique_modules() if not mod.library]
+    own = _own_sites(project)
     # 1. coroutines passed, called, to a runner; and where those calls are
     candidates: dict = {}  # fq -> {(owner id, line, col) of the runners it is given to, and of those calls}
     for owner, sites in own:
@@ -38,13 +38,20 @@ def entry_coroutines(project: Project) -> set:
             if not _is_runner(project, cat, site, owner.module):
                 continue
             arg = site.args[0]
-            if arg is None or arg[0] != "c":
+            if arg is None:
                 continue
-            fq = _coroutine(project, project.ev(arg[1], owner.module))
+            if arg[0] == "c":
+                fq = _coroutine(project, project.ev(arg[1], owner.module))
+                if fq is None and arg[1][-1] == "partial" and arg[2] is not None:
+                    fq = _callable(project, arg[2], owner.module)  # run_sync(partial(main, argv))
+            elif site.text.endswith("run_sync"):
+                fq = _callable(project, arg, owner.module)  # tornado: loop.run_sync(main)
+            else:
+                continue
             if fq is None or fns[fq].summary.decorators:
                 continue
-            inner = [s for s in sites if s is not site and s.kind == "call" and _within(s, site)
-                     and _coroutine(project, project.ev(s.callee, owner.module)) == fq]
+            # the calls written in the runner's arguments start the loop too (``partial(main, argv)``)
+            inner = [s for s in sites if s is not site and s.kind == "call" and _within(s, site)]
             places = candidates.setdefault(fq, set())
             places.add((id(owner), site.line, site.col))
             places.update((id(owner), s.line, s.col) for s in inner)
@@ -60,8 +67,7 @@ def referenced(project: Project, functions: set, allowed: Optional[dict] = None,
     if not functions:
         return set()
     if own is None:
-        own = [(ref, ref.summary.calls) for _, ref in project.index.own_functions()]
-        own += [(_ModuleScope(mod), mod.summary.module_calls) for mod in project.unique_modules() if not mod.library]
+        own = _own_sites(project)
     short: dict = {}
     for fq in functions:
         short.setdefault(fq.rsplit(".", 1)[-1], set()).add(fq)
@@ -77,6 +83,22 @@ def referenced(project: Project, functions: set, allowed: Optional[dict] = None,
                     if _refers(project, site, owner.module, fq, calls=allowed is not None):
                         found.add(fq)
     return found
+
+
+def _own_sites(project: Project) -> list:
+    """(owner, call sites) of the project's functions and module-level code, test code aside."""
+    tests: dict = {}
+
+    def test(mod) -> bool:
+        got = tests.get(id(mod))
+        if got is None:
+            got = tests[id(mod)] = is_test_module(mod)
+        return got
+
+    own = [(ref, ref.summary.calls) for _, ref in project.index.own_functions() if not test(ref.module)]
+    own += [(_ModuleScope(mod), mod.summary.module_calls) for mod in project.unique_modules()
+            if not mod.library and not test(mod)]
+    return own
 
 
 class _ModuleScope:
@@ -110,6 +132,18 @@ def _coroutine(project: Project, v):
         case _:
             return None
     return fq if fq is not None and project.functions[fq].summary.is_async else None
+
+
+def _callable(project: Project, e, mod):
+    """The project coroutine function a callable expression names; a method of an object made by a
+    factory of the class itself (``self = cls.instance()`` then ``self.launch``) is that class's."""
+    fq = _coroutine(project, project.ev(e, mod))
+    if fq is None and e[0] == "a" and e[1][0] == "c" and e[1][1][0] == "a" and e[1][1][1][0] in ("cls", "self"):
+        cls = e[1][1][1][1]
+        owner = next((q for q in project.classes if q == cls or q.endswith("." + cls)), None)
+        if owner is not None:
+            fq = _coroutine(project, Meth(owner, e[2]))
+    return fq
 
 
 def _within(inner, outer) -> bool:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..analyze.entries import entry_coroutines, referenced
+from ..link.build import is_test_module
 from ..link.values import Inst, Meth, Sym
 from ..model import Diagnostic
 
@@ -677,7 +678,7 @@ def startup_only(model: RouteModel, project, functions, hooks: Optional[set] = N
         if ref is None or fq in path or fq in served or not ref.summary.is_async or _decorated(ref):
             return False  # (a cycle is not remembered: another way in may decide it)
         calls = [(c, site) for c, site in index.get(fq.rsplit(".", 1)[-1], ())
-                 if _async_target(project, site, project.functions[c]) == fq]
+                 if not _in_tests(project, c) and _async_target(project, site, project.functions[c]) == fq]
         decided[fq] = bool(calls) and all(site.awaited and only(c, path | {fq}) for c, site in calls)
         return decided[fq]
 
@@ -716,6 +717,12 @@ def quiet_functions(model: RouteModel, project) -> dict:
     return got
 
 
+def _in_tests(project, fq: str) -> bool:
+    """Is ``fq`` test code (``link.build.is_test_module``): how tests call a coroutine is not how the
+    program runs it."""
+    return is_test_module(project.functions[fq].module)
+
+
 def _awaited_before(model: RouteModel, project, before: dict) -> set:
     """The coroutines awaited by the serving coroutines ``before`` (fq -> the line where it starts
     serving) before that line, and from nowhere else."""
@@ -730,7 +737,7 @@ def _awaited_before(model: RouteModel, project, before: dict) -> set:
             if target is None or target in out:
                 continue
             calls = [(c, s) for c, s in index.get(target.rsplit(".", 1)[-1], ())
-                     if _async_target(project, s, project.functions[c]) == target]
+                     if not _in_tests(project, c) and _async_target(project, s, project.functions[c]) == target]
             if calls and all(c in before and s.awaited and s.line < before[c] for c, s in calls):
                 out.add(target)
     return out - referenced(project, out)

@@ -35,6 +35,19 @@ def is_test_support(summary) -> bool:
     return any(e[1].partition(".")[0] in _TEST_FRAMEWORKS for e in summary.globals.values() if e[0] == "m")
 
 
+def is_test_module(info) -> bool:
+    """Test code: a ``test_*.py``/``*_test.py``/``conftest.py`` file, one under a ``tests``/``test``
+    folder, or one that imports pytest. Its uses of the project's functions say nothing about how
+    the program runs them."""
+    import os
+
+    name = os.path.basename(info.path)
+    if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
+        return True
+    parts = info.name.split(".")[:-1]
+    return "tests" in parts or "test" in parts or is_test_support(info.summary)
+
+
 def imported_modules(summary) -> list:
     """The absolute names a module's top-level imports refer to (``from a.b import c`` -> ``a.b.c``)."""
     return [e[1] for e in summary.globals.values() if e[0] == "m"]
