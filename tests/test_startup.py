@@ -523,3 +523,58 @@ def test_what_a_program_awaits_before_it_starts_serving_is_its_start_up():
     assert [(d.line, d.code) for d in lint_sources(files)] == [(20, "ASL106")]  # per connection
     everything = sorted((d.line, d.code) for d in lint_sources(files, select_all=True))
     assert everything == [(11, "ASL402"), (11, "ASL402"), (14, "ASL402"), (15, "ASL402"), (20, "ASL106")]
+
+
+TORNADO_APP = '''\
+from functools import partial
+
+from tornado.httpserver import HTTPServer
+from tornado.ioloop import IOLoop
+from tornado.web import Application
+
+
+class Hub:
+    _instance = None
+
+    @classmethod
+    def instance(cls):
+        if cls._instance is None:
+            cls._instance = cls()
+        return cls._instance
+
+    async def initialize(self, argv) -> None:
+        with open("hub_config.py") as fh:
+            self.config = fh.read()
+
+    async def start(self) -> None:
+        self.server = HTTPServer(Application([]))
+        self.server.listen(8000)
+
+    async def launch_instance_async(self, argv=None) -> None:
+        await self.initialize(argv)
+        await self.start()
+
+    @classmethod
+    def launch_instance(cls, argv=None) -> None:
+        self = cls.instance()
+        loop = IOLoop(make_current=False)
+        loop.run_sync(partial(self.launch_instance_async, argv))
+        loop.start()
+'''
+
+TORNADO_TEST = '''\
+from hub.app import Hub
+
+
+async def test_initialize():
+    hub = Hub()
+    await hub.initialize([])
+    await hub.launch_instance_async([])
+'''
+
+
+def test_a_tornado_program_started_with_run_sync_and_tests_that_drive_it():
+    files = {"hub/__init__.py": "", "hub/app.py": TORNADO_APP, "tests/test_app.py": TORNADO_TEST}
+    assert lint_sources(files) == []
+    assert [(d.line, d.code) for d in lint_sources(files, select_all=True)
+            if d.path.endswith("app.py")] == [(18, "ASL402"), (19, "ASL402")]

@@ -51,7 +51,7 @@ def entry_coroutines(project: Project) -> set:
             if fq is None or fns[fq].summary.decorators:
                 continue
             # the calls written in the runner's arguments start the loop too (``partial(main, argv)``)
-            inner = [s for s in sites if s is not site and s.kind == "call" and _within(s, site)]
+            inner = [s for s in sites if s is not site and _within(s, site)]
             places = candidates.setdefault(fq, set())
             places.add((id(owner), site.line, site.col))
             places.update((id(owner), s.line, s.col) for s in inner)
