@@ -791,10 +791,10 @@ def _decorated(ref) -> bool:
 
 
 def startup_coroutines(project, model: Optional[RouteModel]) -> set:
-    """Every project coroutine that runs only while the app starts or stops (``startup_only``)."""
-    if model is None or not (model.startup or model.shutdown):
+    """Every project coroutine that serves no request (ASL402's: ``quiet_functions``)."""
+    if model is None:
         return set()
-    return startup_only(model, project, {fq for fq, ref in project.index.own_functions() if ref.summary.is_async})
+    return set(quiet_functions(model, project))
 
 
 def _entry_points(model: RouteModel, project, functions, direct: dict) -> dict:
