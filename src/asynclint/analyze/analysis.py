@@ -30,6 +30,8 @@ class Analysis:
     # sync function -> (distance, Blocking witness)
     blocking: dict = field(default_factory=dict)
     diagnostics: list = field(default_factory=list)
+    # the coroutines that start a loop (``entries.entry_coroutines``); None: not known here
+    entries: Optional[set] = None
 
 
 def analyze(project: Project, enabled_categories: Optional[set] = None, roots: Optional[set] = None,
@@ -52,15 +54,10 @@ def analyze(project: Project, enabled_categories: Optional[set] = None, roots: O
     if roots is not None and _takes_locks(sites, roots):
         sites = classify_reachable(project, enabled_categories, None, classified)  # who else takes them: the whole project
     prop = Propagation(project, sites)
-    entries = entry_coroutines(project) if blocks_before_awaiting(project, sites) else set()
+    # (the framework stage needs them too, for what a program does before it serves: found once here)
+    entries = entry_coroutines(project)
     diagnostics = coroutine_findings(project, prop, entries) + initialization_findings(project, prop, entries)
-    return Analysis(project, prop.blocking, diagnostics)
-
-
-def blocks_before_awaiting(project: Project, sites: dict) -> bool:
-    """Does some coroutine make a call before its first await (then it matters which start a loop)?"""
-    fns = project.functions
-    return any(fns[fq].summary.is_async and any(b.site.before_await for b in found) for fq, found in sites.items())
+    return Analysis(project, prop.blocking, diagnostics, entries)
 
 
 def _takes_locks(sites: dict, functions) -> bool:

@@ -677,8 +677,7 @@ def startup_only(model: RouteModel, project, functions, hooks: Optional[set] = N
         ref = project.functions.get(fq)
         if ref is None or fq in path or fq in served or not ref.summary.is_async or _decorated(ref):
             return False  # (a cycle is not remembered: another way in may decide it)
-        calls = [(c, site) for c, site in index.get(fq.rsplit(".", 1)[-1], ())
-                 if not _in_tests(project, c) and _async_target(project, site, project.functions[c]) == fq]
+        calls = _program_calls(index, project, fq)
         decided[fq] = bool(calls) and all(site.awaited and only(c, path | {fq}) for c, site in calls)
         return decided[fq]
 
@@ -687,11 +686,14 @@ def startup_only(model: RouteModel, project, functions, hooks: Optional[set] = N
     return found - referenced(project, found - hooks) if named else found
 
 
-def quiet_functions(model: RouteModel, project) -> dict:
+def quiet_functions(model: RouteModel, project, entries: Optional[set] = None) -> dict:
     """Every project coroutine that serves no request -> when it runs ("while the app starts or
-    stops", "in a command-line command"); decided once for the project (``model.quiet_memo``)."""
+    stops", "in a command-line command"); decided once for the project (``model.quiet_memo``).
+    ``entries``: the coroutines that start a loop, when the analysis found them already."""
     got = model.quiet_memo.get("quiet")
     if got is None:
+        if entries is None:
+            entries = entry_coroutines(project)
         coroutines = {fq for fq, ref in project.index.own_functions() if ref.summary.is_async}
         commands = {fq for fq in model.commands if not serves(project, fq)}
         starting = model.startup | model.shutdown
@@ -705,7 +707,7 @@ def quiet_functions(model: RouteModel, project) -> dict:
             del got[fq]
         # a command, or the coroutine a program starts its loop with, that serves: what it does before it
         # starts serving is its start-up, and so are the coroutines only that part awaits
-        before = {fq: line for fq in (model.commands - commands) | entry_coroutines(project)
+        before = {fq: line for fq in (model.commands - commands) | entries
                   if (line := serving_line(project, fq)) is not None}
         model.quiet_memo["before"] = before
         prologue = _awaited_before(model, project, before)
@@ -717,10 +719,11 @@ def quiet_functions(model: RouteModel, project) -> dict:
     return got
 
 
-def _in_tests(project, fq: str) -> bool:
-    """Is ``fq`` test code (``link.build.is_test_module``): how tests call a coroutine is not how the
-    program runs it."""
-    return is_test_module(project.functions[fq].module)
+def _program_calls(index: dict, project, fq: str) -> list:
+    """[(caller, call site)] of the calls of coroutine ``fq`` outside test code (how tests call a
+    coroutine is not how the program runs it: ``link.build.is_test_module``)."""
+    return [(c, site) for c, site in index.get(fq.rsplit(".", 1)[-1], ())
+            if not is_test_module(project.functions[c].module) and _async_target(project, site, project.functions[c]) == fq]
 
 
 def _awaited_before(model: RouteModel, project, before: dict) -> set:
@@ -736,8 +739,7 @@ def _awaited_before(model: RouteModel, project, before: dict) -> set:
             target = _async_target(project, site, ref)
             if target is None or target in out:
                 continue
-            calls = [(c, s) for c, s in index.get(target.rsplit(".", 1)[-1], ())
-                     if not _in_tests(project, c) and _async_target(project, s, project.functions[c]) == target]
+            calls = _program_calls(index, project, target)
             if calls and all(c in before and s.awaited and s.line < before[c] for c, s in calls):
                 out.add(target)
     return out - referenced(project, out)
@@ -752,14 +754,19 @@ def serving_line(project, fq: str) -> Optional[int]:
     for site in sorted(ref.summary.calls, key=lambda x: (x.line, x.col)):
         if site.kind != "call":
             continue
-        last = site.text.rsplit(".", 1)[-1]
-        if last in _SERVES or site.awaited and last in _SERVES_AWAITED:
+        if _starts_server(site):
             return site.line
         if site.awaited:
             target = _async_target(project, site, ref)
             if target is not None and target != fq and serves(project, target):
                 return site.line
     return None
+
+
+def _starts_server(site) -> bool:
+    """``server.serve()``, ``asyncio.start_server(...)``, ``app.listen(port)``, ``await site.start()``."""
+    last = site.text.rsplit(".", 1)[-1]
+    return last in _SERVES or site.awaited and last in _SERVES_AWAITED
 
 
 def serves(project, fq: str) -> bool:
@@ -773,8 +780,7 @@ def serves(project, fq: str) -> bool:
         for site in ref.summary.calls:
             if site.kind != "call":
                 continue
-            last = site.text.rsplit(".", 1)[-1]
-            if last in _SERVES or site.awaited and last in _SERVES_AWAITED:
+            if _starts_server(site):
                 return True
             if site.awaited:
                 target = _async_target(project, site, ref)
@@ -859,7 +865,7 @@ def annotate_routes(project, analysis, diagnostics, cfg, model: Optional[RouteMo
                                                                                         for h in d.callers))]
     # blocking in code that runs only while the app starts or stops, or in a command-line command,
     # delays that, not a request
-    quiet = quiet_functions(model, project)
+    quiet = quiet_functions(model, project, analysis.entries if analysis is not None else None)
     before = model.quiet_memo.get("before", {})
     for d in diagnostics:
         when = quiet.get(d.function) if not d.callers else None

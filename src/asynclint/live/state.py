@@ -21,7 +21,7 @@ import dataclasses
 from array import array
 from typing import Optional
 
-from ..analyze.analysis import blocks_before_awaiting, classify_function
+from ..analyze.analysis import classify_function
 from ..analyze.entries import entry_coroutines
 from ..analyze.classify import Classifier
 from ..analyze.findings import coroutine_findings, initialization_findings
@@ -495,7 +495,7 @@ class AnalysisState:
         project, prop = self.project, self.prop
         locks = LoopOnlyLocks(project, prop.callers, prop, by_lock=self.lock_uses, escaping=_Lazy(self.handed))
         if self.entries is None:  # (once per refresh: it reads the whole project)
-            self.entries = entry_coroutines(project) if blocks_before_awaiting(project, prop.sites) else set()
+            self.entries = entry_coroutines(project)
         entries = self.entries
         return coroutine_findings(project, prop, entries, functions=functions, locks=locks) + \
             initialization_findings(project, prop, entries, functions=functions)

@@ -356,7 +356,7 @@ class Workspace:
                         if ref is not None and ref.module is info:
                             functions.append(q)
             found = state.findings(functions)
-            analysis = Analysis(project, state.prop.blocking, found)
+            analysis = Analysis(project, state.prop.blocking, found, state.entries)
             diagnostics, suppressed, _ = finish_findings(project, analysis, self.cfg, state.route_model(), self.root)
         return diagnostics, suppressed, analysis
 
@@ -392,7 +392,7 @@ class Workspace:
                 try:
                     derived.note(("routes",))
                     found = state.findings(functions)
-                    analysis = Analysis(project, state.prop.blocking, found)
+                    analysis = Analysis(project, state.prop.blocking, found, state.entries)
                     diagnostics, suppressed, _ = finish_findings(project, analysis, self.cfg, model, self.root)
                 finally:
                     facts = tracker.close(frames[0], into=False) | derived.close(frames[1], into=False)
