@@ -17,7 +17,6 @@ from __future__ import annotations
 from typing import Optional
 
 from ..link import Project
-from ..link.build import is_test_module
 from ..link.values import Meth, Sym
 
 # the names a loop runner is called by; the catalog says which of them start a loop (category "loop")
@@ -32,9 +31,7 @@ def entry_coroutines(project: Project) -> set:
     # 1. coroutines passed, called, to a runner; and where those calls are
     candidates: dict = {}  # fq -> {(owner id, line, col) of the runners it is given to, and of those calls}
     for owner, sites in own:
-        for site in sites:
-            if site.kind != "call" or site.awaited or not site.args or site.text.rsplit(".", 1)[-1] not in _RUNNER_NAMES:
-                continue
+        for site in _site_names(project, sites).runners:
             if not _is_runner(project, cat, site, owner.module):
                 continue
             arg = site.args[0]
@@ -72,29 +69,58 @@ def referenced(project: Project, functions: set, allowed: Optional[dict] = None,
     for fq in functions:
         short.setdefault(fq.rsplit(".", 1)[-1], set()).add(fq)
     found = set()
+    calls = allowed is not None
+    wanted = short.keys()
     for owner, sites in own:
-        for site in sites:
-            if not site.args and not site.kwargs and allowed is None:
-                continue  # nothing handed on, and calls are not asked about
-            for name in _names_in(site, short, calls=allowed is not None):
+        names = _site_names(project, sites)
+        hits = names.handed.keys() & wanted
+        if calls:
+            hits |= names.called.keys() & wanted
+        for name in hits:
+            for site in (*names.handed.get(name, ()), *(names.called.get(name, ()) if calls else ())):
                 for fq in short[name] - found:
-                    if allowed is not None and (id(owner), site.line, site.col) in allowed[fq]:
+                    if calls and (id(owner), site.line, site.col) in allowed[fq]:
                         continue  # the runner, or the call that makes its argument
-                    if _refers(project, site, owner.module, fq, calls=allowed is not None):
+                    if _refers(project, site, owner.module, fq, calls=calls):
                         found.add(fq)
     return found
 
 
+class SiteNames:
+    """What the whole-project passes here look for in one list of call sites, found once per list
+    (``Project.sites_memo``): the calls that may start a loop, and the sites by each name that occurs
+    in what they hand on (``handed``: arguments and keywords) or in what they call (``called``)."""
+
+    __slots__ = ("runners", "handed", "called")
+
+    def __init__(self, sites):
+        self.runners = [s for s in sites if s.kind == "call" and not s.awaited and s.args
+                        and s.text.rpartition(".")[2] in _RUNNER_NAMES]
+        self.handed: dict = {}
+        self.called: dict = {}
+        for site in sites:
+            if site.args or site.kwargs:
+                for name in _names_in(site, (*site.args, *(v for _, v in site.kwargs))):
+                    self.handed.setdefault(name, []).append(site)
+            for name in _names_in(site, (site.callee,)):
+                self.called.setdefault(name, []).append(site)
+
+
+def _site_names(project: Project, sites) -> SiteNames:
+    memo = project.sites_memo
+    got = memo.get(id(sites))
+    if got is not None and got[0] is sites:
+        return got[1]
+    if len(memo) > 2 * len(project.functions) + 1000:  # summaries edits replaced
+        memo.clear()
+    names = SiteNames(sites)
+    memo[id(sites)] = (sites, names)
+    return names
+
+
 def _own_sites(project: Project) -> list:
     """(owner, call sites) of the project's functions and module-level code, test code aside."""
-    tests: dict = {}
-
-    def test(mod) -> bool:
-        got = tests.get(id(mod))
-        if got is None:
-            got = tests[id(mod)] = is_test_module(mod)
-        return got
-
+    test = project.is_test
     own = [(ref, ref.summary.calls) for _, ref in project.index.own_functions() if not test(ref.module)]
     own += [(_ModuleScope(mod), mod.summary.module_calls) for mod in project.unique_modules()
             if not mod.library and not test(mod)]
@@ -151,14 +177,12 @@ def _within(inner, outer) -> bool:
         outer.end_line, outer.end_col)
 
 
-def _names_in(site, short: dict, calls: bool = True) -> set:
-    """The candidates' short names that occur in a call site where ``_refers`` looks: its arguments
-    and keywords (not the callees of calls written inside them, sites of their own; not string
-    literals), and with ``calls`` its callee."""
+def _names_in(site, exprs) -> set:
+    """The names that occur in ``exprs`` of a call site where ``_refers`` looks (not the callees of
+    calls written inside them, sites of their own; not string literals): each name as written and,
+    for a dotted one, its last part."""
     found = set()
-    stack = [*site.args, *(v for _, v in site.kwargs)]
-    if calls:
-        stack.append(site.callee)
+    stack = list(exprs)
     pop, extend = stack.pop, stack.extend
     while stack:
         e = pop()
@@ -172,12 +196,9 @@ def _names_in(site, short: dict, calls: bool = True) -> set:
             elif head != "s":
                 extend(e[1:])
         elif t is str:
-            if e in short:
-                found.add(e)
-            elif "." in e:
-                last = e.rpartition(".")[2]
-                if last in short:
-                    found.add(last)
+            found.add(e)
+            if "." in e:
+                found.add(e.rpartition(".")[2])
     return found
 
 

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..analyze.entries import entry_coroutines, referenced
-from ..link.build import is_test_module
 from ..link.values import Inst, Meth, Sym
 from ..model import Diagnostic
 
@@ -723,7 +722,7 @@ def _program_calls(index: dict, project, fq: str) -> list:
     """[(caller, call site)] of the calls of coroutine ``fq`` outside test code (how tests call a
     coroutine is not how the program runs it: ``link.build.is_test_module``)."""
     return [(c, site) for c, site in index.get(fq.rsplit(".", 1)[-1], ())
-            if not is_test_module(project.functions[c].module) and _async_target(project, site, project.functions[c]) == fq]
+            if not project.is_test(project.functions[c].module) and _async_target(project, site, project.functions[c]) == fq]
 
 
 def _awaited_before(model: RouteModel, project, before: dict) -> set:

@@ -21,6 +21,10 @@ class Project:
         self.functions = self.index.functions
         self.classes = self.index.classes
         self.libraries = None  # the environment's library loader, when one is attached
+        # memos of whole-project passes over call sites (``analyze.entries``), by the object they read:
+        # id -> (the object, what was derived from it); an edit gives a module a new summary
+        self.test_memo: dict = {}  # id(ModuleInfo) -> (info, summary, name, is test code)
+        self.sites_memo: dict = {}  # id(call sites list) -> (the list, analyze.entries.SiteNames)
 
     def add_module(self, info: ModuleInfo, aliases: bool = True) -> None:
         self.index.add_module(info, aliases)
@@ -36,6 +40,17 @@ class Project:
         index.classes = self.classes = TrackedDict(index.classes, "cls", tracker)
         index.tracker = tracker
         self.values.tracker = self.hierarchy.tracker = tracker
+
+    def is_test(self, info: ModuleInfo) -> bool:
+        """``link.build.is_test_module``, remembered while the module keeps its name and summary."""
+        got = self.test_memo.get(id(info))
+        if got is not None and got[1] is info.summary and got[2] == info.name:
+            return got[3]
+        from .build import is_test_module
+
+        value = is_test_module(info)
+        self.test_memo[id(info)] = (info, info.summary, info.name, value)
+        return value
 
     def unique_modules(self) -> list:
         return self.index.unique_modules()
