@@ -339,3 +339,81 @@ def test_one_file_checked_after_edits_starts_from_the_stored_analysis(app, monke
             assert _file_rows(app, path, True) == _file_rows(app, path, False), (rel, path)
         assert len(resumed) > before and all(resumed[before:])  # each started from the stored analysis
     assert any(_file_rows(app, path, False) for path in files)
+
+
+SERVING = {
+    "px/__init__.py": "",
+    "px/config.py": "import json\n\n\ndef load(path):\n    with open(path) as fh:\n        return json.load(fh)\n",
+    "px/cli.py": '''\
+import asyncio
+import subprocess
+
+from .config import load
+
+
+class Proxy:
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self.handle, "0.0.0.0", 8080)
+
+    async def handle(self, reader, writer) -> None:
+        writer.close()
+
+
+async def prepare(path):
+    return load(path)
+
+
+async def serve(path: str) -> None:
+    settings = await prepare(path)
+    subprocess.run(["sync"])
+    proxy = Proxy()
+    await proxy.start()
+    if settings.get("tunnel"):
+        subprocess.run(["ngrok", "http", "8080"], check=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(serve("proxy.json"))
+''',
+}
+
+# (file, text to replace, replacement, whether a call site changed beyond its position)
+SERVING_EDITS = [
+    ("px/cli.py", "import asyncio\n", "import asyncio\n\n\n\n", False),  # every line moves
+    ("px/cli.py", "class Proxy:\n", "\n\nclass Proxy:\n", False),
+    ("px/cli.py", "    proxy = Proxy()\n", "    proxy = Proxy()\n    port = 8080\n", False),  # serving moves
+    ("px/cli.py", "    settings = await prepare(path)\n",  # a blocking call before it serves: start-up
+     "    settings = await prepare(path)\n    subprocess.run(['true'])\n", True),
+    ("px/cli.py", "    port = 8080\n", "", False),
+    ("px/cli.py", "    await proxy.start()\n", "", True),  # it no longer serves: all of it is start-up
+]
+
+
+def test_edits_that_move_lines_keep_the_project_wide_passes(tmp_path, monkeypatch):
+    """Which coroutines start a loop and which serve nothing is decided once for the project; an edit
+    that changes no call site but moves lines keeps that, and the line where the program starts
+    serving follows the edit."""
+    for rel, text in SERVING.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    root = str(tmp_path)
+    options = dict(jobs=1, python="none", extend_select=["ASL402"])
+    ws = Workspace(root, Options(use_cache=False, **options))
+    ws.load()
+
+    def fresh():
+        result = run([root], Options(use_cache=False, overrides=dict(ws.texts), **options))
+        return sorted(_row(d) for d in result.diagnostics)
+
+    first = _live(ws)[0]
+    assert first == fresh()
+    assert [(r[1], r[5]) for r in first if r[0] == "px/cli.py"] == [(16, "ASL402"), (21, "ASL402"), (25, "ASL103")]
+    for rel, old, new, calls in SERVING_EDITS:
+        entries = ws.state.entries
+        _edit(ws, os.path.join(root, rel), old, new)
+        got = _live(ws)[0]
+        assert got == fresh(), (old, new)
+        assert (ws.state.entries is entries) is not calls
+    # without the server it starts, nothing of it is start-up but what runs before its first await
+    assert [(r[1], r[5]) for r in got if r[0] == "px/cli.py"] == [(21, "ASL204"), (26, "ASL103"), (27, "ASL103"), (30, "ASL103")]

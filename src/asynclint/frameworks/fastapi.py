@@ -680,9 +680,27 @@ def startup_only(model: RouteModel, project, functions, hooks: Optional[set] = N
         decided[fq] = bool(calls) and all(site.awaited and only(c, path | {fq}) for c, site in calls)
         return decided[fq]
 
-    found = {fq for fq in functions if fq is not None and only(fq, frozenset())}
+    reach = _awaited_from(project, hooks)  # (only these can be: every caller's chain leads to a hook)
+    found = {fq for fq in functions if fq in reach and only(fq, frozenset())}
     # a coroutine awaited at startup but also handed to something (a scheduler, a callback list) runs then too
     return found - referenced(project, found - hooks) if named else found
+
+
+def _awaited_from(project, roots: set) -> set:
+    """The project functions that ``roots`` await, at any depth, and ``roots``."""
+    seen = set(roots)
+    stack = list(roots)
+    while stack:
+        ref = project.functions.get(stack.pop())
+        if ref is None:
+            continue
+        for site in ref.summary.calls:
+            if site.kind == "call" and site.awaited:
+                target = _async_target(project, site, ref)
+                if target is not None and target not in seen:
+                    seen.add(target)
+                    stack.append(target)
+    return seen
 
 
 def quiet_functions(model: RouteModel, project, entries: Optional[set] = None) -> dict:
@@ -706,15 +724,24 @@ def quiet_functions(model: RouteModel, project, entries: Optional[set] = None) -
             del got[fq]
         # a command, or the coroutine a program starts its loop with, that serves: what it does before it
         # starts serving is its start-up, and so are the coroutines only that part awaits
-        before = {fq: line for fq in (model.commands - commands) | entries
-                  if (line := serving_line(project, fq)) is not None}
-        model.quiet_memo["before"] = before
+        model.quiet_memo["serving"] = (model.commands - commands) | entries
+        before = _serving_lines(model, project)
         prologue = _awaited_before(model, project, before)
         if prologue:
             when = "before the program starts serving"
             for fq in startup_only(model, project, coroutines - set(got), prologue):
                 got.setdefault(fq, when)
         model.quiet_memo["quiet"] = got
+    return got
+
+
+def _serving_lines(model: RouteModel, project) -> dict:
+    """The serving coroutines ``quiet_functions`` found -> the line where each starts serving (kept
+    in ``model.quiet_memo`` apart: an edit that moves lines and changes no call keeps the rest)."""
+    got = model.quiet_memo.get("before")
+    if got is None:
+        got = model.quiet_memo["before"] = {fq: line for fq in model.quiet_memo.get("serving", ())
+                                            if (line := serving_line(project, fq)) is not None}
     return got
 
 
@@ -865,7 +892,7 @@ def annotate_routes(project, analysis, diagnostics, cfg, model: Optional[RouteMo
     # blocking in code that runs only while the app starts or stops, or in a command-line command,
     # delays that, not a request
     quiet = quiet_functions(model, project, analysis.entries if analysis is not None else None)
-    before = model.quiet_memo.get("before", {})
+    before = _serving_lines(model, project)
     for d in diagnostics:
         when = quiet.get(d.function) if not d.callers else None
         if when is None and not d.callers and d.function in before and d.line < before[d.function]:

@@ -50,6 +50,7 @@ class ModuleChanges:
     functions: dict = field(default_factory=dict)  # qualname -> (before, after): FunctionSummary or None
     classes: dict = field(default_factory=dict)  # qualname -> (before, after): ClassSummary or None
     names: bool = False  # functions or classes were added or removed
+    top: bool = False  # the module-level code's call sites changed (beyond positions)
 
     @property
     def values(self) -> bool:
@@ -85,6 +86,9 @@ def module_changes(path: str, name: str, before, after) -> ModuleChanges:
             out.functions[q] = (a, b)
         if calls_shape(a) != calls_shape(b):
             out.facts.add(("body", q))
+    if len(old.module_calls) != len(new.module_calls) or any(
+            site_shape(a) != site_shape(b) for a, b in zip(old.module_calls, new.module_calls)):
+        out.top = True
     for lq in set(old.classes) | set(new.classes):
         a, b = old.classes.get(lq), new.classes.get(lq)
         if a is None or b is None or class_shape(a) != class_shape(b):

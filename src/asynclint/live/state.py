@@ -112,6 +112,9 @@ class AnalysisState:
         self.dirty: set = set()  # record keys to compute again
         self.dirty_prop: set = set()  # functions whose condition and witness to compute again
         self.values_changed = False  # since the last refresh (predicates in guards may resolve otherwise)
+        # since the last refresh, a call site changed beyond its position, or anything else did: the
+        # whole-project passes over call sites (``entries``, the route model's ``quiet_memo``) run again
+        self.calls_changed = False
         self._table_size = 0
         self.stats = {"records": 0, "region": 0}  # what the last refresh computed (bench, tests)
         self.touched: set = set()  # record keys and functions whose results changed (what to save again)
@@ -125,9 +128,11 @@ class AnalysisState:
             self.dirty.add(("m", info.path))
         self.refresh()
 
-    def invalidate(self, facts, functions=(), modules=()) -> None:
+    def invalidate(self, facts, functions=(), modules=(), calls: bool = True) -> None:
         """``facts`` changed; ``functions`` (qualnames) and ``modules`` (paths) were edited, added or
-        removed: what read any of them is computed again at the next ``refresh``."""
+        removed: what read any of them is computed again at the next ``refresh``. Without ``calls``,
+        no call site of theirs changed but for its position."""
+        self.calls_changed = self.calls_changed or calls or bool(facts)
         readers = self.readers
         if readers is not None:
             for fact in facts:
@@ -226,9 +231,13 @@ class AnalysisState:
     # ------------------------------------------------------------ refresh
     def refresh(self) -> None:
         """Compute again every record an edit made stale, then the propagation of what changed."""
-        self.entries = None
-        if self.routes is not None:
-            self.routes.quiet_memo.clear()
+        if self.calls_changed:
+            self.entries = None
+            if self.routes is not None:
+                self.routes.quiet_memo.clear()
+        elif self.routes is not None:
+            self.routes.quiet_memo.pop("before", None)  # (lines where coroutines start serving)
+        self.calls_changed = False
         project, tracker = self.project, self.tracker
         fns = project.functions
         classifier = Classifier(project)

@@ -278,7 +278,7 @@ class Workspace:
         for summary in (before, after):
             if summary is not None:
                 functions.update(f"{info.name}.{lq}" for lq in summary.functions)
-        self.state.invalidate(facts, functions, [info.path])
+        self.state.invalidate(facts, functions, [info.path], calls=bool(facts) or changes.top)
         if before is None or after is None:
             how = "value"
         else:
