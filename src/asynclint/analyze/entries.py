@@ -27,104 +27,139 @@ def entry_coroutines(project: Project) -> set:
     """Qualified names of the project's coroutines that only ever start a loop."""
     fns = project.functions
     cat = project.catalog
-    own = _own_sites(project)
+    index = project_sites(project)
     # 1. coroutines passed, called, to a runner; and where those calls are
     candidates: dict = {}  # fq -> {(owner id, line, col) of the runners it is given to, and of those calls}
-    for owner, sites in own:
-        for site in _site_names(project, sites).runners:
-            if not _is_runner(project, cat, site, owner.module):
-                continue
-            arg = site.args[0]
-            if arg is None:
-                continue
-            if arg[0] == "c":
-                fq = _coroutine(project, project.ev(arg[1], owner.module))
-                if fq is None and arg[1][-1] == "partial" and arg[2] is not None:
-                    fq = _callable(project, arg[2], owner.module)  # run_sync(partial(main, argv))
-            elif site.text.endswith("run_sync"):
-                fq = _callable(project, arg, owner.module)  # tornado: loop.run_sync(main)
-            else:
-                continue
-            if fq is None or fns[fq].summary.decorators:
-                continue
-            # the calls written in the runner's arguments start the loop too (``partial(main, argv)``)
-            inner = [s for s in sites if s is not site and _within(s, site)]
-            places = candidates.setdefault(fq, set())
-            places.add((id(owner), site.line, site.col))
-            places.update((id(owner), s.line, s.col) for s in inner)
+    for owner, sites, site in index.runners():
+        if not _is_runner(project, cat, site, owner.module):
+            continue
+        arg = site.args[0]
+        if arg is None:
+            continue
+        if arg[0] == "c":
+            fq = _coroutine(project, project.ev(arg[1], owner.module))
+            if fq is None and arg[1][-1] == "partial" and arg[2] is not None:
+                fq = _callable(project, arg[2], owner.module)  # run_sync(partial(main, argv))
+        elif site.text.endswith("run_sync"):
+            fq = _callable(project, arg, owner.module)  # tornado: loop.run_sync(main)
+        else:
+            continue
+        if fq is None or fns[fq].summary.decorators:
+            continue
+        # the calls written in the runner's arguments start the loop too (``partial(main, argv)``)
+        inner = [s for s in sites if s is not site and _within(s, site)]
+        places = candidates.setdefault(fq, set())
+        places.add((id(owner), site.line, site.col))
+        places.update((id(owner), s.line, s.col) for s in inner)
     if not candidates:
         return set()
     # 2. any other use of them (awaited, scheduled, passed as a callback, a dependency ...) rules them out
-    return set(candidates) - referenced(project, set(candidates), candidates, own)
+    return set(candidates) - referenced(project, set(candidates), candidates)
 
 
-def referenced(project: Project, functions: set, allowed: Optional[dict] = None, own=None) -> set:
+def referenced(project: Project, functions: set, allowed: Optional[dict] = None) -> set:
     """Which of ``functions`` a call site of the project calls or hands on (as an argument, in a
     keyword), other than at the places ``allowed`` names for it ((owner id, line, col) of call sites)."""
     if not functions:
         return set()
-    if own is None:
-        own = _own_sites(project)
+    index = project_sites(project)
     short: dict = {}
     for fq in functions:
         short.setdefault(fq.rsplit(".", 1)[-1], set()).add(fq)
     found = set()
     calls = allowed is not None
-    wanted = short.keys()
-    for owner, sites in own:
-        names = _site_names(project, sites)
-        hits = names.handed.keys() & wanted
-        if calls:
-            hits |= names.called.keys() & wanted
-        for name in hits:
-            for site in (*names.handed.get(name, ()), *(names.called.get(name, ()) if calls else ())):
-                for fq in short[name] - found:
-                    if calls and (id(owner), site.line, site.col) in allowed[fq]:
-                        continue  # the runner, or the call that makes its argument
-                    if _refers(project, site, owner.module, fq, calls=calls):
-                        found.add(fq)
+    for name, fqs in short.items():
+        for owner, site in index.naming(name, calls):
+            for fq in fqs - found:
+                if calls and (id(owner), site.line, site.col) in allowed[fq]:
+                    continue  # the runner, or the call that makes its argument
+                if _refers(project, site, owner.module, fq, calls=calls):
+                    found.add(fq)
     return found
 
 
-class SiteNames:
-    """What the whole-project passes here look for in one list of call sites, found once per list
-    (``Project.sites_memo``): the calls that may start a loop, and the sites by each name that occurs
-    in what they hand on (``handed``: arguments and keywords) or in what they call (``called``)."""
+class ProjectSites:
+    """The project's own call sites (test code aside) by what the passes here look for: the calls
+    that may start a loop, and the sites by each name that occurs in what they hand on (arguments and
+    keywords) or in what they call. Kept per module (``Project.call_names``) and, each time it is
+    asked for, found again for the modules whose summary changed since (an edit)."""
 
-    __slots__ = ("runners", "handed", "called")
+    def __init__(self):
+        self._modules: dict = {}  # id(ModuleInfo) -> (info, summary, name, its part: _part)
+        self._handed: dict = {}  # name -> {id(ModuleInfo): [(owner, site)]}
+        self._called: dict = {}
 
-    def __init__(self, sites):
-        self.runners = [s for s in sites if s.kind == "call" and not s.awaited and s.args
-                        and s.text.rpartition(".")[2] in _RUNNER_NAMES]
-        self.handed: dict = {}
-        self.called: dict = {}
+    def update(self, project: Project) -> "ProjectSites":
+        seen = set()
+        for info in project.unique_modules():
+            key = id(info)
+            seen.add(key)
+            got = self._modules.get(key)
+            if got is not None and got[1] is info.summary and got[2] == info.name:
+                continue
+            if got is not None:
+                self._drop(key, got[3])
+            part = _part(project, info)
+            self._modules[key] = (info, info.summary, info.name, part)
+            for table, names in ((self._handed, part[1]), (self._called, part[2])):
+                for name, items in names.items():
+                    table.setdefault(name, {})[key] = items
+        for key in [k for k in self._modules if k not in seen]:
+            self._drop(key, self._modules.pop(key)[3])
+        return self
+
+    def _drop(self, key, part) -> None:
+        for table, names in ((self._handed, part[1]), (self._called, part[2])):
+            for name in names:
+                by_module = table.get(name)
+                if by_module is not None:
+                    by_module.pop(key, None)
+                    if not by_module:
+                        del table[name]
+
+    def runners(self):
+        """(owner, its call sites, call site) of the calls that may start a loop."""
+        for entry in self._modules.values():
+            yield from entry[3][0]
+
+    def naming(self, name: str, calls: bool):
+        """(owner, call site) of the sites that hand on something named ``name`` (with ``calls``:
+        or call it)."""
+        for table in (self._handed, self._called) if calls else (self._handed,):
+            for items in table.get(name, {}).values():
+                yield from items
+
+
+def project_sites(project: Project) -> ProjectSites:
+    if project.call_names is None:
+        project.call_names = ProjectSites()
+    return project.call_names.update(project)
+
+
+def _part(project: Project, info) -> tuple:
+    """One module's part of ``ProjectSites``: (runners, handed, called)."""
+    runners: list = []
+    handed: dict = {}
+    called: dict = {}
+    if info.library or project.is_test(info):
+        return runners, handed, called
+    owners = [(_ModuleScope(info), info.summary.module_calls)]
+    fns = project.index.functions
+    for lq in info.summary.functions:
+        ref = fns.get(f"{info.name}.{lq}")
+        if ref is not None and ref.module is info:
+            owners.append((ref, ref.summary.calls))
+    for owner, sites in owners:
         for site in sites:
+            if site.kind == "call" and not site.awaited and site.args and \
+                    site.text.rpartition(".")[2] in _RUNNER_NAMES:
+                runners.append((owner, sites, site))
             if site.args or site.kwargs:
                 for name in _names_in(site, (*site.args, *(v for _, v in site.kwargs))):
-                    self.handed.setdefault(name, []).append(site)
+                    handed.setdefault(name, []).append((owner, site))
             for name in _names_in(site, (site.callee,)):
-                self.called.setdefault(name, []).append(site)
-
-
-def _site_names(project: Project, sites) -> SiteNames:
-    memo = project.sites_memo
-    got = memo.get(id(sites))
-    if got is not None and got[0] is sites:
-        return got[1]
-    if len(memo) > 2 * len(project.functions) + 1000:  # summaries edits replaced
-        memo.clear()
-    names = SiteNames(sites)
-    memo[id(sites)] = (sites, names)
-    return names
-
-
-def _own_sites(project: Project) -> list:
-    """(owner, call sites) of the project's functions and module-level code, test code aside."""
-    test = project.is_test
-    own = [(ref, ref.summary.calls) for _, ref in project.index.own_functions() if not test(ref.module)]
-    own += [(_ModuleScope(mod), mod.summary.module_calls) for mod in project.unique_modules()
-            if not mod.library and not test(mod)]
-    return own
+                called.setdefault(name, []).append((owner, site))
+    return runners, handed, called
 
 
 class _ModuleScope:

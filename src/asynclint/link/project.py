@@ -24,7 +24,7 @@ class Project:
         # memos of whole-project passes over call sites (``analyze.entries``), by the object they read:
         # id -> (the object, what was derived from it); an edit gives a module a new summary
         self.test_memo: dict = {}  # id(ModuleInfo) -> (info, summary, name, is test code)
-        self.sites_memo: dict = {}  # id(call sites list) -> (the list, analyze.entries.SiteNames)
+        self.call_names = None  # analyze.entries.ProjectSites, kept current as modules change
 
     def add_module(self, info: ModuleInfo, aliases: bool = True) -> None:
         self.index.add_module(info, aliases)
