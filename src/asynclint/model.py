@@ -155,6 +155,9 @@ class ModuleSummary:
     noqa: dict = field(default_factory=dict)  # line -> None (all codes) | frozenset of codes
     lines: int = 0
     downgraded: bool = False  # parsed through LibCST because the interpreter's parser failed
+    # every name the call sites' arguments, keywords and callees mention (``summarize.names``): where
+    # a whole-project pass looks for the uses of a function (``analyze.entries``) it reads this first
+    names: frozenset = frozenset()
 
 
 @dataclass(slots=True)

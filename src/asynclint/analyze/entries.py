@@ -18,6 +18,7 @@ from typing import Optional
 
 from ..link import Project
 from ..link.values import Meth, Sym
+from ..summarize.names import called, handed
 
 # the names a loop runner is called by; the catalog says which of them start a loop (category "loop")
 _RUNNER_NAMES = frozenset({"run", "run_until_complete", "run_sync"})
@@ -30,7 +31,7 @@ def entry_coroutines(project: Project) -> set:
     index = project_sites(project)
     # 1. coroutines passed, called, to a runner; and where those calls are
     candidates: dict = {}  # fq -> {(owner id, line, col) of the runners it is given to, and of those calls}
-    for owner, sites, site in index.runners():
+    for owner, sites, site in index.runners(project):
         if not _is_runner(project, cat, site, owner.module):
             continue
         arg = site.args[0]
@@ -62,104 +63,95 @@ def referenced(project: Project, functions: set, allowed: Optional[dict] = None)
     keyword), other than at the places ``allowed`` names for it ((owner id, line, col) of call sites)."""
     if not functions:
         return set()
-    index = project_sites(project)
     short: dict = {}
     for fq in functions:
         short.setdefault(fq.rsplit(".", 1)[-1], set()).add(fq)
     found = set()
     calls = allowed is not None
-    for name, fqs in short.items():
-        for owner, site in index.naming(name, calls):
-            for fq in fqs - found:
-                if calls and (id(owner), site.line, site.col) in allowed[fq]:
-                    continue  # the runner, or the call that makes its argument
-                if _refers(project, site, owner.module, fq, calls=calls):
-                    found.add(fq)
+    for name, owner, site in project_sites(project).naming(project, short, calls):
+        for fq in short[name] - found:
+            if calls and (id(owner), site.line, site.col) in allowed[fq]:
+                continue  # the runner, or the call that makes its argument
+            if _refers(project, site, owner.module, fq, calls=calls):
+                found.add(fq)
     return found
 
 
 class ProjectSites:
     """The project's own call sites (test code aside) by what the passes here look for: the calls
     that may start a loop, and the sites by each name that occurs in what they hand on (arguments and
-    keywords) or in what they call. Kept per module (``Project.call_names``) and, each time it is
-    asked for, found again for the modules whose summary changed since (an edit)."""
+    keywords) or in what they call. A module's sites are gone through only when its summary mentions
+    a name asked for (``ModuleSummary.names``), once per summary (an edit gives a module a new one)."""
 
     def __init__(self):
-        self._modules: dict = {}  # id(ModuleInfo) -> (info, summary, name, its part: _part)
-        self._handed: dict = {}  # name -> {id(ModuleInfo): [(owner, site)]}
-        self._called: dict = {}
+        self._parts: dict = {}  # id(ModuleInfo) -> (info, summary, name, _Part)
 
-    def update(self, project: Project) -> "ProjectSites":
-        seen = set()
-        for info in project.unique_modules():
-            key = id(info)
-            seen.add(key)
-            got = self._modules.get(key)
-            if got is not None and got[1] is info.summary and got[2] == info.name:
-                continue
-            if got is not None:
-                self._drop(key, got[3])
-            part = _part(project, info)
-            self._modules[key] = (info, info.summary, info.name, part)
-            for table, names in ((self._handed, part[1]), (self._called, part[2])):
-                for name, items in names.items():
-                    table.setdefault(name, {})[key] = items
-        for key in [k for k in self._modules if k not in seen]:
-            self._drop(key, self._modules.pop(key)[3])
-        return self
+    def _modules(self, project: Project) -> list:
+        test = project.is_test
+        return [info for info in project.unique_modules() if not test(info)]
 
-    def _drop(self, key, part) -> None:
-        for table, names in ((self._handed, part[1]), (self._called, part[2])):
-            for name in names:
-                by_module = table.get(name)
-                if by_module is not None:
-                    by_module.pop(key, None)
-                    if not by_module:
-                        del table[name]
+    def _part(self, project: Project, info) -> "_Part":
+        got = self._parts.get(id(info))
+        if got is not None and got[1] is info.summary and got[2] == info.name:
+            return got[3]
+        if len(self._parts) > 2 * len(project.modules) + 100:  # modules edits replaced or removed
+            self._parts.clear()
+        part = _Part(project, info)
+        self._parts[id(info)] = (info, info.summary, info.name, part)
+        return part
 
-    def runners(self):
+    def runners(self, project: Project):
         """(owner, its call sites, call site) of the calls that may start a loop."""
-        for entry in self._modules.values():
-            yield from entry[3][0]
+        for info in self._modules(project):
+            if not _RUNNER_NAMES.isdisjoint(info.summary.names):
+                yield from self._part(project, info).runners
 
-    def naming(self, name: str, calls: bool):
-        """(owner, call site) of the sites that hand on something named ``name`` (with ``calls``:
-        or call it)."""
-        for table in (self._handed, self._called) if calls else (self._handed,):
-            for items in table.get(name, {}).values():
-                yield from items
+    def naming(self, project: Project, wanted: dict, calls: bool):
+        """(name, owner, call site) of the sites that hand on something named as one of ``wanted``
+        (with ``calls``: or call it)."""
+        for info in self._modules(project):
+            hits = info.summary.names & wanted.keys()
+            if not hits:
+                continue
+            part = self._part(project, info)
+            for name in hits:
+                for owner, site in part.handed.get(name, ()):
+                    yield name, owner, site
+                if calls:
+                    for owner, site in part.called.get(name, ()):
+                        yield name, owner, site
+
+
+class _Part:
+    """One module's call sites as ``ProjectSites`` looks for them."""
+
+    __slots__ = ("runners", "handed", "called")
+
+    def __init__(self, project: Project, info):
+        self.runners: list = []
+        self.handed: dict = {}
+        self.called: dict = {}
+        owners = [(_ModuleScope(info), info.summary.module_calls)]
+        fns = project.index.functions
+        for lq in info.summary.functions:
+            ref = fns.get(f"{info.name}.{lq}")
+            if ref is not None and ref.module is info:
+                owners.append((ref, ref.summary.calls))
+        for owner, sites in owners:
+            for site in sites:
+                if site.kind == "call" and not site.awaited and site.args and \
+                        site.text.rpartition(".")[2] in _RUNNER_NAMES:
+                    self.runners.append((owner, sites, site))
+                for name in handed(site):
+                    self.handed.setdefault(name, []).append((owner, site))
+                for name in called(site):
+                    self.called.setdefault(name, []).append((owner, site))
 
 
 def project_sites(project: Project) -> ProjectSites:
     if project.call_names is None:
         project.call_names = ProjectSites()
-    return project.call_names.update(project)
-
-
-def _part(project: Project, info) -> tuple:
-    """One module's part of ``ProjectSites``: (runners, handed, called)."""
-    runners: list = []
-    handed: dict = {}
-    called: dict = {}
-    if info.library or project.is_test(info):
-        return runners, handed, called
-    owners = [(_ModuleScope(info), info.summary.module_calls)]
-    fns = project.index.functions
-    for lq in info.summary.functions:
-        ref = fns.get(f"{info.name}.{lq}")
-        if ref is not None and ref.module is info:
-            owners.append((ref, ref.summary.calls))
-    for owner, sites in owners:
-        for site in sites:
-            if site.kind == "call" and not site.awaited and site.args and \
-                    site.text.rpartition(".")[2] in _RUNNER_NAMES:
-                runners.append((owner, sites, site))
-            if site.args or site.kwargs:
-                for name in _names_in(site, (*site.args, *(v for _, v in site.kwargs))):
-                    handed.setdefault(name, []).append((owner, site))
-            for name in _names_in(site, (site.callee,)):
-                called.setdefault(name, []).append((owner, site))
-    return runners, handed, called
+    return project.call_names
 
 
 class _ModuleScope:
@@ -210,31 +202,6 @@ def _callable(project: Project, e, mod):
 def _within(inner, outer) -> bool:
     return (outer.line, outer.col) < (inner.line, inner.col) and (inner.end_line, inner.end_col) <= (
         outer.end_line, outer.end_col)
-
-
-def _names_in(site, exprs) -> set:
-    """The names that occur in ``exprs`` of a call site where ``_refers`` looks (not the callees of
-    calls written inside them, sites of their own; not string literals): each name as written and,
-    for a dotted one, its last part."""
-    found = set()
-    stack = list(exprs)
-    pop, extend = stack.pop, stack.extend
-    while stack:
-        e = pop()
-        t = type(e)
-        if t is tuple:
-            if not e:
-                continue
-            head = e[0]
-            if head == "c":
-                extend(e[2:])  # a call written inside: its first argument and what it keeps of the others
-            elif head != "s":
-                extend(e[1:])
-        elif t is str:
-            found.add(e)
-            if "." in e:
-                found.add(e.rpartition(".")[2])
-    return found
 
 
 def _refers(project: Project, site, mod, fq: str, calls: bool = True) -> bool:

@@ -7,6 +7,7 @@ run goes on.
 
 from __future__ import annotations
 
+import gc
 import os
 import stat
 from dataclasses import dataclass, field
@@ -86,6 +87,7 @@ def collect_summaries(files, report_paths, *, root: str, max_file_size: int, use
     todo = []
     display = {f.path: f.display for f in files}
     paused = gc_paused()
+    frozen = False
     paused.__enter__()  # until the summaries are all in: decoding makes no garbage
     try:
         for f in files:
@@ -122,7 +124,9 @@ def collect_summaries(files, report_paths, *, root: str, max_file_size: int, use
         if len(todo) >= PARALLEL_THRESHOLD and jobs > 1:
             results = _parallel([(p, max_file_size, True) for p, _ in todo], jobs, progress)
         else:
-            paused.__exit__()  # parsing here makes garbage (AST nodes) the collector may need to see
+            paused.__exit__()  # parsing here makes garbage (AST nodes) the collector may need to see ...
+            gc.freeze()  # ... but not the summaries taken in so far, which stay (their walk dwarfs a parse)
+            frozen = True
             results = _serial([(p, max_file_size, False) for p, _ in todo], progress)
         for path, summary, err, digest, blob in results:
             if err:
@@ -143,6 +147,8 @@ def collect_summaries(files, report_paths, *, root: str, max_file_size: int, use
                     out.previous[path] = old
     finally:
         paused.__exit__()
+        if frozen:
+            gc.unfreeze()
     cache.save()
     return out
 

@@ -21,6 +21,7 @@ from typing import Optional
 
 from ..deep import run_deep
 from .guards import RAW, GuardReader, dict_literal_keys
+from .names import mentioned
 from .memo import cache_read, catches_import_error, decorator_memoizes, rearmed, released, stores, tested_subject
 from ..model import UNKNOWN, CallSite, ClassSummary, Expr, FunctionSummary, ModuleSummary, Param
 
@@ -91,6 +92,7 @@ def summarize_source(text: str) -> ModuleSummary:
     summary.noqa = parse_noqa(text)
     summary.lines = text.count("\n") + 1
     summary.downgraded = downgraded
+    summary.names = mentioned(summary)
     return summary
 
 
