@@ -226,7 +226,7 @@ class Bench:
 
 def measure_all(args) -> dict:
     started = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
-    machine = run.machine_info()
+    machine, commit = run.machine_info(), run.git_commit()
     b = Bench(args)
     try:
         b.setup()
@@ -234,11 +234,11 @@ def measure_all(args) -> dict:
             b.round(i)
     finally:
         b.close()
-    tools = {"asynclint": f"{run.tool_version([run.asynclint_bin(), '--version'])} ({run.git_commit()})",
+    tools = {"asynclint": f"{run.tool_version([run.asynclint_bin(), '--version'])} ({commit})",
              "flake8": run.tool_version([sys.executable, "-m", "flake8", "--version"])}
     if b.peers:
         tools["ruff"] = run.tool_version([os.path.join(b.peers, "ruff"), "--version"])
-    b.data["meta"] = {"date": started, "commit": run.git_commit(), "machine": machine, "tools": tools,
+    b.data["meta"] = {"date": started, "commit": commit, "machine": machine, "tools": tools,
                       "load_at_end": " ".join(f"{x:.2f}" for x in os.getloadavg()),
                       "rounds": args.rounds, "edits": args.edits, "value_edits": server.value_edits(args.edits),
                       "columns": args.columns, "jobs": args.jobs,
