@@ -43,9 +43,9 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def wall(cmd, cwd: str) -> float:
+def wall(cmd, cwd: str, env=None) -> float:
     t = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     return time.perf_counter() - t
 
 
@@ -53,18 +53,22 @@ def fix_command() -> list:
     return [sys.executable, "-m", "asynclint", ".", "--fix", "--unsafe-fixes", "--exit-zero", "-q"]
 
 
+def fix_once(corpus_dir: str, warm: bool, env=None, timer=wall):
+    """``timer(command, cwd, env)`` (default: seconds) of one ``--fix --unsafe-fixes`` on a fresh copy of
+    ``corpus_dir`` (no cache); ``warm``: after an untimed check of the copy."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = os.path.join(tmp, "app")
+        shutil.copytree(corpus_dir, work, ignore=shutil.ignore_patterns(".asynclint_cache"))
+        if warm:
+            wall([sys.executable, "-m", "asynclint", ".", "--exit-zero", "-q"], work, env)
+        return timer(fix_command(), work, env)
+
+
 def bench_project(corpus_dir: str, rounds: int) -> dict:
     cold, warm = [], []
     for _ in range(rounds):
-        with tempfile.TemporaryDirectory() as tmp:
-            work = os.path.join(tmp, "app")
-            shutil.copytree(corpus_dir, work, ignore=shutil.ignore_patterns(".asynclint_cache"))
-            cold.append(wall(fix_command(), work))
-        with tempfile.TemporaryDirectory() as tmp:
-            work = os.path.join(tmp, "app")
-            shutil.copytree(corpus_dir, work, ignore=shutil.ignore_patterns(".asynclint_cache"))
-            wall([sys.executable, "-m", "asynclint", ".", "--exit-zero", "-q"], work)
-            warm.append(wall(fix_command(), work))
+        cold.append(fix_once(corpus_dir, False))
+        warm.append(fix_once(corpus_dir, True))
     return {"fix_cold_s": statistics.median(cold), "fix_warm_s": statistics.median(warm)}
 
 

@@ -44,11 +44,12 @@ DEFAULT_CORPORA = ["/work/corpora/lnbits:lnbits/core/services/extensions.py",
 ENV = dict(os.environ)
 
 
-def timed(cmd, cwd: str) -> tuple:
+def timed(cmd, cwd: str, env=None) -> tuple:
     """(wall, CPU) seconds of one run; CPU is user + sys of the process and every worker it waited for
     (on a shared machine the wall time is mostly waiting for a CPU, the CPU time is not)."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=ENV if env is None else env)
     _, status, ru = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     if os.waitstatus_to_exitcode(status) not in (0, 1):
@@ -56,26 +57,18 @@ def timed(cmd, cwd: str) -> tuple:
     return wall, ru.ru_utime + ru.ru_stime
 
 
-def copy_corpus(src: str, work: str) -> str:
-    dst = os.path.join(work, os.path.basename(src.rstrip(os.sep)))
+def copy_corpus(src: str, work: str, name: str = "") -> str:
+    dst = os.path.join(work, name or os.path.basename(src.rstrip(os.sep)))
     shutil.rmtree(dst, ignore_errors=True)
     shutil.copytree(src, dst, ignore=shutil.ignore_patterns(".asynclint_cache", "__pycache__"))
     return dst
 
 
-def bench(corpus: str, editor_file: str, args) -> dict:
-    root = copy_corpus(corpus, args.work_dir)
-    flake8 = [sys.executable, "-m", "flake8", "--exit-zero", "-j", args.jobs]
+def variants(root: str, editor_file: str, jobs: str) -> dict:
+    """key -> (flake8 command run in ``root``, what to do before it or None), in the order a round runs them."""
+    flake8 = [sys.executable, "-m", "flake8", "--exit-zero", "-j", jobs]
     cache = os.path.join(root, ".asynclint_cache")
     edited = os.path.join(root, editor_file)
-    variants = {
-        "plain": (flake8 + ["--select", "E9", "."], None),
-        "asl-cold": (flake8 + ["--select", "ASL", "."], lambda: shutil.rmtree(cache, ignore_errors=True)),
-        "asl-warm": (flake8 + ["--select", "ASL", "."], None),
-        "editor-plain": (flake8 + ["--select", "E9", editor_file], None),
-        "editor": (flake8 + ["--select", "ASL", editor_file], None),
-        "editor-edited": (flake8 + ["--select", "ASL", editor_file], None),
-    }
     n = [0]
 
     def edit():
@@ -83,20 +76,42 @@ def bench(corpus: str, editor_file: str, args) -> dict:
         with open(edited, "a", encoding="utf-8") as fh:
             fh.write(f"\n\ndef _asynclint_bench_edit_{n[0]}():\n    return {n[0]}\n")
 
-    variants["editor-edited"] = (variants["editor-edited"][0], edit)
-    runs: dict = {k: [] for k in variants}
+    return {
+        "plain": (flake8 + ["--select", "E9", "."], None),
+        "asl-cold": (flake8 + ["--select", "ASL", "."], lambda: shutil.rmtree(cache, ignore_errors=True)),
+        "asl-warm": (flake8 + ["--select", "ASL", "."], None),
+        "editor-plain": (flake8 + ["--select", "E9", editor_file], None),
+        "editor": (flake8 + ["--select", "ASL", editor_file], None),
+        "editor-edited": (flake8 + ["--select", "ASL", editor_file], edit),
+    }
+
+
+def run_variant(variant: tuple, root: str, env=None) -> tuple:
+    """Prepare and time one variant of ``variants``: (wall, CPU)."""
+    cmd, prepare = variant
+    if prepare is not None:
+        prepare()
+    return timed(cmd, root, env)
+
+
+def count_files(root: str) -> int:
+    return sum(1 for d, _, fs in os.walk(root) for f in fs if f.endswith(".py"))
+
+
+def bench(corpus: str, editor_file: str, args) -> dict:
+    root = copy_corpus(corpus, args.work_dir)
+    todo = variants(root, editor_file, args.jobs)
+    runs: dict = {k: [] for k in todo}
     print(f"[{os.path.basename(root)}] warm-up (untimed)", file=sys.stderr, flush=True)
-    timed(variants["plain"][0], root)
+    timed(todo["plain"][0], root)
     for i in range(args.rounds):
-        for key, (cmd, prepare) in variants.items():
-            if prepare is not None:
-                prepare()
-            wall, cpu = timed(cmd, root)
+        for key, variant in todo.items():
+            wall, cpu = run_variant(variant, root)
             runs[key].append((wall, cpu))
             print(f"  round {i + 1} {key:14s} {wall:8.2f} s  cpu {cpu:7.2f} s", file=sys.stderr, flush=True)
-    files = sum(1 for d, _, fs in os.walk(root) for f in fs if f.endswith(".py"))
-    return {"corpus": os.path.basename(root), "files": files, "editor_file": editor_file, "rounds": args.rounds,
-            "runs": runs, "median": {k: statistics.median(w for w, _ in v) for k, v in runs.items()},
+    return {"corpus": os.path.basename(root), "files": count_files(root), "editor_file": editor_file,
+            "rounds": args.rounds, "runs": runs,
+            "median": {k: statistics.median(w for w, _ in v) for k, v in runs.items()},
             "median_cpu": {k: statistics.median(c for _, c in v) for k, v in runs.items()}}
 
 

@@ -104,6 +104,44 @@ class Edits:
             fh.write(self.original)
 
 
+def check_command() -> list:
+    return [sys.executable, "-m", "asynclint", "check", "--exit-zero", "-q", "."]
+
+
+def command_env(src: str = "", with_environment: bool = False) -> dict:
+    """This process's environment without ``VIRTUAL_ENV`` (unless ``with_environment``), ``PYTHONPATH`` = ``src``."""
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV" or with_environment}
+    if src:
+        env["PYTHONPATH"] = src
+    return env
+
+
+def setup(rev: str, corpus: str, edit_file: str, work_dir: str, with_environment: bool = False,
+          label: str = "") -> dict:
+    """A copy of ``corpus`` (``work_dir/corpus-<label or commit>``) for the asynclint of ``rev``, its cache cold-run
+    and warm-run (untimed); returns what ``run_kind`` needs."""
+    src, commit = source_of(rev, work_dir)
+    root = os.path.join(work_dir, f"corpus-{label or commit}")
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(corpus, root, ignore=shutil.ignore_patterns(".asynclint_cache", "__pycache__"))
+    env = command_env(src, with_environment)
+    cmd = check_command()
+    timed(cmd, root, env)  # cold
+    timed(cmd, root, env)  # warm
+    return {"rev": rev, "commit": commit, "root": root, "env": env, "cmd": cmd,
+            "edits": Edits(os.path.join(root, edit_file)), "runs": {k: [] for k in COLUMNS}}
+
+
+def run_kind(s: dict, kind: str) -> tuple:
+    """Apply the edit ``kind`` (of ``KINDS``; ``first`` is a function appended) to the setup's file, then time
+    one check; the (wall, CPU) is also kept in ``s["runs"][kind]``."""
+    if kind != "warm":
+        s["edits"].apply("function" if kind == "first" else kind)
+    got = timed(s["cmd"], s["root"], s["env"])
+    s["runs"][kind].append(got)
+    return got
+
+
 def timed(cmd, cwd: str, env: dict) -> tuple:
     """(wall, CPU) seconds of one run; CPU is user + sys of the process and of any worker it waited for."""
     t0 = time.perf_counter()
@@ -128,30 +166,14 @@ def main(argv=None) -> int:
     revs = args.rev or [git("merge-base", "main", "HEAD"), "WORKTREE"]
     os.makedirs(args.work_dir, exist_ok=True)
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    setups = []
-    for rev in revs:
-        src, commit = source_of(rev, args.work_dir)
-        root = os.path.join(args.work_dir, f"corpus-{commit}")
-        shutil.rmtree(root, ignore_errors=True)
-        shutil.copytree(args.corpus, root, ignore=shutil.ignore_patterns(".asynclint_cache", "__pycache__"))
-        env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV" or args.with_environment}
-        env["PYTHONPATH"] = src
-        cmd = [sys.executable, "-m", "asynclint", "check", "--exit-zero", "-q", "."]
-        timed(cmd, root, env)  # cold
-        timed(cmd, root, env)  # warm
-        setups.append({"rev": rev, "commit": commit, "root": root, "env": env, "cmd": cmd,
-                       "edits": Edits(os.path.join(root, args.edit_file)), "runs": {k: [] for k in COLUMNS}})
+    setups = [setup(rev, args.corpus, args.edit_file, args.work_dir, args.with_environment) for rev in revs]
     try:
         for s in setups:
-            s["edits"].apply("function")
-            s["runs"]["first"].append(timed(s["cmd"], s["root"], s["env"]))
+            run_kind(s, "first")
         for i in range(args.rounds):
             for kind in KINDS:
                 for s in setups:  # interleaved: the revisions see the same machine
-                    if kind != "warm":
-                        s["edits"].apply(kind)
-                    wall, cpu = timed(s["cmd"], s["root"], s["env"])
-                    s["runs"][kind].append((wall, cpu))
+                    wall, cpu = run_kind(s, kind)
                     print(f"  round {i + 1} {s['commit']:18s} {kind:9s} {wall * 1000:8.0f} ms  cpu {cpu * 1000:6.0f} ms",
                           file=sys.stderr, flush=True)
     finally:

@@ -51,10 +51,11 @@ def log(msg: str) -> None:
 
 
 # ---------------------------------------------------------------- measuring
-def measure(cmd, cwd: str) -> dict:
-    """Run ``cmd`` in ``cwd``; wall, CPU (user+sys, children included) and peak RSS."""
+def measure(cmd, cwd: str, env=None) -> dict:
+    """Run ``cmd`` in ``cwd`` (``env``: its environment, None for this one's); wall, CPU (user+sys, children
+    included) and peak RSS."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, ru = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -175,24 +176,37 @@ def git_commit() -> str:
 
 
 # --------------------------------------------------------------------- runs
+def commands(peers_bin: str) -> dict:
+    """variant key -> command run in the corpus directory (asynclint: the one next to this interpreter)."""
+    base = [asynclint_bin(), "check", "--exit-zero", "-q", "."]
+    p = lambda name: os.path.join(peers_bin, name)  # noqa: E731
+    return {
+        "asynclint": base,
+        "asynclint-nocache": base + ["--no-cache"],
+        "ruff-cold": [p("ruff"), "check", "--select", "ASYNC", "--no-cache", "--exit-zero", "-q", "."],
+        "ruff-cached": [p("ruff"), "check", "--select", "ASYNC", "--exit-zero", "-q", "."],
+        "hydroid-cold": [p("hydroid"), "--no-cache", "."],
+        "hydroid-cached": [p("hydroid"), "."],
+        "flake8-async": [p("flake8"), "--select", "ASYNC", "--exit-zero", "."],
+    }
+
+
 def bench_corpus(args, corpus, peers_bin: str) -> dict:
     d = corpus.path
-    al = asynclint_bin()
-    base = [al, "check", "--exit-zero", "-q", "."]
+    cmds = commands(peers_bin)
     editor = Editor(os.path.join(d, corpus.edit_file))
-    p = lambda name: os.path.join(peers_bin, name)  # noqa: E731
     big = corpus.lines > 300_000
     rounds = args.rounds_large if big else args.rounds
     variants = [
-        Variant("asynclint-cold", "asynclint cold (cache deleted first)", base, rm_cache(d, ".asynclint_cache")),
-        Variant("asynclint-nocache", "asynclint --no-cache", base + ["--no-cache"]),
-        Variant("asynclint-warm", "asynclint warm (nothing changed)", base),
-        Variant("asynclint-incr", "asynclint incremental (1 file edited)", base, editor.edit),
-        Variant("ruff-cold", "ruff --select ASYNC --no-cache", [p("ruff"), "check", "--select", "ASYNC", "--no-cache", "--exit-zero", "-q", "."]),
-        Variant("ruff-cached", "ruff --select ASYNC (cached)", [p("ruff"), "check", "--select", "ASYNC", "--exit-zero", "-q", "."]),
-        Variant("hydroid-cold", "hydroid --no-cache", [p("hydroid"), "--no-cache", "."]),
-        Variant("hydroid-cached", "hydroid (cached)", [p("hydroid"), "."]),
-        Variant("flake8-async", "flake8 --select ASYNC (flake8-async)", [p("flake8"), "--select", "ASYNC", "--exit-zero", "."],
+        Variant("asynclint-cold", "asynclint cold (cache deleted first)", cmds["asynclint"], rm_cache(d, ".asynclint_cache")),
+        Variant("asynclint-nocache", "asynclint --no-cache", cmds["asynclint-nocache"]),
+        Variant("asynclint-warm", "asynclint warm (nothing changed)", cmds["asynclint"]),
+        Variant("asynclint-incr", "asynclint incremental (1 file edited)", cmds["asynclint"], editor.edit),
+        Variant("ruff-cold", "ruff --select ASYNC --no-cache", cmds["ruff-cold"]),
+        Variant("ruff-cached", "ruff --select ASYNC (cached)", cmds["ruff-cached"]),
+        Variant("hydroid-cold", "hydroid --no-cache", cmds["hydroid-cold"]),
+        Variant("hydroid-cached", "hydroid (cached)", cmds["hydroid-cached"]),
+        Variant("flake8-async", "flake8 --select ASYNC (flake8-async)", cmds["flake8-async"],
                 rounds=args.flake8_rounds_large if big else args.flake8_rounds),
     ]
     if args.only:
