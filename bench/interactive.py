@@ -271,8 +271,11 @@ def rows(data: dict) -> list:
             continue
         limit = server.TARGET_S[name]
         where = f"{name}: `{sv['file']}` ({sessions[0]['findings']} findings)"
-        for kind, label in (("body", "statement added in a function"), ("value", "function appended")):
-            t = [x for s in sessions for x in s[kind]]
+        for kind, label in (("body", "statement added in a function"), ("call", "call added in a function"),
+                            ("value", "function appended")):
+            t = [x for s in sessions for x in s.get(kind, ())]
+            if not t:
+                continue
             out.append((f"server: diagnostics after a change ({label})", where, f"{_mw(t)}, {len(t)} edits",
                         f"≤ {run._fmt_s(limit)}", statistics.median(t) <= limit))
         t = [s["open"] for s in sessions]
