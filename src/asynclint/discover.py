@@ -350,6 +350,7 @@ def _import_root(files: list, root: str, base: str) -> str:
             break
         limit = os.path.dirname(limit)
     best = root
+    resolved: dict = {}  # (module, folder, importer is a file named like it) -> need: most imports repeat
     for path in files:
         try:
             with open(path, "rb") as fh:
@@ -363,7 +364,11 @@ def _import_root(files: list, root: str, base: str) -> str:
                 for _ in range(len(dots)):
                     need = os.path.dirname(need)
             else:
-                need = _where_it_resolves((module or plain).decode("ascii", "replace"), here, limit, path)
+                name = (module or plain).decode("ascii", "replace")
+                key = (name, here, os.path.basename(path) == name.partition(".")[0] + ".py")
+                need = resolved.get(key, False)
+                if need is False:
+                    need = resolved[key] = _where_it_resolves(name, here, limit, path)
             if need and _inside(limit, need) and len(need) < len(best) and _inside(need, best):
                 best = need
     return best
