@@ -112,9 +112,13 @@ def hover_text(d) -> str:
     if len(d.hops) > 1:
         out.append("chain:")
         for hop in d.hops:
-            where = f"{hop.path}:{hop.line}" if hop.path else "library call"
             lib = f" ({hop.library})" if hop.library else ""
-            out.append(f"- `{hop.function}` at {where}{lib}: {hop.text}")
+            if hop.path:
+                out.append(f"- `{hop.function}` at {hop.path}:{hop.line}{lib}: {hop.text}")
+            elif hop.text.rstrip("()") == hop.function:
+                out.append(f"- `{hop.function}`{lib or ' (library)'}")  # the catalogued call itself
+            else:
+                out.append(f"- `{hop.function}` in the library{lib}: {hop.text}")
     if d.callers:
         out.append(f"reached from {len(d.callers)} async call site{'s' if len(d.callers) != 1 else ''}:")
         out += [f"- `{h.function}` at {h.path}:{h.line}" for h in d.callers[:10]]
