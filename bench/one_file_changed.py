@@ -21,9 +21,11 @@ on disk), then each round times, in fresh processes:
 Defaults: before = the merge base with ``main``, after = ``WORKTREE``; corpus
 ``/work/corpora/lnbits``, edited file ``lnbits/helpers.py`` (a helper module
 most of the app imports). ``VIRTUAL_ENV`` is removed from the commands'
-environment (no installed libraries read: the analysis kept on disk is used
-only then) unless ``--with-environment`` is given. Prints a Markdown table; raw numbers go to
-``bench/results/one_file_changed.json``.
+environment (no installed libraries read; older revisions keep the analysis
+on disk only then) unless ``--with-environment`` is
+given (e.g. ``VIRTUAL_ENV=~/.cache/asynclint-bench/envs/lnbits`` made by
+bench/environment.py, with ``--corpus`` a copy of its ``corpora/lnbits-env``).
+Prints a Markdown table; raw numbers go to ``bench/results/one_file_changed.json``.
 """
 
 from __future__ import annotations

@@ -341,6 +341,122 @@ def test_one_file_checked_after_edits_starts_from_the_stored_analysis(app, monke
     assert any(_file_rows(app, path, False) for path in files)
 
 
+ENV_SHOP = os.path.join(os.path.dirname(__file__), "fixtures", "envs", "shop")
+
+# a module of an installed library the project does not read until an edit makes it call it
+MANIFESTS = ("import json\n\n\n"
+             "def read_manifest(path):\n    with open(path, encoding='utf-8') as fh:\n        return json.load(fh)\n")
+
+# (file, text to replace, replacement), each edit on top of the previous ones
+ENV_EDITS = [
+    # a body edit in a helper whose blocking is inferred from library code
+    ("app/services.py", "def persist(db: VectorDB) -> None:\n",
+     "def persist(db: VectorDB) -> None:\n    rows = len(db.data)\n"),
+    # a value edit: VectorDB is now a library class that does not block; via_helper's findings go
+    ("app/services.py", "from vectorstore import VectorDB\n", "from cloudkit import Client as VectorDB\n"),
+    # a project function starts calling a blocking function of a library module read for the first time
+    ("app/services.py", "def kind_of_upload(contents: bytes):\n",
+     "def kind_of_upload(contents: bytes):\n"
+     "    from cloudkit.manifests import read_manifest\n\n    read_manifest('kinds.json')\n"),
+]
+
+
+@pytest.fixture()
+def env_shop(tmp_path, monkeypatch):
+    """A FastAPI project next to a virtualenv of small fake distributions (tests/test_libraries.py),
+    with a user cache of its own."""
+    root = tmp_path / "shop"
+    shutil.copytree(ENV_SHOP, root)
+    (root / "env" / "lib" / "python3.11" / "site-packages" / "cloudkit" / "manifests.py").write_text(MANIFESTS)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "usercache"))
+    monkeypatch.chdir(root)
+    return str(root)
+
+
+def _env_rows(root: str, use_cache: bool) -> tuple:
+    result = run([root], Options(use_cache=use_cache, result_cache=use_cache, jobs=1, python=os.path.join(root, "env")))
+    return (sorted(_row(d) + (repr(sorted((d.inferred or {}).items())),) for d in result.diagnostics),
+            sorted((e.path, e.message) for e in result.errors))
+
+
+def test_a_run_with_an_environment_starts_from_the_stored_analysis(env_shop, monkeypatch):
+    """With the project's environment, the analysis kept on disk holds what it read of the installed
+    libraries too (their modules, their functions' records, how deep chains enter them): a run after
+    an edit resumes from it and gives a fresh run's findings, chains through library code included,
+    also when the edit reaches a library module no earlier run read. A library file changed in place
+    or a distribution upgraded makes the next run start afresh."""
+    import asynclint.live.run as live_run
+
+    resumed = []
+    real = live_run._resume
+
+    def spy(*args):
+        got = real(*args)
+        resumed.append(None if got is None else set(got))
+        return got
+
+    monkeypatch.setattr(live_run, "_resume", spy)
+    services = os.path.join(env_shop, "app", "services.py")
+    site = os.path.join(env_shop, "env", "lib", "python3.11", "site-packages")
+
+    def edit(path, old, new):
+        text = _read(path)
+        assert old in text
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text.replace(old, new, 1))
+
+    def inferred(rows) -> set:
+        return {(r[0], r[1], r[5]) for r in rows[0] if "inferred from library source" in r[6]}
+
+    first = _env_rows(env_shop, True)
+    assert first == _env_rows(env_shop, False) and inferred(first)
+    edit(services, "import vectorstore\n", "import vectorstore\n\n")  # the first run after an edit keeps the analysis
+    assert _env_rows(env_shop, True) == _env_rows(env_shop, False)
+    assert resumed == [None]
+    seen = []
+    for rel, old, new in ENV_EDITS:
+        edit(os.path.join(env_shop, rel), old, new)
+        seen.append(_env_rows(env_shop, True))
+        assert seen[-1] == _env_rows(env_shop, False), (rel, old)
+        assert resumed[-1] == {services}, (rel, old)  # it resumed from the stored analysis
+    assert len(resumed) == 1 + len(ENV_EDITS)
+    # the value edit took findings through vectorstore away; the last edit added one through the new module
+    assert inferred(seen[1]) < inferred(seen[0])
+    assert ("app/routers/search.py", 29, "ASL204") in inferred(seen[2]) - inferred(seen[1])
+
+    # a library file changed in place (same version; an editable install): read_manifest no longer
+    # blocks. The stored analysis read that file, so the run starts afresh
+    manifests = os.path.join(site, "cloudkit", "manifests.py")
+    blocking = "    with open(path, encoding='utf-8') as fh:\n        return json.load(fh)\n"
+    harmless = "    with memoryview(path) as fh:\n        return json.loads(fh)\n"  # (as many calls)
+    edit(manifests, blocking, harmless)
+    edit(services, "    rows = len(db.data)\n", "    rows = len(db.data) + 1\n")
+    changed = _env_rows(env_shop, True)
+    assert changed == _env_rows(env_shop, False)
+    assert resumed[-1] is None
+    assert ("app/routers/search.py", 29, "ASL204") not in inferred(changed)
+    # ... that analysis is kept in turn: the next edit resumes from it
+    edit(services, "    rows = len(db.data) + 1\n", "    rows = len(db.data) + 2\n")
+    assert _env_rows(env_shop, True) == changed
+    assert resumed[-1] == {services}
+
+    # a distribution upgraded (a new dist-info, its files as they were): nothing stored is read
+    count = len(resumed)
+    meta = os.path.join(site, "cloudkit-0.9.2.dist-info")
+    os.rename(os.path.join(site, "cloudkit-0.9.1.dist-info"), meta)
+    edit(os.path.join(meta, "METADATA"), "Version: 0.9.1", "Version: 0.9.2")
+    edit(services, "    rows = len(db.data) + 2\n", "    rows = len(db.data) + 3\n")
+    upgraded = _env_rows(env_shop, True)
+    assert upgraded == _env_rows(env_shop, False)
+    assert resumed[count:] in ([], [None])
+    labels = " ".join(r[6] for r in upgraded[0])
+    assert "cloudkit 0.9.2" in labels and "cloudkit 0.9.1" not in labels
+    for n in (4, 5):  # the analysis of the new environment is kept, then resumed from
+        edit(services, f"    rows = len(db.data) + {n - 1}\n", f"    rows = len(db.data) + {n}\n")
+        assert _env_rows(env_shop, True) == _env_rows(env_shop, False)
+    assert resumed[-1] == {services} and None in resumed[count:]
+
+
 SERVING = {
     "px/__init__.py": "",
     "px/config.py": "import json\n\n\ndef load(path):\n    with open(path) as fh:\n        return json.load(fh)\n",

@@ -130,10 +130,10 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
 
     # the analysis an earlier run left (``live.persist``): this run redoes only what changed files reach
     snapshot = None
-    if options.use_cache and env is None and (results is not None or options.overrides):
+    if options.use_cache and (results is not None or options.overrides):
         from .live.persist import Snapshot, snapshot_key
 
-        snapshot = Snapshot(found.root, snapshot_key(cfg, found.root))
+        snapshot = Snapshot(found.root, snapshot_key(cfg, found.root, env))
 
     # 2. summarize
     collected = collect_summaries(found.files, found.report_paths, root=found.root, max_file_size=cfg.max_file_size,
@@ -151,7 +151,8 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
     if snapshot is not None and (snapshot.usable or whole and results is not None and results.had_results):
         from .live.run import incremental
 
-        got = incremental(found, collected, cfg, options, snapshot, save=not options.overrides, modules=modules)
+        got = incremental(found, collected, cfg, options, snapshot, save=not options.overrides, modules=modules,
+                          env=env)
         if got is not None:
             diagnostics, suppressed, ws = got
             covered = covered_files(ws.project, errors)

@@ -68,6 +68,11 @@ class LibraryLoader:
         self._dist_data: dict = {}  # Distribution -> {module: entry}
         self._dirty: set = set()
         self.count = 0
+        # what the answers of this run rest on (``live.persist`` keeps them with the analysis): every
+        # module name asked for -> its file and the file's stamp (``witness``), and the names read, in
+        # the order they were read
+        self.asked: dict = {}
+        self.loaded: list = []
 
     # ------------------------------------------------------------------ lookup
     def _top_levels(self) -> dict:
@@ -114,10 +119,38 @@ class LibraryLoader:
             self.stats.seconds += time.perf_counter() - started
         if info is None:
             self._missing.add(name)
+        else:
+            self.loaded.append(name)
         return info
+
+    def witness(self, name: str, found=False):
+        """What the answer for the module ``name`` rests on besides the distributions installed (the
+        environment's ``fingerprint``): the file found for it and its size and modification time
+        (None: no file; a namespace package's directory without a stamp). ``found``: what ``locate``
+        gave, when the caller has it."""
+        if found is False:
+            found = self.locate(name)
+        if found is None:
+            return None
+        path = found[1]
+        if path is None:
+            return (os.path.join(found[0], *name.split(".")), None)
+        try:
+            st = os.stat(path)
+        except OSError:
+            return (path, None)
+        return (path, (st.st_size, st.st_mtime_ns))
+
+    def unchanged(self, asked: dict) -> bool:
+        """Would every name of ``asked`` (an earlier ``asked``) be answered as it was then?"""
+        try:
+            return all(self.witness(name) == seen for name, seen in asked.items())
+        except (TypeError, ValueError, AttributeError):  # not a table this wrote
+            return False
 
     def _load(self, name: str) -> Optional[ModuleInfo]:
         found = self.locate(name)
+        self.asked[name] = self.witness(name, found)
         if found is None:
             return None
         if _matches(name, self.exclude):

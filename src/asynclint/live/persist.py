@@ -9,6 +9,15 @@ directory, and for every file the digest of the text it saw and the name
 the module had. Objects are written as data: a call site as its index in its
 function's call sites, a catalog entry as its fields, a route as its fields.
 
+With the project's environment (``libraries``), the library modules the
+analysis read are entries too (their functions' records, per depth for the
+blocking sites), with what they rest on: the environment's distributions
+(part of the key) and, for every module name asked of the environment, the
+file it found and that file's size and modification time. A later run reads
+the same library modules again, in the same order (their summaries come from
+the library cache), before it takes their records in; a library file changed,
+added or removed since makes it start afresh.
+
 A later run (``engine.run`` when the result cache misses) links the
 project from the summaries as they were then, takes the analysis in, and
 then applies every file whose text changed as an edit (``Workspace``):
@@ -33,8 +42,8 @@ from ..frameworks.fastapi import Route, RouteParts
 from ..model import CallSite
 from .state import Record
 
-FORMAT = 1
-_META, _FILES, _HIER, _FACTS = b"meta", b"files", b"hierarchy", b"facts"
+FORMAT = 2
+_META, _FILES, _HIER, _FACTS, _LIBS = b"meta", b"files", b"hierarchy", b"facts", b"libraries"
 _ROUTE_FIELDS = tuple(f.name for f in dataclasses.fields(Route))
 _PARTS_FIELDS = tuple(f.name for f in dataclasses.fields(RouteParts))
 _NAMESPACE = "analysis/{}/{}/{}/{}".format(__version__, codec.VERSION, FORMAT, DIAGNOSTICS_SCHEMA)
@@ -96,6 +105,7 @@ class Snapshot:
         self.store = Store(project_cache_dir(root) if enabled else None, f"analysis-{__version__}.cache", _NAMESPACE)
         self.key = repr(key).encode("utf-8", "surrogatepass")
         self.files: Optional[dict] = None  # path -> (digest, name, aliases, is_package) it was computed from
+        self._restored: dict = {}  # library module path -> its records as taken in (``save``: which changed)
         if self.store.enabled and self.store.get(_META) is not None and bytes(self.store.get(_META)) == self.key:
             try:
                 self.files = codec.loads(self.store.get(_FILES))
@@ -121,17 +131,22 @@ class Snapshot:
         entries: dict = {}
         records: dict = {}
         prop_rows: list = []
+        lib_found: dict = {}  # library function -> its blocking sites in the propagation
         kept: dict = {}
         try:
             table = FactTable(codec.loads(self.store.get(_FACTS)))
-            for info in ws.modules.values():
+            libraries = _libraries(project, codec.loads(self.store.get(_LIBS)))
+            if libraries is None:
+                return None
+            infos, depth, table_size = libraries
+            for info in list(ws.modules.values()) + infos:
                 blob = self.store.get(_module_key(info.path))
                 if blob is None:
                     return None
                 row = codec.loads(blob)
-                _restore_module(info, row, fns, entries, records, prop_rows)
-                if row[5] is not None:
-                    kept[info.path] = row[5]
+                _restore_module(info, row, fns, entries, records, prop_rows, lib_found)
+                if row[6] is not None:
+                    kept[info.path] = row[6]
             hier = codec.loads(self.store.get(_HIER))
         except Exception:  # an entry missing or not what this code wrote: analyse afresh
             return None
@@ -141,7 +156,9 @@ class Snapshot:
                 state._keep(key, rec)
         finally:
             state.derived = derived
+        state.library_depth = depth
         sites = {key[1]: rec.found for key, rec in records.items() if key[0] == "f" and rec.found}
+        sites.update(lib_found)
         prop = Propagation(project, sites, ws.tracker, solve=False)
         for fq, cond, key, witness, facts in prop_rows:
             if cond is not None:
@@ -161,7 +178,14 @@ class Snapshot:
         h._mro, h._mro_facts, h._subclasses = hier
         state.dirty = set()
         state.changed_derived = set()  # taking the analysis in changed nothing
-        state._table_size = len(fns)
+        state._table_size = len(fns) if table_size is None else table_size
+        if infos:
+            mine = {info.path: [] for info in infos}
+            for key, rec in records.items():
+                path = key[1] if key[0] == "m" else fns[key[1]].module.path
+                if path in mine:
+                    mine[path].append(rec)
+            self._restored = mine
         return {path: (_Diagnostics(rows), suppressed, numbers(facts)) for path, (rows, suppressed, facts) in kept.items()}
 
     # ------------------------------------------------------------ save
@@ -172,26 +196,44 @@ class Snapshot:
         if not store.enabled:
             return
         state, project = ws.state, ws.project
-        by_module: dict = {}
+        by_module: dict = {}  # path -> [functions' records, top level's record, library records per depth]
         for key, rec in state.records.items():
             if key[0] == "m":
-                by_module.setdefault(key[1], [None, [], None])[2] = rec
-            elif key[0] == "f":
+                by_module.setdefault(key[1], [[], None, []])[1] = rec
+            else:
                 ref = dict.get(project.functions, key[1])
                 if ref is not None:
-                    by_module.setdefault(ref.module.path, [ref.module, [], None])[1].append((ref, rec))
+                    at = by_module.setdefault(ref.module.path, [[], None, []])
+                    if key[0] == "f":
+                        at[0].append((ref, rec))
+                    else:
+                        at[2].append((ref, key[2], rec))
         wanted = set(ws.modules) if changed_paths is None else set(changed_paths) & set(ws.modules)
+        libraries = _loaded(project)
+        for info in libraries:  # library modules whose records changed since they were taken in
+            before = self._restored.get(info.path)
+            at = by_module.get(info.path)
+            now = [] if at is None else [r for _, r in at[0]] + ([at[1]] if at[1] is not None else []) + \
+                [r for _, _, r in at[2]]
+            if changed_paths is None or info.path in changed_paths or before is None or \
+                    {id(r) for r in before} != {id(r) for r in now}:
+                wanted.add(info.path)
+        infos = dict(ws.modules)
+        infos.update((info.path, info) for info in libraries)
         table = state.fact_table
         if table is None:
             table = state.fact_table = FactTable([])
         try:
             for path in wanted:
-                info = ws.modules[path]
-                _, functions, module_rec = by_module.get(path, (info, [], None))
+                info = infos[path]
+                functions, module_rec, depths = by_module.get(path, ([], None, []))
                 found = results.get(path)
                 diags = None if found is None else (_encoded(found[0]), found[1], table.encode(found[2]))
-                store.put(_module_key(path), codec.dumps(_encode_module(info, functions, module_rec, state.prop, table)
-                                                         + (diags,)))
+                store.put(_module_key(path), codec.dumps(
+                    _encode_module(info, functions, module_rec, state.prop, table, depths) + (diags,)))
+            loader = project.libraries  # what was read of the environment, how deep library code was entered
+            store.put(_LIBS, codec.dumps(None if loader is None else (
+                loader.asked, [(i.name, i.path) for i in libraries], state.library_depth, state._table_size)))
             store.put(_FACTS, codec.dumps(table.facts))
             h = project.hierarchy
             store.put(_HIER, codec.dumps((h._mro, h._mro_facts, h._subclasses)))
@@ -199,7 +241,7 @@ class Snapshot:
             store.put(_FILES, codec.dumps(files))
         except ValueError:  # something not plain data (cannot happen unless a bug): keep no analysis
             return
-        keep = {_META, _FILES, _HIER, _FACTS} | {_module_key(p) for p in ws.modules}
+        keep = {_META, _FILES, _HIER, _FACTS, _LIBS} | {_module_key(p) for p in infos}
         store.retain(keep)
         store.put(_META, self.key)
         store.save()
@@ -271,8 +313,9 @@ def _encode_parts(parts: RouteParts) -> tuple:
     return tuple(out)
 
 
-def _encode_module(info, functions, module_rec, prop, table: FactTable) -> tuple:
-    """(name, functions' records, top level's record, propagation rows) of one module."""
+def _encode_module(info, functions, module_rec, prop, table: FactTable, depths=()) -> tuple:
+    """(name, functions' records, top level's record, propagation rows, library functions' records
+    per depth) of one module."""
     fn_rows, prop_rows = [], []
     for ref, rec in functions:
         calls = ref.summary.calls
@@ -281,7 +324,27 @@ def _encode_module(info, functions, module_rec, prop, table: FactTable) -> tuple
         calls_index = _site_index(calls)
         fn_rows.append((lq, found, _encode_uses(rec.uses, calls),
                         tuple((name, calls_index[id(site)]) for name, (_, site) in rec.calls), table.encode(rec.facts)))
-        fq = ref.qualname
+    lib_rows = tuple((ref.summary.qualname, depth, _encode_found(rec.found, ref.summary.calls), table.encode(rec.facts))
+                     for ref, depth, rec in depths)
+    refs = {ref.qualname: ref for ref, _ in functions}
+    refs.update((ref.qualname, ref) for ref, _, _ in depths)
+    lib_sites = []
+    if info.library:
+        # a library function's blocking sites in the propagation: those of one of its records per depth
+        # (not always the depth it is entered at now, when what it found there is the same), or of one
+        # computed again since
+        by_depth = {}
+        for ref, depth, rec in depths:
+            by_depth.setdefault(ref.qualname, []).append((depth, rec))
+        for fq, ref in refs.items():
+            mine = prop.sites.get(fq)
+            if mine is None:
+                continue
+            depth = next((d for d, rec in by_depth.get(fq, ()) if rec.found is mine), None)
+            lib_sites.append((ref.summary.qualname, depth, None if depth is not None else
+                              _encode_found(mine, ref.summary.calls)))
+    for fq, ref in refs.items():
+        lq = ref.summary.qualname
         key = prop._key.get(fq)
         witness = None
         if key is not None:
@@ -299,7 +362,7 @@ def _encode_module(info, functions, module_rec, prop, table: FactTable) -> tuple
     if module_rec is not None:
         mod = (_encode_uses(module_rec.uses, info.summary.module_calls),
                None if module_rec.routes is None else _encode_parts(module_rec.routes), table.encode(module_rec.facts))
-    return (FORMAT, info.name, tuple(fn_rows), mod, tuple(prop_rows))
+    return (FORMAT, info.name, tuple(fn_rows), mod, tuple(prop_rows), (lib_rows, tuple(lib_sites)))
 
 
 # ------------------------------------------------------------------ decoding
@@ -329,8 +392,8 @@ def _decode_parts(row) -> RouteParts:
     return RouteParts(**values)
 
 
-def _restore_module(info, row, fns: dict, entries: dict, records: dict, prop_rows: list) -> None:
-    fmt, name, fn_rows, mod, props, _ = row
+def _restore_module(info, row, fns: dict, entries: dict, records: dict, prop_rows: list, lib_found: dict) -> None:
+    fmt, name, fn_rows, mod, props, lib_rows, _ = row
     if fmt != FORMAT or name != info.name:
         raise ValueError("not this module's analysis")
     for lq, found, uses, calls_rows, facts in fn_rows:
@@ -342,6 +405,21 @@ def _restore_module(info, row, fns: dict, entries: dict, records: dict, prop_row
         found = None if found is None else _decode_found(found, calls, entries)
         records[("f", fq)] = Record(found, [(ident, (fq, None if i is None else calls[i])) for ident, i in uses], None,
                                     [(n, (fq, calls[i])) for n, i in calls_rows], None, numbers(facts))
+    lib_rows, lib_sites = lib_rows
+    for lq, depth, found, facts in lib_rows:
+        fq = f"{name}.{lq}"
+        ref = dict.get(fns, fq)
+        if ref is None or ref.module is not info:
+            raise ValueError(f"no function {fq}")
+        records[("l", fq, depth)] = Record(_decode_found(found, ref.summary.calls, entries), (), (), (), None,
+                                           numbers(facts))
+    for lq, depth, found in lib_sites:
+        fq = f"{name}.{lq}"
+        if depth is not None:
+            found = records[("l", fq, depth)].found
+        else:
+            found = _decode_found(found, fns[fq].summary.calls, entries)
+        lib_found[fq] = found
     if mod is not None:
         uses, parts, facts = mod
         records[("m", info.path)] = Record(None, [(ident, (None, None)) for ident, _ in uses], None, (),
@@ -350,8 +428,47 @@ def _restore_module(info, row, fns: dict, entries: dict, records: dict, prop_row
         prop_rows.append((f"{name}.{lq}", cond, key, witness, facts))
 
 
-def snapshot_key(cfg, root: str) -> tuple:
-    """What besides the files' texts decides the analysis."""
+def _loaded(project) -> list:
+    """The library modules read into the project, in the order they were read."""
+    loader = project.libraries
+    if loader is None:
+        return []
+    modules, out, seen = project.index.modules, [], set()
+    for name in loader.loaded:
+        info = dict.get(modules, name)
+        if info is not None and info.library and info.path not in seen:
+            seen.add(info.path)
+            out.append(info)
+    return out
+
+
+def _libraries(project, row) -> Optional[tuple]:
+    """Read into ``project`` the library modules the stored analysis had read, in the same order:
+    (their infos, ``library_depth``, the state's table size), or None when the environment answers
+    otherwise now (a library file changed, appeared or went away) or the store has no such row."""
+    loader = project.libraries
+    if loader is None:
+        return ([], {}, None) if row is None else None
+    if row is None:
+        return None
+    asked, loaded, depth, table_size = row
+    if not loader.unchanged(asked):
+        return None
+    infos = []
+    for name, path in loaded:
+        info = project.index.find_module(name)
+        if info is None or not info.library or info.path != path:
+            return None
+        infos.append(info)
+    for name, seen in asked.items():
+        loader.asked.setdefault(name, seen)
+    return infos, dict(depth), table_size
+
+
+def snapshot_key(cfg, root: str, env=None) -> tuple:
+    """What besides the files' texts decides the analysis (with an environment, what is installed in
+    it: a library installed, upgraded or removed reads nothing stored)."""
     from ..cache.results import _package_fingerprint
 
-    return (FORMAT, __version__, _package_fingerprint(), repr(cfg), os.getcwd(), root)
+    environment = None if env is None else (env.prefix, env.site_packages, env.fingerprint())
+    return (FORMAT, __version__, _package_fingerprint(), repr(cfg), os.getcwd(), root, environment)

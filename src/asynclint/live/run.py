@@ -19,23 +19,27 @@ from .persist import Snapshot, materialize
 from .workspace import Workspace
 
 
-def incremental(found, collected, cfg, options, snapshot: Snapshot, save: bool, modules=None) -> Optional[tuple]:
+def incremental(found, collected, cfg, options, snapshot: Snapshot, save: bool, modules=None,
+                env=None) -> Optional[tuple]:
     """(diagnostics, number suppressed, workspace), or None when this run cannot start from the
     store (the caller runs the pipeline as usual). ``save``: write the analysis back; ``modules``: the
-    run's ``link.modules_on_disk``, when the caller has made them."""
+    run's ``link.modules_on_disk``, when the caller has made them; ``env``: the environment whose
+    libraries are read (``environment.find_environment``)."""
     import gc
 
     was = gc.isenabled()
     gc.disable()  # taking in the analysis builds many objects and no garbage cycles
     try:
-        return _incremental(found, collected, cfg, options, snapshot, save, modules)
+        return _incremental(found, collected, cfg, options, snapshot, save, modules, env)
     finally:
         if was:
             gc.enable()
 
 
-def _incremental(found, collected, cfg, options, snapshot: Snapshot, save: bool, modules=None) -> Optional[tuple]:
+def _incremental(found, collected, cfg, options, snapshot: Snapshot, save: bool, modules=None,
+                 env=None) -> Optional[tuple]:
     ws = Workspace(found.root, options, cfg)
+    ws._env = env
     current = modules if modules is not None else modules_on_disk(
         found.files, collected.summaries, found.report_paths, found.context_dirs, found.root, check_tests=cfg.check_tests)
     ws.modules = {info.path: info for info in current}
@@ -69,6 +73,8 @@ def _incremental(found, collected, cfg, options, snapshot: Snapshot, save: bool,
                     if ref is not None:
                         changed_paths.add(ref.module.path)
         snapshot.save(ws, changed_paths, results)
+    if ws._libraries is not None:
+        ws._libraries.save()  # library modules summarized this run, for later runs
     return diagnostics, suppressed, ws
 
 
