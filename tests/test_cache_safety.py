@@ -177,7 +177,7 @@ def test_a_crafted_results_cache_cannot_say_all_clear(project, tmp_path, monkeyp
     real_encode = results._encode
     # the attacker's cache: a valid store, signed with the attacker's own secret, saying "nothing found"
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "attacker"))
-    monkeypatch.setattr(results, "_encode", lambda d, e, n, s, c: real_encode([], [], n, 0, c))
+    monkeypatch.setattr(results, "_encode", lambda d, e, n, s, c, w: real_encode([], [], n, 0, c, w))
     invoke("app")
     monkeypatch.setattr(results, "_encode", real_encode)
     crafted = invoke("app")

@@ -359,6 +359,32 @@ def test_a_sibling_package_installed_editable_is_read_from_its_working_copy(tmp_
     assert d.inferred["libraries"] == ["marketplace 0.1"]
 
 
+def test_results_follow_an_editable_install_edited_in_place(tmp_path, monkeypatch):
+    """The results of a run are kept while nothing they rest on changed; an editable install's files
+    change without a new version (the environment's fingerprint), so they are watched themselves."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    project = tmp_path / "shop"
+    shutil.copytree(SHOP, project)
+    sibling = tmp_path / "sibling"
+    (sibling / "warehouse").mkdir(parents=True)
+    lib = sibling / "warehouse" / "__init__.py"
+    lib.write_text("import time\n\n\ndef restock(n):\n    time.sleep(n)\n")
+    site = project / "env" / "lib" / "python3.11" / "site-packages"
+    (site / "warehouse.pth").write_text(f"{sibling}\n")
+    (project / "app" / "stock.py").write_text(
+        "from warehouse import restock\n\n\nasync def refill():\n    restock(1)\n")
+
+    def lines():
+        found = _run(str(project), str(project / "env"), use_cache=True, result_cache=True)
+        return [(os.path.basename(d.path), d.line) for d in found.diagnostics
+                if d.path.endswith("stock.py")]
+
+    assert lines() == [("stock.py", 5)]
+    assert lines() == [("stock.py", 5)]  # (from the results kept)
+    lib.write_text("import asyncio\n\n\ndef restock(n):\n    return asyncio.sleep(n)\n")
+    assert lines() == []
+
+
 def test_a_planted_library_cache_is_never_decoded(tmp_path, monkeypatch):
     """Library summaries live in the same authenticated store as every cache: a file made elsewhere
     (no tag from this installation's secret) is a miss, and the library is read again."""

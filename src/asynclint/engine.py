@@ -157,7 +157,8 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
             diagnostics, suppressed, ws = got
             covered = covered_files(ws.project, errors)
             if results is not None:
-                results.save(diagnostics, errors, checked, suppressed, covered)
+                results.save(diagnostics, errors, checked, suppressed, covered,
+                             ws._libraries.outside() if ws._libraries is not None else None)
             return Result(diagnostics, errors, checked, ws.project, None, cfg, suppressed, ws.state.routes,
                           found.root, found.problems, covered)
         # (the module infos may have been taken in: fresh ones for the pipeline)
@@ -177,7 +178,8 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
 
     covered = covered_files(project, errors)
     if results is not None:
-        results.save(diagnostics, errors, checked, suppressed, covered)
+        results.save(diagnostics, errors, checked, suppressed, covered,
+                     libraries.outside() if libraries is not None else None)
     return Result(diagnostics, errors, checked, project, analysis, cfg, suppressed, routes, found.root, found.problems,
                   covered)
 

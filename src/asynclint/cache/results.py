@@ -33,7 +33,7 @@ from ..model import ChainHop, Diagnostic, FileError
 from . import codec
 from .store import Store, project_cache_dir
 
-_FORMAT = 3
+_FORMAT = 4
 _PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _NAMESPACE = "results/{}/{}/{}".format(__version__, codec.VERSION, ";".join(
     f"{c.__name__}({','.join(f.name for f in dataclasses.fields(c))})" for c in (Diagnostic, ChainHop, FileError)))
@@ -80,15 +80,23 @@ DIAGNOSTICS_SCHEMA = ";".join(f"{c.__name__}({','.join(f.name for f in dataclass
                               for c in (Diagnostic, ChainHop))
 
 
-def _encode(diagnostics, errors, files_checked: int, suppressed: int, covered) -> bytes:
+def _encode(diagnostics, errors, files_checked: int, suppressed: int, covered, watched) -> bytes:
     errs = [(e.path, e.message, e.internal) for e in errors]
-    return codec.dumps((_FORMAT, encode_diagnostics(diagnostics), errs, files_checked, suppressed, list(covered)))
+    return codec.dumps((_FORMAT, encode_diagnostics(diagnostics), errs, files_checked, suppressed, list(covered),
+                        dict(watched)))
 
 
 def _decode(blob):
-    fmt, diags, errs, files_checked, suppressed, covered = codec.loads(blob)
+    fmt, diags, errs, files_checked, suppressed, covered, watched = codec.loads(blob)
     if fmt != _FORMAT:
         return None
+    for path, stamp in watched.items():  # library files the environment's fingerprint does not cover
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        if (st.st_size, st.st_mtime_ns) != tuple(stamp):
+            return None
     errors = [FileError(*e) for e in errs]
     return decode_diagnostics(diags), errors, int(files_checked), int(suppressed), list(covered)
 
@@ -140,11 +148,14 @@ class ResultCache:
         except Exception:  # authenticated but unusable (cannot happen unless a bug): run again
             return None
 
-    def save(self, diagnostics, errors, files_checked: int, suppressed: int, covered=()) -> None:
+    def save(self, diagnostics, errors, files_checked: int, suppressed: int, covered=(), watched=None) -> None:
+        """``watched``: path -> (size, mtime) of files the results rest on besides the project's and the
+        environment's fingerprint (library modules of editable installs, ``LibraryLoader.outside``): a
+        later lookup answers only while they are unchanged."""
         if self.signature is None or not self.store.enabled:
             return
         try:
-            blob = _encode(diagnostics, errors, files_checked, suppressed, covered)
+            blob = _encode(diagnostics, errors, files_checked, suppressed, covered, watched or {})
         except ValueError:
             return
         # the last few runs (the whole project, and files an editor checks one by one, alternate)

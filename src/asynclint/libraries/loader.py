@@ -73,6 +73,7 @@ class LibraryLoader:
         # the order they were read
         self.asked: dict = {}
         self.loaded: list = []
+        self.editable: set = set()  # the names read of editable installs (``outside``)
 
     # ------------------------------------------------------------------ lookup
     def _top_levels(self) -> dict:
@@ -141,6 +142,11 @@ class LibraryLoader:
             return (path, None)
         return (path, (st.st_size, st.st_mtime_ns))
 
+    def outside(self) -> dict:
+        """path -> (size, mtime) of the files read of editable installs (working copies): the
+        environment's ``fingerprint`` changes with what is installed, not with these files' texts."""
+        return {w[0]: w[1] for name in self.editable if (w := self.asked.get(name)) is not None and w[1] is not None}
+
     def unchanged(self, asked: dict) -> bool:
         """Would every name of ``asked`` (an earlier ``asked``) be answered as it was then?"""
         try:
@@ -158,6 +164,8 @@ class LibraryLoader:
             return None
         site, path, is_package = found
         dist = self.distributions.of(name.split(".")[0])
+        if dist.editable:
+            self.editable.add(name)
         if self.count >= MAX_MODULES or self.stats.loaded.get(dist.label, 0) >= MAX_MODULES_PER_DISTRIBUTION:
             self.stats.skipped[name] = "module limit reached"
             return None
