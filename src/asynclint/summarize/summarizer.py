@@ -1026,11 +1026,13 @@ class _Summarizer:
         if narrow is not None and results[0].get(narrow[0]) == narrow[1]:
             # narrowed by isinstance only: after the if, the name is what it was
             results[0][narrow[0]] = before.get(narrow[0], UNKNOWN)
+        first, rest = results[0], results[1:]
         for name in sorted(set().union(*results)):
-            values = [r.get(name, before.get(name, UNKNOWN)) for r in results]
-            value = values[0]
-            for other in values[1:]:
-                if other != value:
+            unset = before.get(name, UNKNOWN)
+            value = first.get(name, unset)
+            for r in rest:
+                other = r.get(name, unset)
+                if other is not value and other != value:  # (most names keep the very value they had)
                     value = ("either", value, other)
             merged[name] = _bounded(value)
         target.clear()
