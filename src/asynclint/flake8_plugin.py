@@ -10,11 +10,13 @@ since the last flake8 run over the project, that run's findings answer (the
 result cache).
 
 Over a project (``flake8 .``), the project is analysed once per flake8 run,
-in flake8's main process before its workers start (``parse_options``), through
-the same caches as the command line: nothing changed since the last run, its
-results; one file changed, what that file reaches (``live.persist``). Workers
+before flake8's workers start (``parse_options``), through the same caches as
+the command line: nothing changed since the last run, its results (read in
+flake8's main process); else the project is analysed (on Linux in a child
+process, which sends the findings back and exits: flake8's main process, and
+the workers it forks, never hold or collect the analysis' objects). Workers
 forked from the main process inherit the findings; workers started afresh
-read them from the result cache the main process just wrote. Within one
+read them from the result cache the analysis just wrote. Within one
 process the findings are reused for every file of the project as long as no
 file of it changed on disk. When the selection leaves out every ASL code
 (``--select E,F``), the plugin does nothing at all.  A file whose text differs
