@@ -138,6 +138,7 @@ def test_a_flake8_run_analyses_the_project_once_before_its_workers(tmp_path, mon
     """``flake8 .``: the project is analysed in ``parse_options`` (flake8's main process, before its
     workers fork); every file is then answered from it, and a worker started afresh (a new process:
     nothing in memory) reads the same findings from the result cache instead of analysing again."""
+    monkeypatch.setattr(flake8_plugin, "_FORK", [False])  # analysed in this process (see the next test)
     root = make_project(tmp_path)
     monkeypatch.chdir(root)
     files = py_files(root)
@@ -150,10 +151,47 @@ def test_a_flake8_run_analyses_the_project_once_before_its_workers(tmp_path, mon
     # a fresh worker: the same options, nothing in memory
     _forget()
     flake8_plugin.AsyncLintPlugin.parse_options(None, _flake8_options(["."]), [])
-    assert len(runs) == 2 and runs[1].project is None  # answered by the result cache
+    assert len(runs) == 1  # answered by the result cache, without the engine
     assert {path: _plugin_rows(path) for path in files} == expected
-    assert len(runs) == 2
+    assert len(runs) == 1
     assert sum(len(rows) for rows in expected.values()) > 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the project is analysed apart on Linux only")
+def test_the_project_is_analysed_in_a_child_process(tmp_path, monkeypatch):
+    """On Linux the analysis runs in a child process that sends the findings back and exits (its objects
+    are never collected in flake8's process nor inherited by its workers): the same findings, no engine
+    run in this process, and the result cache written for the workers and the next run."""
+    root = make_project(tmp_path)
+    monkeypatch.chdir(root)
+    files = py_files(root)
+    expected = {path: engine_tuples(path) for path in files}
+    shutil.rmtree(os.path.join(root, ".asynclint_cache"), ignore_errors=True)
+    runs = _spy_engine(monkeypatch)
+    flake8_plugin.AsyncLintPlugin.parse_options(None, _flake8_options(["."]), [])
+    assert runs == []  # (the child's run)
+    assert {path: _plugin_rows(path) for path in files} == expected
+    assert runs == []
+    assert flake8_plugin._cached_project_run(os.path.realpath(root)) is not None
+    assert sum(len(rows) for rows in expected.values()) > 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the project is analysed apart on Linux only")
+def test_a_child_that_fails_leaves_the_analysis_to_this_process(tmp_path, monkeypatch):
+    root = make_project(tmp_path)
+    monkeypatch.chdir(root)
+    files = py_files(root)
+    expected = {path: engine_tuples(path) for path in files}
+    shutil.rmtree(os.path.join(root, ".asynclint_cache"), ignore_errors=True)
+
+    def broken(result):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(flake8_plugin, "_encode_run", broken)  # (inherited by the child)
+    runs = _spy_engine(monkeypatch)
+    flake8_plugin.AsyncLintPlugin.parse_options(None, _flake8_options(["."]), [])
+    assert len(runs) == 1 and runs[0] is not None  # the child's findings never came: analysed here
+    assert {path: _plugin_rows(path) for path in files} == expected
 
 
 def test_within_a_flake8_run_the_files_are_looked_at_every_few_seconds(tmp_path, monkeypatch):
@@ -221,6 +259,7 @@ def test_an_editor_check_after_a_project_run_reads_its_findings(tmp_path, monkey
 def test_a_selection_without_asl_codes_costs_nothing(tmp_path, monkeypatch, select, extend, active):
     root = make_project(tmp_path)
     monkeypatch.chdir(root)
+    monkeypatch.setattr(flake8_plugin, "_FORK", [False])  # (engine runs in this process, where the spy sees them)
     runs = _spy_engine(monkeypatch)
     flake8_plugin.AsyncLintPlugin.parse_options(None, _flake8_options(["."], select=select, extend_select=extend), [])
     main_py = os.path.join(root, "app", "main.py")

@@ -10,11 +10,13 @@ since the last flake8 run over the project, that run's findings answer (the
 result cache).
 
 Over a project (``flake8 .``), the project is analysed once per flake8 run,
-in flake8's main process before its workers start (``parse_options``), through
-the same caches as the command line: nothing changed since the last run, its
-results; one file changed, what that file reaches (``live.persist``). Workers
+before flake8's workers start (``parse_options``), through the same caches as
+the command line: nothing changed since the last run, its results (read in
+flake8's main process); else the project is analysed (on Linux in a child
+process, which sends the findings back and exits: flake8's main process, and
+the workers it forks, never hold or collect the analysis' objects). Workers
 forked from the main process inherit the findings; workers started afresh
-read them from the result cache the main process just wrote. Within one
+read them from the result cache the analysis just wrote. Within one
 process the findings are reused for every file of the project as long as no
 file of it changed on disk. When the selection leaves out every ASL code
 (``--select E,F``), the plugin does nothing at all.  A file whose text differs
@@ -107,12 +109,96 @@ def prepare_project(root: str) -> None:
         return
     try:
         # within one flake8 run, the files are looked at again only every few seconds
+        found = _cached_project_run(root, every_call=False)  # nothing changed since the last run
+        if found is None:
+            found = _analysed_apart(root)
+        if found is not None:
+            _MEMO[root] = found
+            return
         _MEMO[root] = _ProjectRun(root, _run_engine([root], root=root, result_cache=True), every_call=False)
     except (ConfigError, DiscoveryError):
         pass  # each file reports it (ASL000)
-    # the engine ran with the collector off: collect its cycles here, once, rather than in every
+    # the engine ran here with the collector off: collect its cycles once, rather than in every
     # worker flake8 forks next (each would go through all the objects it allocated)
     gc.collect()
+
+
+_FORK = [True]  # may the project be analysed in a child process (``_analysed_apart``)?
+
+
+def _analysed_apart(root: str):
+    """The ``_ProjectRun`` of the project analysed in a child process, which sends its findings
+    back and exits: its million objects (summaries, the linked project, the analysis) are never
+    collected nor walked here, nor inherited by the workers flake8 forks next. None where a process
+    cannot be forked safely (not Linux, threads running) or the child failed: the caller analyses
+    in this process (and so reports a configuration error itself)."""
+    import sys
+    import threading
+
+    if not _FORK[0] or not sys.platform.startswith("linux") or not hasattr(os, "fork") or \
+            threading.active_count() != 1:
+        return None
+    for stream in (sys.stdout, sys.stderr):  # (else the child would write what is buffered again)
+        try:
+            stream.flush()
+        except (AttributeError, OSError, ValueError):
+            pass
+    try:
+        r, w = os.pipe()
+        pid = os.fork()
+    except OSError:
+        return None
+    if pid == 0:  # the child: analyse, send the findings, exit without any clean-up
+        status = 1
+        try:
+            os.close(r)
+            data = _encode_run(_run_engine([root], root=root, result_cache=True))
+            with os.fdopen(w, "wb") as fh:
+                fh.write(data)
+            status = 0
+        except BaseException:  # noqa: B036 (the parent analyses again and reports what went wrong)
+            pass
+        finally:
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except (AttributeError, OSError, ValueError):
+                    pass
+            os._exit(status)
+    os.close(w)
+    try:
+        with os.fdopen(r, "rb") as fh:
+            data = fh.read()
+    finally:
+        _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0 or not data:
+        return None
+    try:
+        return _ProjectRun(root, _decode_run(data), every_call=False)
+    except Exception:  # (cannot happen unless a bug): analyse here
+        return None
+
+
+def _encode_run(result) -> bytes:
+    """What ``_ProjectRun`` reads of a ``Result``, as bytes."""
+    from .cache import codec
+    from .cache.results import encode_diagnostics
+
+    cfg = getattr(result, "config", None)
+    return codec.dumps((encode_diagnostics(result.diagnostics), [(e.path, e.message, e.internal) for e in result.errors],
+                        list(result.covered), getattr(cfg, "path", None)))
+
+
+def _decode_run(data: bytes):
+    from types import SimpleNamespace
+
+    from .cache import codec
+    from .cache.results import decode_diagnostics
+    from .model import FileError
+
+    diagnostics, errors, covered, config_path = codec.loads(data)
+    return SimpleNamespace(diagnostics=decode_diagnostics(diagnostics), errors=[FileError(*e) for e in errors],
+                           covered=covered, config=SimpleNamespace(path=config_path))
 
 
 _FLAKE8_SELECTORS = ("select", "extend_select", "ignore", "extend_ignore", "extended_default_select",
@@ -266,12 +352,12 @@ def _same_as_disk(path: str, text: str) -> bool:
     return disk == text
 
 
-def _cached_project_run(root: str):
+def _cached_project_run(root: str, every_call: bool = True):
     """The ``_ProjectRun`` of the last run over the project when no file changed since, else None."""
     from .engine import Options, cached_run
 
     result = cached_run([root], Options(root=root))
-    return _ProjectRun(root, result) if result is not None else None
+    return _ProjectRun(root, result, every_call=every_call) if result is not None else None
 
 
 def _run_engine(paths, overrides=None, root=None, result_cache=False):

@@ -37,7 +37,8 @@ def summarize_bytes(data: bytes):
     except UnicodeError as exc:
         return None, f"cannot decode: {exc}"
     try:
-        return summarize_source(text), None
+        with gc_paused():  # one module's syntax tree and summary: no garbage cycles to look for meanwhile
+            return summarize_source(text), None
     except ParseFailure as exc:
         return None, f"cannot parse: {exc}"
     except RecursionError:

@@ -86,7 +86,10 @@ def summarize_source(text: str) -> ModuleSummary:
         downgraded = True
     except (ValueError, RecursionError, MemoryError) as exc:
         raise ParseFailure(str(exc)) from exc
-    summary = _walk(tree)
+    try:
+        summary = _walk(tree)
+    finally:
+        _HEIGHTS.clear()
     if not text.isascii():
         _columns_to_characters(summary, text)
     summary.noqa = parse_noqa(text)
@@ -136,11 +139,13 @@ def _columns_to_characters(summary: ModuleSummary, text: str) -> None:
 
 
 _PLATFORM_NAMES = frozenset({"os.name", "sys.platform", "platform.system", "platform.platform"})
+_PLATFORM_ATTRS = frozenset(n.rpartition(".")[2] for n in _PLATFORM_NAMES)  # (what dotted_text ends with)
 
 
 def _platform_test(test: ast.AST) -> bool:
     """Does an ``if`` test ask which platform this is (``os.name == "nt"``, ``sys.platform.startswith("win")``)?"""
-    return any(type(n) is ast.Attribute and dotted_text(n) in _PLATFORM_NAMES for n in ast.walk(test))
+    return any(type(n) is ast.Attribute and n.attr in _PLATFORM_ATTRS and dotted_text(n) in _PLATFORM_NAMES
+               for n in ast.walk(test))
 
 
 def dotted_text(node: ast.AST) -> str:
@@ -192,16 +197,46 @@ _STR_METHODS = {"replace", "strip", "lstrip", "rstrip", "lower", "upper", "remov
 def _bounded(value: Expr) -> Expr:
     """``value``, or unknown when it nests deeper than ``MAX_EXPR_DEPTH`` (a name rebound from
     itself many times, ``x = x.y`` line after line, or merged across hundreds of branches)."""
+    got = _HEIGHTS.get(id(value))
+    if got is not None and got[0] is value and got[2]:  # (measured already: most values are kept as they were)
+        return value if got[1] <= MAX_EXPR_DEPTH else UNKNOWN
     return value if _within(value, MAX_EXPR_DEPTH) else UNKNOWN
 
 
 def _within(value: tuple, levels: int) -> bool:
-    if levels <= 0:
-        return False
+    """Does ``value`` nest at most ``levels`` levels of (non-empty) tuples?"""
+    return _height(value, levels) <= levels
+
+
+# id(expression) -> (the expression, its height, exact) while one module is summarized (see
+# ``_height``): bindings share their parts (a value merged after every branch holds the values
+# before it), and each part is measured once instead of once per binding that holds it
+_HEIGHTS: dict = {}
+
+
+def _height(value: tuple, room: int) -> int:
+    """The levels of nested non-empty tuples in ``value`` (1 for a flat one) when at most ``room``,
+    else ``room + 1`` (the walk stops there). Remembered by identity (``_HEIGHTS``): an exact height,
+    or, for a walk that stopped, that the height is more than the room it had."""
+    got = _HEIGHTS.get(id(value))
+    if got is not None and got[0] is value:
+        if got[2]:
+            return got[1] if got[1] <= room else room + 1
+        if got[1] >= room:
+            return room + 1
+    if room <= 0:
+        return 1
+    best = 0
     for part in value:
-        if type(part) is tuple and part and not _within(part, levels - 1):
-            return False
-    return True
+        if type(part) is tuple and part:
+            h = _height(part, room - 1)
+            if h >= room:
+                _HEIGHTS[id(value)] = (value, room, False)
+                return room + 1
+            if h > best:
+                best = h
+    _HEIGHTS[id(value)] = (value, best + 1, True)
+    return best + 1
 
 
 def filled_queues(test: ast.AST, holds: bool) -> list:
@@ -991,11 +1026,13 @@ class _Summarizer:
         if narrow is not None and results[0].get(narrow[0]) == narrow[1]:
             # narrowed by isinstance only: after the if, the name is what it was
             results[0][narrow[0]] = before.get(narrow[0], UNKNOWN)
+        first, rest = results[0], results[1:]
         for name in sorted(set().union(*results)):
-            values = [r.get(name, before.get(name, UNKNOWN)) for r in results]
-            value = values[0]
-            for other in values[1:]:
-                if other != value:
+            unset = before.get(name, UNKNOWN)
+            value = first.get(name, unset)
+            for r in rest:
+                other = r.get(name, unset)
+                if other is not value and other != value:  # (most names keep the very value they had)
                     value = ("either", value, other)
             merged[name] = _bounded(value)
         target.clear()
