@@ -38,6 +38,9 @@ MAX_TEXT_PARTS = 24  # dotted parts of a call site's text, ``a.b().c`` (the last
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 _DEPENDS = {"Depends", "Security"}
 _NONE_NAMES = {"None", "NoneType"}
+# typing's qualifiers say how a name is bound, not what it holds: ``router: Final = APIRouter()`` is typed
+# by its value, ``Final[FastAPI]`` / ``ClassVar[Lock]`` by what they wrap
+_QUALIFIERS = {"Final", "ClassVar", "Required", "NotRequired", "ReadOnly"}
 _FLAG_ARGS = 4  # arguments of a call whose literal or constant values are kept (catalog variants)
 _FLAG_FORMS = frozenset({"g", "m", "a", "s", "k"})  # forms of such a value (a name, an attribute, a literal)
 
@@ -261,6 +264,14 @@ def _imported_names(stmts) -> list:
 
 def _is_none(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant) and node.value is None or isinstance(node, ast.Name) and node.id in _NONE_NAMES
+
+
+def _accessor_of(node) -> bool:
+    """Is the method ``node`` a property's setter or deleter (``@name.setter`` on a def named ``name``, or
+    ``@Base.name.setter`` in a subclass)?"""
+    return any(type(d) is ast.Attribute and d.attr in ("setter", "deleter")
+               and (d.value.id if type(d.value) is ast.Name else getattr(d.value, "attr", None)) == node.name
+               for d in node.decorator_list)
 
 
 def _is_stub(body) -> bool:
@@ -554,7 +565,7 @@ class _Summarizer:
                 return self.annotation(inner)
             return None
         if t in (ast.Name, ast.Attribute):
-            if t is ast.Name and node.id in _NONE_NAMES:
+            if t is ast.Name and node.id in _NONE_NAMES or (node.id if t is ast.Name else node.attr) in _QUALIFIERS:
                 return None
             return ("i", self.expr(node))
         if t is ast.BinOp and isinstance(node.op, ast.BitOr):
@@ -565,6 +576,8 @@ class _Summarizer:
             hname = head.attr if isinstance(head, ast.Attribute) else head.id if isinstance(head, ast.Name) else ""
             sl = node.slice
             elts = sl.elts if isinstance(sl, ast.Tuple) else [sl]
+            if hname in _QUALIFIERS:
+                return self.annotation(elts[0])
             if hname in ("Optional", "Union"):
                 for e in elts:
                     got = self.annotation(e)
@@ -791,7 +804,7 @@ class _Summarizer:
             self.note_cache_read(node)
         elif t is ast.AnnAssign:
             if node.value is not None:
-                self.visit(node.value)
+                self.visit(node.value, target=self._single_target([node.target]))
             ann = self.annotation(node.annotation)
             if ann is not None and type(node.target) is ast.Name:
                 self.scopes[-1].declared[node.target.id] = ann
@@ -1262,15 +1275,21 @@ class _Summarizer:
         fn.return_annotation = self.annotation(node.returns)
         fn.is_stub = _is_stub(node.body)
         fn.predicate = self.guards.predicate_of(node)
+        accessor = in_class and _accessor_of(node)
+        if accessor:
+            # ``@client.setter def client(...)``: the property's setter or deleter, under a name of its
+            # own; ``client`` still names the getter (what reading ``obj.client`` gives)
+            qualname = fn.qualname = f"{qualname}@{node.lineno}"
         earlier = self.s.functions.get(qualname)
         if earlier is not None:
             # redefined (conditional defs, two routes with one name): both run, the name means the last
             earlier.qualname = f"{qualname}@{earlier.line}"
             self.s.functions[earlier.qualname] = earlier
         self.s.functions[qualname] = fn
-        if in_class and parent_scope.cls is not None:
-            parent_scope.cls.methods = parent_scope.cls.methods + (node.name,)
-        self.bind(node.name, ("d", qualname))
+        if not accessor:
+            if in_class and parent_scope.cls is not None:
+                parent_scope.cls.methods = parent_scope.cls.methods + (node.name,)
+            self.bind(node.name, ("d", qualname))
 
         scope = _Scope("function", qualname, func=fn)
         scope.node = node
