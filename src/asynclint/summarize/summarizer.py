@@ -22,7 +22,8 @@ from typing import Optional
 from ..deep import run_deep
 from .guards import RAW, GuardReader, dict_literal_keys
 from .names import mentioned
-from .memo import cache_read, catches_import_error, decorator_memoizes, rearmed, released, stores, tested_subject
+from .memo import (cache_read, catches_import_error, decorator_memoizes, rearmed, rebuilt_when_closed, released,
+                   stores, tested_subject)
 from ..model import UNKNOWN, CallSite, ClassSummary, Expr, FunctionSummary, ModuleSummary, Param
 
 # Depth bounds.  The interpreter compiles expressions and elif chains thousands of levels deep;
@@ -763,6 +764,8 @@ class _Summarizer:
             # a cache of many entries (``key in CACHE``, ``CACHE.get(key)``): once per key, not per process
             keyed = any(type(n) is ast.Compare and type(n.ops[0]) in (ast.In, ast.NotIn)
                         or type(n) is ast.Name and n.id in sc.keyed_reads for n in ast.walk(test))
+            if not present and rebuilt_when_closed(test):
+                return ("reopen",) + found[0]  # a closed client replaced: not on the normal path
             return ("keyed",) + found[0] if keyed else found[0]
         return None
 
