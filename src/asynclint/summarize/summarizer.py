@@ -732,18 +732,17 @@ class _Summarizer:
             return bound[0] in ("self", "cls")
         return name not in sc.params
 
-    def note_cache_read(self, node: ast.Assign) -> None:
-        """``cached = CACHE.get(key)``: a later test on ``cached`` tests the cache."""
+    def note_cache_read(self, targets: list, value: ast.AST) -> None:
+        """``cached = CACHE.get(key)`` (or ``cached: Final = ...``): a later test on ``cached`` tests the cache."""
         sc = self.current_function()
-        name = self._single_target(node.targets)
+        name = self._single_target(targets)
         if sc is None or name is None:
             return
-        subject = cache_read(node.value, self.is_cache_holder)
+        subject = cache_read(value, self.is_cache_holder)
         if subject is not None:
             sc.cache_reads[name] = subject
         else:
             sc.cache_reads.pop(name, None)
-        value = node.value
         if subject is not None and (type(value) is ast.Subscript or type(value) is ast.Call
                                     and type(value.func) is ast.Attribute and value.func.attr == "get"):
             sc.keyed_reads.add(name)
@@ -804,7 +803,7 @@ class _Summarizer:
                 ann = declared.get(tgt.id) if declared and type(tgt) is ast.Name else None
                 # a name declared with a type keeps it: ``pm: PoolManager`` then ``pm = make()``
                 self.assign(tgt, ("alt", ann, value) if ann is not None else value, node.value)
-            self.note_cache_read(node)
+            self.note_cache_read(node.targets, node.value)
         elif t is ast.AnnAssign:
             if node.value is not None:
                 self.visit(node.value, target=self._single_target([node.target]))
@@ -817,6 +816,8 @@ class _Summarizer:
             else:
                 combined = ann or value or UNKNOWN
             self.assign(node.target, combined, node.value)
+            if node.value is not None:
+                self.note_cache_read([node.target], node.value)
         elif t is ast.AugAssign:
             self.visit(node.value)
             if isinstance(node.target, (ast.Attribute, ast.Subscript)):
