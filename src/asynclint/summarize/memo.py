@@ -29,6 +29,13 @@ caller. This module recognises the usual shapes on the syntax tree:
           return self._config
       self._config = load()
 
+- a search of a registry that returns what it finds, with the code after it appending the entry::
+
+      for cb in LOGGERS:
+          if isinstance(cb, AgentOps):
+              return cb
+      LOGGERS.append(AgentOps())     # once per kind of entry (``registry_lookup``)
+
 - a memoizing decorator (``functools.cache``, ``lru_cache``, ``cached_property``,
   ``cachetools.cached``);
 
@@ -201,8 +208,22 @@ def catches_import_error(handler: ast.ExceptHandler) -> bool:
     return bool(types) and all(t is not None and _last(t) in ("ImportError", "ModuleNotFoundError") for t in types)
 
 
-def stores(stmts, subject: Subject, is_cache_holder) -> bool:
-    """Do these statements (not nested functions or classes) store into the cache ``subject``?"""
+def registry_lookup(stmt: ast.For, is_cache_holder) -> Optional[Subject]:
+    """``for cb in LOGGERS: if isinstance(cb, AgentOps): return cb``: a search of a registry kept from
+    call to call that returns what it finds; the registry (the code after it builds and appends the
+    missing entry once)."""
+    if type(stmt.target) is not ast.Name or stmt.orelse or not stmt.body:
+        return None
+    var = stmt.target.id
+    if not all(type(s) is ast.If and not s.orelse and len(s.body) == 1 and type(s.body[0]) is ast.Return
+               and type(s.body[0].value) is ast.Name and s.body[0].value.id == var for s in stmt.body):
+        return None
+    return _subject(stmt.iter, is_cache_holder)
+
+
+def stores(stmts, subject: Subject, is_cache_holder, methods=("setdefault", "update")) -> bool:
+    """Do these statements (not nested functions or classes) store into the cache ``subject``
+    (assign it or an item of it, or call one of its ``methods``)?"""
     if subject == ("installed",):
         return True  # the package a find_spec() test asks about: installed by the body, once
     todo = list(stmts)
@@ -210,7 +231,7 @@ def stores(stmts, subject: Subject, is_cache_holder) -> bool:
         node = todo.pop()
         if type(node) in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda):
             continue
-        if subject in _stored_by(node, is_cache_holder, ("setdefault", "update")):
+        if subject in _stored_by(node, is_cache_holder, methods):
             return True
         todo.extend(ast.iter_child_nodes(node))
     return False

@@ -22,8 +22,8 @@ from typing import Optional
 from ..deep import run_deep
 from .guards import RAW, GuardReader, dict_literal_keys
 from .names import mentioned
-from .memo import (cache_read, catches_import_error, decorator_memoizes, rearmed, rebuilt_when_closed, released,
-                   stores, tested_subject)
+from .memo import (cache_read, catches_import_error, decorator_memoizes, rearmed, rebuilt_when_closed, registry_lookup,
+                   released, stores, tested_subject)
 from ..model import UNKNOWN, CallSite, ClassSummary, Expr, FunctionSummary, ModuleSummary, Param
 
 # Depth bounds.  The interpreter compiles expressions and elif chains thousands of levels deep;
@@ -712,6 +712,13 @@ class _Summarizer:
                     once = self.memo_test(stmt.test, True, stmts[i + 1:])
                     if once is not None:
                         self.enter_once(once)
+            elif sc is not None and once is None and type(stmt) is ast.For:
+                # `for cb in LOGGERS: if isinstance(cb, C): return cb` ... `LOGGERS.append(C())`
+                registry = registry_lookup(stmt, self.is_cache_holder)
+                if registry is not None and registry not in sc.rearmed and stores(
+                        stmts[i + 1:], registry, self.is_cache_holder, ("append", "add", "insert")):
+                    once = ("keyed",) + registry
+                    self.enter_once(once)
         if pushed:
             del sc.guards[len(sc.guards) - pushed:]
         if filled_pushed:
