@@ -88,7 +88,8 @@ class CallSite:
     guards: Tuple[Tuple[str, str, Any, bool, Any], ...] = ()
     once: bool = False  # in one-time initialization: runs on the first call only (see summarize.memo)
     # the cache that initialization fills, as written (summarize.memo.Subject): ("name", global) or
-    # ("attr", base name, attribute); () for a memoized function
+    # ("attr", base name, attribute); () for a memoized function; prefixed with ("keyed",) for a cache
+    # of many entries, ("reopen",) for a client rebuilt only after it was closed
     once_of: tuple = ()
     # what the function stored before this site: (subject, op, value, holds, chains) or op "dirty"
     facts: Tuple[Tuple[str, str, Any, bool, Any], ...] = ()

@@ -228,8 +228,8 @@ def initialization_findings(project: Project, prop: Propagation, entries: frozen
         if not ref.module.report:
             continue
         for b in found:
-            if not b.site.once:
-                continue
+            if not b.site.once or b.site.once_of[:1] == ("reopen",):
+                continue  # per call, or a closed client replaced (never on the normal path)
             if b.entry is not None and not ref.summary.is_async and not propagates(b, ref):
                 continue
             got = prop.resolve(b, fq)

@@ -968,9 +968,19 @@ def annotate_routes(project, analysis, diagnostics, cfg, model: Optional[RouteMo
 
 
 # ------------------------------------------------------------------ routes table
-def route_rows(result) -> list:
-    """Every endpoint, with the findings that stall it (those whose ``routes`` name it)."""
+def route_rows(result, diagnostics: bool = True) -> list:
+    """Every endpoint, with the findings that stall it (those whose ``routes`` name it). ``diagnostics``:
+    also each finding as JSON (the JSON report; one finding may stall hundreds of endpoints, so the
+    text table does without them)."""
     project = result.project
+    as_json: dict = {}  # id(diagnostic) -> its JSON, built once however many endpoints it stalls
+
+    def to_json(d) -> dict:
+        got = as_json.get(id(d))
+        if got is None:
+            got = as_json[id(d)] = d.to_json()
+        return got
+
     model = result.routes or RouteModel(project)
     findings_by_route: dict = {}
     for d in result.diagnostics:
@@ -1000,7 +1010,7 @@ def route_rows(result) -> list:
             "dynamic": r.dynamic,
             "status": "blocks" if found else "clean",
             "findings": len(found),
-            "diagnostics": [d.to_json() for d in found],
+            "diagnostics": [to_json(d) for d in found] if diagnostics else [],
             "first_chain": found[0].chain if found else None,
             "first_finding": f"{found[0].path}:{found[0].line} {found[0].code}" if found else None,
             "note": r.note or None,
@@ -1009,7 +1019,7 @@ def route_rows(result) -> list:
 
 
 def render_routes(result, fmt: str = "text") -> str:
-    rows = route_rows(result)
+    rows = route_rows(result, diagnostics=fmt == "json")
     if fmt == "json":
         from .. import __version__
         from ..report.json import SCHEMA_VERSION

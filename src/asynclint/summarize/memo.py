@@ -19,11 +19,22 @@ caller. This module recognises the usual shapes on the syntax tree:
       else:
           value = CACHE[key] = load(key)
 
+- a test that the cached client was closed, whose body builds another (``if self._client.is_closed:
+  self._client = make()``), also after other conditions (``if self._owns and self._client.is_closed:``):
+  not even once on the normal path, since the value was built before (``rebuilt_when_closed``);
+
 - an early return of the cached value, with the code after it storing it::
 
       if self._config is not None:   # or: if key in CACHE / if cached: return cached
           return self._config
       self._config = load()
+
+- a search of a registry that returns what it finds, with the code after it appending the entry::
+
+      for cb in LOGGERS:
+          if isinstance(cb, AgentOps):
+              return cb
+      LOGGERS.append(AgentOps())     # once per kind of entry (``registry_lookup``)
 
 - a memoizing decorator (``functools.cache``, ``lru_cache``, ``cached_property``,
   ``cachetools.cached``);
@@ -48,6 +59,9 @@ from typing import Callable, Optional
 
 MEMO_DECORATORS = frozenset({"cache", "lru_cache", "cached_property", "cached", "memoize", "memoized",
                              "cache_resource", "cache_data"})
+
+# an attribute saying a cached client can no longer be used (httpx ``is_closed``, files' ``closed``)
+_CLOSED = frozenset({"is_closed", "closed"})
 
 # a cache key: ("name", x) for a global, ("attr", base name, attr) for self.x / cls.x / Mod.x
 Subject = tuple
@@ -84,7 +98,18 @@ def tested_subject(test: ast.AST, is_cache_holder, aliases: dict):
     subj = _subject(test, is_cache_holder)
     if subj is not None:
         return subj, present
+    if isinstance(test, ast.Attribute) and test.attr in _CLOSED:
+        # `if self._client.is_closed: self._client = make()`: rebuilt once after each close
+        subj = _subject(test.value, is_cache_holder)
+        if subj is not None:
+            return subj, not present
     if isinstance(test, ast.BoolOp) and len(test.values) > 1:
+        if isinstance(test.op, ast.And) and present:
+            # `if self._owns and self._client.is_closed:`: the body runs only when the value is missing
+            for v in test.values:
+                found = tested_subject(v, is_cache_holder, aliases)
+                if found is not None and not found[1] and found[0] != ("installed",):
+                    return found
         # `x is None or x.model is None`: missing, or built in part (retried); `x is not None and x.model`
         first = tested_subject(test.values[0], is_cache_holder, aliases)
         missing = isinstance(test.op, ast.Or)
@@ -114,6 +139,14 @@ def tested_subject(test: ast.AST, is_cache_holder, aliases: dict):
             and is_cache_holder(test.args[0].id) and isinstance(test.args[1].value, str):
         return ("attr", test.args[0].id, test.args[1].value), present
     return None
+
+
+def rebuilt_when_closed(test: ast.AST) -> bool:
+    """Does ``test`` hold only for a value that exists and was closed (``x.is_closed``, ``flag and
+    x.closed``)? Its body replaces a client after a close: a recovery, not a first use."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return any(rebuilt_when_closed(v) for v in test.values)
+    return isinstance(test, ast.Attribute) and test.attr in _CLOSED
 
 
 def _none_test(op, right) -> Optional[bool]:
@@ -175,8 +208,22 @@ def catches_import_error(handler: ast.ExceptHandler) -> bool:
     return bool(types) and all(t is not None and _last(t) in ("ImportError", "ModuleNotFoundError") for t in types)
 
 
-def stores(stmts, subject: Subject, is_cache_holder) -> bool:
-    """Do these statements (not nested functions or classes) store into the cache ``subject``?"""
+def registry_lookup(stmt: ast.For, is_cache_holder) -> Optional[Subject]:
+    """``for cb in LOGGERS: if isinstance(cb, AgentOps): return cb``: a search of a registry kept from
+    call to call that returns what it finds; the registry (the code after it builds and appends the
+    missing entry once)."""
+    if type(stmt.target) is not ast.Name or stmt.orelse or not stmt.body:
+        return None
+    var = stmt.target.id
+    if not all(type(s) is ast.If and not s.orelse and len(s.body) == 1 and type(s.body[0]) is ast.Return
+               and type(s.body[0].value) is ast.Name and s.body[0].value.id == var for s in stmt.body):
+        return None
+    return _subject(stmt.iter, is_cache_holder)
+
+
+def stores(stmts, subject: Subject, is_cache_holder, methods=("setdefault", "update")) -> bool:
+    """Do these statements (not nested functions or classes) store into the cache ``subject``
+    (assign it or an item of it, or call one of its ``methods``)?"""
     if subject == ("installed",):
         return True  # the package a find_spec() test asks about: installed by the body, once
     todo = list(stmts)
@@ -184,7 +231,7 @@ def stores(stmts, subject: Subject, is_cache_holder) -> bool:
         node = todo.pop()
         if type(node) in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda):
             continue
-        if subject in _stored_by(node, is_cache_holder, ("setdefault", "update")):
+        if subject in _stored_by(node, is_cache_holder, methods):
             return True
         todo.extend(ast.iter_child_nodes(node))
     return False

@@ -22,7 +22,8 @@ from typing import Optional
 from ..deep import run_deep
 from .guards import RAW, GuardReader, dict_literal_keys
 from .names import mentioned
-from .memo import cache_read, catches_import_error, decorator_memoizes, rearmed, released, stores, tested_subject
+from .memo import (cache_read, catches_import_error, decorator_memoizes, rearmed, rebuilt_when_closed, registry_lookup,
+                   released, stores, tested_subject)
 from ..model import UNKNOWN, CallSite, ClassSummary, Expr, FunctionSummary, ModuleSummary, Param
 
 # Depth bounds.  The interpreter compiles expressions and elif chains thousands of levels deep;
@@ -38,6 +39,9 @@ MAX_TEXT_PARTS = 24  # dotted parts of a call site's text, ``a.b().c`` (the last
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 _DEPENDS = {"Depends", "Security"}
 _NONE_NAMES = {"None", "NoneType"}
+# typing's qualifiers say how a name is bound, not what it holds: ``router: Final = APIRouter()`` is typed
+# by its value, ``Final[FastAPI]`` / ``ClassVar[Lock]`` by what they wrap
+_QUALIFIERS = {"Final", "ClassVar", "Required", "NotRequired", "ReadOnly"}
 _FLAG_ARGS = 4  # arguments of a call whose literal or constant values are kept (catalog variants)
 _FLAG_FORMS = frozenset({"g", "m", "a", "s", "k"})  # forms of such a value (a name, an attribute, a literal)
 
@@ -296,6 +300,14 @@ def _imported_names(stmts) -> list:
 
 def _is_none(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant) and node.value is None or isinstance(node, ast.Name) and node.id in _NONE_NAMES
+
+
+def _accessor_of(node) -> bool:
+    """Is the method ``node`` a property's setter or deleter (``@name.setter`` on a def named ``name``, or
+    ``@Base.name.setter`` in a subclass)?"""
+    return any(type(d) is ast.Attribute and d.attr in ("setter", "deleter")
+               and (d.value.id if type(d.value) is ast.Name else getattr(d.value, "attr", None)) == node.name
+               for d in node.decorator_list)
 
 
 def _is_stub(body) -> bool:
@@ -589,7 +601,7 @@ class _Summarizer:
                 return self.annotation(inner)
             return None
         if t in (ast.Name, ast.Attribute):
-            if t is ast.Name and node.id in _NONE_NAMES:
+            if t is ast.Name and node.id in _NONE_NAMES or (node.id if t is ast.Name else node.attr) in _QUALIFIERS:
                 return None
             return ("i", self.expr(node))
         if t is ast.BinOp and isinstance(node.op, ast.BitOr):
@@ -600,6 +612,8 @@ class _Summarizer:
             hname = head.attr if isinstance(head, ast.Attribute) else head.id if isinstance(head, ast.Name) else ""
             sl = node.slice
             elts = sl.elts if isinstance(sl, ast.Tuple) else [sl]
+            if hname in _QUALIFIERS:
+                return self.annotation(elts[0])
             if hname in ("Optional", "Union"):
                 for e in elts:
                     got = self.annotation(e)
@@ -733,6 +747,13 @@ class _Summarizer:
                     once = self.memo_test(stmt.test, True, stmts[i + 1:])
                     if once is not None:
                         self.enter_once(once)
+            elif sc is not None and once is None and type(stmt) is ast.For:
+                # `for cb in LOGGERS: if isinstance(cb, C): return cb` ... `LOGGERS.append(C())`
+                registry = registry_lookup(stmt, self.is_cache_holder)
+                if registry is not None and registry not in sc.rearmed and stores(
+                        stmts[i + 1:], registry, self.is_cache_holder, ("append", "add", "insert")):
+                    once = ("keyed",) + registry
+                    self.enter_once(once)
         if pushed:
             del sc.guards[len(sc.guards) - pushed:]
         if filled_pushed:
@@ -753,18 +774,17 @@ class _Summarizer:
             return bound[0] in ("self", "cls")
         return name not in sc.params
 
-    def note_cache_read(self, node: ast.Assign) -> None:
-        """``cached = CACHE.get(key)``: a later test on ``cached`` tests the cache."""
+    def note_cache_read(self, targets: list, value: ast.AST) -> None:
+        """``cached = CACHE.get(key)`` (or ``cached: Final = ...``): a later test on ``cached`` tests the cache."""
         sc = self.current_function()
-        name = self._single_target(node.targets)
+        name = self._single_target(targets)
         if sc is None or name is None:
             return
-        subject = cache_read(node.value, self.is_cache_holder)
+        subject = cache_read(value, self.is_cache_holder)
         if subject is not None:
             sc.cache_reads[name] = subject
         else:
             sc.cache_reads.pop(name, None)
-        value = node.value
         if subject is not None and (type(value) is ast.Subscript or type(value) is ast.Call
                                     and type(value.func) is ast.Attribute and value.func.attr == "get"):
             sc.keyed_reads.add(name)
@@ -785,6 +805,8 @@ class _Summarizer:
             # a cache of many entries (``key in CACHE``, ``CACHE.get(key)``): once per key, not per process
             keyed = any(type(n) is ast.Compare and type(n.ops[0]) in (ast.In, ast.NotIn)
                         or type(n) is ast.Name and n.id in sc.keyed_reads for n in ast.walk(test))
+            if not present and rebuilt_when_closed(test):
+                return ("reopen",) + found[0]  # a closed client replaced: not on the normal path
             return ("keyed",) + found[0] if keyed else found[0]
         return None
 
@@ -823,10 +845,10 @@ class _Summarizer:
                 ann = declared.get(tgt.id) if declared and type(tgt) is ast.Name else None
                 # a name declared with a type keeps it: ``pm: PoolManager`` then ``pm = make()``
                 self.assign(tgt, ("alt", ann, value) if ann is not None else value, node.value)
-            self.note_cache_read(node)
+            self.note_cache_read(node.targets, node.value)
         elif t is ast.AnnAssign:
             if node.value is not None:
-                self.visit(node.value)
+                self.visit(node.value, target=self._single_target([node.target]))
             ann = self.annotation(node.annotation)
             if ann is not None and type(node.target) is ast.Name:
                 self.scopes[-1].declared[node.target.id] = ann
@@ -836,6 +858,8 @@ class _Summarizer:
             else:
                 combined = ann or value or UNKNOWN
             self.assign(node.target, combined, node.value)
+            if node.value is not None:
+                self.note_cache_read([node.target], node.value)
         elif t is ast.AugAssign:
             self.visit(node.value)
             if isinstance(node.target, (ast.Attribute, ast.Subscript)):
@@ -1299,15 +1323,21 @@ class _Summarizer:
         fn.return_annotation = self.annotation(node.returns)
         fn.is_stub = _is_stub(node.body)
         fn.predicate = self.guards.predicate_of(node)
+        accessor = in_class and _accessor_of(node)
+        if accessor:
+            # ``@client.setter def client(...)``: the property's setter or deleter, under a name of its
+            # own; ``client`` still names the getter (what reading ``obj.client`` gives)
+            qualname = fn.qualname = f"{qualname}@{node.lineno}"
         earlier = self.s.functions.get(qualname)
         if earlier is not None:
             # redefined (conditional defs, two routes with one name): both run, the name means the last
             earlier.qualname = f"{qualname}@{earlier.line}"
             self.s.functions[earlier.qualname] = earlier
         self.s.functions[qualname] = fn
-        if in_class and parent_scope.cls is not None:
-            parent_scope.cls.methods = parent_scope.cls.methods + (node.name,)
-        self.bind(node.name, ("d", qualname))
+        if not accessor:
+            if in_class and parent_scope.cls is not None:
+                parent_scope.cls.methods = parent_scope.cls.methods + (node.name,)
+            self.bind(node.name, ("d", qualname))
 
         scope = _Scope("function", qualname, func=fn)
         scope.node = node
