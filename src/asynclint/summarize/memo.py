@@ -205,12 +205,12 @@ def rearmed(stmt: ast.stmt, is_cache_holder) -> set:
                 if _subject(node, is_cache_holder) is not None:
                     found.add(_subject(node, is_cache_holder))
     elif t in (ast.Assign, ast.AnnAssign) and stmt.value is not None:
-        reads = {_subject(n, is_cache_holder) for n in ast.walk(stmt.value)}
-        for target in stmt.targets if t is ast.Assign else [stmt.target]:
-            for tgt in flatten(target):
-                subject = _subject(tgt, is_cache_holder)
-                if subject is not None and subject not in reads:
-                    found.add(subject)
+        subjects = [_subject(tgt, is_cache_holder)
+                    for target in (stmt.targets if t is ast.Assign else [stmt.target]) for tgt in flatten(target)]
+        subjects = [s for s in subjects if s is not None]
+        if subjects:  # (most assignments store into no cache: what the value reads is not looked at)
+            reads = {_subject(n, is_cache_holder) for n in ast.walk(stmt.value)}
+            found.update(s for s in subjects if s not in reads)
     return found
 
 

@@ -86,7 +86,10 @@ def summarize_source(text: str) -> ModuleSummary:
         downgraded = True
     except (ValueError, RecursionError, MemoryError) as exc:
         raise ParseFailure(str(exc)) from exc
-    summary = _walk(tree)
+    try:
+        summary = _walk(tree)
+    finally:
+        _FITS.clear()
     if not text.isascii():
         _columns_to_characters(summary, text)
     summary.noqa = parse_noqa(text)
@@ -192,15 +195,29 @@ _STR_METHODS = {"replace", "strip", "lstrip", "rstrip", "lower", "upper", "remov
 def _bounded(value: Expr) -> Expr:
     """``value``, or unknown when it nests deeper than ``MAX_EXPR_DEPTH`` (a name rebound from
     itself many times, ``x = x.y`` line after line, or merged across hundreds of branches)."""
-    return value if _within(value, MAX_EXPR_DEPTH) else UNKNOWN
+    return value if _within(value, MAX_EXPR_DEPTH, _FITS) else UNKNOWN
 
 
-def _within(value: tuple, levels: int) -> bool:
+# Values merged across branches share their parts, and each merge is bounded again: the parts found
+# to fit, while one module is summarized: id -> (the part, kept so that its id stays its own; the
+# levels it fits in). Without it a module of many ``if``s re-walked the same parts millions of times.
+_FITS: dict = {}
+
+
+def _within(value: tuple, levels: int, fits: Optional[dict] = None) -> bool:
+    """Does ``value`` nest at most ``levels`` deep? ``fits``: parts already found to (see ``_FITS``)."""
     if levels <= 0:
         return False
+    if fits is None:
+        fits = {}
     for part in value:
-        if type(part) is tuple and part and not _within(part, levels - 1):
-            return False
+        if type(part) is tuple and part:
+            known = fits.get(id(part))
+            if known is not None and known[0] is part and known[1] <= levels - 1:
+                continue
+            if not _within(part, levels - 1, fits):
+                return False
+            fits[id(part)] = (part, levels - 1)
     return True
 
 
