@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import gc
 from dataclasses import dataclass
 
 
@@ -87,7 +88,7 @@ def read_layout(text: str, lines: list) -> Layout:
     text does not parse."""
     lowered = False
     try:
-        tree = ast.parse(text)
+        tree = parse_quietly(text)
     except SyntaxError as exc:
         from ..summarize.downgrade import lower_to_ast
 
@@ -104,6 +105,19 @@ def read_layout(text: str, lines: list) -> Layout:
         else:
             units.append(Unit(start, end, imports, future))
     return Layout(units, module_bindings(tree), tree, lines, lowered)
+
+
+def parse_quietly(text: str) -> ast.Module:
+    """``ast.parse`` with the cyclic collector off meanwhile: a syntax tree holds no cycles, and the
+    collections its many new objects set off would walk the trees made before it (a second
+    parse of a 600 KB module took 2.4 times the first)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        return ast.parse(text)
+    finally:
+        if was:
+            gc.enable()
 
 
 def _start(node) -> int:

@@ -18,6 +18,8 @@ from typing import Optional
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from .layout import parse_quietly
+
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp, ast.SetComp,
@@ -89,7 +91,7 @@ def prune_chunk(code: str, drop: dict, config) -> str:
 def _parse(text: str) -> Optional[tuple]:
     """(the tree, whether it was lowered from syntax newer than this interpreter) or None."""
     try:
-        return ast.parse(text), False
+        return parse_quietly(text), False
     except SyntaxError as exc:  # syntax newer than this interpreter: lowered, as the summarizer does
         from ..summarize.downgrade import lower_to_ast
 
