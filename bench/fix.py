@@ -123,6 +123,8 @@ def bench_project(corpus_dir: str, rounds: int, work_dir: str, baseline=None) ->
                     f"{runs[label][kind][-1][1]:.2f} s CPU (load {os.getloadavg()[0]:.1f})")
             if baseline is not None:
                 differ += same_tree(kept["this"], kept[baseline[0]])
+                for keep in kept.values():
+                    shutil.rmtree(keep, ignore_errors=True)
     out = {}
     for label, _ in who:
         prefix = "" if label == "this" else "baseline_"
