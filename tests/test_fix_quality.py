@@ -113,6 +113,50 @@ def test_a_name_shadowed_by_a_local_is_not_a_use_of_the_import():
     assert out.startswith("import asyncio\n\n\nasync def shadowed(time):")
 
 
+def test_an_import_a_statement_the_fix_left_alone_reads_stays():
+    # the fix rewrites nap() only; each of the other statements reads time once, in a way of its own
+    reads = {
+        "a class body": "class Config:\n    started = time.time()\n",
+        "a method": "class Clock:\n    def now(self):\n        return time.time()\n",
+        "a string annotation split over two literals": 'def stamp(t: "ti" "me.Clock"):\n    return t\n',
+        "an escaped string annotation": 'def stamp(t: "\\x74ime.Clock"):\n    return t\n',
+        "__all__": '__all__ = ["time"]\n',
+        "a decorator": "@time.perf_counter\ndef clocked():\n    pass\n",
+        "a class's base": "class Stamp(time.struct_time):\n    pass\n",
+    }
+    for how, statement in reads.items():
+        text = f"import time\n\n\n{statement}\n\nasync def nap():\n    time.sleep(1)\n"
+        out = fixed(text)
+        assert "await asyncio.sleep(1)" in out, how
+        assert "import time\n" in out, how
+    # and with none of them, it goes
+    out = fixed("import time\n\n\ndef stamp(t: \"struct_time\"):\n    return t\n\n\nasync def nap():\n    time.sleep(1)\n")
+    assert "import time" not in out
+
+
+def test_a_function_import_the_fix_made_unused_goes_and_its_twins_stay():
+    # the same function twice (a method of two classes): only the one fixed loses its import
+    text = textwrap.dedent(
+        """\
+        class Old:
+            def wait(self):
+                import time
+
+                time.sleep(1)
+
+
+        class New:
+            async def wait(self):
+                import time
+
+                time.sleep(1)
+        """
+    )
+    out = fixed(text)
+    assert out.count("import time") == 1 and "        time.sleep(1)\n" in out
+    assert "await asyncio.sleep(1)" in out
+
+
 # ---------------------------------------------------------------------------- layout
 
 

@@ -181,7 +181,7 @@ def common_options(f):
                      help="Do not report these either (added to the configuration's ignore)."),
         click.option("--config", type=click.Path(dir_okay=False), help="Use this pyproject.toml instead of the nearest one."),
         click.option("--no-cache", is_flag=True, help="Do not read or write .asynclint_cache/."),
-        click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for parsing (default: CPU count)."),
+        click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for parsing and fixing (default: CPU count)."),
         click.option("--force-exclude", is_flag=True, help="Apply exclude patterns to files named on the command line too."),
         click.option("--python", "python", metavar="PATH",
                      help="The project's environment (a virtualenv or its interpreter) whose installed libraries are "
@@ -255,7 +255,8 @@ def _check_once(paths, sel, fmt, output, exit_zero, quiet, show_chain, statistic
         from .fix import apply_fixes
 
         # --diff writes nothing, with or without --fix (as ruff's --diff)
-        fixed = apply_fixes(result, unsafe=unsafe_fixes, diff_only=diff or not fixing)
+        fixed = apply_fixes(result, unsafe=unsafe_fixes, diff_only=diff or not fixing, jobs=sel["jobs"],
+                            use_cache=not sel["no_cache"])
         if diff:
             _echo(fixed.diff_text, nl=False)
         if show_fixes:

@@ -15,11 +15,11 @@ from __future__ import annotations
 from .kinds import fix_kind, mark_fixes
 
 
-def apply_fixes(result, unsafe: bool = False, diff_only: bool = False):
+def apply_fixes(result, unsafe: bool = False, diff_only: bool = False, jobs=None, use_cache: bool = True):
     """Fix the files of a run (see ``apply``); returns a ``FixResult``."""
     from .apply import apply_fixes as apply
 
-    return apply(result, unsafe=unsafe, diff_only=diff_only)
+    return apply(result, unsafe=unsafe, diff_only=diff_only, jobs=jobs, use_cache=use_cache)
 
 
 def fix_source(text: str, diagnostics: list, unsafe: bool = False, line_length=None):

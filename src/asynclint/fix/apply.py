@@ -5,6 +5,11 @@ run, opens only the files that have a finding whose fix applies, rewrites
 each with ``source.fix_source`` and writes it back atomically, keeping its
 encoding, BOM and line endings. A file whose rewrite does not compile is left
 alone and reported; a failure in one file never stops the others.
+
+Many files are fixed in worker processes forked from this one (they inherit
+the findings; each sends back which it fixed, by number). Each file written
+is summarized again as the check after the fix would read it, into the
+summary cache: that check then parses nothing.
 """
 
 from __future__ import annotations
@@ -120,7 +125,28 @@ def _file_paths(result) -> dict:
     return out
 
 
-def apply_fixes(result, unsafe: bool = False, diff_only: bool = False) -> FixResult:
+# below this many files to fix, starting worker processes costs more than it saves
+PARALLEL_THRESHOLD = 4
+
+
+@dataclass
+class _Job:
+    """One file to fix, as a worker process gets it (inherited, never sent: ``_JOBS``)."""
+
+    path: str
+    display: str
+    diagnostics: list
+    size: int  # bytes (the largest files are started first)
+
+
+_JOBS: list = []  # the jobs of the run under way, for the worker processes forked from it
+
+
+def apply_fixes(result, unsafe: bool = False, diff_only: bool = False, jobs: Optional[int] = None,
+                use_cache: bool = True) -> FixResult:
+    """Fix the files of ``result`` that have a finding whose fix applies. ``jobs``: worker processes
+    (default: the CPU count) when there are many files; ``use_cache``: put the summary of each file
+    written into the summary cache, so that the check after the fix finds it there."""
     res = FixResult(diff_only=diff_only, unsafe=unsafe, findings=list(result.diagnostics))
     paths = _file_paths(result)
     by_file: dict = {}
@@ -129,34 +155,152 @@ def apply_fixes(result, unsafe: bool = False, diff_only: bool = False) -> FixRes
         by_file.setdefault(d.path, []).append(d)
         if applies(d, unsafe):
             wanted.add(d.path)
-    diffs = []
     root = getattr(result, "root", None)
     from .wrap import configured_line_length
 
     line_length = configured_line_length(root)
+    config = getattr(result, "config", None)
+    # the largest file a check reads: a file the fix made larger than that is not one to summarize
+    limit = config.max_file_size if use_cache and not diff_only and root is not None and config is not None else None
     seen = set()  # a file and a symbolic link to it are one file: fixed once
+    todo = []
+    for display in sorted(wanted):
+        path = paths.get(display) or os.path.abspath(display)
+        if os.path.realpath(path) in seen:
+            continue
+        seen.add(os.path.realpath(path))
+        res.files.append(FileFix(path, display))
+        todo.append(_Job(path, display, by_file[display], _size(path)))
     gc.freeze()  # the run's project stays alive: keep the collector from re-walking it for every tree built
     try:
-        for display in sorted(wanted):
-            path = paths.get(display) or os.path.abspath(display)
-            if os.path.realpath(path) in seen:
-                continue
-            seen.add(os.path.realpath(path))
-            ff = FileFix(path, display)
-            res.files.append(ff)
-            try:
-                try:
-                    _fix_file(ff, by_file[display], unsafe, diff_only, diffs, root=root, line_length=line_length)
-                except RecursionError:  # valid but deep code: LibCST's visitors need room for it
-                    ff.fixed, ff.skipped, ff.changed, ff.error = [], [], False, None
-                    run_deep(_fix_file, ff, by_file[display], unsafe, diff_only, diffs, root, line_length)
-            except Exception as exc:  # one file's failure leaves the others fixed
-                ff.changed = False
-                ff.error = f"{INTERNAL_ERROR} while fixing this file ({type(exc).__name__}: {exc}); please report it"
+        outcomes = _fix_all(todo, (unsafe, diff_only, root, line_length, limit), jobs)
     finally:
         gc.unfreeze()
+    diffs = []
+    summaries = []
+    for ff, job, (fixed, skipped, changed, error, diff, summary) in zip(res.files, todo, outcomes):
+        ff.fixed = [job.diagnostics[i] for i in fixed]
+        ff.skipped = [(job.diagnostics[i], why) for i, why in skipped]
+        ff.changed, ff.error = changed, error
+        diffs.append(diff)
+        if summary is not None:
+            summaries.append((ff.path, summary))
     res.diff_text = "".join(diffs)
+    if summaries:
+        _store_summaries(root, summaries)
     return res
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def _fix_all(todo: list, how: tuple, jobs: Optional[int]) -> list:
+    """The outcome of each job (see ``_fix_one``), in order: in worker processes forked from this one
+    when there are many files, the largest started first."""
+    jobs = min(jobs or os.cpu_count() or 1, len(todo))
+    if jobs > 1 and len(todo) >= PARALLEL_THRESHOLD:
+        got = _parallel(todo, how, jobs)
+        if got is not None:
+            return got
+    return [_fix_one(job, *how) for job in todo]
+
+
+def _parallel(todo: list, how: tuple, jobs: int) -> Optional[list]:
+    """The outcomes from worker processes; None when none can be had (no ``fork``, a sandbox): the
+    caller fixes the files itself. A file whose worker died is reported as not fixed, never fixed
+    twice (its worker may have written it)."""
+    import multiprocessing
+    import sys
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    if "fork" not in multiprocessing.get_all_start_methods() or sys.platform == "darwin":
+        return None  # the workers must inherit the jobs and the findings, not be sent them
+    global _JOBS
+    _JOBS = todo
+    out: list = [None] * len(todo)
+    futures: dict = {}
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            for i in sorted(range(len(todo)), key=lambda i: -todo[i].size):
+                futures[i] = pool.submit(_fix_in_worker, i, how)
+            for i, future in futures.items():
+                try:
+                    out[i] = future.result()
+                except BrokenProcessPool:
+                    out[i] = _lost("a worker process ended before telling: the file holds either its old text "
+                                   "or its whole fix")
+    except (OSError, RuntimeError):
+        if not futures:
+            return None  # not even one worker: no file was handed out
+        out = [o if o is not None else _lost("no worker process") for o in out]
+    finally:
+        _JOBS = []
+    return out
+
+
+def _lost(why: str) -> tuple:
+    return [], [], False, f"{INTERNAL_ERROR} while fixing this file ({why}); please report it", "", None
+
+
+def _fix_in_worker(i: int, how: tuple) -> tuple:
+    return _fix_one(_JOBS[i], *how)
+
+
+def _fix_one(job: _Job, unsafe: bool, diff_only: bool, root, line_length, limit) -> tuple:
+    """Fix one file: (indices of its findings fixed, [(index, reason)] of those not, changed, error,
+    diff, summary) where summary is what the summary cache takes for the file written
+    ((mtime_ns, size, digest, blob), with ``limit`` only) or None. Never raises: a failure in one
+    file leaves the others fixed."""
+    ff = FileFix(job.path, job.display)
+    diffs: list = []
+    try:
+        try:
+            _fix_file(ff, job.diagnostics, unsafe, diff_only, diffs, root=root, line_length=line_length)
+        except RecursionError:  # valid but deep code: LibCST's visitors need room for it
+            ff.fixed, ff.skipped, ff.changed, ff.error = [], [], False, None
+            run_deep(_fix_file, ff, job.diagnostics, unsafe, diff_only, diffs, root, line_length)
+    except Exception as exc:  # one file's failure leaves the others fixed
+        ff.changed = False
+        ff.error = f"{INTERNAL_ERROR} while fixing this file ({type(exc).__name__}: {exc}); please report it"
+    index = {id(d): i for i, d in enumerate(job.diagnostics)}
+    summary = _summary_of(job.path, limit) if limit is not None and ff.changed else None
+    return ([index[id(d)] for d in ff.fixed], [(index[id(d)], why) for d, why in ff.skipped], ff.changed,
+            ff.error, "".join(diffs), summary)
+
+
+def _summary_of(path: str, limit: int):
+    """What the check after the fix would take in for the file just written (read again from the disk,
+    as the check reads it): (mtime_ns, size, digest, blob), or None."""
+    from ..summarize.collect import _summarize_job
+
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    _, _, error, digest, blob = _summarize_job((path, limit, True))
+    if error or blob is None or digest is None:
+        return None
+    return st.st_mtime_ns, st.st_size, digest, blob
+
+
+def _store_summaries(root: str, summaries: list) -> None:
+    from ..cache.summaries import SummaryCache
+
+    cache = SummaryCache(root)
+    for path, (mtime_ns, size, digest, blob) in summaries:
+        cache.store_summary(path, _Stat(mtime_ns, size), digest, None, blob)
+    cache.save()
+
+
+@dataclass(frozen=True)
+class _Stat:
+    st_mtime_ns: int
+    st_size: int
 
 
 def _fix_file(ff: FileFix, diagnostics: list, unsafe: bool, diff_only: bool, diffs: list, root=None,

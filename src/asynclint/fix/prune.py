@@ -12,26 +12,70 @@ so does one still used, in any way, after it.
 from __future__ import annotations
 
 import ast
+import re
 from typing import Optional
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from .layout import parse_quietly
+
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp, ast.SetComp,
            ast.DictComp, ast.GeneratorExp)
 
 
-def names_made_unused(before: str, after: str) -> dict:
-    """{line of an import statement in ``after``: names of it to drop}."""
-    old, new = _parse(before), _parse(after)
-    if old is None or new is None:
+def names_made_unused(before: str, after: str, old_tree: Optional[ast.Module] = None) -> dict:
+    """{line of an import statement in ``after``: names of it to drop}. ``old_tree``: ``before``
+    parsed with ``ast.parse``, when the caller has it.
+
+    What a module's code reads is the union of what each of its statements reads (and each class
+    body's: a class is no scope of its own here), and a fix rewrites a few functions of a file: so
+    the statements alike in both texts are looked into only for a name that the changed ones read
+    before and no longer do, and only those whose text holds the name."""
+    old = _Survey(before, (old_tree, False) if old_tree is not None else _parse(before))
+    new = _Survey(after, _parse(after))
+    if old.tree is None or new.tree is None:
         return {}
-    used_before = {key: used for key, _, used in _imports(old)}
+    common = []  # the statements alike in both (the new text's)
+    if old.plain and new.plain:
+        for key, unit in new.units.items():
+            twin = old.units.get(key)
+            if twin is not None:
+                twin.common = unit.common = True
+                common.append(unit)
+    last_old: dict = {}
+    count_old: dict = {}
+    for entry in old.entries:
+        last_old[entry[0]] = entry
+        count_old[entry[0]] = count_old.get(entry[0], 0) + 1
+    read_by_common: dict = {}
+
+    def module_reads(survey: _Survey, name: str) -> bool:
+        if name in survey.changed_reads():
+            return True
+        if name not in read_by_common:
+            written = _written(name)
+            read_by_common[name] = any(u.reads(name, written) for u in common)
+        return read_by_common[name]
+
     out: dict = {}
-    for key, line, used in _imports(new):
-        if not used and used_before.get(key):
-            out.setdefault(line, set()).add(key[1])
+    for key, line, fn, unit in new.entries:
+        o = last_old.get(key)
+        if o is None:
+            continue
+        name = key[1]
+        if fn is None and o[2] is None:  # both read in the module's scope
+            if name not in old.changed_reads() or name in new.changed_reads() or module_reads(new, name):
+                continue
+        else:
+            if fn is not None and unit.common and count_old[key] == 1:
+                continue  # a statement alike in both texts, and its import the one of that key: as used as before
+            used_now = name in new.loads(fn) if fn is not None else module_reads(new, name)
+            if used_now or not (name in old.loads(o[2]) if o[2] is not None else module_reads(old, name)):
+                continue
+        out.setdefault(line, set()).add(name)
     return out
 
 
@@ -44,44 +88,125 @@ def prune_chunk(code: str, drop: dict, config) -> str:
     return wrapper.module.visit(_Prune(drop, positions)).code
 
 
-def _parse(text: str) -> Optional[ast.Module]:
+def _parse(text: str) -> Optional[tuple]:
+    """(the tree, whether it was lowered from syntax newer than this interpreter) or None."""
     try:
-        return ast.parse(text)
+        return parse_quietly(text), False
     except SyntaxError as exc:  # syntax newer than this interpreter: lowered, as the summarizer does
         from ..summarize.downgrade import lower_to_ast
 
         try:
-            return lower_to_ast(text, exc)
+            return lower_to_ast(text, exc), True
         except Exception:
             return None
     except (ValueError, RecursionError, MemoryError):
         return None
 
 
-def _imports(tree: ast.Module) -> list:
-    """[((scope, name, what it imports), line, used in its scope)] for every import's every name."""
-    out = []
-    module_uses = _module_uses(tree)
+class _Unit:
+    """One statement of the module or of a class body (or a class's decorators and bases)."""
 
-    def walk(node, scope: tuple, uses: Optional[set]):
+    __slots__ = ("nodes", "text", "top", "common", "_reads")
+
+    def __init__(self, nodes: list, text: str, top: bool):
+        self.nodes = nodes
+        self.text = text  # its lines ("" for a class's header, never alike)
+        self.top = top  # a statement of the module itself (where ``__all__`` counts)
+        self.common = False  # alike in both texts
+        self._reads: Optional[set] = None
+
+    def all_reads(self) -> set:
+        """The names it reads in the module's scope (see ``_reads_in``)."""
+        if self._reads is None:
+            self._reads = _reads_in(self.nodes, self.top)
+        return self._reads
+
+    def reads(self, name: str, written) -> bool:
+        """Does it read ``name``? ``written``: ``_written(name)``."""
+        if self._reads is None and self.text and self.text.isascii() and "\\" not in self.text \
+                and not written.search(self.text):
+            return False  # the name is nowhere in its text
+        return name in self.all_reads()
+
+
+# what ends a string literal and starts the next one (implicit concatenation: "ti" "me" is "time")
+_GAP = r"""(?:['"](?:\s|#[^\r\n]*)*[rRbBuUfF]{0,2}['"])*"""
+
+
+def _written(name: str):
+    """A pattern found in a statement's text wherever the statement may read ``name``: the name, also
+    spread over adjacent string literals (a string annotation's value). Escapes and non-ASCII
+    names (normalized) are not looked for: a text with either is always looked into."""
+    return re.compile(_GAP.join(map(re.escape, name)))
+
+
+class _Survey:
+    """One text's statements (``units``, by what makes them alike: where they are and their text) and
+    import names (``entries``: (key, line, innermost function or None, unit))."""
+
+    def __init__(self, text: str, parsed):
+        self.tree, lowered = parsed if parsed is not None else (None, False)
+        self.plain = not lowered  # positions are the text's own
+        self.units: dict = {}
+        self.entries: list = []
+        self._loads: dict = {}
+        self._changed: Optional[set] = None
+        if self.tree is not None:
+            self._lines = _LINE.findall(text)  # as ``ast`` counts lines
+            self._body(self.tree.body, (), True)
+
+    def _body(self, stmts, scope: tuple, top: bool) -> None:
+        for stmt in stmts:
+            if isinstance(stmt, ast.ClassDef):
+                header = [*stmt.decorator_list, *stmt.bases, *stmt.keywords, *getattr(stmt, "type_params", ())]
+                self.units[object()] = _Unit(header, "", top)  # (never alike: its text is not kept)
+                self._body(stmt.body, scope + (stmt.name,), False)
+                continue
+            first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", ())])
+            text = "".join(self._lines[first - 1:stmt.end_lineno])
+            key = (scope, top, stmt.col_offset, stmt.end_col_offset, text)
+            unit = self.units.get(key)
+            if unit is None:
+                unit = self.units[key] = _Unit([stmt], text, top)
+            else:  # the same statement twice at one place (``x = 1; x = 1``): one unit, both read
+                unit.nodes.append(stmt)
+            self._imports(stmt, scope, None, unit)
+
+    def _imports(self, node, scope: tuple, fn, unit: _Unit) -> None:
+        """The import names of statement ``node`` and the statements inside it."""
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                if alias.name == "*" or (isinstance(node, ast.ImportFrom) and node.module == "__future__"):
+                    continue
+                name = alias.asname or (alias.name.split(".")[0] if isinstance(node, ast.Import) else alias.name)
+                what = f"{'.' * getattr(node, 'level', 0)}{getattr(node, 'module', '') or ''}:{alias.name}"
+                self.entries.append(((scope, name, what), node.lineno, fn, unit))
+            return
+        if isinstance(node, _FUNCTIONS):
+            scope, fn = scope + (node.name,), node
+        elif isinstance(node, ast.ClassDef):
+            scope = scope + (node.name,)
         for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.Import, ast.ImportFrom)):
-                for alias in child.names:
-                    if alias.name == "*" or (isinstance(child, ast.ImportFrom) and child.module == "__future__"):
-                        continue
-                    name = alias.asname or (alias.name.split(".")[0] if isinstance(child, ast.Import) else alias.name)
-                    what = f"{'.' * getattr(child, 'level', 0)}{getattr(child, 'module', '') or ''}:{alias.name}"
-                    used = (name in module_uses) if uses is None else (name in uses)
-                    out.append(((scope, name, what), child.lineno, used))
-            elif isinstance(child, _FUNCTIONS):
-                walk(child, scope + (child.name,), _loads(child))
-            elif isinstance(child, ast.ClassDef):
-                walk(child, scope + (child.name,), uses)
-            else:
-                walk(child, scope, uses)
+            if isinstance(child, (ast.stmt, ast.excepthandler)):
+                self._imports(child, scope, fn, unit)
+            elif isinstance(child, ast.match_case):
+                for stmt in child.body:
+                    self._imports(stmt, scope, fn, unit)
 
-    walk(tree, (), None)
-    return out
+    def loads(self, fn) -> set:
+        got = self._loads.get(id(fn))
+        if got is None:
+            got = self._loads[id(fn)] = _loads(fn)
+        return got
+
+    def changed_reads(self) -> set:
+        """What the statements not alike in the other text read in the module's scope."""
+        if self._changed is None:
+            self._changed = set()
+            for unit in self.units.values():
+                if not unit.common:
+                    self._changed |= unit.all_reads()
+        return self._changed
 
 
 def _loads(node) -> set:
@@ -94,9 +219,11 @@ def _loads(node) -> set:
     return out
 
 
-def _module_uses(tree: ast.Module) -> set:
+def _reads_in(nodes: list, top: bool) -> set:
     """Names read that refer to the module's globals: a name a function binds locally (a parameter,
-    an assignment, a loop variable) and reads there is not a use of the module's."""
+    an assignment, a loop variable) and reads there is not a use of the module's. ``nodes``: statements
+    of the module (``top``) or of a class body, or a class's header; string annotations and the
+    module's ``__all__`` count."""
     out: set = set()
 
     def visit(node, local: frozenset):
@@ -115,10 +242,11 @@ def _module_uses(tree: ast.Module) -> set:
         for child in ast.iter_child_nodes(node):
             visit(child, local)
 
-    visit(tree, frozenset())
-    _annotation_names(tree, out)
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+    for node in nodes:
+        visit(node, frozenset())
+        _annotation_names(node, out)
+        if top and isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__"
+                                                        for t in node.targets):
             if isinstance(node.value, (ast.List, ast.Tuple)):
                 out |= {e.value for e in node.value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)}
     return out

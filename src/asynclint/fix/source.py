@@ -118,7 +118,7 @@ def fix_source(text: str, diagnostics: list, unsafe: bool = False, line_length: 
         codes.append(new.code[len(c.wrapper):])
     edits = _edits(chunks, codes)
     # the imports the rewrites left unused go too
-    drop = names_made_unused(text, apply_edits(lines, edits))
+    drop = names_made_unused(text, apply_edits(lines, edits), None if layout.lowered else layout.tree)
     if drop:
         codes = _pruned(chunks, codes, drop)
         edits = _edits(chunks, codes)

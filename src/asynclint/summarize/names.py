@@ -11,15 +11,23 @@ from __future__ import annotations
 
 def names_in(exprs) -> set:
     """The names in summary expressions ``exprs``: each as written and, for a dotted one, its last part."""
-    found = set()
+    found: set = set()
+    _collect(exprs, found, set())
+    return found
+
+
+def _collect(exprs, found: set, seen: set) -> None:
+    """Adds the names in ``exprs`` to ``found``. A value merged across branches shares its parts: each
+    part is gone through once (``seen``: the ids of those gone through; ``exprs`` keeps them alive)."""
     stack = list(exprs)
     pop, extend = stack.pop, stack.extend
     while stack:
         e = pop()
         t = type(e)
         if t is tuple:
-            if not e:
+            if not e or id(e) in seen:
                 continue
+            seen.add(id(e))
             head = e[0]
             if head == "c":
                 extend(e[2:])  # a call written inside: its first argument and what it keeps of the others
@@ -29,7 +37,6 @@ def names_in(exprs) -> set:
             found.add(e)
             if "." in e:
                 found.add(e.rpartition(".")[2])
-    return found
 
 
 def handed(site) -> set:
@@ -44,10 +51,11 @@ def called(site) -> set:
 
 
 def mentioned(summary) -> frozenset:
-    """Every name the call sites of a module (its functions' and its top level's) mention."""
+    """Every name the call sites of a module (its functions' and its top level's) mention: the union of
+    their ``handed`` and ``called`` names."""
     out: set = set()
+    seen: set = set()
     for sites in (summary.module_calls, *(f.calls for f in summary.functions.values())):
         for site in sites:
-            out |= handed(site)
-            out |= called(site)
+            _collect((site.callee, *site.args, *(v for _, v in site.kwargs)), out, seen)
     return frozenset(out)
