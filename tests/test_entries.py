@@ -95,3 +95,15 @@ def test_a_coroutine_also_scheduled_elsewhere_is_not_an_entry():
                     "worker/jobs.py": JOBS})
     assert ("main.py", 10, "ASL206") in found
     assert ("config.py", 7, "ASL401") in found  # the settings are no longer built before serving
+
+
+def test_a_loop_started_with_the_function_and_its_arguments():
+    # anyio.run(fn, *args) and trio.run(fn, *args) call the function themselves: the same entry
+    expected = [("jobs.py", 7, "ASL206"), ("main.py", 16, "ASL102")]
+    for runner in ("anyio", "trio"):
+        main = MAIN.replace("import asyncio\n", f"import asyncio\n\nimport {runner}\n", 1).replace(
+            "async def serve() -> None:", "async def serve(queues: list) -> None:").replace(
+            "    asyncio.run(serve())", f"    {runner}.run(serve, ['default'])")
+        found = _found({"worker/__init__.py": "", "worker/config.py": SETTINGS, "worker/main.py": main,
+                        "worker/jobs.py": JOBS})
+        assert found == [(f, line + 2 * (f == "main.py"), code) for f, line, code in expected], runner

@@ -578,3 +578,399 @@ def test_a_tornado_program_started_with_run_sync_and_tests_that_drive_it():
     assert lint_sources(files) == []
     assert [(d.line, d.code) for d in lint_sources(files, select_all=True)
             if d.path.endswith("app.py")] == [(18, "ASL402"), (19, "ASL402")]
+
+
+# A crawler's command line (crawl4ai's shape): commands hand the loop a method of a project object
+# (`asyncio.run(manager.fetch_docs())`, a module-level or a local instance, an attribute's method) or a
+# function with its arguments (`anyio.run(profiler.launch, port)`). Starting a browser driver or a
+# child process (`await playwright.start()`, `await browser.start()`) serves nobody; starting an
+# aiohttp site does.
+CRAWL_DOCS = '''\
+import asyncio
+import os
+
+import requests
+
+
+class IndexBuilder:
+    def __init__(self, docs_dir: str) -> None:
+        self.docs_dir = docs_dir
+
+    async def generate_index_files(self) -> None:
+        await asyncio.sleep(0)
+        for name in os.listdir(self.docs_dir):
+            with open(os.path.join(self.docs_dir, name)) as fh:
+                fh.read()
+
+
+class DocsManager:
+    def __init__(self, docs_dir: str) -> None:
+        self.docs_dir = docs_dir
+        self.llm_text = IndexBuilder(docs_dir)
+
+    async def fetch_docs(self) -> None:
+        await asyncio.sleep(0)
+        response = requests.get("https://docs.example.com/index.json", timeout=10)
+        for name, text in response.json().items():
+            with open(os.path.join(self.docs_dir, name), "w") as fh:
+                fh.write(text)
+
+    async def ensure_docs_exist(self) -> None:
+        await asyncio.sleep(0)
+        if not os.listdir(self.docs_dir):
+            await self.fetch_docs()
+'''
+
+CRAWL_PROFILES = '''\
+import asyncio
+import json
+import os
+import shutil
+
+from playwright.async_api import async_playwright
+
+
+class ManagedBrowser:
+    """Launches a local Chromium with a debugging port: a child process, not a server of ours."""
+
+    def __init__(self, user_data_dir: str) -> None:
+        self.user_data_dir = user_data_dir
+
+    async def start(self) -> str:
+        self.process = await asyncio.create_subprocess_exec("chromium", f"--user-data-dir={self.user_data_dir}")
+        return "http://localhost:9222"
+
+
+class BrowserProfiler:
+    def __init__(self, home: str) -> None:
+        self.home = home
+
+    async def launch_builtin_browser(self, port: int, headless: bool) -> str:
+        await asyncio.sleep(0)
+        os.makedirs(os.path.join(self.home, "builtin"), exist_ok=True)
+        with open(os.path.join(self.home, "builtin", "info.json"), "w") as fh:
+            json.dump({"port": port, "headless": headless}, fh)
+        return f"http://localhost:{port}"
+
+    async def create_profile(self, name: str) -> str:
+        pw = await async_playwright().start()
+        context = await pw.chromium.launch_persistent_context(os.path.join(self.home, name))
+        await context.close()
+        os.makedirs(os.path.join(self.home, name, "meta"), exist_ok=True)
+        return name
+
+    async def open_profile(self, name: str) -> str:
+        browser = ManagedBrowser(os.path.join(self.home, name))
+        url = await browser.start()
+        shutil.rmtree(os.path.join(self.home, name, "Cache"), ignore_errors=True)
+        return url
+'''
+
+CRAWL_CLI = '''\
+import asyncio
+import subprocess
+
+import anyio
+import click
+from aiohttp import web
+from rich.prompt import Prompt
+
+from .docs import DocsManager
+from .profiles import BrowserProfiler
+
+docs_manager = DocsManager("/tmp/crawler/docs")
+
+
+async def manage_profiles(home: str) -> None:
+    profiler = BrowserProfiler(home)
+    while True:
+        choice = Prompt.ask("1 create, 2 open, 3 exit", choices=["1", "2", "3"])
+        if choice == "1":
+            await profiler.create_profile(Prompt.ask("Profile name"))
+        elif choice == "2":
+            await profiler.open_profile(Prompt.ask("Profile to open"))
+        else:
+            break
+
+
+async def serve_status(port: int) -> None:
+    runner = web.AppRunner(web.Application())
+    await runner.setup()
+    subprocess.run(["chromium", "--version"], check=True)
+    site = web.TCPSite(runner, "0.0.0.0", port)
+    await site.start()
+    while Prompt.ask("Stop serving?", choices=["y", "n"]) != "y":
+        await asyncio.sleep(1)
+
+
+@click.group()
+def cli() -> None:
+    pass
+
+
+@cli.command()
+def docs() -> None:
+    asyncio.run(docs_manager.ensure_docs_exist())
+
+
+@cli.command()
+@click.argument("docs_dir")
+def index(docs_dir: str) -> None:
+    manager = DocsManager(docs_dir)
+    asyncio.run(manager.llm_text.generate_index_files())
+
+
+@cli.command()
+@click.option("--port", type=int, default=9222)
+def browser(port: int) -> None:
+    profiler = BrowserProfiler("/tmp/crawler")
+    click.echo(anyio.run(profiler.launch_builtin_browser, port, True))
+
+
+@cli.command()
+def profiles() -> None:
+    anyio.run(manage_profiles, "/tmp/crawler")
+
+
+@cli.command()
+@click.option("--port", type=int, default=8080)
+def status(port: int) -> None:
+    anyio.run(serve_status, port)
+'''
+
+
+def test_commands_that_hand_the_loop_a_method_or_a_function_and_its_arguments():
+    files = {"crawler/__init__.py": "", "crawler/docs.py": CRAWL_DOCS, "crawler/profiles.py": CRAWL_PROFILES,
+             "crawler/cli.py": CRAWL_CLI}
+    # only `status` serves (its aiohttp site): the question asked while the site serves is reported
+    assert [(d.path.rsplit("/", 1)[-1], d.line, d.code) for d in lint_sources(files)] == [("cli.py", 33, "ASL109")]
+    everything = sorted((d.path.rsplit("/", 1)[-1], d.line, d.code, d.function.rsplit(".", 1)[-1])
+                        for d in lint_sources(files, select_all=True))
+    assert everything == [
+        ("cli.py", 18, "ASL402", "manage_profiles"),  # the menu's questions
+        ("cli.py", 20, "ASL402", "manage_profiles"),
+        ("cli.py", 22, "ASL402", "manage_profiles"),
+        ("cli.py", 30, "ASL402", "serve_status"),  # before the site serves: its start-up
+        ("cli.py", 33, "ASL109", "serve_status"),
+        ("docs.py", 13, "ASL402", "generate_index_files"),  # an attribute's method, of a local instance
+        ("docs.py", 14, "ASL402", "generate_index_files"),
+        ("docs.py", 15, "ASL402", "generate_index_files"),
+        ("docs.py", 25, "ASL402", "fetch_docs"),  # awaited by the method of a module-level instance
+        ("docs.py", 27, "ASL402", "fetch_docs"),
+        ("docs.py", 28, "ASL402", "fetch_docs"),
+        ("docs.py", 32, "ASL402", "ensure_docs_exist"),
+        ("profiles.py", 26, "ASL402", "launch_builtin_browser"),  # anyio.run(method, port, True)
+        ("profiles.py", 27, "ASL402", "launch_builtin_browser"),
+        ("profiles.py", 28, "ASL402", "launch_builtin_browser"),
+        ("profiles.py", 35, "ASL402", "create_profile"),  # after playwright's driver started
+        ("profiles.py", 41, "ASL402", "open_profile"),  # after the browser process started
+    ]
+
+
+# A lifespan that delegates its start-up to an inner async context manager (litellm's proxy:
+# `async with AsyncExitStack() as resources, _proxy_lifespan(app, resources) as state: yield state`)
+LIFESPAN_MAIN = '''\
+import glob
+import os
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from fastapi import FastAPI
+
+from .db import session
+
+app_state: dict = {}
+
+
+@asynccontextmanager
+async def _proxy_lifespan(app: FastAPI, resources: AsyncExitStack):
+    for path in glob.glob("/var/run/proxy/*.db"):
+        os.remove(path)
+    await resources.enter_async_context(warm_caches(app))
+    async with session() as db:
+        app_state["models"] = db.list_models()
+    yield {"ready": True}
+    os.remove("/var/run/proxy/pid")
+
+
+@asynccontextmanager
+async def warm_caches(app: FastAPI):
+    with open("/etc/proxy/models.yaml") as fh:
+        app_state["config"] = fh.read()
+    yield
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    async with AsyncExitStack() as resources, _proxy_lifespan(app, resources) as state:
+        yield state
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.get("/models")
+async def models():
+    async with session() as db:
+        return db.list_models()
+'''
+
+LIFESPAN_DB = '''\
+import sqlite3
+from contextlib import asynccontextmanager
+
+
+class Store:
+    def __init__(self) -> None:
+        self.conn = sqlite3.connect("/var/lib/proxy/state.db")
+
+    def list_models(self) -> list:
+        return [row[0] for row in self.conn.execute("SELECT name FROM models")]
+
+
+@asynccontextmanager
+async def session():
+    store = Store()
+    yield store
+'''
+
+
+# a second program that enters the same lifespan before it serves (litellm's spend collector)
+LIFESPAN_COLLECTOR = '''\
+import asyncio
+
+from fastapi import FastAPI
+
+from .main import lifespan
+
+
+async def handle(reader, writer) -> None:
+    writer.close()
+
+
+async def run_collector(port: int) -> None:
+    async with lifespan(FastAPI()):
+        server = await asyncio.start_server(handle, "0.0.0.0", port)
+        await server.serve_forever()
+
+
+def main() -> None:
+    asyncio.run(run_collector(9100))
+'''
+
+
+def test_a_lifespan_that_delegates_to_an_inner_context_manager():
+    files = {"proxy/__init__.py": "", "proxy/main.py": LIFESPAN_MAIN, "proxy/db.py": LIFESPAN_DB,
+             "proxy/collector.py": LIFESPAN_COLLECTOR}
+    # the session is entered by a route too: opening the database there is per request
+    got = sorted((d.path.rsplit("/", 1)[-1], d.line, d.code) for d in lint_sources(files))
+    assert got == [("db.py", 15, "ASL206"), ("main.py", 42, "ASL206")]
+    # the inner context manager's work (before and after its yield), and what it enters in turn
+    everything = sorted((d.path.rsplit("/", 1)[-1], d.line, d.code) for d in lint_sources(files, select_all=True)
+                        if d.code == "ASL402")
+    assert everything == [("main.py", 14, "ASL402"), ("main.py", 15, "ASL402"), ("main.py", 18, "ASL402"),
+                          ("main.py", 20, "ASL402"), ("main.py", 25, "ASL402"), ("main.py", 26, "ASL402")]
+
+
+SITE_CMD = '''\
+import asyncio
+import json
+import subprocess
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import typer
+from aiohttp import web
+
+app = typer.Typer()
+
+
+@asynccontextmanager
+async def running_site(port: int):
+    runner = web.AppRunner(web.Application())
+    await runner.setup()
+    await web.TCPSite(runner, "0.0.0.0", port).start()
+    yield runner
+    await runner.cleanup()
+
+
+async def serve(config: str) -> None:
+    await asyncio.sleep(0)
+    settings = json.loads(Path(config).read_text())
+    async with running_site(settings["port"]):
+        subprocess.run(["ngrok", "http", str(settings["port"])], check=True)
+
+
+@app.command()
+def main(config: str) -> None:
+    asyncio.run(serve(config))
+'''
+
+
+def test_a_command_that_enters_a_context_manager_that_serves_is_serving():
+    files = {"site/__init__.py": "", "site/cli.py": SITE_CMD}
+    assert [(d.line, d.code) for d in lint_sources(files)] == [(26, "ASL103")]  # the site serves meanwhile
+    assert [(d.line, d.code) for d in lint_sources(files, select_all=True)] == [(24, "ASL402"), (26, "ASL103")]
+
+
+# litellm's proxy: the command that checks a config runs `proxy_config.get_config()` on its own loop,
+# and admin routes await the same method per request
+PROXY_CONFIG = '''\
+import asyncio
+import os
+
+import yaml
+
+
+class ProxyConfig:
+    async def get_config(self, config_file_path: str = "config.yaml") -> dict:
+        await asyncio.sleep(0)
+        with open(config_file_path) as fh:
+            return yaml.safe_load(fh)
+
+    async def check_paths(self, config: dict) -> list:
+        await asyncio.sleep(0)
+        return [p for p in config.get("include", []) if not os.path.exists(p)]
+
+
+proxy_config = ProxyConfig()
+'''
+
+PROXY_CLI = '''\
+import asyncio
+
+import click
+
+from .config import proxy_config
+
+
+@click.command()
+@click.option("--config", default="config.yaml")
+def check(config: str) -> None:
+    loaded = asyncio.run(proxy_config.get_config(config_file_path=config))
+    click.echo(asyncio.run(proxy_config.check_paths(loaded)))
+'''
+
+PROXY_ROUTES = '''\
+from fastapi import APIRouter, FastAPI
+
+from .config import proxy_config
+
+router = APIRouter()
+
+
+@router.get("/config/settings")
+async def settings() -> dict:
+    config = await proxy_config.get_config()
+    return config.get("general_settings", {})
+
+
+app = FastAPI()
+app.include_router(router)
+'''
+
+
+def test_a_method_a_command_runs_and_routes_await_serves_requests():
+    files = {"proxy/__init__.py": "", "proxy/config.py": PROXY_CONFIG, "proxy/cli.py": PROXY_CLI,
+             "proxy/routes.py": PROXY_ROUTES}
+    assert [(d.line, d.code, d.route) for d in lint_sources(files)] == [(10, "ASL104", "GET /config/settings")]
+    assert [(d.line, d.code) for d in lint_sources(files, select_all=True) if d.code == "ASL402"] == [(15, "ASL402")]

@@ -34,17 +34,7 @@ def entry_coroutines(project: Project) -> set:
     for owner, sites, site in index.runners(project):
         if not _is_runner(project, cat, site, owner.module):
             continue
-        arg = site.args[0]
-        if arg is None:
-            continue
-        if arg[0] == "c":
-            fq = _coroutine(project, project.ev(arg[1], owner.module))
-            if fq is None and arg[1][-1] == "partial" and arg[2] is not None:
-                fq = _callable(project, arg[2], owner.module)  # run_sync(partial(main, argv))
-        elif site.text.endswith("run_sync"):
-            fq = _callable(project, arg, owner.module)  # tornado: loop.run_sync(main)
-        else:
-            continue
+        fq = started_coroutine(project, site, owner.module, runner=True)
         if fq is None or fns[fq].summary.decorators:
             continue
         # the calls written in the runner's arguments start the loop too (``partial(main, argv)``)
@@ -56,6 +46,28 @@ def entry_coroutines(project: Project) -> set:
         return set()
     # 2. any other use of them (awaited, scheduled, passed as a callback, a dependency ...) rules them out
     return set(candidates) - referenced(project, set(candidates), candidates)
+
+
+def started_coroutine(project: Project, site, mod, runner: Optional[bool] = None) -> Optional[str]:
+    """The project coroutine function a call that starts a loop runs: called in its first argument
+    (``asyncio.run(main())``, ``asyncio.run(manager.fetch())``, ``run_sync(partial(main, argv))``) or
+    handed as that argument with the arguments to call it with (``anyio.run(main, argv)``,
+    ``trio.run(worker.loop)``, tornado's ``loop.run_sync(main)``). ``runner``: whether the callee is
+    known to be a loop runner of the catalog (None: look it up); a function handed on is taken for the
+    coroutine only by one."""
+    arg = site.args[0] if site.args else None
+    if arg is None:
+        return None
+    if arg[0] == "c":
+        fq = _coroutine(project, project.ev(arg[1], mod))
+        if fq is None and arg[1][-1] == "partial" and arg[2] is not None:
+            fq = _callable(project, arg[2], mod)
+        return fq
+    if not _is_name(arg):
+        return None
+    if runner is None:
+        runner = _is_runner(project, project.catalog, site, mod)
+    return _callable(project, arg, mod) if runner else None
 
 
 def referenced(project: Project, functions: set, allowed: Optional[dict] = None) -> set:

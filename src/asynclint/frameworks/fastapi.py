@@ -23,7 +23,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..analyze.entries import entry_coroutines, referenced
+from ..analyze.entries import entry_coroutines, referenced, started_coroutine
 from ..link.values import Inst, Meth, Sym
 from ..model import Diagnostic
 
@@ -36,11 +36,22 @@ CLI_TYPES = frozenset({"typer.Typer", "typer.main.Typer", "click.Group", "click.
                        "cyclopts.core.App"})
 CLI_MODULES = frozenset({"click", "typer", "asyncclick", "cyclopts"})
 _CLI_DECORATORS = frozenset({"command", "callback", "group", "default"})
-_LOOP_RUNNERS = frozenset({"run", "run_until_complete"})
+_LOOP_RUNNERS = frozenset({"run", "run_until_complete", "run_sync"})
 # what a command does that serves others on its loop: a server (tasks of its own, a process's output
 # pumped by a task group, are the command's work)
-_SERVES = frozenset({"serve", "serve_forever", "start_server", "start_unix_server", "run_app", "listen"})
+_SERVES = frozenset({"serve", "serve_forever", "start_server", "start_unix_server", "run_app", "listen",
+                     "start_serving"})
+# an awaited ``x.start()`` starts serving when ``x`` is a server: a project class whose ``start`` serves
+# (``serves`` follows it), or one of these (or a subclass): a browser, a driver, a child process started
+# so is the command's own work
 _SERVES_AWAITED = frozenset({"start"})
+SERVER_TYPES = frozenset({
+    "aiohttp.web.BaseSite", "aiohttp.web.TCPSite", "aiohttp.web.UnixSite", "aiohttp.web.SockSite",
+    "aiohttp.web.NamedPipeSite", "aiohttp.web_runner.BaseSite", "aiohttp.web_runner.TCPSite",
+    "aiohttp.web_runner.UnixSite", "aiohttp.web_runner.SockSite", "aiohttp.web_runner.NamedPipeSite",
+    "grpc.aio.Server", "grpc.aio._server.Server", "grpc.experimental.aio.Server",
+    "uvicorn.Server", "uvicorn.server.Server", "hypercorn.asyncio.run.Server",
+})
 APP_TYPES = {
     "fastapi.FastAPI", "fastapi.applications.FastAPI",
     "starlette.applications.Starlette",
@@ -210,17 +221,17 @@ class RouteModel:
                    and self.cli_object(d.callee[1], ref.module, depth + 1) for d in ref.summary.decorators)
 
     def coroutines_run(self, ref) -> set:
-        """The project coroutines a sync function hands to ``asyncio.run`` (``loop.run_until_complete``)."""
+        """The project coroutines a sync function hands to ``asyncio.run`` (``loop.run_until_complete``,
+        ``anyio.run``): functions or methods (``asyncio.run(manager.fetch())``), called or handed on
+        with their arguments (``anyio.run(fetch, url)``, see ``entries.started_coroutine``)."""
         out = set()
         for site in ref.summary.calls:
             if site.kind != "call" or site.awaited or not site.args or site.callee[0] != "a" \
                     or site.callee[2] not in _LOOP_RUNNERS:
                 continue
-            arg = site.args[0]
-            if arg is not None and arg[0] == "c":
-                fq = self.project_function(arg[1], ref.module)
-                if fq is not None and self.p.functions[fq].summary.is_async:
-                    out.add(fq)
+            fq = started_coroutine(self.p, site, ref.module)
+            if fq is not None:
+                out.add(fq)
         return out
 
     def event_hooks(self, expr, mod, parts: "RouteParts") -> set:
@@ -654,13 +665,16 @@ def startup_by_function(model: RouteModel, project, functions) -> dict:
     return _entry_points(model, project, functions, {fq: [fq] for fq in model.startup})
 
 
-def startup_only(model: RouteModel, project, functions, hooks: Optional[set] = None, named: bool = True) -> set:
+def startup_only(model: RouteModel, project, functions, hooks: Optional[set] = None, named: bool = True,
+                 shared: frozenset = frozenset()) -> set:
     """Which of ``functions`` run only while the app starts or stops: its lifespan functions, startup
     and shutdown handlers, and the coroutines that only these (or coroutines like these) await and
     that nothing else names (not a route, a dependency, a task, a callback). Nothing is served while
     they run: their blocking delays the start, not a request. ``hooks``: other roots instead
     (the coroutines of command-line commands). Without ``named``, what else names them is the
-    caller's to check (``analyze.entries.referenced``)."""
+    caller's to check (``analyze.entries.referenced``). ``shared``: hooks that other code may run too
+    (the coroutine a command runs may be a method routes await): one of them counts only when what
+    awaits it does."""
     hooks = model.startup | model.shutdown if hooks is None else hooks
     if not hooks:
         return set()
@@ -669,15 +683,23 @@ def startup_only(model: RouteModel, project, functions, hooks: Optional[set] = N
     decided: dict = {}
 
     def only(fq: str, path: frozenset) -> bool:
-        if fq in hooks:
+        root = fq in hooks
+        if root and fq not in shared:
             return True
         if fq in decided:
             return decided[fq]
         ref = project.functions.get(fq)
-        if ref is None or fq in path or fq in served or not ref.summary.is_async or _decorated(ref):
+        if ref is None or fq in path or fq in served or not root and (not ref.summary.is_async
+                                                                      or _decorated(project, ref)):
             return False  # (a cycle is not remembered: another way in may decide it)
         calls = _program_calls(index, project, fq)
-        decided[fq] = bool(calls) and all(site.awaited and only(c, path | {fq}) for c, site in calls)
+        if root:
+            # the command starts it from sync code, on a loop of its own; a coroutine that awaits it too
+            # must be like it (``proxy_config.get_config()`` run by a command and awaited by routes)
+            calls = [(c, site) for c, site in calls if project.functions[c].summary.is_async]
+        entered = _entered(project, fq)
+        decided[fq] = (root or bool(calls)) and all((site.awaited or entered) and only(c, path | {fq})
+                                                    for c, site in calls)
         return decided[fq]
 
     reach = _awaited_from(project, hooks)  # (only these can be: every caller's chain leads to a hook)
@@ -687,7 +709,7 @@ def startup_only(model: RouteModel, project, functions, hooks: Optional[set] = N
 
 
 def _awaited_from(project, roots: set) -> set:
-    """The project functions that ``roots`` await, at any depth, and ``roots``."""
+    """The project functions that ``roots`` await (or enter), at any depth, and ``roots``."""
     seen = set(roots)
     stack = list(roots)
     while stack:
@@ -695,12 +717,29 @@ def _awaited_from(project, roots: set) -> set:
         if ref is None:
             continue
         for site in ref.summary.calls:
-            if site.kind == "call" and site.awaited:
-                target = _async_target(project, site, ref)
-                if target is not None and target not in seen:
-                    seen.add(target)
-                    stack.append(target)
+            target = _run_target(project, site, ref)
+            if target is not None and target not in seen:
+                seen.add(target)
+                stack.append(target)
     return seen
+
+
+def _run_target(project, site, ref) -> Optional[str]:
+    """The project coroutine a call site of ``ref`` runs right there: awaited, or an async context
+    manager the caller enters (``_entered``)."""
+    if site.kind != "call":
+        return None
+    target = _async_target(project, site, ref)
+    return target if target is not None and (site.awaited or _entered(project, target)) else None
+
+
+def _entered(project, fq: str) -> bool:
+    """Is ``fq`` an ``@asynccontextmanager`` generator? Calling it runs nothing: its body runs up to its
+    ``yield`` as the caller enters what the call returns (``async with inner(app) as state:``), and
+    the rest as it leaves, like a coroutine the caller awaits."""
+    ref = project.functions.get(fq)
+    return ref is not None and ref.summary.is_async and ref.summary.is_generator \
+        and project.values.is_contextmanager(ref)
 
 
 def quiet_functions(model: RouteModel, project, entries: Optional[set] = None) -> dict:
@@ -715,11 +754,13 @@ def quiet_functions(model: RouteModel, project, entries: Optional[set] = None) -
         commands = {fq for fq in model.commands if not serves(project, fq)}
         starting = model.startup | model.shutdown
         roots = commands | starting
+        shared = frozenset(commands - starting)  # (what a command runs, other code may await too)
         got = {fq: "while the app starts or stops or in a command-line command"  # (reached from both)
-               for fq in startup_only(model, project, coroutines, roots, named=False)}
+               for fq in startup_only(model, project, coroutines, roots, named=False, shared=shared)}
         for hooks, when in ((commands, "in a command-line command"), (starting, "while the app starts or stops")):
             if hooks and got:
-                got.update((fq, when) for fq in startup_only(model, project, set(got), hooks, named=False))
+                got.update((fq, when) for fq in startup_only(model, project, set(got), hooks, named=False,
+                                                             shared=shared & hooks))
         for fq in referenced(project, set(got) - roots):  # (one look through the project for all)
             del got[fq]
         # a command, or the coroutine a program starts its loop with, that serves: what it does before it
@@ -753,46 +794,52 @@ def _program_calls(index: dict, project, fq: str) -> list:
 
 
 def _awaited_before(model: RouteModel, project, before: dict) -> set:
-    """The coroutines awaited by the serving coroutines ``before`` (fq -> the line where it starts
-    serving) before that line, and from nowhere else."""
+    """The coroutines awaited (or context managers entered) by the serving coroutines ``before`` (fq ->
+    the line where it starts serving) before that line, and from nowhere else."""
     index = _call_index(model, project)
     out = set()
     for fq, line in before.items():
         ref = project.functions[fq]
         for site in ref.summary.calls:
-            if site.kind != "call" or not site.awaited or site.line >= line:
+            if site.line >= line:
                 continue
-            target = _async_target(project, site, ref)
+            target = _run_target(project, site, ref)
             if target is None or target in out:
                 continue
             calls = _program_calls(index, project, target)
-            if calls and all(c in before and s.awaited and s.line < before[c] for c, s in calls):
+            entered = _entered(project, target)
+            if calls and all(c in before and (s.awaited or entered) and s.line < before[c] for c, s in calls):
                 out.add(target)
     return out - referenced(project, out)
 
 
 def serving_line(project, fq: str) -> Optional[int]:
     """The line of a serving coroutine where it starts serving: the first of its own call sites that
-    starts a server, or awaits a coroutine that does (``serves``)."""
+    starts a server, or awaits (enters) a coroutine that does (``serves``)."""
     ref = project.functions.get(fq)
     if ref is None:
         return None
     for site in sorted(ref.summary.calls, key=lambda x: (x.line, x.col)):
         if site.kind != "call":
             continue
-        if _starts_server(site):
+        if _starts_server(project, site, ref):
             return site.line
-        if site.awaited:
-            target = _async_target(project, site, ref)
-            if target is not None and target != fq and serves(project, target):
-                return site.line
+        target = _run_target(project, site, ref)
+        if target is not None and target != fq and serves(project, target):
+            return site.line
     return None
 
 
-def _starts_server(site) -> bool:
-    """``server.serve()``, ``asyncio.start_server(...)``, ``app.listen(port)``, ``await site.start()``."""
+def _starts_server(project, site, ref) -> bool:
+    """``server.serve()``, ``asyncio.start_server(...)``, ``app.listen(port)``, ``await site.start()`` of
+    a server (``SERVER_TYPES``), at a call site of function ``ref``."""
     last = site.text.rsplit(".", 1)[-1]
-    return last in _SERVES or site.awaited and last in _SERVES_AWAITED
+    if last in _SERVES:
+        return True
+    if not site.awaited or last not in _SERVES_AWAITED:
+        return False
+    v = project.ev(site.callee, ref.module)
+    return type(v) is Meth and project.hierarchy.is_subclass(v.type, SERVER_TYPES)
 
 
 def serves(project, fq: str) -> bool:
@@ -806,20 +853,25 @@ def serves(project, fq: str) -> bool:
         for site in ref.summary.calls:
             if site.kind != "call":
                 continue
-            if _starts_server(site):
+            if _starts_server(project, site, ref):
                 return True
-            if site.awaited:
-                target = _async_target(project, site, ref)
-                if target is not None and target not in seen:
-                    seen.add(target)
-                    todo.append(target)
+            target = _run_target(project, site, ref)
+            if target is not None and target not in seen:
+                seen.add(target)
+                todo.append(target)
     return False
 
 
-def _decorated(ref) -> bool:
-    """Wrapped by a decorator that may register or run it elsewhere (not ``staticmethod``/``classmethod``)."""
-    return any(not (d.callee[0] in ("g", "m") and str(d.callee[1]).rsplit(".", 1)[-1] in ("staticmethod", "classmethod"))
-               for d in ref.summary.decorators)
+def _decorated(project, ref) -> bool:
+    """Wrapped by a decorator that may register or run it elsewhere (not ``staticmethod``/``classmethod``,
+    nor the ``asynccontextmanager`` of a context manager its callers enter: ``_entered``)."""
+    for d in ref.summary.decorators:
+        if d.callee[0] in ("g", "m") and str(d.callee[1]).rsplit(".", 1)[-1] in ("staticmethod", "classmethod"):
+            continue
+        v = project.ev(d.callee, ref.module)
+        if not (type(v) is Sym and v.name.endswith("asynccontextmanager") and ref.summary.is_generator):
+            return True
+    return False
 
 
 def startup_coroutines(project, model: Optional[RouteModel]) -> set:
