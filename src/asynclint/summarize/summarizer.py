@@ -22,7 +22,8 @@ from typing import Optional
 from ..deep import run_deep
 from .guards import RAW, GuardReader, dict_literal_keys
 from .names import mentioned
-from .memo import cache_read, catches_import_error, decorator_memoizes, rearmed, released, stores, tested_subject
+from .memo import (cache_read, catches_import_error, decorator_memoizes, memo_subject, rearmed, released, stores,
+                   tested_subject)
 from ..model import UNKNOWN, CallSite, ClassSummary, Expr, FunctionSummary, ModuleSummary, Param
 
 # Depth bounds.  The interpreter compiles expressions and elif chains thousands of levels deep;
@@ -135,6 +136,8 @@ def _columns_to_characters(summary: ModuleSummary, text: str) -> None:
             site.end_col = char_col(site.end_line, site.end_col)
 
 
+# statements that may store into a cache one-time initialization fills (``memo.stores``)
+_STORING = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr)
 _PLATFORM_NAMES = frozenset({"os.name", "sys.platform", "platform.system", "platform.platform"})
 
 
@@ -321,7 +324,7 @@ def _own_bindings(stmts) -> dict:
 
 class _Scope:
     __slots__ = ("kind", "bindings", "qualname", "func", "cls", "globals_decl", "guards", "params", "once",
-                 "once_of", "rearmed", "cache_reads", "keyed_reads", "facts", "awaits_seen", "handler", "declared", "aliases",
+                 "once_of", "once_filled", "rearmed", "cache_reads", "keyed_reads", "facts", "awaits_seen", "handler", "declared", "aliases",
                  "node", "bound_later", "deferred", "filled")
 
     def __init__(self, kind: str, qualname: str, func: Optional[FunctionSummary] = None, cls=None):
@@ -335,6 +338,7 @@ class _Scope:
         self.params: set = set()
         self.once = 0  # > 0 inside one-time initialization (see memo)
         self.once_of: list = []  # the caches the one-time initialization around fills, outermost first
+        self.once_filled: set = set()  # of those, the ones a statement walked so far stored into
         self.keyed_reads: set = set()  # locals read from a cache by key (``cached = CACHE.get(key)``)
         self.filled: list = []  # queues a test around says hold an item (``if not q.empty():``), as ast dumps
         self.rearmed: set = set()  # caches this function stored into or cleared outside one-time code so far
@@ -632,7 +636,10 @@ class _Summarizer:
         if sc is not None:
             if sc.guards:
                 site.guards = tuple(sc.guards[-MAX_GUARDS:])
-            if sc.once:
+            # an await after the cache is filled (``self._running = True; await self._loop()``) is not
+            # waited for before the guard lets the next caller through: only one before it is initialization
+            if sc.once and not (site.awaited and sc.once_filled
+                                and any(memo_subject(s) in sc.once_filled for s in sc.once_of)):
                 site.once = True
                 if sc.once_of:
                     site.once_of = sc.once_of[0]
@@ -718,10 +725,11 @@ class _Summarizer:
             return bound[0] in ("self", "cls")
         return name not in sc.params
 
-    def note_cache_read(self, node: ast.Assign) -> None:
+    def note_cache_read(self, node, name: Optional[str] = None) -> None:
         """``cached = CACHE.get(key)``: a later test on ``cached`` tests the cache."""
         sc = self.current_function()
-        name = self._single_target(node.targets)
+        if name is None:
+            name = self._single_target(node.targets)
         if sc is None or name is None:
             return
         subject = cache_read(node.value, self.is_cache_holder)
@@ -759,11 +767,23 @@ class _Summarizer:
         sc = self.current_function()
         sc.once += 1
         sc.once_of.append(subject)
+        sc.once_filled.discard(memo_subject(subject))
 
     def leave_once(self, subject) -> None:
         sc = self.current_function()
         sc.once -= 1
         sc.once_of.pop()
+        if not sc.once:
+            sc.once_filled.clear()
+
+    def note_once_filled(self, node: ast.stmt) -> None:
+        """A simple statement in one-time initialization that stores into the cache it fills."""
+        sc = self.current_function()
+        for subject in sc.once_of:
+            raw = memo_subject(subject)
+            if raw and raw != ("installed",) and raw not in sc.once_filled \
+                    and stores((node,), raw, self.is_cache_holder):
+                sc.once_filled.add(raw)
 
     def guards_of(self, test: ast.AST, holds: bool) -> list:
         """The guards ``test`` being ``holds`` implies, on subjects this function has not stored into."""
@@ -801,6 +821,8 @@ class _Summarizer:
             else:
                 combined = ann or value or UNKNOWN
             self.assign(node.target, combined, node.value)
+            if node.value is not None and type(node.target) is ast.Name:
+                self.note_cache_read(node, node.target.id)  # held: Final = Cache.value
         elif t is ast.AugAssign:
             self.visit(node.value)
             if isinstance(node.target, (ast.Attribute, ast.Subscript)):
@@ -920,6 +942,8 @@ class _Summarizer:
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, ast.expr):
                     self.visit(child)
+        if sc is not None and sc.once and t in _STORING:
+            self.note_once_filled(node)
 
     def narrowed(self, test: ast.AST):
         """``isinstance(db, Engine)``: (name, its value in the branch where the test holds)."""
