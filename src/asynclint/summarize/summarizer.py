@@ -534,6 +534,12 @@ class _Summarizer:
             return None
         if t in (ast.List, ast.Tuple):
             return ("list",) + tuple(self.simple_arg(e) for e in node.elts[:32])
+        if t is ast.JoinedStr and len(node.values) == 1:
+            # f"{path}": the same string as the name formatted (the same file, the same URL)
+            part = node.values[0]
+            if type(part) is ast.FormattedValue and part.format_spec is None and part.conversion in (-1, 115) \
+                    and type(part.value) in (ast.Name, ast.Attribute):
+                return self.expr(part.value)
         return None
 
     def annotation(self, node: Optional[ast.AST]) -> Optional[Expr]:
