@@ -230,6 +230,55 @@ def test_a_method_of_a_module_level_object_is_observed_on_that_object_and_restor
     assert sys.stdin is stdin and "readline" not in getattr(stdin, "__dict__", {})
 
 
+def test_a_spooled_file_is_observed_once_it_has_rolled_over_to_disk(pytester):
+    # an export buffered in a SpooledTemporaryFile: in memory until it passes max_size
+    project(pytester, {
+        "rtapp/__init__.py": "",
+        "rtapp/export.py": """\
+            import tempfile
+
+
+            async def export(rows, limit):
+                spool = tempfile.SpooledTemporaryFile(max_size=limit)
+                for row in rows:
+                    spool.write(row)
+                spool.seek(0)
+                data = spool.read()
+                spool.close()
+                return data
+            """,
+        "tests/test_export.py": """\
+            import pytest
+
+            from rtapp.export import export
+
+
+            @pytest.mark.asyncio
+            async def test_small_export_stays_in_memory():
+                assert await export([b"a", b"b"], 1024) == b"ab"
+            """,
+    })
+    result, data = run(pytester)
+    result.assert_outcomes(passed=1)
+    assert data["events"] == []
+    (pytester.path / "tests" / "test_export.py").write_text(textwrap.dedent("""\
+        import pytest
+
+        from rtapp.export import export
+
+
+        @pytest.mark.asyncio
+        async def test_large_export_rolls_over():
+            assert await export([b"a" * 8, b"b" * 8], 4) == b"a" * 8 + b"b" * 8
+        """))
+    result, data = run(pytester)
+    result.assert_outcomes(passed=1)
+    # the rollover makes a real temporary file; the writes and the read after it go to that file
+    assert {(e["api"], e["at"]["line"]) for e in data["events"]} == {
+        ("tempfile.TemporaryFile", 7), ("tempfile.SpooledTemporaryFile.write", 7),
+        ("tempfile.SpooledTemporaryFile.read", 9)}
+
+
 def test_fail_mode_fails_a_test_whose_loop_blocked_and_only_that_one(pytester):
     project(
         pytester,

@@ -21,6 +21,7 @@ from .classify import MAX_LIBRARY_DEPTH, Classifier, into_library, is_offloading
 from .entries import entry_coroutines
 from .findings import coroutine_findings, initialization_findings
 from .locks import lock_type
+from .once import once_coroutines
 from .propagate import Propagation
 
 
@@ -56,7 +57,9 @@ def analyze(project: Project, enabled_categories: Optional[set] = None, roots: O
     prop = Propagation(project, sites)
     # (the framework stage needs them too, for what a program does before it serves: found once here)
     entries = entry_coroutines(project)
-    diagnostics = coroutine_findings(project, prop, entries) + initialization_findings(project, prop, entries)
+    once = once_coroutines(project)
+    diagnostics = coroutine_findings(project, prop, entries, once=once) + \
+        initialization_findings(project, prop, entries, once=once)
     return Analysis(project, prop.blocking, diagnostics, entries)
 
 

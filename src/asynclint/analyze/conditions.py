@@ -32,12 +32,17 @@ A fact is a guard on the state at the call (``self.x = Client()`` before it:
 ``("self.x", "none", None, False, ...)``), or ``(subject, "dirty", ...)``
 when the function changed the subject in a way that is not known.
 
-Anything not known (a non-literal argument, ``**kw``) counts as "may hold",
-so pruning only ever removes paths that cannot run.
+An argument made by a project class's constructor (``Typed``: directly, or
+returned by a function every ``return`` of which makes one) answers an
+``isinstance`` test on a builtin type (``isinstance(callback, str)``) from the
+classes it is an instance of. Anything not known (a non-literal argument,
+``**kw``, a declared type, which may leave out the rest of a union) counts as
+"may hold", so pruning only ever removes paths that cannot run.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional
 
 TRUE = frozenset({frozenset()})
@@ -48,10 +53,32 @@ MEMORY = object()  # an argument known to be an in-memory file (io.BytesIO / io.
 NONEMPTY = object()  # an argument known to be truthy (a non-empty list or tuple literal)
 
 
+@dataclass(frozen=True, slots=True)
+class Typed:
+    """An argument known to be an instance of a project class: the last names of every class in its
+    MRO (all of them known), and whether it is known not to be None (not a declared ``Optional``)."""
+
+    names: frozenset
+    not_none: bool
+
+
+# builtin types a project class is an instance of only when one of its bases says so
+PLAIN_TYPES = frozenset({"str", "bytes", "bytearray", "int", "float", "complex", "bool", "dict", "list", "tuple",
+                         "set", "frozenset", "memoryview", "NoneType"})
+
+
 # ------------------------------------------------------------------ evaluation
 def evaluate(guard, value) -> Optional[bool]:
     """Can the guard hold for this argument value (after any of the parameter's normalisations)?
     ``NOT_NONE`` answers only the ``none`` test; None means "cannot tell"."""
+    if type(value) is Typed:
+        if guard[1] == "isinstance":
+            expected = set(guard[2])
+            if value.names & expected:
+                return guard[3]
+            # (a test for a class of the project or a library: an instance of a subclass may pass it)
+            return (not guard[3]) if expected <= PLAIN_TYPES else None
+        return (not guard[3]) if guard[1] == "none" and value.not_none else None
     if value is NOT_NONE or value is MEMORY or value is NONEMPTY:
         if guard[1] == "memory":
             return (value is MEMORY) == guard[3]

@@ -26,6 +26,16 @@ _RUNNER_NAMES = frozenset({"run", "run_until_complete", "run_sync"})
 
 def entry_coroutines(project: Project) -> set:
     """Qualified names of the project's coroutines that only ever start a loop."""
+    candidates = runner_places(project)
+    if not candidates:
+        return set()
+    # 2. any other use of them (awaited, scheduled, passed as a callback, a dependency ...) rules them out
+    return set(candidates) - referenced(project, set(candidates), candidates)
+
+
+def runner_places(project: Project) -> dict:
+    """The coroutines the project passes, called, to a loop runner (``asyncio.run(main())``): fq ->
+    {(owner id, line, col)} of those runner calls and of the calls written in their arguments."""
     fns = project.functions
     cat = project.catalog
     index = project_sites(project)
@@ -42,10 +52,7 @@ def entry_coroutines(project: Project) -> set:
         places = candidates.setdefault(fq, set())
         places.add((id(owner), site.line, site.col))
         places.update((id(owner), s.line, s.col) for s in inner)
-    if not candidates:
-        return set()
-    # 2. any other use of them (awaited, scheduled, passed as a callback, a dependency ...) rules them out
-    return set(candidates) - referenced(project, set(candidates), candidates)
+    return candidates
 
 
 def started_coroutine(project: Project, site, mod, runner: Optional[bool] = None) -> Optional[str]:
@@ -143,7 +150,7 @@ class _Part:
         self.runners: list = []
         self.handed: dict = {}
         self.called: dict = {}
-        owners = [(_ModuleScope(info), info.summary.module_calls)]
+        owners = [(ModuleScope(info), info.summary.module_calls)]
         fns = project.index.functions
         for lq in info.summary.functions:
             ref = fns.get(f"{info.name}.{lq}")
@@ -166,7 +173,7 @@ def project_sites(project: Project) -> ProjectSites:
     return project.call_names
 
 
-class _ModuleScope:
+class ModuleScope:
     """Module-level code, seen like a function (``if __name__ == "__main__": asyncio.run(main())``)."""
 
     __slots__ = ("module",)

@@ -24,6 +24,7 @@ from ..model import CallSite, ChainHop, Diagnostic
 from .classify import Blocking
 from .causes import Causes
 from .locks import LoopOnlyLocks, lock_type
+from .once import NONE as NO_ONCE, OnceCoroutines, once_chains
 from .propagate import Propagation, joins_on_exit, propagates
 
 ONCE_CODE = "ASL401"
@@ -177,18 +178,19 @@ def _scope(prop: Propagation, functions):
 
 
 def coroutine_findings(project: Project, prop: Propagation, entries: frozenset = frozenset(), functions=None,
-                       locks=None) -> list:
+                       locks=None, once: OnceCoroutines = NO_ONCE) -> list:
     """ASL1xx/ASL2xx for per-call blocking in every reported coroutine (of ``functions``, when a
     long-lived caller asks for some only; ``locks``: its ``LoopOnlyLocks``, tables kept up to date);
-    in ``entries`` (coroutines that start a loop), not what runs before the first await. The
-    findings of one file access or one object in a coroutine share a root (``causes``)."""
+    in ``entries`` (coroutines that start a loop), not what runs before the first await; none in
+    coroutines only one-time initialization awaits (``once``). The findings of one file access or
+    one object in a coroutine share a root (``causes``)."""
     out = []
     fns = project.functions
     locks = locks if locks is not None else LoopOnlyLocks(project, prop.callers, prop)
     causes = Causes(project, prop)
     for fq, found in _scope(prop, functions):
         ref = fns[fq]
-        if not ref.summary.is_async or not ref.module.report:
+        if not ref.summary.is_async or not ref.module.report or fq in once.functions:
             continue
         starting = fq in entries
         resolved = [(b, prop.resolve(b, fq)) for b in found if not b.site.once
@@ -216,13 +218,15 @@ def coroutine_findings(project: Project, prop: Propagation, entries: frozenset =
 
 
 def initialization_findings(project: Project, prop: Propagation, entries: frozenset = frozenset(),
-                            functions=None) -> list:
+                            functions=None, once: OnceCoroutines = NO_ONCE) -> list:
     """ASL401 for every one-time initialization that blocks and that some coroutine reaches (of
     ``functions``, when a long-lived caller asks for some only); not when a coroutine that starts a
-    loop reaches it before its first await (built before serving)."""
+    loop reaches it before its first await (built before serving). One-time initialization that
+    awaits a coroutine only it runs (``once``) blocks as that coroutine does."""
     out = []
     keys = []  # for each finding: (its root, the module-level cache it fills or None)
     fns = project.functions
+    _awaited_once(project, prop, entries, functions, once, out, keys)
     for fq, found in _scope(prop, functions):
         ref = fns[fq]
         if not ref.module.report:
@@ -242,6 +246,58 @@ def initialization_findings(project: Project, prop: Propagation, entries: frozen
                 keys.append((out[-1].root, once_cache(project, ref, b.site.once_of)))
     _one_cause_per_cache(out, keys)
     return out
+
+
+def _awaited_once(project: Project, prop: Propagation, entries, functions, once: OnceCoroutines, out: list,
+                  keys: list) -> None:
+    """ASL401 at each guarded await of a once-only coroutine that blocks (``analyze.once``), and at each
+    blocking line of the once-only coroutines it runs: one cause, the guard's. Each coroutine's lines
+    are reported once, with the first guard (in name and line order) that runs it."""
+    if not once.guarded:
+        return
+    fns = project.functions
+    wanted = None if functions is None else set(functions)
+    chains = once_chains(prop, once)
+    done = set()
+    for fq in sorted(once.guarded):
+        ref = fns[fq]
+        for site, target in sorted(once.guarded[fq], key=lambda x: (x[0].line, x[0].col, x[1])):
+            if target not in chains:
+                continue  # it runs nothing that blocks
+            callers = async_callers(project, prop, fq, entries)
+            if not callers:
+                continue
+            cache = once_cache(project, ref, site.once_of)
+            if ref.module.report and (wanted is None or fq in wanted):
+                out.append(once_finding(project, ref, Blocking(site, target=target), chains, callers))
+                keys.append((out[-1].root, cache))
+            root = f"{ref.module.display}:{ref.summary.line}:{ref.qualname}"  # (once_finding's)
+            for g in _runs(once, target):
+                if g in done:
+                    continue
+                done.add(g)
+                gref = fns[g]
+                if not gref.module.report or wanted is not None and g not in wanted:
+                    continue
+                for b in prop.sites.get(g, ()):
+                    if b.site.once or b.entry is not None and lock_type(b.entry.api):
+                        continue  # its own one-time initialization (reported as such); a lock's section
+                    got = prop.resolve(b, g)
+                    if got is not None:
+                        out.append(once_finding(project, gref, got[0], got[1], callers))
+                        out[-1].root = root
+                        keys.append((root, cache))
+
+
+def _runs(once: OnceCoroutines, target: str) -> list:
+    """``target`` and the once-only coroutines it awaits, at any depth."""
+    seen, todo = [target], [target]
+    while todo:
+        for _, inner in once.inner.get(todo.pop(0), ()):
+            if inner not in seen:
+                seen.append(inner)
+                todo.append(inner)
+    return seen
 
 
 def once_cache(project: Project, ref: FunctionRef, subject) -> Optional[tuple]:

@@ -26,13 +26,16 @@ from typing import Optional
 
 from ..categories import tier_of
 from ..link import FunctionRef, Project
-from ..link.values import MEMORY_BUFFERS, Sym
+from ..link.values import MEMORY_BUFFERS, Inst, Meth, Sym
 from .classify import Blocking
 from .files import file_subjects
 from .locks import lock_type
-from .conditions import MEMORY, NONEMPTY, NOT_NONE, RAW, TRUE, both, either, through_call
+from .conditions import MEMORY, NONEMPTY, NOT_NONE, RAW, TRUE, Typed, both, either, through_call
 
 _LOOP_CHECKS = ("is_running", "get_running_loop", "_get_running_loop")
+# library base classes that are no builtin type (a project class deriving from them is not a str)
+_PLAIN_BASES = frozenset({"abc.ABC", "typing.Generic", "typing.Protocol", "typing_extensions.Protocol", "enum.Enum",
+                          "pydantic.BaseModel", "pydantic.main.BaseModel"})
 def rank(category: Optional[str]) -> int:
     """The costliest kind of wait first (``categories``' tiers)."""
     return tier_of(category)
@@ -274,18 +277,70 @@ class Propagation:
         return lambda s: s.startswith("env:") or s.partition(".")[0] in params or method and s.startswith("self.")
 
     def _known(self, fq: str):
-        """What is known of an argument written in ``fq``: an in-memory file, or something not None."""
+        """What is known of an argument written in ``fq``: an in-memory file, an instance of a project
+        class (``conditions.Typed``: an ``isinstance(arg, str)`` branch does not run for it), or
+        something not None."""
         mod = self.fns[fq].module
         values = self.project.values
 
         def known(e):
             if e[0] == "list" and len(e) > 1:
                 return NONEMPTY
-            if values.ev(e, mod) in MEMORY_BUFFERS:
+            v = values.ev(e, mod)
+            if v in MEMORY_BUFFERS:
                 return MEMORY
-            return NOT_NONE if values.not_none(e, mod) else None
+            not_none = values.not_none(e, mod)
+            if type(v) is Inst:
+                made = self._made(e, mod)
+                names = self._instance_names(made) if made == v.type else None
+                if names is not None:
+                    return Typed(names, not_none)
+            return NOT_NONE if not_none else None
 
         return known
+
+    def _made(self, e, mod, depth: int = 0) -> Optional[str]:
+        """The project class an expression is an instance of exactly, not by a declaration (which may
+        leave out the other classes of a union): a constructor call, or a call to a function every
+        ``return`` of which is one of that class."""
+        while e is not None and e[0] == "alt" and depth < 8:
+            e, depth = e[2], depth + 1  # the value, not the annotation
+        if e is None or e[0] != "c" or depth > 6:
+            return None
+        project = self.project
+        v = project.values.callee_value(e[1], mod)
+        fq = None
+        if type(v) is Sym and v.name in project.classes:
+            return v.name if not project.classes[v.name][0].library else None
+        if type(v) is Sym and v.name in self.fns:
+            fq = v.name
+        elif type(v) is Meth and v.type in project.classes and not project.hierarchy.overrides(v.type, v.name):
+            fq = project.hierarchy.find_method(v.type, v.name)
+        ref = self.fns.get(fq) if fq is not None else None
+        if ref is None or ref.module.library or ref.summary.is_async or ref.summary.is_generator \
+                or not ref.summary.returns:
+            return None
+        made = {self._made(r, ref.module, depth + 1) for r in ref.summary.returns}
+        return made.pop() if len(made) == 1 else None
+
+    def _instance_names(self, cls_q: str) -> Optional[frozenset]:
+        """The last names of the classes an instance of the project class ``cls_q`` is an instance of,
+        when every base is known: its project classes, and library bases known not to derive from a
+        builtin type (``abc.ABC``, an exception) or a builtin type itself (``class Mode(str, Enum)``)."""
+        classes, h = self.project.classes, self.project.hierarchy
+        if cls_q not in classes:
+            return None
+        names = set()
+        for q in h.mro(cls_q):
+            entry = classes.get(q)
+            if entry is not None:
+                info, cls = entry
+                if any(type(h.base_value(b, info)) is not Sym for b in cls.bases):
+                    return None  # a base that is not known: it may be anything
+            elif not (q.startswith("builtins.") or q in _PLAIN_BASES):
+                return None
+            names.add(q.rsplit(".", 1)[-1])
+        return frozenset(names)
 
     def _through(self, b: Blocking, fq: str):
         """The target's condition mapped through the call ``b`` made in ``fq``."""

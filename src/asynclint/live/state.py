@@ -23,6 +23,7 @@ from typing import Optional
 
 from ..analyze.analysis import classify_function
 from ..analyze.entries import entry_coroutines
+from ..analyze.once import once_coroutines
 from ..analyze.classify import Classifier
 from ..analyze.findings import coroutine_findings, initialization_findings
 from ..analyze.locks import LoopOnlyLocks, handed_on
@@ -107,6 +108,7 @@ class AnalysisState:
         self.changed_derived: set = set()  # what of the analysis changed since (see ``derived``)
         self.routes: Optional[RouteModel] = None
         self.entries: Optional[set] = None  # analyze.entries.entry_coroutines, once per refresh
+        self.once = None  # analyze.once.once_coroutines, with them
         self.prop: Optional[Propagation] = None
         self.prop_readers: Optional[dict] = {} if indexed else None  # fact -> functions whose condition or witness read it
         self.dirty: set = set()  # record keys to compute again
@@ -503,11 +505,12 @@ class AnalysisState:
         """ASL1xx, ASL2xx and ASL401 findings of ``functions`` (in reported modules)."""
         project, prop = self.project, self.prop
         locks = LoopOnlyLocks(project, prop.callers, prop, by_lock=self.lock_uses, escaping=_Lazy(self.handed))
-        if self.entries is None:  # (once per refresh: it reads the whole project)
+        if self.entries is None:  # (once per refresh: they read the whole project)
             self.entries = entry_coroutines(project)
-        entries = self.entries
-        return coroutine_findings(project, prop, entries, functions=functions, locks=locks) + \
-            initialization_findings(project, prop, entries, functions=functions)
+            self.once = once_coroutines(project)
+        entries, once = self.entries, self.once
+        return coroutine_findings(project, prop, entries, functions=functions, locks=locks, once=once) + \
+            initialization_findings(project, prop, entries, functions=functions, once=once)
 
 
 class FactMemo(dict):

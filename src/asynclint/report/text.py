@@ -32,7 +32,9 @@ def representative(group: list):
     initializer, not its ``exists`` check)."""
     root = group[0].root or ""
     at_root = next((d for d in group if root == f"{d.path}:{d.line}:{d.api}"), None) or \
-        next((d for d in group if root.startswith(f"{d.path}:{d.line}:")), None)
+        next((d for d in group if root.startswith(f"{d.path}:{d.line}:")), None) or \
+        next((d for d in group if d.code == "ASL401" and root.startswith(f"{d.path}:")
+              and root.endswith(f":{d.function}")), None)  # an initializer's own line, before what it runs
     if at_root is not None:
         return at_root
     return min(group, key=lambda d: (not d.route, tier_of(d.category)))
@@ -42,11 +44,11 @@ def _shared(d, group) -> str:
     """What the lines of one cause share when they are one coroutine's (and the coroutines nested in
     it): one initializer, or one file access or object (``Diagnostic.access``); "" when they are call
     sites of one blocking call in several places."""
+    if all(x.code == "ASL401" for x in group):
+        return "one-time initialization"  # (also what the initializer awaits, in other functions)
     top = min((x.function or "" for x in group), key=len)
     if not all(x.function == top or (x.function or "").startswith(top + ".") for x in group):
         return ""
-    if all(x.code == "ASL401" for x in group):
-        return "one-time initialization"
     if d.access and all(x.access == d.access for x in group):
         return d.access
     if all(x.code[3] == "1" and x.category == d.category for x in group):
@@ -95,7 +97,8 @@ def format_text(result, *, color: bool = False, show_chain: bool = False, quiet:
                        f"line{'s' if len(others) > 1 else ''} {lines}")
         elif others and what:
             # one access to one file or object, or one initializer, several lines: list them
-            lines = ", ".join(f"{x.line} ({x.hops[0].text}"
+            lines = ", ".join(f"{x.line if x.path == d.path else printable_path(x.path) + ':' + str(x.line)} "
+                              f"({x.hops[0].text}"
                               f"{'' if x.function == d.function else ' in ' + x.function.rsplit('.', 1)[-1]})"
                               for x in others)
             out.append(f"    {style('…', fg='cyan')} the same {what} on line{'s' if len(others) > 1 else ''} {lines}")

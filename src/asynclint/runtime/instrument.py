@@ -26,6 +26,7 @@ from asyncio import events as _aio_events
 
 _running_loop = _aio_events._get_running_loop
 _MISSING = object()
+_SPOOLED = "tempfile.SpooledTemporaryFile."
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,10 +237,18 @@ class Instrumenter:
         running = _running_loop
         getframe = sys._getframe
 
-        def wrapper(*args, **kwargs):
-            if running() is None:
-                return fn(*args, **kwargs)
-            return observe(api, fn, args, kwargs, getframe(0).f_back)
+        if api.name.startswith(_SPOOLED):
+            # a spooled temporary file is an in-memory buffer until it rolls over to disk: its
+            # reads and writes before that touch no file
+            def wrapper(*args, **kwargs):
+                if running() is None or args and getattr(args[0], "_rolled", True) is False:
+                    return fn(*args, **kwargs)
+                return observe(api, fn, args, kwargs, getframe(0).f_back)
+        else:
+            def wrapper(*args, **kwargs):
+                if running() is None:
+                    return fn(*args, **kwargs)
+                return observe(api, fn, args, kwargs, getframe(0).f_back)
 
         try:
             functools.update_wrapper(wrapper, fn)

@@ -184,8 +184,17 @@ def _part_tested(test: ast.AST, whole_test: ast.AST, missing: bool) -> bool:
     return False
 
 
+def memo_subject(subject) -> Subject:
+    """The cache a one-time initialization fills (``summarizer.memo_test``'s result), without the mark
+    of a cache of many entries: what ``stores`` looks for."""
+    return subject[1:] if subject[:1] == ("keyed",) else subject
+
+
 def cache_read(value: ast.AST, is_cache_holder) -> Optional[Subject]:
-    """``CACHE.get(key)`` / ``CACHE[key]`` / ``getattr(self, "x", None)``: the cache a local is read from."""
+    """``CACHE.get(key)`` / ``CACHE[key]`` / ``getattr(self, "x", None)`` / ``Cache.value``: the cache a
+    local is read from."""
+    if isinstance(value, ast.Attribute):
+        return _subject(value, is_cache_holder)  # held = Cache.value; if held is not None: return held
     if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "get":
         return _subject(value.func.value, is_cache_holder)
     if isinstance(value, ast.Subscript):

@@ -22,8 +22,8 @@ from typing import Optional
 from ..deep import run_deep
 from .guards import RAW, GuardReader, dict_literal_keys
 from .names import mentioned
-from .memo import (cache_read, catches_import_error, decorator_memoizes, rearmed, rebuilt_when_closed, registry_lookup,
-                   released, stores, tested_subject)
+from .memo import (cache_read, catches_import_error, decorator_memoizes, memo_subject, rearmed,
+                   rebuilt_when_closed, registry_lookup, released, stores, tested_subject)
 from ..model import UNKNOWN, CallSite, ClassSummary, Expr, FunctionSummary, ModuleSummary, Param
 
 # Depth bounds.  The interpreter compiles expressions and elif chains thousands of levels deep;
@@ -142,6 +142,8 @@ def _columns_to_characters(summary: ModuleSummary, text: str) -> None:
             site.end_col = char_col(site.end_line, site.end_col)
 
 
+# statements that may store into a cache one-time initialization fills (``memo.stores``)
+_STORING = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr)
 _PLATFORM_NAMES = frozenset({"os.name", "sys.platform", "platform.system", "platform.platform"})
 _PLATFORM_ATTRS = frozenset(n.rpartition(".")[2] for n in _PLATFORM_NAMES)  # (what dotted_text ends with)
 
@@ -368,7 +370,7 @@ def _own_bindings(stmts) -> dict:
 
 class _Scope:
     __slots__ = ("kind", "bindings", "qualname", "func", "cls", "globals_decl", "guards", "params", "once",
-                 "once_of", "rearmed", "cache_reads", "keyed_reads", "facts", "awaits_seen", "handler", "declared", "aliases",
+                 "once_of", "once_filled", "rearmed", "cache_reads", "keyed_reads", "facts", "awaits_seen", "handler", "declared", "aliases",
                  "node", "bound_later", "deferred", "filled")
 
     def __init__(self, kind: str, qualname: str, func: Optional[FunctionSummary] = None, cls=None):
@@ -382,6 +384,7 @@ class _Scope:
         self.params: set = set()
         self.once = 0  # > 0 inside one-time initialization (see memo)
         self.once_of: list = []  # the caches the one-time initialization around fills, outermost first
+        self.once_filled: set = set()  # of those, the ones a statement walked so far stored into
         self.keyed_reads: set = set()  # locals read from a cache by key (``cached = CACHE.get(key)``)
         self.filled: list = []  # queues a test around says hold an item (``if not q.empty():``), as ast dumps
         self.rearmed: set = set()  # caches this function stored into or cleared outside one-time code so far
@@ -577,6 +580,12 @@ class _Summarizer:
             return None
         if t in (ast.List, ast.Tuple):
             return ("list",) + tuple(self.simple_arg(e) for e in node.elts[:32])
+        if t is ast.JoinedStr and len(node.values) == 1:
+            # f"{path}": the same string as the name formatted (the same file, the same URL)
+            part = node.values[0]
+            if type(part) is ast.FormattedValue and part.format_spec is None and part.conversion in (-1, 115) \
+                    and type(part.value) in (ast.Name, ast.Attribute):
+                return self.expr(part.value)
         return None
 
     def annotation(self, node: Optional[ast.AST]) -> Optional[Expr]:
@@ -681,7 +690,10 @@ class _Summarizer:
         if sc is not None:
             if sc.guards:
                 site.guards = tuple(sc.guards[-MAX_GUARDS:])
-            if sc.once:
+            # an await after the cache is filled (``self._running = True; await self._loop()``) is not
+            # waited for before the guard lets the next caller through: only one before it is initialization
+            if sc.once and not (site.awaited and sc.once_filled
+                                and any(memo_subject(s) in sc.once_filled for s in sc.once_of)):
                 site.once = True
                 if sc.once_of:
                     site.once_of = sc.once_of[0]
@@ -816,11 +828,23 @@ class _Summarizer:
         sc = self.current_function()
         sc.once += 1
         sc.once_of.append(subject)
+        sc.once_filled.discard(memo_subject(subject))
 
     def leave_once(self, subject) -> None:
         sc = self.current_function()
         sc.once -= 1
         sc.once_of.pop()
+        if not sc.once:
+            sc.once_filled.clear()
+
+    def note_once_filled(self, node: ast.stmt) -> None:
+        """A simple statement in one-time initialization that stores into the cache it fills."""
+        sc = self.current_function()
+        for subject in sc.once_of:
+            raw = memo_subject(subject)
+            if raw and raw != ("installed",) and raw not in sc.once_filled \
+                    and stores((node,), raw, self.is_cache_holder):
+                sc.once_filled.add(raw)
 
     def guards_of(self, test: ast.AST, holds: bool) -> list:
         """The guards ``test`` being ``holds`` implies, on subjects this function has not stored into."""
@@ -979,6 +1003,8 @@ class _Summarizer:
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, ast.expr):
                     self.visit(child)
+        if sc is not None and sc.once and t in _STORING:
+            self.note_once_filled(node)
 
     def narrowed(self, test: ast.AST):
         """``isinstance(db, Engine)``: (name, its value in the branch where the test holds)."""
