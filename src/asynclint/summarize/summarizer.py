@@ -148,6 +148,22 @@ _PLATFORM_NAMES = frozenset({"os.name", "sys.platform", "platform.system", "plat
 _PLATFORM_ATTRS = frozenset(n.rpartition(".")[2] for n in _PLATFORM_NAMES)  # (what dotted_text ends with)
 
 
+def _union_members(node: ast.AST) -> list:
+    """The members of an ``A | B | C`` annotation."""
+    if type(node) is ast.BinOp and isinstance(node.op, ast.BitOr):
+        return _union_members(node.left) + _union_members(node.right)
+    return [node]
+
+
+def _sync_or_async(members) -> bool:
+    """A union of a class and its async counterpart (``HTTPHandler | AsyncHTTPHandler``, ``Union[Session,
+    AsyncSession]``): the value may be either, and code written for both awaits what the async one
+    returns; its type is not known."""
+    names = [m.attr if type(m) is ast.Attribute else m.id if type(m) is ast.Name else "" for m in members]
+    names = [n for n in names if n and n not in _NONE_NAMES]
+    return len(names) > 1 and any(n.startswith("Async") for n in names) and not all(n.startswith("Async") for n in names)
+
+
 def _platform_test(test: ast.AST) -> bool:
     """Does an ``if`` test ask which platform this is (``os.name == "nt"``, ``sys.platform.startswith("win")``)?"""
     return any(type(n) is ast.Attribute and n.attr in _PLATFORM_ATTRS and dotted_text(n) in _PLATFORM_NAMES
@@ -614,6 +630,8 @@ class _Summarizer:
                 return None
             return ("i", self.expr(node))
         if t is ast.BinOp and isinstance(node.op, ast.BitOr):
+            if _sync_or_async(_union_members(node)):
+                return None
             got = self.annotation(node.left) or self.annotation(node.right)
             return ("opt", got) if got is not None and (_is_none(node.left) or _is_none(node.right)) else got
         if t is ast.Subscript:
@@ -624,6 +642,8 @@ class _Summarizer:
             if hname in _QUALIFIERS:
                 return self.annotation(elts[0])
             if hname in ("Optional", "Union"):
+                if _sync_or_async(elts):
+                    return None
                 for e in elts:
                     got = self.annotation(e)
                     if got is not None:
