@@ -102,7 +102,7 @@ class RouteModel:
         self.shutdown: set = set()  # shutdown handlers: they run after the last request
         self.commands: set = set()  # coroutines command-line commands run (once per invocation)
         # what ``quiet_functions`` decided, kept while the project's calls stay the same (a long-lived
-        # caller clears it on an edit: ``replace_calls``, ``live.state``)
+        # caller clears it on an edit: ``live.state``)
         self.quiet_memo: dict = {}
         if parts is None:
             parts = [self.module_parts(mod) for mod in project.unique_modules()]
@@ -612,27 +612,6 @@ def _index_keys(sites):
             name = a[1] if a[0] in ("g", "d") else a[2] if a[0] == "a" else None
             if isinstance(name, str):
                 yield name.rsplit(".", 1)[-1], site
-
-
-def replace_calls(model: RouteModel, old: dict, new: dict) -> None:
-    """Keep a route model across an edit that changed only function bodies' call sites (``live``):
-    ``old``/``new`` map the edited module's function qualnames to their FunctionRefs before and after.
-    The routes stay; the call index is updated and the callers found through it are forgotten."""
-    model.callers.clear()
-    model.quiet_memo.clear()
-    index = model.call_index
-    if index is None:
-        return
-    for fq, ref in old.items():
-        for key in {k for k, _ in _index_keys(ref.summary.calls)}:
-            kept = [entry for entry in index.get(key, ()) if entry[0] != fq]
-            if kept:
-                index[key] = kept
-            else:
-                index.pop(key, None)
-    for fq, ref in new.items():
-        for key, site in _index_keys(ref.summary.calls):
-            index.setdefault(key, []).append((fq, site))
 
 
 def _awaited_somewhere(model: RouteModel, project, candidates: set) -> set:

@@ -107,7 +107,7 @@ class AnalysisState:
         self.changed_base: set = set()  # facts edits changed since ``changed_derived`` was last emptied
         self.changed_derived: set = set()  # what of the analysis changed since (see ``derived``)
         self.routes: Optional[RouteModel] = None
-        self.entries: Optional[set] = None  # analyze.entries.entry_coroutines, once per refresh
+        self.entries: Optional[set] = None  # analyze.entries.entry_coroutines, again when a call site changed
         self.once = None  # analyze.once.once_coroutines, with them
         self.prop: Optional[Propagation] = None
         self.prop_readers: Optional[dict] = {} if indexed else None  # fact -> functions whose condition or witness read it
