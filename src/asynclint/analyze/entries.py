@@ -100,14 +100,37 @@ class ProjectSites:
     """The project's own call sites (test code aside) by what the passes here look for: the calls
     that may start a loop, and the sites by each name that occurs in what they hand on (arguments and
     keywords) or in what they call. A module's sites are gone through only when its summary mentions
-    a name asked for (``ModuleSummary.names``), once per summary (an edit gives a module a new one)."""
+    a name asked for (``ModuleSummary.names``), once per summary (an edit gives a module a new one).
+    Which modules mention a name is a table made once while the project's modules stay the same
+    (``ProjectIndex.generation``)."""
 
     def __init__(self):
         self._parts: dict = {}  # id(ModuleInfo) -> (info, summary, name, _Part)
+        self._generation = -1
+        self._mentions: dict = {}  # name -> [ModuleInfo (not test code) whose call sites mention it]
+        self._runners: list = []  # those modules whose sites mention a loop runner's name
+        self._order: dict = {}  # id(ModuleInfo) -> its place among the project's modules
 
-    def _modules(self, project: Project) -> list:
-        test = project.is_test
-        return [info for info in project.unique_modules() if not test(info)]
+    def _tables(self, project: Project) -> dict:
+        if self._generation != project.index.generation:
+            test = project.is_test
+            mentions: dict = {}
+            order = self._order = {}
+            for info in project.unique_modules():
+                if test(info):
+                    continue
+                order[id(info)] = len(order)
+                for name in info.summary.names:
+                    got = mentions.get(name)
+                    if got is None:
+                        mentions[name] = [info]
+                    else:
+                        got.append(info)
+            self._mentions = mentions
+            self._runners = sorted({id(i): i for n in _RUNNER_NAMES for i in mentions.get(n, ())}.values(),
+                                   key=lambda i: order[id(i)])
+            self._generation = project.index.generation
+        return self._mentions
 
     def _part(self, project: Project, info) -> "_Part":
         got = self._parts.get(id(info))
@@ -121,19 +144,26 @@ class ProjectSites:
 
     def runners(self, project: Project):
         """(owner, its call sites, call site) of the calls that may start a loop."""
-        for info in self._modules(project):
-            if not _RUNNER_NAMES.isdisjoint(info.summary.names):
-                yield from self._part(project, info).runners
+        self._tables(project)
+        for info in self._runners:
+            yield from self._part(project, info).runners
 
     def naming(self, project: Project, wanted: dict, calls: bool):
         """(name, owner, call site) of the sites that hand on something named as one of ``wanted``
-        (with ``calls``: or call it)."""
-        for info in self._modules(project):
-            hits = info.summary.names & wanted.keys()
-            if not hits:
-                continue
+        (with ``calls``: or call it), module by module in the project's order."""
+        mentions = self._tables(project)
+        hits: dict = {}  # id(info) -> (info, [names it mentions])
+        for name in wanted:
+            for info in mentions.get(name, ()):
+                got = hits.get(id(info))
+                if got is None:
+                    hits[id(info)] = (info, [name])
+                else:
+                    got[1].append(name)
+        order = self._order
+        for info, names in sorted(hits.values(), key=lambda h: order[id(h[0])]) if len(hits) > 1 else hits.values():
             part = self._part(project, info)
-            for name in hits:
+            for name in names:
                 for owner, site in part.handed.get(name, ()):
                     yield name, owner, site
                 if calls:

@@ -106,10 +106,7 @@ def _module_made(project: Project, cls: str, memo: dict) -> bool:
     if got is not None:
         return got
     memo[cls] = False  # (while deciding)
-    h = project.hierarchy
-    # (a list: reading a base may load a library module into the table)
-    family = {cls} | {q for q in list(project.classes) if q != cls and cls in h.mro(q)[1:]} \
-        if cls in project.classes else set()
+    family = {cls, *project.hierarchy.subclasses(cls)} if cls in project.classes else set()
     short: dict = {}
     for q in family:
         short.setdefault(q.rsplit(".", 1)[-1], set()).add(q)

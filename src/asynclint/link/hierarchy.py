@@ -79,13 +79,19 @@ class ClassHierarchy:
 
     def overrides(self, cls_q: str, name: str) -> list:
         """Implementations of ``name`` in project subclasses of ``cls_q`` (for self./cls. dispatch)."""
+        subs = self.subclasses(cls_q)
+        if self.tracker is not None:
+            self.tracker.note(("ovr", cls_q, name))
+        functions, has = self.index.functions, dict.__contains__
+        return [f"{sub}.{name}" for sub in subs if has(functions, f"{sub}.{name}")]
+
+    def subclasses(self, cls_q: str) -> list:
+        """The project classes deriving from ``cls_q``, in the order of the class table."""
         if self._subclasses is None:
             self._subclasses = self.subclass_map()
         if self.tracker is not None:
             self.tracker.note(("sub", cls_q))
-            self.tracker.note(("ovr", cls_q, name))
-        functions, has = self.index.functions, dict.__contains__
-        return [f"{sub}.{name}" for sub in self._subclasses.get(cls_q, ()) if has(functions, f"{sub}.{name}")]
+        return self._subclasses.get(cls_q, [])
 
     def subclass_map(self) -> dict:
         """Every class with a project subclass -> those subclasses, in the order of the class table."""

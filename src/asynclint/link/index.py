@@ -38,6 +38,9 @@ class ProjectIndex:
     loader: Optional[Callable[[str], Optional[ModuleInfo]]] = None
     opaque: Callable[[str], bool] = lambda q: False
     tracker: Optional[object] = None  # link.deps.Tracker: module globals are tracked as modules are added
+    # counts the changes to the project's own modules (one added, a summary replaced): tables derived
+    # from all of them (``analyze.entries.ProjectSites``) are made again when it moved
+    generation: int = 0
 
     def add_module(self, info: ModuleInfo, aliases: bool = True) -> None:
         """Add a module under its name and (unless ``aliases`` is off: ``add_aliases`` later) its
@@ -49,6 +52,8 @@ class ProjectIndex:
             if not isinstance(g, TrackedDict) or g.tracker is not self.tracker:
                 info.summary.globals = TrackedDict(g, "g", self.tracker, info.path)
         self.modules.setdefault(info.name, info)
+        if not info.library:
+            self.generation += 1
         if aliases:
             self.add_aliases(info)
         opaque = self.opaque if info.library else None
@@ -64,6 +69,8 @@ class ProjectIndex:
             self.functions[q] = FunctionRef(q, info, fn)
 
     def add_aliases(self, info: ModuleInfo) -> None:
+        if not info.library:
+            self.generation += 1
         for name in info.aliases:
             self.modules.setdefault(name, info)
 

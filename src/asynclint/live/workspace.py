@@ -297,6 +297,7 @@ class Workspace:
     def _tables(self, info: ModuleInfo, before, after) -> None:
         """The project's tables with module ``info``'s summary ``after`` instead of ``before``."""
         index = self.project.index
+        index.generation += 1
         fns, classes, modules = index.functions, index.classes, index.modules
         name = info.name
         if after is not None and (not isinstance(after.globals, TrackedDict) or after.globals.tracker is not self.tracker):
