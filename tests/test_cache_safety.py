@@ -303,3 +303,54 @@ def test_a_cache_file_that_is_a_symlink_is_neither_read_nor_written_through(proj
     assert outside.read_text() == "precious\n"
     for path in _cache_files(project):
         assert not os.path.islink(path) and open(path, "rb").read(len(MAGIC)) == MAGIC
+
+
+def test_a_save_that_changes_few_entries_appends_them_and_the_file_is_compacted_in_time(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "u"))
+    d = str(tmp_path / "c")
+    path = os.path.join(d, "x.cache")
+    s = Store(d, "x.cache", "ns", project=False)
+    for i in range(50):
+        s.put(b"k%d" % i, bytes([i]) * 1000)
+    assert s.save()
+    whole = os.path.getsize(path)
+    s = Store(d, "x.cache", "ns", project=False)
+    s.put(b"k1", b"new one")
+    s.discard(b"k2")
+    s.retain({b"k%d" % i for i in range(50) if i != 3})
+    assert s.save()
+    grown = os.path.getsize(path) - whole
+    assert 0 < grown < 400  # three small records appended, not 50 KB written again
+    again = Store(d, "x.cache", "ns", project=False)
+    assert bytes(again.get(b"k1")) == b"new one" and again.get(b"k2") is None and again.get(b"k3") is None
+    assert bytes(again.get(b"k49")) == bytes([49]) * 1000 and len(again.keys()) == 48 and again.rejected == 0
+    for n in range(200):  # one entry rewritten over and over: the file stays about the live entries' size
+        again.put(b"k4", bytes([n % 256]) * 1000)
+        assert again.save()
+    assert os.path.getsize(path) < 2 * whole + (1 << 16) + 2000
+    last = Store(d, "x.cache", "ns", project=False)
+    assert bytes(last.get(b"k4")) == bytes([199]) * 1000 and len(last.keys()) == 48
+
+
+def test_an_append_cut_short_or_a_forged_removal_loses_only_those_entries(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "u"))
+    d = str(tmp_path / "c")
+    path = os.path.join(d, "x.cache")
+    s = Store(d, "x.cache", "ns", project=False)
+    s.put(b"a", b"alpha" * 100)
+    s.put(b"b", b"beta" * 100)
+    assert s.save()
+    size = os.path.getsize(path)
+    s.put(b"a", b"changed" * 100)
+    assert s.save() and os.path.getsize(path) > size
+    with open(path, "r+b") as fh:  # the process writing the append was killed half-way
+        fh.truncate(size + 40)
+    torn = Store(d, "x.cache", "ns", project=False)
+    assert bytes(torn.get(b"a")) == b"alpha" * 100 and bytes(torn.get(b"b")) == b"beta" * 100
+    torn.put(b"c", b"gamma")
+    assert torn.save()  # not appended after the torn bytes: written whole
+    assert os.path.getsize(path) < 2 * size
+    with open(path, "ab") as fh:  # a removal record of someone without the secret
+        fh.write(store_mod._REC.pack(1, store_mod._REMOVED, b"\x00" * 32) + b"b")
+    forged = Store(d, "x.cache", "ns", project=False)
+    assert bytes(forged.get(b"b")) == b"beta" * 100 and forged.rejected == 1

@@ -8,7 +8,7 @@
   links out of the project are refused (``WriteRefused``); owner, group and
   mode are kept; a symbolic link stays a link and its target is rewritten.
 - ``write_private`` writes a cache file: atomically, readable by the owner only,
-  never through a symbolic link.
+  never through a symbolic link; ``append_private`` adds to one it wrote.
 """
 
 from __future__ import annotations
@@ -250,6 +250,25 @@ def write_private(directory: str, name: str, data: bytes) -> None:
     except BaseException:
         _discard(tmp)
         raise
+
+
+def append_private(path: str, data: bytes, size: int) -> bool:
+    """Append ``data`` to the cache file ``path`` if it is still the regular file of ``size`` bytes
+    that this user wrote (never through a symbolic link); False (nothing written) otherwise."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | _O_NOFOLLOW | _O_NONBLOCK | _O_CLOEXEC | _O_NOCTTY | _O_BINARY)
+    except OSError:
+        return False
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size != size or st.st_nlink != 1:
+            return False
+        if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+            return False
+        _write_all(fd, data)
+        return True
+    finally:
+        os.close(fd)
 
 
 def read_private(path: str, limit: int) -> bytes | None:

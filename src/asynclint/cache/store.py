@@ -18,7 +18,17 @@ nor crash the run, nor make asynclint believe results it did not compute.
 File layout (little endian)::
 
     b"asynclint-cache\\0"  u16 format  u32 count
-    count x ( u16 key length  u32 value length  32-byte tag  key  value )
+    records to the end of the file:
+      ( u16 key length  u32 value length  32-byte tag  key  value )
+
+A key's last record wins; a record whose value length is ``0xFFFFFFFF`` (and
+has no value bytes) says the key was removed. ``count`` is how many records
+the file was written with: a save that changes few entries appends their
+records to the file instead of writing it again (a run after one edit of a
+large project writes kilobytes, not the whole cache), and the file is written
+whole again (compacted) once superseded records make up half of it.  An append
+cut short, or two processes' appends mixed, fail their tags: those entries are
+dropped and rebuilt like any damaged one.
 
 The project cache directory is used only when it is a real directory inside
 the project: a ``.asynclint_cache`` that is a symbolic link (or resolves
@@ -34,10 +44,12 @@ import stat
 import struct
 import sys
 
-from ..fsio import read_private, write_private
+from ..fsio import append_private, read_private, write_private
 
 MAGIC = b"asynclint-cache\x00"
-FORMAT = 1
+FORMAT = 2
+_REMOVED = 0xFFFFFFFF  # the value length of a record saying its key was removed
+_SLACK = 1 << 16  # superseded bytes a file may carry beyond its live entries' size before it is compacted
 MAX_FILE = 1 << 30  # a larger "cache" is not ours: ignored
 KEY_FILE = "cache-key"
 PROJECT_DIR = ".asynclint_cache"
@@ -211,6 +223,9 @@ class Store:
         self.project = project
         self._items: dict = {}  # key -> (tag or None, value)
         self.rejected = 0  # entries dropped at load (damaged, foreign)
+        self._on_disk: int | None = None  # the file's size where this store's records end, once read or written
+        self._dead = 0  # bytes of the file's records that no longer count (superseded, removed, damaged)
+        self._removed: set = set()  # keys of the file's records removed since
         self._ns_key = (hmac.digest(self.secret, b"asynclint cache namespace\x00" + namespace.encode("utf-8", "surrogatepass"),
                                     "sha256") if self.secret is not None else None)
         if load and self._ns_key is not None:
@@ -240,20 +255,30 @@ class Store:
         items = self._items
         ns_key, digest, compare = self._ns_key, hmac.digest, hmac.compare_digest
         lens, unpack = _LENS.size, _REC.unpack_from
-        for _ in range(count):
-            if pos + _REC.size > end:
-                break
+        dead = 0
+        while pos + _REC.size <= end:
             klen, vlen, tag = unpack(data, pos)
             start = pos + _REC.size
-            stop = start + klen + vlen
+            removed = vlen == _REMOVED
+            stop = start + klen + (0 if removed else vlen)
             if stop > end:
                 break
             # the tag covers the lengths, the key and the value: checked before anything is decoded
             if compare(digest(ns_key, data[pos:pos + lens] + data[start:stop], "sha256"), tag):
-                items[data[start:start + klen]] = (tag, view[start + klen:stop])
+                key = data[start:start + klen]
+                old = items.pop(key, None)
+                if old is not None:
+                    dead += _size(key, old[1])
+                if removed:
+                    dead += stop - pos
+                else:
+                    items[key] = (tag, view[start + klen:stop])
             else:
                 self.rejected += 1
+                dead += stop - pos
             pos = stop
+        self._on_disk = pos
+        self._dead = dead + (end - pos)
 
     def get(self, key: bytes):
         """The value (bytes-like) stored under ``key``, or None."""
@@ -267,34 +292,85 @@ class Store:
         return self._items.keys()
 
     def put(self, key: bytes, value: bytes) -> None:
+        self._drop(key)
         self._items[key] = (None, value)
 
     def discard(self, key: bytes) -> None:
+        self._drop(key)
         self._items.pop(key, None)
 
     def retain(self, keys) -> None:
         """Drop every entry whose key is not in ``keys``."""
-        self._items = {k: v for k, v in self._items.items() if k in keys}
+        for key in [k for k in self._items if k not in keys]:
+            self.discard(key)
+
+    def _drop(self, key: bytes) -> None:
+        """The entry of ``key`` in the file (if it is there) no longer counts."""
+        item = self._items.get(key)
+        if item is not None and item[0] is not None:
+            self._dead += _size(key, item[1])
+            self._removed.add(key)
 
     def save(self) -> bool:
-        """Write every entry (atomically); False when the cache could not be written."""
+        """Write the entries that changed (appended), or every entry (atomically); False when the
+        cache could not be written."""
         if not self.enabled:
             return False
         if not (ensure_project_dir(self.directory) if self.project else ensure_user_dir(self.directory)):
             return False
+        fresh = [(key, value) for key, (tag, value) in self._items.items() if tag is None]
+        removed = [key for key in self._removed if key not in self._items]
+        if not fresh and not removed and self._on_disk is not None:
+            return True
+        live = sum(_size(key, value) for key, (_, value) in self._items.items())
+        added = sum(_size(key, value) for key, value in fresh) + sum(_REC.size + len(k) for k in removed)
+        if self._on_disk is not None and self._dead + added <= live + _SLACK:
+            parts = []
+            for key in removed:
+                lengths = _LENS.pack(len(key), _REMOVED)
+                parts += [_REC.pack(len(key), _REMOVED, hmac.digest(self._ns_key, lengths + key, "sha256")), key]
+            tags = self._records(fresh, parts)
+            try:
+                if append_private(self.path, b"".join(parts), self._on_disk):
+                    self._written(fresh, tags, self._on_disk + sum(map(len, parts)), self._dead + added)
+                    return True
+            except OSError:
+                pass  # (written whole below)
         parts = [_HEAD.pack(MAGIC, FORMAT, len(self._items))]
-        for key, (tag, value) in self._items.items():
-            if tag is None:
-                tag = self._tag(key, value)
-            parts.append(_REC.pack(len(key), len(value), tag))
-            parts.append(key)
-            parts.append(value)
+        tags = self._records(self._items.items(), parts, tags=True)
         try:
             write_private(self.directory, self.name, b"".join(parts))
         except OSError:
             return False  # a read-only tree is still checked, just not cached
+        self._written(list(self._items.items()), tags, sum(map(len, parts)), 0)
         _remove_pickles(self.directory, self.name.split("-", 1)[0] + "-")
         return True
+
+    def _records(self, items, parts: list, tags: bool = False) -> list:
+        """Appends the records of ``items`` ((key, value), or (key, (tag, value)) with ``tags``) to
+        ``parts``; their tags."""
+        out = []
+        for key, value in items:
+            tag = None
+            if tags:
+                tag, value = value
+            if tag is None:
+                tag = self._tag(key, value)
+            out.append(tag)
+            parts += [_REC.pack(len(key), len(value), tag), key, value]
+        return out
+
+    def _written(self, items, tags: list, size: int, dead: int) -> None:
+        for (key, value), tag in zip(items, tags):
+            if type(value) is tuple:
+                value = value[1]
+            self._items[key] = (tag, value)
+        self._removed = set()
+        self._on_disk, self._dead = size, dead
+
+
+def _size(key: bytes, value) -> int:
+    return _REC.size + len(key) + len(value)
 
 
 def _remove_pickles(directory: str, prefix: str) -> None:

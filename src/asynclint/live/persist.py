@@ -42,8 +42,9 @@ from ..frameworks.fastapi import Route, RouteParts
 from ..model import CallSite
 from .state import Record
 
-FORMAT = 2
-_META, _FILES, _HIER, _FACTS, _LIBS = b"meta", b"files", b"hierarchy", b"facts", b"libraries"
+FORMAT = 3
+_META, _FILES, _HIER, _LIBS = b"meta", b"files", b"hierarchy", b"libraries"
+_MAX_PARTS = 32  # how many parts the fact table is stored in before it is written as one again
 _ROUTE_FIELDS = tuple(f.name for f in dataclasses.fields(Route))
 _PARTS_FIELDS = tuple(f.name for f in dataclasses.fields(RouteParts))
 _NAMESPACE = "analysis/{}/{}/{}/{}".format(__version__, codec.VERSION, FORMAT, DIAGNOSTICS_SCHEMA)
@@ -52,10 +53,13 @@ _NAMESPACE = "analysis/{}/{}/{}/{}".format(__version__, codec.VERSION, FORMAT, D
 class FactTable:
     """Every fact (``link.deps``) the stored analysis read, once, by number: a record's facts are
     stored as the numbers of its facts (4 bytes each, ``array``), kept so in memory until the
-    record is computed again. Numbers only grow, so unchanged entries stay valid."""
+    record is computed again. Numbers only grow, so unchanged entries stay valid, and the table is
+    stored in parts: a save adds the facts numbered since as one more part (``_facts_key``)."""
 
-    def __init__(self, facts: list):
+    def __init__(self, facts: list, parts: Optional[list] = None):
         self.facts = facts
+        self.parts: list = parts or []  # where each stored part starts (the store holds facts[:stored])
+        self.stored = len(facts) if parts else 0
         self._ids: Optional[dict] = None
 
     def ids(self) -> dict:
@@ -96,6 +100,38 @@ def _module_key(path: str) -> bytes:
     return b"m:" + path.encode("utf-8", "surrogatepass")
 
 
+def _facts_key(start: int) -> bytes:
+    return b"facts:%d" % start
+
+
+def _load_facts(store) -> FactTable:
+    """The fact table from its parts (``KeyError`` when there is none)."""
+    facts: list = []
+    parts: list = []
+    while True:
+        blob = store.get(_facts_key(len(facts)))
+        if blob is None:
+            break
+        part = codec.loads(blob)
+        if type(part) is not list or not part and parts:
+            raise ValueError("not a part of the fact table")
+        parts.append(len(facts))
+        facts += part
+        if not part:
+            break
+    if not parts:
+        raise KeyError("no fact table")
+    return FactTable(facts, parts)
+
+
+def _put_if_changed(store, key: bytes, value) -> None:
+    """Store ``value`` under ``key`` unless the same bytes are there (a save appends only what changed)."""
+    data = codec.dumps(value)
+    got = store.get(key)
+    if got is None or got != data:
+        store.put(key, data)
+
+
 class Snapshot:
     """The analysis store of one project root."""
 
@@ -134,7 +170,7 @@ class Snapshot:
         lib_found: dict = {}  # library function -> its blocking sites in the propagation
         kept: dict = {}
         try:
-            table = FactTable(codec.loads(self.store.get(_FACTS)))
+            table = _load_facts(self.store)
             libraries = _libraries(project, codec.loads(self.store.get(_LIBS)))
             if libraries is None:
                 return None
@@ -234,16 +270,22 @@ class Snapshot:
             loader = project.libraries  # what was read of the environment, how deep library code was entered
             store.put(_LIBS, codec.dumps(None if loader is None else (
                 loader.asked, [(i.name, i.path) for i in libraries], state.library_depth, state._table_size)))
-            store.put(_FACTS, codec.dumps(table.facts))
+            if len(table.parts) >= _MAX_PARTS:
+                table.parts, table.stored = [], 0
+            if not table.parts or len(table.facts) > table.stored:
+                store.put(_facts_key(table.stored), codec.dumps(table.facts[table.stored:]))
+                table.parts.append(table.stored)
+                table.stored = len(table.facts)
             h = project.hierarchy
-            store.put(_HIER, codec.dumps((h._mro, h._mro_facts, h._subclasses)))
+            _put_if_changed(store, _HIER, (h._mro, h._mro_facts, h._subclasses))
             files = {p: (ws.digests.get(p), m.name, m.aliases, m.is_package) for p, m in ws.modules.items()}
-            store.put(_FILES, codec.dumps(files))
+            _put_if_changed(store, _FILES, files)
         except ValueError:  # something not plain data (cannot happen unless a bug): keep no analysis
             return
-        keep = {_META, _FILES, _HIER, _FACTS, _LIBS} | {_module_key(p) for p in infos}
+        keep = {_META, _FILES, _HIER, _LIBS} | {_module_key(p) for p in infos} | {_facts_key(p) for p in table.parts}
         store.retain(keep)
-        store.put(_META, self.key)
+        if store.get(_META) != self.key:
+            store.put(_META, self.key)
         store.save()
 
 
