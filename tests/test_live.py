@@ -533,3 +533,53 @@ def test_edits_that_move_lines_keep_the_project_wide_passes(tmp_path, monkeypatc
         assert (ws.state.entries is entries) is not calls
     # without the server it starts, nothing of it is start-up but what runs before its first await
     assert [(r[1], r[5]) for r in got if r[0] == "px/cli.py"] == [(21, "ASL204"), (26, "ASL103"), (27, "ASL103"), (30, "ASL103")]
+
+
+# a command-line tool: the coroutine ``asyncio.run`` starts blocks before its first await, which delays
+# only the start; once nothing starts a loop with it, it is an ordinary coroutine again
+TOOL = {
+    "tool/__init__.py": "",
+    "tool/work.py": "import time\n\n\nasync def main():\n    time.sleep(1)\n    print('x')\n",
+    "tool/cli.py": "import asyncio\n\nfrom tool.work import main\n\n\ndef run():\n    pass\n",
+}
+TOOL_EDITS = [
+    # (text to replace in tool/cli.py, replacement, do the whole-project passes run again?)
+    ("    pass\n", "    asyncio.run(main())\n", True),  # main() now starts a loop: its sleep is start-up
+    ("    asyncio.run(main())\n", "    pass\n", True),  # ... and no longer: the finding in work.py is back
+    ("    pass\n", "    asyncio.run(main())\n", True),
+    ("def run():", "def helper():\n    return 1\n\n\ndef run():", False),  # a function with no calls
+    ("    return 1\n", "    return 2\n", False),  # a body that calls nothing
+    ("def helper", "def helper2", False),  # renamed: nothing calls it
+]
+
+
+def test_runs_after_edits_that_start_a_loop_or_stop_starting_it(tmp_path, monkeypatch):
+    """The whole-project passes (which coroutines start a loop, run once, serve nothing) are kept on
+    disk with the facts they read: a run after an edit that reaches none of those keeps them, one that
+    does runs them again, and every file whose findings read what they decided is reported again."""
+    import asynclint.live.state as live_state
+
+    for rel, text in TOOL.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    root = str(tmp_path)
+    runs = []
+    real = live_state.entry_coroutines
+
+    def spy(project):
+        runs.append(1)
+        return real(project)
+
+    monkeypatch.setattr(live_state, "entry_coroutines", spy)
+    first = _cli_rows(root, True)
+    assert [r[5] for r in first[0]] == ["ASL102"] and first == _cli_rows(root, False)
+    assert _cli_rows(root, True) == first  # the result cache
+    cli = tmp_path / "tool/cli.py"
+    for old, new, again in TOOL_EDITS:
+        cli.write_text(cli.read_text().replace(old, new, 1), encoding="utf-8")
+        runs.clear()
+        got = _cli_rows(root, True)
+        assert got == _cli_rows(root, False), (old, new)
+        assert bool(runs) is again, (old, new)
+        assert [r[5] for r in got[0]] == ([] if "asyncio.run" in cli.read_text() else ["ASL102"])

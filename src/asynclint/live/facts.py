@@ -22,7 +22,7 @@ from ..model import CallSite, ClassSummary, FunctionSummary, ModuleSummary
 
 def site_shape(s: CallSite) -> tuple:
     """A call site without its position."""
-    return (s.kind, s.callee, s.text, s.awaited, s.args, s.kwargs, s.target, s.guards, s.once, s.facts,
+    return (s.kind, s.callee, s.text, s.awaited, s.args, s.kwargs, s.target, s.guards, s.once, s.once_of, s.facts,
             s.body_awaits, s.in_handler)
 
 
@@ -51,6 +51,7 @@ class ModuleChanges:
     classes: dict = field(default_factory=dict)  # qualname -> (before, after): ClassSummary or None
     names: bool = False  # functions or classes were added or removed
     top: bool = False  # the module-level code's call sites changed (beyond positions)
+    calls: bool = False  # a function's call sites changed (beyond positions), or one with calls came or went
 
     @property
     def values(self) -> bool:
@@ -77,6 +78,7 @@ def module_changes(path: str, name: str, before, after) -> ModuleChanges:
         q = f"{name}.{lq}"
         if a is None or b is None:
             out.names = True
+            out.calls = out.calls or bool((a or b).calls)
             out.facts.add(("fn", q))
             out.facts.add(("body", q))
             out.functions[q] = (a, b)
@@ -85,6 +87,7 @@ def module_changes(path: str, name: str, before, after) -> ModuleChanges:
             out.facts.add(("fn", q))
             out.functions[q] = (a, b)
         if calls_shape(a) != calls_shape(b):
+            out.calls = True
             out.facts.add(("body", q))
     if len(old.module_calls) != len(new.module_calls) or any(
             site_shape(a) != site_shape(b) for a, b in zip(old.module_calls, new.module_calls)):

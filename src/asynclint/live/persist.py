@@ -40,10 +40,10 @@ from ..cache.store import Store, project_cache_dir
 from ..catalog import Entry
 from ..frameworks.fastapi import Route, RouteParts
 from ..model import CallSite
-from .state import Record
+from .state import Record, pass_signature
 
-FORMAT = 3
-_META, _FILES, _HIER, _LIBS = b"meta", b"files", b"hierarchy", b"libraries"
+FORMAT = 4
+_META, _FILES, _HIER, _LIBS, _PASSES = b"meta", b"files", b"hierarchy", b"libraries", b"passes"
 _MAX_PARTS = 32  # how many parts the fact table is stored in before it is written as one again
 _ROUTE_FIELDS = tuple(f.name for f in dataclasses.fields(Route))
 _PARTS_FIELDS = tuple(f.name for f in dataclasses.fields(RouteParts))
@@ -212,6 +212,7 @@ class Snapshot:
         state.track_prop()
         h = project.hierarchy
         h._mro, h._mro_facts, h._subclasses = hier
+        _restore_passes(state, fns, self.store.get(_PASSES), table)
         state.dirty = set()
         state.changed_derived = set()  # taking the analysis in changed nothing
         state._table_size = len(fns) if table_size is None else table_size
@@ -270,6 +271,7 @@ class Snapshot:
             loader = project.libraries  # what was read of the environment, how deep library code was entered
             store.put(_LIBS, codec.dumps(None if loader is None else (
                 loader.asked, [(i.name, i.path) for i in libraries], state.library_depth, state._table_size)))
+            _put_if_changed(store, _PASSES, _encode_passes(state, project.functions, table))  # (numbers facts)
             if len(table.parts) >= _MAX_PARTS:
                 table.parts, table.stored = [], 0
             if not table.parts or len(table.facts) > table.stored:
@@ -282,7 +284,7 @@ class Snapshot:
             _put_if_changed(store, _FILES, files)
         except ValueError:  # something not plain data (cannot happen unless a bug): keep no analysis
             return
-        keep = {_META, _FILES, _HIER, _LIBS} | {_module_key(p) for p in infos} | {_facts_key(p) for p in table.parts}
+        keep = {_META, _FILES, _HIER, _LIBS, _PASSES} | {_module_key(p) for p in infos} | {_facts_key(p) for p in table.parts}
         store.retain(keep)
         if store.get(_META) != self.key:
             store.put(_META, self.key)
@@ -405,6 +407,55 @@ def _encode_module(info, functions, module_rec, prop, table: FactTable, depths=(
         mod = (_encode_uses(module_rec.uses, info.summary.module_calls),
                None if module_rec.routes is None else _encode_parts(module_rec.routes), table.encode(module_rec.facts))
     return (FORMAT, info.name, tuple(fn_rows), mod, tuple(prop_rows), (lib_rows, tuple(lib_sites)))
+
+
+def _encode_passes(state, fns, table: FactTable):
+    """The whole-project passes' results (``AnalysisState.passes``) and the facts they read, or None
+    when they are not current. A call site is its index in its caller's call sites."""
+    model = state.routes
+    if state.entries is None or state.pass_facts is None or model is None or "quiet" not in model.quiet_memo:
+        return None
+
+    def sites(table_):
+        out = []
+        for fq, pairs in table_.items():
+            calls = fns[fq].summary.calls
+            where = {id(site): i for i, site in enumerate(calls)}
+            out.append((fq, tuple((where[id(site)], target) for site, target in pairs)))
+        return tuple(out)
+
+    once = state.once
+    memo = model.quiet_memo
+    return (sorted(state.entries), sorted(once.functions), sites(once.guarded), sites(once.inner),
+            memo["quiet"], sorted(memo.get("serving", ())), table.encode(state.pass_facts))
+
+
+def _restore_passes(state, fns, blob, table: FactTable) -> None:
+    """Take in what ``_encode_passes`` kept (nothing when it cannot be: they are run again)."""
+    from ..analyze.once import OnceCoroutines
+
+    if blob is None:
+        return
+    try:
+        row = codec.loads(blob)
+        if row is None:
+            return
+        entries, functions, guarded, inner, quiet, serving, facts = row
+
+        def sites(rows):
+            out = {}
+            for fq, pairs in rows:
+                calls = fns[fq].summary.calls
+                out[fq] = [(calls[i], target) for i, target in pairs]
+            return out
+
+        once = OnceCoroutines(frozenset(functions), sites(guarded), sites(inner))
+        pass_facts = table.decode(facts)
+    except Exception:  # (not what this code wrote: the passes run again)
+        return
+    state.entries, state.once, state.pass_facts = set(entries), once, pass_facts
+    state.quiet_kept = {"quiet": dict(quiet), "serving": set(serving)}
+    state.pass_signature = pass_signature(state.entries, once, state.quiet_kept)
 
 
 # ------------------------------------------------------------------ decoding

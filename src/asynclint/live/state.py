@@ -28,7 +28,7 @@ from ..analyze.classify import Classifier
 from ..analyze.findings import coroutine_findings, initialization_findings
 from ..analyze.locks import LoopOnlyLocks, handed_on
 from ..analyze.propagate import Propagation
-from ..frameworks.fastapi import RouteModel, _index_keys
+from ..frameworks.fastapi import RouteModel, _index_keys, quiet_functions
 from .facts import site_shape
 
 
@@ -109,13 +109,19 @@ class AnalysisState:
         self.routes: Optional[RouteModel] = None
         self.entries: Optional[set] = None  # analyze.entries.entry_coroutines, again when a call site changed
         self.once = None  # analyze.once.once_coroutines, with them
+        # the facts those passes (and the route model's ``quiet_functions``) read: None when unknown
+        self.pass_facts: Optional[frozenset] = None
+        self.quiet_kept: Optional[dict] = None  # the route model's ``quiet_memo`` taken in (``persist``)
+        # what the passes decided, comparable (``pass_signature``): when it changes, so does the derived
+        # fact ``("passes",)`` every file's findings read
+        self.pass_signature = None
         self.prop: Optional[Propagation] = None
         self.prop_readers: Optional[dict] = {} if indexed else None  # fact -> functions whose condition or witness read it
         self.dirty: set = set()  # record keys to compute again
         self.dirty_prop: set = set()  # functions whose condition and witness to compute again
         self.values_changed = False  # since the last refresh (predicates in guards may resolve otherwise)
-        # since the last refresh, a call site changed beyond its position, or anything else did: the
-        # whole-project passes over call sites (``entries``, the route model's ``quiet_memo``) run again
+        # since the last refresh, a call site changed beyond its position, or a fact the whole-project
+        # passes over call sites read (``entries``, ``once``, the route model's ``quiet_memo``): they run again
         self.calls_changed = False
         self._table_size = 0
         self.stats = {"records": 0, "region": 0}  # what the last refresh computed (bench, tests)
@@ -134,7 +140,8 @@ class AnalysisState:
         """``facts`` changed; ``functions`` (qualnames) and ``modules`` (paths) were edited, added or
         removed: what read any of them is computed again at the next ``refresh``. Without ``calls``,
         no call site of theirs changed but for its position."""
-        self.calls_changed = self.calls_changed or calls or bool(facts)
+        passes = self.pass_facts
+        self.calls_changed = self.calls_changed or calls or bool(facts) and (passes is None or not passes.isdisjoint(facts))
         readers = self.readers
         if readers is not None:
             for fact in facts:
@@ -235,6 +242,7 @@ class AnalysisState:
         """Compute again every record an edit made stale, then the propagation of what changed."""
         if self.calls_changed:
             self.entries = None
+            self.quiet_kept = None
             if self.routes is not None:
                 self.routes.quiet_memo.clear()
         elif self.routes is not None:
@@ -275,6 +283,7 @@ class AnalysisState:
                     self.changed_derived.add(("routes",))
                 elif old.routes != parts:
                     self.routes = None  # the same routes at other lines (``asynclint routes`` shows them)
+                    self.quiet_kept = None
                 continue
             if key[0] == "l":
                 fq = key[1]
@@ -311,6 +320,7 @@ class AnalysisState:
         self.stats["records"] = computed
         if route_parts_changed:
             self.routes = None
+            self.quiet_kept = None  # (a new route model: what it serves is decided again)
         self._propagate(changed, same)
 
     def _keep(self, key, rec: Record) -> None:
@@ -497,6 +507,9 @@ class AnalysisState:
                 if rec is not None and rec.routes is not None:
                     parts.append(rec.routes)
             self.routes = RouteModel(self.project, parts)
+            if self.quiet_kept is not None:
+                self.routes.quiet_memo.update(self.quiet_kept)
+                self.quiet_kept = None
         self.routes.call_index = self.call_index
         self.routes.callers = self.route_callers
         return self.routes
@@ -505,12 +518,44 @@ class AnalysisState:
         """ASL1xx, ASL2xx and ASL401 findings of ``functions`` (in reported modules)."""
         project, prop = self.project, self.prop
         locks = LoopOnlyLocks(project, prop.callers, prop, by_lock=self.lock_uses, escaping=_Lazy(self.handed))
-        if self.entries is None:  # (once per refresh: they read the whole project)
-            self.entries = entry_coroutines(project)
-            self.once = once_coroutines(project)
+        self.passes()
         entries, once = self.entries, self.once
         return coroutine_findings(project, prop, entries, functions=functions, locks=locks, once=once) + \
             initialization_findings(project, prop, entries, functions=functions, once=once)
+
+
+    def passes(self) -> None:
+        """The whole-project passes over call sites, run again when an edit reached what they read
+        (``calls_changed``): which coroutines start a loop, which run once, which serve no request.
+        What they read is kept (``pass_facts``) and goes to the frames open around them too."""
+        model = self.route_model()
+        if self.entries is not None and "quiet" in model.quiet_memo:
+            return
+        project, tracker = self.project, self.tracker
+        frame = tracker.open() if tracker is not None else None
+        facts = frozenset()
+        try:
+            if self.entries is None:
+                self.entries = entry_coroutines(project)
+                self.once = once_coroutines(project)
+                self.pass_facts = None
+            quiet_functions(model, project, self.entries)
+        finally:
+            if frame is not None:
+                facts = tracker.close(frame)
+        self.pass_facts = facts if self.pass_facts is None else self.pass_facts | facts
+        signature = pass_signature(self.entries, self.once, model.quiet_memo)  # (after each run of them)
+        if signature != self.pass_signature:
+            self.changed_derived.add(("passes",))
+            self.pass_signature = signature
+
+
+def pass_signature(entries, once, quiet_memo) -> tuple:
+    """What the whole-project passes decided, as plain comparable data."""
+    sites = lambda table: sorted((caller, site.line, site.col, target)  # noqa: E731
+                                 for caller, pairs in table.items() for site, target in pairs)
+    return (sorted(entries), sorted(once.functions), sites(once.guarded), sites(once.inner),
+            sorted(quiet_memo.get("quiet", {}).items()), sorted(quiet_memo.get("serving", ())))
 
 
 class FactMemo(dict):

@@ -278,7 +278,8 @@ class Workspace:
         for summary in (before, after):
             if summary is not None:
                 functions.update(f"{info.name}.{lq}" for lq in summary.functions)
-        self.state.invalidate(facts, functions, [info.path], calls=bool(facts) or changes.top)
+        self.state.invalidate(facts, functions, [info.path],
+                              calls=changes.top or changes.calls or before is None or after is None)
         if before is None or after is None:
             how = "value"
         else:
@@ -371,6 +372,7 @@ class Workspace:
         tracker, derived = self.tracker, state.derived
         with gc_frozen():
             state.refresh()
+            state.passes()  # (before what changed is known: their outcome is a derived fact)
             meets = state.meets(state.changed_base | state.changed_derived)
             edited = set(self.digests_changed)
             out: dict = {}
@@ -392,6 +394,7 @@ class Workspace:
                 frames = (tracker.open(), derived.open())
                 try:
                     derived.note(("routes",))
+                    derived.note(("passes",))
                     found = state.findings(functions)
                     analysis = Analysis(project, state.prop.blocking, found, state.entries)
                     diagnostics, suppressed, _ = finish_findings(project, analysis, self.cfg, model, self.root)
