@@ -339,3 +339,51 @@ async def handle() -> None:
 
 def test_a_task_started_once_runs_its_loop_on_every_turn():
     assert [(p, line, code) for p, line, code, _ in _found({"idx.py": TASKS})] == [("idx.py", _line(TASKS, "ASL102"), "ASL102")]
+
+
+# A cache of many entries (browser-use's downloads watchdog) fills once per key: the ASL401 says so, not
+# that the work runs the first time only.
+DOWNLOADS = '''\
+import os
+
+DOWNLOADS_DIR = "/srv/agent/downloads"
+
+
+class DownloadsWatchdog:
+    def __init__(self) -> None:
+        self._session_pdf_urls: dict = {}
+        self._cdp_ready = False
+        self._download_dir = None
+
+    async def attach(self, session) -> None:
+        if not self._cdp_ready:
+            self._download_dir = os.path.realpath(DOWNLOADS_DIR)
+            await session.send("Browser.setDownloadBehavior", {"downloadPath": self._download_dir})
+            self._cdp_ready = True
+
+    async def trigger_pdf_download(self, session, pdf_url: str) -> str:
+        if pdf_url in self._session_pdf_urls:
+            return self._session_pdf_urls[pdf_url]
+        data = await session.send("Page.printToPDF", {"url": pdf_url})
+        os.makedirs(DOWNLOADS_DIR, exist_ok=True)
+        name = f"{len(os.listdir(DOWNLOADS_DIR))}.pdf"
+        path = os.path.join(DOWNLOADS_DIR, name)
+        self._session_pdf_urls[pdf_url] = path
+        return path
+
+
+watchdog = DownloadsWatchdog()
+
+
+async def on_pdf_opened(session, url: str) -> str:
+    await watchdog.attach(session)
+    return await watchdog.trigger_pdf_download(session, url)
+'''
+
+
+def test_a_cache_of_many_entries_says_its_initialization_runs_for_each_new_key():
+    found = {d.line: d.message for d in lint_sources({"agent/__init__.py": "", "agent/downloads.py": DOWNLOADS})
+             if d.code == "ASL401"}
+    once, keyed = found[_line(DOWNLOADS, "os.path.realpath(")], found[_line(DOWNLOADS, "os.makedirs(")]
+    assert once.endswith("the first time attach() is awaited")
+    assert keyed.endswith("the first time trigger_pdf_download() is awaited for each new key of its cache")

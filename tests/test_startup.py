@@ -441,6 +441,127 @@ def test_a_command_registered_by_its_import_path_serves_no_request():
     assert [(d.line, d.code) for d in lint_sources(files, select_all=True)] == [(5, "ASL402")]
 
 
+# A project decorator that runs the coroutine it wraps with asyncio.run (maubot's ``cliq.command``, the
+# ``@coro`` idiom of click programs) makes the coroutine a command: alone on a loop of its own. One whose
+# wrapper hands the coroutine back when a loop already runs (a sync/async bridge) does not: awaited from
+# a coroutine, it runs on the caller's loop.
+CLIQ = '''\
+import asyncio
+import functools
+import inspect
+import traceback
+
+import click
+
+
+@click.group()
+def app():
+    """The maubot command line."""
+
+
+def command(help: str):
+    def decorator(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            try:
+                res = func(*args, **kwargs)
+                if inspect.isawaitable(res):
+                    asyncio.run(res)
+            except Exception:
+                traceback.print_exc()
+
+        return app.command(help=help)(wrapper)
+
+    return decorator
+
+
+def coro(f):
+    @functools.wraps(f)
+    def run(*args, **kwargs):
+        return asyncio.run(f(*args, **kwargs))
+
+    return run
+
+
+def bridge(f):
+    @functools.wraps(f)
+    def call(*args, **kwargs):
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(f(*args, **kwargs))
+        return f(*args, **kwargs)
+
+    return call
+
+
+def logged(f):
+    @functools.wraps(f)
+    async def wrapper(*args, **kwargs):
+        print("calling", f.__name__)
+        return await f(*args, **kwargs)
+
+    return wrapper
+'''
+
+COMMANDS = '''\
+import json
+import webbrowser
+
+import aiohttp
+import click
+
+from . import cliq
+
+
+def save_config(config: dict) -> None:
+    with open("/home/bot/.config/maubot-cli.json", "w") as fh:
+        json.dump(config, fh)
+
+
+@cliq.command(help="Log in to a Maubot instance")
+@click.option("--server", default="http://localhost:29316")
+async def login(server: str) -> None:
+    async with aiohttp.ClientSession() as sess:
+        async with sess.post(f"{server}/_matrix/maubot/v1/auth/login") as resp:
+            token = (await resp.json())["token"]
+    save_config({"servers": {server: token}})
+
+
+@cliq.command(help="Log into a Matrix account with single sign-on")
+async def auth(sso_url: str) -> None:
+    webbrowser.open(sso_url, autoraise=True)
+
+
+@cliq.coro
+async def upload(path: str) -> None:
+    with open(path, "rb") as file:
+        async with aiohttp.ClientSession() as sess:
+            await sess.post("http://localhost:29316/_matrix/maubot/v1/plugins/upload", data=file.read())
+
+
+@cliq.bridge
+async def fetch_plugin(path: str) -> bytes:
+    with open(path, "rb") as file:
+        return file.read()
+
+
+@cliq.logged
+async def read_plugin(path: str) -> bytes:
+    with open(path, "rb") as file:
+        return file.read()
+'''
+
+
+def test_a_decorator_that_runs_the_coroutine_with_asyncio_run_makes_it_a_command():
+    files = {"mbc/__init__.py": "", "mbc/cliq.py": CLIQ, "mbc/commands.py": COMMANDS}
+    got = sorted((d.line, d.code, d.function.rsplit(".", 1)[-1]) for d in lint_sources(files))
+    assert got == [(38, "ASL104", "fetch_plugin"), (39, "ASL104", "fetch_plugin"),
+                   (44, "ASL104", "read_plugin"), (45, "ASL104", "read_plugin")]
+    quiet = sorted((d.line, d.code) for d in lint_sources(files, select_all=True) if d.code == "ASL402")
+    assert quiet == [(21, "ASL402"), (26, "ASL402"), (31, "ASL402"), (33, "ASL402")]
+
+
 SERVE_CMD = '''\
 import asyncio
 import json

@@ -16,6 +16,7 @@ from ..link import MEMORY_BUFFERS, FunctionRef, Project
 from ..link.values import Inst, IterOf, Meth, Sym, qualified_callable
 from ..model import CallSite
 from .conditions import parameter_name
+from .locks import lock_type
 
 
 @dataclass(slots=True)
@@ -90,6 +91,49 @@ def _is_offloader(project: Project, fq: str, memo: dict, depth: int = 0) -> bool
 
 
 
+def pool_work_awaited(project: Project, site: CallSite, ref: FunctionRef) -> bool:
+    """``with ThreadPoolExecutor() as pool:`` whose block awaits every piece of work it gives the pool
+    (``await loop.run_in_executor(pool, fn)``, also gathered: ``await asyncio.gather(*[loop.run_in_executor(
+    pool, fn, x) ...])``, or ``await asyncio.wrap_future(pool.submit(fn))``): leaving the block shuts down
+    a pool with nothing left to run, which waits for no work. Any other use of the pool in the block
+    (``pool.submit(fn)`` kept, ``pool.map``, handing it to a helper) keeps the wait."""
+    pool = ("en", site.callee)
+    inside = [s for s in ref.summary.calls if s is not site and s.line >= site.line and s.line <= site.body_end]
+    spans = {name: [s for s in inside if s.awaited and s.kind == "call" and s.text.rsplit(".", 1)[-1] == name]
+             for name in ("gather", "wrap_future")}
+    used = False
+    for s in inside:
+        if not _mentions((s.callee, s.args, s.kwargs), pool):
+            continue
+        callee = s.callee
+        if s.kind == "call" and callee[0] == "a" and callee[2] == "run_in_executor" and s.args and s.args[0] == pool \
+                and not _mentions((s.args[1:], s.kwargs), pool) \
+                and (s.awaited or any(_within(s, g) for g in spans["gather"])):
+            used = True
+        elif s.kind == "call" and callee[0] == "a" and callee == ("a", pool, "submit") \
+                and not _mentions((s.args, s.kwargs), pool) and any(_within(s, w) for w in spans["wrap_future"]):
+            used = True
+        elif not (s in spans["wrap_future"] and len(s.args) == 1 and s.args[0] is not None
+                  and s.args[0][:2] == ("c", ("a", pool, "submit"))):
+            return False
+    if not used:
+        return False
+    # a function nested in the block (a closure, a lambda) that uses the pool: not seen here, so kept
+    return not any(_mentions((s.callee, s.args, s.kwargs), pool)
+                   for r in project.index.scopes(ref.qualname)[1:] for s in r.summary.calls)
+
+
+def _mentions(e, wanted) -> bool:
+    if e == wanted:
+        return True
+    return isinstance(e, tuple) and any(isinstance(x, tuple) and _mentions(x, wanted) for x in e)
+
+
+def _within(inner: CallSite, outer: CallSite) -> bool:
+    return (outer.line, outer.col) < (inner.line, inner.col) and (inner.end_line, inner.end_col) <= (
+        outer.end_line, outer.end_col)
+
+
 _DATACLASS_DECORATORS = frozenset({"dataclass", "define", "frozen", "mutable", "s", "attrs"})
 
 
@@ -133,6 +177,9 @@ class Classifier:
                 return Blocking(site, target=fq) if fq else None
             case Inst(t):
                 e = self.cat.with_entry(t) if kind == "with" else self.cat.iter_entry(t)
+                if e is not None and kind == "with" and e.category == "wait" and lock_type(e.api) is None \
+                        and pool_work_awaited(p, site, ref):
+                    return None  # the pool's exit finds no work left to wait for
                 return Blocking(site, entry=e) if e else None
         return None
 

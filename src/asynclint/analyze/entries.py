@@ -212,6 +212,11 @@ class ModuleScope:
         self.module = module
 
 
+def is_runner(project: Project, site, mod) -> bool:
+    """Does this call site call a loop runner of the catalog (``asyncio.run``, ``loop.run_until_complete``)?"""
+    return _is_runner(project, project.catalog, site, mod)
+
+
 def _is_runner(project: Project, cat, site, mod) -> bool:
     v = project.ev(site.callee, mod)
     match v:

@@ -149,19 +149,21 @@ def transitive_finding(project: Project, ref: FunctionRef, b: Blocking, chains,
     return _diagnostic(ref, site, entry, code_for(entry.category, True), message, chain, hops, suggestion)
 
 
-def once_finding(project: Project, ref: FunctionRef, b: Blocking, chains, callers: list) -> Diagnostic:
+def once_finding(project: Project, ref: FunctionRef, b: Blocking, chains, callers: list,
+                 keyed: bool = False) -> Diagnostic:
     """ASL401 at the blocking line of one-time initialization; ``callers``: the async call sites
-    (``ChainHop``s) that reach it."""
+    (``ChainHop``s) that reach it; ``keyed``: it fills a cache of many entries, once per new key."""
     chain, hops, entry = _chain(project, ref, b, chains)
     via = "" if b.entry is not None else f" through {describe_site(b.site)}"
     n = len(callers)
     what = f"one-time initialization in {ref.summary.name}() blocks on {describe_api(entry)} ({_label(entry)}){via}"
+    each = " for each new key of its cache" if keyed else ""
     if ref.summary.is_async:
-        message = f"{what}: it runs on the event loop the first time {ref.summary.name}() is awaited"
+        message = f"{what}: it runs on the event loop the first time {ref.summary.name}() is awaited{each}"
     elif n == 1:
-        message = f"{what}: the async call site that reaches it waits on the event loop the first time"
+        message = f"{what}: the async call site that reaches it waits on the event loop the first time{each}"
     else:
-        message = f"{what}: the first of {n} async call sites to reach it waits on the event loop"
+        message = f"{what}: the first of {n} async call sites to reach it{each} waits on the event loop"
     suggestion = ("build it at startup (in the app's lifespan or an on_startup handler), or offload the first "
                   f"call with await asyncio.to_thread(...) ({entry.replacement})")
     d = _diagnostic(ref, b.site, entry, ONCE_CODE, message, chain, hops, suggestion)
@@ -241,8 +243,9 @@ def initialization_findings(project: Project, prop: Propagation, entries: frozen
                 continue
             callers = async_callers(project, prop, fq, entries)
             if callers:
-                out.append(once_finding(project, ref, got[0], got[1], callers))
-                out[-1].keyed = b.site.once_of[:1] == ("keyed",)
+                keyed = b.site.once_of[:1] == ("keyed",)
+                out.append(once_finding(project, ref, got[0], got[1], callers, keyed))
+                out[-1].keyed = keyed
                 keys.append((out[-1].root, once_cache(project, ref, b.site.once_of)))
     _one_cause_per_cache(out, keys)
     return out

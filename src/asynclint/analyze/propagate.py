@@ -32,7 +32,7 @@ from .files import file_subjects
 from .locks import lock_type
 from .conditions import MEMORY, NONEMPTY, NOT_NONE, RAW, TRUE, Typed, both, either, through_call
 
-_LOOP_CHECKS = ("is_running", "get_running_loop", "_get_running_loop")
+LOOP_CHECKS = ("is_running", "get_running_loop", "_get_running_loop")
 # library base classes that are no builtin type (a project class deriving from them is not a str)
 _PLAIN_BASES = frozenset({"abc.ABC", "typing.Generic", "typing.Protocol", "typing_extensions.Protocol", "enum.Enum",
                           "pydantic.BaseModel", "pydantic.main.BaseModel"})
@@ -68,7 +68,7 @@ def propagates(b: Blocking, ref: FunctionRef) -> bool:
     if not e.transitive:
         return joins_on_exit(e)
     if e.category == "loop":
-        return not any(s.text.rsplit(".", 1)[-1] in _LOOP_CHECKS for s in ref.summary.calls)
+        return not any(s.text.rsplit(".", 1)[-1] in LOOP_CHECKS for s in ref.summary.calls)
     return True
 
 

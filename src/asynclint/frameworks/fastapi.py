@@ -23,7 +23,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..analyze.entries import entry_coroutines, referenced, started_coroutine
+from ..analyze.entries import entry_coroutines, is_runner, referenced, started_coroutine
+from ..analyze.propagate import LOOP_CHECKS
 from ..link.values import Inst, Meth, Sym
 from ..model import Diagnostic
 
@@ -234,6 +235,28 @@ class RouteModel:
                 out.add(fq)
         return out
 
+    def runs_on_own_loop(self, d, mod) -> bool:
+        """Is this decorator a project function (``@coro``) or decorator factory (``@cliq.command(help=...)``)
+        whose wrapper hands a call of the function it wraps to a loop runner: ``asyncio.run(f(*args,
+        **kwargs))``, also through a local (``res = f(...)``, then ``asyncio.run(res)``)?"""
+        v = self.p.ev(d.callee, mod)
+        if type(v) is not Sym or v.name not in self.p.functions:
+            return False
+        scopes = self.p.index.scopes(v.name)
+        params = {prm.name for r in scopes for prm in r.summary.params}
+        for r in scopes:
+            if any(s.text.rsplit(".", 1)[-1] in LOOP_CHECKS for s in r.summary.calls):
+                continue  # asyncio.run only when no loop runs; from a coroutine it is awaited on the caller's
+            for site in r.summary.calls:
+                if site.kind != "call" or site.awaited or not site.args or site.callee[0] != "a" \
+                        or site.callee[2] not in _LOOP_RUNNERS:
+                    continue
+                arg = site.args[0]
+                if arg is not None and arg[0] == "c" and arg[1][0] == "p" and arg[1][1] in params \
+                        and is_runner(self.p, site, r.module):
+                    return True
+        return False
+
     def event_hooks(self, expr, mod, parts: "RouteParts") -> set:
         """The hooks of the event an ``on_event``/``add_event_handler`` names: startup or shutdown."""
         return parts.startup if self.literal(expr, mod) == "startup" else parts.shutdown
@@ -349,6 +372,11 @@ class RouteModel:
                     # @app.command(): the function runs once per invocation; an async one on its own loop,
                     # a sync one runs the coroutines it hands to asyncio.run on theirs
                     parts.commands |= {fq} if ref.summary.is_async else self.coroutines_run(ref)
+                    continue
+                if ref.summary.is_async and d.kind in ("decorator", "decorator-ref") and self.runs_on_own_loop(d, mod):
+                    # @coro / @cliq.command(help=...): the decorator's wrapper runs the coroutine with
+                    # asyncio.run, once per call of the wrapper, on a loop of its own: like a command
+                    parts.commands.add(fq)
                     continue
                 if d.kind != "decorator" or callee[0] != "a":
                     continue
