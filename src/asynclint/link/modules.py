@@ -30,13 +30,14 @@ def name_modules(paths, root: str, imports_of=None) -> dict:
     ``imports_of(path)``: the absolute module names the file imports (for its script folders)."""
     paths = list(paths)
     roots = source_roots((), root)
+    package = _package_test()
     if imports_of is None:
-        return {p: module_names(p, roots) for p in paths}
+        return {p: module_names(p, roots, package) for p in paths}
     libraries = library_names()
-    folders = [d for d in script_folders(paths, root, imports_of, libraries) if d not in roots]
+    folders = [d for d in script_folders(paths, root, imports_of, libraries, package) if d not in roots]
     out = {}
     for p in paths:
-        name, aliases, is_package = module_names(p, roots + folders)
+        name, aliases, is_package = module_names(p, roots + folders, package)
         # a script folder's file named like a library (``redis.py`` beside scripts) is not that library
         # to the rest of the project: ``import redis`` elsewhere means the library
         aliases = tuple(a for a in aliases if a.split(".", 1)[0] not in libraries)
@@ -57,13 +58,27 @@ def library_names() -> frozenset:
     return frozenset(names)
 
 
-def script_folders(paths, root: str, imports_of, libraries=frozenset()) -> list:
+def _package_test():
+    """``is_package(directory)``: does it hold an ``__init__.py``? Asked once per directory."""
+    known: dict = {}
+
+    def is_package(d: str) -> bool:
+        got = known.get(d)
+        if got is None:
+            got = known[d] = os.path.isfile(os.path.join(d, "__init__.py"))
+        return got
+
+    return is_package
+
+
+def script_folders(paths, root: str, imports_of, libraries=frozenset(), is_package=None) -> list:
     """Folders under ``root``, without ``__init__.py``, whose files are imported by bare name from
     files in or below them (the folder is on ``sys.path`` when the code runs). An import of a name in
     ``libraries`` (``import sqlalchemy`` beside a ``sqlalchemy.py`` of examples) is no evidence."""
     files = set(paths)
     folders = set()
     prefix = root.rstrip(os.sep) + os.sep
+    is_package = is_package or _package_test()
 
     def inside(d: str) -> bool:
         return d != root and d.startswith(prefix)
@@ -93,8 +108,7 @@ def script_folders(paths, root: str, imports_of, libraries=frozenset()) -> list:
                 continue
             d, hit = here, None
             while inside(d):
-                if (d, top) in tops and os.path.join(d, top + ".py") != p and \
-                        not os.path.isfile(os.path.join(d, "__init__.py")):
+                if (d, top) in tops and os.path.join(d, top + ".py") != p and not is_package(d):
                     hit = d
                     break
                 d = os.path.dirname(d)
@@ -117,20 +131,22 @@ def source_roots(context_dirs, project_root: str | None) -> list:
     return roots
 
 
-def module_names(path: str, roots: list) -> tuple:
-    """Return (primary name, aliases, is_package) for a .py file."""
+def module_names(path: str, roots: list, has_init=None) -> tuple:
+    """Return (primary name, aliases, is_package) for a .py file. ``has_init(directory)``: a memo of
+    whether a directory holds an ``__init__.py`` (one is made otherwise)."""
+    has_init = has_init or _package_test()
     d, fname = os.path.split(path)
     stem = fname[:-3] if fname.endswith(".py") else fname
     is_package = stem == "__init__"
     parts = [] if is_package else [stem]
-    while os.path.isfile(os.path.join(d, "__init__.py")):
+    while has_init(d):
         parts.insert(0, os.path.basename(d))
         parent = os.path.dirname(d)
         if parent == d:
             break
         d = parent
     names = []
-    if parts and os.path.isfile(os.path.join(os.path.dirname(path), "__init__.py")):
+    if parts and has_init(os.path.dirname(path)):
         names.append(".".join(parts))
     candidates = []
     for root in roots:
@@ -149,7 +165,7 @@ def module_names(path: str, roots: list) -> tuple:
         name, root = item
         top = os.path.join(root, name.split(".", 1)[0])
         # a name whose top level is a regular package, then not "src.", then the outermost root
-        return (os.path.isfile(os.path.join(top, "__init__.py")), not name.startswith("src."), name.count("."))
+        return (has_init(top), not name.startswith("src."), name.count("."))
 
     for name, _ in sorted(candidates, key=preference, reverse=True):
         if name and name not in names:
