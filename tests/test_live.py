@@ -583,3 +583,42 @@ def test_runs_after_edits_that_start_a_loop_or_stop_starting_it(tmp_path, monkey
         assert got == _cli_rows(root, False), (old, new)
         assert bool(runs) is again, (old, new)
         assert [r[5] for r in got[0]] == ([] if "asyncio.run" in cli.read_text() else ["ASL102"])
+
+
+ONCE_APP = {
+    "svc/__init__.py": "",
+    "svc/service.py": (
+        "import asyncio\n\nimport requests\n\n\nclass Service:\n    def __init__(self):\n"
+        "        self._ready = False\n        self._lock = asyncio.Lock()\n\n"
+        "    async def initialize(self):\n        requests.get('http://config')\n\n"
+        "    async def get(self, key):\n        if not self._ready:\n            async with self._lock:\n"
+        "                if not self._ready:\n                    await self.initialize()\n"
+        "                    self._ready = True\n        return key\n\n\nservice = Service()\n"
+    ),
+    "svc/routes.py": (
+        "from fastapi import APIRouter\n\nfrom svc.service import service\n\nrouter = APIRouter()\n\n\n"
+        "@router.get('/x')\nasync def x():\n    return await service.get('k')\n"
+    ),
+}
+
+
+def test_kept_passes_follow_lines_that_moved(tmp_path, monkeypatch):
+    """The once-only coroutines kept from the stored analysis name the awaits that run them; an edit
+    that moves those lines (and changes no call) keeps the passes, and the awaits are the edited
+    file's: a one-file check (the editor's flake8) and a run over the project report the moved lines."""
+    for rel, text in ONCE_APP.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    root = str(tmp_path)
+    service = str(tmp_path / "svc/service.py")
+    first = _cli_rows(root, True)
+    assert [(r[1], r[5]) for r in first[0]] == [(12, "ASL401"), (18, "ASL401")] and first == _cli_rows(root, False)
+    for n in (1, 2):
+        text = _read(service)
+        with open(service, "w", encoding="utf-8") as fh:
+            fh.write(f"# moved {n}\n\n\n" + text)
+        alone = _file_rows(root, service, True)
+        assert alone == _file_rows(root, service, False)
+        assert [(r[1], r[5]) for r in alone] == [(12 + 3 * n, "ASL401"), (18 + 3 * n, "ASL401")]
+        assert _cli_rows(root, True) == _cli_rows(root, False)

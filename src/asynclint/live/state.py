@@ -550,6 +550,34 @@ class AnalysisState:
             self.pass_signature = signature
 
 
+    def resite(self, info, before, after) -> None:
+        """Module ``info``'s summary went from ``before`` to ``after`` with the same call sites but for
+        their positions (the passes are kept): the awaits of once-only coroutines written there become
+        the new summary's sites."""
+        once = self.once
+        if once is None or not (once.guarded or once.inner):
+            return
+        fns, prefix = self.project.functions, info.name + "."
+        moved = False
+        for table in (once.guarded, once.inner):
+            for fq, pairs in table.items():
+                ref = dict.get(fns, fq)
+                if ref is None or ref.module is not info or not fq.startswith(prefix):
+                    continue
+                lq = fq[len(prefix):]
+                a, b = before.functions.get(lq), after.functions.get(lq)
+                if a is None or b is None or len(a.calls) != len(b.calls):
+                    continue
+                where = {id(site): i for i, site in enumerate(a.calls)}
+                table[fq] = [(b.calls[where[id(site)]] if id(site) in where else site, target)
+                             for site, target in pairs]
+                moved = True
+        if moved and self.pass_signature is not None:
+            memo = self.routes.quiet_memo if self.routes is not None else self.quiet_kept
+            if memo is not None:
+                self.pass_signature = pass_signature(self.entries, once, memo)
+
+
 def pass_signature(entries, once, quiet_memo) -> tuple:
     """What the whole-project passes decided, as plain comparable data."""
     sites = lambda table: sorted((caller, site.line, site.col, target)  # noqa: E731

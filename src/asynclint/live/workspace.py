@@ -278,8 +278,10 @@ class Workspace:
         for summary in (before, after):
             if summary is not None:
                 functions.update(f"{info.name}.{lq}" for lq in summary.functions)
-        self.state.invalidate(facts, functions, [info.path],
-                              calls=changes.top or changes.calls or before is None or after is None)
+        calls = changes.top or changes.calls or before is None or after is None
+        self.state.invalidate(facts, functions, [info.path], calls=calls)
+        if not calls:
+            self.state.resite(info, before, after)
         if before is None or after is None:
             how = "value"
         else:
