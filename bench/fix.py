@@ -266,6 +266,7 @@ def write_results(text: str) -> None:
 
 
 def main(argv=None) -> int:
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # time what users run: bytecode written and reused
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work-dir", default=os.path.expanduser("~/.cache/asynclint-bench"))
     ap.add_argument("--rounds", type=int, default=3)

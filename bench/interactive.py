@@ -352,6 +352,7 @@ def write(data: dict) -> None:
 
 
 def main(argv=None) -> int:
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # time what users run: bytecode written and reused
     args = parse_args(argv)
     if args.render:
         with open(RESULTS_JSON, encoding="utf-8") as fh:

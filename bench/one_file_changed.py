@@ -156,6 +156,7 @@ def timed(cmd, cwd: str, env: dict) -> tuple:
 
 
 def main(argv=None) -> int:
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # time what users run: bytecode written and reused
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rev", action="append", help="git revision, or WORKTREE (repeatable; default: merge base, WORKTREE)")
     ap.add_argument("--corpus", default="/work/corpora/lnbits")

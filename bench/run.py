@@ -466,6 +466,7 @@ def save(name: str, data: dict) -> None:
 
 
 def main(argv=None) -> int:
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # time what users run: bytecode written and reused
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work-dir", default=os.path.expanduser("~/.cache/asynclint-bench"),
                     help="downloads, corpora and the peers venv (outside the repo)")

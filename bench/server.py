@@ -170,6 +170,7 @@ def render(results: dict, edits: int) -> str:
 
 
 def main(argv=None) -> int:
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # time what users run: bytecode written and reused
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", choices=["lnbits", "large", "all"], default="all")
     ap.add_argument("--edits", type=int, default=10)
