@@ -622,3 +622,32 @@ def test_kept_passes_follow_lines_that_moved(tmp_path, monkeypatch):
         assert alone == _file_rows(root, service, False)
         assert [(r[1], r[5]) for r in alone] == [(12 + 3 * n, "ASL401"), (18 + 3 * n, "ASL401")]
         assert _cli_rows(root, True) == _cli_rows(root, False)
+
+
+def test_files_saved_unchanged_are_answered_by_their_content(app, monkeypatch):
+    """A run whose files have other stamps but the bytes of the last run's (an editor saving without
+    a change, ``touch``, a branch checked out and back) takes that run's findings without summarizing
+    or analysing anything; a change of the same size is still seen."""
+    import asynclint.summarize as summarize
+
+    collected = []
+    real = summarize.collect_summaries
+
+    def spy(*args, **kwargs):
+        collected.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(summarize, "collect_summaries", spy)
+    expected = _cli_rows(app, False)
+    assert _cli_rows(app, True) == expected and collected
+    helpers = os.path.join(app, "app/helpers.py")
+    text = _read(helpers)
+    for rewrite in (lambda: os.utime(helpers, ns=(1, 10**18)), lambda: open(helpers, "w").write(text)):
+        rewrite()
+        collected.clear()
+        assert _cli_rows(app, True) == expected and not collected
+    with open(helpers, "w", encoding="utf-8") as fh:  # one character other, the same size
+        fh.write(text.replace("time.sleep(1)", "time.sleep(2)"))
+    collected.clear()
+    got = _cli_rows(app, True)
+    assert collected and got == _cli_rows(app, False)

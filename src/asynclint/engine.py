@@ -158,7 +158,7 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
             covered = covered_files(ws.project, errors)
             if results is not None:
                 results.save(diagnostics, errors, checked, suppressed, covered,
-                             ws._libraries.outside() if ws._libraries is not None else None)
+                             ws._libraries.outside() if ws._libraries is not None else None, collected.digests)
             return Result(diagnostics, errors, checked, ws.project, None, cfg, suppressed, ws.state.routes,
                           found.root, found.problems, covered)
         # (the module infos may have been taken in: fresh ones for the pipeline)
@@ -179,7 +179,7 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
     covered = covered_files(project, errors)
     if results is not None:
         results.save(diagnostics, errors, checked, suppressed, covered,
-                     libraries.outside() if libraries is not None else None)
+                     libraries.outside() if libraries is not None else None, collected.digests)
     return Result(diagnostics, errors, checked, project, analysis, cfg, suppressed, routes, found.root, found.problems,
                   covered)
 

@@ -15,8 +15,12 @@ data only, authenticated) under a key made of:
 - for every file of the run (the ones reported and the ones only linked
   against): path, display path, whether it is reported, mtime and size.
 
-The key is hashed into the entry's name, so any difference is a miss and the
-normal pipeline runs.  A hit returns the stored findings without project or
+The key is hashed into the entry's name, so any difference is a miss.  A miss
+on stamps alone (a file saved unchanged, touched, checked out again) is then
+asked by content: next to each key's last results the cache keeps every file's
+SHA-256 (the summaries' digest), and when the files whose stamps changed have
+the same bytes as then, those results are the answer (and are kept under the
+new stamps).  Any other miss runs the normal pipeline.  A hit returns the stored findings without project or
 analysis objects, so only callers that need nothing but the report
 (``asynclint check`` without ``--fix``) ask for it.
 """
@@ -136,34 +140,91 @@ class ResultCache:
         """Did an earlier run of this project leave its results (whatever they were)?"""
         return bool(self.store.keys())
 
+    def _last_key(self) -> bytes:
+        return b"last:" + hashlib.sha256(repr(self.key).encode("utf-8", "surrogatepass")).digest()
+
     def lookup(self):
         """(diagnostics, errors, files_checked, suppressed) of the last run, or None."""
         if self.signature is None or not self.store.enabled:
             return None
         blob = self.store.get(self._entry())
         if blob is None:
-            return None
+            blob = self._same_content()
+            if blob is None:
+                return None
         try:
             return _decode(blob)
         except Exception:  # authenticated but unusable (cannot happen unless a bug): run again
             return None
 
-    def save(self, diagnostics, errors, files_checked: int, suppressed: int, covered=(), watched=None) -> None:
+    def _same_content(self):
+        """The last results of this key when every file has the bytes it had then (its stamps may
+        differ: saved unchanged, touched): kept under the new stamps too; else None."""
+        raw = self.store.get(self._last_key())
+        if raw is None:
+            return None
+        try:
+            entry, files = codec.loads(raw)
+            if len(files) != len(self.signature):
+                return None
+            for (path, display, reported, mtime, size), then in zip(self.signature, files):
+                if (path, display, reported) != tuple(then[:3]):
+                    return None
+                if (mtime, size) != tuple(then[3:5]) and (size != then[4] or _digest(path) != then[5]):
+                    return None
+            blob = self.store.get(entry)
+        except Exception:  # (not what this code wrote: no answer)
+            return None
+        if blob is not None:
+            self._remember(bytes(blob), [(*now, then[5]) for now, then in zip(self.signature, files)])
+        return blob
+
+    def save(self, diagnostics, errors, files_checked: int, suppressed: int, covered=(), watched=None,
+             digests=None) -> None:
         """``watched``: path -> (size, mtime) of files the results rest on besides the project's and the
         environment's fingerprint (library modules of editable installs, ``LibraryLoader.outside``): a
-        later lookup answers only while they are unchanged."""
+        later lookup answers only while they are unchanged. ``digests``: path -> the SHA-256 of the
+        bytes of each file the run read (``Collected.digests``)."""
         if self.signature is None or not self.store.enabled:
             return
         try:
             blob = _encode(diagnostics, errors, files_checked, suppressed, covered, watched or {})
         except ValueError:
             return
+        files = None
+        if digests is not None:
+            files = []
+            for now in self.signature:
+                digest = digests.get(now[0]) or _digest(now[0])  # (a file that did not parse has none)
+                if digest is None:
+                    files = None
+                    break
+                files.append((*now, digest))
+        self._remember(blob, files)
+
+    def _remember(self, blob: bytes, files) -> None:
+        """Keep ``blob`` as the results under the current stamps; ``files`` (each file's stamp and
+        digest), when known, lets a later run with other stamps but the same bytes find them."""
         # the last few runs (the whole project, and files an editor checks one by one, alternate)
         entry = self._entry()
-        recent = [k for k in self.store.keys() if k != entry][-(KEEP - 1):]
-        self.store.retain(set(recent))
+        last = self._last_key()
+        recent = [k for k in self.store.keys() if k != entry and not k.startswith(b"last:")][-(KEEP - 1):]
+        lasts = [k for k in self.store.keys() if k != last and k.startswith(b"last:")][-(KEEP - 1):]
+        self.store.retain(set(recent) | set(lasts))
         self.store.put(entry, blob)
+        if files is not None:
+            self.store.put(last, codec.dumps((entry, files)))
         self.store.save()
 
 
 KEEP = 8  # runs whose results are kept
+
+
+def _digest(path: str):
+    """The SHA-256 of a file's bytes (as the summary cache computes it), or None."""
+    from ..fsio import read_regular
+
+    try:
+        return hashlib.sha256(read_regular(path)).digest()
+    except (OSError, ValueError):
+        return None
