@@ -53,9 +53,13 @@ def called(site) -> set:
 def mentioned(summary) -> frozenset:
     """Every name the call sites of a module (its functions' and its top level's) mention: the union of
     their ``handed`` and ``called`` names."""
-    out: set = set()
-    seen: set = set()
+    exprs: list = []
+    add, extend = exprs.append, exprs.extend
     for sites in (summary.module_calls, *(f.calls for f in summary.functions.values())):
         for site in sites:
-            _collect((site.callee, *site.args, *(v for _, v in site.kwargs)), out, seen)
+            add(site.callee)
+            extend(site.args)
+            extend(v for _, v in site.kwargs)
+    out: set = set()
+    _collect(exprs, out, set())
     return frozenset(out)
