@@ -86,7 +86,7 @@ def test_json_follows_the_contract(project):
     assert result.exit_code == 1
     doc = json.loads(result.output)
     assert doc["version"] == __version__ and doc["files_checked"] == 1 and doc["errors"] == []
-    assert doc["schema_version"] == 2
+    assert doc["schema_version"] == 3
     keys = {"path", "line", "column", "end_line", "end_column", "code", "category", "message", "function",
             "route", "chain", "suggestion", "fix", "root", "callers"}  # schema version 1
     keys |= {"routes", "hops", "api"}  # added in version 2

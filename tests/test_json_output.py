@@ -133,7 +133,11 @@ def test_routes_json_lists_every_endpoint_with_its_findings(app):
     public = rows[(("GET",), "{root_path}/public/{filename:path}")]
     assert public["handler"] == "svc.api.public" and public["def"] == "async def" and public["dynamic"]
     assert public["note"] == "a prefix is not a literal"
-    assert [(f["code"], f["line"]) for f in public["diagnostics"]] == [("ASL205", 10)]
+    found = doc["diagnostics"]
+    assert [(found[i]["code"], found[i]["line"]) for i in public["diagnostics"]] == [("ASL205", 10)]
     assert all(r["findings"] == len(r["diagnostics"]) == 1 for r in rows.values())
+    # each finding once, however many endpoints it stalls
+    assert len(found) == len({(f["path"], f["line"], f["column"], f["code"]) for f in found})
+    assert sorted({i for r in rows.values() for i in r["diagnostics"]}) == list(range(len(found)))
     text = CliRunner().invoke(main, ["routes", "svc", "--no-cache"]).stdout
     assert "{root_path}/public/{filename:path}" in text and "<dynamic>" not in text

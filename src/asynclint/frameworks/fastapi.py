@@ -1027,19 +1027,11 @@ def annotate_routes(project, analysis, diagnostics, cfg, model: Optional[RouteMo
 
 
 # ------------------------------------------------------------------ routes table
-def route_rows(result, diagnostics: bool = True) -> list:
-    """Every endpoint, with the findings that stall it (those whose ``routes`` name it). ``diagnostics``:
-    also each finding as JSON (the JSON report; one finding may stall hundreds of endpoints, so the
-    text table does without them)."""
+def route_rows(result, numbered: Optional[dict] = None) -> list:
+    """Every endpoint, with the findings that stall it (those whose ``routes`` name it). ``numbered``:
+    id(diagnostic) -> its index in the report, for the JSON report, whose endpoints name their findings
+    by index (one finding may stall hundreds of endpoints: written once, referred to from each)."""
     project = result.project
-    as_json: dict = {}  # id(diagnostic) -> its JSON, built once however many endpoints it stalls
-
-    def to_json(d) -> dict:
-        got = as_json.get(id(d))
-        if got is None:
-            got = as_json[id(d)] = d.to_json()
-        return got
-
     model = result.routes or RouteModel(project)
     findings_by_route: dict = {}
     for d in result.diagnostics:
@@ -1069,7 +1061,7 @@ def route_rows(result, diagnostics: bool = True) -> list:
             "dynamic": r.dynamic,
             "status": "blocks" if found else "clean",
             "findings": len(found),
-            "diagnostics": [to_json(d) for d in found] if diagnostics else [],
+            "diagnostics": [numbered[id(d)] for d in found] if numbered is not None else [],
             "first_chain": found[0].chain if found else None,
             "first_finding": f"{found[0].path}:{found[0].line} {found[0].code}" if found else None,
             "note": r.note or None,
@@ -1078,12 +1070,17 @@ def route_rows(result, diagnostics: bool = True) -> list:
 
 
 def render_routes(result, fmt: str = "text") -> str:
-    rows = route_rows(result, diagnostics=fmt == "json")
     if fmt == "json":
         from .. import __version__
         from ..report.json import SCHEMA_VERSION
 
-        return json.dumps({"version": __version__, "schema_version": SCHEMA_VERSION, "routes": rows}, indent=2)
+        # the findings that stall some endpoint, each once; endpoints name them by their index here
+        stalling = [d for d in result.diagnostics if d.routes]
+        numbered = {id(d): i for i, d in enumerate(stalling)}
+        rows = route_rows(result, numbered)
+        return json.dumps({"version": __version__, "schema_version": SCHEMA_VERSION,
+                           "diagnostics": [d.to_json() for d in stalling], "routes": rows}, indent=2)
+    rows = route_rows(result)
     if not rows:
         return "No FastAPI routes found."
     table = []

@@ -6,7 +6,10 @@ counts changes of that shape: version 2 added to every finding the full list
 of its ``routes``, its ``hops`` (each call of the chain with path, line,
 column and the name as written at the call site) and its ``api``, and a
 ``column`` and ``symbol`` to its ``callers``; no key of version 1 changed or
-went away.
+went away. Version 3 changed the routes report only: its findings are listed
+once, in its own ``diagnostics``, and each endpoint's ``diagnostics`` holds
+their indexes there (a finding stalling a thousand endpoints was written a
+thousand times: gigabytes on a large proxy).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import json
 
 from .. import __version__
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def report_dict(result) -> dict:
