@@ -651,3 +651,39 @@ def test_files_saved_unchanged_are_answered_by_their_content(app, monkeypatch):
     collected.clear()
     got = _cli_rows(app, True)
     assert collected and got == _cli_rows(app, False)
+
+
+def test_the_server_starts_from_the_analysis_a_run_kept(shop, monkeypatch):
+    """``asynclint server`` opening a project that a command-line run left its analysis for takes it
+    in (a start that costs about a warm run, not the whole analysis): files changed since, and a
+    buffer the editor holds unsaved, are applied as edits; then every edit gives a fresh run's findings."""
+    import asynclint.live.persist as persist
+
+    restored = []
+    real = persist.Snapshot.restore
+
+    def spy(self, ws):
+        got = real(self, ws)
+        restored.append(got is not None)
+        return got
+
+    monkeypatch.setattr(persist.Snapshot, "restore", spy)
+    options = dict(jobs=1, python="none")
+    run([shop], Options(result_cache=True, **options))
+    payments = os.path.join(shop, "shop/services/payments.py")
+    with open(payments, "a", encoding="utf-8") as fh:
+        fh.write("\n\ndef audit():\n    import time\n    time.sleep(1)\n")
+    run([shop], Options(result_cache=True, **options))  # the run after an edit keeps the analysis
+    restored.clear()
+    orders = os.path.join(shop, "shop/routers/orders.py")
+    unsaved = _read(orders).replace("import time\n", "import time\n\n\n", 1)
+    with open(payments, "a", encoding="utf-8") as fh:
+        fh.write("\n\ndef audit2():\n    return 2\n")
+    ws = Workspace(shop, Options(**options))
+    ws.texts[orders] = unsaved
+    ws.load()
+    assert restored == [True] and ws.stats["relink"] == 1
+    assert _live(ws) == _fresh(shop, ws.texts)
+    for rel, old, new, _how in EDITS:
+        _edit(ws, os.path.join(shop, rel), old, new)
+        assert _live(ws) == _fresh(shop, ws.texts), (rel, old)

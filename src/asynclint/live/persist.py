@@ -86,8 +86,9 @@ class FactTable:
         return out.tobytes()
 
     def decode(self, raw) -> frozenset:
+        """The facts of stored numbers (bytes, or the ``array`` of them)."""
         table = self.facts
-        return frozenset(table[i] for i in numbers(raw))
+        return frozenset(table[i] for i in (raw if isinstance(raw, array) else numbers(raw)))
 
 
 def numbers(raw) -> array:
@@ -187,8 +188,11 @@ class Snapshot:
         except Exception:  # an entry missing or not what this code wrote: analyse afresh
             return None
         derived, state.derived = state.derived, None  # (nothing changed by taking it in)
+        indexed = state.readers is not None  # (the server: which records read a fact, by the fact)
         try:
             for key, rec in records.items():
+                if indexed:
+                    rec.facts = table.decode(rec.facts)
                 state._keep(key, rec)
         finally:
             state.derived = derived
@@ -207,6 +211,8 @@ class Snapshot:
                 prop.klass[fq] = key[1]
             if facts:
                 prop.facts[fq] = table.decode(facts)
+                if indexed:
+                    state._index_prop(fq, prop.facts[fq])
         state.prop = prop
         state.fact_table = table
         state.track_prop()

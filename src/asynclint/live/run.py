@@ -78,9 +78,11 @@ def _incremental(found, collected, cfg, options, snapshot: Snapshot, save: bool,
     return diagnostics, suppressed, ws
 
 
-def _resume(ws: Workspace, collected, snapshot: Snapshot, kept: dict) -> Optional[set]:
+def _resume(ws: Workspace, collected, snapshot: Snapshot, kept: dict, server: bool = False) -> Optional[set]:
     """Link as the stored analysis saw the project, take it in, apply what changed since: the paths
-    applied, or None when the store cannot be used (module names changed, a summary of then is gone)."""
+    applied, or None when the store cannot be used (module names changed, a summary of then is gone).
+    ``server``: for the language server, which finds what read a fact through an index, not by what
+    each file's findings read."""
     if not snapshot.usable:
         return None
     then = snapshot.files
@@ -105,7 +107,7 @@ def _resume(ws: Workspace, collected, snapshot: Snapshot, kept: dict) -> Optiona
         name, aliases, is_package = then[p][1:]
         linked[p] = ModuleInfo(name, p, ws._display.get(p) or p, previous[p], is_package, aliases, report=False)
     ws.modules = linked
-    ws._link(analyse=False, indexed=False, derived=True)
+    ws._link(analyse=False, indexed=server, derived=not server)
     got = snapshot.restore(ws)
     if got is None:
         return None

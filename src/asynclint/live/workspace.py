@@ -82,9 +82,12 @@ class Workspace:
                               whole_project=True, check_tests=cfg.check_tests)
         self.root = found.root if os.path.isdir(found.root) else self.root
         every = {f.path for f in found.files}
+        self._env = find_environment(self.options.python, cfg.python, cfg.path, found.root)
+        snapshot = self._snapshot(found.root)
         collected = collect_summaries(found.files, every, root=found.root, max_file_size=cfg.max_file_size,
                                       use_cache=self.options.use_cache, jobs=self.options.jobs,
-                                      overrides=dict(self.texts))
+                                      overrides=dict(self.texts),
+                                      previous=snapshot.digests() if snapshot is not None else None)
         self.errors = {}
         by_display = {f.display: f.path for f in found.files}
         for e in collected.errors:
@@ -95,9 +98,26 @@ class Workspace:
                                 check_tests=cfg.check_tests)
         self.modules = {info.path: info for info in infos}
         self._display = {f.path: f.display for f in found.files}
-        self._env = find_environment(self.options.python, cfg.python, cfg.path, found.root)
         self._roots = self._source_roots()
+        if snapshot is not None:
+            from .run import _resume
+
+            self.digests = dict(collected.digests)
+            if _resume(self, collected, snapshot, {}, server=True) is not None:
+                self._relinked = True
+                return
+            self.modules = {info.path: info for info in infos}  # (as they were: link afresh)
         self._link()
+
+    def _snapshot(self, root: str):
+        """The analysis a command-line run kept on disk for this project and configuration (a start
+        from it costs about a warm run rather than the whole analysis), or None."""
+        if not self.options.use_cache:
+            return None
+        from .persist import Snapshot, snapshot_key
+
+        snapshot = Snapshot(root, snapshot_key(self.cfg, root, self._env))
+        return snapshot if snapshot.usable else None
 
     def _source_roots(self) -> list:
         summaries = {p: info.summary for p, info in self.modules.items()}
