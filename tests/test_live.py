@@ -687,3 +687,29 @@ def test_the_server_starts_from_the_analysis_a_run_kept(shop, monkeypatch):
     for rel, old, new, _how in EDITS:
         _edit(ws, os.path.join(shop, rel), old, new)
         assert _live(ws) == _fresh(shop, ws.texts), (rel, old)
+
+
+def test_a_server_keeps_its_analysis_for_the_next_start(shop, monkeypatch):
+    """On shutdown the server writes its analysis to disk when it is of the files as saved: the next
+    start (or command-line run) takes it in. A buffer held unsaved keeps it from being written."""
+    import asynclint.live.persist as persist
+
+    restored = []
+    real = persist.Snapshot.restore
+    monkeypatch.setattr(persist.Snapshot, "restore", lambda self, ws: restored.append(1) or real(self, ws))
+    options = Options(jobs=1, python="none")
+    ws = Workspace(shop, options)
+    ws.load()
+    assert not restored
+    orders = os.path.join(shop, "shop/routers/orders.py")
+    _edit(ws, orders, "import time\n", "import time\n\n\n")  # unsaved
+    assert not ws.keep()
+    ws.update(orders)  # back to the file as saved
+    assert ws.keep() and not ws.keep()  # (nothing changed since)
+    again = Workspace(shop, options)
+    again.load()
+    assert restored and _live(again) == _fresh(shop, {})
+    for rel, old, new, _how in EDITS[:4]:
+        _edit(again, os.path.join(shop, rel), old, new)
+        assert _live(again) == _fresh(shop, again.texts), (rel, old)
+    assert run([shop], Options(result_cache=True, jobs=1, python="none")).diagnostics  # (the CLI resumes too)

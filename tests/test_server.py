@@ -11,6 +11,7 @@ errors while the server keeps serving.
 from __future__ import annotations
 
 import asyncio
+import glob
 import json
 import os
 import shutil
@@ -183,6 +184,9 @@ def test_an_editor_session(shop):
         finally:
             await c.stop()
         assert c.lsp._server.returncode == 0
+        # on shutdown the server kept its analysis (its buffers are the files as saved): the next start
+        # takes it in (tests/test_live.py::test_a_server_keeps_its_analysis_for_the_next_start)
+        assert glob.glob(os.path.join(shop, ".asynclint_cache", "analysis-*.cache"))
 
     asyncio.run(session())
 

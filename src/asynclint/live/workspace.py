@@ -37,6 +37,7 @@ from ..link.build import imported_modules
 from ..link.deps import Tracker, TrackedDict
 from ..link.modules import module_names, script_folders, source_roots
 from ..summarize import collect_summaries
+from ..cache.summaries import SummaryCache
 from ..summarize.collect import file_error, summarize_bytes
 from .facts import hierarchy_changes, module_changes
 from .shape import expressions
@@ -69,6 +70,7 @@ class Workspace:
         self._relinked = True
         self.digests: dict = {}  # absolute path -> digest of the text summarized (``persist``)
         self.digests_changed: set = set()  # paths whose text changed since the findings kept (``persist``)
+        self.unkept = False  # the analysis differs from the one kept on disk (``keep``)
         self._roots: Optional[list] = None  # source roots module names are relative to (link.modules)
         self._display: dict = {}
         self._env = None
@@ -99,15 +101,42 @@ class Workspace:
         self.modules = {info.path: info for info in infos}
         self._display = {f.path: f.display for f in found.files}
         self._roots = self._source_roots()
+        self.digests = dict(collected.digests)
         if snapshot is not None:
             from .run import _resume
 
-            self.digests = dict(collected.digests)
             if _resume(self, collected, snapshot, {}, server=True) is not None:
                 self._relinked = True
+                self.unkept = bool(self.texts)
                 return
             self.modules = {info.path: info for info in infos}  # (as they were: link afresh)
         self._link()
+        self.unkept = True
+
+    def keep(self) -> bool:
+        """Write the analysis to disk for the next start (``live.persist``: the server's, or the next
+        command-line run's), when it is of the files as saved (a buffer held unsaved is not what a
+        later run reads) and differs from what is kept. Whether it was written."""
+        if not self.unkept or not self.options.use_cache or self.state is None:
+            return False
+        for path, text in self.texts.items():
+            try:
+                with open(path, "rb") as fh:
+                    if fh.read() != text.encode("utf-8", "surrogatepass"):
+                        return False
+            except OSError:
+                return False
+        from ..engine import gc_frozen
+        from .persist import Snapshot, snapshot_key
+
+        with gc_frozen():
+            self.state.refresh()  # (what the last edits made stale, computed again)
+        snapshot = Snapshot(self.root, snapshot_key(self.cfg, self.root, self._env))
+        snapshot.save(self, None, {})
+        if self._libraries is not None:
+            self._libraries.save()
+        self.unkept = False
+        return True
 
     def _snapshot(self, root: str):
         """The analysis a command-line run kept on disk for this project and configuration (a start
@@ -179,9 +208,12 @@ class Workspace:
             self.texts[path] = text
             data = text.encode("utf-8", "surrogatepass")
         summary, err = summarize_bytes(data)
+        self.unkept = True
         if err:
+            self.digests.pop(path, None)
             return self._failed(path, err)
         self.errors.pop(path, None)
+        self.digests[path] = SummaryCache.digest(data)
         info = self.modules.get(path)
         if info is None:
             return self._added(path, summary)
@@ -194,6 +226,8 @@ class Workspace:
             self._roots = self._source_roots()
         self.texts.pop(path, None)
         self.errors.pop(path, None)
+        self.digests.pop(path, None)
+        self.unkept = True
         info = self.modules.get(path)
         if info is not None:
             self._removed(info)

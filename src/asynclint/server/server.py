@@ -146,6 +146,17 @@ def build() -> AsyncLintServer:
                     lsp.FileSystemWatcher(glob_pattern="**/*.py"),
                     lsp.FileSystemWatcher(glob_pattern="**/pyproject.toml")]))]))
 
+    @server.feature(lsp.SHUTDOWN)
+    def shutdown(ls: AsyncLintServer, params=None):
+        # the analysis kept on disk: the next start (or command-line run) takes it in
+        session = getattr(ls, "session", None)
+        if session is not None:
+            def keep():
+                session.keep()
+                return []  # (nothing to publish)
+
+            ls.guarded("keeping the analysis", keep)
+
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: AsyncLintServer, params: lsp.DidOpenTextDocumentParams):
         path = uri_to_path(params.text_document.uri)

@@ -70,6 +70,13 @@ class Session:
             import asynclint.fix.source  # noqa: F401 - LibCST, now rather than in the first code action
         return ws
 
+    def keep(self) -> bool:
+        """Write every project's analysis to disk where it is of the files as saved (``Workspace.keep``)."""
+        kept = False
+        for ws in self.workspaces.values():
+            kept = ws.keep() or kept
+        return kept
+
     def _root_of(self, path: str) -> str:
         from ..discover import find_project_root
 
