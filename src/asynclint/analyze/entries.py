@@ -101,36 +101,51 @@ class ProjectSites:
     that may start a loop, and the sites by each name that occurs in what they hand on (arguments and
     keywords) or in what they call. A module's sites are gone through only when its summary mentions
     a name asked for (``ModuleSummary.names``), once per summary (an edit gives a module a new one).
-    Which modules mention a name is a table made once while the project's modules stay the same
-    (``ProjectIndex.generation``)."""
+    Which modules mention a name is a table kept with the project (looked at again when
+    ``ProjectIndex.generation`` moved: a module whose summary changed has its names taken again, and
+    the table is made afresh when modules came, went or moved)."""
 
     def __init__(self):
         self._parts: dict = {}  # id(ModuleInfo) -> (info, summary, name, _Part)
         self._generation = -1
-        self._mentions: dict = {}  # name -> [ModuleInfo (not test code) whose call sites mention it]
+        self._mentions: dict = {}  # name -> {id(ModuleInfo): the module (not test code) whose sites mention it}
         self._runners: list = []  # those modules whose sites mention a loop runner's name
         self._order: dict = {}  # id(ModuleInfo) -> its place among the project's modules
+        self._summaries: dict = {}  # id(ModuleInfo) -> the summary its names were taken from
+        self._once: dict = {}  # id(ModuleInfo) -> (summary, name, [(qualname, its once call sites)])
+        self._modules: list = []  # the project's modules, test code aside, in order
 
     def _tables(self, project: Project) -> dict:
-        if self._generation != project.index.generation:
-            test = project.is_test
-            mentions: dict = {}
-            order = self._order = {}
-            for info in project.unique_modules():
-                if test(info):
-                    continue
-                order[id(info)] = len(order)
-                for name in info.summary.names:
-                    got = mentions.get(name)
-                    if got is None:
-                        mentions[name] = [info]
-                    else:
-                        got.append(info)
-            self._mentions = mentions
-            self._runners = sorted({id(i): i for n in _RUNNER_NAMES for i in mentions.get(n, ())}.values(),
-                                   key=lambda i: order[id(i)])
-            self._generation = project.index.generation
-        return self._mentions
+        if self._generation == project.index.generation:
+            return self._mentions
+        test = project.is_test
+        modules = [info for info in project.unique_modules() if not test(info)]
+        order = {id(info): i for i, info in enumerate(modules)}
+        self._modules = modules
+        mentions, summaries = self._mentions, self._summaries
+        if order != self._order:  # modules came, went or moved: made afresh
+            mentions, summaries = self._mentions, self._summaries = {}, {}
+            self._order = order
+        for info in modules:
+            old = summaries.get(id(info))
+            if old is info.summary:
+                continue
+            key = id(info)
+            for name in old.names if old is not None else ():
+                got = mentions.get(name)
+                if got is not None:
+                    got.pop(key, None)
+            for name in info.summary.names:
+                got = mentions.get(name)
+                if got is None:
+                    mentions[name] = {key: info}
+                else:
+                    got[key] = info
+            summaries[key] = info.summary
+        self._runners = sorted({id(i): i for n in _RUNNER_NAMES for i in mentions.get(n, {}).values()}.values(),
+                               key=lambda i: order[id(i)])
+        self._generation = project.index.generation
+        return mentions
 
     def _part(self, project: Project, info) -> "_Part":
         got = self._parts.get(id(info))
@@ -141,6 +156,26 @@ class ProjectSites:
         part = _Part(project, info)
         self._parts[id(info)] = (info, info.summary, info.name, part)
         return part
+
+    def awaited_once(self, project: Project):
+        """(qualname, FunctionRef, call site) of the awaited calls in one-time initialization
+        (``CallSite.once``) of the project's functions (test code aside), module by module."""
+        self._tables(project)
+        fns = project.index.functions
+        for info in self._modules:
+            got = self._once.get(id(info))
+            if got is None or got[0] is not info.summary or got[1] != info.name:
+                sites = []
+                for lq, fn in info.summary.functions.items():
+                    if any(site.once and site.awaited and site.kind == "call" for site in fn.calls):
+                        sites.append((f"{info.name}.{lq}", [site for site in fn.calls
+                                                            if site.once and site.awaited and site.kind == "call"]))
+                got = self._once[id(info)] = (info.summary, info.name, sites)
+            for fq, sites in got[2]:
+                ref = fns.get(fq)
+                if ref is not None and ref.module is info:
+                    for site in sites:
+                        yield fq, ref, site
 
     def runners(self, project: Project):
         """(owner, its call sites, call site) of the calls that may start a loop."""
@@ -154,7 +189,7 @@ class ProjectSites:
         mentions = self._tables(project)
         hits: dict = {}  # id(info) -> (info, [names it mentions])
         for name in wanted:
-            for info in mentions.get(name, ()):
+            for info in mentions.get(name, {}).values():
                 got = hits.get(id(info))
                 if got is None:
                     hits[id(info)] = (info, [name])

@@ -49,19 +49,19 @@ def once_coroutines(project: Project) -> OnceCoroutines:
     fns = project.functions
     awaits: dict = {}  # coroutine -> [(caller, its call site)]: the awaited uses that keep it once-only
     lasting: dict = {}  # class -> are its instances the module's own (``_module_made``)
-    for fq, ref in project.index.own_functions():
-        for site in ref.summary.calls:
-            # (a cache of many entries fills once per key: what it awaits runs for each new one)
-            if site.once and site.awaited and site.kind == "call" and site.once_of[:1] != ("keyed",) \
-                    and not project.is_test(ref.module):
-                if site.once_of[:2] == ("attr", "self"):
-                    # once per object: once only when the objects are made at import, not per request
-                    cls = f"{ref.module.name}.{ref.summary.class_name}" if ref.summary.class_name else None
-                    if cls is None or not _module_made(project, cls, lasting):
-                        continue
-                target = _awaited(project, site, ref)
-                if target is not None:
-                    awaits.setdefault(target, []).append((fq, site))
+    # (a list: evaluating may read library modules into the tables)
+    for fq, ref, site in list(project_sites(project).awaited_once(project)):
+        if site.once_of[:1] == ("keyed",):
+            continue  # a cache of many entries fills once per key: what it awaits runs for each new one
+        target = _awaited(project, site, ref)
+        if target is None:
+            continue  # (not a project coroutine: nothing to decide, and what follows is costly)
+        if site.once_of[:2] == ("attr", "self"):
+            # once per object: once only when the objects are made at import, not per request
+            cls = f"{ref.module.name}.{ref.summary.class_name}" if ref.summary.class_name else None
+            if cls is None or not _module_made(project, cls, lasting):
+                continue
+        awaits.setdefault(target, []).append((fq, site))
     if not awaits:
         return NONE
     runners = None

@@ -103,9 +103,18 @@ class Workspace:
         self._roots = self._source_roots()
         self.digests = dict(collected.digests)
         if snapshot is not None:
+            import gc
+
             from .run import _resume
 
-            if _resume(self, collected, snapshot, {}, server=True) is not None:
+            was = gc.isenabled()
+            gc.disable()  # taking in the analysis builds many objects and no garbage cycles
+            try:
+                resumed = _resume(self, collected, snapshot, {}, server=True)
+            finally:
+                if was:
+                    gc.enable()
+            if resumed is not None:
                 self._relinked = True
                 self.unkept = bool(self.texts)
                 return

@@ -261,14 +261,15 @@ def rearmed(stmt: ast.stmt, is_cache_holder) -> set:
                 if _subject(node, is_cache_holder) is not None:
                     found.add(_subject(node, is_cache_holder))
     elif t in (ast.Assign, ast.AnnAssign) and stmt.value is not None:
-        reads = None  # what the value reads: looked for only when a target names a cache (rarely)
+        reads = None  # what the value reads: looked for only when a target names a cache
         for target in stmt.targets if t is ast.Assign else [stmt.target]:
             for tgt in flatten(target):
                 subject = _subject(tgt, is_cache_holder)
                 if subject is None:
                     continue
                 if reads is None:
-                    reads = {_subject(n, is_cache_holder) for n in ast.walk(stmt.value)}
+                    reads = {_subject(n, is_cache_holder) for n in ast.walk(stmt.value)
+                             if type(n) is ast.Name or type(n) is ast.Attribute}
                 if subject not in reads:
                     found.add(subject)
     return found
