@@ -674,11 +674,11 @@ def startup_by_function(model: RouteModel, project, functions) -> dict:
 
 def startup_only(model: RouteModel, project, functions, hooks: Optional[set] = None, named: bool = True,
                  shared: frozenset = frozenset()) -> set:
-    """Which of ``functions`` run only while the app starts or stops: its lifespan functions, startup
-    and shutdown handlers, and the coroutines that only these (or coroutines like these) await and
-    that nothing else names (not a route, a dependency, a task, a callback). Nothing is served while
-    they run: their blocking delays the start, not a request. ``hooks``: other roots instead
-    (the coroutines of command-line commands). Without ``named``, what else names them is the
+    """Which of ``functions`` (None: the project's own coroutines) run only while the app starts or
+    stops: its lifespan functions, startup and shutdown handlers, and the coroutines that only these
+    (or coroutines like these) await and that nothing else names (not a route, a dependency, a task,
+    a callback). Nothing is served while they run: their blocking delays the start, not a request.
+    ``hooks``: other roots instead (the coroutines of command-line commands). Without ``named``, what else names them is the
     caller's to check (``analyze.entries.referenced``). ``shared``: hooks that other code may run too
     (the coroutine a command runs may be a method routes await): one of them counts only when what
     awaits it does."""
@@ -710,6 +710,9 @@ def startup_only(model: RouteModel, project, functions, hooks: Optional[set] = N
         return decided[fq]
 
     reach = _awaited_from(project, hooks)  # (only these can be: every caller's chain leads to a hook)
+    if functions is None:
+        functions = {fq for fq in reach if (ref := project.functions.get(fq)) is not None
+                     and not ref.module.library and ref.summary.is_async}
     found = {fq for fq in functions if fq in reach and only(fq, frozenset())}
     # a coroutine awaited at startup but also handed to something (a scheduler, a callback list) runs then too
     return found - referenced(project, found - hooks) if named else found
@@ -757,13 +760,12 @@ def quiet_functions(model: RouteModel, project, entries: Optional[set] = None) -
     if got is None:
         if entries is None:
             entries = entry_coroutines(project)
-        coroutines = {fq for fq, ref in project.index.own_functions() if ref.summary.is_async}
         commands = {fq for fq in model.commands if not serves(project, fq)}
         starting = model.startup | model.shutdown
         roots = commands | starting
         shared = frozenset(commands - starting)  # (what a command runs, other code may await too)
         got = {fq: "while the app starts or stops or in a command-line command"  # (reached from both)
-               for fq in startup_only(model, project, coroutines, roots, named=False, shared=shared)}
+               for fq in startup_only(model, project, None, roots, named=False, shared=shared)}
         for hooks, when in ((commands, "in a command-line command"), (starting, "while the app starts or stops")):
             if hooks and got:
                 got.update((fq, when) for fq in startup_only(model, project, set(got), hooks, named=False,
@@ -777,7 +779,7 @@ def quiet_functions(model: RouteModel, project, entries: Optional[set] = None) -
         prologue = _awaited_before(model, project, before)
         if prologue:
             when = "before the program starts serving"
-            for fq in startup_only(model, project, coroutines - set(got), prologue):
+            for fq in startup_only(model, project, None, prologue):  # (those already in ``got`` stay)
                 got.setdefault(fq, when)
         model.quiet_memo["quiet"] = got
     return got
