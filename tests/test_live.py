@@ -713,3 +713,27 @@ def test_a_server_keeps_its_analysis_for_the_next_start(shop, monkeypatch):
         _edit(again, os.path.join(shop, rel), old, new)
         assert _live(again) == _fresh(shop, again.texts), (rel, old)
     assert run([shop], Options(result_cache=True, jobs=1, python="none")).diagnostics  # (the CLI resumes too)
+
+
+def test_objects_made_per_request_somewhere_else_end_the_once_guard(tmp_path, monkeypatch):
+    """Whether a class's objects are made at import only is kept between edits (``ProjectSites.made``)
+    while the modules that name it stay the same: a module that starts making one per request, or
+    stops, is seen at once by the server, and the one-time initialization becomes a per-request block
+    (and back)."""
+    for rel, text in ONCE_APP.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    root = str(tmp_path)
+    ws = Workspace(root, Options(use_cache=False, jobs=1, python="none"))
+    ws.load()
+    first = _live(ws)
+    assert [r[5] for r in first[0]] == ["ASL401", "ASL401"] and first == _fresh(root, {})
+    routes = str(tmp_path / "svc/routes.py")
+    per_request = ("from svc.service import Service, service\n\nrouter = APIRouter()\n\n\n"
+                   "@router.get('/y')\nasync def y():\n    return await Service().get('k')\n\n\n")
+    _edit(ws, routes, "from svc.service import service\n\nrouter = APIRouter()\n\n\n", per_request)
+    got = _live(ws)
+    assert got == _fresh(root, ws.texts) and "ASL401" not in [r[5] for r in got[0]]
+    ws.update(routes)  # back as saved
+    assert _live(ws) == first

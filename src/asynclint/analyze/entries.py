@@ -114,6 +114,9 @@ class ProjectSites:
         self._summaries: dict = {}  # id(ModuleInfo) -> the summary its names were taken from
         self._once: dict = {}  # id(ModuleInfo) -> (summary, name, [(qualname, its once call sites)])
         self._modules: list = []  # the project's modules, test code aside, in order
+        # analyze.once._module_made across runs of the passes: class -> (answer, facts it read, what it
+        # rests on: the evaluator's memo, the subclass map, the modules whose sites name the class)
+        self.made: dict = {}
 
     def _tables(self, project: Project) -> dict:
         if self._generation == project.index.generation:
@@ -183,9 +186,8 @@ class ProjectSites:
         for info in self._runners:
             yield from self._part(project, info).runners
 
-    def naming(self, project: Project, wanted: dict, calls: bool):
-        """(name, owner, call site) of the sites that hand on something named as one of ``wanted``
-        (with ``calls``: or call it), module by module in the project's order."""
+    def mentioning(self, project: Project, wanted) -> list:
+        """(module, [the names of ``wanted`` its call sites mention]) in the project's order."""
         mentions = self._tables(project)
         hits: dict = {}  # id(info) -> (info, [names it mentions])
         for name in wanted:
@@ -196,7 +198,13 @@ class ProjectSites:
                 else:
                     got[1].append(name)
         order = self._order
-        for info, names in sorted(hits.values(), key=lambda h: order[id(h[0])]) if len(hits) > 1 else hits.values():
+        return sorted(hits.values(), key=lambda h: order[id(h[0])]) if len(hits) > 1 else list(hits.values())
+
+    def naming(self, project: Project, wanted: dict, calls: bool, hits: Optional[list] = None):
+        """(name, owner, call site) of the sites that hand on something named as one of ``wanted``
+        (with ``calls``: or call it), module by module in the project's order. ``hits``: what
+        ``mentioning`` says of ``wanted``, when the caller asked already."""
+        for info, names in self.mentioning(project, wanted) if hits is None else hits:
             part = self._part(project, info)
             for name in names:
                 for owner, site in part.handed.get(name, ()):

@@ -101,7 +101,9 @@ def once_coroutines(project: Project) -> OnceCoroutines:
 def _module_made(project: Project, cls: str, memo: dict) -> bool:
     """Are the instances of ``cls`` (and of its subclasses) made at the top level of modules only
     (``store = Store()``): some are, and no call site makes one elsewhere or hands the class on (a
-    factory, a registry, ``Depends(Store)``)?"""
+    factory, a registry, ``Depends(Store)``)? Kept across runs of the passes (``ProjectSites.made``)
+    while what it rests on stays: the evaluator's memo (an edit that changes a value starts it
+    afresh), the subclass map, and the modules whose call sites name the class or a subclass."""
     got = memo.get(cls)
     if got is not None:
         return got
@@ -110,16 +112,32 @@ def _module_made(project: Project, cls: str, memo: dict) -> bool:
     short: dict = {}
     for q in family:
         short.setdefault(q.rsplit(".", 1)[-1], set()).add(q)
-    made = 0
-    ok = bool(family)
-    for name, owner, site in project_sites(project).naming(project, short, True) if ok else ():
-        v = project.ev(site.callee, owner.module)
-        if type(v) is Sym and v.name in short[name] and isinstance(owner, ModuleScope):
-            made += 1
-        elif type(v) is Sym and v.name in short[name] or _hands(project, site, owner.module, short[name]):
-            ok = False
-            break
+    sites = project_sites(project)
+    hits = sites.mentioning(project, short)
+    basis = (project.values.epoch, project.hierarchy._subclasses, [(info, info.summary, info.name) for info, _ in hits])
+    tracker = project.values.tracker
+    kept = sites.made.get(cls)
+    if kept is not None and kept[2][0] == basis[0] and kept[2][1] is basis[1] and len(kept[2][2]) == len(basis[2]) \
+            and all(a[0] is b[0] and a[1] is b[1] and a[2] == b[2] for a, b in zip(kept[2][2], basis[2])):
+        if tracker is not None:
+            tracker.add(kept[1])
+        memo[cls] = kept[0]
+        return kept[0]
+    frame = tracker.open() if tracker is not None else None
+    try:
+        made = 0
+        ok = bool(family)
+        for name, owner, site in sites.naming(project, short, True, hits) if ok else ():
+            v = project.ev(site.callee, owner.module)
+            if type(v) is Sym and v.name in short[name] and isinstance(owner, ModuleScope):
+                made += 1
+            elif type(v) is Sym and v.name in short[name] or _hands(project, site, owner.module, short[name]):
+                ok = False
+                break
+    finally:
+        facts = tracker.close(frame) if frame is not None else frozenset()
     memo[cls] = ok and made > 0
+    sites.made[cls] = (memo[cls], facts, basis)
     return memo[cls]
 
 

@@ -42,6 +42,7 @@ class Evaluator:
         # read: (expression, value, facts)
         self.tracker = None
         self._result_facts: dict = {}
+        self.epoch = 0  # counts the times the memos were started afresh (``live``: a value changed)
 
     # ------------------------------------------------------------- entry points
     def ev(self, e, mod: ModuleInfo):

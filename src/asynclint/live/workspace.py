@@ -355,6 +355,7 @@ class Workspace:
     def _forget_values(self) -> None:
         """Start the evaluator afresh (a value changed: any memoized value may have read it)."""
         values = self.project.values
+        values.epoch += 1
         values._memo = {}
         values._results = {}
         values._result_facts = {}

@@ -68,6 +68,12 @@ class Session:
                 return None
             self.workspaces[root] = ws
             import asynclint.fix.source  # noqa: F401 - LibCST, now rather than in the first code action
+            import gc
+
+            # the project's analysis lives as long as the server: a full collection would walk its
+            # millions of objects (seconds on a large project) in the middle of an edit
+            gc.collect(1)  # (the young garbage of loading; an older generation would walk it all)
+            gc.freeze()
         return ws
 
     def keep(self) -> bool:
