@@ -280,6 +280,10 @@ def rows(data: dict) -> list:
                         f"≤ {run._fmt_s(limit)}", statistics.median(t) <= limit))
         t = [s["open"] for s in sessions]
         out.append(("server: open → first diagnostics (indexing)", where, _mw(t), "—", None))
+        t = [s["reopen"] for s in sessions if "reopen" in s]
+        if t:
+            out.append(("server: open, the next start (from the analysis the session kept)", where, _mw(t), "—",
+                        None))
         t = [x for s in sessions for x in s.get("code_action", [])]
         if t:
             out.append(("server: code action", where, f"{_mw(t)}, {len(t)} actions",
