@@ -107,3 +107,64 @@ def test_a_loop_started_with_the_function_and_its_arguments():
         found = _found({"worker/__init__.py": "", "worker/config.py": SETTINGS, "worker/main.py": main,
                         "worker/jobs.py": JOBS})
         assert found == [(f, line + 2 * (f == "main.py"), code) for f, line, code in expected], runner
+
+
+# review 9 (sglang's runtime_context): a section of the configuration is appended to an audit file
+# the first time it is read. The server reads one section before it starts serving; each route reads
+# others, first on the loop.
+SECTIONS = '''\
+import json
+import os
+
+_SECTIONS: dict = {}
+_AUDITED: set = set()
+
+
+def section(name: str) -> dict:
+    if name not in _SECTIONS:
+        with open(f"/etc/gateway/{name}.json") as fh:
+            _SECTIONS[name] = json.load(fh)
+    return _SECTIONS[name]
+
+
+def audit_read(name: str) -> None:
+    if name in _AUDITED:
+        return
+    _AUDITED.add(name)
+    with open(os.environ.get("GATEWAY_AUDIT", "/var/log/gateway/reads.log"), "a") as fh:
+        fh.write(name + "\\n")
+'''
+
+GATEWAY = '''\
+import asyncio
+
+import uvicorn
+from fastapi import FastAPI
+
+from .sections import audit_read, section
+
+app = FastAPI()
+
+
+@app.get("/limits")
+async def limits():
+    audit_read("limits")
+    return section("limits")
+
+
+async def main() -> None:
+    audit_read("server")
+    port = section("server")["port"]
+    await uvicorn.Server(uvicorn.Config(app, port=port)).serve()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
+'''
+
+
+def test_a_cache_of_many_entries_filled_before_serving_is_filled_again_for_the_keys_a_request_asks_for():
+    found = _found({"gateway/__init__.py": "", "gateway/sections.py": SECTIONS, "gateway/app.py": GATEWAY})
+    # main() reads the "server" section before the loop serves, but GET /limits reads "limits" first
+    # on the loop: both caches are still one-time initialization for each new key (dict and set alike)
+    assert found == [("sections.py", line, "ASL401") for line in (10, 11, 19, 20)]

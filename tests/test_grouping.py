@@ -197,7 +197,7 @@ def test_one_global_built_lazily_in_two_modules_is_one_cause(fixtures_dir):
     # state.offline_chat: `is None` in helpers.py, `is None or ....loaded_model is None` in adapters.py
     assert once[("helpers.py", 9)] == once[("adapters.py", 10)]
     # other caches, other causes: the tokenizers dict, state.config
-    assert len({once[("helpers.py", 9)], once[("helpers.py", 17)], once[("routes.py", 17)]}) == 3
+    assert len({once[("helpers.py", 9)], once[("helpers.py", 17)], once[("routes.py", 19)]}) == 3
 
 
 # ---------------------------------------------------------------- one file, one object: one cause

@@ -241,9 +241,9 @@ def initialization_findings(project: Project, prop: Propagation, entries: frozen
             got = prop.resolve(b, fq)
             if got is None:
                 continue
-            callers = async_callers(project, prop, fq, entries)
+            keyed = b.site.once_of[:1] == ("keyed",)
+            callers = async_callers(project, prop, fq, entries, keyed)
             if callers:
-                keyed = b.site.once_of[:1] == ("keyed",)
                 out.append(once_finding(project, ref, got[0], got[1], callers, keyed))
                 out[-1].keyed = keyed
                 keys.append((out[-1].root, once_cache(project, ref, b.site.once_of)))
@@ -267,7 +267,7 @@ def _awaited_once(project: Project, prop: Propagation, entries, functions, once:
         for site, target in sorted(once.guarded[fq], key=lambda x: (x[0].line, x[0].col, x[1])):
             if target not in chains:
                 continue  # it runs nothing that blocks
-            callers = async_callers(project, prop, fq, entries)
+            callers = async_callers(project, prop, fq, entries, site.once_of[:1] == ("keyed",))
             if not callers:
                 continue
             cache = once_cache(project, ref, site.once_of)
@@ -347,10 +347,13 @@ def _one_cause_per_cache(found: list, keys: list) -> None:
         d.root = first[find(d.root)]
 
 
-def async_callers(project: Project, prop: Propagation, fq: str, entries: frozenset = frozenset()) -> list:
+def async_callers(project: Project, prop: Propagation, fq: str, entries: frozenset = frozenset(),
+                  keyed: bool = False) -> list:
     """The call sites in coroutines from which ``fq`` runs on the event loop (through sync code,
     on every run of the functions between); ``fq`` itself when it is a coroutine. Empty when one of
-    them is in a coroutine of ``entries`` before its first await: it runs before the loop serves."""
+    them is in a coroutine of ``entries`` before its first await: it runs before the loop serves.
+    For a cache of many entries (``keyed``) such a caller fills only the keys it asks for: the
+    others are still filled on the loop, so it is left out and the rest are the callers."""
     fns = project.functions
     if fns[fq].summary.is_async:
         ref = fns[fq]
@@ -366,6 +369,8 @@ def async_callers(project: Project, prop: Propagation, fq: str, entries: frozens
             if fref.summary.is_async:
                 if prop.reaches(b, f):
                     if f in entries and b.site.before_await:
+                        if keyed:
+                            continue
                         return []
                     out.append(hop_at(f, fref.module.display, b.site))
             elif f not in seen and prop.reaches(b, f):

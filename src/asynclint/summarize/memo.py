@@ -36,6 +36,17 @@ caller. This module recognises the usual shapes on the syntax tree:
               return cb
       LOGGERS.append(AgentOps())     # once per kind of entry (``registry_lookup``)
 
+- a test that a key was seen, with the code after it (or the ``else`` branch) adding it to the set
+  or list of keys seen: the rest runs once per key::
+
+      if (role, name) in _SEEN:
+          return
+      _SEEN.add((role, name))
+      append_audit_line(role, name)
+
+  not when the module takes keys out of that set again (``discard``, ``remove``, ``clear``): a set of
+  the keys in flight, not of those done;
+
 - a memoizing decorator (``functools.cache``, ``lru_cache``, ``cached_property``,
   ``cachetools.cached``);
 
@@ -228,6 +239,26 @@ def registry_lookup(stmt: ast.For, is_cache_holder) -> Optional[Subject]:
                and type(s.body[0].value) is ast.Name and s.body[0].value.id == var for s in stmt.body):
         return None
     return _subject(stmt.iter, is_cache_holder)
+
+
+# what adds a key to a set or list of keys seen; what takes keys out of one again
+SEEN_ADDS = ("add", "append")
+_SEEN_REMOVES = frozenset({"discard", "remove", "clear"})
+
+
+def seen_removed(tree: ast.AST) -> set:
+    """The sets (or lists) this module takes keys out of anywhere (``IN_FLIGHT.discard(key)``,
+    ``self._pending.remove(key)``, ``self._seen.clear()``), as ``Subject``s of their written form: a
+    test on one of them with ``add`` after it is no one-time initialization."""
+    found = set()
+    for node in ast.walk(tree):
+        if type(node) is ast.Call and type(node.func) is ast.Attribute and node.func.attr in _SEEN_REMOVES:
+            holder = node.func.value
+            if type(holder) is ast.Name:
+                found.add(("name", holder.id))
+            elif type(holder) is ast.Attribute and type(holder.value) is ast.Name:
+                found.add(("attr", holder.value.id, holder.attr))
+    return found
 
 
 def stores(stmts, subject: Subject, is_cache_holder, methods=("setdefault", "update")) -> bool:

@@ -23,7 +23,7 @@ from ..deep import run_deep
 from .guards import RAW, GuardReader, dict_literal_keys
 from .names import mentioned
 from .memo import (cache_read, catches_import_error, decorator_memoizes, memo_subject, rearmed,
-                   rebuilt_when_closed, registry_lookup, released, stores, tested_subject)
+                   rebuilt_when_closed, registry_lookup, released, SEEN_ADDS, seen_removed, stores, tested_subject)
 from ..model import UNKNOWN, CallSite, ClassSummary, Expr, FunctionSummary, ModuleSummary, Param
 
 # Depth bounds.  The interpreter compiles expressions and elif chains thousands of levels deep;
@@ -423,6 +423,8 @@ class _Summarizer:
         self.depth = 0  # levels of the expression being built (``MAX_EXPR_DEPTH``)
         self.returning: Optional[ast.AST] = None  # the value of the return statement being walked
         self.global_writes: dict = {}  # global name -> values functions store into it (``global x``)
+        self.tree: Optional[ast.Module] = None
+        self.removed: Optional[set] = None  # ``seen_removed``, once asked for
 
     # ----------------------------------------------------------------- scopes
     @property
@@ -751,6 +753,7 @@ class _Summarizer:
 
     # ------------------------------------------------------------------ walk
     def run(self, tree: ast.Module) -> None:
+        self.tree = tree
         self.guards.dict_keys = dict_literal_keys(tree)
         for stmt in tree.body:
             self.stmt(stmt)
@@ -830,17 +833,28 @@ class _Summarizer:
         if sc is None or not then:
             return None
         found = tested_subject(_without_flags(test, present, sc.params), self.is_cache_holder, sc.cache_reads)
-        if found is not None and found[1] == present and found[0] not in sc.rearmed \
-                and stores(then, found[0], self.is_cache_holder) \
+        if found is None or found[1] != present or found[0] in sc.rearmed:
+            return None
+        member = any(type(n) is ast.Compare and type(n.ops[0]) in (ast.In, ast.NotIn) for n in ast.walk(test))
+        if (stores(then, found[0], self.is_cache_holder)
+                # `if key in _SEEN: return` ... `_SEEN.add(key)`: a set of the keys done, unless the
+                # module takes keys out of it again (a set of the keys in flight)
+                or member and stores(then, found[0], self.is_cache_holder, SEEN_ADDS)
+                and found[0] not in self.seen_removed()) \
                 and found[0] not in released(sc.node.body if sc.node is not None else (), self.is_cache_holder,
                                              sc.params):
             # a cache of many entries (``key in CACHE``, ``CACHE.get(key)``): once per key, not per process
-            keyed = any(type(n) is ast.Compare and type(n.ops[0]) in (ast.In, ast.NotIn)
-                        or type(n) is ast.Name and n.id in sc.keyed_reads for n in ast.walk(test))
+            keyed = member or any(type(n) is ast.Name and n.id in sc.keyed_reads for n in ast.walk(test))
             if not present and rebuilt_when_closed(test):
                 return ("reopen",) + found[0]  # a closed client replaced: not on the normal path
             return ("keyed",) + found[0] if keyed else found[0]
         return None
+
+    def seen_removed(self) -> set:
+        """``memo.seen_removed`` of this module, looked for the first time a test needs it."""
+        if self.removed is None:
+            self.removed = seen_removed(self.tree) if self.tree is not None else set()
+        return self.removed
 
     def enter_once(self, subject) -> None:
         """Entering code that runs once: the first time, until ``subject`` (a ``memo.Subject``, or
@@ -863,7 +877,7 @@ class _Summarizer:
         for subject in sc.once_of:
             raw = memo_subject(subject)
             if raw and raw != ("installed",) and raw not in sc.once_filled \
-                    and stores((node,), raw, self.is_cache_holder):
+                    and stores((node,), raw, self.is_cache_holder, ("setdefault", "update") + SEEN_ADDS):
                 sc.once_filled.add(raw)
 
     def guards_of(self, test: ast.AST, holds: bool) -> list:
