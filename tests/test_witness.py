@@ -195,3 +195,26 @@ def test_a_helper_leaving_a_pool_block_waits_for_the_submitted_work():
     assert "waits on the ThreadPoolExecutor (with-exit joins the submitted work)" in found[5].message
     # a helper whose only wait is the pool's join blocks too
     assert found[9].code == "ASL208" and found[9].hops[1].line == 13
+
+
+def test_a_chain_through_an_inherited_method_that_blocks_only_in_the_subclass_it_runs_on():
+    """A helper calls a base class's method on a subclass object; the base method calls ``self.fetch``,
+    which blocks only in the subclass's override: the chain goes through the inherited method to that
+    override (found by bench/edit_fuzz.py: this was an internal error)."""
+    clients = (
+        "import requests\n\n\nclass BaseClient:\n    def fetch(self, url):\n        return {}\n\n"
+        "    def get(self, url):\n        return self.fetch(url)\n\n\n"
+        "class HttpClient(BaseClient):\n    def fetch(self, url):\n        return requests.get(url).json()\n"
+    )
+    helpers = "from .clients import HttpClient\n\n\ndef fetch_user(uid):\n    return HttpClient().get(f'http://users/{uid}')\n"
+    routes = (
+        "from fastapi import APIRouter\n\nfrom .helpers import fetch_user\n\nrouter = APIRouter()\n\n\n"
+        "@router.get('/users/{uid}')\nasync def get_user(uid: int):\n    return fetch_user(uid)\n"
+    )
+    found = lint_sources({"svc/__init__.py": "", "svc/clients.py": clients, "svc/helpers.py": helpers,
+                          "svc/routes.py": routes})
+    [d] = [d for d in found if d.code != "ASL301"]
+    assert (d.path, d.line, d.code) == ("svc/routes.py", 10, "ASL201")
+    assert d.chain == ["svc.routes.get_user", "svc.helpers.fetch_user", "svc.clients.BaseClient.get",
+                       "svc.clients.HttpClient.fetch", "requests.get"]
+    assert [h.line for h in d.hops[1:-1]] == [5, 9, 14]

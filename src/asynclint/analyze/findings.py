@@ -69,7 +69,14 @@ def _chain(project: Project, ref: FunctionRef, b: Blocking, chains, prop: Option
         cref = project.functions[current]
         witness = prop.witness_through(call, caller) if prop is not None else None
         if witness is None:
-            _, witness = chains[current]
+            got = chains.get(current)
+            if got is None and prop is not None and call.context is not None:
+                # an inherited method that blocks only through the override of the class it was called
+                # on (``HttpClient().get()``, ``BaseClient.get`` calling ``self.fetch``): that override
+                hit = prop.in_context(call)
+                if hit is not None:
+                    got = (None, Blocking(hit[0].site, target=hit[1]))
+            _, witness = chains[current] if got is None else got
         hops.append(hop_at(current, cref.module.display, witness.site))
         if witness.entry is not None:
             entry = witness.entry
