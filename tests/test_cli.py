@@ -298,6 +298,14 @@ def test_python_dash_m_and_version(project):
     assert proc.returncode == 1 and "ASL102" in proc.stdout
     proc = subprocess.run([sys.executable, "-m", "asynclint", "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and __version__ in proc.stdout
+    # the process ends without taking the analysis apart (``cli._exit``): the whole report is out first,
+    # through a pipe, and the exit status is the check's
+    proc = subprocess.run([sys.executable, "-m", "asynclint", "app", "--output-format", "json"], capture_output=True,
+                          text=True)
+    assert proc.returncode == 1 and json.loads(proc.stdout)["diagnostics"][0]["code"] == "ASL102"
+    proc = subprocess.run([sys.executable, "-m", "asynclint", "app", "--exit-zero", "-q"], capture_output=True,
+                          text=True)
+    assert proc.returncode == 0 and proc.stdout.startswith("app/users.py:")
 
 
 def test_help_lists_commands():
