@@ -622,3 +622,43 @@ def test_kept_passes_follow_lines_that_moved(tmp_path, monkeypatch):
         assert alone == _file_rows(root, service, False)
         assert [(r[1], r[5]) for r in alone] == [(12 + 3 * n, "ASL401"), (18 + 3 * n, "ASL401")]
         assert _cli_rows(root, True) == _cli_rows(root, False)
+
+
+SHOP_API = {
+    "shop/__init__.py": "",
+    "shop/config.py": "import json\n\n\ndef load():\n    with open('settings.json') as fh:\n        return json.load(fh)\n",
+    "shop/routes/__init__.py": "",
+    "shop/routes/users.py": (
+        "from fastapi import APIRouter\n\nfrom ..config import load\n\nrouter = APIRouter()\n\n\n"
+        "@router.get('/users/{uid}')\nasync def get_user(uid: int):\n    return load()[uid]\n"
+    ),
+    "shop/main.py": (
+        "from fastapi import FastAPI\n\nfrom .routes import users\n\n"
+        "app = FastAPI()\napp.include_router(users.router, prefix='/api')\n"
+    ),
+}
+
+
+def test_runs_after_the_module_that_mounts_routers_goes_away(tmp_path, monkeypatch):
+    """The app that includes a router with a prefix stops parsing (or is deleted): the routes of the
+    findings in the router's module lose the prefix, though that module did not change; a run that
+    resumes from the stored analysis reports them again (found by bench/edit_fuzz.py, seed 15)."""
+    for rel, text in SHOP_API.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    root = str(tmp_path)
+    main = tmp_path / "shop/main.py"
+    assert {r[7] for r in _cli_rows(root, True)[0]} == {"GET /api/users/{uid}"}
+    main.write_text(SHOP_API["shop/main.py"] + "\n", encoding="utf-8")
+    assert _cli_rows(root, True) == _cli_rows(root, False)  # (this run keeps the analysis)
+    main.write_text("def broken(:\n" + SHOP_API["shop/main.py"], encoding="utf-8")
+    got = _cli_rows(root, True)
+    assert got == _cli_rows(root, False)
+    assert {r[7] for r in got[0]} == {"GET /users/{uid}"}
+    main.write_text(SHOP_API["shop/main.py"], encoding="utf-8")
+    assert {r[7] for r in _cli_rows(root, True)[0]} == {"GET /api/users/{uid}"}
+    main.unlink()
+    got = _cli_rows(root, True)
+    assert got == _cli_rows(root, False)
+    assert {r[7] for r in got[0]} == {"GET /users/{uid}"}
