@@ -694,3 +694,45 @@ def test_a_chain_through_an_inherited_method_that_blocks_only_in_a_subclass(tmp_
     rows = _cli_rows(str(tmp_path), False)[0]
     assert [(r[0], r[1], r[5], r[9][-2][0]) for r in rows if r[5] != "ASL301"] == [
         ("svc/routes.py", 10, "ASL201", "svc.clients.HttpClient.fetch")]
+
+
+STORES = {
+    "kv/__init__.py": "",
+    "kv/clients.py": (
+        "import time\n\nimport requests\n\n\nclass BaseClient:\n    def fetch(self, url):\n        time.sleep(0.1)\n"
+        "        return {}\n\n    def get(self, url):\n        return self.fetch(url)\n\n\n"
+        "class HttpClient(BaseClient):\n    def fetch(self, url):\n        return requests.get(url).json()\n"
+    ),
+    "kv/routes.py": (
+        "from fastapi import APIRouter\n\nfrom .clients import BaseClient\n\nrouter = APIRouter()\n\n\n"
+        "@router.get('/items')\nasync def list_items(client: BaseClient):\n    return client.get('http://items')\n"
+    ),
+    "kv/memory.py": (
+        "from kv.clients import BaseClient\n\n\nclass MemoryClient(BaseClient):\n    def fetch(self, url):\n"
+        "        return None\n"
+    ),
+}
+
+
+def test_a_subclass_whose_base_is_imported_from_elsewhere_leaves_the_hierarchy(tmp_path, monkeypatch):
+    """Only an import changes in the module of a subclass (its class and methods as they were): the
+    class no longer derives from the project's BaseClient, so BaseClient.get's ``self.fetch`` can no
+    longer dispatch to its override. The workspace and a run that resumes from the stored analysis
+    report what a fresh run does (found by bench/edit_fuzz.py, seed 179)."""
+    for rel, text in STORES.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    root = str(tmp_path)
+    memory = tmp_path / "kv/memory.py"
+    ws = Workspace(root, Options(use_cache=False, jobs=1, python="none"))
+    ws.load()
+    assert _cli_rows(root, True) == _cli_rows(root, False)
+    memory.write_text(STORES["kv/memory.py"] + "\n", encoding="utf-8")
+    assert _cli_rows(root, True) == _cli_rows(root, False)  # (this run keeps the analysis)
+    for source in ("kv.elsewhere", "kv.clients"):
+        text = STORES["kv/memory.py"].replace("kv.clients", source)
+        memory.write_text(text, encoding="utf-8")
+        ws.update(str(memory), text)
+        assert _live(ws) == _fresh(root, ws.texts, "none"), source
+        assert _cli_rows(root, True) == _cli_rows(root, False), source
