@@ -686,8 +686,6 @@ def e_toggle_route(rng, p, trees):
     if rng.random() < 0.5:
         got = remove_line_matching(rng, p, trees, ROUTE_RE, "a route decorator")
         if got is not None:
-            rel, new = got[0][0]
-            lines = [ln for ln in lines_of(new) if ln.strip() != "pass" or True]
             return got
     cands = [(rel, tree) for rel, tree in trees.items()
              if re.search(r"^(router|app) = (APIRouter|FastAPI)\(", p.files[rel], re.M)]
@@ -733,10 +731,9 @@ def e_add_file(rng, p, trees):
         other = pick_function(rng, trees, want="async")
         if other is not None:
             orel, ofn, _ = other
-            new = add_import(p.files[orel], f"from {p.module_of(rel) if '/' in rel else rel[:-3]} import handler as "
-                                            f"{p.fresh('handler')}")
-            alias = new.split(" as ")[-1].split("\n")[0] if False else None
-            m = re.search(r"import handler as (\w+)", new)
+            alias = p.fresh("handler")
+            new = add_import(p.files[orel], f"from {p.module_of(rel)} import handler as {alias}")
+            m = re.search(rf"import handler as ({alias})", new)
             ofn2 = next((f for f, _ in functions_in(parse(new)) if f.name == ofn.name), None)
             if m and ofn2 is not None:
                 new2 = insert_in_body(new, ofn2, [f"await {m.group(1)}()"])
@@ -890,7 +887,8 @@ def error_rows(errors) -> list:
 
 
 def options(use_cache: bool, **extra) -> Options:
-    return Options(use_cache=use_cache, result_cache=use_cache, jobs=1, python="none", extend_select=EXTRA, **extra)
+    extra.setdefault("result_cache", use_cache)
+    return Options(use_cache=use_cache, jobs=1, python="none", extend_select=EXTRA, **extra)
 
 
 def internal(diags, errors) -> list:
@@ -968,6 +966,19 @@ class Checker:
             result = run([path], options(use_cache, root=self.root))
             got.append((diag_rows(result.diagnostics), error_rows(result.errors)))
         return compare(f"file {rel}", got[0], got[1])
+
+    def _buffer(self, rel_text):
+        """flake8 on an editor's unsaved buffer (``--stdin-display-filename``): the one file from its
+        text, the rest of the project from the disk."""
+        rel, text = rel_text
+        path = os.path.join(self.root, rel)
+        if text is None or not os.path.exists(path):
+            return []
+        got = []
+        for use_cache in (True, False):
+            result = run([path], options(use_cache, root=self.root, overrides={path: text}, result_cache=False))
+            got.append((diag_rows(result.diagnostics), error_rows(result.errors)))
+        return compare(f"buffer {rel}", got[0], got[1])
 
     def _ws(self, rel):
         checked = self.ws.check()
@@ -1072,6 +1083,23 @@ def write(root: str, rel: str, text) -> None:
         fh.write(text)
 
 
+def apply_step(checker, root: str, step: dict) -> list:
+    """Write a step's files, tell the workspace, run its checks (``buffer`` ones first: they see the
+    edit as an editor's unsaved text, the disk as it was)."""
+    failures = []
+    texts = dict(step["writes"])
+    for front, rel in step["checks"]:
+        if front == "buffer":
+            failures += checker.check(front, (rel, texts.get(rel)))
+    for rel, text in step["writes"]:
+        write(root, rel, text)
+        checker.edited(rel, text)
+    for front, rel in step["checks"]:
+        if front != "buffer":
+            failures += checker.check(front, rel)
+    return failures
+
+
 def replay(base: str, steps: list, cli_process: bool, log=None):
     """Apply ``steps`` ([{"writes": [[rel, text]], "checks": [[front, rel]]}]) to a copy of ``base``;
     (index of the first step with a failure, failures) or (None, [])."""
@@ -1085,12 +1113,7 @@ def replay(base: str, steps: list, cli_process: bool, log=None):
         if first:
             return -1, first
         for n, step in enumerate(steps):
-            for rel, text in step["writes"]:
-                write(root, rel, text)
-                checker.edited(rel, text)
-            failures = []
-            for front, rel in step["checks"]:
-                failures += checker.check(front, rel)
+            failures = apply_step(checker, root, step)
             if log is not None:
                 log(n, step, failures)
             if failures:
@@ -1218,12 +1241,10 @@ def fuzz_one(seed: int, corpus, n_edits: int, cli_process: bool, kinds, shrink_b
             for g in groups:
                 touched = [r for r, _ in g]
                 for rel, text in g:
-                    write(root, rel, text)
                     if text is None:
                         project.files.pop(rel, None)
                     else:
                         project.files[rel] = text
-                    checker.edited(rel, text)
                 checks = [("ws", touched[-1]), ("cli", None), ("file", touched[-1])]
                 others = [r for r in project.files if r not in touched]
                 if others and rng.random() < 0.5:
@@ -1231,9 +1252,11 @@ def fuzz_one(seed: int, corpus, n_edits: int, cli_process: bool, kinds, shrink_b
                 rng.shuffle(checks)
                 if rng.random() < 0.3:  # not every front end runs after every edit
                     checks = checks[:rng.randint(1, len(checks))]
-                steps.append({"desc": f"{kind}: {desc}", "writes": [list(w) for w in g], "checks": [list(c) for c in checks]})
-                for front, rel in checks:
-                    failures += checker.check(front, rel)
+                if g[-1][1] is not None and rng.random() < 0.4:
+                    checks.insert(0, ("buffer", touched[-1]))  # (before the edit is saved)
+                step = {"desc": f"{kind}: {desc}", "writes": [list(w) for w in g], "checks": [list(c) for c in checks]}
+                steps.append(step)
+                failures += apply_step(checker, root, step)
                 if verbose:
                     shown = len(checker._fresh[0]) if checker._fresh else "-"
                     print(f"  [{seed}:{n}] {kind}: {desc} ({shown} findings)", flush=True)
