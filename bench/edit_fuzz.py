@@ -52,6 +52,7 @@ from asynclint.engine import Options, run  # noqa: E402
 from asynclint.live import Workspace  # noqa: E402
 
 REPROS = "/work/fuzz-repros"
+CROSS = [False]  # --cross: a file checked alone also equals the project's findings for it
 EXTRA = ["ASL402"]
 IGNORED_DIRS = {".git", ".asynclint_cache", "__pycache__", ".venv", "venv", "node_modules", ".tox", ".mypy_cache"}
 
@@ -824,6 +825,93 @@ def e_break_file(rng, p, trees):
     return [(rel, broken), (rel, p.files[rel])], f"{rel} stops parsing, then parses again"
 
 
+def e_toggle_async(rng, p, trees):
+    """``async def`` becomes ``def`` or the other way (awaits in a plain def stay: the file still parses)."""
+    got = pick_function(rng, trees)
+    if got is None:
+        return None
+    rel, fn, _ = got
+    lines = lines_of(p.files[rel])
+    i = fn.lineno - 1
+    if isinstance(fn, ast.AsyncFunctionDef):
+        lines[i] = lines[i].replace("async def ", "def ", 1)
+        what = "def"
+    else:
+        lines[i] = lines[i].replace("def ", "async def ", 1)
+        what = "async def"
+    return [(rel, "".join(lines))], f"{fn.name} becomes {what} ({rel})"
+
+
+def e_offload(rng, p, trees):
+    """A coroutine hands a project sync function to a thread."""
+    got = pick_function(rng, trees, want="async")
+    callee = pick_function(rng, trees, want="sync", top=True)
+    if got is None or callee is None:
+        return None
+    rel, fn, _ = got
+    crel, cfn, _ = callee
+    new = add_import(p.files[rel], "import asyncio")
+    if crel != rel:
+        new = add_import(new, f"from {p.module_of(crel)} import {cfn.name}")
+    fn = next((f for f, _ in functions_in(parse(new)) if f.name == fn.name), None)
+    if fn is None:
+        return None
+    args = "".join(", None" for a in cfn.args.args)
+    call = rng.choice([f"await asyncio.to_thread({cfn.name}{args})", f"{cfn.name}({args[2:]})"])
+    new = insert_in_body(new, fn, [call])
+    return (None if new is None else [(rel, new)]), f"{call} in {fn.name} ({rel})"
+
+
+def e_toggle_startup(rng, p, trees):
+    """A coroutine becomes (or stops being) a startup handler of an app."""
+    cands = []
+    for rel, tree in trees.items():
+        for i, line in enumerate(lines_of(p.files[rel])):
+            if re.match(r"^@\w+\.on_event\(", line):
+                cands.append((rel, i))
+    if cands and rng.random() < 0.5:
+        rel, i = rng.choice(cands)
+        lines = lines_of(p.files[rel])
+        del lines[i]
+        return [(rel, "".join(lines))], f"remove the startup decorator at {rel}:{i + 1}"
+    apps = [rel for rel in trees if re.search(r"^app = FastAPI\(", p.files[rel], re.M)]
+    got = pick_function(rng, trees, want="async", top=True)
+    if not apps or got is None:
+        return None
+    rel, fn, _ = got
+    app_rel = rng.choice(apps)
+    if rel != app_rel:
+        new = add_import(p.files[app_rel], f"from {p.module_of(rel)} import {fn.name}")
+        new = append(new, f'app.add_event_handler("startup", {fn.name})\n')
+        return [(app_rel, new)], f"{fn.name} ({rel}) is a startup handler of {app_rel}"
+    lines = lines_of(p.files[rel])
+    at = (fn.decorator_list[0].lineno if fn.decorator_list else fn.lineno) - 1
+    lines[at:at] = ['@app.on_event("startup")\n']
+    return [(rel, "".join(lines))], f"{fn.name} is a startup handler ({rel})"
+
+
+def e_global_memo(rng, p, trees):
+    """A module-level memo (``global _x; if _x is None: _x = ...``) around a blocking call."""
+    rel = rng.choice(list(trees))
+    name = p.fresh("cached")
+    imp, call = rng.choice(BLOCKING)
+    block = (f"_{name} = None\n\n\ndef {name}():\n    global _{name}\n    if _{name} is None:\n"
+             f"        _{name} = {call}\n    return _{name}\n")
+    new = append(p.files[rel], block)
+    if imp:
+        new = add_import(new, imp)
+    steps = [(rel, new)]
+    other = pick_function(rng, trees, want="async")
+    if other is not None:
+        orel, ofn, _ = other
+        onew = new if orel == rel else add_import(p.files[orel], f"from {p.module_of(rel)} import {name}")
+        ofn = next((f for f, _ in functions_in(parse(onew)) if f.name == ofn.name), None)
+        onew = insert_in_body(onew, ofn, [f"{name}()"]) if ofn is not None else None
+        if onew is not None:
+            steps = [(orel, onew)] if orel == rel else steps + [(orel, onew)]
+    return steps, f"module-level memo {name}() in {rel}"
+
+
 KINDS = {
     "append_function": e_append_function,
     "insert_statement": e_insert_statement,
@@ -845,6 +933,10 @@ KINDS = {
     "subclass": e_subclass,
     "move_function": e_move_function,
     "break_file": e_break_file,
+    "toggle_async": e_toggle_async,
+    "offload": e_offload,
+    "toggle_startup": e_toggle_startup,
+    "global_memo": e_global_memo,
 }
 
 
@@ -900,8 +992,9 @@ def internal(diags, errors) -> list:
 class Checker:
     """Runs the front ends on the project as it is on disk; returns failures as (front, kind, detail)."""
 
-    def __init__(self, root: str, cli_process: bool = False):
+    def __init__(self, root: str, cli_process: bool = False, cross: bool = False):
         self.root = root
+        self.cross = cross
         self.cli_process = cli_process
         self.ws = None
         self._fresh = None
@@ -965,7 +1058,12 @@ class Checker:
         for use_cache in (True, False):
             result = run([path], options(use_cache, root=self.root))
             got.append((diag_rows(result.diagnostics), error_rows(result.errors)))
-        return compare(f"file {rel}", got[0], got[1])
+        out = compare(f"file {rel}", got[0], got[1])
+        if not out and self.cross:
+            # the file alone and the project: the same findings for that file (all front ends agree)
+            want = [d for d in self.fresh()[0] if json.loads(d)["path"] == rel]
+            out = compare(f"file-vs-project {rel}", (got[1][0], []), (want, []))
+        return out
 
     def _buffer(self, rel_text):
         """flake8 on an editor's unsaved buffer (``--stdin-display-filename``): the one file from its
@@ -1107,7 +1205,7 @@ def replay(base: str, steps: list, cli_process: bool, log=None):
     cwd = os.getcwd()
     os.chdir(root)
     try:
-        checker = Checker(root, cli_process)
+        checker = Checker(root, cli_process, CROSS[0])
         checker.start()
         first = checker.check("cli") + checker.check("ws")
         if first:
@@ -1224,7 +1322,7 @@ def fuzz_one(seed: int, corpus, n_edits: int, cli_process: bool, kinds, shrink_b
     steps = []
     failures = []
     try:
-        checker = Checker(root, cli_process)
+        checker = Checker(root, cli_process, CROSS[0])
         checker.start()
         failures = checker.check("cli") + checker.check("ws")  # (the first run fills the caches)
         for n in range(n_edits):
@@ -1323,9 +1421,12 @@ def main() -> int:
     ap.add_argument("--cli-process", action="store_true", help="run `asynclint check` as a process (slower)")
     ap.add_argument("--kinds", help="comma-separated edit kinds (default: all): " + ", ".join(KINDS))
     ap.add_argument("--shrink-budget", type=float, default=300, help="seconds spent shrinking a failure")
+    ap.add_argument("--cross", action="store_true",
+                    help="also: a file checked alone (no cache) reports what the project run reports for it")
     ap.add_argument("--replay", help="a repro.json to run again")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
+    CROSS[0] = args.cross
     if args.replay:
         return do_replay(args.replay, args.cli_process)
     kinds = args.kinds.split(",") if args.kinds else list(KINDS)
