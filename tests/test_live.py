@@ -624,6 +624,13 @@ def test_kept_passes_follow_lines_that_moved(tmp_path, monkeypatch):
         assert _cli_rows(root, True) == _cli_rows(root, False)
 
 
+
+def _write_project(tmp_path, monkeypatch, files: dict) -> None:
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+
 SHOP_API = {
     "shop/__init__.py": "",
     "shop/config.py": "import json\n\n\ndef load():\n    with open('settings.json') as fh:\n        return json.load(fh)\n",
@@ -643,10 +650,7 @@ def test_runs_after_the_module_that_mounts_routers_goes_away(tmp_path, monkeypat
     """The app that includes a router with a prefix stops parsing (or is deleted): the routes of the
     findings in the router's module lose the prefix, though that module did not change; a run that
     resumes from the stored analysis reports them again (found by bench/edit_fuzz.py, seed 15)."""
-    for rel, text in SHOP_API.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
+    _write_project(tmp_path, monkeypatch, SHOP_API)
     root = str(tmp_path)
     main = tmp_path / "shop/main.py"
     assert {r[7] for r in _cli_rows(root, True)[0]} == {"GET /api/users/{uid}"}
@@ -687,10 +691,7 @@ CLIENTS = {
     "Propagation.in_context); analyze/findings.py _chain follows it with chains[...] from the plain "
     "witnesses, which do not hold BaseClient.get: KeyError. Found by bench/edit_fuzz.py"))
 def test_a_chain_through_an_inherited_method_that_blocks_only_in_a_subclass(tmp_path, monkeypatch):
-    for rel, text in CLIENTS.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
+    _write_project(tmp_path, monkeypatch, CLIENTS)
     rows = _cli_rows(str(tmp_path), False)[0]
     assert [(r[0], r[1], r[5], r[9][-2][0]) for r in rows if r[5] != "ASL301"] == [
         ("svc/routes.py", 10, "ASL201", "svc.clients.HttpClient.fetch")]
@@ -719,10 +720,7 @@ def test_a_subclass_whose_base_is_imported_from_elsewhere_leaves_the_hierarchy(t
     class no longer derives from the project's BaseClient, so BaseClient.get's ``self.fetch`` can no
     longer dispatch to its override. The workspace and a run that resumes from the stored analysis
     report what a fresh run does (found by bench/edit_fuzz.py, seed 179)."""
-    for rel, text in STORES.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
+    _write_project(tmp_path, monkeypatch, STORES)
     root = str(tmp_path)
     memory = tmp_path / "kv/memory.py"
     ws = Workspace(root, Options(use_cache=False, jobs=1, python="none"))
