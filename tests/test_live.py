@@ -737,3 +737,112 @@ def test_objects_made_per_request_somewhere_else_end_the_once_guard(tmp_path, mo
     assert got == _fresh(root, ws.texts) and "ASL401" not in [r[5] for r in got[0]]
     ws.update(routes)  # back as saved
     assert _live(ws) == first
+
+
+def _write_project(tmp_path, monkeypatch, files: dict) -> None:
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+
+SHOP_API = {
+    "shop/__init__.py": "",
+    "shop/config.py": "import json\n\n\ndef load():\n    with open('settings.json') as fh:\n        return json.load(fh)\n",
+    "shop/routes/__init__.py": "",
+    "shop/routes/users.py": (
+        "from fastapi import APIRouter\n\nfrom ..config import load\n\nrouter = APIRouter()\n\n\n"
+        "@router.get('/users/{uid}')\nasync def get_user(uid: int):\n    return load()[uid]\n"
+    ),
+    "shop/main.py": (
+        "from fastapi import FastAPI\n\nfrom .routes import users\n\n"
+        "app = FastAPI()\napp.include_router(users.router, prefix='/api')\n"
+    ),
+}
+
+
+def test_runs_after_the_module_that_mounts_routers_goes_away(tmp_path, monkeypatch):
+    """The app that includes a router with a prefix stops parsing (or is deleted): the routes of the
+    findings in the router's module lose the prefix, though that module did not change; a run that
+    resumes from the stored analysis reports them again (found by bench/edit_fuzz.py, seed 15)."""
+    _write_project(tmp_path, monkeypatch, SHOP_API)
+    root = str(tmp_path)
+    main = tmp_path / "shop/main.py"
+    assert {r[7] for r in _cli_rows(root, True)[0]} == {"GET /api/users/{uid}"}
+    main.write_text(SHOP_API["shop/main.py"] + "\n", encoding="utf-8")
+    assert _cli_rows(root, True) == _cli_rows(root, False)  # (this run keeps the analysis)
+    main.write_text("def broken(:\n" + SHOP_API["shop/main.py"], encoding="utf-8")
+    got = _cli_rows(root, True)
+    assert got == _cli_rows(root, False)
+    assert {r[7] for r in got[0]} == {"GET /users/{uid}"}
+    main.write_text(SHOP_API["shop/main.py"], encoding="utf-8")
+    assert {r[7] for r in _cli_rows(root, True)[0]} == {"GET /api/users/{uid}"}
+    main.unlink()
+    got = _cli_rows(root, True)
+    assert got == _cli_rows(root, False)
+    assert {r[7] for r in got[0]} == {"GET /users/{uid}"}
+
+
+CLIENTS = {
+    "svc/__init__.py": "",
+    "svc/clients.py": (
+        "import requests\n\n\nclass BaseClient:\n    def fetch(self, url):\n        return {}\n\n"
+        "    def get(self, url):\n        return self.fetch(url)\n\n\n"
+        "class HttpClient(BaseClient):\n    def fetch(self, url):\n        return requests.get(url).json()\n"
+    ),
+    "svc/helpers.py": (
+        "from .clients import HttpClient\n\n\ndef fetch_user(uid):\n    return HttpClient().get(f'http://users/{uid}')\n"
+    ),
+    "svc/routes.py": (
+        "from fastapi import APIRouter\n\nfrom .helpers import fetch_user\n\nrouter = APIRouter()\n\n\n"
+        "@router.get('/users/{uid}')\nasync def get_user(uid: int):\n    return fetch_user(uid)\n"
+    ),
+}
+
+
+def test_a_chain_through_an_inherited_method_that_blocks_only_in_a_subclass(tmp_path, monkeypatch):
+    """A fresh run and a cached one agree (both failed with a KeyError in analyze/findings._chain before
+    8a3ccd6; found by bench/edit_fuzz.py)."""
+    _write_project(tmp_path, monkeypatch, CLIENTS)
+    rows = _cli_rows(str(tmp_path), False)[0]
+    assert [(r[0], r[1], r[5], r[9][-2][0]) for r in rows if r[5] != "ASL301"] == [
+        ("svc/routes.py", 10, "ASL201", "svc.clients.HttpClient.fetch")]
+    assert _cli_rows(str(tmp_path), True)[0] == rows
+
+
+STORES = {
+    "kv/__init__.py": "",
+    "kv/clients.py": (
+        "import time\n\nimport requests\n\n\nclass BaseClient:\n    def fetch(self, url):\n        time.sleep(0.1)\n"
+        "        return {}\n\n    def get(self, url):\n        return self.fetch(url)\n\n\n"
+        "class HttpClient(BaseClient):\n    def fetch(self, url):\n        return requests.get(url).json()\n"
+    ),
+    "kv/routes.py": (
+        "from fastapi import APIRouter\n\nfrom .clients import BaseClient\n\nrouter = APIRouter()\n\n\n"
+        "@router.get('/items')\nasync def list_items(client: BaseClient):\n    return client.get('http://items')\n"
+    ),
+    "kv/memory.py": (
+        "from kv.clients import BaseClient\n\n\nclass MemoryClient(BaseClient):\n    def fetch(self, url):\n"
+        "        return None\n"
+    ),
+}
+
+
+def test_a_subclass_whose_base_is_imported_from_elsewhere_leaves_the_hierarchy(tmp_path, monkeypatch):
+    """Only an import changes in the module of a subclass (its class and methods as they were): the
+    class no longer derives from the project's BaseClient, so BaseClient.get's ``self.fetch`` can no
+    longer dispatch to its override. The workspace and a run that resumes from the stored analysis
+    report what a fresh run does (found by bench/edit_fuzz.py, seed 179)."""
+    _write_project(tmp_path, monkeypatch, STORES)
+    root = str(tmp_path)
+    memory = tmp_path / "kv/memory.py"
+    ws = Workspace(root, Options(use_cache=False, jobs=1, python="none"))
+    ws.load()
+    assert _cli_rows(root, True) == _cli_rows(root, False)
+    memory.write_text(STORES["kv/memory.py"] + "\n", encoding="utf-8")
+    assert _cli_rows(root, True) == _cli_rows(root, False)  # (this run keeps the analysis)
+    for source in ("kv.elsewhere", "kv.clients"):
+        text = STORES["kv/memory.py"].replace("kv.clients", source)
+        memory.write_text(text, encoding="utf-8")
+        ws.update(str(memory), text)
+        assert _live(ws) == _fresh(root, ws.texts, "none"), source
+        assert _cli_rows(root, True) == _cli_rows(root, False), source

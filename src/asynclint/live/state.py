@@ -28,7 +28,7 @@ from ..analyze.classify import Classifier
 from ..analyze.findings import coroutine_findings, initialization_findings
 from ..analyze.locks import LoopOnlyLocks, handed_on
 from ..analyze.propagate import Propagation
-from ..frameworks.fastapi import RouteModel, _index_keys, quiet_functions
+from ..frameworks.fastapi import RouteModel, RouteParts, _index_keys, quiet_functions
 from .facts import site_shape
 
 
@@ -268,7 +268,10 @@ class AnalysisState:
             if key[0] == "m":
                 info = by_path.get(key[1])
                 if info is None:
-                    route_parts_changed = route_parts_changed or (old is not None and old.routes is not None)
+                    if old is not None and old.routes is not None and old.routes != RouteParts():
+                        # a module that added to the routes is gone: findings elsewhere name them
+                        route_parts_changed = True
+                        self.changed_derived.add(("routes",))
                     continue
                 if model is None:
                     model = RouteModel(project, [])  # for its helpers: routes come from the parts

@@ -316,7 +316,8 @@ class Workspace:
         classes |= {f"{info.name}.{(a or b).class_name}" for a, b in changes.functions.values()
                     if (a or b).class_name}
         subs_before = mro_before = None
-        if hierarchy:
+        if hierarchy or changes.values:
+            # (a value edit alone may change what a class here derives from: an import of its base)
             if h._subclasses is None:
                 h._subclasses = h.subclass_map()
             subs_before = h._subclasses
