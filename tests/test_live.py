@@ -846,3 +846,41 @@ def test_a_subclass_whose_base_is_imported_from_elsewhere_leaves_the_hierarchy(t
         ws.update(str(memory), text)
         assert _live(ws) == _fresh(root, ws.texts, "none"), source
         assert _cli_rows(root, True) == _cli_rows(root, False), source
+
+
+INIT_APP = {
+    "svc/__init__.py": "",
+    "svc/prep.py": "def work():\n    with open('/tmp/settings') as fh:\n        return fh.read()\n\n\n"
+                   "async def prepare():\n    return work()\n",
+    "svc/service.py": (
+        "import asyncio\n\nfrom svc.prep import prepare\n\n\nclass Service:\n    def __init__(self):\n"
+        "        self._ready = False\n        self._lock = asyncio.Lock()\n\n"
+        "    async def initialize(self):\n        await prepare()\n\n"
+        "    async def lookup(self, key):\n        if not self._ready:\n            async with self._lock:\n"
+        "                if not self._ready:\n                    await self.initialize()\n"
+        "                    self._ready = True\n        return key\n\n\nservice = Service()\n"
+    ),
+    "svc/routes.py": (
+        "from fastapi import APIRouter\n\nfrom svc.service import service\n\nrouter = APIRouter()\n\n\n"
+        "@router.get('/x')\nasync def x():\n    return await service.lookup('k')\n"
+    ),
+}
+
+
+def test_findings_elsewhere_follow_the_once_guarded_awaits_that_moved(tmp_path, monkeypatch):
+    """One-time initialization reported in another file (``prep.py``, run once through the guarded
+    await in ``service.py``) names that await among its callers: when lines move in ``service.py``
+    only, a run that keeps the passes reports the moved line there too (found by bench/edit_fuzz.py,
+    seed 1098)."""
+    text = "from svc.prep import prepare as prepare_once\n" + INIT_APP["svc/service.py"].replace(
+        "from svc.prep import prepare\n", "").replace("await prepare()", "await prepare_once()")
+    before = INIT_APP["svc/service.py"].replace("from svc.prep import prepare\n", "").replace(
+        "        await prepare()\n", "        return None\n")
+    _write_project(tmp_path, monkeypatch, dict(INIT_APP, **{"svc/service.py": before}))
+    root = str(tmp_path)
+    service = tmp_path / "svc/service.py"
+    for step in (before + "\n", text, "\n" + text):  # the analysis kept; the await added; lines moved
+        service.write_text(step, encoding="utf-8")
+        got = _cli_rows(root, True)
+        assert got == _cli_rows(root, False)
+    assert ("svc/prep.py", "ASL401") in {(r[0], r[5]) for r in got[0]}
