@@ -485,13 +485,21 @@ def e_remove_blocking(rng, p, trees):
     return remove_line_matching(rng, p, trees, BLOCKING_RE, "a blocking call")
 
 
-def e_add_await(rng, p, trees):
+def pick_caller_and_callee(rng, trees, callee: str):
+    """(file, coroutine, callee's file, callee) for an edit making a coroutine call a top-level
+    function of kind ``callee`` ("async" or "sync"), or None."""
     got = pick_function(rng, trees, want="async")
-    callee = pick_function(rng, trees, want="async", top=True)
-    if got is None or callee is None:
+    other = pick_function(rng, trees, want=callee, top=True)
+    if got is None or other is None:
         return None
-    rel, fn, _ = got
-    crel, cfn, _ = callee
+    return got[0], got[1], other[0], other[1]
+
+
+def e_add_await(rng, p, trees):
+    picked = pick_caller_and_callee(rng, trees, "async")
+    if picked is None:
+        return None
+    rel, fn, crel, cfn = picked
     if crel == rel:
         name, new = cfn.name, p.files[rel]
     else:
@@ -844,12 +852,10 @@ def e_toggle_async(rng, p, trees):
 
 def e_offload(rng, p, trees):
     """A coroutine hands a project sync function to a thread."""
-    got = pick_function(rng, trees, want="async")
-    callee = pick_function(rng, trees, want="sync", top=True)
-    if got is None or callee is None:
+    picked = pick_caller_and_callee(rng, trees, "sync")
+    if picked is None:
         return None
-    rel, fn, _ = got
-    crel, cfn, _ = callee
+    rel, fn, crel, cfn = picked
     new = add_import(p.files[rel], "import asyncio")
     if crel != rel:
         new = add_import(new, f"from {p.module_of(crel)} import {cfn.name}")

@@ -170,9 +170,9 @@ class ProjectSites:
             if got is None or got[0] is not info.summary or got[1] != info.name:
                 sites = []
                 for lq, fn in info.summary.functions.items():
-                    if any(site.once and site.awaited and site.kind == "call" for site in fn.calls):
-                        sites.append((f"{info.name}.{lq}", [site for site in fn.calls
-                                                            if site.once and site.awaited and site.kind == "call"]))
+                    once = [site for site in fn.calls if site.once and site.awaited and site.kind == "call"]
+                    if once:
+                        sites.append((f"{info.name}.{lq}", once))
                 got = self._once[id(info)] = (info.summary, info.name, sites)
             for fq, sites in got[2]:
                 ref = fns.get(fq)

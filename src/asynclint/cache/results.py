@@ -221,10 +221,11 @@ KEEP = 8  # runs whose results are kept
 
 
 def _digest(path: str):
-    """The SHA-256 of a file's bytes (as the summary cache computes it), or None."""
+    """The digest of a file's bytes as the summary cache makes it, or None."""
     from ..fsio import read_regular
+    from .summaries import SummaryCache
 
     try:
-        return hashlib.sha256(read_regular(path)).digest()
+        return SummaryCache.digest(read_regular(path))
     except (OSError, ValueError):
         return None

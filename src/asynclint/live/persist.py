@@ -425,8 +425,7 @@ def _encode_passes(state, fns, table: FactTable):
     def sites(table_):
         out = []
         for fq, pairs in table_.items():
-            calls = fns[fq].summary.calls
-            where = {id(site): i for i, site in enumerate(calls)}
+            where = _site_index(fns[fq].summary.calls)
             out.append((fq, tuple((where[id(site)], target) for site, target in pairs)))
         return tuple(out)
 

@@ -25,15 +25,10 @@ def incremental(found, collected, cfg, options, snapshot: Snapshot, save: bool, 
     store (the caller runs the pipeline as usual). ``save``: write the analysis back; ``modules``: the
     run's ``link.modules_on_disk``, when the caller has made them; ``env``: the environment whose
     libraries are read (``environment.find_environment``)."""
-    import gc
+    from ..cache.summaries import gc_paused
 
-    was = gc.isenabled()
-    gc.disable()  # taking in the analysis builds many objects and no garbage cycles
-    try:
+    with gc_paused():  # taking in the analysis builds many objects and no garbage cycles
         return _incremental(found, collected, cfg, options, snapshot, save, modules, env)
-    finally:
-        if was:
-            gc.enable()
 
 
 def _incremental(found, collected, cfg, options, snapshot: Snapshot, save: bool, modules=None,

@@ -37,7 +37,7 @@ from ..link.build import imported_modules
 from ..link.deps import Tracker, TrackedDict
 from ..link.modules import module_names, script_folders, source_roots
 from ..summarize import collect_summaries
-from ..cache.summaries import SummaryCache
+from ..cache.summaries import SummaryCache, gc_paused
 from ..summarize.collect import file_error, summarize_bytes
 from .facts import hierarchy_changes, module_changes
 from .shape import expressions
@@ -103,17 +103,10 @@ class Workspace:
         self._roots = self._source_roots()
         self.digests = dict(collected.digests)
         if snapshot is not None:
-            import gc
-
             from .run import _resume
 
-            was = gc.isenabled()
-            gc.disable()  # taking in the analysis builds many objects and no garbage cycles
-            try:
+            with gc_paused():  # taking in the analysis builds many objects and no garbage cycles
                 resumed = _resume(self, collected, snapshot, {}, server=True)
-            finally:
-                if was:
-                    gc.enable()
             if resumed is not None:
                 self._relinked = True
                 self.unkept = bool(self.texts)
