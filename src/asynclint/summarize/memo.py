@@ -68,6 +68,8 @@ from __future__ import annotations
 import ast
 from typing import Callable, Optional
 
+from . import nodes
+
 MEMO_DECORATORS = frozenset({"cache", "lru_cache", "cached_property", "cached", "memoize", "memoized",
                              "cache_resource", "cache_data"})
 
@@ -251,7 +253,7 @@ def seen_removed(tree: ast.AST) -> set:
     ``self._pending.remove(key)``, ``self._seen.clear()``), as ``Subject``s of their written form: a
     test on one of them with ``add`` after it is no one-time initialization."""
     found = set()
-    for node in ast.walk(tree):
+    for node in nodes.walk(tree):
         if type(node) is ast.Call and type(node.func) is ast.Attribute and node.func.attr in _SEEN_REMOVES:
             holder = node.func.value
             if type(holder) is ast.Name:
@@ -273,7 +275,7 @@ def stores(stmts, subject: Subject, is_cache_holder, methods=("setdefault", "upd
             continue
         if subject in _stored_by(node, is_cache_holder, methods):
             return True
-        todo.extend(ast.iter_child_nodes(node))
+        todo.extend(nodes.child_nodes(node))
     return False
 
 
@@ -299,7 +301,7 @@ def rearmed(stmt: ast.stmt, is_cache_holder) -> set:
                 if subject is None:
                     continue
                 if reads is None:
-                    reads = {_subject(n, is_cache_holder) for n in ast.walk(stmt.value)
+                    reads = {_subject(n, is_cache_holder) for n in nodes.walk(stmt.value)
                              if type(n) is ast.Name or type(n) is ast.Attribute}
                 if subject not in reads:
                     found.add(subject)
@@ -329,7 +331,7 @@ def released(body, is_cache_holder, params) -> set:
             subject = _subject(node.func.value, is_cache_holder)
             if subject is not None:
                 found.add(subject)
-        todo.extend(ast.iter_child_nodes(node))
+        todo.extend(nodes.child_nodes(node))
     return found
 
 

@@ -22,6 +22,7 @@ from typing import Optional
 from ..deep import run_deep
 from .guards import RAW, GuardReader, dict_literal_keys
 from .names import mentioned
+from . import nodes
 from .memo import (cache_read, catches_import_error, decorator_memoizes, memo_subject, rearmed,
                    rebuilt_when_closed, registry_lookup, released, SEEN_ADDS, seen_removed, stores, tested_subject)
 from ..model import UNKNOWN, CallSite, ClassSummary, Expr, FunctionSummary, ModuleSummary, Param
@@ -167,7 +168,7 @@ def _sync_or_async(members) -> bool:
 def _platform_test(test: ast.AST) -> bool:
     """Does an ``if`` test ask which platform this is (``os.name == "nt"``, ``sys.platform.startswith("win")``)?"""
     return any(type(n) is ast.Attribute and n.attr in _PLATFORM_ATTRS and dotted_text(n) in _PLATFORM_NAMES
-               for n in ast.walk(test))
+               for n in nodes.walk(test))
 
 
 def dotted_text(node: ast.AST) -> str:
@@ -380,7 +381,7 @@ def _own_bindings(stmts) -> dict:
                 add((alias.asname or alias.name).split(".")[0], node.lineno)
         elif t is ast.ExceptHandler and node.name:
             add(node.name, node.lineno)
-        todo.extend(ast.iter_child_nodes(node))
+        todo.extend(nodes.child_nodes(node))
     return found
 
 
@@ -835,7 +836,7 @@ class _Summarizer:
         found = tested_subject(_without_flags(test, present, sc.params), self.is_cache_holder, sc.cache_reads)
         if found is None or found[1] != present or found[0] in sc.rearmed:
             return None
-        member = any(type(n) is ast.Compare and type(n.ops[0]) in (ast.In, ast.NotIn) for n in ast.walk(test))
+        member = any(type(n) is ast.Compare and type(n.ops[0]) in (ast.In, ast.NotIn) for n in nodes.walk(test))
         if (stores(then, found[0], self.is_cache_holder)
                 # `if key in _SEEN: return` ... `_SEEN.add(key)`: a set of the keys done, unless the
                 # module takes keys out of it again (a set of the keys in flight)
@@ -844,7 +845,7 @@ class _Summarizer:
                 and found[0] not in released(sc.node.body if sc.node is not None else (), self.is_cache_holder,
                                              sc.params):
             # a cache of many entries (``key in CACHE``, ``CACHE.get(key)``): once per key, not per process
-            keyed = member or any(type(n) is ast.Name and n.id in sc.keyed_reads for n in ast.walk(test))
+            keyed = member or any(type(n) is ast.Name and n.id in sc.keyed_reads for n in nodes.walk(test))
             if not present and rebuilt_when_closed(test):
                 return ("reopen",) + found[0]  # a closed client replaced: not on the normal path
             return ("keyed",) + found[0] if keyed else found[0]
@@ -1034,7 +1035,7 @@ class _Summarizer:
             ann = self.annotation(node.value)
             self.bind(node.name.id, ("tal", ann) if ann is not None else UNKNOWN)
         else:
-            for child in ast.iter_child_nodes(node):
+            for child in nodes.child_nodes(node):
                 if isinstance(child, ast.expr):
                     self.visit(child)
         if sc is not None and sc.once and t in _STORING:
@@ -1281,7 +1282,7 @@ class _Summarizer:
                 else:
                     visit(child)
             return
-        for child in ast.iter_child_nodes(node):
+        for child in nodes.child_nodes(node):
             self.visit(child)
 
     def comprehension(self, node) -> None:
