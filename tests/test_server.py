@@ -191,6 +191,58 @@ def test_an_editor_session(shop):
     asyncio.run(session())
 
 
+def test_the_analysis_is_kept_after_a_save_when_the_editor_is_quiet(shop, monkeypatch):
+    """A server the editor kills without a shutdown still leaves its analysis for the next start: it
+    is written once the editor has been quiet for ``keepAfterSeconds`` after a save (not after an open
+    alone), and it is the analysis of the file as saved."""
+    import asynclint.live.persist as persist
+    from asynclint.engine import Options, run
+    from asynclint.live.workspace import Workspace
+
+    orders = os.path.join(shop, "shop/routers/orders.py")
+    orders_uri = path_to_uri(orders)
+    text = _read(orders)
+    saved = text.replace('    return {"refunded": charge_id}\n', '    time.sleep(1)\n    return {"refunded": charge_id}\n')
+    sleep_line = saved.splitlines().index("    time.sleep(1)") + 1
+    kept = os.path.join(shop, ".asynclint_cache", "analysis-*.cache")
+
+    async def session():
+        c = Client()
+        await c.start(shop, {"keepAfterSeconds": 0.2, "python": "none"})
+        try:
+            c.open(orders, text)
+            await c.wait(orders_uri, lambda ds: len(ds) > 0, "findings on open")
+            await asyncio.sleep(1.0)
+            assert not glob.glob(kept), "kept after an open alone"
+            with open(orders, "w", encoding="utf-8") as fh:  # the editor writes the file, then says so
+                fh.write(saved)
+            c.change(orders, saved, 2)
+            c.lsp.text_document_did_save(lsp.DidSaveTextDocumentParams(
+                text_document=lsp.TextDocumentIdentifier(uri=orders_uri), text=saved))
+            await c.wait(orders_uri, lambda ds: (sleep_line, "ASL102") in _lines(ds), "ASL102 after the save")
+            for _ in range(TIMEOUT * 10):
+                if glob.glob(kept):
+                    break
+                await asyncio.sleep(0.1)
+            assert glob.glob(kept), "not kept after the save"
+        finally:
+            c.lsp._server.kill()  # no shutdown: the editor went away
+            await asyncio.wait_for(c.lsp._server.wait(), TIMEOUT)
+            await c.lsp.stop()
+
+    asyncio.run(session())
+    restored = []
+    real = persist.Snapshot.restore
+    monkeypatch.setattr(persist.Snapshot, "restore", lambda self, ws: restored.append(1) or real(self, ws))
+    monkeypatch.chdir(shop)
+    again = Workspace(shop, Options(jobs=1, python="none"))
+    again.load()
+    assert restored and not again.digests_changed  # the analysis kept is of the file as saved
+    rows = sorted((d.path, d.line, d.code) for found in again.check(None).diagnostics.values() for d in found)
+    fresh = sorted((d.path, d.line, d.code) for d in run([shop], Options(use_cache=False, jobs=1, python="none")).diagnostics)
+    assert rows == fresh and ("shop/routers/orders.py", sleep_line, "ASL102") in rows
+
+
 def _apply(text: str, edits: list) -> str:
     lines = text.splitlines(keepends=True)
     for e in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):

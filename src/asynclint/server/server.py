@@ -11,11 +11,19 @@ client's ``initializationOptions``: ``select``, ``ignore``, ``extendSelect``
 (lists of codes or prefixes), ``python`` (the environment whose libraries are
 read, or ``"none"``), ``config`` (a pyproject.toml to use instead),
 ``unsafeFixes`` (offer unsafe fixes, default true), ``cache`` (use the
-on-disk caches, default true).
+on-disk caches, default true), ``keepAfterSeconds`` (see below, default 30;
+0 keeps it at shutdown only).
+
+The analysis is kept on disk for the next start (or command-line run) at
+shutdown, and also once the editor has been quiet for ``keepAfterSeconds``
+after a save or a change of files on disk, so that a server the editor kills
+without a shutdown leaves it too. It is written only when every open buffer
+is its file as saved.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -32,9 +40,12 @@ from .session import Session, UnknownDocument
 
 log = logging.getLogger("asynclint.server")
 
+KEEP_AFTER = 30.0  # seconds of quiet after a save before the analysis is written (``keepAfterSeconds``)
+
 
 def options_from(init) -> tuple:
-    """(engine Options, offer unsafe fixes) from the client's initializationOptions."""
+    """(engine Options, offer unsafe fixes, seconds of quiet after a save before the analysis is kept)
+    from the client's initializationOptions."""
     init = init if isinstance(init, dict) else {}
 
     def codes(key):
@@ -45,11 +56,13 @@ def options_from(init) -> tuple:
 
     python = init.get("python")
     config = init.get("config")
+    keep = init.get("keepAfterSeconds", KEEP_AFTER)
+    keep = float(keep) if isinstance(keep, (int, float)) and not isinstance(keep, bool) and keep >= 0 else KEEP_AFTER
     options = Options(select=codes("select"), ignore=codes("ignore"), extend_select=codes("extendSelect"),
                       python=python if isinstance(python, str) and python else None,
                       config_path=config if isinstance(config, str) and config else None,
                       use_cache=init.get("cache", True) is not False)
-    return options, init.get("unsafeFixes", True) is not False
+    return options, init.get("unsafeFixes", True) is not False, keep
 
 
 class _Protocol(LanguageServerProtocol):
@@ -71,6 +84,36 @@ class AsyncLintServer(LanguageServer):
         super().__init__("asynclint", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Full,
                          protocol_cls=_Protocol)
         self.session = Session()
+        self.keep_after = KEEP_AFTER
+        self._keep_timer = None  # the pending keep (``asyncio.TimerHandle``), if any
+
+    def keep_when_quiet(self, saved: bool) -> None:
+        """After a save (``saved``) or any other change: the analysis is kept once nothing has happened
+        for ``keep_after`` seconds since the last save; a change meanwhile puts it off."""
+        pending = self.cancel_keep()
+        if not self.keep_after or not (saved or pending is not None):
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # (not serving: a handler called directly)
+            return
+        self._keep_timer = loop.call_later(self.keep_after, self._keep_now)
+
+    def cancel_keep(self):
+        """Drop the pending keep; returns it (None when there was none)."""
+        pending, self._keep_timer = self._keep_timer, None
+        if pending is not None:
+            pending.cancel()
+        return pending
+
+    def _keep_now(self) -> None:
+        self._keep_timer = None
+
+        def keep():
+            self.session.keep()  # (skipped while a buffer differs from its file)
+            return []
+
+        self.guarded("keeping the analysis", keep)
 
     def report_server_error(self, error: Exception, source) -> None:
         """A message that cannot be read: answered (a parse error, as JSON-RPC says) and logged, and
@@ -132,7 +175,7 @@ def build() -> AsyncLintServer:
 
     @server.feature(lsp.INITIALIZE)
     def initialize(ls: AsyncLintServer, params: lsp.InitializeParams):
-        options, unsafe = options_from(params.initialization_options)
+        options, unsafe, ls.keep_after = options_from(params.initialization_options)
         ls.session = Session(options, unsafe_fixes=unsafe)
 
     @server.feature(lsp.INITIALIZED)
@@ -150,6 +193,8 @@ def build() -> AsyncLintServer:
     def shutdown(ls: AsyncLintServer, params=None):
         # the analysis kept on disk: the next start (or command-line run) takes it in
         session = getattr(ls, "session", None)
+        ls.cancel_keep()  # (done now)
+        ls.keep_after = 0
         if session is not None:
             def keep():
                 session.keep()
@@ -163,6 +208,7 @@ def build() -> AsyncLintServer:
         if path is None:
             return  # an untitled buffer, a remote file: nothing on disk to link it with
         ls.guarded("open", lambda: ls.session.open(path, params.text_document.text))
+        ls.keep_when_quiet(saved=False)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: AsyncLintServer, params: lsp.DidChangeTextDocumentParams):
@@ -171,6 +217,7 @@ def build() -> AsyncLintServer:
             return
         text = ls.workspace.get_text_document(params.text_document.uri).source
         ls.guarded("change", lambda: ls.session.change(path, text))
+        ls.keep_when_quiet(saved=False)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE, lsp.SaveOptions(include_text=True))
     def did_save(ls: AsyncLintServer, params: lsp.DidSaveTextDocumentParams):
@@ -178,6 +225,7 @@ def build() -> AsyncLintServer:
         if path is None:
             return
         ls.guarded("save", lambda: ls.session.save(path, params.text))
+        ls.keep_when_quiet(saved=True)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: AsyncLintServer, params: lsp.DidCloseTextDocumentParams):
@@ -185,6 +233,7 @@ def build() -> AsyncLintServer:
         if path is None:
             return
         ls.guarded("close", lambda: ls.session.close(path) + [path])
+        ls.keep_when_quiet(saved=False)
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def watched(ls: AsyncLintServer, params: lsp.DidChangeWatchedFilesParams):
@@ -194,6 +243,7 @@ def build() -> AsyncLintServer:
             if path is not None:
                 changes.append((path, event.type == lsp.FileChangeType.Deleted))
         ls.guarded("files changed", lambda: ls.session.files_changed(changes))
+        ls.keep_when_quiet(saved=True)
 
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
     def hover(ls: AsyncLintServer, params: lsp.HoverParams):
