@@ -139,6 +139,20 @@ def _gitignore(directory: str):
     return _spec(data.decode("utf-8", errors="replace").splitlines())
 
 
+def _relative(path: str, base: str) -> str:
+    """``os.path.relpath(path, base)`` for absolute, normalised paths (what the walk makes); without
+    relpath's normalisation of both paths in the common case of a path inside ``base``."""
+    if path.startswith(base):
+        n = len(base)
+        if len(path) == n:
+            return "."
+        if path[n] == os.sep:
+            return path[n + 1:]
+        if base.endswith(os.sep):
+            return path[n:]
+    return os.path.relpath(path, base)
+
+
 def _display(path: str, cwd: str) -> str:
     prefix = cwd.rstrip(os.sep) + os.sep
     if path.startswith(prefix):
@@ -159,7 +173,7 @@ def discover(paths, *, root: str, exclude=(), extend_exclude=(), force_exclude=F
     def excluded_by_user(path: str) -> bool:
         if user_spec is None:
             return False
-        rel = os.path.relpath(path, root) if path.startswith(root) else path
+        rel = _relative(path, root) if path.startswith(root) else path
         return user_spec.match_file(rel) or user_spec.match_file(rel + "/") if os.path.isdir(path) else user_spec.match_file(rel)
 
     for raw in paths:
@@ -191,7 +205,7 @@ def discover(paths, *, root: str, exclude=(), extend_exclude=(), force_exclude=F
 
             def ignored(full: str, is_dir: bool) -> bool:
                 for d, s in ignores:
-                    rel = os.path.relpath(full, d).replace(os.sep, "/")
+                    rel = _relative(full, d).replace(os.sep, "/")
                     if s.match_file(rel + "/" if is_dir else rel):
                         return True
                 return False
@@ -225,7 +239,7 @@ def is_vendored(path: str, walked: str) -> bool:
     """A copy of another project kept inside this one (``vendor/``, ``_vendor/``, ``thirdparty/``,
     ``third_party/`` below the directory walked): what the project calls in it is followed, but
     its own coroutines and servers are not the project's to fix."""
-    rel = os.path.relpath(os.path.dirname(path), walked)
+    rel = _relative(os.path.dirname(path), walked)
     return rel != "." and any(part in _VENDOR_DIRS for part in rel.split(os.sep))
 
 
@@ -235,7 +249,7 @@ def is_test_module(path: str, walked: str) -> bool:
     name = os.path.basename(path)
     if name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py"):
         return True
-    rel = os.path.relpath(os.path.dirname(path), walked)
+    rel = _relative(os.path.dirname(path), walked)
     return rel != "." and any(part in _TEST_DIRS for part in rel.split(os.sep))
 
 

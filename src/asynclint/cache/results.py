@@ -48,13 +48,14 @@ def _package_fingerprint() -> tuple:
     out = []
     for dirpath, dirnames, filenames in os.walk(_PKG):
         dirnames[:] = [d for d in dirnames if d != "__pycache__"]
+        where = dirpath[len(_PKG) + 1:] or "."  # (os.walk's paths start with _PKG: as relpath, cheaper)
         for name in filenames:
             if name.endswith((".py", ".toml")):
                 try:
                     st = os.stat(os.path.join(dirpath, name))
                 except OSError:
                     continue
-                out.append((os.path.relpath(dirpath, _PKG), name, st.st_mtime_ns, st.st_size))
+                out.append((where, name, st.st_mtime_ns, st.st_size))
     out.sort()
     return tuple(out)
 
