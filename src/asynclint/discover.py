@@ -199,7 +199,7 @@ def discover(paths, *, root: str, exclude=(), extend_exclude=(), force_exclude=F
         for dirpath, dirnames, filenames in os.walk(path):
             if respect_gitignore:
                 ignores = [(d, s) for d, s in ignores if dirpath == d or dirpath.startswith(d + os.sep)]
-                spec = _gitignore(dirpath)
+                spec = _gitignore(dirpath) if ".gitignore" in filenames else None
                 if spec is not None:
                     ignores.append((dirpath, spec))
 
@@ -219,6 +219,8 @@ def discover(paths, *, root: str, exclude=(), extend_exclude=(), force_exclude=F
                     continue
                 keep.append(name)
             dirnames[:] = keep
+            folder = _relative(dirpath, path)  # (what every file of this folder is, below the one walked)
+            test_folder, vendored = _in_folders(folder, _TEST_DIRS), _in_folders(folder, _VENDOR_DIRS)
             for name in sorted(filenames):
                 if not name.endswith(".py"):
                     continue
@@ -226,8 +228,8 @@ def discover(paths, *, root: str, exclude=(), extend_exclude=(), force_exclude=F
                 if full in seen or excluded_by_user(full) or (respect_gitignore and ignored(full, False)):
                     continue
                 seen.add(full)
-                out.files.append(SourceFile(full, _display(full, cwd), test=is_test_module(full, path),
-                                            vendored=is_vendored(full, path)))
+                out.files.append(SourceFile(full, _display(full, cwd), test=test_folder or _test_file_name(name),
+                                            vendored=vendored))
     return out
 
 
@@ -235,22 +237,20 @@ _TEST_DIRS = frozenset({"tests", "test", "testing"})
 _VENDOR_DIRS = frozenset({"vendor", "_vendor", "vendored", "thirdparty", "third_party"})
 
 
-def is_vendored(path: str, walked: str) -> bool:
-    """A copy of another project kept inside this one (``vendor/``, ``_vendor/``, ``thirdparty/``,
-    ``third_party/`` below the directory walked): what the project calls in it is followed, but
-    its own coroutines and servers are not the project's to fix."""
-    rel = _relative(os.path.dirname(path), walked)
-    return rel != "." and any(part in _VENDOR_DIRS for part in rel.split(os.sep))
+# Test code, by pytest's conventions, below the directory walked: a ``tests``/``test``/``testing``
+# folder, ``test_*.py``, ``*_test.py``, ``conftest.py``. Vendored code: a copy of another project kept
+# inside this one (``vendor/``, ``_vendor/``, ``thirdparty/``, ``third_party/`` below the directory
+# walked): what the project calls in it is followed, but its own coroutines and servers are not the
+# project's to fix.
 
 
-def is_test_module(path: str, walked: str) -> bool:
-    """Test code, by pytest's conventions, below the directory that was walked: a ``tests``/``test``
-    folder, ``test_*.py``, ``*_test.py``, ``conftest.py``."""
-    name = os.path.basename(path)
-    if name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py"):
-        return True
-    rel = _relative(os.path.dirname(path), walked)
-    return rel != "." and any(part in _TEST_DIRS for part in rel.split(os.sep))
+def _test_file_name(name: str) -> bool:
+    return name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py")
+
+
+def _in_folders(rel: str, names: frozenset) -> bool:
+    """Is a folder (``rel``: relative to the one walked) inside one of these ``names``?"""
+    return rel != "." and any(part in names for part in rel.split(os.sep))
 
 
 # ---------------------------------------------------------------------------
