@@ -21,12 +21,11 @@ def noqa_allows(noqa: dict, line: int, code: str) -> bool:
 def apply_suppressions(diagnostics, project, cfg, root=None):
     """(kept, number suppressed by noqa); unselected codes and ``per-file-ignores`` (patterns relative to
     the configuration file's directory, else ``root``) are dropped without counting."""
-    by_display = {info.display: info for info in project.unique_modules()}
     kept, suppressed = [], 0
     for d in diagnostics:
         if not cfg.is_selected(d.code):
             continue
-        info = by_display.get(d.path)
+        info = project.index.by_display(d.path)
         if cfg.per_file_ignores and cfg.per_file_ignored(info.path if info is not None else d.path, d.code, root):
             continue
         if info is not None and not noqa_allows(info.summary.noqa, d.line, d.code):

@@ -41,6 +41,9 @@ class ProjectIndex:
     # counts the changes to the project's own modules (one added, a summary replaced): tables derived
     # from all of them (``analyze.entries.ProjectSites``) are made again when it moved
     generation: int = 0
+    # (generation, the modules table, its project modules, them by display): ``unique_modules`` while
+    # neither moved
+    _unique: Optional[tuple] = field(default=None, repr=False, compare=False)
 
     def add_module(self, info: ModuleInfo, aliases: bool = True) -> None:
         """Add a module under its name and (unless ``aliases`` is off: ``add_aliases`` later) its
@@ -109,6 +112,23 @@ class ProjectIndex:
 
     def unique_modules(self) -> list:
         """The project's modules (library modules read from the environment are not part of it)."""
+        return list(self._project_modules()[2])
+
+    def by_display(self, display: str) -> Optional[ModuleInfo]:
+        """The project module shown as ``display`` (of two, the later in ``unique_modules``' order)."""
+        memo = self._project_modules()
+        table = memo[3]
+        if not table:
+            for info in memo[2]:
+                table[info.display] = info
+        return table.get(display)
+
+    def _project_modules(self) -> tuple:
+        """``_unique``, made again when a change to the modules moved ``generation`` (a module added or
+        its summary replaced: ``add_module``, ``live.workspace``); the stages ask once per file."""
+        memo = self._unique
+        if memo is not None and memo[0] == self.generation and memo[1] is self.modules:
+            return memo
         seen, out = set(), []
         for info in self.modules.values():
             if info.library:
@@ -116,7 +136,8 @@ class ProjectIndex:
             if id(info) not in seen:
                 seen.add(id(info))
                 out.append(info)
-        return out
+        self._unique = memo = (self.generation, self.modules, out, {})
+        return memo
 
     def class_summary(self, q: str) -> ClassSummary | None:
         entry = self.classes.get(q)
