@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import glob
 import os
 import platform
 import statistics
@@ -82,8 +83,17 @@ def warm_cache(root: str, env=None) -> None:
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def forget_analysis(root: str) -> None:
+    """Remove the analysis a command-line run or an earlier session kept in ``root`` (the summaries
+    stay): the session's open then indexes the project, as the first start does."""
+    for kept in glob.glob(os.path.join(root, ".asynclint_cache", "analysis-*.cache")):
+        os.remove(kept)
+
+
 async def measure(root: str, rel: str, edits: int, env=None) -> dict:
-    """One server session in ``root`` (``env``: the server's environment, None for this one's)."""
+    """One server session in ``root`` (``env``: the server's environment, None for this one's), from
+    the summaries alone (``forget_analysis``), then the next start from the analysis it kept."""
+    forget_analysis(root)
     path = os.path.join(root, rel)
     uri = path_to_uri(path)
     with open(path, encoding="utf-8") as fh:
