@@ -253,7 +253,7 @@ class Store:
         view = memoryview(data)
         pos, end = _HEAD.size, len(data)
         items = self._items
-        ns_key, digest, compare = self._ns_key, hmac.digest, hmac.compare_digest
+        ns_key, new, compare = self._ns_key, hmac.new, hmac.compare_digest
         lens, unpack = _LENS.size, _REC.unpack_from
         dead = 0
         while pos + _REC.size <= end:
@@ -264,7 +264,10 @@ class Store:
             if stop > end:
                 break
             # the tag covers the lengths, the key and the value: checked before anything is decoded
-            if compare(digest(ns_key, data[pos:pos + lens] + data[start:stop], "sha256"), tag):
+            # (fed as views of the file's bytes: no copy of the record)
+            mac = new(ns_key, view[pos:pos + lens], "sha256")
+            mac.update(view[start:stop])
+            if compare(mac.digest(), tag):
                 key = data[start:start + klen]
                 old = items.pop(key, None)
                 if old is not None:
