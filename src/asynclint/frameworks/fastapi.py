@@ -604,19 +604,6 @@ def _async_target(project, site, ref):
     return None
 
 
-def _runs_for(site, ref, project, fq: str) -> bool:
-    """Does this call site make ``fq`` run on the loop for its caller (awaited, scheduled, a task)?"""
-    if site.kind != "call":
-        return False
-    if site.callee[0] == "a" and site.callee[2] == "add_task" and site.args and site.args[0] is not None:
-        task = project.ev(site.args[0], ref.module)  # background_tasks.add_task(notify, ...)
-        if task == Sym(fq):
-            return True
-    if _async_target(project, site, ref) != fq:
-        return False
-    return site.awaited or project.functions[fq].summary.is_async
-
-
 def _call_index(model: RouteModel, project) -> dict:
     """Call sites by the last name of what they call (or of the task they add): a cheap pre-filter."""
     index = model.call_index
@@ -896,16 +883,41 @@ def _entry_points(model: RouteModel, project, functions, direct: dict) -> dict:
     index = _call_index(model, project)
     memo = model.callers
 
-    def callers(fq: str) -> list:
-        def compute():
-            return [c for c, site in index.get(fq.rsplit(".", 1)[-1], ())
-                    if _runs_for(site, project.functions[c], project, fq)]
-
+    def remembered(key, compute):
         if hasattr(memo, "compute"):  # a long-lived caller's memo, which records what an entry read (live)
-            return memo.compute(fq, compute)
-        if fq not in memo:
-            memo[fq] = compute()
-        return memo[fq]
+            return memo.compute(key, compute)
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]
+
+    def named(name: str) -> list:
+        """(caller, site, the task it adds, what it calls) of the call sites filed under ``name``: worked
+        out once for every function of that name (``update``, ``run``: hundreds of classes share it)."""
+        def compute():
+            out = []
+            for c, site in index.get(name, ()):
+                if site.kind != "call":
+                    continue
+                ref = project.functions[c]
+                task = None
+                if site.callee[0] == "a" and site.callee[2] == "add_task" and site.args and site.args[0] is not None:
+                    task = project.ev(site.args[0], ref.module)  # background_tasks.add_task(notify, ...)
+                out.append((c, site, task, _async_target(project, site, ref)))
+            return out
+
+        return remembered(("named", name), compute)
+
+    def callers(fq: str) -> list:
+        """The callers with a call site that makes ``fq`` run on the loop for them: one that adds it as a
+        task, or calls it and awaits what it returns (or it is a coroutine function: scheduled)."""
+        def compute():
+            me, out = Sym(fq), []
+            for c, site, task, target in named(fq.rsplit(".", 1)[-1]):
+                if task == me or target == fq and (site.awaited or project.functions[fq].summary.is_async):
+                    out.append(c)
+            return out
+
+        return remembered(fq, compute)
 
     out: dict = {}
     for fn in functions:
