@@ -223,16 +223,24 @@ class RouteModel:
 
     def coroutines_run(self, ref) -> set:
         """The project coroutines a sync function hands to ``asyncio.run`` (``loop.run_until_complete``,
-        ``anyio.run``): functions or methods (``asyncio.run(manager.fetch())``), called or handed on
-        with their arguments (``anyio.run(fetch, url)``, see ``entries.started_coroutine``)."""
+        ``anyio.run``, or a function of the project that hands it on: ``entries.runner_wrapper``):
+        functions or methods (``asyncio.run(manager.fetch())``), called or handed on with their
+        arguments (``anyio.run(fetch, url)``, see ``entries.started_coroutine``)."""
         out = set()
-        for site in ref.summary.calls:
-            if site.kind != "call" or site.awaited or not site.args or site.callee[0] != "a" \
-                    or site.callee[2] not in _LOOP_RUNNERS:
-                continue
-            fq = started_coroutine(self.p, site, ref.module)
-            if fq is not None:
-                out.add(fq)
+        # the functions nested in it too: a closure the command defines runs as part of it
+        # (``def export_callback(path): return asyncio.run(export(path))``, handed to a file watcher)
+        for r in self.p.index.scopes(ref.qualname) or [ref]:
+            for site in r.summary.calls:
+                if site.kind != "call" or site.awaited or not site.args:
+                    continue
+                if site.callee[0] == "a" and site.callee[2] in _LOOP_RUNNERS:
+                    fq = started_coroutine(self.p, site, r.module)
+                elif site.callee[0] != "a" and is_runner(self.p, site, r.module):
+                    fq = started_coroutine(self.p, site, r.module, runner=True)  # the project's own wrapper
+                else:
+                    continue
+                if fq is not None:
+                    out.add(fq)
         return out
 
     def runs_on_own_loop(self, d, mod) -> bool:
