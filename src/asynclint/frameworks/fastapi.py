@@ -612,6 +612,21 @@ def _async_target(project, site, ref):
     return None
 
 
+def _overriding(project, site, ref, target: Optional[str]) -> list:
+    """The subclasses' implementations a method call may run instead of ``target``, the method it
+    resolves to: of an abstract method (a stub) on a receiver typed with the base class (``for plugin in
+    self.plugins: await plugin.initialize()``), or of a ``self.``/``cls.`` call in the base class."""
+    if target is None or site.callee[0] != "a":
+        return []
+    v = project.ev(site.callee, ref.module)
+    if type(v) is not Meth or v.type not in project.classes:
+        return []
+    receiver = site.callee[1]
+    if not (project.functions[target].summary.is_stub or receiver[0] in ("self", "cls")):
+        return []
+    return [fq for fq in project.hierarchy.overrides(v.type, v.name) if fq != target]
+
+
 def _runs_for(site, ref, project, fq: str) -> bool:
     """Does this call site make ``fq`` run on the loop for its caller (awaited, scheduled, a task)?"""
     if site.kind != "call":
@@ -736,9 +751,12 @@ def _awaited_from(project, roots: set) -> set:
             continue
         for site in ref.summary.calls:
             target = _run_target(project, site, ref)
-            if target is not None and target not in seen:
-                seen.add(target)
-                stack.append(target)
+            if target is None:
+                continue
+            for fq in (target, *_overriding(project, site, ref, target)):
+                if fq not in seen:
+                    seen.add(fq)
+                    stack.append(fq)
     return seen
 
 
@@ -805,9 +823,18 @@ def _serving_lines(model: RouteModel, project) -> dict:
 
 def _program_calls(index: dict, project, fq: str) -> list:
     """[(caller, call site)] of the calls of coroutine ``fq`` outside test code (how tests call a
-    coroutine is not how the program runs it: ``link.build.is_test_module``)."""
-    return [(c, site) for c, site in index.get(fq.rsplit(".", 1)[-1], ())
-            if not project.is_test(project.functions[c].module) and _async_target(project, site, project.functions[c]) == fq]
+    coroutine is not how the program runs it: ``link.build.is_test_module``), also those of the base
+    class's method that may run it (``_overriding``)."""
+    out = []
+    for c, site in index.get(fq.rsplit(".", 1)[-1], ()):
+        ref = project.functions[c]
+        if project.is_test(ref.module):
+            continue
+        target = _async_target(project, site, ref)
+        if target == fq or target is not None and target.rsplit(".", 1)[-1] == fq.rsplit(".", 1)[-1] \
+                and fq in _overriding(project, site, ref, target):
+            out.append((c, site))
+    return out
 
 
 def _awaited_before(model: RouteModel, project, before: dict) -> set:
