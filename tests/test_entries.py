@@ -168,3 +168,138 @@ def test_a_cache_of_many_entries_filled_before_serving_is_filled_again_for_the_k
     # main() reads the "server" section before the loop serves, but GET /limits reads "limits" first
     # on the loop: both caches are still one-time initialization for each new key (dict and set alike)
     assert found == [("sections.py", line, "ASL401") for line in (10, 11, 19, 20)]
+
+
+# review 10 (marimo's `asyncio_run`): the program starts its loops through a function of its own that
+# prepares the platform and hands the coroutine it is given to asyncio.run. A call of it starts a loop
+# as asyncio.run does: in a command-line command, in a closure the command hands to a file watcher,
+# or as the program's main. A helper that asks whether a loop runs already is no such runner.
+RUNNER = '''\
+import asyncio
+import sys
+from typing import Any, Coroutine, TypeVar
+
+T = TypeVar("T")
+
+
+def initialize_asyncio() -> None:
+    if sys.platform == "win32":
+        asyncio.set_event_loop_policy(asyncio.WindowsSelectorEventLoopPolicy())
+
+
+def asyncio_run(coro: Coroutine[Any, Any, T], **kwargs: Any) -> T:
+    """asyncio.run() with the platform's loop policy."""
+    initialize_asyncio()
+    return asyncio.run(coro, **kwargs)
+
+
+def run_blocking(coro: Coroutine[Any, Any, T]) -> T:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    raise RuntimeError("called from a coroutine")
+'''
+
+EXPORT = '''\
+import asyncio
+import json
+from pathlib import Path
+
+from .runner import asyncio_run, run_blocking
+
+
+async def render(path: str) -> str:
+    await asyncio.sleep(0)
+    return Path(path).read_text()
+
+
+async def export_html(path: str, out: str) -> None:
+    template = Path("templates/page.html").read_text()
+    html = await render(path)
+    Path(out).write_text(template.replace("{body}", html))
+
+
+async def export_json(path: str) -> dict:
+    cells = json.loads(Path(path).read_text())
+    await asyncio.sleep(0)
+    return cells
+
+
+def export_json_sync(path: str) -> dict:
+    return run_blocking(export_json(path))
+'''
+
+CLI = '''\
+import click
+
+from .export import export_html
+from .runner import asyncio_run
+from .watch import watch_and_run
+
+
+@click.command()
+@click.argument("path")
+@click.option("--watch", is_flag=True)
+def html(path: str, watch: bool) -> None:
+    def export_callback(changed: str) -> None:
+        asyncio_run(export_html(changed, changed + ".html"))
+
+    if watch:
+        watch_and_run(path, export_callback)
+    else:
+        export_callback(path)
+'''
+
+WATCH = '''\
+import os
+import time
+
+
+def watch_and_run(path: str, callback) -> None:
+    last = 0.0
+    while True:
+        mtime = os.stat(path).st_mtime
+        if mtime != last:
+            last = mtime
+            callback(path)
+        time.sleep(1)
+'''
+
+WORKER = '''\
+import asyncio
+import json
+import time
+from pathlib import Path
+
+from .runner import asyncio_run
+
+
+async def drain(queue_dir: str) -> None:
+    settings = json.loads(Path(queue_dir, "settings.json").read_text())
+    await asyncio.sleep(0)
+    while True:
+        for job in Path(queue_dir).iterdir():
+            job.unlink()
+        time.sleep(settings["interval"])
+
+
+if __name__ == "__main__":
+    asyncio_run(drain("/var/spool/exporter"))
+'''
+
+
+def test_a_function_of_the_project_that_hands_its_coroutine_to_asyncio_run_starts_a_loop():
+    files = {"exporter/__init__.py": "", "exporter/runner.py": RUNNER, "exporter/export.py": EXPORT,
+             "exporter/cli.py": CLI, "exporter/watch.py": WATCH, "exporter/worker.py": WORKER}
+    assert _found(files) == [
+        ("export.py", 20, "ASL104"),  # run_blocking may be called from a coroutine: export_json stays reported
+        ("worker.py", 13, "ASL104"),  # the worker's loop is serving after its first await
+        ("worker.py", 14, "ASL105"),
+        ("worker.py", 15, "ASL102"),
+    ]
+    # what the command's closure runs serves nothing: ASL402, like the same code under asyncio.run
+    # (the template read before export_html's first await is the loop's start: not even that)
+    quiet = sorted((d.path.rsplit("/", 1)[-1], d.line) for d in lint_sources(files, select_all=True)
+                   if d.code == "ASL402")
+    assert quiet == [("export.py", 10), ("export.py", 16)]

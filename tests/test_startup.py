@@ -1095,3 +1095,99 @@ def test_a_method_a_command_runs_and_routes_await_serves_requests():
              "proxy/routes.py": PROXY_ROUTES}
     assert [(d.line, d.code, d.route) for d in lint_sources(files)] == [(10, "ASL104", "GET /config/settings")]
     assert [(d.line, d.code) for d in lint_sources(files, select_all=True) if d.code == "ASL402"] == [(15, "ASL402")]
+
+
+# review 10 (openhands' sandbox action server): the lifespan builds the client, which initializes each
+# plugin it was given through the plugins' abstract base class. Which plugin runs is not written at
+# the call, but every implementation is started there and nowhere else: start-up. The plugins' run()
+# is awaited by a route through the same base class: it serves requests.
+PLUGINS = '''\
+import subprocess
+import time
+from abc import abstractmethod
+
+import requests
+
+
+class Plugin:
+    name: str
+
+    @abstractmethod
+    async def initialize(self, username: str) -> None:
+        """Start what the plugin needs."""
+
+    @abstractmethod
+    async def run(self, code: str) -> str:
+        pass
+
+
+class JupyterPlugin(Plugin):
+    name = "jupyter"
+
+    async def initialize(self, username: str) -> None:
+        self.gateway = subprocess.Popen(["jupyter", "kernelgateway", "--port", "40000"])
+        time.sleep(1)
+
+    async def run(self, code: str) -> str:
+        return requests.post("http://localhost:40000/execute", json={"code": code}, timeout=60).text
+
+
+class SkillsPlugin(Plugin):
+    name = "skills"
+
+    async def initialize(self, username: str) -> None:
+        with open(f"/home/{username}/.skills") as fh:
+            self.skills = fh.read().split()
+
+    async def run(self, code: str) -> str:
+        return code
+'''
+
+ACTION_SERVER = '''\
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from .plugins import JupyterPlugin, Plugin, SkillsPlugin
+
+
+class ActionClient:
+    def __init__(self, plugins_to_load: list[Plugin], username: str) -> None:
+        self.plugins_to_load = plugins_to_load
+        self.username = username
+        self.plugins: dict[str, Plugin] = {}
+
+    async def ainit(self) -> None:
+        for plugin in self.plugins_to_load:
+            await plugin.initialize(self.username)
+            self.plugins[plugin.name] = plugin
+
+    async def run_cell(self, plugin: Plugin, code: str) -> str:
+        return await plugin.run(code)
+
+
+client: ActionClient = ActionClient([JupyterPlugin(), SkillsPlugin()], "sandbox")
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    await client.ainit()
+    yield
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.post("/execute/{name}")
+async def execute(name: str, code: str) -> dict:
+    return {"output": await client.run_cell(client.plugins[name], code)}
+'''
+
+
+def test_implementations_of_an_abstract_method_only_the_lifespan_awaits_run_at_start_up():
+    files = {"sandbox/__init__.py": "", "sandbox/plugins.py": PLUGINS, "sandbox/server.py": ACTION_SERVER}
+    assert [(d.path.rsplit("/", 1)[-1], d.line, d.code) for d in lint_sources(files)] == [
+        ("plugins.py", 28, "ASL101")]  # JupyterPlugin.run, awaited by POST /execute/{name}
+    quiet = [(d.line, d.code, d.message.split(":")[0]) for d in lint_sources(files, select_all=True)
+             if d.code == "ASL402"]
+    assert quiet == [(line, "ASL402", "while the app starts or stops") for line in (24, 25, 35, 36)]

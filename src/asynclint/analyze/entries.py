@@ -10,6 +10,10 @@ A coroutine is an entry coroutine when every use of it the project makes is the 
 a call: not awaited, not scheduled, not a route or a callback handed to a framework, not
 decorated. Its call sites marked ``before_await`` (see ``model.CallSite``) are then not
 findings, and one-time initialization they reach is built before the loop serves anything.
+
+A project's own sync function that starts a loop with the coroutine (or the coroutine function) a
+parameter brings is a loop runner too (``def asyncio_run(coro, **kw): setup(); return
+asyncio.run(coro, **kw)``, then ``asyncio_run(export(path))``): ``runner_wrapper``.
 """
 
 from __future__ import annotations
@@ -19,9 +23,11 @@ from typing import Optional
 from ..link import Project
 from ..link.values import Meth, Sym
 from ..summarize.names import called, handed
+from .propagate import LOOP_CHECKS
 
 # the names a loop runner is called by; the catalog says which of them start a loop (category "loop")
 _RUNNER_NAMES = frozenset({"run", "run_until_complete", "run_sync"})
+_WRAPPER_DEPTH = 3  # a wrapper of a wrapper of asyncio.run, no deeper
 
 
 def entry_coroutines(project: Project) -> set:
@@ -114,6 +120,7 @@ class ProjectSites:
         self._summaries: dict = {}  # id(ModuleInfo) -> the summary its names were taken from
         self._once: dict = {}  # id(ModuleInfo) -> (summary, name, [(qualname, its once call sites)])
         self._modules: list = []  # the project's modules, test code aside, in order
+        self._wrappers: Optional[dict] = None  # ``wrappers``: found again when ``_generation`` moves
         # analyze.once._module_made across runs of the passes: class -> (answer, facts it read, what it
         # rests on: the evaluator's memo, the subclass map, the modules whose sites name the class)
         self.made: dict = {}
@@ -148,6 +155,7 @@ class ProjectSites:
         self._runners = sorted({id(i): i for n in _RUNNER_NAMES for i in mentions.get(n, {}).values()}.values(),
                                key=lambda i: order[id(i)])
         self._generation = project.index.generation
+        self._wrappers = None
         return mentions
 
     def _part(self, project: Project, info) -> "_Part":
@@ -181,10 +189,42 @@ class ProjectSites:
                         yield fq, ref, site
 
     def runners(self, project: Project):
-        """(owner, its call sites, call site) of the calls that may start a loop."""
+        """(owner, its call sites, call site) of the calls that may start a loop: a runner's name
+        (``asyncio.run``), or the name of one of the project's runner wrappers (``runner_wrapper``)."""
         self._tables(project)
         for info in self._runners:
             yield from self._part(project, info).runners
+        wrappers = {name: fqs for name, fqs in self.wrappers(project).items() if name not in _RUNNER_NAMES}
+        for info, names in self.mentioning(project, wrappers) if wrappers else ():
+            part = self._part(project, info)
+            for name in names:
+                for owner, site in part.called.get(name, ()):
+                    if site.kind == "call" and not site.awaited and site.args:
+                        yield owner, _owner_sites(owner), site
+
+    def wrappers(self, project: Project) -> dict:
+        """The project's runner wrappers (``runner_wrapper``) by their short name: name -> {fq}.
+        Looked for among the functions of the modules that call a runner, then of those that call
+        one of these, and so on (a wrapper of a wrapper); found again when the project changed."""
+        self._tables(project)
+        if self._wrappers is not None:
+            return self._wrappers
+        found: dict = {}
+        fns = project.index.functions
+        todo = [(info, None) for info in self._runners]
+        for depth in range(_WRAPPER_DEPTH):
+            for info, _names in todo:
+                for lq, fn in info.summary.functions.items():
+                    fq = f"{info.name}.{lq}"
+                    ref = fns.get(fq)
+                    if ref is not None and ref.module is info and fq not in found.get(fn.name, ()) \
+                            and runner_wrapper(project, fq):
+                        found.setdefault(fn.name, set()).add(fq)
+            if not found or depth + 1 == _WRAPPER_DEPTH:
+                break
+            todo = self.mentioning(project, found)
+        self._wrappers = found
+        return found
 
     def mentioning(self, project: Project, wanted) -> list:
         """(module, [the names of ``wanted`` its call sites mention]) in the project's order."""
@@ -255,14 +295,21 @@ class ModuleScope:
         self.module = module
 
 
+def _owner_sites(owner) -> tuple:
+    return owner.module.summary.module_calls if type(owner) is ModuleScope else owner.summary.calls
+
+
 def is_runner(project: Project, site, mod) -> bool:
-    """Does this call site call a loop runner of the catalog (``asyncio.run``, ``loop.run_until_complete``)?"""
+    """Does this call site call a loop runner of the catalog (``asyncio.run``, ``loop.run_until_complete``)
+    or a project function that hands its parameter to one (``runner_wrapper``)?"""
     return _is_runner(project, project.catalog, site, mod)
 
 
-def _is_runner(project: Project, cat, site, mod) -> bool:
+def _is_runner(project: Project, cat, site, mod, depth: int = 0) -> bool:
     v = project.ev(site.callee, mod)
     match v:
+        case Sym(q) if q in project.functions:
+            return depth < _WRAPPER_DEPTH and runner_wrapper(project, q, depth + 1)
         case Sym(q):
             entry = cat.function(cat.canonical(q))
         case Meth(t, name):
@@ -270,6 +317,38 @@ def _is_runner(project: Project, cat, site, mod) -> bool:
         case _:
             return False
     return entry is not None and entry.category == "loop"
+
+
+def runner_wrapper(project: Project, fq: str, depth: int = 0) -> bool:
+    """Is project function ``fq`` a sync function that starts a loop with what a parameter brings:
+    ``def asyncio_run(coro, **kw): init(); return asyncio.run(coro, **kw)`` (or ``anyio.run(fn, *args)``
+    with a function parameter)? A call of it starts a loop as ``asyncio.run`` does. One that asks
+    whether a loop runs already (``get_running_loop()``) may be called from a coroutine: not one."""
+    scopes = project.index.scopes(fq)  # (noted as read: an edit of its body decides again)
+    if not scopes or scopes[0].summary.is_async:
+        return False
+    ref = scopes[0]
+    params = {prm.name for prm in ref.summary.params}
+    if not params or any(s.text.rsplit(".", 1)[-1] in LOOP_CHECKS for s in ref.summary.calls):
+        return False
+    for site in ref.summary.calls:
+        if site.kind != "call" or site.awaited or not site.args:
+            continue
+        if _parameter(site.args[0]) in params and _is_runner(project, project.catalog, site, ref.module, depth):
+            return True
+    return False
+
+
+def _parameter(e) -> Optional[str]:
+    """The parameter an argument is, as written (``coro``; an annotated one is ``("alt", its
+    annotation's instance, the parameter)``)."""
+    if not isinstance(e, tuple) or not e:
+        return None
+    if e[0] == "p" and len(e) == 2:
+        return e[1]
+    if e[0] == "alt":
+        return next((name for x in e[1:] if (name := _parameter(x)) is not None), None)
+    return None
 
 
 def _coroutine(project: Project, v):

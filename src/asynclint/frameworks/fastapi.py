@@ -223,16 +223,24 @@ class RouteModel:
 
     def coroutines_run(self, ref) -> set:
         """The project coroutines a sync function hands to ``asyncio.run`` (``loop.run_until_complete``,
-        ``anyio.run``): functions or methods (``asyncio.run(manager.fetch())``), called or handed on
-        with their arguments (``anyio.run(fetch, url)``, see ``entries.started_coroutine``)."""
+        ``anyio.run``, or a function of the project that hands it on: ``entries.runner_wrapper``):
+        functions or methods (``asyncio.run(manager.fetch())``), called or handed on with their
+        arguments (``anyio.run(fetch, url)``, see ``entries.started_coroutine``)."""
         out = set()
-        for site in ref.summary.calls:
-            if site.kind != "call" or site.awaited or not site.args or site.callee[0] != "a" \
-                    or site.callee[2] not in _LOOP_RUNNERS:
-                continue
-            fq = started_coroutine(self.p, site, ref.module)
-            if fq is not None:
-                out.add(fq)
+        # the functions nested in it too: a closure the command defines runs as part of it
+        # (``def export_callback(path): return asyncio.run(export(path))``, handed to a file watcher)
+        for r in self.p.index.scopes(ref.qualname) or [ref]:
+            for site in r.summary.calls:
+                if site.kind != "call" or site.awaited or not site.args:
+                    continue
+                if site.callee[0] == "a" and site.callee[2] in _LOOP_RUNNERS:
+                    fq = started_coroutine(self.p, site, r.module)
+                elif site.callee[0] != "a" and is_runner(self.p, site, r.module):
+                    fq = started_coroutine(self.p, site, r.module, runner=True)  # the project's own wrapper
+                else:
+                    continue
+                if fq is not None:
+                    out.add(fq)
         return out
 
     def runs_on_own_loop(self, d, mod) -> bool:
@@ -604,6 +612,21 @@ def _async_target(project, site, ref):
     return None
 
 
+def _overriding(project, site, ref, target: Optional[str]) -> list:
+    """The subclasses' implementations a method call may run instead of ``target``, the method it
+    resolves to: of an abstract method (a stub) on a receiver typed with the base class (``for plugin in
+    self.plugins: await plugin.initialize()``), or of a ``self.``/``cls.`` call in the base class."""
+    if target is None or site.callee[0] != "a":
+        return []
+    v = project.ev(site.callee, ref.module)
+    if type(v) is not Meth or v.type not in project.classes:
+        return []
+    receiver = site.callee[1]
+    if not (project.functions[target].summary.is_stub or receiver[0] in ("self", "cls")):
+        return []
+    return [fq for fq in project.hierarchy.overrides(v.type, v.name) if fq != target]
+
+
 def _call_index(model: RouteModel, project) -> dict:
     """Call sites by the last name of what they call (or of the task they add): a cheap pre-filter."""
     index = model.call_index
@@ -715,9 +738,12 @@ def _awaited_from(project, roots: set) -> set:
             continue
         for site in ref.summary.calls:
             target = _run_target(project, site, ref)
-            if target is not None and target not in seen:
-                seen.add(target)
-                stack.append(target)
+            if target is None:
+                continue
+            for fq in (target, *_overriding(project, site, ref, target)):
+                if fq not in seen:
+                    seen.add(fq)
+                    stack.append(fq)
     return seen
 
 
@@ -784,9 +810,18 @@ def _serving_lines(model: RouteModel, project) -> dict:
 
 def _program_calls(index: dict, project, fq: str) -> list:
     """[(caller, call site)] of the calls of coroutine ``fq`` outside test code (how tests call a
-    coroutine is not how the program runs it: ``link.build.is_test_module``)."""
-    return [(c, site) for c, site in index.get(fq.rsplit(".", 1)[-1], ())
-            if not project.is_test(project.functions[c].module) and _async_target(project, site, project.functions[c]) == fq]
+    coroutine is not how the program runs it: ``link.build.is_test_module``), also those of the base
+    class's method that may run it (``_overriding``)."""
+    out = []
+    for c, site in index.get(fq.rsplit(".", 1)[-1], ()):
+        ref = project.functions[c]
+        if project.is_test(ref.module):
+            continue
+        target = _async_target(project, site, ref)
+        if target == fq or target is not None and target.rsplit(".", 1)[-1] == fq.rsplit(".", 1)[-1] \
+                and fq in _overriding(project, site, ref, target):
+            out.append((c, site))
+    return out
 
 
 def _awaited_before(model: RouteModel, project, before: dict) -> set:
