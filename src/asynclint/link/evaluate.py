@@ -23,7 +23,7 @@ _MAX_DEPTH = 60
 _PASSTHROUGH = {"contextlib.closing", "contextlib.nullcontext", "typing.cast", "builtins.memoryview",
                 "functools.partial"}
 # expressions that are never a value of interest (literals, parameters, lists, normalised strings)
-_NO_VALUE = frozenset({"u", "lv", "part", "s", "p", "list", "k", "derive"})
+_NO_VALUE = frozenset({"u", "lv", "s", "p", "list", "k", "derive"})
 # expressions whose value comes out of a call
 _CALL_LIKE = frozenset({"c", "aw", "en", "it"})
 # expressions whose value comes from the module alone (a definition here, self/cls/super())
@@ -198,6 +198,15 @@ class Evaluator:
                 return None
             case "it":
                 return self.element(self.ev(e[1], mod))
+            case "part":
+                # one of the values a call gave, unpacked: of a catalogued pair, what it holds
+                # (``reader, writer = multiprocessing.Pipe()``: two connections); else not known
+                match self.ev(e[1], mod):
+                    case Inst(t) if t not in self.index.classes:
+                        info = self.catalog.type_info(t)
+                        if info is not None and info.element:
+                            return Inst(info.element)
+                return None
             case "en":
                 return self.entered(self.ev(e[1], mod))
             case "aw" | "opt":

@@ -143,6 +143,9 @@ def _columns_to_characters(summary: ModuleSummary, text: str) -> None:
             site.end_col = char_col(site.end_line, site.end_col)
 
 
+# what takes an item from a queue or a connection (``filled_queues``: when one is there, it does not wait)
+_TAKES = frozenset({"get", "recv", "recv_bytes", "recv_bytes_into"})
+
 # statements that may store into a cache one-time initialization fills (``memo.stores``)
 _STORING = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr)
 _PLATFORM_NAMES = frozenset({"os.name", "sys.platform", "platform.system", "platform.platform"})
@@ -265,12 +268,23 @@ def _height(value: tuple, room: int) -> int:
 def filled_queues(test: ast.AST, holds: bool) -> list:
     """The queues that ``test`` being ``holds`` says hold an item, as ast dumps of the queue
     expression: ``not q.empty()``, ``q.qsize()``, ``q.qsize() > 0`` (``>= 1``, ``!= 0``) true, or
-    ``q.empty()`` false; ``a and b`` true: both."""
+    ``q.empty()`` false; ``a and b`` true: both. Likewise a connection whose ``poll()`` was true."""
     t = type(test)
     if t is ast.UnaryOp and isinstance(test.op, ast.Not):
         return filled_queues(test.operand, not holds)
     if t is ast.BoolOp:
         return [q for v in test.values for q in filled_queues(v, holds)] if isinstance(test.op, ast.And) == holds else []
+    if t is ast.Await and type(test.value) is ast.Call and isinstance(test.value.func, ast.Attribute):
+        # ``if await asyncio.to_thread(conn.poll, timeout):`` (what --fix makes of the next one)
+        call = test.value
+        at = 1 if call.func.attr == "run_in_executor" else 0 if call.func.attr in ("to_thread", "run_sync") else None
+        polled = call.args[at] if at is not None and len(call.args) > at else None
+        if isinstance(polled, ast.Attribute) and polled.attr == "poll":
+            return [ast.dump(polled.value)] if holds else []
+        return []
+    if t is ast.Call and isinstance(test.func, ast.Attribute) and test.func.attr == "poll":
+        # ``if conn.poll(timeout):`` (a multiprocessing connection): there is something to receive
+        return [ast.dump(test.func.value)] if holds else []
     if t is ast.Call and isinstance(test.func, ast.Attribute) and not test.args and not test.keywords:
         if test.func.attr == "empty" and not holds or test.func.attr == "qsize" and holds:
             return [ast.dump(test.func.value)]
@@ -748,7 +762,7 @@ class _Summarizer:
             target=target,
             returned=node is self.returning,
             # `if not q.empty(): q.get()`: the queue has an item for this get
-            filled=bool(sc is not None and sc.filled and type(node.func) is ast.Attribute and node.func.attr == "get"
+            filled=bool(sc is not None and sc.filled and type(node.func) is ast.Attribute and node.func.attr in _TAKES
                         and ast.dump(node.func.value) in sc.filled),
         )
 
