@@ -151,8 +151,8 @@ class Bench:
         for name in self.args.corpus:
             c = self.corpus(name)
             if "server" in cols:
-                log(f"[{name}] server: warming the summary cache of {c.path}")
-                server.warm_cache(c.path, self.env)
+                log(f"[{name}] server: warming the summary cache of {server.served_root(c.path, server.FILES[name][1])}")
+                server.warm_cache(c.path, self.env, rel=server.FILES[name][1])
                 self.data["server"][name] = {"file": server.FILES[name][1], "sessions": []}
             if "cli" in cols:
                 log(f"[{name}] cli: a copy, its cache cold and warm, the first edit (untimed)")
