@@ -884,3 +884,37 @@ def test_findings_elsewhere_follow_the_once_guarded_awaits_that_moved(tmp_path, 
         got = _cli_rows(root, True)
         assert got == _cli_rows(root, False)
     assert ("svc/prep.py", "ASL401") in {(r[0], r[5]) for r in got[0]}
+
+
+SCRIPTS_APP = {
+    "pyproject.toml": "[project]\nname = 'svc'\n",
+    "svc/__init__.py": "",
+    "svc/main.py": (
+        "import redis\nfrom fastapi import FastAPI\n\napp = FastAPI()\ncache = redis.Redis()\n\n\n"
+        "@app.get('/item')\nasync def item(key: str):\n    return cache.get(key)\n"),
+    # a folder of scripts (no __init__.py) holding a file named like a library
+    "tools/redis.py": "def flush():\n    return None\n",
+    "tools/util.py": "def helper():\n    return 1\n",
+    "tools/report.py": "import json\n\n\ndef main():\n    return json.dumps({})\n",
+}
+
+
+def test_a_script_folder_made_by_an_edit_does_not_take_a_library_name(tmp_path, monkeypatch):
+    """An edit that makes a folder a script folder (a file there imports a sibling by bare name) names
+    its files again, as a fresh run does: a script named like a library (``tools/redis.py``) is not that
+    library to the rest of the project, and ``redis.Redis().get()`` in a route still blocks. Before, the
+    server named it ``redis`` and the route's finding went away (found by bench/edit_fuzz.py on marimo:
+    ``_sql/engines/duckdb.py`` took ``duckdb``)."""
+    for rel, text in SCRIPTS_APP.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    root = str(tmp_path)
+    ws = Workspace(root, Options(use_cache=False, jobs=1, python="none"))
+    ws.load()
+    first = _live(ws)
+    blocking = ("svc/main.py", 10, "ASL107")  # cache.get(key): a sync redis call in the route
+    assert blocking in [(r[0], r[1], r[5]) for r in first[0]] and first == _fresh(root, {})
+    _edit(ws, str(tmp_path / "tools/report.py"), "import json\n", "import json\n\nfrom util import helper\n")
+    got = _live(ws)
+    assert got == _fresh(root, ws.texts) and blocking in [(r[0], r[1], r[5]) for r in got[0]]

@@ -22,6 +22,7 @@ function by the same qualified name and resolve the same imports.
 
 from __future__ import annotations
 
+import functools
 import os
 
 
@@ -29,22 +30,32 @@ def name_modules(paths, root: str, imports_of=None) -> dict:
     """{path: (primary name, aliases, is_package)} for the project's .py files ``paths`` (absolute).
     ``imports_of(path)``: the absolute module names the file imports (for its script folders)."""
     paths = list(paths)
-    roots = source_roots((), root)
     package = _package_test()
     if imports_of is None:
+        roots = source_roots((), root)
         return {p: module_names(p, roots, package) for p in paths}
+    roots = naming_roots(paths, root, imports_of, package)
+    return {p: names_of(p, roots, package) for p in paths}
+
+
+def naming_roots(paths, root: str, imports_of, is_package=None) -> list:
+    """The folders module names are taken relative to: the project's source roots, then its script
+    folders (``script_folders``). The language server names files again from these after an edit
+    changed what a file imports, as ``name_modules`` named them."""
+    roots = source_roots((), root)
+    return roots + [d for d in script_folders(paths, root, imports_of, library_names(), is_package) if d not in roots]
+
+
+def names_of(path: str, roots: list, is_package=None) -> tuple:
+    """(primary name, aliases, is_package) of the file ``path`` named from ``roots`` (``naming_roots``)."""
+    name, aliases, package = module_names(path, roots, is_package)
+    # a script folder's file named like a library (``redis.py`` beside scripts) is not that library
+    # to the rest of the project: ``import redis`` elsewhere means the library
     libraries = library_names()
-    folders = [d for d in script_folders(paths, root, imports_of, libraries, package) if d not in roots]
-    out = {}
-    for p in paths:
-        name, aliases, is_package = module_names(p, roots + folders, package)
-        # a script folder's file named like a library (``redis.py`` beside scripts) is not that library
-        # to the rest of the project: ``import redis`` elsewhere means the library
-        aliases = tuple(a for a in aliases if a.split(".", 1)[0] not in libraries)
-        out[p] = (name, aliases, is_package)
-    return out
+    return name, tuple(a for a in aliases if a.split(".", 1)[0] not in libraries), package
 
 
+@functools.lru_cache(maxsize=1)
 def library_names() -> frozenset:
     """Top-level names of the standard library and of the libraries the catalog describes."""
     import sys

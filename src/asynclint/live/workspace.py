@@ -35,7 +35,7 @@ from ..environment import find_environment
 from ..link import FunctionRef, ModuleInfo, Project, modules_on_disk
 from ..link.build import imported_modules
 from ..link.deps import Tracker, TrackedDict
-from ..link.modules import module_names, script_folders, source_roots
+from ..link.modules import naming_roots, names_of
 from ..summarize import collect_summaries
 from ..cache.summaries import SummaryCache, gc_paused
 from ..summarize.collect import file_error, summarize_bytes
@@ -152,10 +152,7 @@ class Workspace:
 
     def _source_roots(self) -> list:
         summaries = {p: info.summary for p, info in self.modules.items()}
-        roots = source_roots((), self.root)
-        roots += [d for d in script_folders(list(summaries), self.root, lambda p: imported_modules(summaries[p]))
-                  if d not in roots]
-        return roots
+        return naming_roots(list(summaries), self.root, lambda p: imported_modules(summaries[p]))
 
     def _link(self, analyse: bool = True, indexed: bool = True, derived: bool = False) -> None:
         """Link every module again (as ``link.build_project`` does) and analyse the whole project
@@ -248,7 +245,7 @@ class Workspace:
         """A file that was not part of the project (new, or one that did not parse before)."""
         if path not in self._display and not self._rediscover(path):
             return "unchanged"  # not a file of this project (excluded, outside it, not Python)
-        name, aliases, is_package = module_names(path, self._roots)
+        name, aliases, is_package = names_of(path, self._roots)
         info = ModuleInfo(name, path, self._display[path], summary, is_package, aliases, report=False)
         self.modules[path] = info
         order = {p: i for i, p in enumerate(self._display)}
@@ -281,7 +278,7 @@ class Workspace:
             return False
         self._roots = roots
         for path, info in self.modules.items():
-            info.name, info.aliases, info.is_package = module_names(path, roots)
+            info.name, info.aliases, info.is_package = names_of(path, roots)
         self._link()
         return True
 
