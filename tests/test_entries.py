@@ -303,3 +303,110 @@ def test_a_function_of_the_project_that_hands_its_coroutine_to_asyncio_run_start
     quiet = sorted((d.path.rsplit("/", 1)[-1], d.line) for d in lint_sources(files, select_all=True)
                    if d.code == "ASL402")
     assert quiet == [("export.py", 10), ("export.py", 16)]
+
+
+# A project with two programs sharing one lazily loaded model: the web app (run by `uvicorn
+# predictor.api:app`) and a command-line export script. The script loads the model before its first
+# await; that builds it for the script's own run only. Whether another program's coroutines find it
+# built depends on whether that program is the script's: the modules the script imports.
+LAZY_MODEL = '''\
+import pickle
+
+_MODEL = None
+
+
+def get_model():
+    global _MODEL
+    if _MODEL is None:
+        with open("model.pkl", "rb") as fh:
+            _MODEL = pickle.load(fh)
+    return _MODEL
+'''
+
+PREDICT_API = '''\
+from fastapi import FastAPI
+
+from predictor.model import get_model
+
+app = FastAPI()
+
+
+@app.post("/predict")
+async def predict(text: str) -> dict:
+    model = get_model()
+    return {"label": model.predict([text])[0]}
+'''
+
+EXPORT_SCRIPT = '''\
+import asyncio
+import sys
+
+from predictor.model import get_model
+from predictor.store import save
+
+
+async def export(path: str) -> None:
+    model = get_model()
+    await save(path, model)
+
+
+def main() -> None:
+    asyncio.run(export(sys.argv[1]))
+'''
+
+MODEL_STORE = '''\
+from predictor.model import get_model
+
+
+async def save(path: str, model) -> None:
+    assert model is get_model()
+'''
+
+
+def _files(export=None, api=None) -> dict:
+    return {"predictor/__init__.py": "", "predictor/model.py": LAZY_MODEL, "predictor/api.py": api or PREDICT_API,
+            "predictor/export.py": export or EXPORT_SCRIPT, "predictor/store.py": MODEL_STORE}
+
+
+def test_a_script_that_builds_a_lazy_model_first_does_not_build_it_for_the_web_app():
+    found = lint_sources(_files())
+    # the first request to POST /predict still loads the model on the event loop: ASL401, with that
+    # route as its only caller (the script's export() and store.save() run after the script built it)
+    assert sorted((d.path, d.line, d.code) for d in found) == [
+        ("predictor/model.py", 9, "ASL401"), ("predictor/model.py", 10, "ASL401")]
+    [finding] = [d for d in found if d.line == 9]
+    assert [h.function for h in finding.callers] == ["predictor.api.predict"]
+    assert finding.route == "POST /predict"
+
+
+def test_the_web_app_finds_the_model_built_when_the_script_that_builds_it_also_runs_it():
+    # a script that imports the app (to serve it, or to call its routes) is the program the routes run in
+    export = EXPORT_SCRIPT.replace("from predictor.store import save\n", "from predictor.store import save\n"
+                                   "from predictor.api import predict  # noqa: F401\n")
+    assert lint_sources(_files(export=export)) == []
+    # so is one that imports it inside a function
+    export = EXPORT_SCRIPT.replace("def main() -> None:\n", "def main() -> None:\n    from predictor import api\n\n"
+                                   "    print(api.app.title)\n")
+    assert lint_sources(_files(export=export)) == []
+
+
+def test_a_program_that_serves_builds_the_model_for_everything_it_serves():
+    api = PREDICT_API + '''
+
+async def serve() -> None:
+    get_model()
+    import uvicorn
+
+    await uvicorn.Server(uvicorn.Config(app)).serve()
+
+
+if __name__ == "__main__":
+    import asyncio
+
+    asyncio.run(serve())
+'''
+    assert lint_sources(_files(api=api)) == []
+    # without its server it is a script, whose own module holds the route: taken as part of its program
+    api = api.replace("    await uvicorn.Server(uvicorn.Config(app)).serve()\n", "    await asyncio.sleep(0)\n")
+    api = api.replace("from fastapi import FastAPI\n", "import asyncio\n\nfrom fastapi import FastAPI\n")
+    assert lint_sources(_files(api=api)) == []

@@ -918,3 +918,45 @@ def test_a_script_folder_made_by_an_edit_does_not_take_a_library_name(tmp_path, 
     _edit(ws, str(tmp_path / "tools/report.py"), "import json\n", "import json\n\nfrom util import helper\n")
     got = _live(ws)
     assert got == _fresh(root, ws.texts) and blocking in [(r[0], r[1], r[5]) for r in got[0]]
+
+
+# two programs share a lazily loaded model (tests/test_entries.py): the script builds it before its
+# first await, which spares the web app's route only while the script's program imports the app
+PROGRAMS = {
+    "predictor/__init__.py": "",
+    "predictor/model.py": "_MODEL = None\n\n\ndef get_model():\n    global _MODEL\n    if _MODEL is None:\n"
+                          "        with open('model.bin', 'rb') as fh:\n            _MODEL = fh.read()\n"
+                          "    return _MODEL\n",
+    "predictor/api.py": "from fastapi import FastAPI\n\nfrom predictor.model import get_model\n\napp = FastAPI()\n\n\n"
+                        "@app.post('/predict')\nasync def predict(text: str) -> dict:\n"
+                        "    return {'size': len(get_model())}\n",
+    "predictor/export.py": "import asyncio\n\nfrom predictor.model import get_model\n\n\n"
+                           "async def export(path: str) -> None:\n    model = get_model()\n    await asyncio.sleep(0)\n"
+                           "    print(path, len(model))\n\n\ndef main() -> None:\n    asyncio.run(export('out'))\n",
+}
+PROGRAM_EDITS = [
+    # (file, text to replace, replacement, is the route's ASL401 reported after it?)
+    ("predictor/export.py", "import asyncio\n", "import asyncio\n\nimport predictor.api  # noqa: F401\n", False),
+    ("predictor/export.py", "import predictor.api  # noqa: F401\n", "", True),
+    ("predictor/export.py", "def main() -> None:\n", "def main() -> None:\n    from predictor import api\n\n", False),
+    ("predictor/export.py", "    from predictor import api\n\n", "", True),
+    ("predictor/export.py", "    await asyncio.sleep(0)\n", "    await asyncio.start_server(None, port=1)\n", False),
+]
+
+
+def test_edits_to_what_a_script_imports_follow_whether_it_builds_a_model_for_the_web_app(tmp_path, monkeypatch):
+    for rel, text in PROGRAMS.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    root = str(tmp_path)
+    ws = Workspace(root, Options(use_cache=False, jobs=1, python="none"))
+    ws.load()
+    got = _live(ws)[0]
+    assert got == _fresh(root, ws.texts)[0]
+    assert [(r[0], r[1], r[5]) for r in got] == [("predictor/model.py", 7, "ASL401"), ("predictor/model.py", 8, "ASL401")]
+    for rel, old, new, reported in PROGRAM_EDITS:
+        _edit(ws, os.path.join(root, rel), old, new)
+        got = _live(ws)[0]
+        assert got == _fresh(root, ws.texts)[0], (old, new)
+        assert bool(got) is reported, (old, new)

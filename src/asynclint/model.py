@@ -159,6 +159,10 @@ class ModuleSummary:
     # every name the call sites' arguments, keywords and callees mention (``summarize.names``): where
     # a whole-project pass looks for the uses of a function (``analyze.entries``) it reads this first
     names: frozenset = frozenset()
+    # every import the module makes, at its top or in a function or class, once each, in order:
+    # ("m", "a.b") for ``import a.b`` and ``from a import b``, ("r", level, "a.b") for ``from .a import b``
+    # (``analyze.serving``: which modules a program can run)
+    imports: tuple = ()
 
 
 @dataclass(slots=True)

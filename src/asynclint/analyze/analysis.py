@@ -23,6 +23,7 @@ from .findings import coroutine_findings, initialization_findings
 from .locks import lock_type
 from .once import once_coroutines
 from .propagate import Propagation
+from .serving import Programs
 
 
 @dataclass
@@ -59,7 +60,7 @@ def analyze(project: Project, enabled_categories: Optional[set] = None, roots: O
     entries = entry_coroutines(project)
     once = once_coroutines(project)
     diagnostics = coroutine_findings(project, prop, entries, once=once) + \
-        initialization_findings(project, prop, entries, once=once)
+        initialization_findings(project, prop, entries, once=once, programs=Programs(project))
     return Analysis(project, prop.blocking, diagnostics, entries)
 
 

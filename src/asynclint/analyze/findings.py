@@ -227,15 +227,16 @@ def coroutine_findings(project: Project, prop: Propagation, entries: frozenset =
 
 
 def initialization_findings(project: Project, prop: Propagation, entries: frozenset = frozenset(),
-                            functions=None, once: OnceCoroutines = NO_ONCE) -> list:
+                            functions=None, once: OnceCoroutines = NO_ONCE, programs: Optional[dict] = None) -> list:
     """ASL401 for every one-time initialization that blocks and that some coroutine reaches (of
     ``functions``, when a long-lived caller asks for some only); not when a coroutine that starts a
-    loop reaches it before its first await (built before serving). One-time initialization that
-    awaits a coroutine only it runs (``once``) blocks as that coroutine does."""
+    loop reaches it before its first await (built before serving), unless that program serves
+    nothing and other callers are outside it (``programs``, see ``async_callers``). One-time
+    initialization that awaits a coroutine only it runs (``once``) blocks as that coroutine does."""
     out = []
     keys = []  # for each finding: (its root, the module-level cache it fills or None)
     fns = project.functions
-    _awaited_once(project, prop, entries, functions, once, out, keys)
+    _awaited_once(project, prop, entries, functions, once, out, keys, programs)
     for fq, found in _scope(prop, functions):
         ref = fns[fq]
         if not ref.module.report:
@@ -249,7 +250,7 @@ def initialization_findings(project: Project, prop: Propagation, entries: frozen
             if got is None:
                 continue
             keyed = b.site.once_of[:1] == ("keyed",)
-            callers = async_callers(project, prop, fq, entries, keyed)
+            callers = async_callers(project, prop, fq, entries, keyed, programs)
             if callers:
                 out.append(once_finding(project, ref, got[0], got[1], callers, keyed))
                 out[-1].keyed = keyed
@@ -259,7 +260,7 @@ def initialization_findings(project: Project, prop: Propagation, entries: frozen
 
 
 def _awaited_once(project: Project, prop: Propagation, entries, functions, once: OnceCoroutines, out: list,
-                  keys: list) -> None:
+                  keys: list, programs: Optional[dict] = None) -> None:
     """ASL401 at each guarded await of a once-only coroutine that blocks (``analyze.once``), and at each
     blocking line of the once-only coroutines it runs: one cause, the guard's. Each coroutine's lines
     are reported once, with the first guard (in name and line order) that runs it."""
@@ -274,7 +275,7 @@ def _awaited_once(project: Project, prop: Propagation, entries, functions, once:
         for site, target in sorted(once.guarded[fq], key=lambda x: (x[0].line, x[0].col, x[1])):
             if target not in chains:
                 continue  # it runs nothing that blocks
-            callers = async_callers(project, prop, fq, entries, site.once_of[:1] == ("keyed",))
+            callers = async_callers(project, prop, fq, entries, site.once_of[:1] == ("keyed",), programs)
             if not callers:
                 continue
             cache = once_cache(project, ref, site.once_of)
@@ -355,18 +356,25 @@ def _one_cause_per_cache(found: list, keys: list) -> None:
 
 
 def async_callers(project: Project, prop: Propagation, fq: str, entries: frozenset = frozenset(),
-                  keyed: bool = False) -> list:
+                  keyed: bool = False, programs: Optional[dict] = None) -> list:
     """The call sites in coroutines from which ``fq`` runs on the event loop (through sync code,
-    on every run of the functions between); ``fq`` itself when it is a coroutine. Empty when one of
-    them is in a coroutine of ``entries`` before its first await: it runs before the loop serves.
-    For a cache of many entries (``keyed``) such a caller fills only the keys it asks for: the
-    others are still filled on the loop, so it is left out and the rest are the callers."""
+    on every run of the functions between); ``fq`` itself when it is a coroutine.
+
+    A caller in a coroutine of ``entries`` before its first await runs before its loop does anything
+    else. ``programs`` (``serving.Programs``; None: as if every one served) says what else
+    that loop can run: for a coroutine that serves, anything (no callers are left: whatever the
+    server is asked finds the work done); for one that serves nothing (a script, a command), the
+    modules its program imports: callers elsewhere (the routes of an app that program never loads)
+    run in another program, which still does the work the first time. For a cache of many entries
+    (``keyed``) such a caller fills only the keys it asks for: the others are still filled on the
+    loop, so it is left out and the rest are the callers."""
     fns = project.functions
     if fns[fq].summary.is_async:
         ref = fns[fq]
         return [ChainHop(fq, ref.module.display, ref.summary.line, ref.summary.name, column=ref.summary.col + 1,
                          symbol=ref.summary.name)]
-    out, seen, stack = [], {fq}, [fq]
+    found, seen, stack = [], {fq}, [fq]
+    warm: set = set()  # paths of the modules of the programs that built it before their first await
     while stack:
         g = stack.pop()
         for f, b in prop.callers.get(g, ()):
@@ -378,10 +386,17 @@ def async_callers(project: Project, prop: Propagation, fq: str, entries: frozens
                     if f in entries and b.site.before_await:
                         if keyed:
                             continue
-                        return []
-                    out.append(hop_at(f, fref.module.display, b.site))
+                        modules = programs.get(f) if programs is not None else None
+                        if modules is None:
+                            return []
+                        warm |= modules
+                        continue
+                    found.append((f, fref, b.site))
             elif f not in seen and prop.reaches(b, f):
                 seen.add(f)
                 stack.append(f)
+    out = [hop_at(f, ref.module.display, site) for f, ref, site in found if ref.module.path not in warm]
+    if warm and not out:
+        return []
     out.sort(key=lambda h: (h.path, h.line, h.function))
     return out

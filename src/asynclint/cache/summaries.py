@@ -96,7 +96,7 @@ def encode_summary(summary: ModuleSummary) -> bytes:
     """A summary as bytes; ``ValueError`` if it holds what cannot be cached."""
     return codec.dumps((summary.globals, summary.star_imports, tuple(map(_function, summary.functions.values())),
                         tuple(map(_class, summary.classes.values())), tuple(map(_site, summary.module_calls)),
-                        summary.noqa, summary.lines, summary.downgraded, summary.names))
+                        summary.noqa, summary.lines, summary.downgraded, summary.names, summary.imports))
 
 
 def _unfunction(t) -> FunctionSummary:
@@ -115,9 +115,9 @@ def _unclass(t) -> ClassSummary:
 
 def decode_summary(blob) -> ModuleSummary:
     """The summary ``encode_summary`` made (any error means the entry is unusable)."""
-    glob, star, functions, classes, module_calls, noqa, lines, downgraded, names = codec.loads(blob)
+    glob, star, functions, classes, module_calls, noqa, lines, downgraded, names, imports = codec.loads(blob)
     return ModuleSummary(glob, star, {t[0]: _unfunction(t) for t in functions}, {t[0]: _unclass(t) for t in classes},
-                         list(starmap(CallSite, module_calls)), noqa, lines, downgraded, names)
+                         list(starmap(CallSite, module_calls)), noqa, lines, downgraded, names, imports)
 
 
 class gc_paused:

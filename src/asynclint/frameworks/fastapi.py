@@ -25,6 +25,11 @@ from typing import Optional
 
 from ..analyze.entries import entry_coroutines, is_runner, referenced, started_coroutine
 from ..analyze.propagate import LOOP_CHECKS
+from ..analyze.serving import serves
+from ..analyze.serving import async_target as _async_target
+from ..analyze.serving import entered as _entered
+from ..analyze.serving import run_target as _run_target
+from ..analyze.serving import starts_server as _starts_server
 from ..link.values import Inst, Meth, Sym
 from ..model import Diagnostic
 
@@ -38,21 +43,6 @@ CLI_TYPES = frozenset({"typer.Typer", "typer.main.Typer", "click.Group", "click.
 CLI_MODULES = frozenset({"click", "typer", "asyncclick", "cyclopts"})
 _CLI_DECORATORS = frozenset({"command", "callback", "group", "default"})
 _LOOP_RUNNERS = frozenset({"run", "run_until_complete", "run_sync"})
-# what a command does that serves others on its loop: a server (tasks of its own, a process's output
-# pumped by a task group, are the command's work)
-_SERVES = frozenset({"serve", "serve_forever", "start_server", "start_unix_server", "run_app", "listen",
-                     "start_serving"})
-# an awaited ``x.start()`` starts serving when ``x`` is a server: a project class whose ``start`` serves
-# (``serves`` follows it), or one of these (or a subclass): a browser, a driver, a child process started
-# so is the command's own work
-_SERVES_AWAITED = frozenset({"start"})
-SERVER_TYPES = frozenset({
-    "aiohttp.web.BaseSite", "aiohttp.web.TCPSite", "aiohttp.web.UnixSite", "aiohttp.web.SockSite",
-    "aiohttp.web.NamedPipeSite", "aiohttp.web_runner.BaseSite", "aiohttp.web_runner.TCPSite",
-    "aiohttp.web_runner.UnixSite", "aiohttp.web_runner.SockSite", "aiohttp.web_runner.NamedPipeSite",
-    "grpc.aio.Server", "grpc.aio._server.Server", "grpc.experimental.aio.Server",
-    "uvicorn.Server", "uvicorn.server.Server", "hypercorn.asyncio.run.Server",
-})
 APP_TYPES = {
     "fastapi.FastAPI", "fastapi.applications.FastAPI",
     "starlette.applications.Starlette",
@@ -602,16 +592,6 @@ def _deps_in(e) -> list:
     return out
 
 
-def _async_target(project, site, ref):
-    """The project function a call site calls, if it resolves to one."""
-    match project.ev(site.callee, ref.module):
-        case Sym(q) if q in project.functions:
-            return q
-        case Meth(t, name) if t in project.classes:
-            return project.hierarchy.find_method(t, name)
-    return None
-
-
 def _overriding(project, site, ref, target: Optional[str]) -> list:
     """The subclasses' implementations a method call may run instead of ``target``, the method it
     resolves to: of an abstract method (a stub) on a receiver typed with the base class (``for plugin in
@@ -747,24 +727,6 @@ def _awaited_from(project, roots: set) -> set:
     return seen
 
 
-def _run_target(project, site, ref) -> Optional[str]:
-    """The project coroutine a call site of ``ref`` runs right there: awaited, or an async context
-    manager the caller enters (``_entered``)."""
-    if site.kind != "call":
-        return None
-    target = _async_target(project, site, ref)
-    return target if target is not None and (site.awaited or _entered(project, target)) else None
-
-
-def _entered(project, fq: str) -> bool:
-    """Is ``fq`` an ``@asynccontextmanager`` generator? Calling it runs nothing: its body runs up to its
-    ``yield`` as the caller enters what the call returns (``async with inner(app) as state:``), and
-    the rest as it leaves, like a coroutine the caller awaits."""
-    ref = project.functions.get(fq)
-    return ref is not None and ref.summary.is_async and ref.summary.is_generator \
-        and project.values.is_contextmanager(ref)
-
-
 def quiet_functions(model: RouteModel, project, entries: Optional[set] = None) -> dict:
     """Every project coroutine that serves no request -> when it runs ("while the app starts or
     stops", "in a command-line command"); decided once for the project (``model.quiet_memo``).
@@ -859,38 +821,6 @@ def serving_line(project, fq: str) -> Optional[int]:
         if target is not None and target != fq and serves(project, target):
             return site.line
     return None
-
-
-def _starts_server(project, site, ref) -> bool:
-    """``server.serve()``, ``asyncio.start_server(...)``, ``app.listen(port)``, ``await site.start()`` of
-    a server (``SERVER_TYPES``), at a call site of function ``ref``."""
-    last = site.text.rsplit(".", 1)[-1]
-    if last in _SERVES:
-        return True
-    if not site.awaited or last not in _SERVES_AWAITED:
-        return False
-    v = project.ev(site.callee, ref.module)
-    return type(v) is Meth and project.hierarchy.is_subclass(v.type, SERVER_TYPES)
-
-
-def serves(project, fq: str) -> bool:
-    """Does the coroutine, or one it awaits, start a server on its loop (``await server.start()``,
-    ``server.serve()``, ``asyncio.start_server``)? A command that does is serving then."""
-    seen, todo = {fq}, [fq]
-    while todo and len(seen) < 200:
-        ref = project.functions.get(todo.pop())
-        if ref is None:
-            continue
-        for site in ref.summary.calls:
-            if site.kind != "call":
-                continue
-            if _starts_server(project, site, ref):
-                return True
-            target = _run_target(project, site, ref)
-            if target is not None and target not in seen:
-                seen.add(target)
-                todo.append(target)
-    return False
 
 
 def _decorated(project, ref) -> bool:

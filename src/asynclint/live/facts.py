@@ -20,6 +20,10 @@ from dataclasses import dataclass, field
 from ..model import CallSite, ClassSummary, FunctionSummary, ModuleSummary
 
 
+# facts that no value reads: a function's call sites, a module's imports (``analyze.serving``)
+NOT_VALUES = frozenset({"body", "imports"})
+
+
 def site_shape(s: CallSite) -> tuple:
     """A call site without its position."""
     return (s.kind, s.callee, s.text, s.awaited, s.args, s.kwargs, s.target, s.guards, s.once, s.once_of, s.facts,
@@ -56,7 +60,7 @@ class ModuleChanges:
     @property
     def values(self) -> bool:
         """Did any value change (anything but call sites)?"""
-        return any(f[0] != "body" for f in self.facts)
+        return any(f[0] not in NOT_VALUES for f in self.facts)
 
 
 _EMPTY = ModuleSummary()
@@ -71,6 +75,8 @@ def module_changes(path: str, name: str, before, after) -> ModuleChanges:
     for n in set(old.globals) | set(new.globals):
         if get(old.globals, n) != get(new.globals, n):
             out.facts.add(("g", path, n))
+    if old.imports != new.imports:
+        out.facts.add(("imports", path))  # (no value reads it: ``analyze.serving.program_modules`` does)
     if old.star_imports != new.star_imports:
         out.facts.add(("star", path))
     for lq in set(old.functions) | set(new.functions):

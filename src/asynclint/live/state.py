@@ -26,10 +26,11 @@ from ..analyze.entries import entry_coroutines
 from ..analyze.once import once_coroutines
 from ..analyze.classify import Classifier
 from ..analyze.findings import coroutine_findings, initialization_findings
+from ..analyze.serving import Programs
 from ..analyze.locks import LoopOnlyLocks, handed_on
 from ..analyze.propagate import Propagation
 from ..frameworks.fastapi import RouteModel, RouteParts, _index_keys, quiet_functions
-from .facts import site_shape
+from .facts import NOT_VALUES, site_shape
 
 
 class Multimap:
@@ -102,6 +103,7 @@ class AnalysisState:
         self._handed: Optional[Multimap] = None  # last name -> (module, expression) passed: built when asked
         self.call_index = Multimap("calls", derived)  # callee's last name -> [(function, site)] (frameworks.fastapi)
         self.route_callers = FactMemo(tracker, derived)  # frameworks.fastapi.routes_by_function's memo
+        self.programs = FactMemo(tracker, derived)  # analyze.serving.Programs' memo
         self._dropped: dict = {}  # record key -> the record dropped to be computed again (see ``_changed``)
         self.fact_table = None  # persist.FactTable, when records were read from the store
         self.changed_base: set = set()  # facts edits changed since ``changed_derived`` was last emptied
@@ -155,10 +157,11 @@ class AnalysisState:
         self.dirty.update(("f", fq) for fq in functions)
         self.dirty.update(("m", p) for p in modules)
         self.changed_base.update(facts)
-        if any(f[0] != "body" for f in facts):
+        if any(f[0] not in NOT_VALUES for f in facts):
             self.values_changed = True
         if facts or functions:
             self.route_callers.clear()
+            self.programs.clear()
 
     def _index(self, key, facts) -> None:
         readers = self.readers
@@ -524,7 +527,8 @@ class AnalysisState:
         self.passes()
         entries, once = self.entries, self.once
         return coroutine_findings(project, prop, entries, functions=functions, locks=locks, once=once) + \
-            initialization_findings(project, prop, entries, functions=functions, once=once)
+            initialization_findings(project, prop, entries, functions=functions, once=once,
+                                    programs=Programs(project, self.programs))
 
 
     def passes(self) -> None:

@@ -457,6 +457,11 @@ class _Summarizer:
                 return sc
         return None
 
+    def imported(self, ref: Expr) -> None:
+        """An import written anywhere in the module (``ModuleSummary.imports``)."""
+        if ref not in self.s.imports:
+            self.s.imports = self.s.imports + (ref,)
+
     def bind(self, name: str, value: Expr) -> None:
         value = _bounded(value)
         sc = self.scope
@@ -1013,6 +1018,7 @@ class _Summarizer:
             self.body(node.finalbody)
         elif t is ast.Import:
             for alias in node.names:
+                self.imported(("m", alias.name))
                 if alias.asname:
                     self.bind(alias.asname, ("m", alias.name))
                 else:
@@ -1022,12 +1028,14 @@ class _Summarizer:
             mod = node.module or ""
             for alias in node.names:
                 if alias.name == "*":
+                    ref = ("m", mod) if node.level == 0 else ("r", node.level, mod)
+                    self.imported(ref)
                     if self.scope.kind == "module":
-                        ref = ("m", mod) if node.level == 0 else ("r", node.level, mod)
                         self.s.star_imports = self.s.star_imports + (ref,)
                     continue
                 full = f"{mod}.{alias.name}" if mod else alias.name
                 ref = ("m", full) if node.level == 0 else ("r", node.level, full)
+                self.imported(ref)
                 self.bind(alias.asname or alias.name, ref)
         elif t is ast.Global or t is ast.Nonlocal:
             if t is ast.Global:

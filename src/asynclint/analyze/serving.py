@@ -1,0 +1,163 @@
+"""Which coroutines serve others on their loop, and which coroutines a program runs.
+
+A coroutine serves when it, or a coroutine it awaits, starts a server on its loop: ``await
+server.serve()``, ``asyncio.start_server(...)``, ``web.run_app``, ``await site.start()`` of an
+aiohttp site. The framework stage (``frameworks.fastapi``) asks it of command-line commands and of
+the coroutines a program starts its loop with: what such a coroutine does before it serves is its
+start-up. The analysis asks it of those coroutines too: one that serves builds, before its first
+await, what every request will find built; one that serves nothing (a script, a command) builds it
+only for the modules its own program imports (``program_modules``).
+
+Reads go through the project's tables (``project.functions``, ``project.ev``), so that a long-lived
+engine records them as what a finding read.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from ..link.values import Meth, Sym
+
+# a call by one of these names starts serving on the loop (a task of the program's own, a child
+# process whose output a task group pumps, is its own work, not serving)
+SERVING_CALLS = frozenset({"serve", "serve_forever", "start_server", "start_unix_server", "run_app", "listen",
+                           "start_serving"})
+# ``await x.start()`` serves when ``x`` is one of these (or a subclass), or a project class whose
+# ``start`` serves (``serves`` follows it); a browser, a driver, a child process started so do not
+SERVING_STARTS = frozenset({"start"})
+SERVER_TYPES = frozenset({
+    "aiohttp.web.BaseSite", "aiohttp.web.TCPSite", "aiohttp.web.UnixSite", "aiohttp.web.SockSite",
+    "aiohttp.web.NamedPipeSite", "aiohttp.web_runner.BaseSite", "aiohttp.web_runner.TCPSite",
+    "aiohttp.web_runner.UnixSite", "aiohttp.web_runner.SockSite", "aiohttp.web_runner.NamedPipeSite",
+    "grpc.aio.Server", "grpc.aio._server.Server", "grpc.experimental.aio.Server",
+    "uvicorn.Server", "uvicorn.server.Server", "hypercorn.asyncio.run.Server",
+})
+_MAX_FOLLOWED = 200  # coroutines ``serves`` looks through
+
+
+def async_target(project, site, ref) -> Optional[str]:
+    """The project function a call site of ``ref`` calls, if it resolves to one."""
+    match project.ev(site.callee, ref.module):
+        case Sym(q) if q in project.functions:
+            return q
+        case Meth(t, name) if t in project.classes:
+            return project.hierarchy.find_method(t, name)
+    return None
+
+
+def entered(project, fq: str) -> bool:
+    """Is ``fq`` an ``@asynccontextmanager`` generator? Its call runs nothing: the body runs up to the
+    ``yield`` when the caller enters the result (``async with inner(app) as state:``) and the rest
+    when it leaves, as a coroutine the caller awaits would."""
+    ref = project.functions.get(fq)
+    return ref is not None and ref.summary.is_async and ref.summary.is_generator \
+        and project.values.is_contextmanager(ref)
+
+
+def run_target(project, site, ref) -> Optional[str]:
+    """The project coroutine a call site of ``ref`` runs right there: awaited, or an async context
+    manager the caller enters (``entered``)."""
+    if site.kind != "call":
+        return None
+    target = async_target(project, site, ref)
+    return target if target is not None and (site.awaited or entered(project, target)) else None
+
+
+def starts_server(project, site, ref) -> bool:
+    """Does this call site of ``ref`` start serving: ``server.serve()``, ``asyncio.start_server(...)``,
+    ``app.listen(port)``, or ``await site.start()`` of a server (``SERVER_TYPES``)?"""
+    last = site.text.rsplit(".", 1)[-1]
+    if last in SERVING_CALLS:
+        return True
+    if not site.awaited or last not in SERVING_STARTS:
+        return False
+    v = project.ev(site.callee, ref.module)
+    return type(v) is Meth and project.hierarchy.is_subclass(v.type, SERVER_TYPES)
+
+
+def serves(project, fq: str) -> bool:
+    """Does coroutine ``fq``, or one it awaits, start serving on its loop?"""
+    seen, todo = {fq}, [fq]
+    while todo and len(seen) < _MAX_FOLLOWED:
+        ref = project.functions.get(todo.pop())
+        if ref is None:
+            continue
+        for site in ref.summary.calls:
+            if site.kind != "call":
+                continue
+            if starts_server(project, site, ref):
+                return True
+            target = run_target(project, site, ref)
+            if target is not None and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return False
+
+
+def program_modules(project, fq: str) -> Optional[frozenset]:
+    """The paths of the project modules that the program coroutine ``fq`` starts its loop in can
+    run: its own module and every project module imported from there, at any depth (at the top of a
+    module or inside a function, used or not: an import may be made for what it registers). None
+    when the coroutine serves (``serves``): its loop then runs whatever the server is asked, from
+    wherever it was registered.
+
+    A long-lived engine records ``("imports", path)`` for every module looked through: an edit that
+    changes what a module imports changes that fact (``live.facts.module_changes``)."""
+    if serves(project, fq):
+        return None
+    ref = project.functions.get(fq)
+    if ref is None:
+        return None
+    tracker = project.index.tracker
+    relative = project.index.relative
+    seen, todo = {ref.module.path}, [ref.module]
+    while todo:
+        info = todo.pop()
+        if tracker is not None:
+            tracker.note(("imports", info.path))
+        for imp in info.summary.imports:
+            name = imp[1] if imp[0] == "m" else relative(info, imp[1], imp[2])
+            for got in _modules_named(project, name):
+                if got.path not in seen:
+                    seen.add(got.path)
+                    todo.append(got)
+    return frozenset(seen)
+
+
+def _modules_named(project, name: str) -> list:
+    """The project modules importing ``name`` runs: the longest prefix of it that is a module of the
+    project (``from a.b import c``: ``a.b``, or ``a.b.c`` when that is a module), and its packages."""
+    parts = name.split(".")
+    found = None
+    while parts and found is None:
+        found = project.modules.get(".".join(parts))
+        if found is not None and found.library:
+            found = None
+        if found is None:
+            parts.pop()
+    out = []
+    while found is not None:
+        out.append(found)
+        parts.pop()
+        found = project.modules.get(".".join(parts)) if parts else None
+        if found is not None and found.library:
+            found = None
+    return out
+
+
+class Programs:
+    """``program_modules`` of the coroutines a loop is started with, each computed when first asked
+    for. ``memo``: a dict, or a long-lived engine's memo (``compute(key, make)``), which hands what
+    a computation read to each later reader."""
+
+    def __init__(self, project, memo=None):
+        self.project = project
+        self.memo = {} if memo is None else memo
+
+    def get(self, fq: str) -> Optional[frozenset]:
+        memo = self.memo
+        if hasattr(memo, "compute"):
+            return memo.compute(("program", fq), lambda: program_modules(self.project, fq))
+        if fq not in memo:
+            memo[fq] = program_modules(self.project, fq)
+        return memo[fq]
