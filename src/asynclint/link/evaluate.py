@@ -30,6 +30,10 @@ _CALL_LIKE = frozenset({"c", "aw", "en", "it"})
 _OWN = frozenset({"d", "self", "cls", "sup"})
 
 
+# what opens a member of an archive (``ZipFile.open``, ``TarFile.extractfile``): over an in-memory
+# archive, an in-memory file
+_MEMBER_OPENERS = frozenset({"open", "extractfile"})
+
 class Evaluator:
     def __init__(self, index: ProjectIndex, catalog: Catalog):
         self.index = index
@@ -468,6 +472,9 @@ class Evaluator:
                     if r:
                         return Inst(r)
                 return None
+            case Meth(t, name) if name in _MEMBER_OPENERS and Inst(t) in MEMORY_BUFFERS:
+                # an archive over an in-memory buffer evaluates to the buffer: its members are in memory too
+                return Inst(t)
             case Meth(t, name):
                 r = cat.method_returns(t, name)
                 return Inst(r) if r else None
