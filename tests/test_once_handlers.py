@@ -96,3 +96,75 @@ def test_a_cache_with_a_reload_flag_is_one_time_initialization():
     found = lint_sources({"shop/__init__.py": "", "shop/collections.py": COLLECTIONS, "shop/plugins.py": PLUGINS})
     assert sorted((d.path.rsplit("/", 1)[-1], d.line, d.code) for d in found) == [
         ("collections.py", 10, "ASL401"), ("collections.py", 17, "ASL401")]
+
+
+# the attribute a lazy property tests is stored by a method of the class it calls (freqtrade's
+# Exchange.markets: `if not self._markets: self.reload_markets(True)`): built the first time only.
+# The same method called on every request (a refresh route) is still reported where it is called.
+EXCHANGE = '''\
+import json
+
+
+class Exchange:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._markets: dict = {}
+        self._checked = False
+
+    @property
+    def markets(self) -> dict:
+        if not self._markets:
+            self.reload_markets(force=True)
+        return self._markets
+
+    def reload_markets(self, force: bool = False) -> None:
+        with open(f"/var/cache/{self.name}/markets.json") as fh:
+            self._markets = json.load(fh)
+
+    def status(self) -> dict:
+        if not self._checked:
+            self.log_status()
+        return {"name": self.name}
+
+    def log_status(self) -> None:
+        with open("/var/log/exchange.log", "a") as fh:
+            fh.write(self.name)
+
+
+exchange = Exchange("binance")
+'''
+
+TRADES = '''\
+from fastapi import APIRouter
+
+from .exchange import exchange
+
+router = APIRouter()
+
+
+@router.get("/pairs")
+async def pairs():
+    return sorted(exchange.markets)
+
+
+@router.post("/markets/reload")
+async def reload():
+    exchange.reload_markets()
+    return {"ok": True}
+
+
+@router.get("/status")
+async def status():
+    return exchange.status()
+'''
+
+
+def test_a_lazy_attribute_a_method_of_the_class_fills_is_one_time_initialization():
+    found = lint_sources({"bot/__init__.py": "", "bot/exchange.py": EXCHANGE, "bot/trades.py": TRADES})
+    assert sorted((d.path.rsplit("/", 1)[-1], d.line, d.code) for d in found) == [
+        ("exchange.py", 13, "ASL401"),  # markets: the first GET /pairs reads the file, once
+        ("trades.py", 14, "ASL301"),
+        ("trades.py", 15, "ASL204"),  # POST /markets/reload reads it on every request
+        ("trades.py", 20, "ASL301"),
+        ("trades.py", 21, "ASL204"),  # log_status() stores nothing the test reads: every GET /status
+    ]

@@ -856,7 +856,7 @@ class _Summarizer:
         if found is None or found[1] != present or found[0] in sc.rearmed:
             return None
         member = any(type(n) is ast.Compare and type(n.ops[0]) in (ast.In, ast.NotIn) for n in nodes.walk(test))
-        if (stores(then, found[0], self.is_cache_holder)
+        if (stores(then, found[0], self.is_cache_holder) or self.method_stores(then, found[0])
                 # `if key in _SEEN: return` ... `_SEEN.add(key)`: a set of the keys done, unless the
                 # module takes keys out of it again (a set of the keys in flight)
                 or member and stores(then, found[0], self.is_cache_holder, SEEN_ADDS)
@@ -869,6 +869,29 @@ class _Summarizer:
                 return ("reopen",) + found[0]  # a closed client replaced: not on the normal path
             return ("keyed",) + found[0] if keyed else found[0]
         return None
+
+    def method_stores(self, stmts, subject) -> bool:
+        """Does a method of the enclosing class that these statements call on ``self`` store the
+        attribute ``subject`` (``if not self._markets: self.reload_markets()``, where
+        ``reload_markets`` assigns ``self._markets``)? One call deep, methods of this class only."""
+        if subject[:2] != ("attr", "self"):
+            return False
+        cls = self.enclosing_class()
+        if cls is None or cls.node is None:
+            return False
+        methods = {n.name: n for n in cls.node.body if type(n) in (ast.FunctionDef, ast.AsyncFunctionDef)}
+        todo = list(stmts)
+        while todo:
+            node = todo.pop()
+            t = type(node)
+            if t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda):
+                continue
+            if t is ast.Call and type(node.func) is ast.Attribute and type(node.func.value) is ast.Name \
+                    and node.func.value.id == "self" and node.func.attr in methods \
+                    and stores(methods[node.func.attr].body, subject, self.is_cache_holder):
+                return True
+            todo.extend(nodes.child_nodes(node))
+        return False
 
     def seen_removed(self) -> set:
         """``memo.seen_removed`` of this module, looked for the first time a test needs it."""
@@ -1522,6 +1545,7 @@ class _Summarizer:
         self.s.classes[qualname] = cls
         self.bind(node.name, ("d", qualname))
         scope = _Scope("class", qualname, cls=cls)
+        scope.node = node
         self.scopes.append(scope)
         try:
             self.body(node.body)
