@@ -1191,3 +1191,82 @@ def test_implementations_of_an_abstract_method_only_the_lifespan_awaits_run_at_s
     quiet = [(d.line, d.code, d.message.split(":")[0]) for d in lint_sources(files, select_all=True)
              if d.code == "ASL402"]
     assert quiet == [(line, "ASL402", "while the app starts or stops") for line in (24, 25, 35, 36)]
+
+
+# An app whose keyword arguments are gathered first and spread into FastAPI(**kwargs) (lightrag's
+# create_app: `app_kwargs = {..., "lifespan": lifespan}`; zenml's deployment runner:
+# `dict(..., lifespan=self.lifespan)`, a method of the class that builds the app)
+STORE = '''\
+import json
+
+
+def read_settings(path: str) -> dict:
+    with open(path) as fh:
+        return json.load(fh)
+
+
+class Registry:
+    def __init__(self, path: str):
+        self.entries = read_settings(path)
+
+    def lookup(self, name: str) -> dict:
+        return self.entries.get(name, {})
+'''
+
+SPREAD_APP = '''\
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from .store import Registry, read_settings
+
+
+def create_app(config_path: str) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.settings = read_settings(config_path)
+        yield
+
+    app_kwargs = {
+        "title": "Search",
+        "version": "1.0",
+        "lifespan": lifespan,
+    }
+    app_kwargs["docs_url"] = None
+    app = FastAPI(**app_kwargs)
+
+    @app.get("/settings")
+    async def settings() -> dict:
+        return read_settings(config_path)
+
+    return app
+
+
+class DeploymentRunner:
+    def __init__(self, path: str):
+        self.path = path
+        self.registry = None
+
+    def build(self, extra: dict) -> FastAPI:
+        fastapi_kwargs = dict(title="Deployment", description="runner", docs_url="/docs",
+                              redoc_url=None, root_path="", lifespan=self.lifespan)
+        fastapi_kwargs.update(extra)
+        return FastAPI(**fastapi_kwargs)
+
+    @asynccontextmanager
+    async def lifespan(self, app: FastAPI):
+        self.registry = Registry(self.path)
+        yield
+        read_settings(self.path)
+'''
+
+
+def test_a_lifespan_passed_in_a_mapping_of_keyword_arguments_runs_at_start_up():
+    files = {"search/__init__.py": "", "search/store.py": STORE, "search/app.py": SPREAD_APP}
+    # only the route reads the settings while requests are served
+    assert [(d.path.rsplit("/", 1)[-1], d.line, d.code) for d in lint_sources(files)] == [
+        ("app.py", 23, "ASL301"), ("app.py", 24, "ASL204")]
+    quiet = [(d.line, d.code, d.message.split(":")[0]) for d in lint_sources(files, select_all=True)
+             if d.code == "ASL402"]
+    assert quiet == [(line, "ASL402", "while the app starts or stops") for line in (11, 42, 44)]
+

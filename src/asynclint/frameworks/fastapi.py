@@ -189,6 +189,11 @@ class RouteModel:
             return
         for e in (expr[1:] if expr[0] == "list" else (expr,)):
             fq = self.project_function(e, mod)
+            if fq is None and e is not None:
+                # ``lifespan=self.lifespan``: a method of the class building its app
+                v = self.p.ev(e, mod)
+                if type(v) is Meth and v.type in self.p.classes:
+                    fq = self.p.hierarchy.find_method(v.type, v.name)
             if fq is not None:
                 into.add(fq)
 

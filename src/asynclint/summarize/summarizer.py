@@ -399,10 +399,24 @@ def _own_bindings(stmts) -> dict:
     return found
 
 
+def _written_keywords(node: Optional[ast.AST]) -> tuple:
+    """The (keyword, value node) pairs of a mapping written out as keywords: a dict display whose
+    keys are all strings (``{"title": t, "lifespan": lifespan}``) or ``dict(title=t, ...)`` with
+    keywords only; () for anything else. Sixteen at most."""
+    t = type(node)
+    if t is ast.Dict:
+        if node.keys and all(type(k) is ast.Constant and isinstance(k.value, str) for k in node.keys):
+            return tuple((k.value, v) for k, v in zip(node.keys[:16], node.values[:16]))
+    elif t is ast.Call and type(node.func) is ast.Name and node.func.id == "dict" and not node.args \
+            and node.keywords and all(k.arg is not None for k in node.keywords):
+        return tuple((k.arg, k.value) for k in node.keywords[:16])
+    return ()
+
+
 class _Scope:
     __slots__ = ("kind", "bindings", "qualname", "func", "cls", "globals_decl", "guards", "params", "once",
                  "once_of", "once_filled", "rearmed", "cache_reads", "keyed_reads", "facts", "awaits_seen", "handler", "declared", "aliases",
-                 "node", "bound_later", "deferred", "filled")
+                 "node", "bound_later", "deferred", "filled", "spreads")
 
     def __init__(self, kind: str, qualname: str, func: Optional[FunctionSummary] = None, cls=None):
         self.kind = kind  # "module" | "class" | "function"
@@ -428,6 +442,9 @@ class _Scope:
         self.node = None  # the function's syntax tree
         self.bound_later: Optional[dict] = None  # name -> last line the function's own body binds it on
         self.deferred: list = []  # nested functions to summarize at the end of the body (see function)
+        # name -> the keywords a mapping written out in it holds (``kw = {"lifespan": lifespan}``,
+        # ``kw = dict(title=t, lifespan=self.lifespan)``): what ``f(**kw)`` passes; None until one is
+        self.spreads: Optional[dict] = None
 
 
 class _Summarizer:
@@ -747,6 +764,14 @@ class _Summarizer:
     def call_site(self, node: ast.Call, awaited: bool, target: Optional[str] = None) -> CallSite:
         args = tuple(self.simple_arg(a) for a in node.args[:8])
         kwargs = tuple((k.arg or "**", self.simple_arg(k.value)) for k in node.keywords[:16])
+        spreads = self.scope.spreads
+        if spreads:
+            # ``FastAPI(**app_kwargs)`` after ``app_kwargs = {"title": t, "lifespan": lifespan}``: the
+            # keywords written in the mapping are passed too (after the ``**`` entry, which stays)
+            for k in node.keywords:
+                if k.arg is None and type(k.value) is ast.Name and k.value.id in spreads:
+                    kwargs += tuple((key, self.simple_arg(v)) for key, v in spreads[k.value.id])
+            kwargs = kwargs[:24]
         sc = self.current_function()
         return CallSite(
             line=node.lineno,
@@ -1187,6 +1212,14 @@ class _Summarizer:
             if value == UNKNOWN and self.scope.kind == "function":
                 value = ("lv", target.id)  # a local of no known value: still the same one where it is used
             self.bind(target.id, value)
+            sc = self.scope
+            entries = _written_keywords(value_node)
+            if entries:
+                if sc.spreads is None:
+                    sc.spreads = {}
+                sc.spreads[target.id] = entries
+            elif sc.spreads:
+                sc.spreads.pop(target.id, None)
         elif t in (ast.Tuple, ast.List):
             elts = target.elts
             if value_node is not None and type(value_node) in (ast.Tuple, ast.List) and len(value_node.elts) == len(elts):
