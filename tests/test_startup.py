@@ -1270,3 +1270,82 @@ def test_a_lifespan_passed_in_a_mapping_of_keyword_arguments_runs_at_start_up():
              if d.code == "ASL402"]
     assert quiet == [(line, "ASL402", "while the app starts or stops") for line in (11, 42, 44)]
 
+
+# A command-line tool that runs its coroutines through its own helper, which calls the coroutine
+# function it is given on a new loop (datasette's `run_sync(lambda: inspect_(files))`)
+TOOL_APP = '''\
+import glob
+import os
+
+
+class Catalog:
+    def __init__(self, pattern: str):
+        self.files = glob.glob(pattern)
+
+    async def check(self) -> int:
+        return len(self.files)
+
+
+def find_extension():
+    for candidate in ("/usr/lib/mod_spatialite.so", "/usr/local/lib/mod_spatialite.dylib"):
+        if os.path.exists(candidate):
+            return candidate
+    return None
+'''
+
+TOOL_CLI = '''\
+import asyncio
+
+import click
+
+from .app import Catalog, find_extension
+
+
+def run_sync(coro_func):
+    """Run an async callable to completion on a fresh event loop."""
+    loop = asyncio.new_event_loop()
+    try:
+        asyncio.set_event_loop(loop)
+        return loop.run_until_complete(coro_func())
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
+async def inspect_(pattern: str) -> int:
+    catalog = Catalog(pattern)
+    return await catalog.check()
+
+
+async def check_setup(catalog: Catalog) -> None:
+    try:
+        await catalog.check()
+    except RuntimeError:
+        find_extension()
+
+
+@click.group()
+def cli():
+    pass
+
+
+@cli.command()
+@click.argument("pattern")
+def inspect(pattern):
+    click.echo(run_sync(lambda: inspect_(pattern)))
+
+
+@cli.command()
+def serve():
+    catalog = Catalog("*.db")
+    run_sync(catalog.check)
+    run_sync(lambda: check_setup(catalog))
+'''
+
+
+def test_a_helper_that_calls_the_coroutine_function_it_is_given_on_a_new_loop_runs_commands():
+    files = {"tool/__init__.py": "", "tool/app.py": TOOL_APP, "tool/cli.py": TOOL_CLI}
+    assert lint_sources(files) == []
+    quiet = [(d.line, d.code, d.message.split(":")[0]) for d in lint_sources(files, select_all=True)
+             if d.code == "ASL402"]
+    assert quiet == [(20, "ASL402", "in a command-line command"), (28, "ASL402", "in a command-line command")]
