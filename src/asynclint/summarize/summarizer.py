@@ -24,7 +24,8 @@ from .guards import RAW, GuardReader, dict_literal_keys
 from .names import mentioned
 from . import nodes
 from .memo import (cache_read, catches_import_error, decorator_memoizes, memo_subject, rearmed,
-                   rebuilt_when_closed, registry_lookup, released, SEEN_ADDS, seen_removed, stores, tested_subject)
+                   rebuilt_when_closed, registry_lookup, released, SEEN_ADDS, seen_removed, stamp_test, stamped,
+                   stores, tested_subject)
 from ..model import UNKNOWN, CallSite, ClassSummary, Expr, FunctionSummary, ModuleSummary, Param
 
 # Depth bounds.  The interpreter compiles expressions and elif chains thousands of levels deep;
@@ -875,6 +876,9 @@ class _Summarizer:
         found = tested_subject(_without_flags(test, present, sc.params), self.is_cache_holder, sc.cache_reads)
         if found is None or found[1] != present or found[0] in sc.rearmed:
             return None
+        stamp = stamp_test(test)
+        if stamp and not stamped(then, test):
+            return None  # `if self.version != version: reload()` without storing the version: every call
         member = any(type(n) is ast.Compare and type(n.ops[0]) in (ast.In, ast.NotIn) for n in nodes.walk(test))
         if (stores(then, found[0], self.is_cache_holder)
                 # `if key in _SEEN: return` ... `_SEEN.add(key)`: a set of the keys done, unless the
@@ -884,7 +888,7 @@ class _Summarizer:
                 and found[0] not in released(sc.node.body if sc.node is not None else (), self.is_cache_holder,
                                              sc.params):
             # a cache of many entries (``key in CACHE``, ``CACHE.get(key)``): once per key, not per process
-            keyed = member or any(type(n) is ast.Name and n.id in sc.keyed_reads for n in nodes.walk(test))
+            keyed = member or stamp or any(type(n) is ast.Name and n.id in sc.keyed_reads for n in nodes.walk(test))
             if not present and rebuilt_when_closed(test):
                 return ("reopen",) + found[0]  # a closed client replaced: not on the normal path
             return ("keyed",) + found[0] if keyed else found[0]
