@@ -1349,3 +1349,64 @@ def test_a_helper_that_calls_the_coroutine_function_it_is_given_on_a_new_loop_ru
     quiet = [(d.line, d.code, d.message.split(":")[0]) for d in lint_sources(files, select_all=True)
              if d.code == "ASL402"]
     assert quiet == [(20, "ASL402", "in a command-line command"), (28, "ASL402", "in a command-line command")]
+
+
+# A cache of many entries that only the start-up fills (zenml's deployment runner: the lifespan's
+# startup() loads each stack component through Stack.from_model(), cached by id): no request reaches
+# it, whatever key it is asked for; the same cache also read by a route stays reported once per key.
+COMPONENTS = '''\
+import json
+
+_COMPONENTS: dict = {}
+_PLUGINS: dict = {}
+
+
+def component(component_id: str) -> dict:
+    if component_id not in _COMPONENTS:
+        with open(f"/srv/components/{component_id}.json") as fh:
+            _COMPONENTS[component_id] = json.load(fh)
+    return _COMPONENTS[component_id]
+
+
+def plugin(name: str) -> dict:
+    if name not in _PLUGINS:
+        with open(f"/srv/plugins/{name}.json") as fh:
+            _PLUGINS[name] = json.load(fh)
+    return _PLUGINS[name]
+'''
+
+COMPONENTS_APP = '''\
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from .components import component, plugin
+
+
+async def load_stack(ids: list) -> list:
+    return [component(i) for i in ids]
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    app.state.stack = await load_stack(["orchestrator", "artifact-store"])
+    app.state.auth = plugin("auth")
+    yield
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.get("/plugins/{name}")
+async def read_plugin(name: str) -> dict:
+    return plugin(name)
+'''
+
+
+def test_a_cache_of_many_entries_only_the_start_up_fills_runs_at_start_up():
+    files = {"deploy/__init__.py": "", "deploy/components.py": COMPONENTS, "deploy/app.py": COMPONENTS_APP}
+    assert [(d.path.rsplit("/", 1)[-1], d.line, d.code) for d in lint_sources(files)] == [
+        ("components.py", 16, "ASL401"), ("components.py", 17, "ASL401")]  # plugin(): a route asks for new keys
+    quiet = [(d.line, d.code, d.message.split(":")[0]) for d in lint_sources(files, select_all=True)
+             if d.code == "ASL402"]
+    assert quiet == [(9, "ASL402", "while the app starts or stops"), (10, "ASL402", "while the app starts or stops")]
