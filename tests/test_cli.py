@@ -348,6 +348,22 @@ def test_explain_and_show_chain(project):
     assert invoke("explain", "app/routes.py", "--no-cache").exit_code == 2
 
 
+def test_explain_one_time_initialization_names_the_coroutines_that_reach_it(project):
+    # the initializer is a plain def: it runs on the loop because coroutines call it
+    write(project, "app/__init__.py", "")
+    write(project, "app/assets.py", "_hash = None\n\n\ndef css_hash():\n    global _hash\n    if _hash is None:\n"
+          "        with open('static/app.css') as fh:\n            _hash = str(len(fh.read()))\n    return _hash\n")
+    write(project, "app/pages.py", "from .assets import css_hash\n\n\nasync def render(name):\n"
+          "    return {'name': name, 'css': css_hash()}\n\n\nasync def error_page(status):\n"
+          "    return {'status': status, 'css': css_hash()}\n")
+    explained = invoke("explain", "app/assets.py:7", "--no-cache")
+    assert explained.exit_code == 0
+    text = explained.output.replace(os.sep, "/")
+    assert "ASL401" in text and "is an `def`" not in text
+    assert ("runs on the event loop: app.assets.css_hash is a plain `def` (app/assets.py:4), called from the "
+            "coroutine app.pages.render at app/pages.py:5:34 (+1 more)") in text
+
+
 def test_statistics_count_by_code_and_by_root_cause(project):
     write(project, "app/helpers.py", "import time\n\n\ndef pause():\n    time.sleep(1)\n")
     write(project, "app/users.py", ROUTE + "\n\nfrom .helpers import pause\n\n\nasync def other():\n    pause()\n"

@@ -1191,3 +1191,222 @@ def test_implementations_of_an_abstract_method_only_the_lifespan_awaits_run_at_s
     quiet = [(d.line, d.code, d.message.split(":")[0]) for d in lint_sources(files, select_all=True)
              if d.code == "ASL402"]
     assert quiet == [(line, "ASL402", "while the app starts or stops") for line in (24, 25, 35, 36)]
+
+
+# An app whose keyword arguments are gathered first and spread into FastAPI(**kwargs) (lightrag's
+# create_app: `app_kwargs = {..., "lifespan": lifespan}`; zenml's deployment runner:
+# `dict(..., lifespan=self.lifespan)`, a method of the class that builds the app)
+STORE = '''\
+import json
+
+
+def read_settings(path: str) -> dict:
+    with open(path) as fh:
+        return json.load(fh)
+
+
+class Registry:
+    def __init__(self, path: str):
+        self.entries = read_settings(path)
+
+    def lookup(self, name: str) -> dict:
+        return self.entries.get(name, {})
+'''
+
+SPREAD_APP = '''\
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from .store import Registry, read_settings
+
+
+def create_app(config_path: str) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.settings = read_settings(config_path)
+        yield
+
+    app_kwargs = {
+        "title": "Search",
+        "version": "1.0",
+        "lifespan": lifespan,
+    }
+    app_kwargs["docs_url"] = None
+    app = FastAPI(**app_kwargs)
+
+    @app.get("/settings")
+    async def settings() -> dict:
+        return read_settings(config_path)
+
+    return app
+
+
+class DeploymentRunner:
+    def __init__(self, path: str):
+        self.path = path
+        self.registry = None
+
+    def build(self, extra: dict) -> FastAPI:
+        fastapi_kwargs = dict(title="Deployment", description="runner", docs_url="/docs",
+                              redoc_url=None, root_path="", lifespan=self.lifespan)
+        fastapi_kwargs.update(extra)
+        return FastAPI(**fastapi_kwargs)
+
+    @asynccontextmanager
+    async def lifespan(self, app: FastAPI):
+        self.registry = Registry(self.path)
+        yield
+        read_settings(self.path)
+'''
+
+
+def test_a_lifespan_passed_in_a_mapping_of_keyword_arguments_runs_at_start_up():
+    files = {"search/__init__.py": "", "search/store.py": STORE, "search/app.py": SPREAD_APP}
+    # only the route reads the settings while requests are served
+    assert [(d.path.rsplit("/", 1)[-1], d.line, d.code) for d in lint_sources(files)] == [
+        ("app.py", 23, "ASL301"), ("app.py", 24, "ASL204")]
+    quiet = [(d.line, d.code, d.message.split(":")[0]) for d in lint_sources(files, select_all=True)
+             if d.code == "ASL402"]
+    assert quiet == [(line, "ASL402", "while the app starts or stops") for line in (11, 42, 44)]
+
+
+# A command-line tool that runs its coroutines through its own helper, which calls the coroutine
+# function it is given on a new loop (datasette's `run_sync(lambda: inspect_(files))`)
+TOOL_APP = '''\
+import glob
+import os
+
+
+class Catalog:
+    def __init__(self, pattern: str):
+        self.files = glob.glob(pattern)
+
+    async def check(self) -> int:
+        return len(self.files)
+
+
+def find_extension():
+    for candidate in ("/usr/lib/mod_spatialite.so", "/usr/local/lib/mod_spatialite.dylib"):
+        if os.path.exists(candidate):
+            return candidate
+    return None
+'''
+
+TOOL_CLI = '''\
+import asyncio
+
+import click
+
+from .app import Catalog, find_extension
+
+
+def run_sync(coro_func):
+    """Run an async callable to completion on a fresh event loop."""
+    loop = asyncio.new_event_loop()
+    try:
+        asyncio.set_event_loop(loop)
+        return loop.run_until_complete(coro_func())
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
+async def inspect_(pattern: str) -> int:
+    catalog = Catalog(pattern)
+    return await catalog.check()
+
+
+async def check_setup(catalog: Catalog) -> None:
+    try:
+        await catalog.check()
+    except RuntimeError:
+        find_extension()
+
+
+@click.group()
+def cli():
+    pass
+
+
+@cli.command()
+@click.argument("pattern")
+def inspect(pattern):
+    click.echo(run_sync(lambda: inspect_(pattern)))
+
+
+@cli.command()
+def serve():
+    catalog = Catalog("*.db")
+    run_sync(catalog.check)
+    run_sync(lambda: check_setup(catalog))
+'''
+
+
+def test_a_helper_that_calls_the_coroutine_function_it_is_given_on_a_new_loop_runs_commands():
+    files = {"tool/__init__.py": "", "tool/app.py": TOOL_APP, "tool/cli.py": TOOL_CLI}
+    assert lint_sources(files) == []
+    quiet = [(d.line, d.code, d.message.split(":")[0]) for d in lint_sources(files, select_all=True)
+             if d.code == "ASL402"]
+    assert quiet == [(20, "ASL402", "in a command-line command"), (28, "ASL402", "in a command-line command")]
+
+
+# A cache of many entries that only the start-up fills (zenml's deployment runner: the lifespan's
+# startup() loads each stack component through Stack.from_model(), cached by id): no request reaches
+# it, whatever key it is asked for; the same cache also read by a route stays reported once per key.
+COMPONENTS = '''\
+import json
+
+_COMPONENTS: dict = {}
+_PLUGINS: dict = {}
+
+
+def component(component_id: str) -> dict:
+    if component_id not in _COMPONENTS:
+        with open(f"/srv/components/{component_id}.json") as fh:
+            _COMPONENTS[component_id] = json.load(fh)
+    return _COMPONENTS[component_id]
+
+
+def plugin(name: str) -> dict:
+    if name not in _PLUGINS:
+        with open(f"/srv/plugins/{name}.json") as fh:
+            _PLUGINS[name] = json.load(fh)
+    return _PLUGINS[name]
+'''
+
+COMPONENTS_APP = '''\
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from .components import component, plugin
+
+
+async def load_stack(ids: list) -> list:
+    return [component(i) for i in ids]
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    app.state.stack = await load_stack(["orchestrator", "artifact-store"])
+    app.state.auth = plugin("auth")
+    yield
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.get("/plugins/{name}")
+async def read_plugin(name: str) -> dict:
+    return plugin(name)
+'''
+
+
+def test_a_cache_of_many_entries_only_the_start_up_fills_runs_at_start_up():
+    files = {"deploy/__init__.py": "", "deploy/components.py": COMPONENTS, "deploy/app.py": COMPONENTS_APP}
+    assert [(d.path.rsplit("/", 1)[-1], d.line, d.code) for d in lint_sources(files)] == [
+        ("components.py", 16, "ASL401"), ("components.py", 17, "ASL401")]  # plugin(): a route asks for new keys
+    quiet = [(d.line, d.code, d.message.split(":")[0]) for d in lint_sources(files, select_all=True)
+             if d.code == "ASL402"]
+    assert quiet == [(9, "ASL402", "while the app starts or stops"), (10, "ASL402", "while the app starts or stops")]

@@ -334,7 +334,10 @@ def runner_wrapper(project: Project, fq: str, depth: int = 0) -> bool:
     for site in ref.summary.calls:
         if site.kind != "call" or site.awaited or not site.args:
             continue
-        if _parameter(site.args[0]) in params and _is_runner(project, project.catalog, site, ref.module, depth):
+        arg = site.args[0]
+        if arg and arg[0] == "c":
+            arg = arg[1]  # ``loop.run_until_complete(coro_func())``: the parameter is the coroutine function
+        if _parameter(arg) in params and _is_runner(project, project.catalog, site, ref.module, depth):
             return True
     return False
 
@@ -365,8 +368,15 @@ def _coroutine(project: Project, v):
 
 def _callable(project: Project, e, mod):
     """The project coroutine function a callable expression names; a method of an object made by a
-    factory of the class itself (``self = cls.instance()`` then ``self.launch``) is that class's."""
-    fq = _coroutine(project, project.ev(e, mod))
+    factory of the class itself (``self = cls.instance()`` then ``self.launch``) is that class's; the
+    one a lambda calls (``run_sync(lambda: check(ds))``)."""
+    v = project.ev(e, mod)
+    if type(v) is Sym and v.name in project.functions:
+        ref = project.functions[v.name]
+        lam = ref.summary
+        if lam.kind == "lambda" and len(lam.returns) == 1 and lam.returns[0][0] == "c":
+            return _coroutine(project, project.ev(lam.returns[0][1], ref.module))
+    fq = _coroutine(project, v)
     if fq is None and e[0] == "a" and e[1][0] == "c" and e[1][1][0] == "a" and e[1][1][1][0] in ("cls", "self"):
         cls = e[1][1][1][1]
         owner = next((q for q in project.classes if q == cls or q.endswith("." + cls)), None)

@@ -179,6 +179,11 @@ class RouteModel:
             return
         for e in (expr[1:] if expr[0] == "list" else (expr,)):
             fq = self.project_function(e, mod)
+            if fq is None and e is not None:
+                # ``lifespan=self.lifespan``: a method of the class building its app
+                v = self.p.ev(e, mod)
+                if type(v) is Meth and v.type in self.p.classes:
+                    fq = self.p.hierarchy.find_method(v.type, v.name)
             if fq is not None:
                 into.add(fq)
 
@@ -932,7 +937,14 @@ def annotate_routes(project, analysis, diagnostics, cfg, model: Optional[RouteMo
     quiet = quiet_functions(model, project, analysis.entries if analysis is not None else None)
     before = _serving_lines(model, project)
     for d in diagnostics:
-        when = quiet.get(d.function) if not d.callers else None
+        if d.callers:
+            # one-time initialization that only code serving no request reaches (a cache of many entries
+            # that the lifespan alone fills, for every key it ever holds): no request waits for it either
+            whens = {quiet.get(h.function) for h in d.callers}
+            when = None if None in whens else whens.pop() if len(whens) == 1 else \
+                "while the app starts or stops or in a command-line command"
+        else:
+            when = quiet.get(d.function)
         if when is None and not d.callers and d.function in before and d.line < before[d.function]:
             when = "before the program starts serving"
         if when is not None and d.code != STARTUP_CODE:

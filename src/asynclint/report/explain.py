@@ -16,8 +16,17 @@ def explain_text(d, result) -> str:
     fn = result.project.functions.get(d.function) if result.project else None
     if fn is not None:
         s = fn.summary
-        kind = "async def" if s.is_async else "def"
-        lines.append(f"  runs on the event loop: {d.function} is an `{kind}` ({fn.module.display}:{s.line})")
+        if s.is_async:
+            lines.append(f"  runs on the event loop: {d.function} is an `async def` ({fn.module.display}:{s.line})")
+        else:
+            # one-time initialization (ASL401): a sync def that coroutines call
+            reach = ""
+            if d.callers:
+                first = d.callers[0]
+                more = f" (+{len(d.callers) - 1} more)" if len(d.callers) > 1 else ""
+                reach = f", called from the coroutine {first.function} at {_where(first)}{more}"
+            lines.append(f"  runs on the event loop: {d.function} is a plain `def` ({fn.module.display}:{s.line})"
+                         f"{reach}")
     if d.code == "ASL301":
         lines.append("  it never awaits (no await, async for or async with), so nothing is gained by")
         lines.append("  declaring it async; as a plain def FastAPI would run it in its thread pool.")

@@ -19,6 +19,13 @@ caller. This module recognises the usual shapes on the syntax tree:
       else:
           value = CACHE[key] = load(key)
 
+- a test of the key the value was built for, kept beside it, whose body stores the new key
+  (once per process, loop or version: ``stamp_test``, ``stamped``)::
+
+      if _token_pid != pid:          # pid = os.getpid()
+          _token = read_token(pid)
+          _token_pid = pid
+
 - a test that the cached client was closed, whose body builds another (``if self._client.is_closed:
   self._client = make()``), also after other conditions (``if self._owns and self._client.is_closed:``):
   not even once on the normal path, since the value was built before (``rebuilt_when_closed``);
@@ -141,6 +148,11 @@ def tested_subject(test: ast.AST, is_cache_holder, aliases: dict):
             subj = _subject(right, is_cache_holder)
             if subj is not None:
                 return subj, present == isinstance(op, ast.In)
+        if stamp_test(test):
+            # `if _PID != pid:` (the body stores `_PID = pid`, see stamped): built for another key
+            subj = _subject(left, is_cache_holder)
+            if subj is not None:
+                return subj, present == isinstance(op, (ast.Eq, ast.Is))
     if isinstance(test, ast.Call) and _last(test.func) == "find_spec":
         # importlib.util.find_spec(pkg): installing the package (what the body does) makes it true
         return ("installed",), present
@@ -151,6 +163,42 @@ def tested_subject(test: ast.AST, is_cache_holder, aliases: dict):
             and len(test.args) == 2 and isinstance(test.args[1], ast.Constant) and isinstance(test.args[0], ast.Name) \
             and is_cache_holder(test.args[0].id) and isinstance(test.args[1].value, str):
         return ("attr", test.args[0].id, test.args[1].value), present
+    return None
+
+
+def stamp_test(test: ast.AST) -> bool:
+    """``stamp != current`` (or ``==``, ``is``, ``is not``), ``current`` a local or a call
+    (``_MY_PID != os.getpid()``, ``self._loop is not asyncio.get_running_loop()``): a test of the key
+    a value was built for, kept beside it. Not against None or a literal (``if self._pending != 0:``
+    tests a counter, not a stamp)."""
+    return type(test) is ast.Compare and len(test.ops) == 1 \
+        and type(test.ops[0]) in (ast.Eq, ast.NotEq, ast.Is, ast.IsNot) \
+        and type(test.comparators[0]) in (ast.Name, ast.Call)
+
+
+def stamped(stmts, test: ast.Compare) -> bool:
+    """Do these statements (not nested functions or classes) store the current key into the stamp
+    ``test`` compares it with (``_MY_PID = pid`` under ``if _MY_PID != pid:``)? Then what they
+    build runs once per key (a process after a fork, an event loop, a file's version)."""
+    stamp, current = _written(test.left), ast.dump(test.comparators[0])
+    todo = list(stmts)
+    while todo:
+        node = todo.pop()
+        if type(node) in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda):
+            continue
+        if type(node) is ast.Assign and ast.dump(node.value) == current \
+                and any(_written(t) == stamp for t in node.targets):
+            return True
+        todo.extend(nodes.child_nodes(node))
+    return False
+
+
+def _written(node: ast.AST) -> Optional[tuple]:
+    """A name or ``base.attr`` as written, whether read or stored (``ast.dump`` tells them apart)."""
+    if type(node) is ast.Name:
+        return (node.id,)
+    if type(node) is ast.Attribute and type(node.value) is ast.Name:
+        return (node.value.id, node.attr)
     return None
 
 

@@ -24,7 +24,8 @@ from .guards import RAW, GuardReader, dict_literal_keys
 from .names import mentioned
 from . import nodes
 from .memo import (cache_read, catches_import_error, decorator_memoizes, memo_subject, rearmed,
-                   rebuilt_when_closed, registry_lookup, released, SEEN_ADDS, seen_removed, stores, tested_subject)
+                   rebuilt_when_closed, registry_lookup, released, SEEN_ADDS, seen_removed, stamp_test, stamped,
+                   stores, tested_subject)
 from ..model import UNKNOWN, CallSite, ClassSummary, Expr, FunctionSummary, ModuleSummary, Param
 
 # Depth bounds.  The interpreter compiles expressions and elif chains thousands of levels deep;
@@ -399,10 +400,24 @@ def _own_bindings(stmts) -> dict:
     return found
 
 
+def _written_keywords(node: Optional[ast.AST]) -> tuple:
+    """The (keyword, value node) pairs of a mapping written out as keywords: a dict display whose
+    keys are all strings (``{"title": t, "lifespan": lifespan}``) or ``dict(title=t, ...)`` with
+    keywords only; () for anything else. Sixteen at most."""
+    t = type(node)
+    if t is ast.Dict:
+        if node.keys and all(type(k) is ast.Constant and isinstance(k.value, str) for k in node.keys):
+            return tuple((k.value, v) for k, v in zip(node.keys[:16], node.values[:16]))
+    elif t is ast.Call and type(node.func) is ast.Name and node.func.id == "dict" and not node.args \
+            and node.keywords and all(k.arg is not None for k in node.keywords):
+        return tuple((k.arg, k.value) for k in node.keywords[:16])
+    return ()
+
+
 class _Scope:
     __slots__ = ("kind", "bindings", "qualname", "func", "cls", "globals_decl", "guards", "params", "once",
                  "once_of", "once_filled", "rearmed", "cache_reads", "keyed_reads", "facts", "awaits_seen", "handler", "declared", "aliases",
-                 "node", "bound_later", "deferred", "filled")
+                 "node", "bound_later", "deferred", "filled", "spreads")
 
     def __init__(self, kind: str, qualname: str, func: Optional[FunctionSummary] = None, cls=None):
         self.kind = kind  # "module" | "class" | "function"
@@ -428,6 +443,9 @@ class _Scope:
         self.node = None  # the function's syntax tree
         self.bound_later: Optional[dict] = None  # name -> last line the function's own body binds it on
         self.deferred: list = []  # nested functions to summarize at the end of the body (see function)
+        # name -> the keywords a mapping written out in it holds (``kw = {"lifespan": lifespan}``,
+        # ``kw = dict(title=t, lifespan=self.lifespan)``): what ``f(**kw)`` passes; None until one is
+        self.spreads: Optional[dict] = None
 
 
 class _Summarizer:
@@ -752,6 +770,14 @@ class _Summarizer:
     def call_site(self, node: ast.Call, awaited: bool, target: Optional[str] = None) -> CallSite:
         args = tuple(self.simple_arg(a) for a in node.args[:8])
         kwargs = tuple((k.arg or "**", self.simple_arg(k.value)) for k in node.keywords[:16])
+        spreads = self.scope.spreads
+        if spreads:
+            # ``FastAPI(**app_kwargs)`` after ``app_kwargs = {"title": t, "lifespan": lifespan}``: the
+            # keywords written in the mapping are passed too (after the ``**`` entry, which stays)
+            for k in node.keywords:
+                if k.arg is None and type(k.value) is ast.Name and k.value.id in spreads:
+                    kwargs += tuple((key, self.simple_arg(v)) for key, v in spreads[k.value.id])
+            kwargs = kwargs[:24]
         sc = self.current_function()
         return CallSite(
             line=node.lineno,
@@ -855,6 +881,9 @@ class _Summarizer:
         found = tested_subject(_without_flags(test, present, sc.params), self.is_cache_holder, sc.cache_reads)
         if found is None or found[1] != present or found[0] in sc.rearmed:
             return None
+        stamp = stamp_test(test)
+        if stamp and not stamped(then, test):
+            return None  # `if self.version != version: reload()` without storing the version: every call
         member = any(type(n) is ast.Compare and type(n.ops[0]) in (ast.In, ast.NotIn) for n in nodes.walk(test))
         if (stores(then, found[0], self.is_cache_holder) or self.method_stores(then, found[0])
                 # `if key in _SEEN: return` ... `_SEEN.add(key)`: a set of the keys done, unless the
@@ -864,7 +893,7 @@ class _Summarizer:
                 and found[0] not in released(sc.node.body if sc.node is not None else (), self.is_cache_holder,
                                              sc.params):
             # a cache of many entries (``key in CACHE``, ``CACHE.get(key)``): once per key, not per process
-            keyed = member or any(type(n) is ast.Name and n.id in sc.keyed_reads for n in nodes.walk(test))
+            keyed = member or stamp or any(type(n) is ast.Name and n.id in sc.keyed_reads for n in nodes.walk(test))
             if not present and rebuilt_when_closed(test):
                 return ("reopen",) + found[0]  # a closed client replaced: not on the normal path
             return ("keyed",) + found[0] if keyed else found[0]
@@ -1218,6 +1247,14 @@ class _Summarizer:
             if value == UNKNOWN and self.scope.kind == "function":
                 value = ("lv", target.id)  # a local of no known value: still the same one where it is used
             self.bind(target.id, value)
+            sc = self.scope
+            entries = _written_keywords(value_node)
+            if entries:
+                if sc.spreads is None:
+                    sc.spreads = {}
+                sc.spreads[target.id] = entries
+            elif sc.spreads:
+                sc.spreads.pop(target.id, None)
         elif t in (ast.Tuple, ast.List):
             elts = target.elts
             if value_node is not None and type(value_node) in (ast.Tuple, ast.List) and len(value_node.elts) == len(elts):
