@@ -1191,3 +1191,57 @@ def test_implementations_of_an_abstract_method_only_the_lifespan_awaits_run_at_s
     quiet = [(d.line, d.code, d.message.split(":")[0]) for d in lint_sources(files, select_all=True)
              if d.code == "ASL402"]
     assert quiet == [(line, "ASL402", "while the app starts or stops") for line in (24, 25, 35, 36)]
+
+
+EXEC_KEYS = '''\
+import json
+
+
+def load_private_key(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def load_jwks(path: str) -> dict:
+    with open(path) as fh:
+        return json.load(fh)
+'''
+
+EXEC_APP = '''\
+from contextlib import asynccontextmanager
+from typing import AsyncContextManager, Callable
+
+from fastapi import FastAPI
+
+from .keys import load_jwks, load_private_key
+
+Lifespan = Callable[[FastAPI], AsyncContextManager[None]]
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    app.state.signing_key = load_private_key("/etc/exec/jwt.pem")
+    yield
+
+
+def create_app(lifespan: Lifespan = lifespan) -> FastAPI:
+    # a test passes its own lifespan; the server takes the default
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/jwks")
+    async def jwks() -> dict:
+        return load_jwks("/etc/exec/jwks.json")
+
+    return app
+'''
+
+
+def test_a_lifespan_an_app_factory_takes_as_a_parameter_default_runs_at_start_up():
+    # airflow's create_task_execution_api_app(lifespan: svcs.fastapi.lifespan = lifespan)
+    files = {"execapi/__init__.py": "", "execapi/keys.py": EXEC_KEYS, "execapi/app.py": EXEC_APP}
+    got = [(d.path.rsplit("/", 1)[-1], d.line, d.code, d.function.rsplit(".", 1)[-1]) for d in lint_sources(files)]
+    # the route still blocks on every request
+    assert got == [("app.py", 22, "ASL301", "jwks"), ("app.py", 23, "ASL204", "jwks")]
+    quiet = [(d.line, d.code, d.function.rsplit(".", 1)[-1]) for d in lint_sources(files, select_all=True)
+             if d.code == "ASL402"]
+    assert quiet == [(13, "ASL402", "lifespan")]

@@ -182,26 +182,32 @@ class RouteModel:
         v = self.p.ev(expr, mod) if expr is not None else None
         return v.name if type(v) is Sym and v.name in self.p.functions else None
 
-    def startup_hooks(self, expr, mod, into: set) -> None:
+    def startup_hooks(self, expr, mod, into: set, fn=None) -> None:
         """``lifespan=fn`` or ``on_startup=[fn, ...]`` of an app, or one handler: the project functions
-        named, added to ``into``."""
+        named, added to ``into``. Written in ``fn``, a parameter of it names its default
+        (``def create_app(lifespan=lifespan): return FastAPI(lifespan=lifespan)``)."""
         if expr is None:
             return
         for e in (expr[1:] if expr[0] == "list" else (expr,)):
+            if e is not None and e[0] == "alt" and e[2][0] == "p":
+                e = e[2]  # an annotated parameter (``lifespan: Lifespan = lifespan``)
+            if e is not None and e[0] == "p" and fn is not None:
+                e = next((prm.default for prm in fn.params if prm.name == e[1]), None)
             fq = self.project_function(e, mod)
             if fq is not None:
                 into.add(fq)
 
-    def app_hooks(self, site, mod, parts: "RouteParts") -> None:
+    def app_hooks(self, site, mod, parts: "RouteParts", fn=None) -> None:
         """``FastAPI(lifespan=..., on_startup=[...], on_shutdown=[...])`` anywhere (``create_app()``
-        builds its app in a function; ``lifespan=make_lifespan(...)`` names the function returned)."""
+        builds its app in a function, ``fn``; ``lifespan=make_lifespan(...)`` names the function
+        returned)."""
         if not any(k in _HOOK_KWARGS for k, _ in site.kwargs):
             return
         cls = self.p.ev(site.callee, mod)
         if type(cls) is Sym and self.p.hierarchy.is_subclass(cls.name, APP_TYPES):
-            self.startup_hooks(self.kwarg(site, "lifespan"), mod, parts.startup)
-            self.startup_hooks(self.kwarg(site, "on_startup"), mod, parts.startup)
-            self.startup_hooks(self.kwarg(site, "on_shutdown"), mod, parts.shutdown)
+            self.startup_hooks(self.kwarg(site, "lifespan"), mod, parts.startup, fn)
+            self.startup_hooks(self.kwarg(site, "on_startup"), mod, parts.startup, fn)
+            self.startup_hooks(self.kwarg(site, "on_shutdown"), mod, parts.shutdown, fn)
 
     def cli_object(self, e, mod, depth: int = 0) -> bool:
         """Is ``e`` (what a decorator is an attribute of) a command-line app or group: a typer/click/
@@ -306,7 +312,7 @@ class RouteModel:
         for site, fn in sites:
             callee = site.callee
             if site.kind == "call" and site.kwargs:
-                self.app_hooks(site, mod, parts)
+                self.app_hooks(site, mod, parts, fn)
             if site.kind != "call" or callee[0] != "a":
                 continue
             method = callee[2]
@@ -320,7 +326,7 @@ class RouteModel:
             if method == "add_event_handler" and site.args and self.literal(site.args[0], mod) in _EVENTS:
                 if len(site.args) > 1 and self.object_kind(p.ev(callee[1], mod)) == "app":
                     # app.add_event_handler("startup", connect)
-                    self.startup_hooks(site.args[1], mod, self.event_hooks(site.args[0], mod, parts))
+                    self.startup_hooks(site.args[1], mod, self.event_hooks(site.args[0], mod, parts), fn)
                 continue
             if method not in ("include_router", "add_api_route", "add_api_websocket_route", "add_route",
                               "add_websocket_route"):
