@@ -1245,3 +1245,41 @@ def test_a_lifespan_an_app_factory_takes_as_a_parameter_default_runs_at_start_up
     quiet = [(d.line, d.code, d.function.rsplit(".", 1)[-1]) for d in lint_sources(files, select_all=True)
              if d.code == "ASL402"]
     assert quiet == [(13, "ASL402", "lifespan")]
+
+
+VERSIONED_APP = '''\
+from contextlib import asynccontextmanager
+
+from cadwyn import Cadwyn, HeadVersion, Version, VersionBundle
+from fastapi import FastAPI
+
+from .keys import load_private_key
+
+
+class VersionedApp(Cadwyn):
+    def openapi(self) -> dict:
+        return super().openapi()
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    app.state.signing_key = load_private_key("/etc/exec/jwt.pem")
+    yield
+
+
+app = VersionedApp(lifespan=lifespan, versions=VersionBundle(HeadVersion(), Version("2025-01-01")))
+
+
+@app.get("/health")
+async def health() -> dict:
+    return {"key": load_private_key("/etc/exec/jwt.pem")}
+'''
+
+
+def test_a_cadwyn_app_is_an_app_its_lifespan_runs_at_start_up():
+    # cadwyn.Cadwyn subclasses FastAPI (airflow's execution API is a subclass of it)
+    files = {"execapi/__init__.py": "", "execapi/keys.py": EXEC_KEYS, "execapi/main.py": VERSIONED_APP}
+    got = [(d.line, d.code, d.function.rsplit(".", 1)[-1], d.route) for d in lint_sources(files)]
+    assert got == [(24, "ASL301", "health", "GET /health"), (25, "ASL204", "health", "GET /health")]
+    quiet = [(d.line, d.code) for d in lint_sources(files, select_all=True) if d.code == "ASL402"]
+    assert quiet == [(16, "ASL402")]

@@ -56,6 +56,8 @@ SERVER_TYPES = frozenset({
 APP_TYPES = {
     "fastapi.FastAPI", "fastapi.applications.FastAPI",
     "starlette.applications.Starlette",
+    # libraries' subclasses of FastAPI: cadwyn's versioned app
+    "cadwyn.Cadwyn", "cadwyn.applications.Cadwyn",
 }
 ROUTER_TYPES = {"fastapi.APIRouter", "fastapi.routing.APIRouter"}
 HTTP_METHODS = {"get", "post", "put", "patch", "delete", "options", "head", "trace"}
