@@ -1283,3 +1283,78 @@ def test_a_cadwyn_app_is_an_app_its_lifespan_runs_at_start_up():
     assert got == [(24, "ASL301", "health", "GET /health"), (25, "ASL204", "health", "GET /health")]
     quiet = [(d.line, d.code) for d in lint_sources(files, select_all=True) if d.code == "ASL402"]
     assert quiet == [(16, "ASL402")]
+
+
+COLLECTOR_GRPC = '''\
+from .tls import read_tls
+
+
+class GrpcServer:
+    def __init__(self, port: int) -> None:
+        self.port = port
+
+    async def __aenter__(self) -> "GrpcServer":
+        self.key = read_tls("/etc/collector/key.pem")
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self.key = None
+
+
+class Uploader:
+    async def __aenter__(self) -> "Uploader":
+        self.token = read_tls("/etc/collector/token")
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self.token = None
+'''
+
+COLLECTOR_TLS = '''\
+def read_tls(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()
+'''
+
+COLLECTOR_APP = '''\
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from fastapi import FastAPI
+
+from .grpc_server import GrpcServer, Uploader
+
+
+def make_lifespan(port: int):
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        async with AsyncExitStack() as stack:
+            grpc_server = GrpcServer(port)
+            await stack.enter_async_context(grpc_server)
+            yield
+
+
+    return lifespan
+
+
+app = FastAPI(lifespan=make_lifespan(4317))
+
+
+@app.post("/upload")
+async def upload() -> dict:
+    async with AsyncExitStack() as stack:
+        await stack.enter_async_context(Uploader())
+    return {}
+'''
+
+
+def test_a_context_manager_the_lifespan_enters_on_an_exit_stack_is_entered_at_start_up():
+    # phoenix's lifespan: await stack.enter_async_context(grpc_server), ...
+    files = {"collector/__init__.py": "", "collector/tls.py": COLLECTOR_TLS,
+             "collector/grpc_server.py": COLLECTOR_GRPC, "collector/app.py": COLLECTOR_APP}
+    got = [(d.path.rsplit("/", 1)[-1], d.line, d.code, d.function.rsplit(".", 1)[-1], d.route)
+           for d in lint_sources(files)]
+    # a route enters the uploader: that one blocks a request
+    assert got == [("grpc_server.py", 18, "ASL204", "__aenter__", "POST /upload")]
+    quiet = [(d.path.rsplit("/", 1)[-1], d.line, d.code) for d in lint_sources(files, select_all=True)
+             if d.code == "ASL402"]
+    assert quiet == [("grpc_server.py", 9, "ASL402")]

@@ -611,13 +611,26 @@ def _deps_in(e) -> list:
 
 
 def _async_target(project, site, ref):
-    """The project function a call site calls, if it resolves to one."""
+    """The project function a call site calls, if it resolves to one; for ``stack.enter_async_context(cm)``,
+    the ``__aenter__`` of ``cm``'s class, which it awaits."""
+    if _enters_on_stack(site):
+        v = project.ev(site.args[0], ref.module)
+        if type(v) is Inst and v.type in project.classes:
+            return project.hierarchy.find_method(v.type, "__aenter__")
+        return None
     match project.ev(site.callee, ref.module):
         case Sym(q) if q in project.functions:
             return q
         case Meth(t, name) if t in project.classes:
             return project.hierarchy.find_method(t, name)
     return None
+
+
+def _enters_on_stack(site) -> bool:
+    """``stack.enter_async_context(cm)``: an ``AsyncExitStack`` entering ``cm`` right there (its
+    ``__aexit__`` runs when the stack closes)."""
+    return site.callee[0] == "a" and site.callee[2] == "enter_async_context" and bool(site.args) \
+        and site.args[0] is not None
 
 
 def _overriding(project, site, ref, target: Optional[str]) -> list:
@@ -653,6 +666,8 @@ def _index_keys(sites):
         if site.kind != "call":
             continue
         yield site.text.rsplit(".", 1)[-1], site
+        if _enters_on_stack(site):
+            yield "__aenter__", site  # (what it runs: _async_target)
         if site.callee[0] == "a" and site.callee[2] == "add_task" and site.args and site.args[0]:
             a = site.args[0]
             name = a[1] if a[0] in ("g", "d") else a[2] if a[0] == "a" else None
