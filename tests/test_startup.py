@@ -1410,3 +1410,170 @@ def test_a_cache_of_many_entries_only_the_start_up_fills_runs_at_start_up():
     quiet = [(d.line, d.code, d.message.split(":")[0]) for d in lint_sources(files, select_all=True)
              if d.code == "ASL402"]
     assert quiet == [(9, "ASL402", "while the app starts or stops"), (10, "ASL402", "while the app starts or stops")]
+
+
+EXEC_KEYS = '''\
+import json
+
+
+def load_private_key(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def load_jwks(path: str) -> dict:
+    with open(path) as fh:
+        return json.load(fh)
+'''
+
+EXEC_APP = '''\
+from contextlib import asynccontextmanager
+from typing import AsyncContextManager, Callable
+
+from fastapi import FastAPI
+
+from .keys import load_jwks, load_private_key
+
+Lifespan = Callable[[FastAPI], AsyncContextManager[None]]
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    app.state.signing_key = load_private_key("/etc/exec/jwt.pem")
+    yield
+
+
+def create_app(lifespan: Lifespan = lifespan) -> FastAPI:
+    # a test passes its own lifespan; the server takes the default
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/jwks")
+    async def jwks() -> dict:
+        return load_jwks("/etc/exec/jwks.json")
+
+    return app
+'''
+
+
+def test_a_lifespan_an_app_factory_takes_as_a_parameter_default_runs_at_start_up():
+    # airflow's create_task_execution_api_app(lifespan: svcs.fastapi.lifespan = lifespan)
+    files = {"execapi/__init__.py": "", "execapi/keys.py": EXEC_KEYS, "execapi/app.py": EXEC_APP}
+    got = [(d.path.rsplit("/", 1)[-1], d.line, d.code, d.function.rsplit(".", 1)[-1]) for d in lint_sources(files)]
+    # the route still blocks on every request
+    assert got == [("app.py", 22, "ASL301", "jwks"), ("app.py", 23, "ASL204", "jwks")]
+    quiet = [(d.line, d.code, d.function.rsplit(".", 1)[-1]) for d in lint_sources(files, select_all=True)
+             if d.code == "ASL402"]
+    assert quiet == [(13, "ASL402", "lifespan")]
+
+
+VERSIONED_APP = '''\
+from contextlib import asynccontextmanager
+
+from cadwyn import Cadwyn, HeadVersion, Version, VersionBundle
+from fastapi import FastAPI
+
+from .keys import load_private_key
+
+
+class VersionedApp(Cadwyn):
+    def openapi(self) -> dict:
+        return super().openapi()
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    app.state.signing_key = load_private_key("/etc/exec/jwt.pem")
+    yield
+
+
+app = VersionedApp(lifespan=lifespan, versions=VersionBundle(HeadVersion(), Version("2025-01-01")))
+
+
+@app.get("/health")
+async def health() -> dict:
+    return {"key": load_private_key("/etc/exec/jwt.pem")}
+'''
+
+
+def test_a_cadwyn_app_is_an_app_its_lifespan_runs_at_start_up():
+    # cadwyn.Cadwyn subclasses FastAPI (airflow's execution API is a subclass of it)
+    files = {"execapi/__init__.py": "", "execapi/keys.py": EXEC_KEYS, "execapi/main.py": VERSIONED_APP}
+    got = [(d.line, d.code, d.function.rsplit(".", 1)[-1], d.route) for d in lint_sources(files)]
+    assert got == [(24, "ASL301", "health", "GET /health"), (25, "ASL204", "health", "GET /health")]
+    quiet = [(d.line, d.code) for d in lint_sources(files, select_all=True) if d.code == "ASL402"]
+    assert quiet == [(16, "ASL402")]
+
+
+COLLECTOR_GRPC = '''\
+from .tls import read_tls
+
+
+class GrpcServer:
+    def __init__(self, port: int) -> None:
+        self.port = port
+
+    async def __aenter__(self) -> "GrpcServer":
+        self.key = read_tls("/etc/collector/key.pem")
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self.key = None
+
+
+class Uploader:
+    async def __aenter__(self) -> "Uploader":
+        self.token = read_tls("/etc/collector/token")
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self.token = None
+'''
+
+COLLECTOR_TLS = '''\
+def read_tls(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()
+'''
+
+COLLECTOR_APP = '''\
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from fastapi import FastAPI
+
+from .grpc_server import GrpcServer, Uploader
+
+
+def make_lifespan(port: int):
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        async with AsyncExitStack() as stack:
+            grpc_server = GrpcServer(port)
+            await stack.enter_async_context(grpc_server)
+            yield
+
+
+    return lifespan
+
+
+app = FastAPI(lifespan=make_lifespan(4317))
+
+
+@app.post("/upload")
+async def upload() -> dict:
+    async with AsyncExitStack() as stack:
+        await stack.enter_async_context(Uploader())
+    return {}
+'''
+
+
+def test_a_context_manager_the_lifespan_enters_on_an_exit_stack_is_entered_at_start_up():
+    # phoenix's lifespan: await stack.enter_async_context(grpc_server), ...
+    files = {"collector/__init__.py": "", "collector/tls.py": COLLECTOR_TLS,
+             "collector/grpc_server.py": COLLECTOR_GRPC, "collector/app.py": COLLECTOR_APP}
+    got = [(d.path.rsplit("/", 1)[-1], d.line, d.code, d.function.rsplit(".", 1)[-1], d.route)
+           for d in lint_sources(files)]
+    # a route enters the uploader: that one blocks a request
+    assert got == [("grpc_server.py", 18, "ASL204", "__aenter__", "POST /upload")]
+    quiet = [(d.path.rsplit("/", 1)[-1], d.line, d.code) for d in lint_sources(files, select_all=True)
+             if d.code == "ASL402"]
+    assert quiet == [("grpc_server.py", 9, "ASL402")]

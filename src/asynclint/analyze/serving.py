@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ..link.values import Meth, Sym
+from ..link.values import Inst, Meth, Sym
 
 # a call by one of these names starts serving on the loop (a task of the program's own, a child
 # process whose output a task group pumps, is its own work, not serving)
@@ -36,13 +36,26 @@ _MAX_FOLLOWED = 200  # coroutines ``serves`` looks through
 
 
 def async_target(project, site, ref) -> Optional[str]:
-    """The project function a call site of ``ref`` calls, if it resolves to one."""
+    """The project function a call site of ``ref`` calls, if it resolves to one; for
+    ``stack.enter_async_context(cm)``, the ``__aenter__`` of ``cm``'s class, which it awaits."""
+    if enters_on_stack(site):
+        v = project.ev(site.args[0], ref.module)
+        if type(v) is Inst and v.type in project.classes:
+            return project.hierarchy.find_method(v.type, "__aenter__")
+        return None
     match project.ev(site.callee, ref.module):
         case Sym(q) if q in project.functions:
             return q
         case Meth(t, name) if t in project.classes:
             return project.hierarchy.find_method(t, name)
     return None
+
+
+def enters_on_stack(site) -> bool:
+    """``stack.enter_async_context(cm)``: an ``AsyncExitStack`` entering ``cm`` right there (its
+    ``__aexit__`` runs when the stack closes)."""
+    return site.callee[0] == "a" and site.callee[2] == "enter_async_context" and bool(site.args) \
+        and site.args[0] is not None
 
 
 def entered(project, fq: str) -> bool:

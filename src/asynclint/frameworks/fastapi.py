@@ -28,6 +28,7 @@ from ..analyze.propagate import LOOP_CHECKS
 from ..analyze.serving import serves
 from ..analyze.serving import async_target as _async_target
 from ..analyze.serving import entered as _entered
+from ..analyze.serving import enters_on_stack as _enters_on_stack
 from ..analyze.serving import run_target as _run_target
 from ..analyze.serving import starts_server as _starts_server
 from ..link.values import Inst, Meth, Sym
@@ -46,6 +47,8 @@ _LOOP_RUNNERS = frozenset({"run", "run_until_complete", "run_sync"})
 APP_TYPES = {
     "fastapi.FastAPI", "fastapi.applications.FastAPI",
     "starlette.applications.Starlette",
+    # libraries' subclasses of FastAPI: cadwyn's versioned app
+    "cadwyn.Cadwyn", "cadwyn.applications.Cadwyn",
 }
 ROUTER_TYPES = {"fastapi.APIRouter", "fastapi.routing.APIRouter"}
 HTTP_METHODS = {"get", "post", "put", "patch", "delete", "options", "head", "trace"}
@@ -172,12 +175,17 @@ class RouteModel:
         v = self.p.ev(expr, mod) if expr is not None else None
         return v.name if type(v) is Sym and v.name in self.p.functions else None
 
-    def startup_hooks(self, expr, mod, into: set) -> None:
+    def startup_hooks(self, expr, mod, into: set, fn=None) -> None:
         """``lifespan=fn`` or ``on_startup=[fn, ...]`` of an app, or one handler: the project functions
-        named, added to ``into``."""
+        named, added to ``into``. Written in ``fn``, a parameter of it names its default
+        (``def create_app(lifespan=lifespan): return FastAPI(lifespan=lifespan)``)."""
         if expr is None:
             return
         for e in (expr[1:] if expr[0] == "list" else (expr,)):
+            if e is not None and e[0] == "alt" and e[2][0] == "p":
+                e = e[2]  # an annotated parameter (``lifespan: Lifespan = lifespan``)
+            if e is not None and e[0] == "p" and fn is not None:
+                e = next((prm.default for prm in fn.params if prm.name == e[1]), None)
             fq = self.project_function(e, mod)
             if fq is None and e is not None:
                 # ``lifespan=self.lifespan``: a method of the class building its app
@@ -187,16 +195,17 @@ class RouteModel:
             if fq is not None:
                 into.add(fq)
 
-    def app_hooks(self, site, mod, parts: "RouteParts") -> None:
+    def app_hooks(self, site, mod, parts: "RouteParts", fn=None) -> None:
         """``FastAPI(lifespan=..., on_startup=[...], on_shutdown=[...])`` anywhere (``create_app()``
-        builds its app in a function; ``lifespan=make_lifespan(...)`` names the function returned)."""
+        builds its app in a function, ``fn``; ``lifespan=make_lifespan(...)`` names the function
+        returned)."""
         if not any(k in _HOOK_KWARGS for k, _ in site.kwargs):
             return
         cls = self.p.ev(site.callee, mod)
         if type(cls) is Sym and self.p.hierarchy.is_subclass(cls.name, APP_TYPES):
-            self.startup_hooks(self.kwarg(site, "lifespan"), mod, parts.startup)
-            self.startup_hooks(self.kwarg(site, "on_startup"), mod, parts.startup)
-            self.startup_hooks(self.kwarg(site, "on_shutdown"), mod, parts.shutdown)
+            self.startup_hooks(self.kwarg(site, "lifespan"), mod, parts.startup, fn)
+            self.startup_hooks(self.kwarg(site, "on_startup"), mod, parts.startup, fn)
+            self.startup_hooks(self.kwarg(site, "on_shutdown"), mod, parts.shutdown, fn)
 
     def cli_object(self, e, mod, depth: int = 0) -> bool:
         """Is ``e`` (what a decorator is an attribute of) a command-line app or group: a typer/click/
@@ -301,7 +310,7 @@ class RouteModel:
         for site, fn in sites:
             callee = site.callee
             if site.kind == "call" and site.kwargs:
-                self.app_hooks(site, mod, parts)
+                self.app_hooks(site, mod, parts, fn)
             if site.kind != "call" or callee[0] != "a":
                 continue
             method = callee[2]
@@ -315,7 +324,7 @@ class RouteModel:
             if method == "add_event_handler" and site.args and self.literal(site.args[0], mod) in _EVENTS:
                 if len(site.args) > 1 and self.object_kind(p.ev(callee[1], mod)) == "app":
                     # app.add_event_handler("startup", connect)
-                    self.startup_hooks(site.args[1], mod, self.event_hooks(site.args[0], mod, parts))
+                    self.startup_hooks(site.args[1], mod, self.event_hooks(site.args[0], mod, parts), fn)
                 continue
             if method not in ("include_router", "add_api_route", "add_api_websocket_route", "add_route",
                               "add_websocket_route"):
@@ -630,6 +639,8 @@ def _index_keys(sites):
         if site.kind != "call":
             continue
         yield site.text.rsplit(".", 1)[-1], site
+        if _enters_on_stack(site):
+            yield "__aenter__", site  # (what it runs: _async_target)
         if site.callee[0] == "a" and site.callee[2] == "add_task" and site.args and site.args[0]:
             a = site.args[0]
             name = a[1] if a[0] in ("g", "d") else a[2] if a[0] == "a" else None
