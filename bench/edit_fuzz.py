@@ -266,9 +266,10 @@ def lines_of(text: str) -> list:
 
 
 def functions_in(tree) -> list:
-    """(node, class name or None) of every function defined at module level or in a top-level class."""
+    """(node, class name or None) of every function defined at module level or in a top-level class; none
+    in a text that does not parse (``parse`` gave None: an edit's import could not go in cleanly)."""
     out = []
-    for node in tree.body:
+    for node in tree.body if tree is not None else ():
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             out.append((node, None))
         elif isinstance(node, ast.ClassDef):
