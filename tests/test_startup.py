@@ -1577,3 +1577,60 @@ def test_a_context_manager_the_lifespan_enters_on_an_exit_stack_is_entered_at_st
     quiet = [(d.path.rsplit("/", 1)[-1], d.line, d.code) for d in lint_sources(files, select_all=True)
              if d.code == "ASL402"]
     assert quiet == [("grpc_server.py", 9, "ASL402")]
+
+
+# `async with GrpcServer(port):` awaits GrpcServer.__aenter__ (review 12's left item, arize-phoenix's
+# start-up server written without an exit stack): entered only by the lifespan, its key file is read at
+# start-up (ASL402); entered by a route as well, it is read for that route.
+TLS_SERVER = '''\
+class TlsServer:
+    def __init__(self, port: int) -> None:
+        self.port = port
+
+    async def __aenter__(self) -> "TlsServer":
+        with open("/etc/tls/server.key", "rb") as fh:
+            self.key = fh.read()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self.key = b""
+'''
+
+TLS_APP = '''\
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from .tls_server import TlsServer
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    async with TlsServer(50051):
+        yield
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.get("/health")
+async def health() -> dict:
+    return {"ok": True}
+'''
+
+
+def test_a_class_the_lifespan_enters_with_async_with_is_entered_at_start_up():
+    files = {"svc/__init__.py": "", "svc/tls_server.py": TLS_SERVER, "svc/main.py": TLS_APP}
+    assert lint_sources(files) == []
+    quiet = [(d.path.rsplit("/", 1)[-1], d.line, d.code) for d in lint_sources(files, select_all=True)]
+    assert quiet == [("tls_server.py", 6, "ASL402"), ("tls_server.py", 7, "ASL402")]
+    # a route that enters one too reads the key on every request
+    files["svc/main.py"] = TLS_APP + '''
+
+@app.post("/probe")
+async def probe() -> dict:
+    async with TlsServer(50052) as server:
+        return {"port": server.port}
+'''
+    got = [(d.path.rsplit("/", 1)[-1], d.line, d.code, d.route) for d in lint_sources(files)]
+    assert got == [("tls_server.py", 6, "ASL104", "POST /probe"), ("tls_server.py", 7, "ASL104", "POST /probe")]

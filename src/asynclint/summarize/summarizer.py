@@ -1046,6 +1046,10 @@ class _Summarizer:
                 if t is ast.With:
                     entered.append(self.with_site(item.context_expr))
                     self.add_site(entered[-1])
+                else:
+                    # `async with Server(port):` awaits the __aenter__ of what it enters (a project
+                    # class's runs there, as `await server.__aenter__()` would)
+                    self.add_site(self.aenter_site(item.context_expr))
                 if item.optional_vars is not None:
                     self.assign(item.optional_vars, ("en", self.expr(item.context_expr)), None)
             sc = self.current_function()
@@ -1221,6 +1225,13 @@ class _Summarizer:
         return CallSite(
             line=ctx.lineno, col=ctx.col_offset, end_line=ctx.end_lineno or ctx.lineno,
             end_col=ctx.end_col_offset or ctx.col_offset, kind="with", callee=self.expr(ctx), text=dotted_text(ctx),
+        )
+
+    def aenter_site(self, ctx: ast.AST) -> CallSite:
+        return CallSite(
+            line=ctx.lineno, col=ctx.col_offset, end_line=ctx.end_lineno or ctx.lineno,
+            end_col=ctx.end_col_offset or ctx.col_offset, kind="call", callee=("a", self.expr(ctx), "__aenter__"),
+            text=f"{dotted_text(ctx)}.__aenter__", awaited=True,
         )
 
     def loop_start(self):
