@@ -232,6 +232,9 @@ class Diagnostic:
     # ASL401: the initializer fills a cache of many entries (once per key, not once per process); not
     # part of the JSON output
     keyed: bool = False
+    # the blocking function runs in a coroutine awaited here, which calls it because it was passed it
+    # (``analyze.classify``): the awaited call is nothing to offload, so no fix; not part of the JSON output
+    passed: bool = False
 
     def to_json(self) -> dict:
         out = {

@@ -157,6 +157,9 @@ class Classifier:
 
     def classify(self, site: CallSite, ref: FunctionRef) -> Optional[Blocking]:
         if site.awaited:
+            if site.kind == "call" and (site.args or site.kwargs):
+                self._ref = ref
+                return self._passed_callable(site)
             return None
         p = self.project
         self._ref = ref
@@ -270,6 +273,41 @@ class Classifier:
             return None
         fake = CallSite(site.line, site.col, site.end_line, site.end_col, "call", arg, site.text)
         return self._call(fake, v)
+
+    def _passed_callable(self, site: CallSite) -> Optional[Blocking]:
+        """``await collect_teams(request, Pool.get_team_name)`` where the project coroutine ``collect_teams``
+        calls that parameter itself (``get_team(name)``: not awaited, not handed to a thread): the sync
+        project function passed runs on the loop there. The site made for it is marked awaited (it
+        stands for the awaited call: nothing to offload here, ``findings.transitive_finding``)."""
+        p = self.project
+        v = p.values.callee_value(site.callee, self._ref.module)
+        if type(v) not in (Sym, Meth):
+            return None
+        b = self._call_target(site, v)
+        if b is None or b.target is None:
+            return None
+        target = p.functions.get(b.target)
+        if target is None or not target.summary.is_async:
+            return None
+        scopes = p.index.scopes(b.target)  # (what reads this reads the coroutine's call sites)
+        called = {parameter_name(s.callee) for s in scopes[0].summary.calls
+                  if s.kind == "call" and not s.awaited} - {None} if scopes else set()
+        if not called:
+            return None
+        params = [x.name for x in target.summary.params[b.offset:] if x.kind == "pos"]
+        passed = [(params[i], a) for i, a in enumerate(site.args) if i < len(params)] + list(site.kwargs)
+        for name, arg in passed:
+            if name not in called or arg is None:
+                continue
+            value = p.ev(arg, self._ref.module)
+            if type(value) not in (Sym, Meth):
+                continue
+            fake = CallSite(site.line, site.col, site.end_line, site.end_col, "call", arg, site.text, awaited=True)
+            found = self._call(fake, value)
+            if found is not None and found.target is not None and found.target in p.functions \
+                    and not p.functions[found.target].summary.is_async:
+                return found  # (a library function passed is not followed: what to say of it differs)
+        return None
 
     def _property(self, site: CallSite, ref: FunctionRef) -> Optional[Blocking]:
         """A property getter reached by attribute access (``self.warehouse``, ``ext.is_wasm``)."""

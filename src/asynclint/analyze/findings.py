@@ -145,6 +145,8 @@ def transitive_finding(project: Project, ref: FunctionRef, b: Blocking, chains,
         message = f"enters {site.text}, {blocks}"
     elif b.target.endswith((".__init__", "post_init__")):
         message = f"constructs {site.text}(), {blocks}"
+    elif site.awaited:  # (``classify._passed_callable``: the coroutine awaited here calls what it is passed)
+        message = f"awaits {site.text}(), which calls the {_short(b.target)}() passed to it, {blocks}"
     else:
         message = f"calls {site.text}(), {blocks}"
     depth = len(chain) - 2
@@ -153,7 +155,18 @@ def transitive_finding(project: Project, ref: FunctionRef, b: Blocking, chains,
     # an iteration is offloaded whole: the items are produced in the thread (a generator runs there)
     offload = f"list, {site.text}" if site.kind == "iter" else f"{site.text}, ..."
     suggestion = f"offload it: await asyncio.to_thread({offload}), or make the chain async ({entry.replacement})"
-    return _diagnostic(ref, site, entry, code_for(entry.category, True), message, chain, hops, suggestion)
+    if site.awaited:
+        suggestion = (f"pass a coroutine function and await it in {site.text}, or have {site.text} call it with "
+                      f"await asyncio.to_thread(...) ({entry.replacement})")
+    d = _diagnostic(ref, site, entry, code_for(entry.category, True), message, chain, hops, suggestion)
+    d.passed = site.awaited  # (no fix: the awaited call is not what to offload)
+    return d
+
+
+def _short(fq: str) -> str:
+    """``Pool.get_team_name`` of ``app.models.Pool.get_team_name`` (a method keeps its class)."""
+    parts = fq.split(".")
+    return ".".join(parts[-2:]) if len(parts) > 2 and parts[-2][:1].isupper() else parts[-1]
 
 
 def once_finding(project: Project, ref: FunctionRef, b: Blocking, chains, callers: list,

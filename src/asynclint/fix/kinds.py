@@ -16,7 +16,7 @@ from ..categories import fix_kind_for_code, is_direct
 def fix_kind(diagnostic) -> Optional[str]:
     code = getattr(diagnostic, "code", None) or ""
     kind = fix_kind_for_code(code)
-    if kind is None:
+    if kind is None or getattr(diagnostic, "passed", False):
         return None
     api = getattr(diagnostic, "api", None) or ""
     if is_direct(code) and (api.startswith("iteration over ") or api.startswith("with ")):

@@ -326,7 +326,8 @@ def _site_ref(site: CallSite, index: dict, calls: list):
     i = index.get(id(site))
     if i is not None:
         return i
-    # a callable a builtin calls (``sorted(key=os.path.getmtime)``): a site made for it, at the call
+    # a callable a builtin calls (``sorted(key=os.path.getmtime)``) or a coroutine it is passed to calls
+    # (``classify._passed_callable``): a site made for it, at the call
     for j, s in enumerate(calls):
         if (s.line, s.col, s.end_line, s.end_col, s.text) == (site.line, site.col, site.end_line, site.end_col,
                                                               site.text):
@@ -471,7 +472,8 @@ def _decode_found(rows, calls: list, entries: dict) -> list:
             site = calls[site]
         else:
             s = calls[site[1]]
-            site = CallSite(s.line, s.col, s.end_line, s.end_col, "call", site[2], s.text)
+            # (a callable the call hands on: a builtin's key=, a coroutine's parameter it calls)
+            site = CallSite(s.line, s.col, s.end_line, s.end_col, "call", site[2], s.text, awaited=s.awaited)
         if entry is not None:
             e = entries.get(entry)
             if e is None:
