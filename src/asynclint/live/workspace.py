@@ -73,6 +73,7 @@ class Workspace:
         self.unkept = False  # the analysis differs from the one kept on disk (``keep``)
         self._roots: Optional[list] = None  # source roots module names are relative to (link.modules)
         self._display: dict = {}
+        self._unreported: set = set()  # test modules and vendored copies: linked, not reported by a run
         self._env = None
         self._libraries = None
 
@@ -100,6 +101,7 @@ class Workspace:
                                 check_tests=cfg.check_tests)
         self.modules = {info.path: info for info in infos}
         self._display = {f.path: f.display for f in found.files}
+        self._unreported = every - set(found.report_paths)
         self._roots = self._source_roots()
         self.digests = dict(collected.digests)
         if snapshot is not None:
@@ -287,8 +289,10 @@ class Workspace:
         if not path.endswith(".py") or not path.startswith(self.root.rstrip(os.sep) + os.sep):
             return False
         cfg = self.cfg
-        found = files_for_run([self.root], exclude=cfg.exclude, extend_exclude=cfg.extend_exclude)
+        found = files_for_run([self.root], exclude=cfg.exclude, extend_exclude=cfg.extend_exclude,
+                              check_tests=cfg.check_tests)
         self._display = {f.path: f.display for f in found.files}
+        self._unreported = set(self._display) - set(found.report_paths)
         return path in self._display
 
     # ----------------------------------------------------------- one module
@@ -463,10 +467,11 @@ class Workspace:
         return out
 
     def check(self, paths=None) -> Checked:
-        """Findings of the files ``paths`` (absolute; None: every file of the project), from the
-        whole project as it is now."""
+        """Findings of the files ``paths`` (absolute; None: every file a run over the project reports, so
+        not its test modules or vendored copies), from the whole project as it is now."""
         every = paths is None
-        wanted = set(self.modules) | set(self.errors) if every else {os.path.abspath(p) for p in paths}
+        wanted = (set(self.modules) | set(self.errors)) - self._unreported if every else \
+            {os.path.abspath(p) for p in paths}
         diagnostics, _, _ = self.findings(wanted)
         if self._libraries is not None:
             self._libraries.save()
