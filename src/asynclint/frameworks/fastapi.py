@@ -23,7 +23,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..analyze.entries import entry_coroutines, is_runner, referenced, started_coroutine
+from ..analyze.entries import entry_coroutines, is_runner, referenced, runner_places, started_coroutine
 from ..analyze.propagate import LOOP_CHECKS
 from ..analyze.serving import serves
 from ..analyze.serving import async_target as _async_target
@@ -679,7 +679,7 @@ def startup_by_function(model: RouteModel, project, functions) -> dict:
 
 
 def startup_only(model: RouteModel, project, functions, hooks: Optional[set] = None, named: bool = True,
-                 shared: frozenset = frozenset()) -> set:
+                 shared: frozenset = frozenset(), own_loop: Optional[dict] = None) -> set:
     """Which of ``functions`` (None: the project's own coroutines) run only while the app starts or
     stops: its lifespan functions, startup and shutdown handlers, and the coroutines that only these
     (or coroutines like these) await and that nothing else names (not a route, a dependency, a task,
@@ -687,11 +687,14 @@ def startup_only(model: RouteModel, project, functions, hooks: Optional[set] = N
     ``hooks``: other roots instead (the coroutines of command-line commands). Without ``named``, what else names them is the
     caller's to check (``analyze.entries.referenced``). ``shared``: hooks that other code may run too
     (the coroutine a command runs may be a method routes await): one of them counts only when what
-    awaits it does."""
+    awaits it does. A call that starts a loop of its own with it (``loop.run_until_complete(
+    hub.init_users())`` in a command) runs it where nothing is served: it counts for neither side
+    (``own_loop``: ``entries.runner_places``, when the caller has it)."""
     hooks = model.startup | model.shutdown if hooks is None else hooks
     if not hooks:
         return set()
     index = _call_index(model, project)
+    own_loop = runner_places(project) if own_loop is None else own_loop
     served = {r.function for r in model.routes} | {dep for r in model.routes for dep in r.dependencies}
     decided: dict = {}
 
@@ -705,7 +708,7 @@ def startup_only(model: RouteModel, project, functions, hooks: Optional[set] = N
         if ref is None or fq in path or fq in served or not root and (not ref.summary.is_async
                                                                       or _decorated(project, ref)):
             return False  # (a cycle is not remembered: another way in may decide it)
-        calls = _program_calls(index, project, fq)
+        calls = _program_calls(index, project, fq, own_loop)
         if root:
             # the command starts it from sync code, on a loop of its own; a coroutine that awaits it too
             # must be like it (``proxy_config.get_config()`` run by a command and awaited by routes)
@@ -755,22 +758,24 @@ def quiet_functions(model: RouteModel, project, entries: Optional[set] = None) -
         starting = model.startup | model.shutdown
         roots = commands | starting
         shared = frozenset(commands - starting)  # (what a command runs, other code may await too)
+        own_loop = runner_places(project)
         got = {fq: "while the app starts or stops or in a command-line command"  # (reached from both)
-               for fq in startup_only(model, project, None, roots, named=False, shared=shared)}
+               for fq in startup_only(model, project, None, roots, named=False, shared=shared, own_loop=own_loop)}
         for hooks, when in ((commands, "in a command-line command"), (starting, "while the app starts or stops")):
             if hooks and got:
+                # (one a loop of its own runs too, as a command does, keeps the first answer)
                 got.update((fq, when) for fq in startup_only(model, project, set(got), hooks, named=False,
-                                                             shared=shared & hooks))
+                                                             shared=shared & hooks, own_loop={}))
         for fq in referenced(project, set(got) - roots):  # (one look through the project for all)
             del got[fq]
         # a command, or the coroutine a program starts its loop with, that serves: what it does before it
         # starts serving is its start-up, and so are the coroutines only that part awaits
         model.quiet_memo["serving"] = (model.commands - commands) | entries
         before = _serving_lines(model, project)
-        prologue = _awaited_before(model, project, before)
+        prologue = _awaited_before(model, project, before, own_loop)
         if prologue:
             when = "before the program starts serving"
-            for fq in startup_only(model, project, None, prologue):  # (those already in ``got`` stay)
+            for fq in startup_only(model, project, None, prologue, own_loop=own_loop):  # (those already in ``got`` stay)
                 got.setdefault(fq, when)
         model.quiet_memo["quiet"] = got
     return got
@@ -786,14 +791,16 @@ def _serving_lines(model: RouteModel, project) -> dict:
     return got
 
 
-def _program_calls(index: dict, project, fq: str) -> list:
+def _program_calls(index: dict, project, fq: str, own_loop: Optional[dict] = None) -> list:
     """[(caller, call site)] of the calls of coroutine ``fq`` outside test code (how tests call a
     coroutine is not how the program runs it: ``link.build.is_test_module``), also those of the base
-    class's method that may run it (``_overriding``)."""
+    class's method that may run it (``_overriding``). ``own_loop``: the calls that start a loop of
+    their own (``entries.runner_places``), left out."""
     out = []
+    skip = own_loop.get(fq, ()) if own_loop is not None else ()
     for c, site in index.get(fq.rsplit(".", 1)[-1], ()):
         ref = project.functions[c]
-        if project.is_test(ref.module):
+        if project.is_test(ref.module) or (id(ref), site.line, site.col) in skip:
             continue
         target = _async_target(project, site, ref)
         if target == fq or target is not None and target.rsplit(".", 1)[-1] == fq.rsplit(".", 1)[-1] \
@@ -802,7 +809,7 @@ def _program_calls(index: dict, project, fq: str) -> list:
     return out
 
 
-def _awaited_before(model: RouteModel, project, before: dict) -> set:
+def _awaited_before(model: RouteModel, project, before: dict, own_loop: dict) -> set:
     """The coroutines awaited (or context managers entered) by the serving coroutines ``before`` (fq ->
     the line where it starts serving) before that line, and from nowhere else."""
     index = _call_index(model, project)
@@ -815,7 +822,7 @@ def _awaited_before(model: RouteModel, project, before: dict) -> set:
             target = _run_target(project, site, ref)
             if target is None or target in out:
                 continue
-            calls = _program_calls(index, project, target)
+            calls = _program_calls(index, project, target, own_loop)
             entered = _entered(project, target)
             if calls and all(c in before and (s.awaited or entered) and s.line < before[c] for c, s in calls):
                 out.add(target)
