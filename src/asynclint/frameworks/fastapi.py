@@ -788,7 +788,37 @@ def _serving_lines(model: RouteModel, project) -> dict:
     if got is None:
         got = model.quiet_memo["before"] = {fq: line for fq in model.quiet_memo.get("serving", ())
                                             if (line := serving_line(project, fq)) is not None}
+        if got:
+            _serving_within(model, project, got)
     return got
+
+
+def _serving_within(model: RouteModel, project, got: dict) -> None:
+    """Add to ``got`` (serving coroutine -> the line where it starts serving) the coroutines that those
+    await where they start serving, when nothing else runs them (``async def launch(self): await
+    self.initialize(); await self.start()`` and ``async def start(self): self.check_config(); ...;
+    self.http_server.listen(port)``): what such a one does before its own serving line runs before
+    anything is served too. A call that starts a loop of its own with it counts for neither side."""
+    index = _call_index(model, project)
+    own_loop = runner_places(project)
+    todo = list(got)
+    while todo:
+        fq = todo.pop()
+        ref = project.functions.get(fq)
+        if ref is None:
+            continue
+        for site in ref.summary.calls:
+            if site.line != got[fq] or site.kind != "call":
+                continue
+            target = _run_target(project, site, ref)
+            if target is None or target in got:
+                continue
+            line = serving_line(project, target)
+            calls = _program_calls(index, project, target, own_loop)
+            if line is not None and calls and all(
+                    c in got and s.line == got[c] and (s.awaited or _entered(project, target)) for c, s in calls):
+                got[target] = line
+                todo.append(target)
 
 
 def _program_calls(index: dict, project, fq: str, own_loop: Optional[dict] = None) -> list:
