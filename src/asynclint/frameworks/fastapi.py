@@ -31,6 +31,7 @@ from ..analyze.serving import entered as _entered
 from ..analyze.serving import enters_on_stack as _enters_on_stack
 from ..analyze.serving import run_target as _run_target
 from ..analyze.serving import starts_server as _starts_server
+from ..analyze.serving import task_target
 from ..link.values import Inst, Meth, Sym
 from ..model import Diagnostic
 
@@ -770,7 +771,8 @@ def quiet_functions(model: RouteModel, project, entries: Optional[set] = None) -
             del got[fq]
         # a command, or the coroutine a program starts its loop with, that serves: what it does before it
         # starts serving is its start-up, and so are the coroutines only that part awaits
-        model.quiet_memo["serving"] = (model.commands - commands) | entries
+        model.quiet_memo["serving"] = (model.commands - commands) | entries | _started_by_program(model, project,
+                                                                                               own_loop, entries)
         before = _serving_lines(model, project)
         prologue = _awaited_before(model, project, before, own_loop)
         if prologue:
@@ -779,6 +781,22 @@ def quiet_functions(model: RouteModel, project, entries: Optional[set] = None) -
                 got.setdefault(fq, when)
         model.quiet_memo["quiet"] = got
     return got
+
+
+def _started_by_program(model: RouteModel, project, own_loop: dict, entries: set) -> set:
+    """The coroutines a loop runner starts (``own_loop``) that are not entry coroutines only because
+    sync code also calls them, on a loop already running (``asyncio.create_task(main())`` in the same
+    sync function, when it finds one) and that serve: as for an entry coroutine, what they do before
+    they start serving is the program's start-up. One that a coroutine calls, or that is handed on
+    (a callback), is not one of them."""
+    index = _call_index(model, project)
+    out = set()
+    for fq in set(own_loop) - entries:
+        calls = _program_calls(index, project, fq, own_loop)
+        if all(not site.awaited and not project.functions[c].summary.is_async for c, site in calls) \
+                and serves(project, fq):
+            out.add(fq)
+    return out - referenced(project, out) if out else out
 
 
 def _serving_lines(model: RouteModel, project) -> dict:
@@ -861,7 +879,7 @@ def _awaited_before(model: RouteModel, project, before: dict, own_loop: dict) ->
 
 def serving_line(project, fq: str) -> Optional[int]:
     """The line of a serving coroutine where it starts serving: the first of its own call sites that
-    starts a server, or awaits (enters) a coroutine that does (``serves``)."""
+    starts a server, or awaits (enters) or starts as a task a coroutine that does (``serves``)."""
     ref = project.functions.get(fq)
     if ref is None:
         return None
@@ -870,7 +888,7 @@ def serving_line(project, fq: str) -> Optional[int]:
             continue
         if _starts_server(project, site, ref):
             return site.line
-        target = _run_target(project, site, ref)
+        target = _run_target(project, site, ref) or task_target(project, site, ref)
         if target is not None and target != fq and serves(project, target):
             return site.line
     return None
