@@ -756,7 +756,7 @@ def quiet_functions(model: RouteModel, project, entries: Optional[set] = None) -
         if entries is None:
             entries = entry_coroutines(project)
         commands = {fq for fq in model.commands if not serves(project, fq)}
-        starting = model.startup | model.shutdown
+        starting = model.startup | model.shutdown | loop_enders(project)
         roots = commands | starting
         shared = frozenset(commands - starting)  # (what a command runs, other code may await too)
         own_loop = runner_places(project)
@@ -797,6 +797,52 @@ def _started_by_program(model: RouteModel, project, own_loop: dict, entries: set
                 and serves(project, fq):
             out.add(fq)
     return out - referenced(project, out) if out else out
+
+
+def loop_enders(project) -> set:
+    """The project's coroutines that end the program: their last call stops the loop they run on
+    (``await self._cleanup(); self.io_loop.stop()``, ``asyncio.get_event_loop().stop()``, or a sync
+    method of the project that does only that last), and that serve nothing. They run once, when the
+    program stops (a signal's handler, a shutdown request), like a shutdown handler."""
+    out = set()
+    for fq, ref in project.index.own_functions():
+        fn = ref.summary
+        if not fn.is_async or fn.is_generator or project.is_test(ref.module) or not fn.calls:
+            continue
+        if _last_stops_loop(project, ref, depth=1) and not serves(project, fq):
+            out.add(fq)
+    return out
+
+
+def _last_stops_loop(project, ref, depth: int) -> bool:
+    """Is a call on the last line with calls of ``ref`` one that stops the event loop?"""
+    sites = [site for site in ref.summary.calls if site.kind == "call" and not site.in_handler]
+    if not sites:
+        return False
+    last = max(site.line for site in sites)
+    for site in sites:
+        if site.line != last:
+            continue
+        if _stops_loop(project, site, ref):
+            return True
+        target = _async_target(project, site, ref) if depth else None
+        if target is not None and not site.awaited and not project.functions[target].summary.is_async \
+                and _last_stops_loop(project, project.functions[target], depth - 1):
+            return True
+    return False
+
+
+def _stops_loop(project, site, ref) -> bool:
+    """``loop.stop()``, ``self.io_loop.stop()``, ``IOLoop.current().stop()``,
+    ``asyncio.get_event_loop().stop()``."""
+    receiver, _, name = site.text.rpartition(".")
+    if name != "stop" or not receiver:
+        return False
+    v = project.ev(site.callee, ref.module)
+    if type(v) is Meth and (v.type.endswith("EventLoop") or v.type.endswith("IOLoop")):
+        return True
+    receiver = receiver.lower()
+    return receiver.endswith(("loop", "loop()", "ioloop.current()"))
 
 
 def _serving_lines(model: RouteModel, project) -> dict:
