@@ -1638,7 +1638,8 @@ async def probe() -> dict:
 
 # A job server that ends its own loop: the coroutine a signal schedules to flush and stop the loop
 # ends the program; one that serves and then stops the loop does not (what it awaits while it serves
-# runs beside the connections), nor one that stops the loop only on one branch.
+# runs beside the connections), nor one that stops the loop only on one branch, nor one that stops
+# a periodic callback.
 LOOP_ENDERS = '''\
 import asyncio
 import json
@@ -1690,13 +1691,18 @@ def main() -> None:
     loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(reload()))
     loop.create_task(serve_until_done())
     loop.run_forever()
+
+
+async def pause(poll_loop) -> None:
+    db.execute("UPDATE jobs SET paused = 1")
+    poll_loop.stop()
 '''
 
 
 def test_a_coroutine_whose_last_call_stops_its_loop_ends_the_program():
     files = {"jobs/__init__.py": "", "jobs/server.py": LOOP_ENDERS}
     assert sorted((d.line, d.code) for d in lint_sources(files)) == [
-        (16, "ASL106"), (37, "ASL104"), (38, "ASL104"), (42, "ASL106")]
+        (16, "ASL106"), (37, "ASL104"), (38, "ASL104"), (42, "ASL106"), (54, "ASL106")]
     assert [(d.line, d.code) for d in lint_sources(files, select_all=True) if d.code == "ASL402"] == [(28, "ASL402")]
 
 

@@ -832,6 +832,10 @@ def _last_stops_loop(project, ref, depth: int) -> bool:
     return False
 
 
+_LOOP_NAMES = frozenset({"loop", "io_loop", "ioloop", "event_loop", "aio_loop"})
+_LOOP_GETTERS = ("get_event_loop()", "get_running_loop()", "IOLoop.current()", "IOLoop.instance()")
+
+
 def _stops_loop(project, site, ref) -> bool:
     """``loop.stop()``, ``self.io_loop.stop()``, ``IOLoop.current().stop()``,
     ``asyncio.get_event_loop().stop()``."""
@@ -841,8 +845,9 @@ def _stops_loop(project, site, ref) -> bool:
     v = project.ev(site.callee, ref.module)
     if type(v) is Meth and (v.type.endswith("EventLoop") or v.type.endswith("IOLoop")):
         return True
-    receiver = receiver.lower()
-    return receiver.endswith(("loop", "loop()", "ioloop.current()"))
+    # an object of no known type, named as a loop is (``self.io_loop``, ``IOLoop.current()``)
+    last = receiver.rsplit(".", 1)[-1].lstrip("_").lower()
+    return last in _LOOP_NAMES or receiver.endswith(_LOOP_GETTERS)
 
 
 def _serving_lines(model: RouteModel, project) -> dict:
