@@ -764,9 +764,12 @@ def quiet_functions(model: RouteModel, project, entries: Optional[set] = None) -
                for fq in startup_only(model, project, None, roots, named=False, shared=shared, own_loop=own_loop)}
         for hooks, when in ((commands, "in a command-line command"), (starting, "while the app starts or stops")):
             if hooks and got:
-                # (one a loop of its own runs too, as a command does, keeps the first answer)
+                # (a loop of its own that runs one too, asyncio.run(self.cleanup()) at exit, leaves it to the
+                # start or the stop; the coroutine a command runs keeps the first answer)
+                loops = own_loop if hooks is starting else {}
                 got.update((fq, when) for fq in startup_only(model, project, set(got), hooks, named=False,
-                                                             shared=shared & hooks, own_loop={}))
+                                                             shared=shared & hooks, own_loop=loops)
+                           if hooks is commands or fq not in commands)
         for fq in referenced(project, set(got) - roots):  # (one look through the project for all)
             del got[fq]
         # a command, or the coroutine a program starts its loop with, that serves: what it does before it
