@@ -45,6 +45,7 @@ _NONE_NAMES = {"None", "NoneType"}
 # by its value, ``Final[FastAPI]`` / ``ClassVar[Lock]`` by what they wrap
 _QUALIFIERS = {"Final", "ClassVar", "Required", "NotRequired", "ReadOnly"}
 _FLAG_ARGS = 4  # arguments of a call whose literal or constant values are kept (catalog variants)
+_MAX_RETURNED_ITEMS = 16  # items of a returned tuple literal kept one by one (``return a, b``)
 _FLAG_FORMS = frozenset({"g", "m", "a", "s", "k"})  # forms of such a value (a name, an attribute, a literal)
 
 
@@ -597,6 +598,14 @@ class _Summarizer:
                 return ("mapof", values[0])
         return UNKNOWN
 
+    def returned(self, node: ast.AST) -> Expr:
+        """What ``return node`` gives: a tuple literal keeps each of its items (``return session, conn``,
+        unpacked by the caller into one name each), anything else is its expression."""
+        if type(node) is ast.Tuple and 1 < len(node.elts) <= _MAX_RETURNED_ITEMS \
+                and not any(type(e) is ast.Starred for e in node.elts):
+            return ("tup", tuple(self.expr(e) for e in node.elts))
+        return self.expr(node)
+
     def flag_arg(self, node: ast.AST) -> Optional[Expr]:
         """A literal or a named constant (``socket.SOCK_DGRAM``, ``SOCK_DGRAM``) passed to a call, else None."""
         t = type(node)
@@ -1005,7 +1014,7 @@ class _Summarizer:
                 self.returning = None
                 sc = self.current_function()
                 if sc is not None:
-                    sc.func.returns = sc.func.returns + (self.expr(node.value),)
+                    sc.func.returns = sc.func.returns + (self.returned(node.value),)
         elif t is ast.If:
             self.visit(node.test)
             # `if _client is None: _client = make()`: the body runs once; `if k in CACHE: ... else:
@@ -1275,8 +1284,10 @@ class _Summarizer:
                 for i, sub in enumerate(elts):
                     if value[0] == "it":
                         part = ("it", value)
-                    elif value[0] == "c" and self.scope.kind == "function":
-                        part = ("part", value, i)  # fd, path = tempfile.mkstemp(): what that call gave
+                    elif value[0] == "c" or value[0] == "aw" and value[1][0] == "c":
+                        # fd, path = tempfile.mkstemp(), client, db = make_clients() (also at module
+                        # level, and awaited): what that call gave
+                        part = ("part", value, i)
                     else:
                         part = UNKNOWN
                     self.assign(sub, part, None)
