@@ -317,6 +317,20 @@ def _without_flags(test: ast.AST, present: bool, params) -> ast.AST:
     return rest[0] if len(rest) == 1 else ast.BoolOp(op=test.op, values=rest)
 
 
+_JUMPS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
+
+
+def _constant_test(test: ast.AST) -> Optional[bool]:
+    """Whether an ``if`` on a literal (``if True:``, ``if 0:``, ``if not False:``) runs its body; None
+    for any other test."""
+    negate = False
+    while type(test) is ast.UnaryOp and type(test.op) is ast.Not:
+        test, negate = test.operand, not negate
+    if type(test) is ast.Constant and (test.value is None or isinstance(test.value, (bool, int, str))):
+        return bool(test.value) != negate
+    return None
+
+
 def _leaves(body) -> bool:
     """Does this block always leave the enclosing block (return, raise, continue, break)?"""
     return bool(body) and isinstance(body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break))
@@ -823,7 +837,22 @@ class _Summarizer:
         pushed = filled_pushed = 0
         once = None
         for i, stmt in enumerate(stmts):
+            if sc is not None and type(stmt) is ast.If:
+                known = _constant_test(stmt.test)
+                if known is not None:
+                    # `if True:` / `if False:` in a function: only one branch ever runs, and when it
+                    # always leaves (`if True: return x`), what follows it in the block never does
+                    taken, dead = (stmt.body, stmt.orelse) if known else (stmt.orelse, stmt.body)
+                    self.body(taken)
+                    self.unreachable(sc, dead)
+                    if _leaves(taken):
+                        self.unreachable(sc, stmts[i + 1:])
+                        break
+                    continue
             self.stmt(stmt)
+            if sc is not None and type(stmt) in _JUMPS:
+                self.unreachable(sc, stmts[i + 1:])  # after a return, raise, continue or break
+                break
             # `if name.startswith("x"): return ...` guards the rest of the block with the opposite
             if sc is not None and type(stmt) is ast.If and not stmt.orelse and _leaves(stmt.body):
                 for g in self.guards_of(stmt.test, False):
@@ -850,6 +879,19 @@ class _Summarizer:
             del sc.filled[len(sc.filled) - filled_pushed:]
         if once is not None:
             self.leave_once(once)
+
+    @staticmethod
+    def unreachable(sc, stmts) -> None:
+        """Statements of ``sc``'s function that never run: not visited, but a ``yield`` among them still
+        makes it a generator (``return`` then ``yield``: a generator that yields nothing)."""
+        todo = list(stmts)
+        while todo and not sc.func.is_generator:
+            node = todo.pop()
+            t = type(node)
+            if t in (ast.Yield, ast.YieldFrom):
+                sc.func.is_generator = True
+            elif t not in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda):
+                todo.extend(ast.iter_child_nodes(node))
 
     def is_cache_holder(self, name: str) -> bool:
         """Can ``name`` (or ``name.attr``) keep a value from one call to the next: a declared global,
