@@ -512,7 +512,9 @@ class Evaluator:
             if arg0 is not None and info is not None and (info.category == "file" or info.wraps_file):
                 inner = self.ev(arg0, mod)
                 if inner in MEMORY_BUFFERS:
-                    return inner  # a reader/writer/archive over an in-memory buffer stays in memory
+                    # a reader/writer/archive over an in-memory buffer stays in memory; an object with
+                    # I/O of its own keeps that (Image.open(io.BytesIO(raw)).save(path) writes a file)
+                    return Inst(info.in_memory) if info.in_memory else inner
                 if info.wraps_file and not (type(inner) is Inst and self._is_file_type(inner.type)):
                     return None  # csv.reader(lines): rows from a list, no file involved
             if info is not None and info.variants and passed is not None:
