@@ -598,7 +598,8 @@ class Evaluator:
         return result
 
     def unpacked(self, call, i: int, mod: ModuleInfo, depth: int = 0):
-        """Item ``i`` of what the project function ``call`` calls returns, where it returns tuple
+        """Item ``i`` of what the project function ``call`` calls returns, where its annotation says
+        (``-> tuple[Session, Connection]``) or it returns tuple
         literals (``return requests.Session(), sqlite3.connect(path)``) or what another such function
         returns (``return make_clients()``); as for a whole result, several different answers are no
         answer."""
@@ -615,6 +616,11 @@ class Evaluator:
         ref = self.index.functions.get(fq) if fq is not None else None
         if ref is None or ref.summary.is_generator:
             return None
+        declared = ref.summary.return_annotation
+        if declared is not None and declared[0] == "tup" and i < len(declared[1]):
+            v = self.ev(declared[1][i], ref.module)  # -> tuple[requests.Session, sqlite3.Connection]
+            if self.useful(v):
+                return v
         found = []
         for r in ref.summary.returns:
             if r[0] == "tup":

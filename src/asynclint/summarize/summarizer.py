@@ -730,6 +730,10 @@ class _Summarizer:
                          "OrderedDict") and len(elts) == 2:
                 inner = self.annotation(elts[1])
                 return ("mapof", inner) if inner is not None else None
+            if hname in ("tuple", "Tuple") and 1 < len(elts) <= _MAX_RETURNED_ITEMS \
+                    and not any(type(e) is ast.Constant and e.value is Ellipsis for e in elts):
+                # -> tuple[Session, Connection]: what each name unpacking the result holds (``part``)
+                return ("tup", tuple(self.annotation(e) or UNKNOWN for e in elts))
             if hname in ("list", "List", "Sequence", "MutableSequence", "set", "Set", "frozenset", "FrozenSet",
                          "Iterable", "Collection", "deque", "Deque"):
                 inner = self.annotation(elts[0]) if elts else None
