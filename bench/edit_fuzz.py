@@ -1236,6 +1236,8 @@ def signature(failures) -> set:
 def shrink(base: str, steps: list, failures, cli_process: bool, budget: float) -> tuple:
     """A shorter sequence of steps that still fails the same way (ddmin over the steps, then over the
     checks between them), within ``budget`` seconds."""
+    if not steps:  # (it failed before the first edit: the project as it is; nothing to shrink)
+        return steps, 0
     want = signature(failures)
     deadline = time.time() + budget
     tries = [0]

@@ -960,3 +960,43 @@ def test_edits_to_what_a_script_imports_follow_whether_it_builds_a_model_for_the
         got = _live(ws)[0]
         assert got == _fresh(root, ws.texts)[0], (old, new)
         assert bool(got) is reported, (old, new)
+
+
+# a service with a vendored copy of another project and its own tests
+VENDORING = {
+    "pyproject.toml": "[project]\nname = 'svc'\nversion = '0'\n",
+    "svc/__init__.py": "",
+    "svc/_vendor/__init__.py": "",
+    "svc/_vendor/retry.py": "import time\n\n\ndef backoff(n):\n    time.sleep(n)\n",
+    "svc/api.py": "from fastapi import FastAPI\n\nfrom ._vendor.retry import backoff\n\napp = FastAPI()\n\n\n"
+                  "@app.get('/ping')\nasync def ping():\n    backoff(1)\n    return 'pong'\n",
+    "tests/__init__.py": "",
+    "tests/test_api.py": "from svc.api import ping\n\n\nasync def test_ping():\n    assert await ping() == 'pong'\n",
+}
+OWN_SERVER = ("import subprocess\n\n\ndef work():\n    subprocess.run(['ls'])\n\n\n"
+              "async def handler():\n    work()\n")
+
+
+def test_files_a_run_does_not_report_are_not_reported_when_asked_for_alone(tmp_path, monkeypatch):
+    """The language server asks for the files open in the editor: one in a vendored copy, a test module
+    or a module importing pytest (new, or just edited) gets what a run over the project reports for it,
+    nothing (found by bench/edit_fuzz.py on datasette 0.65.1, seeds 2 and 3: a file added under
+    datasette/vendored/)."""
+    _write_project(tmp_path, monkeypatch, VENDORING)
+    root = str(tmp_path)
+    ws = Workspace(root, Options(use_cache=False, jobs=1, python="none"))
+    ws.load()
+    vendored, test = str(tmp_path / "svc/_vendor/server.py"), str(tmp_path / "tests/test_server.py")
+    plugin, api = str(tmp_path / "svc/fixtures.py"), str(tmp_path / "svc/api.py")
+    for path in (vendored, test, plugin):
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(OWN_SERVER)
+        ws.update(path)
+    assert [d.code for d in ws.check([plugin]).diagnostics[plugin]] == ["ASL203"]  # (imports no pytest yet)
+    _edit(ws, plugin, "import subprocess\n", "import subprocess\n\nimport pytest\n")
+    fresh = _fresh(root, ws.texts)
+    assert {r[0] for r in fresh[0]} == {"svc/api.py"}
+    got = ws.check([vendored, test, plugin, api])
+    assert got.diagnostics[vendored] == got.diagnostics[test] == got.diagnostics[plugin] == []
+    assert sorted(_row(d) for d in got.diagnostics[api]) == fresh[0]
+    assert _live(ws) == fresh

@@ -33,7 +33,7 @@ from ..discover import files_for_run
 from ..engine import Options, finish_findings, resolve_config
 from ..environment import find_environment
 from ..link import FunctionRef, ModuleInfo, Project, modules_on_disk
-from ..link.build import imported_modules
+from ..link.build import imported_modules, is_test_support
 from ..link.deps import Tracker, TrackedDict
 from ..link.modules import naming_roots, names_of
 from ..summarize import collect_summaries
@@ -466,17 +466,27 @@ class Workspace:
             state.changed_base, state.changed_derived = set(), set()
         return out
 
+    def reports(self, path: str) -> bool:
+        """Does a run over the project report what it finds in ``path`` (absolute)? Not in its test
+        modules nor in vendored copies (``discover.files_for_run``), nor, unless check-tests, in a
+        module that imports pytest (``link.build.modules_on_disk``: a fixtures module, a plugin)."""
+        if path in self._unreported:
+            return False
+        info = self.modules.get(path)
+        return info is None or self.cfg.check_tests or not is_test_support(info.summary)
+
     def check(self, paths=None) -> Checked:
-        """Findings of the files ``paths`` (absolute; None: every file a run over the project reports, so
-        not its test modules or vendored copies), from the whole project as it is now."""
+        """Findings of the files ``paths`` (absolute; None: every file of the project), from the whole
+        project as it is now: what a run over the project reports for them, so nothing in its test
+        modules or vendored copies (see ``reports``), whichever way they are asked for."""
         every = paths is None
-        wanted = (set(self.modules) | set(self.errors)) - self._unreported if every else \
-            {os.path.abspath(p) for p in paths}
+        asked = set(self.modules) | set(self.errors) if every else {os.path.abspath(p) for p in paths}
+        wanted = {p for p in asked if self.reports(p)}
         diagnostics, _, _ = self.findings(wanted)
         if self._libraries is not None:
             self._libraries.save()
         by_display = {info.display: info.path for info in self.modules.values()}
-        out: dict = {p: [] for p in wanted}
+        out: dict = {p: [] for p in (wanted if every else asked)}
         for d in diagnostics:
             p = by_display.get(d.path)
             if p in out:
