@@ -1,0 +1,302 @@
+"""The report of a run that changed nothing, answered before the rest of asynclint is imported.
+
+``asynclint check`` with nothing changed since the same command last ran prints
+what it printed then. The result cache (``results``) knows that only after the
+configuration is parsed, the project walked and every file stat'ed, with the
+CLI and the engine imported: several times the interpreter's own start-up.
+This cache answers first, from the command's own entry point (``launch``),
+importing nothing but the store.
+
+An entry is made by a ``check`` that only reports (no ``--fix``, ``--diff``,
+``--watch``, ``--output``, ``--no-cache``) and said nothing else (no
+unreadable path, no cache notice). Its key is the command's context: the
+arguments as given, the working directory, asynclint's version, the
+interpreter, the environment variables asynclint reads, whether each output
+stream is a terminal and its encoding. Its value is what was written on
+stdout and stderr, the exit status, and a *witness*: every path the run's
+answer depends on with what ``os.stat`` said of it when the run began (before
+it read the path), or that it did not exist (or, for a marker only looked for, that it
+exists):
+
+- every file of the run (reported or linked against);
+- every directory discovery listed (a file added, removed or renamed in one
+  changes its mtime), stat'ed before it was listed, and the ``.gitignore``
+  files read;
+- the paths named, and in each of their directories and every one above up
+  to the file system's root: the project markers (``pyproject.toml``,
+  ``setup.cfg``, ``setup.py``, ``.git``; what the project root and the
+  configuration are found from) and ``.venv``/``venv``; ``--config``'s file;
+- with an environment: its directory, ``lib``, ``pyvenv.cfg``, each
+  site-packages directory and the ``.pth`` and editable finder files in them,
+  and the library files outside it the results rest on;
+- asynclint's own modules and catalog files, and their directories.
+
+A stamp is mtime (ns), size, inode and ctime (ns): a file edited in place
+changes its mtime and ctime, one replaced changes its inode. The answer is
+given only when every path of the witness stats the same now; anything else
+runs the normal pipeline, which asks the result cache (and answers a file
+saved unchanged from its content) and records a new entry.
+
+Entries live in ``.asynclint_cache/warm-<version>.cache`` of the project root,
+a ``store.Store``: authenticated with the installation's secret, decoded with
+``codec`` (built-in data only): a cache file planted in a repository is
+rejected and can run no code. The entry point finds that directory from the
+paths named on the command line (the nearest directory above them holding a
+project marker, as ``discover.project_root``); a run whose root has no marker
+is not recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+
+from .. import __version__
+from . import codec
+from .store import Store, _said, project_cache_dir
+
+_FORMAT = 1
+NAME = f"warm-{__version__}.cache"
+_NAMESPACE = f"warm/{_FORMAT}/{__version__}/{codec.VERSION}"
+KEEP = 4  # commands whose answers are kept (a whole project's, a few files', other options)
+
+MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")  # (as discover.MARKERS)
+# looked for in every directory above the paths named: those read (the configuration) or looked into
+# (an environment) with their stamps; the others only as being there or not (``.git`` changes with
+# every commit)
+_STAMPED = ("pyproject.toml", ".venv", "venv")
+_THERE = ("setup.cfg", "setup.py", ".git")
+# environment variables that change what a check reports or where it reads from
+_ENV = ("ASYNCLINT_PYTHON", "VIRTUAL_ENV", "PRE_COMMIT", "CI", "NO_COLOR", "XDG_CACHE_HOME", "HOME",
+        "PYTHONIOENCODING", "PYTHONUTF8")
+
+# ``check``'s options that take a value (skipped when looking for the paths named)
+_VALUED = frozenset({"--select", "--ignore", "--extend-select", "--extend-ignore", "--config", "--jobs", "-j",
+                     "--python", "--output-format", "--format", "--output", "-o"})
+# arguments after which no answer is recorded: looking one up would only cost time
+_NEVER = frozenset({"-h", "--help", "-V", "--version", "--no-cache", "--fix", "--fix-only", "--diff",
+                    "--show-fixes", "--unsafe-fixes", "--watch", "-w", "--output", "-o", "rule", "rules",
+                    "explain", "catalog", "routes", "server"})
+
+
+def stamp(st) -> tuple:
+    """What the witness keeps of an ``os.stat`` result."""
+    return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
+
+
+def stamp_of(path: str):
+    """``path``'s stamp now, or None when it cannot be stat'ed."""
+    st = _stat(path)
+    return None if st is None else stamp(st)
+
+
+def _stat(path: str):
+    try:
+        return os.stat(path)
+    except (OSError, ValueError):
+        return None
+
+
+def named_paths(args) -> list | None:
+    """The paths ``asynclint [check] ARGS`` checks (None: not a command this cache answers)."""
+    args = list(args)
+    if args and args[0] == "check":
+        args = args[1:]
+    paths = []
+    skip = False
+    for i, arg in enumerate(args):
+        if skip:
+            skip = False
+        elif arg == "--":
+            paths += args[i + 1:]
+            break
+        elif arg in _NEVER or arg.split("=", 1)[0] in _NEVER:
+            return None
+        elif arg in _VALUED:
+            skip = True
+        elif not arg.startswith("-") or arg == "-":
+            paths.append(arg)
+    return paths or ["."]
+
+
+def marker_root(paths) -> str | None:
+    """The nearest directory at or above the paths named that holds a project marker (the project
+    root ``discover.project_root`` finds when there is one), or None."""
+    dirs = []
+    for p in paths:
+        p = os.path.abspath(p)
+        if os.path.isdir(p):
+            dirs.append(p)
+        elif os.path.isfile(p):
+            dirs.append(os.path.dirname(p))
+    if not dirs:
+        dirs = [os.path.abspath(p) for p in paths]
+    try:
+        d = os.path.commonpath(dirs)
+    except ValueError:
+        d = dirs[0]
+    while True:
+        for marker in MARKERS:
+            if os.path.exists(os.path.join(d, marker)):
+                return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
+def context(args) -> bytes | None:
+    """The key of the command ``args`` in this process's circumstances (None: none can be made)."""
+    try:
+        streams = tuple((s.isatty(), s.encoding, s.errors) for s in (sys.stdout, sys.stderr))
+        where = os.getcwd()
+    except (AttributeError, OSError, ValueError):  # (a stream closed or replaced, the directory gone)
+        return None
+    key = (_FORMAT, __version__, sys.version, sys.executable, where, tuple(args),
+           tuple(os.environ.get(k) for k in _ENV), streams)
+    return hashlib.sha256(repr(key).encode("utf-8", "surrogatepass")).digest()
+
+
+def _store(root: str) -> Store | None:
+    directory = project_cache_dir(root)
+    if directory is None:
+        return None
+    store = Store(directory, NAME, _NAMESPACE)
+    return store if store.enabled else None
+
+
+def lookup(args):
+    """(outputs, status) the same command printed last time when nothing it depends on changed
+    since (``outputs``: (1 for stdout or 2 for stderr, text) in order); else None."""
+    paths = named_paths(args)
+    if paths is None:
+        return None
+    root = marker_root(paths)
+    if root is None or not os.path.isfile(os.path.join(root, ".asynclint_cache", NAME)):
+        return None
+    key = context(args)
+    store = _store(root) if key is not None else None
+    blob = store.get(key) if store is not None else None
+    if blob is None:
+        return None
+    try:
+        names, stamps, outputs, status = codec.loads(blob)
+        if type(status) is not int or not all(type(s) is int and type(t) is str for s, t in outputs):
+            return None
+    except Exception:  # (authenticated, so written by this code: cannot happen unless a bug)
+        return None
+    st = os.stat
+    for path, want in zip(names, stamps):
+        try:
+            s = st(path)
+        except (OSError, ValueError):
+            if want is not None:
+                return None
+            continue
+        if want is None or want is not True and (s.st_mtime_ns, s.st_size, s.st_ino, s.st_ctime_ns) != want:
+            return None
+    return outputs, status
+
+
+def answer(args) -> None:
+    """Ends the process with the same command's last report when nothing it depends on changed;
+    returns otherwise (the caller then runs the command)."""
+    try:
+        hit = lookup(args)
+    except Exception:  # anything unexpected: the normal run answers
+        return
+    if hit is None:
+        return
+    outputs, status = hit
+    try:
+        for fd, text in outputs:
+            (sys.stderr if fd == 2 else sys.stdout).write(text)
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass  # (a reader that went away)
+    os._exit(status)
+
+
+def ancestors_witness(paths, config_path, into: dict) -> None:
+    """Into ``into``, path -> ``os.stat`` result (None: not there; True: there) of what the project
+    root, the configuration and the environment are found from: in each directory at or above the
+    paths named, the markers and ``.venv``/``venv``; ``--config``'s file."""
+    seen = set()
+    for p in list(paths) + [os.getcwd()]:
+        d = os.path.abspath(p)
+        while d not in seen:
+            seen.add(d)
+            for name in _STAMPED:
+                full = os.path.join(d, name)
+                into[full] = _stat(full)
+            for name in _THERE:
+                full = os.path.join(d, name)
+                into[full] = True if os.path.exists(full) else None
+            parent = os.path.dirname(d)
+            if parent == d:
+                break
+            d = parent
+    if config_path:
+        into[os.path.abspath(config_path)] = _stat(config_path)
+
+
+def environment_witness(env, into: dict) -> None:
+    """Into ``into``, path -> ``os.stat`` result (None: not there) of what the environment's
+    libraries are found from (see the module's docstring)."""
+    for path in (env.prefix, os.path.join(env.prefix, "lib"), os.path.join(env.prefix, "pyvenv.cfg")):
+        into[path] = _stat(path)
+    for site in env.site_packages:
+        into[site] = _stat(site)
+        try:
+            names = os.listdir(site)
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".pth") or name.startswith("__editable__") and name.endswith("_finder.py"):
+                full = os.path.join(site, name)
+                into[full] = _stat(full)
+
+
+class Recorder:
+    """What one ``check`` process writes, kept as the answer to the same command (``save``)."""
+
+    def __init__(self, args):
+        self.args = list(args)
+        self.outputs: list = []
+        self._notices = len(_said)  # (a notice about the caches made meanwhile: no answer is kept)
+
+    def write(self, err: bool, text: str) -> None:
+        if self.outputs is None:
+            return
+        if "\x1b" in text:
+            try:
+                terminal = (sys.stderr if err else sys.stdout).isatty()
+            except (AttributeError, OSError, ValueError):
+                terminal = False
+            if not terminal:  # click takes colour codes out of what it writes there: not this text
+                self.outputs = None
+                return
+        self.outputs.append((2 if err else 1, text))
+
+    def save(self, witness, root, status: int) -> bool:
+        """Keep what was written and ``status`` as the answer while ``witness`` (path -> stamp or
+        None) holds; only when the entry point will find it (the project root it finds is ``root``)."""
+        paths = named_paths(self.args)
+        if len(_said) != self._notices:
+            return False
+        if witness is None or self.outputs is None or paths is None or root is None or marker_root(paths) != root:
+            return False
+        key = context(self.args)
+        store = _store(root) if key is not None else None
+        if store is None:
+            return False
+        names = tuple(witness)
+        try:
+            blob = codec.dumps((names, tuple(witness[n] for n in names), tuple(self.outputs), int(status)))
+        except ValueError:
+            return False
+        store.retain(set([k for k in store.keys() if k != key][-(KEEP - 1):]))
+        store.put(key, blob)
+        return store.save()
