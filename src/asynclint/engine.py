@@ -10,6 +10,7 @@ gets the same findings.
 from __future__ import annotations
 
 import gc
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
@@ -61,8 +62,9 @@ class Result:
     # the files this run linked under their own module names (a file shadowed by another of the same
     # name is not): the flake8 plugin answers those from this run
     covered: list = field(default_factory=list)
-    # with ``Options.witness``: path -> stamp (or None: not there, True: there) of everything this
-    # report depends on, taken before it was read (``cache.warm``); None when it cannot be said
+    # with ``Options.witness``: path -> ``os.stat`` result (or None: not there, True: there) of
+    # everything this report depends on, taken before it was read (``cache.warm``); None when it
+    # cannot be said
     witness: Optional[dict] = None
 
 
@@ -128,14 +130,14 @@ def _witness(stamps: Optional[dict], prestat: dict, results: ResultCache) -> Opt
     not asked for, or when a file the results rest on changed since they were made)."""
     if stamps is None or results.signature is None:
         return None
-    from .cache.warm import stamp, stamp_of
-
-    out = {path: st if st is None or st is True else stamp(st) for path, st in stamps.items()}
-    for path, st in prestat.items():
-        out[path] = stamp(st)
+    out = dict(stamps)
+    out.update(prestat)
     for path, (size, mtime) in results.watched.items():
-        now = stamp_of(path)
-        if now is None or (now[1], now[0]) != (size, mtime):
+        try:
+            now = os.stat(path)
+        except OSError:
+            return None
+        if (now.st_size, now.st_mtime_ns) != (size, mtime):
             return None
         out[path] = now
     return out

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import struct
 import sys
 
 from .. import __version__
@@ -60,6 +61,7 @@ _FORMAT = 1
 NAME = f"warm-{__version__}.cache"
 _NAMESPACE = f"warm/{_FORMAT}/{__version__}/{codec.VERSION}"
 KEEP = 4  # commands whose answers are kept (a whole project's, a few files', other options)
+_STAMP = struct.Struct("<qQQq")  # a stamp as stored
 
 MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")  # (as discover.MARKERS)
 # looked for in every directory above the paths named: those read (the configuration) or looked into
@@ -78,17 +80,6 @@ _VALUED = frozenset({"--select", "--ignore", "--extend-select", "--extend-ignore
 _NEVER = frozenset({"-h", "--help", "-V", "--version", "--no-cache", "--fix", "--fix-only", "--diff",
                     "--show-fixes", "--unsafe-fixes", "--watch", "-w", "--output", "-o", "rule", "rules",
                     "explain", "catalog", "routes", "server"})
-
-
-def stamp(st) -> tuple:
-    """What the witness keeps of an ``os.stat`` result."""
-    return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
-
-
-def stamp_of(path: str):
-    """``path``'s stamp now, or None when it cannot be stat'ed."""
-    st = _stat(path)
-    return None if st is None else stamp(st)
 
 
 def _stat(path: str):
@@ -181,21 +172,27 @@ def lookup(args):
     if blob is None:
         return None
     try:
-        names, stamps, outputs, status = codec.loads(blob)
+        groups, flags, stamps, outputs, status = codec.loads(blob)
         if type(status) is not int or not all(type(s) is int and type(t) is str for s, t in outputs):
             return None
+        expected = _STAMP.iter_unpack(stamps)
     except Exception:  # (authenticated, so written by this code: cannot happen unless a bug)
         return None
-    st = os.stat
-    for path, want in zip(names, stamps):
-        try:
-            s = st(path)
-        except (OSError, ValueError):
-            if want is not None:
-                return None
-            continue
-        if want is None or want is not True and (s.st_mtime_ns, s.st_size, s.st_ino, s.st_ctime_ns) != want:
+    exists = os.path.exists
+    for path, there in flags:
+        if exists(path) is not there:
             return None
+    st = os.stat
+    try:
+        for directory, names in groups:
+            for name in names:
+                s = st(directory + name)
+                if (s.st_mtime_ns, s.st_size, s.st_ino, s.st_ctime_ns) != next(expected):
+                    return None
+    except (OSError, ValueError, StopIteration):
+        return None
+    if next(expected, None) is not None:
+        return None
     return outputs, status
 
 
@@ -259,6 +256,31 @@ def environment_witness(env, into: dict) -> None:
                 into[full] = _stat(full)
 
 
+def _packed(witness: dict) -> tuple:
+    """The witness (path -> ``os.stat`` result, None or True) as stored: (groups, flags, stamps).
+    ``groups``: (directory with a trailing separator, names in it) of the paths stat'ed, whose
+    stamps are ``stamps``, packed in that order; ``flags``: (path, whether it exists) of the paths
+    only looked for or not there."""
+    by_dir: dict = {}
+    flags = []
+    sep = os.sep
+    for path, st in witness.items():
+        if st is None or st is True:
+            flags.append((path, st is True))
+            continue
+        head, _, name = path.rpartition(sep)
+        entries = by_dir.get(head)
+        if entries is None:
+            entries = by_dir[head] = []
+        entries.append((name, st))
+    groups, stamps = [], []
+    pack = _STAMP.pack
+    for head, entries in by_dir.items():
+        groups.append((head + sep, tuple(name for name, _ in entries)))
+        stamps += [pack(st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns) for _, st in entries]
+    return tuple(groups), tuple(flags), b"".join(stamps)
+
+
 class Recorder:
     """What one ``check`` process writes, kept as the answer to the same command (``save``)."""
 
@@ -292,10 +314,9 @@ class Recorder:
         store = _store(root) if key is not None else None
         if store is None:
             return False
-        names = tuple(witness)
         try:
-            blob = codec.dumps((names, tuple(witness[n] for n in names), tuple(self.outputs), int(status)))
-        except ValueError:
+            blob = codec.dumps(_packed(witness) + (tuple(self.outputs), int(status)))
+        except (ValueError, struct.error):
             return False
         store.retain(set([k for k in store.keys() if k != key][-(KEEP - 1):]))
         store.put(key, blob)
