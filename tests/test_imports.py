@@ -107,3 +107,6 @@ def test_the_command_says_its_version_without_the_command_line(tmp_path):
     click_says = subprocess.run([sys.executable, "-c", "from asynclint.cli import main; main()", "--version"],
                                 capture_output=True, text=True, timeout=120)
     assert (click_says.returncode, click_says.stdout) == (code, out)
+    # --help and the other commands go to the command line without looking for a kept answer
+    code, out, modules = _command(str(tmp_path), tmp_path, "--help")
+    assert code == 0 and "Check options" in out and "click" in modules and "asynclint.cache.warm" not in modules

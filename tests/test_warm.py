@@ -16,6 +16,7 @@ import pytest
 
 from asynclint import cli
 from asynclint.cache import warm
+from asynclint.launch import named_paths
 
 HELPERS = "import requests\n\n\ndef fetch(url):\n    return requests.get(url, timeout=5).json()\n"
 ROUTES = ("from fastapi import APIRouter\n\nfrom ..helpers import fetch\n\nrouter = APIRouter()\n\n\n"
@@ -35,6 +36,14 @@ def shop(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "usercache"))
     monkeypatch.chdir(root)
     return root
+
+
+@pytest.fixture(autouse=True)
+def _no_tick(monkeypatch):
+    """Paths changed just before a run are trusted here (the tests change them and run at once; see
+    ``test_a_path_changed_just_before_the_run_keeps_no_answer``)."""
+    monkeypatch.setattr(warm, "FINE_TICK", 0)
+    monkeypatch.setattr(warm, "COARSE_TICK", 0)
 
 
 def _check(*args):
@@ -201,6 +210,28 @@ def test_a_cache_file_not_written_with_this_installation_key_is_not_believed(sho
 
 def test_runs_that_fix_write_or_skip_the_cache_keep_nothing(shop):
     for args in (["--no-cache"], ["--diff"], ["-o", "report.txt"], ["--fix"]):
-        assert warm.named_paths(["check", *args]) is None
-    assert warm.named_paths(["check", "-j", "2", "--select", "ASL1", "app"]) == ["app"]
-    assert warm.named_paths(["rules"]) is None and warm.named_paths([]) == ["."]
+        assert named_paths(["check", *args]) is None
+    assert named_paths(["check", "-j", "2", "--select", "ASL1", "app"]) == ["app"]
+    assert named_paths(["rules"]) is None and named_paths([]) == ["."]
+    # and a check that does is recorded as a run that writes nothing else
+    _check("--python", "none")
+    assert _check("--python", "none", "--diff")[1] is None
+    assert not (shop / "report.txt").exists()
+
+
+def test_a_path_changed_just_before_the_run_keeps_no_answer(shop, monkeypatch):
+    _ready("--python", "none")
+    monkeypatch.setattr(warm, "FINE_TICK", 3600 * 10**9)  # (a clock ticking once an hour)
+    (shop / "app" / "helpers.py").write_text(HELPERS.replace("timeout=5", "timeout=8"))
+    assert _check("--python", "none")[1] is None  # a change after the stat could keep its stamp
+    helpers = shop / "app" / "helpers.py"
+    old = os.stat(helpers).st_mtime_ns - 7200 * 10**9
+    os.utime(helpers, ns=(old, old))
+    assert _check("--python", "none")[1] is None  # its ctime is still recent
+    monkeypatch.setattr(warm, "FINE_TICK", 0)
+    assert _check("--python", "none")[1] is not None
+    # a file system whose times are whole seconds ticks coarsely
+    monkeypatch.setattr(warm, "COARSE_TICK", 3600 * 10**9)
+    whole = (os.stat(helpers).st_mtime_ns // 10**9) * 10**9
+    os.utime(helpers, ns=(whole, whole))
+    assert warm._racy(whole, whole + 10**9) and not warm._racy(whole + 1, whole + 10**9)

@@ -52,10 +52,12 @@ def entry():
 
 def run_process(args) -> None:
     """``main`` in a process of its own: the ``asynclint`` command, ``args`` its arguments."""
-    from .cache.warm import Recorder, named_paths
+    from .launch import named_paths
 
     _PROCESS[0] = True
     if named_paths(args) is not None:
+        from .cache.warm import Recorder
+
         _WARM[0] = Recorder(args)
     main()
 

@@ -52,8 +52,10 @@ import hashlib
 import os
 import struct
 import sys
+import time
 
 from .. import __version__
+from ..launch import named_paths
 from . import codec
 from .store import Store, _said, project_cache_dir
 
@@ -73,42 +75,11 @@ _THERE = ("setup.cfg", "setup.py", ".git")
 _ENV = ("ASYNCLINT_PYTHON", "VIRTUAL_ENV", "PRE_COMMIT", "CI", "NO_COLOR", "XDG_CACHE_HOME", "HOME",
         "PYTHONIOENCODING", "PYTHONUTF8")
 
-# ``check``'s options that take a value (skipped when looking for the paths named)
-_VALUED = frozenset({"--select", "--ignore", "--extend-select", "--extend-ignore", "--config", "--jobs", "-j",
-                     "--python", "--output-format", "--format", "--output", "-o"})
-# arguments after which no answer is recorded: looking one up would only cost time
-_NEVER = frozenset({"-h", "--help", "-V", "--version", "--no-cache", "--fix", "--fix-only", "--diff",
-                    "--show-fixes", "--unsafe-fixes", "--watch", "-w", "--output", "-o", "rule", "rules",
-                    "explain", "catalog", "routes", "server"})
-
-
 def _stat(path: str):
     try:
         return os.stat(path)
     except (OSError, ValueError):
         return None
-
-
-def named_paths(args) -> list | None:
-    """The paths ``asynclint [check] ARGS`` checks (None: not a command this cache answers)."""
-    args = list(args)
-    if args and args[0] == "check":
-        args = args[1:]
-    paths = []
-    skip = False
-    for i, arg in enumerate(args):
-        if skip:
-            skip = False
-        elif arg == "--":
-            paths += args[i + 1:]
-            break
-        elif arg in _NEVER or arg.split("=", 1)[0] in _NEVER:
-            return None
-        elif arg in _VALUED:
-            skip = True
-        elif not arg.startswith("-") or arg == "-":
-            paths.append(arg)
-    return paths or ["."]
 
 
 def marker_root(paths) -> str | None:
@@ -256,11 +227,12 @@ def environment_witness(env, into: dict) -> None:
                 into[full] = _stat(full)
 
 
-def _packed(witness: dict) -> tuple:
+def _packed(witness: dict, started: int) -> tuple | None:
     """The witness (path -> ``os.stat`` result, None or True) as stored: (groups, flags, stamps).
     ``groups``: (directory with a trailing separator, names in it) of the paths stat'ed, whose
     stamps are ``stamps``, packed in that order; ``flags``: (path, whether it exists) of the paths
-    only looked for or not there."""
+    only looked for or not there. None when a path was changed too shortly before ``started`` (the
+    time the run began stat'ing) for a change after it to be sure to change its stamp."""
     by_dir: dict = {}
     flags = []
     sep = os.sep
@@ -268,6 +240,8 @@ def _packed(witness: dict) -> tuple:
         if st is None or st is True:
             flags.append((path, st is True))
             continue
+        if _racy(st.st_mtime_ns, started) or _racy(st.st_ctime_ns, started):
+            return None
         head, _, name = path.rpartition(sep)
         entries = by_dir.get(head)
         if entries is None:
@@ -281,6 +255,18 @@ def _packed(witness: dict) -> tuple:
     return tuple(groups), tuple(flags), b"".join(stamps)
 
 
+# A file system stamps changes with a clock that ticks coarsely: a few milliseconds on Linux (the
+# kernel's coarse clock), a second or two on some file systems (whose times are whole milliseconds or
+# coarser). A path changed within a tick before the run stat'ed it could change again after, within
+# the same tick, and keep its stamp: an answer resting on it is not kept (git's "racily clean" entries).
+FINE_TICK = 50_000_000  # ns
+COARSE_TICK = 2_000_000_000
+
+
+def _racy(when: int, started: int) -> bool:
+    return when > started - (COARSE_TICK if when % 1_000_000 == 0 else FINE_TICK)
+
+
 class Recorder:
     """What one ``check`` process writes, kept as the answer to the same command (``save``)."""
 
@@ -288,6 +274,7 @@ class Recorder:
         self.args = list(args)
         self.outputs: list = []
         self._notices = len(_said)  # (a notice about the caches made meanwhile: no answer is kept)
+        self.started = time.time_ns()  # (before this process stat'ed anything of the run)
 
     def write(self, err: bool, text: str) -> None:
         if self.outputs is None:
@@ -314,8 +301,11 @@ class Recorder:
         store = _store(root) if key is not None else None
         if store is None:
             return False
+        packed = _packed(witness, self.started)
+        if packed is None:
+            return False
         try:
-            blob = codec.dumps(_packed(witness) + (tuple(self.outputs), int(status)))
+            blob = codec.dumps(packed + (tuple(self.outputs), int(status)))
         except (ValueError, struct.error):
             return False
         store.retain(set([k for k in store.keys() if k != key][-(KEEP - 1):]))
