@@ -81,7 +81,8 @@ def _command(cwd: str, tmp_path, *args):
 # what a warm check (and --version) must not import: the command line, the engine, the configuration
 # parser, discovery, the model, the result cache, and the standard modules only those need
 NOT_FOR_A_WARM_CHECK = {"click", "asynclint.cli", "asynclint.engine", "asynclint.config", "asynclint.discover",
-                        "asynclint.model", "asynclint.cache.results", "tomllib", "dataclasses", "re", "json"}
+                        "asynclint.model", "asynclint.cache.results", "tomllib", "dataclasses", "re", "json",
+                        "hashlib", "hmac"}
 
 
 def test_the_command_answers_a_warm_check_before_importing_the_command_line(tmp_path):

@@ -190,13 +190,13 @@ def test_a_cache_file_not_written_with_this_installation_key_is_not_believed(sho
     assert _answer("--python", "none") is None
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "usercache"))
     # an entry planted with another secret, claiming a clean run for this very command
-    path = shop / ".asynclint_cache" / warm.NAME
-    path.unlink()
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "attacker"))
-    planted = warm.Store(str(shop / ".asynclint_cache"), warm.NAME, warm._NAMESPACE)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "usercache"))
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         key = warm.context(["check", "--python", "none"])
+    path = shop / ".asynclint_cache" / warm.file_name(key)
+    path.unlink()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "attacker"))
+    planted = warm.Store(str(shop / ".asynclint_cache"), warm.file_name(key), warm._NAMESPACE, builtin_sha=True)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "usercache"))
     planted.put(key, warm.codec.dumps(((), (), ((1, "All clear\n"),), 0)))
     planted.save()
     assert _answer("--python", "none") is None
@@ -235,3 +235,22 @@ def test_a_path_changed_just_before_the_run_keeps_no_answer(shop, monkeypatch):
     whole = (os.stat(helpers).st_mtime_ns // 10**9) * 10**9
     os.utime(helpers, ns=(whole, whole))
     assert warm._racy(whole, whole + 10**9) and not warm._racy(whole + 1, whole + 10**9)
+
+
+def test_the_answers_of_the_last_few_commands_are_kept(shop):
+    for select in ("ASL1", "ASL2", "ASL3", "ASL4", "ASL"):
+        _check("--python", "none", "--select", select)
+    kept = [n for n in os.listdir(shop / ".asynclint_cache") if n.startswith(warm.PREFIX)]
+    assert len(kept) == warm.KEEP
+    assert _answer("--python", "none", "--select", "ASL") is not None
+
+
+def test_the_built_in_hmac_is_hmac_sha256():
+    import hmac
+
+    from asynclint.cache.store import _BuiltinHMAC
+
+    for key, data in ((b"k" * 32, b""), (os.urandom(32), os.urandom(100_000)), (os.urandom(70), b"abc")):
+        mac = _BuiltinHMAC(key, data[:7])
+        mac.update(memoryview(data)[7:])
+        assert mac.digest() == hmac.digest(key, data, "sha256")

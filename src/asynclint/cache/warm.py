@@ -37,10 +37,12 @@ given only when every path of the witness stats the same now; anything else
 runs the normal pipeline, which asks the result cache (and answers a file
 saved unchanged from its content) and records a new entry.
 
-Entries live in ``.asynclint_cache/warm-<version>.cache`` of the project root,
-a ``store.Store``: authenticated with the installation's secret, decoded with
-``codec`` (built-in data only): a cache file planted in a repository is
-rejected and can run no code. The entry point finds that directory from the
+Each command's answer is a file of the project root's cache directory,
+``.asynclint_cache/warm-<version>-<key>.cache`` (the ``KEEP`` most recent are
+kept), a ``store.Store``: authenticated with the installation's secret (with
+the interpreter's own SHA-256: OpenSSL would take longer to load than the
+check), decoded with ``codec`` (built-in data only): a cache file planted in a
+repository is rejected and can run no code. The entry point finds that directory from the
 paths named on the command line (the nearest directory above them holding a
 project marker, as ``discover.project_root``); a run whose root has no marker
 is not recorded.
@@ -48,7 +50,6 @@ is not recorded.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import struct
 import sys
@@ -57,10 +58,10 @@ import time
 from .. import __version__
 from ..launch import named_paths
 from . import codec
-from .store import Store, _said, project_cache_dir
+from .store import PROJECT_DIR, Store, _said, project_cache_dir, sha256
 
 _FORMAT = 1
-NAME = f"warm-{__version__}.cache"
+PREFIX = "warm-"  # .asynclint_cache/warm-<version>-<the command's key>.cache
 _NAMESPACE = f"warm/{_FORMAT}/{__version__}/{codec.VERSION}"
 KEEP = 4  # commands whose answers are kept (a whole project's, a few files', other options)
 _STAMP = struct.Struct("<qQQq")  # a stamp as stored
@@ -117,14 +118,19 @@ def context(args) -> bytes | None:
         return None
     key = (_FORMAT, __version__, sys.version, sys.executable, where, tuple(args),
            tuple(os.environ.get(k) for k in _ENV), streams)
-    return hashlib.sha256(repr(key).encode("utf-8", "surrogatepass")).digest()
+    return sha256(repr(key).encode("utf-8", "surrogatepass"))
 
 
-def _store(root: str) -> Store | None:
+def file_name(key: bytes) -> str:
+    """The file of the answer kept under ``key`` (one a command: a lookup reads and checks only its own)."""
+    return f"{PREFIX}{__version__}-{key[:10].hex()}.cache"
+
+
+def _store(root: str, key: bytes) -> Store | None:
     directory = project_cache_dir(root)
     if directory is None:
         return None
-    store = Store(directory, NAME, _NAMESPACE)
+    store = Store(directory, file_name(key), _NAMESPACE, builtin_sha=True)
     return store if store.enabled else None
 
 
@@ -135,10 +141,10 @@ def lookup(args):
     if paths is None:
         return None
     root = marker_root(paths)
-    if root is None or not os.path.isfile(os.path.join(root, ".asynclint_cache", NAME)):
+    key = context(args) if root is not None else None
+    if key is None or not os.path.isfile(os.path.join(root, PROJECT_DIR, file_name(key))):
         return None
-    key = context(args)
-    store = _store(root) if key is not None else None
+    store = _store(root, key)
     blob = store.get(key) if store is not None else None
     if blob is None:
         return None
@@ -298,7 +304,7 @@ class Recorder:
         if witness is None or self.outputs is None or paths is None or root is None or marker_root(paths) != root:
             return False
         key = context(self.args)
-        store = _store(root) if key is not None else None
+        store = _store(root, key) if key is not None else None
         if store is None:
             return False
         packed = _packed(witness, self.started)
@@ -308,6 +314,24 @@ class Recorder:
             blob = codec.dumps(packed + (tuple(self.outputs), int(status)))
         except (ValueError, struct.error):
             return False
-        store.retain(set([k for k in store.keys() if k != key][-(KEEP - 1):]))
+        store.retain(())
         store.put(key, blob)
-        return store.save()
+        if not store.save():
+            return False
+        _prune(store.directory, store.name)
+        return True
+
+
+def _prune(directory: str, keep: str) -> None:
+    """Remove all but the ``KEEP`` most recent answers' files (``keep`` among them)."""
+    try:
+        with os.scandir(directory) as it:
+            found = [(e.stat().st_mtime_ns, e.name) for e in it if e.name.startswith(PREFIX) and e.name != keep]
+    except OSError:
+        return
+    found.sort(reverse=True)
+    for _, name in found[KEEP - 1:]:
+        try:
+            os.unlink(os.path.join(directory, name))
+        except OSError:
+            pass
