@@ -254,3 +254,24 @@ def test_the_built_in_hmac_is_hmac_sha256():
         mac = _BuiltinHMAC(key, data[:7])
         mac.update(memoryview(data)[7:])
         assert mac.digest() == hmac.digest(key, data, "sha256")
+
+
+def test_an_environment_changing_is_seen(shop, monkeypatch):
+    monkeypatch.delenv("ASYNCLINT_PYTHON", raising=False)
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    lib = shop / ".venv" / "lib" / "python3.11"
+    lib.mkdir(parents=True)
+    (shop / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    _ready()  # a .venv that is no environment yet: no site-packages
+    site = lib / "site-packages"
+    site.mkdir()
+    assert _answer() is None
+    _ready()  # now read from it
+    (site / "requests-2.31.0.dist-info").mkdir()  # a distribution installed
+    assert _answer() is None
+    _ready()
+    (site / "extra.pth").write_text("/opt/extra\n")
+    assert _answer() is None
+    _ready()
+    (site / "extra.pth").write_text("/opt/other\n")  # edited in place
+    assert _answer() is None

@@ -265,6 +265,8 @@ def check(paths, fmt, output, exit_zero, quiet, show_chain, statistics, show_all
           fix_only, show_fixes, watch, sel):
     """Check PATHS (files or directories; default: the current directory)."""
     paths = paths or (".",)
+    recorder = _WARM[0] if not (watch or fix or fix_only or diff or show_fixes or output or sel["no_cache"]) else None
+    _WARM[0] = recorder
     if watch:
         if fix or fix_only or diff or output:
             _fail("--watch reports only: it cannot be combined with --fix, --fix-only, --diff or --output")
@@ -278,8 +280,6 @@ def check(paths, fmt, output, exit_zero, quiet, show_chain, statistics, show_all
                 pass
 
         sys.exit(watch_paths(paths, once, echo=lambda text: _echo(text, err=True)))
-    recorder = _WARM[0] if not (fix or fix_only or diff or show_fixes or output or sel["no_cache"]) else None
-    _WARM[0] = recorder
     _exit(_check_once(paths, sel, fmt, output, exit_zero, quiet, show_chain, statistics, show_all, color, fix,
                       unsafe_fixes, diff, fix_only, show_fixes, recorder))
 

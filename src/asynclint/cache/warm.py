@@ -196,7 +196,8 @@ def answer(args) -> None:
 def ancestors_witness(paths, config_path, into: dict) -> None:
     """Into ``into``, path -> ``os.stat`` result (None: not there; True: there) of what the project
     root, the configuration and the environment are found from: in each directory at or above the
-    paths named, the markers and ``.venv``/``venv``; ``--config``'s file."""
+    paths named, the markers and ``.venv``/``venv`` (with what would make them environments);
+    ``--config``'s file; ``$VIRTUAL_ENV``'s directory."""
     seen = set()
     for p in list(paths) + [os.getcwd()]:
         d = os.path.abspath(p)
@@ -204,7 +205,9 @@ def ancestors_witness(paths, config_path, into: dict) -> None:
             seen.add(d)
             for name in _STAMPED:
                 full = os.path.join(d, name)
-                into[full] = _stat(full)
+                st = into[full] = _stat(full)
+                if name != "pyproject.toml" and st is not None:
+                    _environment_dirs(full, into)
             for name in _THERE:
                 full = os.path.join(d, name)
                 into[full] = True if os.path.exists(full) else None
@@ -214,13 +217,33 @@ def ancestors_witness(paths, config_path, into: dict) -> None:
             d = parent
     if config_path:
         into[os.path.abspath(config_path)] = _stat(config_path)
+    active = os.environ.get("VIRTUAL_ENV")
+    if active:
+        _environment_dirs(os.path.abspath(active), into)
+
+
+def _environment_dirs(prefix: str, into: dict) -> None:
+    """What makes ``prefix`` an environment (``environment.site_packages_of``): its ``lib``, ``lib64``
+    and ``Lib`` folders and their ``python3.X`` folders (a site-packages appearing in one changes it),
+    ``pyvenv.cfg``."""
+    into[prefix] = _stat(prefix)
+    into[os.path.join(prefix, "pyvenv.cfg")] = _stat(os.path.join(prefix, "pyvenv.cfg"))
+    for lib in ("lib", "lib64", "Lib"):
+        full = os.path.join(prefix, lib)
+        into[full] = _stat(full)
+        try:
+            names = os.listdir(full)
+        except OSError:
+            continue
+        for name in names:
+            if name.startswith(("python3", "pypy3")):
+                into[os.path.join(full, name)] = _stat(os.path.join(full, name))
 
 
 def environment_witness(env, into: dict) -> None:
     """Into ``into``, path -> ``os.stat`` result (None: not there) of what the environment's
     libraries are found from (see the module's docstring)."""
-    for path in (env.prefix, os.path.join(env.prefix, "lib"), os.path.join(env.prefix, "pyvenv.cfg")):
-        into[path] = _stat(path)
+    _environment_dirs(env.prefix, into)
     for site in env.site_packages:
         into[site] = _stat(site)
         try:
