@@ -50,6 +50,7 @@ is not recorded.
 
 from __future__ import annotations
 
+import gc
 import os
 import struct
 import sys
@@ -126,11 +127,13 @@ def file_name(key: bytes) -> str:
     return f"{PREFIX}{__version__}-{key[:10].hex()}.cache"
 
 
-def _store(root: str, key: bytes) -> Store | None:
+def _store(root: str, key: bytes, load: bool = True) -> Store | None:
+    """The store of ``key``'s answer: read (``load``) with the interpreter's own SHA-256; written
+    (not read: the answer replaces it) with OpenSSL's, quicker by the byte and loaded by then."""
     directory = project_cache_dir(root)
     if directory is None:
         return None
-    store = Store(directory, file_name(key), _NAMESPACE, builtin_sha=True)
+    store = Store(directory, file_name(key), _NAMESPACE, load=load, builtin_sha=load)
     return store if store.enabled else None
 
 
@@ -265,23 +268,23 @@ def _packed(witness: dict, started: int) -> tuple | None:
     by_dir: dict = {}
     flags = []
     sep = os.sep
+    pack = _STAMP.pack
+    recent = started - max(FINE_TICK, COARSE_TICK)
     for path, st in witness.items():
         if st is None or st is True:
             flags.append((path, st is True))
             continue
-        if _racy(st.st_mtime_ns, started) or _racy(st.st_ctime_ns, started):
+        mtime, ctime = st.st_mtime_ns, st.st_ctime_ns
+        if (mtime > recent or ctime > recent) and (_racy(mtime, started) or _racy(ctime, started)):
             return None
         head, _, name = path.rpartition(sep)
-        entries = by_dir.get(head)
-        if entries is None:
-            entries = by_dir[head] = []
-        entries.append((name, st))
-    groups, stamps = [], []
-    pack = _STAMP.pack
-    for head, entries in by_dir.items():
-        groups.append((head + sep, tuple(name for name, _ in entries)))
-        stamps += [pack(st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns) for _, st in entries]
-    return tuple(groups), tuple(flags), b"".join(stamps)
+        group = by_dir.get(head)
+        if group is None:
+            group = by_dir[head] = ([], [])
+        group[0].append(name)
+        group[1].append(pack(mtime, st.st_size, st.st_ino, ctime))
+    groups = tuple((head + sep, tuple(names)) for head, (names, _) in by_dir.items())
+    return groups, tuple(flags), b"".join(b"".join(stamps) for _, stamps in by_dir.values())
 
 
 # A file system stamps changes with a clock that ticks coarsely: a few milliseconds on Linux (the
@@ -327,17 +330,22 @@ class Recorder:
         if witness is None or self.outputs is None or paths is None or root is None or marker_root(paths) != root:
             return False
         key = context(self.args)
-        store = _store(root, key) if key is not None else None
+        store = _store(root, key, load=False) if key is not None else None
         if store is None:
             return False
-        packed = _packed(witness, self.started)
+        enabled = gc.isenabled()
+        gc.disable()  # (after an analysis, a collection would walk its millions of objects for nothing)
+        try:
+            packed = _packed(witness, self.started)
+        finally:
+            if enabled:
+                gc.enable()
         if packed is None:
             return False
         try:
             blob = codec.dumps(packed + (tuple(self.outputs), int(status)))
         except (ValueError, struct.error):
             return False
-        store.retain(())
         store.put(key, blob)
         if not store.save():
             return False
