@@ -70,9 +70,7 @@ def _answer(*args):
 
 
 def _ready(*args):
-    """The report of ``asynclint ARGS``, once its answer is kept (the first run makes the cache
-    directory, which changes the project's own directory)."""
-    _check(*args)
+    """The report of ``asynclint ARGS``, its answer kept."""
     (report, status), kept = _check(*args)
     assert kept == (((1, report),), status)  # the same text, the same exit status
     return report
@@ -275,3 +273,9 @@ def test_an_environment_changing_is_seen(shop, monkeypatch):
     _ready()
     (site / "extra.pth").write_text("/opt/other\n")  # edited in place
     assert _answer() is None
+
+
+def test_the_first_run_of_a_project_keeps_its_answer(shop):
+    assert not (shop / ".asynclint_cache").exists()
+    (report, status), kept = _check("--python", "none")
+    assert kept == (((1, report),), status)  # (its cache directory made before the project was walked)

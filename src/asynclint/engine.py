@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import os
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
@@ -63,8 +64,8 @@ class Result:
     # name is not): the flake8 plugin answers those from this run
     covered: list = field(default_factory=list)
     # with ``Options.witness``: path -> ``os.stat`` result (or None: not there, True: there) of
-    # everything this report depends on, taken before it was read (``cache.warm``); None when it
-    # cannot be said
+    # everything this report depends on, taken before it was read (``cache.warm``), and under the
+    # key "" the time (``time.time_ns``) they began to be taken; None when it cannot be said
     witness: Optional[dict] = None
 
 
@@ -95,6 +96,8 @@ def _discover(paths, options: Options, cfg: Optional[Config]):
     if stamps is not None:
         from .cache.warm import ancestors_witness
 
+        _make_cache_dir(paths)
+        stamps[_STARTED] = time.time_ns()  # (before anything is stat'ed)
         ancestors_witness(paths, options.config_path, stamps)
     cfg = cfg or resolve_config(paths, options)
 
@@ -123,6 +126,25 @@ def _discover(paths, options: Options, cfg: Optional[Config]):
                          problems=found.problems, covered=covered)
             hit.witness = _witness(found.stamps, prestat, results)
     return cfg, found, env, results, prestat, hit
+
+
+_STARTED = ""  # (the key of ``Result.witness`` whose value is the time the stamps began to be taken)
+
+
+def _make_cache_dir(paths) -> None:
+    """Make the project's cache directory before the project is walked (when there is none yet): made
+    after, it would change the project directory's stamp under the answer this run records."""
+    from .cache.store import ensure_project_dir, project_cache_dir
+    from .discover import project_root
+
+    where = project_cache_dir(project_root(paths))
+    if where is not None and not os.path.isdir(where) and ensure_project_dir(where):
+        from .cache.warm import FINE_TICK
+
+        # a change within the same tick of the file system's clock as this one would leave the project
+        # directory's stamp as it is (see ``warm._racy``): a first run waits for the next tick
+        if os.stat(where).st_mtime_ns % 1_000_000:
+            time.sleep(FINE_TICK / 1e9)
 
 
 def _witness(stamps: Optional[dict], prestat: dict, results: ResultCache) -> Optional[dict]:

@@ -338,10 +338,12 @@ class Recorder:
         store = _store(root, key, load=False) if key is not None else None
         if store is None:
             return False
+        witness = dict(witness)
+        started = witness.pop("", self.started)  # (when the run began to stat: see engine.Result.witness)
         enabled = gc.isenabled()
         gc.disable()  # (after an analysis, a collection would walk its millions of objects for nothing)
         try:
-            packed = _packed(witness, self.started)
+            packed = _packed(witness, min(started, time.time_ns()))
         finally:
             if enabled:
                 gc.enable()
