@@ -14,38 +14,42 @@ arguments as given, the working directory, asynclint's version, the
 interpreter, the environment variables asynclint reads, whether each output
 stream is a terminal and its encoding. Its value is what was written on
 stdout and stderr, the exit status, and a *witness*: every path the run's
-answer depends on with what ``os.stat`` said of it when the run began (before
-it read the path), or that it did not exist (or, for a marker only looked for, that it
-exists):
+answer depends on with what ``os.stat`` said of it before the run read or
+listed it, or that it was not there (for a marker only looked for: that it
+was):
 
 - every file of the run (reported or linked against);
-- every directory discovery listed (a file added, removed or renamed in one
+- every directory discovery walked (a file added, removed or renamed in one
   changes its mtime), stat'ed before it was listed, and the ``.gitignore``
   files read;
 - the paths named, and in each of their directories and every one above up
   to the file system's root: the project markers (``pyproject.toml``,
-  ``setup.cfg``, ``setup.py``, ``.git``; what the project root and the
-  configuration are found from) and ``.venv``/``venv``; ``--config``'s file;
-- with an environment: its directory, ``lib``, ``pyvenv.cfg``, each
-  site-packages directory and the ``.pth`` and editable finder files in them,
-  and the library files outside it the results rest on;
+  ``setup.cfg``, ``setup.py``, ``.git``: what the project root and the
+  configuration are found from) and ``.venv``/``venv`` with what would make
+  them environments; ``--config``'s file; ``$VIRTUAL_ENV``;
+- with an environment: its directory, ``pyvenv.cfg``, its ``lib`` folders and
+  their ``python3.X`` folders, each site-packages directory and the ``.pth``
+  and editable finder files in them, and the library files outside it the
+  results rest on;
 - asynclint's own modules and catalog files, and their directories.
 
 A stamp is mtime (ns), size, inode and ctime (ns): a file edited in place
 changes its mtime and ctime, one replaced changes its inode. The answer is
 given only when every path of the witness stats the same now; anything else
 runs the normal pipeline, which asks the result cache (and answers a file
-saved unchanged from its content) and records a new entry.
+saved unchanged from its content) and records a new entry. No entry is made
+when a path changed within a tick of the file system's clock before the run
+stat'ed it (``_racy``).
 
 Each command's answer is a file of the project root's cache directory,
 ``.asynclint_cache/warm-<version>-<key>.cache`` (the ``KEEP`` most recent are
-kept), a ``store.Store``: authenticated with the installation's secret (with
-the interpreter's own SHA-256: OpenSSL would take longer to load than the
+kept), a ``store.Store``: authenticated with the installation's secret (read
+with the interpreter's own SHA-256: OpenSSL would take longer to load than the
 check), decoded with ``codec`` (built-in data only): a cache file planted in a
-repository is rejected and can run no code. The entry point finds that directory from the
-paths named on the command line (the nearest directory above them holding a
-project marker, as ``discover.project_root``); a run whose root has no marker
-is not recorded.
+repository is rejected and can run no code. The entry point finds that
+directory from the paths named on the command line (the nearest directory
+above them holding a project marker, as ``discover.project_root``); a run
+whose root has no marker is not recorded.
 """
 
 from __future__ import annotations
@@ -76,6 +80,7 @@ _THERE = ("setup.cfg", "setup.py", ".git")
 # environment variables that change what a check reports or where it reads from
 _ENV = ("ASYNCLINT_PYTHON", "VIRTUAL_ENV", "PRE_COMMIT", "CI", "NO_COLOR", "XDG_CACHE_HOME", "HOME",
         "PYTHONIOENCODING", "PYTHONUTF8")
+
 
 def _stat(path: str):
     try:
