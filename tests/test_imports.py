@@ -74,8 +74,24 @@ def _command(cwd: str, tmp_path, *args):
     env["XDG_CACHE_HOME"] = str(tmp_path / "usercache")
     out = subprocess.run([sys.executable, "-X", "importtime", "-m", "asynclint", *args], cwd=cwd,
                          capture_output=True, text=True, env=env, timeout=120)
-    modules = {line.rsplit("|", 1)[1].strip() for line in out.stderr.splitlines() if line.startswith("import time:")}
-    return out.returncode, out.stdout, modules
+    return out.returncode, out.stdout, _imported(out.stderr) - _interpreter_start_up(env)
+
+
+def _imported(stderr: str) -> set:
+    return {line.rsplit("|", 1)[1].strip() for line in stderr.splitlines() if line.startswith("import time:")}
+
+
+_START_UP: list = []
+
+
+def _interpreter_start_up(env) -> set:
+    """What the interpreter imports before any command (``site`` and the ``.pth`` files of the environment,
+    which may import ``re`` or more): not asynclint's doing."""
+    if not _START_UP:
+        out = subprocess.run([sys.executable, "-X", "importtime", "-c", "pass"], capture_output=True, text=True,
+                             env=env, timeout=60)
+        _START_UP.append(_imported(out.stderr))
+    return _START_UP[0]
 
 
 # what a warm check (and --version) must not import: the command line, the engine, the configuration
