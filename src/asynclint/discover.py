@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .fsio import kind_of, printable_path, read_regular
+from .markers import marker_root
 from .model import SourceFile
 
 _MAX_GITIGNORE = 16 << 20
@@ -279,7 +280,6 @@ def _in_folders(rel: str, names: frozenset) -> bool:
 # ---------------------------------------------------------------------------
 # the project root: one answer for every mode (check, explain, routes, fix, flake8, pre-commit, the server)
 
-MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 _SCAN_FILES = 60  # files read (their first bytes) to see where a tree without markers imports from
 _SCAN_BYTES = 32 << 10
 _MAX_CLIMB = 4  # directories a tree without markers may reach above the paths given
@@ -314,21 +314,6 @@ def project_root(paths) -> str:
 def find_project_root(start: str) -> str:
     """The project root of a run over ``start`` alone (see ``project_root``)."""
     return project_root([start])
-
-
-def marker_root(start: str) -> Optional[str]:
-    """The nearest directory at or above ``start`` holding a project marker, or None."""
-    d = os.path.abspath(start)
-    if os.path.isfile(d):
-        d = os.path.dirname(d)
-    while True:
-        for marker in MARKERS:
-            if os.path.exists(os.path.join(d, marker)):
-                return d
-        parent = os.path.dirname(d)
-        if parent == d:
-            return None
-        d = parent
 
 
 def _too_high(d: str) -> bool:

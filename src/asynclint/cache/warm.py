@@ -62,6 +62,7 @@ import time
 
 from .. import __version__
 from ..launch import named_paths
+from ..markers import marker_root as marker_root_of
 from . import codec
 from .store import PROJECT_DIR, Store, _said, project_cache_dir, sha256
 
@@ -71,7 +72,6 @@ _NAMESPACE = f"warm/{_FORMAT}/{__version__}/{codec.VERSION}"
 KEEP = 4  # commands whose answers are kept (a whole project's, a few files', other options)
 _STAMP = struct.Struct("<qQQq")  # a stamp as stored
 
-MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")  # (as discover.MARKERS)
 # looked for in every directory above the paths named: those read (the configuration) or looked into
 # (an environment) with their stamps; the others only as being there or not (``.git`` changes with
 # every commit)
@@ -105,14 +105,7 @@ def marker_root(paths) -> str | None:
         d = os.path.commonpath(dirs)
     except ValueError:
         d = dirs[0]
-    while True:
-        for marker in MARKERS:
-            if os.path.exists(os.path.join(d, marker)):
-                return d
-        parent = os.path.dirname(d)
-        if parent == d:
-            return None
-        d = parent
+    return marker_root_of(d)
 
 
 def context(args) -> bytes | None:
