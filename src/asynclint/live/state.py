@@ -45,7 +45,15 @@ class Multimap:
     def add(self, owner, pairs) -> None:
         d = self._d
         for key, item in pairs:
-            d.setdefault(key, {}).setdefault(owner, []).append(item)
+            m = d.get(key)
+            if m is None:
+                d[key] = {owner: [item]}
+                continue
+            items = m.get(owner)
+            if items is None:
+                m[owner] = [item]
+            else:
+                items.append(item)
 
     def remove(self, owner, pairs) -> None:
         d = self._d
@@ -334,11 +342,13 @@ class AnalysisState:
         self._changed(self._dropped.pop(key, None), rec)
         self._index(key, rec.facts)
         if key[0] != "l":
-            self.lock_uses.add(key, rec.uses)
+            if rec.uses:
+                self.lock_uses.add(key, rec.uses)
             if self._handed is not None:
                 rec.handed = self._handed_by(key)
                 self._handed.add(key, rec.handed)
-            self.call_index.add(key, rec.calls)
+            if rec.calls:
+                self.call_index.add(key, rec.calls)
 
     def _handed_by(self, key) -> list:
         """The values a function (or a module's top level) passes as arguments (analyze.locks)."""
@@ -446,6 +456,8 @@ class AnalysisState:
             self.values_changed = False
         for fq, found in same.items():
             before = prop.facts.get(fq)
+            if type(before) is array:  # (the numbers of what it read, as stored: ``persist``)
+                before = prop.facts[fq] = self.fact_table.decode(before)
             moved = [_where(b.site) for b in prop.sites.get(fq, ())] != [_where(b.site) for b in found]
             prop.replace(fq, found)
             self._reindex_prop(fq, before)
