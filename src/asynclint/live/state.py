@@ -35,38 +35,57 @@ from .facts import NOT_VALUES, site_shape
 
 class Multimap:
     """key -> owner -> [items]: each owner's items replaced as a whole; ``get`` gives them all (and
-    records ``(kind, key)`` in ``tracker``'s open frame, when one is given)."""
+    records ``(kind, key)`` in ``tracker``'s open frame, when one is given).
+
+    Changes are filed when the table is first read: until then they are kept in order as they come
+    (taking a stored analysis in adds every record's items, and a run after an edit that reads no
+    entry of the table files none of them)."""
 
     def __init__(self, kind: str = "", tracker=None):
         self._d: dict = {}
+        self._log: list = []  # (True: added | False: removed, owner, pairs) not filed yet
+        self._removals = 0  # in the log
         self.kind = kind
         self.tracker = tracker
 
     def add(self, owner, pairs) -> None:
-        d = self._d
-        for key, item in pairs:
-            m = d.get(key)
-            if m is None:
-                d[key] = {owner: [item]}
-                continue
-            items = m.get(owner)
-            if items is None:
-                m[owner] = [item]
-            else:
-                items.append(item)
+        self._log.append((True, owner, pairs))
 
     def remove(self, owner, pairs) -> None:
+        self._log.append((False, owner, pairs))
+        self._removals += 1
+        if self._removals > 4096:  # (a long-lived engine whose edits nothing reads: keep the log short)
+            self._file()
+
+    def _file(self) -> None:
+        log, self._log = self._log, []
+        self._removals = 0
         d = self._d
-        for key, _ in pairs:
-            m = d.get(key)
-            if m is not None:
-                m.pop(owner, None)
-                if not m:
-                    del d[key]
+        for added, owner, pairs in log:
+            if added:
+                for key, item in pairs:
+                    m = d.get(key)
+                    if m is None:
+                        d[key] = {owner: [item]}
+                        continue
+                    items = m.get(owner)
+                    if items is None:
+                        m[owner] = [item]
+                    else:
+                        items.append(item)
+            else:
+                for key, _ in pairs:
+                    m = d.get(key)
+                    if m is not None:
+                        m.pop(owner, None)
+                        if not m:
+                            del d[key]
 
     def get(self, key, default=()):
         if self.tracker is not None:
             self.tracker.note((self.kind, key))
+        if self._log:
+            self._file()
         m = self._d.get(key)
         if not m:
             return default
