@@ -280,6 +280,10 @@ def check(paths, fmt, output, exit_zero, quiet, show_chain, statistics, show_all
                 pass
 
         sys.exit(watch_paths(paths, once, echo=lambda text: _echo(text, err=True)))
+    if _PROCESS[0]:
+        from .engine import linger_until_exit
+
+        linger_until_exit()  # (the process ends with this check: ``_exit``)
     _exit(_check_once(paths, sel, fmt, output, exit_zero, quiet, show_chain, statistics, show_all, color, fix,
                       unsafe_fixes, diff, fix_only, show_fixes, recorder))
 
