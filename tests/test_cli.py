@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from asynclint import __version__
 from asynclint.cli import main
+from conftest import ROOT
 from support import ROUTE, write
 
 
@@ -78,6 +79,24 @@ def test_exit_zero_quiet_select_ignore(project):
     assert "ASL102" in no_http.output and "ASL101" not in no_http.output
     nothing = invoke("app", "--select", "ASL104", "--no-cache")
     assert nothing.exit_code == 0
+
+
+def test_selecting_only_the_start_up_rule_analyses_and_reports_it(monkeypatch):
+    # examples/shop's lifespan connects to the database: ASL402, off by default. Selecting it alone
+    # (or its family) must find those calls, not print "All clear" for want of a category to look for
+    monkeypatch.chdir(os.path.join(ROOT, "examples", "shop"))
+    assert "ASL402" not in invoke(".", "--no-cache").output
+    for args in (("--select", "ASL402"), ("--select", "ASL4"), ("--select", "asl40")):
+        result = invoke(".", "--no-cache", *args)
+        found = [line.split(": ")[0:2] for line in result.output.splitlines() if ": ASL" in line]
+        assert result.exit_code == 1, args
+        assert found == [["shop/main.py:17:10", "ASL402 while the app starts or stops"],
+                         ["shop/main.py:18:9", "ASL402 while the app starts or stops"]], args
+    extended = invoke(".", "--no-cache", "--extend-select", "ASL402").output
+    assert extended.count("ASL402") == 2 and "ASL102" in extended
+    # its own category ignored, a start-up call is still ASL402's
+    result = invoke(".", "--no-cache", "--select", "ASL402", "--ignore", "ASL106")
+    assert result.output.count(": ASL402 ") == 2
 
 
 def test_json_follows_the_contract(project):

@@ -101,7 +101,17 @@ def _diag(code, api="x.y"):
 
 @pytest.mark.parametrize("code", categories.ALL_CODES)
 def test_a_finding_offers_its_codes_fix(code):
-    assert fix_kind(_diag(code)) == categories.fix_kind_for_code(code)
+    assert fix_kind(_diag(code)) == categories.fix_kind_for_code(code, "x.y")
+    if code != "ASL102":
+        assert categories.fix_kind_for_code(code, "x.y") == categories.fix_kind_for_code(code)
+
+
+def test_only_time_sleep_gets_the_safe_sleep_rewrite():
+    # another call that sleeps (pyautogui's, a configured one) is offloaded to a thread: unsafe
+    assert fix_kind(_diag("ASL102", "time.sleep")) == "safe" == categories.fix_kind_for_code("ASL102")
+    assert fix_kind(_diag("ASL102", "pyautogui.sleep")) == "unsafe"
+    assert fix_kind(_diag("ASL102", "pyautogui.click")) == "unsafe"
+    assert fix_kind(_diag("ASL202", "time.sleep")) == "unsafe"
 
 
 def test_no_fix_for_iteration_and_with():

@@ -301,6 +301,24 @@ def test_flake8_select_asl_matches_cli(tmp_path):
 
 
 @needs_flake8
+def test_flake8_select_naming_an_off_by_default_rule_reports_it(tmp_path):
+    # the lifespan's sleep is ASL402, off by default (tests/test_grouping.py): naming it turns it on
+    (tmp_path / "setup.cfg").write_text("[metadata]\nname = demo\n")
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "__init__.py").write_text("")
+    (app / "main.py").write_text(
+        "import time\nfrom contextlib import asynccontextmanager\n\nfrom fastapi import FastAPI\n\n\n"
+        "@asynccontextmanager\nasync def lifespan(app):\n    time.sleep(1)\n    yield\n\n\n"
+        "app = FastAPI(lifespan=lifespan)\n\n\n@app.get('/')\nasync def root():\n    time.sleep(1)\n"
+        "    return {}\n")
+    named, _ = flake8(["--select", "ASL402", "."], cwd=str(tmp_path))
+    assert {(path, line, code) for path, line, _, code in named} == {("app/main.py", 9, "ASL402")}
+    added, _ = flake8(["--select", "ASL", "--extend-select", "ASL402", "."], cwd=str(tmp_path))
+    assert {(line, code) for _, line, _, code in added} == {(9, "ASL402"), (18, "ASL102"), (17, "ASL301")}
+
+
+@needs_flake8
 def test_flake8_one_file_follows_chains(tmp_path):
     root = make_project(tmp_path)
     got, _ = flake8(["--select", "ASL", "app/main.py"], cwd=root)

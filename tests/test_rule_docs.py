@@ -95,6 +95,7 @@ def test_render(code):
     assert f"    {rule.example.splitlines()[0]}" in text
     if not rule.default_enabled:
         assert f'extend-select = ["{code}"]' in md
+        assert f"--extend-select {code}" in md and f"--select {code}" in md
 
 
 def _write(path, text):

@@ -1634,3 +1634,119 @@ async def probe() -> dict:
 '''
     got = [(d.path.rsplit("/", 1)[-1], d.line, d.code, d.route) for d in lint_sources(files)]
     assert got == [("tls_server.py", 6, "ASL104", "POST /probe"), ("tls_server.py", 7, "ASL104", "POST /probe")]
+
+
+# A job server that ends its own loop: the coroutine a signal schedules to flush and stop the loop
+# ends the program; one that serves and then stops the loop does not (what it awaits while it serves
+# runs beside the connections), nor one that stops the loop only on one branch, nor one that stops
+# a periodic callback.
+LOOP_ENDERS = '''\
+import asyncio
+import json
+import signal
+import sqlite3
+
+db = sqlite3.connect("jobs.sqlite")
+
+
+async def handle(reader, writer) -> None:
+    writer.write(b"ok")
+    writer.close()
+
+
+async def run_jobs() -> None:
+    while True:
+        db.execute("DELETE FROM jobs WHERE done = 1")
+        await asyncio.sleep(1)
+
+
+async def serve_until_done() -> None:
+    server = await asyncio.start_server(handle, "0.0.0.0", 9000)
+    await run_jobs()
+    server.close()
+    asyncio.get_event_loop().stop()
+
+
+async def flush() -> None:
+    db.commit()
+
+
+async def shutdown() -> None:
+    await flush()
+    asyncio.get_event_loop().stop()
+
+
+async def reload() -> None:
+    with open("jobs.json") as fh:
+        settings = json.load(fh)
+    if settings.get("stop"):
+        asyncio.get_event_loop().stop()
+        return
+    db.execute("UPDATE jobs SET priority = 0")
+
+
+def main() -> None:
+    loop = asyncio.new_event_loop()
+    loop.add_signal_handler(signal.SIGTERM, lambda: asyncio.ensure_future(shutdown()))
+    loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(reload()))
+    loop.create_task(serve_until_done())
+    loop.run_forever()
+
+
+async def pause(poll_loop) -> None:
+    db.execute("UPDATE jobs SET paused = 1")
+    poll_loop.stop()
+
+
+def at_exit() -> None:
+    asyncio.run(flush())
+'''
+
+
+def test_a_coroutine_whose_last_call_stops_its_loop_ends_the_program():
+    files = {"jobs/__init__.py": "", "jobs/server.py": LOOP_ENDERS}
+    assert sorted((d.line, d.code) for d in lint_sources(files)) == [
+        (16, "ASL106"), (37, "ASL104"), (38, "ASL104"), (42, "ASL106"), (54, "ASL106")]
+    (d,) = [d for d in lint_sources(files, select_all=True) if d.code == "ASL402"]
+    assert (d.line, d.message.split(":", 1)[0]) == (28, "while the app starts or stops")
+
+
+# A program's main coroutine, started by asyncio.run or, when a loop runs already (a notebook), as a
+# task of it: what it does before it serves is its start-up, unless a coroutine awaits it too.
+STARTED_TWICE = '''\
+import asyncio
+import json
+
+
+async def handle(reader, writer) -> None:
+    writer.close()
+
+
+async def main() -> None:
+    with open("server.json") as fh:
+        port = json.load(fh)["port"]
+    server = await asyncio.start_server(handle, "0.0.0.0", port)
+    await server.serve_forever()
+
+
+def run() -> None:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(main())
+    else:
+        asyncio.create_task(main())
+'''
+
+
+def test_a_main_coroutine_also_started_as_a_task_from_sync_code_starts_the_program():
+    files = {"srv/__init__.py": "", "srv/app.py": STARTED_TWICE}
+    assert lint_sources(files) == []
+    assert [(d.line, d.code) for d in lint_sources(files, select_all=True)] == [(10, "ASL402"), (11, "ASL402")]
+    files["srv/app.py"] = STARTED_TWICE + '''
+
+async def restart() -> None:
+    await asyncio.sleep(1)
+    await main()
+'''
+    assert [(d.line, d.code) for d in lint_sources(files)] == [(10, "ASL104"), (11, "ASL104")]

@@ -35,17 +35,25 @@ class Category:
     default_on: bool = True
     direct_fix: Optional[str] = "unsafe"  # of ASL1nn
     transitive_fix: Optional[str] = "unsafe"  # of ASL2nn: always a thread offload of the project call
+    # when the safe direct fix is a rewrite of particular APIs (time.sleep -> await asyncio.sleep): those
+    # APIs; any other API of the category (pyautogui.sleep, a configured one) is offloaded: unsafe
+    safe_apis: tuple = ()
 
     def code(self, transitive: bool) -> str:
         return f"ASL{2 if transitive else 1}{self.number:02d}"
 
-    def fix(self, transitive: bool) -> Optional[str]:
-        return self.transitive_fix if transitive else self.direct_fix
+    def fix(self, transitive: bool, api: Optional[str] = None) -> Optional[str]:
+        """The fix of this category's code; with the ``api`` of a direct finding, the fix that call gets."""
+        if transitive:
+            return self.transitive_fix
+        if self.direct_fix == "safe" and self.safe_apis and api is not None and api not in self.safe_apis:
+            return "unsafe"
+        return self.direct_fix
 
 
 CATEGORIES = (
     Category("http", 1, "HTTP call", tier=0),
-    Category("sleep", 2, "sleep", tier=5, direct_fix="safe"),
+    Category("sleep", 2, "sleep", tier=5, direct_fix="safe", safe_apis=("time.sleep",)),
     Category("subprocess", 3, "subprocess call", tier=3),
     Category("file", 4, "file I/O", tier=10),
     # one cheap file-system call (a stat, exists, resolve, mkdir, unlink, ...), whatever the API:
@@ -142,11 +150,11 @@ def is_transitive(code: str) -> bool:
     return code.startswith("ASL2")
 
 
-def fix_kind_for_code(code: str) -> Optional[str]:
-    """The fix a code offers: "safe", "unsafe" or None."""
+def fix_kind_for_code(code: str, api: Optional[str] = None) -> Optional[str]:
+    """The fix a code offers: "safe", "unsafe" or None; with ``api``, for a finding on that call."""
     found = of_code(code)
     if found is not None:
-        return found.fix(is_transitive(code))
+        return found.fix(is_transitive(code), api)
     other = _UNCATEGORISED.get(code)
     return other.fix if other is not None else None
 

@@ -40,11 +40,25 @@ class DefaultGroup(click.Group):
 
 
 _PROCESS = [False]  # is this the ``asynclint`` process itself (``entry``), not a caller of ``main``?
+_WARM: list = [None]  # the ``cache.warm.Recorder`` of this process's check, when it may be kept
 
 
 def entry():
-    """The ``asynclint`` command: ``main`` in a process of its own."""
+    """The ``asynclint`` command (``launch.entry``, which answers what it can without this module)."""
+    from .launch import entry as launch
+
+    launch()
+
+
+def run_process(args) -> None:
+    """``main`` in a process of its own: the ``asynclint`` command, ``args`` its arguments."""
+    from .launch import named_paths
+
     _PROCESS[0] = True
+    if named_paths(args) is not None:
+        from .cache.warm import Recorder
+
+        _WARM[0] = Recorder(args)
     main()
 
 
@@ -86,6 +100,8 @@ def _echo(text: str, err: bool = False, nl: bool = True) -> None:
         text = text.encode(encoding, "backslashreplace").decode(encoding)
     except LookupError:
         pass
+    if _WARM[0] is not None:
+        _WARM[0].write(err, text + "\n" if nl else text)
     click.echo(text, err=err, nl=nl)
 
 
@@ -249,6 +265,8 @@ def check(paths, fmt, output, exit_zero, quiet, show_chain, statistics, show_all
           fix_only, show_fixes, watch, sel):
     """Check PATHS (files or directories; default: the current directory)."""
     paths = paths or (".",)
+    recorder = _WARM[0] if not (watch or fix or fix_only or diff or show_fixes or output or sel["no_cache"]) else None
+    _WARM[0] = recorder
     if watch:
         if fix or fix_only or diff or output:
             _fail("--watch reports only: it cannot be combined with --fix, --fix-only, --diff or --output")
@@ -262,18 +280,24 @@ def check(paths, fmt, output, exit_zero, quiet, show_chain, statistics, show_all
                 pass
 
         sys.exit(watch_paths(paths, once, echo=lambda text: _echo(text, err=True)))
+    if _PROCESS[0]:
+        from .engine import linger_until_exit
+
+        linger_until_exit()  # (the process ends with this check: ``_exit``)
     _exit(_check_once(paths, sel, fmt, output, exit_zero, quiet, show_chain, statistics, show_all, color, fix,
-                         unsafe_fixes, diff, fix_only, show_fixes))
+                      unsafe_fixes, diff, fix_only, show_fixes, recorder))
 
 
 def _check_once(paths, sel, fmt, output, exit_zero, quiet, show_chain, statistics, show_all, color, fix,
-                unsafe_fixes, diff, fix_only, show_fixes) -> int:
-    """One check (and fix) of ``paths``: prints the report; returns the exit status."""
+                unsafe_fixes, diff, fix_only, show_fixes, recorder=None) -> int:
+    """One check (and fix) of ``paths``: prints the report; returns the exit status. ``recorder``
+    (a check that only reports): what it prints is kept as the answer to the same command while
+    nothing the report depends on changes (``cache.warm``)."""
     interactive = sys.stderr.isatty() and not os.environ.get("CI")
     fixing = fix or fix_only
     fixed = None
     result = _run(paths, sel, progress=interactive and fmt in ("text", "full") and not quiet,
-                  result_cache=not (fixing or diff or show_fixes))
+                  result_cache=not (fixing or diff or show_fixes), witness=recorder is not None)
     if fixing or diff or show_fixes:
         from .fix import apply_fixes
 
@@ -304,7 +328,10 @@ def _check_once(paths, sel, fmt, output, exit_zero, quiet, show_chain, statistic
     elif text:
         _echo(text)
     status = _exit_status(result, bool(result.diagnostics or result.errors), fixed)
-    return EXIT_CLEAN if exit_zero and status == EXIT_FINDINGS else status
+    status = EXIT_CLEAN if exit_zero and status == EXIT_FINDINGS else status
+    if recorder is not None and status != EXIT_INTERNAL and not result.problems:
+        recorder.save(result.witness, result.root, status)
+    return status
 
 
 def _no_files_warning(result, paths) -> None:

@@ -28,6 +28,8 @@ _LIST_KEYS = _SELECTOR_KEYS + ("exclude", "extend-exclude", "library-exclude")
 _KNOWN = set(_LIST_KEYS) | {"extend-blocking", "extend-offload", "show-chain", "max-file-size", "python",
                             "per-file-ignores", "check-tests"}
 _BLOCKING_KEYS = {"message", "replacement", "category"}
+# the rules whose findings are blocking calls of every category (see analyzed_categories)
+_ANY_CATEGORY = ("ASL301", "ASL401", "ASL402")
 
 
 @dataclass
@@ -90,9 +92,11 @@ class Config:
 
     def analyzed_categories(self) -> set:
         """The categories analysis must look for: the selected ones, and every default one when a
-        rule that counts blocking calls of any kind (ASL301, ASL401) is selected."""
+        rule made of blocking calls of any kind is selected: ASL301 counts them, ASL401 reports their
+        initializer, ASL402 is any of them made while the app starts or stops (``--select ASL402``
+        alone must still find the blocking calls it re-labels)."""
         out = self.enabled_categories()
-        if self.is_selected("ASL301") or self.is_selected("ASL401"):
+        if any(self.is_selected(code) for code in _ANY_CATEGORY):
             out |= default_categories()
         return out
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .fsio import kind_of, printable_path, read_regular
+from .markers import marker_root
 from .model import SourceFile
 
 _MAX_GITIGNORE = 16 << 20
@@ -48,6 +49,9 @@ class RunFiles:
     report_paths: set  # absolute paths of the files whose findings are reported
     context_dirs: list
     problems: list = field(default_factory=list)  # paths named that do not exist or are not files
+    # path -> os.stat result, taken before it was read or listed: the paths named, the directories
+    # walked and the .gitignore files read (only when asked for: ``files_for_run(stamps=...)``)
+    stamps: Optional[dict] = None
 
 
 def project_root_of(paths) -> str:
@@ -56,26 +60,28 @@ def project_root_of(paths) -> str:
 
 
 def files_for_run(paths, *, exclude=(), extend_exclude=(), force_exclude=False, whole_project=True,
-                  root: Optional[str] = None, check_tests: bool = False) -> RunFiles:
+                  root: Optional[str] = None, check_tests: bool = False, stamps: Optional[dict] = None) -> RunFiles:
     """Discover ``paths``; files named one by one (pre-commit, editors) are linked against the
     whole project around them unless ``whole_project`` is off. ``root``: the project root when the
     caller knows it (the flake8 plugin: the root of the paths flake8 was given), else ``project_root``.
     Test modules found in a directory are linked but not reported, unless ``check_tests``: tests do
-    not serve requests. Vendored copies of other projects are linked but not reported either."""
+    not serve requests. Vendored copies of other projects are linked but not reported either.
+    ``stamps``: a dict to fill with what the discovery depends on (``RunFiles.stamps``)."""
     root = os.path.abspath(root) if root else project_root(paths)
-    found = discover(paths, root=root, exclude=exclude, extend_exclude=extend_exclude, force_exclude=force_exclude)
+    found = discover(paths, root=root, exclude=exclude, extend_exclude=extend_exclude, force_exclude=force_exclude,
+                     stamps=stamps)
     files = list(found.files)
     report_paths = {f.path for f in files if (check_tests or not f.test) and not f.vendored}
     context = list(found.context_dirs)
     if not context and whole_project and files:
-        extra = discover([root], root=root, exclude=exclude, extend_exclude=extend_exclude)
+        extra = discover([root], root=root, exclude=exclude, extend_exclude=extend_exclude, stamps=stamps)
         files += [f for f in extra.files if f.path not in report_paths]
         context = [root]
     if not context:
         # files checked on their own: name them from one level up, so that a file named like a
         # library it imports (tests/fixtures/catalog/redis.py) is not mistaken for it
         context = sorted({os.path.dirname(os.path.dirname(f.path)) for f in files})
-    return RunFiles(root, files, report_paths, context, list(found.problems))
+    return RunFiles(root, files, report_paths, context, list(found.problems), stamps)
 
 
 def _spec(patterns):
@@ -164,7 +170,10 @@ def _display(path: str, cwd: str) -> str:
     return path if rel.startswith("..") else rel
 
 
-def discover(paths, *, root: str, exclude=(), extend_exclude=(), force_exclude=False, respect_gitignore=True) -> Discovery:
+def discover(paths, *, root: str, exclude=(), extend_exclude=(), force_exclude=False, respect_gitignore=True,
+             stamps: Optional[dict] = None) -> Discovery:
+    """``stamps``: filled with path -> ``os.stat`` result of each path named, each directory walked
+    (taken before it is listed: a file added after that changes it) and each .gitignore read."""
     cwd = os.getcwd()
     user_spec = _spec(list(exclude) + list(extend_exclude))
     out = Discovery()
@@ -179,7 +188,8 @@ def discover(paths, *, root: str, exclude=(), extend_exclude=(), force_exclude=F
     for raw in paths:
         path = os.path.abspath(raw)
         try:
-            mode = os.stat(path).st_mode
+            st = os.stat(path)
+            mode = st.st_mode
         except OSError as exc:
             what = "path does not exist" if isinstance(exc, FileNotFoundError) else f"cannot read ({exc.strerror})"
             out.problems.append(f"{what}: {printable_path(raw)}")
@@ -187,6 +197,8 @@ def discover(paths, *, root: str, exclude=(), extend_exclude=(), force_exclude=F
         if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):  # a FIFO, socket or device: never opened
             out.problems.append(f"not a regular file or directory ({kind_of(mode)}): {printable_path(raw)}")
             continue
+        if stamps is not None:
+            stamps[path] = st
         if stat.S_ISREG(mode):
             if force_exclude and (excluded_by_user(path) or os.path.basename(os.path.dirname(path)) in DEFAULT_EXCLUDE):
                 continue
@@ -199,6 +211,8 @@ def discover(paths, *, root: str, exclude=(), extend_exclude=(), force_exclude=F
         for dirpath, dirnames, filenames in os.walk(path):
             if respect_gitignore:
                 ignores = [(d, s) for d, s in ignores if dirpath == d or dirpath.startswith(d + os.sep)]
+                if stamps is not None and ".gitignore" in filenames:
+                    _stamp(stamps, os.path.join(dirpath, ".gitignore"))
                 spec = _gitignore(dirpath) if ".gitignore" in filenames else None
                 if spec is not None:
                     ignores.append((dirpath, spec))
@@ -219,6 +233,9 @@ def discover(paths, *, root: str, exclude=(), extend_exclude=(), force_exclude=F
                     continue
                 keep.append(name)
             dirnames[:] = keep
+            if stamps is not None:  # (os.walk lists them after this)
+                for name in keep:
+                    _stamp(stamps, os.path.join(dirpath, name))
             folder = _relative(dirpath, path)  # (what every file of this folder is, below the one walked)
             test_folder, vendored = _in_folders(folder, _TEST_DIRS), _in_folders(folder, _VENDOR_DIRS)
             for name in sorted(filenames):
@@ -231,6 +248,13 @@ def discover(paths, *, root: str, exclude=(), extend_exclude=(), force_exclude=F
                 out.files.append(SourceFile(full, _display(full, cwd), test=test_folder or _test_file_name(name),
                                             vendored=vendored))
     return out
+
+
+def _stamp(stamps: dict, path: str) -> None:
+    try:
+        stamps[path] = os.stat(path)
+    except OSError:
+        stamps[path] = None
 
 
 _TEST_DIRS = frozenset({"tests", "test", "testing"})
@@ -256,7 +280,6 @@ def _in_folders(rel: str, names: frozenset) -> bool:
 # ---------------------------------------------------------------------------
 # the project root: one answer for every mode (check, explain, routes, fix, flake8, pre-commit, the server)
 
-MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 _SCAN_FILES = 60  # files read (their first bytes) to see where a tree without markers imports from
 _SCAN_BYTES = 32 << 10
 _MAX_CLIMB = 4  # directories a tree without markers may reach above the paths given
@@ -291,21 +314,6 @@ def project_root(paths) -> str:
 def find_project_root(start: str) -> str:
     """The project root of a run over ``start`` alone (see ``project_root``)."""
     return project_root([start])
-
-
-def marker_root(start: str) -> Optional[str]:
-    """The nearest directory at or above ``start`` holding a project marker, or None."""
-    d = os.path.abspath(start)
-    if os.path.isfile(d):
-        d = os.path.dirname(d)
-    while True:
-        for marker in MARKERS:
-            if os.path.exists(os.path.join(d, marker)):
-                return d
-        parent = os.path.dirname(d)
-        if parent == d:
-            return None
-        d = parent
 
 
 def _too_high(d: str) -> bool:

@@ -10,6 +10,8 @@ gets the same findings.
 from __future__ import annotations
 
 import gc
+import os
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
@@ -43,6 +45,7 @@ class Options:
     whole_project: bool = True  # files named one by one are linked against the project around them
     python: Optional[str] = None  # --python: the project's environment (a venv or its interpreter; "none")
     root: Optional[str] = None  # the project root, when the caller knows it (else discover.project_root)
+    witness: bool = False  # with result_cache: say what the report depends on (``Result.witness``)
 
 
 @dataclass
@@ -60,6 +63,28 @@ class Result:
     # the files this run linked under their own module names (a file shadowed by another of the same
     # name is not): the flake8 plugin answers those from this run
     covered: list = field(default_factory=list)
+    # with ``Options.witness``: path -> ``os.stat`` result (or None: not there, True: there) of
+    # everything this report depends on, taken before it was read (``cache.warm``), and under the
+    # key "" the time (``time.time_ns``) they began to be taken; None when it cannot be said
+    witness: Optional[dict] = None
+
+
+# In a process that ends once its report is out (``cli``), what a run built is left to the process's
+# end instead of being taken apart object by object when the run returns: freeing the analysis of a
+# large project costs a sizeable part of a run after one edit. None: freed as usual (a library caller).
+_lingering: Optional[list] = None
+
+
+def linger_until_exit() -> None:
+    """Keep what runs build until the process ends (``cli``, one check per process)."""
+    global _lingering
+    if _lingering is None:
+        _lingering = []
+
+
+def _linger(*objects) -> None:
+    if _lingering is not None:
+        _lingering.append(objects)
 
 
 def resolve_config(paths, options: Options) -> Config:
@@ -84,28 +109,78 @@ def _discover(paths, options: Options, cfg: Optional[Config]):
     """Configuration, files, environment, and the result cache's answer: (cfg, found, env, results,
     prestat, Result or None)."""
     paths = list(paths) or ["."]
+    cached = options.result_cache and options.use_cache and not options.overrides
+    stamps = {} if cached and options.witness and cfg is None and options.root is None else None
+    if stamps is not None:
+        from .cache.warm import ancestors_witness
+
+        _make_cache_dir(paths)
+        stamps[_STARTED] = time.time_ns()  # (before anything is stat'ed)
+        ancestors_witness(paths, options.config_path, stamps)
     cfg = cfg or resolve_config(paths, options)
 
     # 1. discover
     found = files_for_run(paths, exclude=cfg.exclude, extend_exclude=cfg.extend_exclude,
                           force_exclude=options.force_exclude, whole_project=options.whole_project, root=options.root,
-                          check_tests=cfg.check_tests)
+                          check_tests=cfg.check_tests, stamps=stamps)
 
     # the environment whose installed libraries are read (none: the catalog alone)
     env = find_environment(options.python, cfg.python, cfg.path, found.root)
+    if stamps is not None and env is not None:
+        from .cache.warm import environment_witness
+
+        environment_witness(env, stamps)
 
     # nothing changed since the last run: its findings
     results, prestat, hit = None, {}, None
-    if options.result_cache and options.use_cache and not options.overrides:
+    if cached:
         results = ResultCache(found.root, cfg, paths, options.force_exclude,
-                              environment=env.fingerprint() if env is not None else None)
+                              environment=env.fingerprint() if env is not None else None, stamps=stamps)
         prestat = results.stat_files(found.files, found.report_paths)
         got = results.lookup()
         if got is not None:
             diagnostics, errors, checked, suppressed, covered = got
             hit = Result(diagnostics, errors, checked, config=cfg, suppressed=suppressed, root=found.root,
                          problems=found.problems, covered=covered)
+            hit.witness = _witness(found.stamps, prestat, results)
     return cfg, found, env, results, prestat, hit
+
+
+_STARTED = ""  # (the key of ``Result.witness`` whose value is the time the stamps began to be taken)
+
+
+def _make_cache_dir(paths) -> None:
+    """Make the project's cache directory before the project is walked (when there is none yet): made
+    after, it would change the project directory's stamp under the answer this run records."""
+    from .cache.store import ensure_project_dir, project_cache_dir
+    from .discover import project_root
+
+    where = project_cache_dir(project_root(paths))
+    if where is not None and not os.path.isdir(where) and ensure_project_dir(where):
+        from .cache.warm import FINE_TICK
+
+        # a change within the same tick of the file system's clock as this one would leave the project
+        # directory's stamp as it is (see ``warm._racy``): a first run waits for the next tick
+        if os.stat(where).st_mtime_ns % 1_000_000:
+            time.sleep(FINE_TICK / 1e9)
+
+
+def _witness(stamps: Optional[dict], prestat: dict, results: ResultCache) -> Optional[dict]:
+    """``Result.witness`` from what discovery and the result cache stat'ed before reading (None when
+    not asked for, or when a file the results rest on changed since they were made)."""
+    if stamps is None or results.signature is None:
+        return None
+    out = dict(stamps)
+    out.update(prestat)
+    for path, (size, mtime) in results.watched.items():
+        try:
+            now = os.stat(path)
+        except OSError:
+            return None
+        if (now.st_size, now.st_mtime_ns) != (size, mtime):
+            return None
+        out[path] = now
+    return out
 
 
 def cached_run(paths, options: Optional[Options] = None) -> Optional[Result]:
@@ -155,12 +230,14 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
                           env=env)
         if got is not None:
             diagnostics, suppressed, ws = got
+            _linger(ws, snapshot, collected)
             covered = covered_files(ws.project, errors)
             if results is not None:
                 results.save(diagnostics, errors, checked, suppressed, covered,
                              ws._libraries.outside() if ws._libraries is not None else None, collected.digests)
             return Result(diagnostics, errors, checked, ws.project, None, cfg, suppressed, ws.state.routes,
-                          found.root, found.problems, covered)
+                          found.root, found.problems, covered,
+                          _witness(found.stamps, prestat, results) if results is not None else None)
         # (the module infos may have been taken in: fresh ones for the pipeline)
         modules = modules_on_disk(found.files, collected.summaries, found.report_paths, found.context_dirs,
                                   found.root, check_tests=cfg.check_tests)
@@ -176,12 +253,13 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
     if libraries is not None:
         libraries.save()
 
+    _linger(collected, snapshot)
     covered = covered_files(project, errors)
     if results is not None:
         results.save(diagnostics, errors, checked, suppressed, covered,
                      libraries.outside() if libraries is not None else None, collected.digests)
     return Result(diagnostics, errors, checked, project, analysis, cfg, suppressed, routes, found.root, found.problems,
-                  covered)
+                  covered, _witness(found.stamps, prestat, results) if results is not None else None)
 
 
 def covered_files(project: Project, errors) -> list:

@@ -63,6 +63,7 @@ class AsyncLintPlugin:
         given = list(getattr(options, "filenames", None) or ["."])
         _GIVEN[:] = [os.path.abspath(p) for p in given if p != "-"]
         _ACTIVE[0] = asl_selected(options)
+        _NAMED_OFF[:] = named_off_codes(options)
         if _ACTIVE[0] and _over_a_project(given):
             prepare_project(root_for(_GIVEN[0]))
 
@@ -88,6 +89,28 @@ def asl_selected(options) -> bool:
     if not select:
         return True  # flake8's default selection takes every plugin's codes
     return names_asl(select) or names_asl(getattr(options, "extend_select", None))
+
+
+_NAMED_OFF: list = []  # rules off by default that flake8's selection names in full (``parse_options``)
+
+
+def named_off_codes(options) -> list:
+    """The rules off by default (ASL402, ASL112, ASL212) that flake8's ``--select`` or
+    ``--extend-select`` names in full: asked for by name, they are analysed and reported, as
+    ``asynclint --select ASL402`` does, rather than silently giving nothing. A prefix (``--select
+    ASL``) keeps asynclint's own selection, ``[tool.asynclint]`` included."""
+    from .categories import ALL_CODES, default_on
+
+    off = {code for code in ALL_CODES if not default_on(code)}
+    named = []
+    for key in ("select", "extend_select"):
+        values = getattr(options, key, None)
+        items = values.split(",") if isinstance(values, str) else [c for v in values or () for c in str(v).split(",")]
+        for item in items:
+            code = item.strip().upper()
+            if code in off and code not in named:
+                named.append(code)
+    return named
 
 
 def _over_a_project(given) -> bool:
@@ -356,7 +379,7 @@ def _cached_project_run(root: str, every_call: bool = True):
     """The ``_ProjectRun`` of the last run over the project when no file changed since, else None."""
     from .engine import Options, cached_run
 
-    result = cached_run([root], Options(root=root))
+    result = cached_run([root], Options(root=root, extend_select=list(_NAMED_OFF) or None))
     return _ProjectRun(root, result, every_call=every_call) if result is not None else None
 
 
@@ -369,7 +392,8 @@ def _run_engine(paths, overrides=None, root=None, result_cache=False):
     # flake8's workers are daemonic processes, which may not start processes of
     # their own: parse in this process there
     jobs = 1 if multiprocessing.current_process().daemon else None
-    options = Options(jobs=jobs, overrides=dict(overrides or {}), root=root, result_cache=result_cache)
+    options = Options(jobs=jobs, overrides=dict(overrides or {}), root=root, result_cache=result_cache,
+                      extend_select=list(_NAMED_OFF) or None)
     # the engine builds (and unpickles from the cache) a great many small
     # objects and frees few: the cyclic collector only slows it down
     was_enabled = gc.isenabled()

@@ -17,7 +17,6 @@ import codecs
 import io
 import os
 import stat
-import tokenize
 
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
@@ -96,6 +95,8 @@ def decode_source(data: bytes) -> str:
         raise UnicodeError(f"the file starts with a {wide} byte-order mark: Python source must be UTF-8 "
                            "(or declare an ASCII-compatible encoding)")
     try:
+        import tokenize  # (here: the stores read caches with this module before any source)
+
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
         message = str(exc)
@@ -118,6 +119,8 @@ def decode_source(data: bytes) -> str:
 
 def source_encoding(data: bytes) -> str:
     """The encoding ``decode_source`` uses for these bytes (for writing a rewrite back)."""
+    import tokenize  # (here: the stores read caches with this module before any source)
+
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     return encoding
 

@@ -57,6 +57,7 @@ EXPR_FORMS = {
     "list": (("*expr?",), "a list or tuple literal of simple arguments (``dependencies=[...]``)"),
     "derive": (("expr", "str", "strs"), "a parameter normalised in place: ``x = x.replace('a', 'b')``"),
     "lv": (("str",), "a local variable of the function, of no known value (``path = f'{base}/x'``)"),
+    "tup": (("exprs?",), "a tuple literal a function returns (``return session, conn``), or a tuple annotation, item by item"),
     "part": (("expr", "int"), "one of the values a call returned, unpacked into several names (``fd, path = mkstemp()``)"),
     "u": ((), "unknown"),
 }

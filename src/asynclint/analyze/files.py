@@ -92,7 +92,7 @@ _JOINS = frozenset({"join", "Path", "PurePath", "PosixPath", "WindowsPath", "Pur
 _FOLDER_OF = frozenset({"dirname"})
 _MODE = frozenset("rwxabtU+")
 # forms that never name a file: literals other than strings, collections, classes, injected values
-_NOT_A_FILE = frozenset({"u", "k", "list", "seqof", "mapof", "i", "opt", "d", "self", "cls", "sup", "dep",
+_NOT_A_FILE = frozenset({"u", "k", "list", "seqof", "tup", "mapof", "i", "opt", "d", "self", "cls", "sup", "dep",
                          "callargs", "tal"})
 
 

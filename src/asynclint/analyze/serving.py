@@ -24,7 +24,7 @@ SERVING_CALLS = frozenset({"serve", "serve_forever", "start_server", "start_unix
                            "start_serving"})
 # ``await x.start()`` serves when ``x`` is one of these (or a subclass), or a project class whose
 # ``start`` serves (``serves`` follows it); a browser, a driver, a child process started so do not
-SERVING_STARTS = frozenset({"start"})
+SERVING_STARTS = frozenset({"start", "startup"})
 SERVER_TYPES = frozenset({
     "aiohttp.web.BaseSite", "aiohttp.web.TCPSite", "aiohttp.web.UnixSite", "aiohttp.web.SockSite",
     "aiohttp.web.NamedPipeSite", "aiohttp.web_runner.BaseSite", "aiohttp.web_runner.TCPSite",
@@ -76,6 +76,19 @@ def run_target(project, site, ref) -> Optional[str]:
     return target if target is not None and (site.awaited or entered(project, target)) else None
 
 
+def task_target(project, site, ref) -> Optional[str]:
+    """The project coroutine a call site of ``ref`` makes without awaiting it: one it starts as a task
+    (``asyncio.create_task(serve_with_signal())``) or hands to what awaits it (``gather``), which runs
+    beside the caller from there on. Not an async generator, nor a context manager entered later."""
+    if site.kind != "call" or site.awaited or enters_on_stack(site):
+        return None
+    target = async_target(project, site, ref)
+    if target is None:
+        return None
+    fn = project.functions[target].summary
+    return target if fn.is_async and not fn.is_generator else None
+
+
 def starts_server(project, site, ref) -> bool:
     """Does this call site of ``ref`` start serving: ``server.serve()``, ``asyncio.start_server(...)``,
     ``app.listen(port)``, or ``await site.start()`` of a server (``SERVER_TYPES``)?"""
@@ -89,7 +102,8 @@ def starts_server(project, site, ref) -> bool:
 
 
 def serves(project, fq: str) -> bool:
-    """Does coroutine ``fq``, or one it awaits, start serving on its loop?"""
+    """Does coroutine ``fq``, or one it awaits or starts as a task (``task_target``), start serving
+    on its loop?"""
     seen, todo = {fq}, [fq]
     while todo and len(seen) < _MAX_FOLLOWED:
         ref = project.functions.get(todo.pop())
@@ -100,7 +114,7 @@ def serves(project, fq: str) -> bool:
                 continue
             if starts_server(project, site, ref):
                 return True
-            target = run_target(project, site, ref)
+            target = run_target(project, site, ref) or task_target(project, site, ref)
             if target is not None and target not in seen:
                 seen.add(target)
                 todo.append(target)

@@ -43,11 +43,17 @@ _NAMESPACE = "results/{}/{}/{}".format(__version__, codec.VERSION, ";".join(
     f"{c.__name__}({','.join(f.name for f in dataclasses.fields(c))})" for c in (Diagnostic, ChainHop, FileError)))
 
 
-def _package_fingerprint() -> tuple:
-    """Size and mtime of every module and catalog file of asynclint itself."""
+def _package_fingerprint(stamps: dict | None = None) -> tuple:
+    """Size and mtime of every module and catalog file of asynclint itself. ``stamps``: filled with
+    the ``os.stat`` result of each of those files and of their directories (before it is listed)."""
     out = []
+    if stamps is not None:
+        _stat_into(stamps, _PKG)
     for dirpath, dirnames, filenames in os.walk(_PKG):
         dirnames[:] = [d for d in dirnames if d != "__pycache__"]
+        if stamps is not None:
+            for d in dirnames:
+                _stat_into(stamps, os.path.join(dirpath, d))
         where = dirpath[len(_PKG) + 1:] or "."  # (os.walk's paths start with _PKG: as relpath, cheaper)
         for name in filenames:
             if name.endswith((".py", ".toml")):
@@ -56,8 +62,17 @@ def _package_fingerprint() -> tuple:
                 except OSError:
                     continue
                 out.append((where, name, st.st_mtime_ns, st.st_size))
+                if stamps is not None:
+                    stamps[os.path.join(dirpath, name)] = st
     out.sort()
     return tuple(out)
+
+
+def _stat_into(stamps: dict, path: str) -> None:
+    try:
+        stamps[path] = os.stat(path)
+    except OSError:
+        stamps[path] = None
 
 
 # every field, in the dataclasses' order (hops and callers are ChainHops): a field added to the
@@ -103,14 +118,16 @@ def _decode(blob):
         if (st.st_size, st.st_mtime_ns) != tuple(stamp):
             return None
     errors = [FileError(*e) for e in errs]
-    return decode_diagnostics(diags), errors, int(files_checked), int(suppressed), list(covered)
+    return decode_diagnostics(diags), errors, int(files_checked), int(suppressed), list(covered), dict(watched)
 
 
 class ResultCache:
-    def __init__(self, root: str, cfg, paths, force_exclude: bool, environment=None):
-        """``environment``: the fingerprint of the installed libraries read (None: no environment)."""
+    def __init__(self, root: str, cfg, paths, force_exclude: bool, environment=None, stamps: dict | None = None):
+        """``environment``: the fingerprint of the installed libraries read (None: no environment).
+        ``stamps``: filled with the ``os.stat`` results of asynclint's own files (see ``warm``)."""
         self.store = Store(project_cache_dir(root), f"results-{__version__}.cache", _NAMESPACE)
-        self.key = (_FORMAT, __version__, _package_fingerprint(), repr(cfg), tuple(paths), os.getcwd(), force_exclude)
+        self.watched: dict = {}  # the library files the results found or saved rest on (``save``)
+        self.key = (_FORMAT, __version__, _package_fingerprint(stamps), repr(cfg), tuple(paths), os.getcwd(), force_exclude)
         if environment is not None:
             self.key += (environment,)
         self.stats: dict = {}
@@ -154,9 +171,13 @@ class ResultCache:
             if blob is None:
                 return None
         try:
-            return _decode(blob)
+            got = _decode(blob)
         except Exception:  # authenticated but unusable (cannot happen unless a bug): run again
             return None
+        if got is None:
+            return None
+        self.watched = got[5]
+        return got[:5]
 
     def _same_content(self):
         """The last results of this key when every file has the bytes it had then (its stamps may
@@ -188,6 +209,7 @@ class ResultCache:
         bytes of each file the run read (``Collected.digests``)."""
         if self.signature is None or not self.store.enabled:
             return
+        self.watched = dict(watched or {})
         try:
             blob = _encode(diagnostics, errors, files_checked, suppressed, covered, watched or {})
         except ValueError:

@@ -38,11 +38,11 @@ and ``CACHEDIR.TAG`` are written only when asynclint creates the directory.
 
 from __future__ import annotations
 
-import hmac
 import os
 import stat
 import struct
 import sys
+from _operator import _compare_digest as compare_digest  # (hmac.compare_digest, without importing hmac)
 
 from ..fsio import append_private, read_private, write_private
 
@@ -59,6 +59,67 @@ _REC = struct.Struct("<HI32s")
 _LENS = struct.Struct("<HI")
 
 _said: set = set()
+
+
+# ---------------------------------------------------------------- HMAC-SHA256
+
+
+def _openssl_hmac(key: bytes, data=b""):
+    import hmac
+
+    return hmac.new(key, data, "sha256")
+
+
+try:  # the interpreter's own SHA-256 (3.11: _sha256, 3.12+: _sha2)
+    from _sha256 import sha256 as _builtin_sha256
+except ImportError:
+    try:
+        from _sha2 import sha256 as _builtin_sha256
+    except ImportError:
+        _builtin_sha256 = None
+
+_IPAD = bytes(x ^ 0x36 for x in range(256))
+_OPAD = bytes(x ^ 0x5C for x in range(256))
+
+
+class _BuiltinHMAC:
+    """HMAC-SHA256 (RFC 2104, as ``hmac.new(key, data, "sha256")``) on the interpreter's built-in
+    SHA-256: loading OpenSSL for ``hmac`` costs more than a small store's whole check."""
+
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, key: bytes, data=b""):
+        if len(key) > 64:
+            key = _builtin_sha256(key).digest()
+        key = key.ljust(64, b"\x00")
+        self._inner = _builtin_sha256(key.translate(_IPAD))
+        self._outer = _builtin_sha256(key.translate(_OPAD))
+        if data:
+            self._inner.update(data)
+
+    def update(self, data) -> None:
+        self._inner.update(data)
+
+    def digest(self) -> bytes:
+        outer = self._outer.copy()
+        outer.update(self._inner.digest())
+        return outer.digest()
+
+
+def sha256(data: bytes) -> bytes:
+    """SHA-256 of ``data``, with the interpreter's own implementation when it has one."""
+    if _builtin_sha256 is not None:
+        return _builtin_sha256(data).digest()
+    import hashlib
+
+    return hashlib.sha256(data).digest()
+
+
+def hmac_sha256(builtin: bool = False):
+    """The HMAC-SHA256 constructor ``(key, data) -> object with update, digest``: OpenSSL's
+    (``hmac``), or with ``builtin`` the interpreter's own SHA-256 (slower per byte, nothing to
+    load: for the small stores read at start-up) when it has one."""
+    return _BuiltinHMAC if builtin and _builtin_sha256 is not None else _openssl_hmac
 
 
 def say_once(message: str) -> None:
@@ -216,7 +277,10 @@ class Store:
 
     ``directory`` None (or no secret) makes a store that reads nothing and writes nothing."""
 
-    def __init__(self, directory: str | None, name: str, namespace: str, *, project: bool = True, load: bool = True):
+    def __init__(self, directory: str | None, name: str, namespace: str, *, project: bool = True, load: bool = True,
+                 builtin_sha: bool = False):
+        """``builtin_sha``: compute tags with the interpreter's own SHA-256 (``hmac_sha256``)."""
+        self._mac = mac = hmac_sha256(builtin_sha)
         self.directory = directory
         self.name = name
         self.secret = installation_key() if directory is not None else None
@@ -226,8 +290,8 @@ class Store:
         self._on_disk: int | None = None  # the file's size where this store's records end, once read or written
         self._dead = 0  # bytes of the file's records that no longer count (superseded, removed, damaged)
         self._removed: set = set()  # keys of the file's records removed since
-        self._ns_key = (hmac.digest(self.secret, b"asynclint cache namespace\x00" + namespace.encode("utf-8", "surrogatepass"),
-                                    "sha256") if self.secret is not None else None)
+        self._ns_key = (mac(self.secret, b"asynclint cache namespace\x00" + namespace.encode("utf-8", "surrogatepass")
+                            ).digest() if self.secret is not None else None)
         if load and self._ns_key is not None:
             self._load()
 
@@ -241,7 +305,7 @@ class Store:
 
     def _tag(self, key: bytes, value) -> bytes:
         """HMAC of the record's lengths, key and value (what ``_load`` checks)."""
-        return hmac.digest(self._ns_key, _LENS.pack(len(key), len(value)) + key + bytes(value), "sha256")
+        return self._mac(self._ns_key, _LENS.pack(len(key), len(value)) + key + bytes(value)).digest()
 
     def _load(self) -> None:
         data = read_private(self.path, MAX_FILE)
@@ -253,7 +317,7 @@ class Store:
         view = memoryview(data)
         pos, end = _HEAD.size, len(data)
         items = self._items
-        ns_key, new, compare = self._ns_key, hmac.new, hmac.compare_digest
+        ns_key, new, compare = self._ns_key, self._mac, compare_digest
         lens, unpack = _LENS.size, _REC.unpack_from
         dead = 0
         while pos + _REC.size <= end:
@@ -265,7 +329,7 @@ class Store:
                 break
             # the tag covers the lengths, the key and the value: checked before anything is decoded
             # (fed as views of the file's bytes: no copy of the record)
-            mac = new(ns_key, view[pos:pos + lens], "sha256")
+            mac = new(ns_key, view[pos:pos + lens])
             mac.update(view[start:stop])
             if compare(mac.digest(), tag):
                 key = data[start:start + klen]
@@ -331,7 +395,7 @@ class Store:
             parts = []
             for key in removed:
                 lengths = _LENS.pack(len(key), _REMOVED)
-                parts += [_REC.pack(len(key), _REMOVED, hmac.digest(self._ns_key, lengths + key, "sha256")), key]
+                parts += [_REC.pack(len(key), _REMOVED, self._mac(self._ns_key, lengths + key).digest()), key]
             tags = self._records(fresh, parts)
             try:
                 if append_private(self.path, b"".join(parts), self._on_disk):

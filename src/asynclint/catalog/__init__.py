@@ -115,6 +115,9 @@ class TypeInfo:
     properties: frozenset = frozenset()  # attributes whose read runs a blocking property
     variants: tuple = ()  # (type name of the variant, conditions on the constructor's arguments)
     wraps_file: bool = False  # reads or writes the object it is built on: no I/O unless that is a file
+    # the type of one built over an in-memory buffer, when some of its methods still do I/O of their own
+    # (a Pillow image decoded from a BytesIO is saved to a path): "" for the buffer itself
+    in_memory: str = ""
 
 
 class Catalog:
@@ -225,6 +228,15 @@ class Catalog:
                                                       safe=(info.safe | safe) - blocks, variants=())
                 variants.append((key, conditions(vspec.get("when"))))
             info.variants = tuple(variants)
+            memory_safe = spec.get("memory-safe")
+            if memory_safe is not None:
+                # built over io.BytesIO: these methods only touch that memory; the others (save(path))
+                # still do I/O of their own
+                key = f"{name}#memory"
+                safe = frozenset(memory_safe)
+                self.types[key] = dataclasses.replace(info, methods=info.methods - safe, safe=info.safe | safe,
+                                                      variants=())
+                info.in_memory = key
         asyncs = data.get("async") or {}
         for name in asyncs.get("types", []) + asyncs.get("functions", []):
             self.async_names.add(name)

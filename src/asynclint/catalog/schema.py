@@ -28,7 +28,7 @@ _TYPE = {
     "aliases": _STR_LIST, "methods": "methods", "safe": _STR_LIST, "fluent": _STR_LIST, "returns": _STR_MAP,
     "attributes": _STR_MAP, "items": str, "call": str, "with": bool, "iter": bool, "enter": str, "element": str,
     "category": "category", "replacement": str, "overrides": "overrides", "properties": _STR_LIST,
-    "variants": "variants", "wraps-file": bool,
+    "variants": "variants", "wraps-file": bool, "memory-safe": _STR_LIST,
 }
 _VARIANT = {"when": "conditions", "safe": _STR_LIST, "blocks": _STR_LIST}
 _CONDITION_OPS = ("is", "missing", "names")

@@ -15,10 +15,12 @@ from ..categories import fix_kind_for_code, is_direct
 
 def fix_kind(diagnostic) -> Optional[str]:
     code = getattr(diagnostic, "code", None) or ""
-    kind = fix_kind_for_code(code)
+    api = getattr(diagnostic, "api", None) or ""
+    # a sleep that is not time.sleep (pyautogui.click, a configured one) has no asyncio.sleep
+    # rewrite: it is offloaded, unsafe
+    kind = fix_kind_for_code(code, api)
     if kind is None or getattr(diagnostic, "passed", False):
         return None
-    api = getattr(diagnostic, "api", None) or ""
     if is_direct(code) and (api.startswith("iteration over ") or api.startswith("with ")):
         return None
     return kind

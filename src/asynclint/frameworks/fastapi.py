@@ -23,7 +23,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..analyze.entries import entry_coroutines, is_runner, referenced, started_coroutine
+from ..analyze.entries import entry_coroutines, is_runner, referenced, runner_places, started_coroutine
 from ..analyze.propagate import LOOP_CHECKS
 from ..analyze.serving import serves
 from ..analyze.serving import async_target as _async_target
@@ -31,6 +31,7 @@ from ..analyze.serving import entered as _entered
 from ..analyze.serving import enters_on_stack as _enters_on_stack
 from ..analyze.serving import run_target as _run_target
 from ..analyze.serving import starts_server as _starts_server
+from ..analyze.serving import task_target
 from ..link.values import Inst, Meth, Sym
 from ..model import Diagnostic
 
@@ -679,7 +680,7 @@ def startup_by_function(model: RouteModel, project, functions) -> dict:
 
 
 def startup_only(model: RouteModel, project, functions, hooks: Optional[set] = None, named: bool = True,
-                 shared: frozenset = frozenset()) -> set:
+                 shared: frozenset = frozenset(), own_loop: Optional[dict] = None) -> set:
     """Which of ``functions`` (None: the project's own coroutines) run only while the app starts or
     stops: its lifespan functions, startup and shutdown handlers, and the coroutines that only these
     (or coroutines like these) await and that nothing else names (not a route, a dependency, a task,
@@ -687,11 +688,14 @@ def startup_only(model: RouteModel, project, functions, hooks: Optional[set] = N
     ``hooks``: other roots instead (the coroutines of command-line commands). Without ``named``, what else names them is the
     caller's to check (``analyze.entries.referenced``). ``shared``: hooks that other code may run too
     (the coroutine a command runs may be a method routes await): one of them counts only when what
-    awaits it does."""
+    awaits it does. A call that starts a loop of its own with it (``loop.run_until_complete(
+    hub.init_users())`` in a command) runs it where nothing is served: it counts for neither side
+    (``own_loop``: ``entries.runner_places``, when the caller has it)."""
     hooks = model.startup | model.shutdown if hooks is None else hooks
     if not hooks:
         return set()
     index = _call_index(model, project)
+    own_loop = runner_places(project) if own_loop is None else own_loop
     served = {r.function for r in model.routes} | {dep for r in model.routes for dep in r.dependencies}
     decided: dict = {}
 
@@ -705,7 +709,7 @@ def startup_only(model: RouteModel, project, functions, hooks: Optional[set] = N
         if ref is None or fq in path or fq in served or not root and (not ref.summary.is_async
                                                                       or _decorated(project, ref)):
             return False  # (a cycle is not remembered: another way in may decide it)
-        calls = _program_calls(index, project, fq)
+        calls = _program_calls(index, project, fq, own_loop)
         if root:
             # the command starts it from sync code, on a loop of its own; a coroutine that awaits it too
             # must be like it (``proxy_config.get_config()`` run by a command and awaited by routes)
@@ -752,28 +756,101 @@ def quiet_functions(model: RouteModel, project, entries: Optional[set] = None) -
         if entries is None:
             entries = entry_coroutines(project)
         commands = {fq for fq in model.commands if not serves(project, fq)}
-        starting = model.startup | model.shutdown
+        starting = model.startup | model.shutdown | loop_enders(project)
         roots = commands | starting
         shared = frozenset(commands - starting)  # (what a command runs, other code may await too)
+        own_loop = runner_places(project)
         got = {fq: "while the app starts or stops or in a command-line command"  # (reached from both)
-               for fq in startup_only(model, project, None, roots, named=False, shared=shared)}
+               for fq in startup_only(model, project, None, roots, named=False, shared=shared, own_loop=own_loop)}
         for hooks, when in ((commands, "in a command-line command"), (starting, "while the app starts or stops")):
             if hooks and got:
+                # (a loop of its own that runs one too, asyncio.run(self.cleanup()) at exit, leaves it to the
+                # start or the stop; the coroutine a command runs keeps the first answer)
+                loops = own_loop if hooks is starting else {}
                 got.update((fq, when) for fq in startup_only(model, project, set(got), hooks, named=False,
-                                                             shared=shared & hooks))
+                                                             shared=shared & hooks, own_loop=loops)
+                           if hooks is commands or fq not in commands)
         for fq in referenced(project, set(got) - roots):  # (one look through the project for all)
             del got[fq]
         # a command, or the coroutine a program starts its loop with, that serves: what it does before it
         # starts serving is its start-up, and so are the coroutines only that part awaits
-        model.quiet_memo["serving"] = (model.commands - commands) | entries
+        model.quiet_memo["serving"] = (model.commands - commands) | entries | _started_by_program(model, project,
+                                                                                               own_loop, entries)
         before = _serving_lines(model, project)
-        prologue = _awaited_before(model, project, before)
+        prologue = _awaited_before(model, project, before, own_loop)
         if prologue:
             when = "before the program starts serving"
-            for fq in startup_only(model, project, None, prologue):  # (those already in ``got`` stay)
+            for fq in startup_only(model, project, None, prologue, own_loop=own_loop):  # (those already in ``got`` stay)
                 got.setdefault(fq, when)
         model.quiet_memo["quiet"] = got
     return got
+
+
+def _started_by_program(model: RouteModel, project, own_loop: dict, entries: set) -> set:
+    """The coroutines a loop runner starts (``own_loop``) that are not entry coroutines only because
+    sync code also calls them, on a loop already running (``asyncio.create_task(main())`` in the same
+    sync function, when it finds one) and that serve: as for an entry coroutine, what they do before
+    they start serving is the program's start-up. One that a coroutine calls, or that is handed on
+    (a callback), is not one of them."""
+    index = _call_index(model, project)
+    out = set()
+    for fq in set(own_loop) - entries:
+        calls = _program_calls(index, project, fq, own_loop)
+        if all(not site.awaited and not project.functions[c].summary.is_async for c, site in calls) \
+                and serves(project, fq):
+            out.add(fq)
+    return out - referenced(project, out) if out else out
+
+
+def loop_enders(project) -> set:
+    """The project's coroutines that end the program: their last call stops the loop they run on
+    (``await self._cleanup(); self.io_loop.stop()``, ``asyncio.get_event_loop().stop()``, or a sync
+    method of the project that does only that last), and that serve nothing. They run once, when the
+    program stops (a signal's handler, a shutdown request), like a shutdown handler."""
+    out = set()
+    for fq, ref in project.index.own_functions():
+        fn = ref.summary
+        if not fn.is_async or fn.is_generator or project.is_test(ref.module) or not fn.calls:
+            continue
+        if _last_stops_loop(project, ref, depth=1) and not serves(project, fq):
+            out.add(fq)
+    return out
+
+
+def _last_stops_loop(project, ref, depth: int) -> bool:
+    """Is a call on the last line with calls of ``ref`` one that stops the event loop?"""
+    sites = [site for site in ref.summary.calls if site.kind == "call" and not site.in_handler]
+    if not sites:
+        return False
+    last = max(site.line for site in sites)
+    for site in sites:
+        if site.line != last:
+            continue
+        if _stops_loop(project, site, ref):
+            return True
+        target = _async_target(project, site, ref) if depth else None
+        if target is not None and not site.awaited and not project.functions[target].summary.is_async \
+                and _last_stops_loop(project, project.functions[target], depth - 1):
+            return True
+    return False
+
+
+_LOOP_NAMES = frozenset({"loop", "io_loop", "ioloop", "event_loop", "aio_loop"})
+_LOOP_GETTERS = ("get_event_loop()", "get_running_loop()", "IOLoop.current()", "IOLoop.instance()")
+
+
+def _stops_loop(project, site, ref) -> bool:
+    """``loop.stop()``, ``self.io_loop.stop()``, ``IOLoop.current().stop()``,
+    ``asyncio.get_event_loop().stop()``."""
+    receiver, _, name = site.text.rpartition(".")
+    if name != "stop" or not receiver:
+        return False
+    v = project.ev(site.callee, ref.module)
+    if type(v) is Meth and (v.type.endswith("EventLoop") or v.type.endswith("IOLoop")):
+        return True
+    # an object of no known type, named as a loop is (``self.io_loop``, ``IOLoop.current()``)
+    last = receiver.rsplit(".", 1)[-1].lstrip("_").lower()
+    return last in _LOOP_NAMES or receiver.endswith(_LOOP_GETTERS)
 
 
 def _serving_lines(model: RouteModel, project) -> dict:
@@ -783,17 +860,49 @@ def _serving_lines(model: RouteModel, project) -> dict:
     if got is None:
         got = model.quiet_memo["before"] = {fq: line for fq in model.quiet_memo.get("serving", ())
                                             if (line := serving_line(project, fq)) is not None}
+        if got:
+            _serving_within(model, project, got)
     return got
 
 
-def _program_calls(index: dict, project, fq: str) -> list:
+def _serving_within(model: RouteModel, project, got: dict) -> None:
+    """Add to ``got`` (serving coroutine -> the line where it starts serving) the coroutines that those
+    await where they start serving, when nothing else runs them (``async def launch(self): await
+    self.initialize(); await self.start()`` and ``async def start(self): self.check_config(); ...;
+    self.http_server.listen(port)``): what such a one does before its own serving line runs before
+    anything is served too. A call that starts a loop of its own with it counts for neither side."""
+    index = _call_index(model, project)
+    own_loop = runner_places(project)
+    todo = list(got)
+    while todo:
+        fq = todo.pop()
+        ref = project.functions.get(fq)
+        if ref is None:
+            continue
+        for site in ref.summary.calls:
+            if site.line != got[fq] or site.kind != "call":
+                continue
+            target = _run_target(project, site, ref)
+            if target is None or target in got:
+                continue
+            line = serving_line(project, target)
+            calls = _program_calls(index, project, target, own_loop)
+            if line is not None and calls and all(
+                    c in got and s.line == got[c] and (s.awaited or _entered(project, target)) for c, s in calls):
+                got[target] = line
+                todo.append(target)
+
+
+def _program_calls(index: dict, project, fq: str, own_loop: Optional[dict] = None) -> list:
     """[(caller, call site)] of the calls of coroutine ``fq`` outside test code (how tests call a
     coroutine is not how the program runs it: ``link.build.is_test_module``), also those of the base
-    class's method that may run it (``_overriding``)."""
+    class's method that may run it (``_overriding``). ``own_loop``: the calls that start a loop of
+    their own (``entries.runner_places``), left out."""
     out = []
+    skip = own_loop.get(fq, ()) if own_loop is not None else ()
     for c, site in index.get(fq.rsplit(".", 1)[-1], ()):
         ref = project.functions[c]
-        if project.is_test(ref.module):
+        if project.is_test(ref.module) or (id(ref), site.line, site.col) in skip:
             continue
         target = _async_target(project, site, ref)
         if target == fq or target is not None and target.rsplit(".", 1)[-1] == fq.rsplit(".", 1)[-1] \
@@ -802,7 +911,7 @@ def _program_calls(index: dict, project, fq: str) -> list:
     return out
 
 
-def _awaited_before(model: RouteModel, project, before: dict) -> set:
+def _awaited_before(model: RouteModel, project, before: dict, own_loop: dict) -> set:
     """The coroutines awaited (or context managers entered) by the serving coroutines ``before`` (fq ->
     the line where it starts serving) before that line, and from nowhere else."""
     index = _call_index(model, project)
@@ -815,7 +924,7 @@ def _awaited_before(model: RouteModel, project, before: dict) -> set:
             target = _run_target(project, site, ref)
             if target is None or target in out:
                 continue
-            calls = _program_calls(index, project, target)
+            calls = _program_calls(index, project, target, own_loop)
             entered = _entered(project, target)
             if calls and all(c in before and (s.awaited or entered) and s.line < before[c] for c, s in calls):
                 out.add(target)
@@ -824,7 +933,7 @@ def _awaited_before(model: RouteModel, project, before: dict) -> set:
 
 def serving_line(project, fq: str) -> Optional[int]:
     """The line of a serving coroutine where it starts serving: the first of its own call sites that
-    starts a server, or awaits (enters) a coroutine that does (``serves``)."""
+    starts a server, or awaits (enters) or starts as a task a coroutine that does (``serves``)."""
     ref = project.functions.get(fq)
     if ref is None:
         return None
@@ -833,7 +942,7 @@ def serving_line(project, fq: str) -> Optional[int]:
             continue
         if _starts_server(project, site, ref):
             return site.line
-        target = _run_target(project, site, ref)
+        target = _run_target(project, site, ref) or task_target(project, site, ref)
         if target is not None and target != fq and serves(project, target):
             return site.line
     return None

@@ -202,15 +202,20 @@ class Evaluator:
                 return None
             case "it":
                 return self.element(self.ev(e[1], mod))
+            case "tup":
+                # a returned tuple literal taken whole: a sequence its first item stands for, as a
+                # literal list is (each item matters where it is unpacked: ``part``)
+                return IterOf(self.ev(e[1][0], mod))
             case "part":
                 # one of the values a call gave, unpacked: of a catalogued pair, what it holds
-                # (``reader, writer = multiprocessing.Pipe()``: two connections); else not known
+                # (``reader, writer = multiprocessing.Pipe()``: two connections); of a project
+                # function that returns a tuple literal, that item (``client, db = make_clients()``)
                 match self.ev(e[1], mod):
                     case Inst(t) if t not in self.index.classes:
                         info = self.catalog.type_info(t)
                         if info is not None and info.element:
                             return Inst(info.element)
-                return None
+                return self.unpacked(e[1], e[2], mod)
             case "en":
                 return self.entered(self.ev(e[1], mod))
             case "aw" | "opt":
@@ -507,7 +512,9 @@ class Evaluator:
             if arg0 is not None and info is not None and (info.category == "file" or info.wraps_file):
                 inner = self.ev(arg0, mod)
                 if inner in MEMORY_BUFFERS:
-                    return inner  # a reader/writer/archive over an in-memory buffer stays in memory
+                    # a reader/writer/archive over an in-memory buffer stays in memory; an object with
+                    # I/O of its own keeps that (Image.open(io.BytesIO(raw)).save(path) writes a file)
+                    return Inst(info.in_memory) if info.in_memory else inner
                 if info.wraps_file and not (type(inner) is Inst and self._is_file_type(inner.type)):
                     return None  # csv.reader(lines): rows from a list, no file involved
             if info is not None and info.variants and passed is not None:
@@ -589,6 +596,44 @@ class Evaluator:
                 result = IterOf(result, fq)
         self._results[fq] = result
         return result
+
+    def unpacked(self, call, i: int, mod: ModuleInfo, depth: int = 0):
+        """Item ``i`` of what the project function ``call`` calls returns, where its annotation says
+        (``-> tuple[Session, Connection]``) or it returns tuple
+        literals (``return requests.Session(), sqlite3.connect(path)``) or what another such function
+        returns (``return make_clients()``); as for a whole result, several different answers are no
+        answer."""
+        if call[0] == "aw":
+            call = call[1]
+        if call[0] != "c" or depth > 4:
+            return None
+        fq = None
+        match self.callee_value(call[1], mod):
+            case Sym(q) if q in self.index.functions:
+                fq = q
+            case Meth(t, name) if t in self.index.classes:
+                fq = self.hierarchy.find_method(t, name)
+        ref = self.index.functions.get(fq) if fq is not None else None
+        if ref is None or ref.summary.is_generator:
+            return None
+        declared = ref.summary.return_annotation
+        if declared is not None and declared[0] == "tup" and i < len(declared[1]):
+            v = self.ev(declared[1][i], ref.module)  # -> tuple[requests.Session, sqlite3.Connection]
+            if self.useful(v):
+                return v
+        found = []
+        for r in ref.summary.returns:
+            if r[0] == "tup":
+                v = self.ev(r[1][i], ref.module) if i < len(r[1]) else None
+            elif r[0] in ("c", "aw"):
+                v = self.unpacked(r, i, ref.module, depth + 1)
+            else:
+                continue  # ``return None`` on a path that fails, a value of unknown shape
+            if self.useful(v) and v not in found:
+                found.append(v)
+        if len(found) == 1 or found and all(self._sync_library_object(v) for v in found):
+            return found[0]
+        return None
 
     def is_contextmanager(self, ref: FunctionRef) -> bool:
         for d in ref.summary.decorators:

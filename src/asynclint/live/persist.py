@@ -210,9 +210,11 @@ class Snapshot:
                 prop.blocking[fq] = (key[2], w)
                 prop.klass[fq] = key[1]
             if facts:
-                prop.facts[fq] = table.decode(facts)
                 if indexed:
+                    prop.facts[fq] = table.decode(facts)
                     state._index_prop(fq, prop.facts[fq])
+                else:  # (kept as numbers, like the records' facts, until computed again)
+                    prop.facts[fq] = numbers(facts)
         state.prop = prop
         state.fact_table = table
         state.track_prop()

@@ -35,30 +35,57 @@ from .facts import NOT_VALUES, site_shape
 
 class Multimap:
     """key -> owner -> [items]: each owner's items replaced as a whole; ``get`` gives them all (and
-    records ``(kind, key)`` in ``tracker``'s open frame, when one is given)."""
+    records ``(kind, key)`` in ``tracker``'s open frame, when one is given).
+
+    Changes are filed when the table is first read: until then they are kept in order as they come
+    (taking a stored analysis in adds every record's items, and a run after an edit that reads no
+    entry of the table files none of them)."""
 
     def __init__(self, kind: str = "", tracker=None):
         self._d: dict = {}
+        self._log: list = []  # (True: added | False: removed, owner, pairs) not filed yet
+        self._removals = 0  # in the log
         self.kind = kind
         self.tracker = tracker
 
     def add(self, owner, pairs) -> None:
-        d = self._d
-        for key, item in pairs:
-            d.setdefault(key, {}).setdefault(owner, []).append(item)
+        self._log.append((True, owner, pairs))
 
     def remove(self, owner, pairs) -> None:
+        self._log.append((False, owner, pairs))
+        self._removals += 1
+        if self._removals > 4096:  # (a long-lived engine whose edits nothing reads: keep the log short)
+            self._file()
+
+    def _file(self) -> None:
+        log, self._log = self._log, []
+        self._removals = 0
         d = self._d
-        for key, _ in pairs:
-            m = d.get(key)
-            if m is not None:
-                m.pop(owner, None)
-                if not m:
-                    del d[key]
+        for added, owner, pairs in log:
+            if added:
+                for key, item in pairs:
+                    m = d.get(key)
+                    if m is None:
+                        d[key] = {owner: [item]}
+                        continue
+                    items = m.get(owner)
+                    if items is None:
+                        m[owner] = [item]
+                    else:
+                        items.append(item)
+            else:
+                for key, _ in pairs:
+                    m = d.get(key)
+                    if m is not None:
+                        m.pop(owner, None)
+                        if not m:
+                            del d[key]
 
     def get(self, key, default=()):
         if self.tracker is not None:
             self.tracker.note((self.kind, key))
+        if self._log:
+            self._file()
         m = self._d.get(key)
         if not m:
             return default
@@ -334,11 +361,13 @@ class AnalysisState:
         self._changed(self._dropped.pop(key, None), rec)
         self._index(key, rec.facts)
         if key[0] != "l":
-            self.lock_uses.add(key, rec.uses)
+            if rec.uses:
+                self.lock_uses.add(key, rec.uses)
             if self._handed is not None:
                 rec.handed = self._handed_by(key)
                 self._handed.add(key, rec.handed)
-            self.call_index.add(key, rec.calls)
+            if rec.calls:
+                self.call_index.add(key, rec.calls)
 
     def _handed_by(self, key) -> list:
         """The values a function (or a module's top level) passes as arguments (analyze.locks)."""
@@ -446,6 +475,8 @@ class AnalysisState:
             self.values_changed = False
         for fq, found in same.items():
             before = prop.facts.get(fq)
+            if type(before) is array:  # (the numbers of what it read, as stored: ``persist``)
+                before = prop.facts[fq] = self.fact_table.decode(before)
             moved = [_where(b.site) for b in prop.sites.get(fq, ())] != [_where(b.site) for b in found]
             prop.replace(fq, found)
             self._reindex_prop(fq, before)

@@ -23,7 +23,8 @@ def _enable_note(rule: Rule) -> str:
     return (
         ""
         if rule.default_enabled
-        else f'Off by default; enable it with `extend-select = ["{rule.code}"]`.'
+        else f'Off by default; enable it with `--extend-select {rule.code}` on the command line or '
+        f'`extend-select = ["{rule.code}"]` in `[tool.asynclint]` (`--select {rule.code}` reports it alone).'
     )
 
 

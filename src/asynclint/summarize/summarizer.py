@@ -45,6 +45,7 @@ _NONE_NAMES = {"None", "NoneType"}
 # by its value, ``Final[FastAPI]`` / ``ClassVar[Lock]`` by what they wrap
 _QUALIFIERS = {"Final", "ClassVar", "Required", "NotRequired", "ReadOnly"}
 _FLAG_ARGS = 4  # arguments of a call whose literal or constant values are kept (catalog variants)
+_MAX_RETURNED_ITEMS = 16  # items of a returned tuple literal kept one by one (``return a, b``)
 _FLAG_FORMS = frozenset({"g", "m", "a", "s", "k"})  # forms of such a value (a name, an attribute, a literal)
 
 
@@ -314,6 +315,20 @@ def _without_flags(test: ast.AST, present: bool, params) -> ast.AST:
     if not rest or len(rest) == len(test.values):
         return test
     return rest[0] if len(rest) == 1 else ast.BoolOp(op=test.op, values=rest)
+
+
+_JUMPS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
+
+
+def _constant_test(test: ast.AST) -> Optional[bool]:
+    """Whether an ``if`` on a literal (``if True:``, ``if 0:``, ``if not False:``) runs its body; None
+    for any other test."""
+    negate = False
+    while type(test) is ast.UnaryOp and type(test.op) is ast.Not:
+        test, negate = test.operand, not negate
+    if type(test) is ast.Constant and (test.value is None or isinstance(test.value, (bool, int, str))):
+        return bool(test.value) != negate
+    return None
 
 
 def _leaves(body) -> bool:
@@ -597,6 +612,14 @@ class _Summarizer:
                 return ("mapof", values[0])
         return UNKNOWN
 
+    def returned(self, node: ast.AST) -> Expr:
+        """What ``return node`` gives: a tuple literal keeps each of its items (``return session, conn``,
+        unpacked by the caller into one name each), anything else is its expression."""
+        if type(node) is ast.Tuple and 1 < len(node.elts) <= _MAX_RETURNED_ITEMS \
+                and not any(type(e) is ast.Starred for e in node.elts):
+            return ("tup", tuple(self.expr(e) for e in node.elts))
+        return self.expr(node)
+
     def flag_arg(self, node: ast.AST) -> Optional[Expr]:
         """A literal or a named constant (``socket.SOCK_DGRAM``, ``SOCK_DGRAM``) passed to a call, else None."""
         t = type(node)
@@ -707,6 +730,10 @@ class _Summarizer:
                          "OrderedDict") and len(elts) == 2:
                 inner = self.annotation(elts[1])
                 return ("mapof", inner) if inner is not None else None
+            if hname in ("tuple", "Tuple") and 1 < len(elts) <= _MAX_RETURNED_ITEMS \
+                    and not any(type(e) is ast.Constant and e.value is Ellipsis for e in elts):
+                # -> tuple[Session, Connection]: what each name unpacking the result holds (``part``)
+                return ("tup", tuple(self.annotation(e) or UNKNOWN for e in elts))
             if hname in ("list", "List", "Sequence", "MutableSequence", "set", "Set", "frozenset", "FrozenSet",
                          "Iterable", "Collection", "deque", "Deque"):
                 inner = self.annotation(elts[0]) if elts else None
@@ -814,7 +841,22 @@ class _Summarizer:
         pushed = filled_pushed = 0
         once = None
         for i, stmt in enumerate(stmts):
+            if sc is not None and type(stmt) is ast.If:
+                known = _constant_test(stmt.test)
+                if known is not None:
+                    # `if True:` / `if False:` in a function: only one branch ever runs, and when it
+                    # always leaves (`if True: return x`), what follows it in the block never does
+                    taken, dead = (stmt.body, stmt.orelse) if known else (stmt.orelse, stmt.body)
+                    self.body(taken)
+                    self.unreachable(sc, dead)
+                    if _leaves(taken):
+                        self.unreachable(sc, stmts[i + 1:])
+                        break
+                    continue
             self.stmt(stmt)
+            if sc is not None and type(stmt) in _JUMPS:
+                self.unreachable(sc, stmts[i + 1:])  # after a return, raise, continue or break
+                break
             # `if name.startswith("x"): return ...` guards the rest of the block with the opposite
             if sc is not None and type(stmt) is ast.If and not stmt.orelse and _leaves(stmt.body):
                 for g in self.guards_of(stmt.test, False):
@@ -841,6 +883,19 @@ class _Summarizer:
             del sc.filled[len(sc.filled) - filled_pushed:]
         if once is not None:
             self.leave_once(once)
+
+    @staticmethod
+    def unreachable(sc, stmts) -> None:
+        """Statements of ``sc``'s function that never run: not visited, but a ``yield`` among them still
+        makes it a generator (``return`` then ``yield``: a generator that yields nothing)."""
+        todo = list(stmts)
+        while todo and not sc.func.is_generator:
+            node = todo.pop()
+            t = type(node)
+            if t in (ast.Yield, ast.YieldFrom):
+                sc.func.is_generator = True
+            elif t not in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda):
+                todo.extend(ast.iter_child_nodes(node))
 
     def is_cache_holder(self, name: str) -> bool:
         """Can ``name`` (or ``name.attr``) keep a value from one call to the next: a declared global,
@@ -1005,7 +1060,7 @@ class _Summarizer:
                 self.returning = None
                 sc = self.current_function()
                 if sc is not None:
-                    sc.func.returns = sc.func.returns + (self.expr(node.value),)
+                    sc.func.returns = sc.func.returns + (self.returned(node.value),)
         elif t is ast.If:
             self.visit(node.test)
             # `if _client is None: _client = make()`: the body runs once; `if k in CACHE: ... else:
@@ -1275,8 +1330,10 @@ class _Summarizer:
                 for i, sub in enumerate(elts):
                     if value[0] == "it":
                         part = ("it", value)
-                    elif value[0] == "c" and self.scope.kind == "function":
-                        part = ("part", value, i)  # fd, path = tempfile.mkstemp(): what that call gave
+                    elif value[0] == "c" or value[0] == "aw" and value[1][0] == "c":
+                        # fd, path = tempfile.mkstemp(), client, db = make_clients() (also at module
+                        # level, and awaited): what that call gave
+                        part = ("part", value, i)
                     else:
                         part = UNKNOWN
                     self.assign(sub, part, None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...categories import is_direct
+from ...categories import BY_NAME, is_direct
 from .base import Rewrite
 
 
@@ -12,7 +12,8 @@ class Sleep(Rewrite):
     name = "sleep"
 
     def matches(self, d) -> bool:
-        return d.category == "sleep" and is_direct(d.code) and d.api == "time.sleep"
+        # only time.sleep: another sleep (pyautogui.sleep, a configured one) is offloaded (to_thread)
+        return d.category == "sleep" and is_direct(d.code) and d.api in BY_NAME["sleep"].safe_apis
 
     def plan(self, planner, d, node, fn) -> None:
         if planner.imports.ref("asyncio", "sleep") is not None:
