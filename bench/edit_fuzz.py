@@ -1198,7 +1198,10 @@ def apply_step(checker, root: str, step: dict) -> list:
             failures += checker.check(front, (rel, texts.get(rel)))
     for rel, text in step["writes"]:
         write(root, rel, text)
-        checker.edited(rel, text)
+        try:
+            checker.edited(rel, text)
+        except Exception:  # the workspace failed to take the edit in: a failure to shrink, not the fuzzer's end
+            return failures + [(f"ws update {rel}", "crash", traceback.format_exc())]
     for front, rel in step["checks"]:
         if front != "buffer":
             failures += checker.check(front, rel)

@@ -1000,3 +1000,25 @@ def test_files_a_run_does_not_report_are_not_reported_when_asked_for_alone(tmp_p
     assert got.diagnostics[vendored] == got.diagnostics[test] == got.diagnostics[plugin] == []
     assert sorted(_row(d) for d in got.diagnostics[api]) == fresh[0]
     assert _live(ws) == fresh
+
+
+def test_a_run_from_the_stored_analysis_does_not_report_a_module_importing_pytest(tmp_path, monkeypatch):
+    """A fixtures module shipped in the package (it imports pytest) is linked, not reported; a run that
+    starts from the analysis an earlier run kept reported it once it found something, and so after a
+    run that named it did (found by bench/edit_fuzz.py on jupyter_server 2.21.1, seed 1: a blocking
+    coroutine added to jupyter_server/pytest_plugin.py)."""
+    files = {rel: text for rel, text in VENDORING.items() if rel.startswith("svc/") and "_vendor" not in rel}
+    files["svc/api.py"] = files["svc/api.py"].replace("from ._vendor.retry import backoff", "from time import sleep as backoff")
+    files["svc/fixtures.py"] = "import pytest\n\n\n@pytest.fixture\ndef client():\n    return None\n"
+    _write_project(tmp_path, monkeypatch, files)
+    root, fixtures = str(tmp_path), tmp_path / "svc/fixtures.py"
+    _cli_rows(root, True)
+    (tmp_path / "svc/api.py").write_text(files["svc/api.py"] + "\n", encoding="utf-8")
+    assert _cli_rows(root, True) == _cli_rows(root, False)  # (this run keeps the analysis)
+    fixtures.write_text(files["svc/fixtures.py"] + "\n\n" + OWN_SERVER, encoding="utf-8")
+    got = _cli_rows(root, True)
+    assert got == _cli_rows(root, False) and {r[0] for r in got[0]} == {"svc/api.py"}
+    named = run([str(fixtures)], Options(use_cache=True, result_cache=True, jobs=1, python="none"))
+    assert [d.code for d in named.diagnostics] == ["ASL203"]  # (named: reported, and kept for later runs)
+    fixtures.write_text(files["svc/fixtures.py"] + "\n\n" + OWN_SERVER + "\n", encoding="utf-8")
+    assert _cli_rows(root, True) == _cli_rows(root, False)

@@ -39,6 +39,8 @@ def _incremental(found, collected, cfg, options, snapshot: Snapshot, save: bool,
         found.files, collected.summaries, found.report_paths, found.context_dirs, found.root, check_tests=cfg.check_tests)
     ws.modules = {info.path: info for info in current}
     ws._display = {f.path: f.display for f in found.files}
+    # what the run reports (``modules_on_disk``: not a module importing pytest, unless named or check-tests)
+    reported = [info.path for info in current if info.report]
     ws.digests = dict(collected.digests)
     kept: dict = {}
     changed_paths = _resume(ws, collected, snapshot, kept)
@@ -46,9 +48,9 @@ def _incremental(found, collected, cfg, options, snapshot: Snapshot, save: bool,
         ws.modules = {info.path: info for info in current}
         ws._link(analyse=True, indexed=False, derived=True)
         kept = {}
-    results = ws.file_findings(set(found.report_paths), kept)
+    results = ws.file_findings(set(reported), kept)
     diagnostics, suppressed = [], 0
-    for path in found.report_paths:
+    for path in reported:
         got = results.get(path)
         if got is not None:
             diagnostics += materialize(got[0])
