@@ -299,6 +299,31 @@ def test_a_run_after_edits_starts_from_the_stored_analysis(app, monkeypatch):
     assert len(resumed) == 7 and resumed[-1] == {extra}
 
 
+def test_a_project_with_tests_and_vendored_copies_keeps_its_analysis_too(app, monkeypatch):
+    """Test modules and vendored copies are linked but not reported: a run over such a project is
+    still a run over the whole of it, so it keeps the analysis and the next edit resumes from it."""
+    import asynclint.live.run as live_run
+
+    resumed = []
+    real = live_run._resume
+    monkeypatch.setattr(live_run, "_resume", lambda *args: resumed.append(real(*args)) or resumed[-1])
+    for rel, text in (("tests/test_routes.py", "import time\n\n\nasync def test_slow():\n    time.sleep(1)\n"),
+                      ("app/_vendor/lib.py", "import requests\n\n\nasync def fetch():\n    requests.get('x')\n")):
+        os.makedirs(os.path.dirname(os.path.join(app, rel)), exist_ok=True)
+        with open(os.path.join(app, rel), "w", encoding="utf-8") as fh:
+            fh.write(text)
+    assert _cli_rows(app, True) == _cli_rows(app, False)
+    for rel, old, new in VALUE_EDITS[:3]:
+        path = os.path.join(app, rel)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(_read(path).replace(old, new, 1))
+        rows = _cli_rows(app, True)
+        assert rows == _cli_rows(app, False), (rel, old)
+        assert not [r for r in rows[0] if r[0].startswith(("tests", "app/_vendor"))]
+    # the first run after the first edit analysed the project and kept it; the later ones resumed
+    assert len(resumed) == 3 and resumed[0] is None and all(resumed[1:])
+
+
 def _file_rows(root: str, path: str, use_cache: bool) -> list:
     result = run([path], Options(use_cache=use_cache, result_cache=use_cache, jobs=1, python="none", root=root))
     return sorted(_row(d) for d in result.diagnostics)

@@ -222,7 +222,8 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
 
     # 3.-7. from that analysis when there is one (or made now, when an earlier run filled the caches and
     # this one reports the whole project: a run on a few files of a large one keeps to what they reach)
-    whole = len(found.report_paths) == len(found.files)
+    # (test modules and vendored copies are linked but not reported: a run over the project has them)
+    whole = all(f.path in found.report_paths or f.test or f.vendored for f in found.files)
     if snapshot is not None and (snapshot.usable or whole and results is not None and results.had_results):
         from .live.run import incremental
 
