@@ -10,7 +10,8 @@ caller. This module recognises the usual shapes on the syntax tree:
           _client = make_client()    #     (the body assigns the tested name)
 
   also when the test goes on to retry a value built in part (``if x is None
-  or x.model is None:``: the rest tests that a part of ``x`` is missing);
+  or x.model is None:``, ``or not x.thread.is_alive()``: the rest tests that a part of ``x`` is
+  missing or dead);
 
 - a test that the cached value is there, whose ``else`` branch stores it::
 
@@ -222,10 +223,14 @@ def _none_test(op, right) -> Optional[bool]:
 
 def _part_tested(test: ast.AST, whole_test: ast.AST, missing: bool) -> bool:
     """Does ``test`` check that a part of what ``whole_test`` tests (an attribute or item of it) is
-    missing (``missing``) or there: ``x.model is None``, ``not x.model``, ``x.model is not None``?"""
+    missing (``missing``) or there: ``x.model is None``, ``not x.model``, ``x.model is not None``,
+    ``not x.thread.is_alive()`` (a value whose worker died is rebuilt, as one never built)?"""
     present = True
     while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         test, present = test.operand, not present
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and not test.args and not test.keywords:
+        # `not x.thread.is_alive()`, `not x.is_connected()`: a part's own state, asked without arguments
+        test = test.func
     if isinstance(test, ast.Compare) and len(test.ops) == 1 and _none_test(test.ops[0], test.comparators[0]) is not None:
         present = present == _none_test(test.ops[0], test.comparators[0])
         test = test.left
