@@ -756,7 +756,7 @@ def quiet_functions(model: RouteModel, project, entries: Optional[set] = None) -
         if entries is None:
             entries = entry_coroutines(project)
         commands = {fq for fq in model.commands if not serves(project, fq)}
-        starting = model.startup | model.shutdown | loop_enders(project)
+        starting = model.startup | model.shutdown | loop_enders(project, model)
         roots = commands | starting
         shared = frozenset(commands - starting)  # (what a command runs, other code may await too)
         own_loop = runner_places(project)
@@ -802,23 +802,33 @@ def _started_by_program(model: RouteModel, project, own_loop: dict, entries: set
     return out - referenced(project, out) if out else out
 
 
-def loop_enders(project) -> set:
+def loop_enders(project, model: RouteModel) -> set:
     """The project's coroutines that end the program: their last call stops the loop they run on
     (``await self._cleanup(); self.io_loop.stop()``, ``asyncio.get_event_loop().stop()``, or a sync
     method of the project that does only that last), and that serve nothing. They run once, when the
     program stops (a signal's handler, a shutdown request), like a shutdown handler."""
+    own = project.index.own_functions()
+    # the sync functions whose last call stops the loop, found first: few call stop() at all, and a
+    # coroutine's last calls are resolved to their targets only when there is one to find (this pass
+    # runs after every edit that changes a call site, over every coroutine of the project)
+    fns = project.functions
+    stoppers = {fq for fq in {fq for fq, _ in _call_index(model, project).get("stop", ())}
+                if not fns[fq].summary.is_async and _last_stops_loop(project, fns[fq], None)}
+    # (a call is resolved only when it names one of them: ``self._stop_loop()``, ``stop_loop()``)
+    names = {fq.rsplit(".", 1)[-1] for fq in stoppers}
     out = set()
-    for fq, ref in project.index.own_functions():
+    for fq, ref in own:
         fn = ref.summary
         if not fn.is_async or fn.is_generator or project.is_test(ref.module) or not fn.calls:
             continue
-        if _last_stops_loop(project, ref, depth=1) and not serves(project, fq):
+        if _last_stops_loop(project, ref, stoppers, names) and not serves(project, fq):
             out.add(fq)
     return out
 
 
-def _last_stops_loop(project, ref, depth: int) -> bool:
-    """Is a call on the last line with calls of ``ref`` one that stops the event loop?"""
+def _last_stops_loop(project, ref, stoppers, names=frozenset()) -> bool:
+    """Is a call on the last line with calls of ``ref`` one that stops the event loop, or (``stoppers``:
+    the sync project functions of which that is so) a call of such a function?"""
     sites = [site for site in ref.summary.calls if site.kind == "call" and not site.in_handler]
     if not sites:
         return False
@@ -828,9 +838,8 @@ def _last_stops_loop(project, ref, depth: int) -> bool:
             continue
         if _stops_loop(project, site, ref):
             return True
-        target = _async_target(project, site, ref) if depth else None
-        if target is not None and not site.awaited and not project.functions[target].summary.is_async \
-                and _last_stops_loop(project, project.functions[target], depth - 1):
+        if stoppers and not site.awaited and site.text.rpartition(".")[2] in names \
+                and _async_target(project, site, ref) in stoppers:
             return True
     return False
 
