@@ -422,3 +422,21 @@ def test_an_unknown_selector_in_pyproject_reaches_flake8_as_asl000(tmp_path):
     found, proc = flake8(["--select", "ASL", "a.py"], cwd=tmp_path)
     assert found == {("a.py", 1, 1, "ASL000")}
     assert "'ASL1O2'" in proc.stdout and "did you mean ASL102?" in proc.stdout
+
+
+@pytest.mark.skipif(not _flake8_available(), reason="flake8 not installed")
+def test_a_test_module_named_is_reported_whatever_ran_before(tmp_path):
+    """A test module found in a folder is linked, not reported (``flake8 .``, ``asynclint .``); named on
+    its own it is reported (``asynclint tests/test_a.py``), also after a run over the project kept its
+    findings, and also two of them at once (flake8 gave nothing for these before)."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "m.py").write_text("import time\n\n\nasync def a():\n    time.sleep(1)\n")
+    (tmp_path / "tests").mkdir()
+    for name in ("test_a.py", "test_b.py"):
+        (tmp_path / "tests" / name).write_text("import time\n\n\nasync def test_x():\n    time.sleep(1)\n")
+    assert {f[0] for f in flake8(["--select", "ASL", "."], tmp_path)[0]} == {"app/m.py"}
+    assert {f[0] for f in flake8(["--select", "ASL", "tests/test_a.py"], tmp_path)[0]} == {"tests/test_a.py"}
+    named = flake8(["--select", "ASL", "tests/test_a.py", "tests/test_b.py"], tmp_path)[0]
+    assert {f[0] for f in named} == {"tests/test_a.py", "tests/test_b.py"}
+    assert flake8(["--select", "ASL", "tests"], tmp_path)[0] == set()

@@ -268,6 +268,16 @@ _VENDOR_DIRS = frozenset({"vendor", "_vendor", "vendored", "thirdparty", "third_
 # project's to fix.
 
 
+def walk_leaves_unreported(path: str, root: str) -> bool:
+    """Would a walk of ``root`` find ``path`` as a test module or a vendored copy (linked, not
+    reported)? A file named on its own is reported all the same."""
+    rel = os.path.relpath(os.path.dirname(os.path.abspath(path)), root)
+    if rel.startswith(".."):
+        return False
+    return (_in_folders(rel, _TEST_DIRS) or _test_file_name(os.path.basename(path))
+            or _in_folders(rel, _VENDOR_DIRS))
+
+
 def _test_file_name(name: str) -> bool:
     return name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py")
 

@@ -310,9 +310,10 @@ def _check_on_disk(path: str) -> list:
             # project kept, when there is one)
             _SEEN.add(root)
             project = _cached_project_run(root)
-            if project is not None and path in project.checked:
+            found = project.findings_for(path) if project is not None else None
+            if found is not None:
                 _MEMO[root] = project
-                return project.findings_for(path)
+                return found
             return _findings_for(_run_engine([path], root=root, result_cache=True), path)
         if entry is None or not entry.still_valid():
             # several files of one project (flake8 over a tree): link and analyse it once
@@ -476,6 +477,11 @@ class _ProjectRun:
         return ok
 
     def findings_for(self, path: str):
-        if path not in self.checked:
+        """The file's findings, or None when this run does not report them: not linked under its own
+        name, or a test module or vendored copy that flake8 was given by name, which a file named on
+        its own reports (as ``asynclint tests/test_x.py`` does; found in a folder, it is not)."""
+        from .discover import walk_leaves_unreported
+
+        if path not in self.checked or (path in _GIVEN or not _GIVEN) and walk_leaves_unreported(path, self.root):
             return None
         return list(self.by_path.get(path, ()))
