@@ -15,7 +15,7 @@ import stat
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .fsio import kind_of, printable_path, read_regular
+from .fsio import kind_of, printable_path, read_regular, stat_or_none
 from .markers import marker_root
 from .model import SourceFile
 
@@ -212,7 +212,8 @@ def discover(paths, *, root: str, exclude=(), extend_exclude=(), force_exclude=F
             if respect_gitignore:
                 ignores = [(d, s) for d, s in ignores if dirpath == d or dirpath.startswith(d + os.sep)]
                 if stamps is not None and ".gitignore" in filenames:
-                    _stamp(stamps, os.path.join(dirpath, ".gitignore"))
+                    gitignore = os.path.join(dirpath, ".gitignore")
+                    stamps[gitignore] = stat_or_none(gitignore)
                 spec = _gitignore(dirpath) if ".gitignore" in filenames else None
                 if spec is not None:
                     ignores.append((dirpath, spec))
@@ -235,7 +236,8 @@ def discover(paths, *, root: str, exclude=(), extend_exclude=(), force_exclude=F
             dirnames[:] = keep
             if stamps is not None:  # (os.walk lists them after this)
                 for name in keep:
-                    _stamp(stamps, os.path.join(dirpath, name))
+                    full = os.path.join(dirpath, name)
+                    stamps[full] = stat_or_none(full)
             folder = _relative(dirpath, path)  # (what every file of this folder is, below the one walked)
             test_folder, vendored = _in_folders(folder, _TEST_DIRS), _in_folders(folder, _VENDOR_DIRS)
             for name in sorted(filenames):
@@ -248,13 +250,6 @@ def discover(paths, *, root: str, exclude=(), extend_exclude=(), force_exclude=F
                 out.files.append(SourceFile(full, _display(full, cwd), test=test_folder or _test_file_name(name),
                                             vendored=vendored))
     return out
-
-
-def _stamp(stamps: dict, path: str) -> None:
-    try:
-        stamps[path] = os.stat(path)
-    except OSError:
-        stamps[path] = None
 
 
 _TEST_DIRS = frozenset({"tests", "test", "testing"})

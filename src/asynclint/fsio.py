@@ -44,6 +44,14 @@ _KINDS = ((stat.S_ISREG, "regular file"), (stat.S_ISDIR, "directory"), (stat.S_I
           (stat.S_ISLNK, "symbolic link"))
 
 
+def stat_or_none(path: str):
+    """``os.stat(path)``, or None when there is nothing to stat there (or the path cannot be one)."""
+    try:
+        return os.stat(path)
+    except (OSError, ValueError):
+        return None
+
+
 def kind_of(mode: int) -> str:
     """A file type in words: ``FIFO``, ``socket``, ``character device`` ..."""
     return next((name for test, name in _KINDS if test(mode)), "special file")

@@ -33,6 +33,7 @@ import operator
 import os
 
 from .. import __version__
+from ..fsio import stat_or_none
 from ..model import ChainHop, Diagnostic, FileError
 from . import codec
 from .store import Store, project_cache_dir
@@ -48,12 +49,13 @@ def _package_fingerprint(stamps: dict | None = None) -> tuple:
     the ``os.stat`` result of each of those files and of their directories (before it is listed)."""
     out = []
     if stamps is not None:
-        _stat_into(stamps, _PKG)
+        stamps[_PKG] = stat_or_none(_PKG)
     for dirpath, dirnames, filenames in os.walk(_PKG):
         dirnames[:] = [d for d in dirnames if d != "__pycache__"]
         if stamps is not None:
             for d in dirnames:
-                _stat_into(stamps, os.path.join(dirpath, d))
+                full = os.path.join(dirpath, d)
+                stamps[full] = stat_or_none(full)
         where = dirpath[len(_PKG) + 1:] or "."  # (os.walk's paths start with _PKG: as relpath, cheaper)
         for name in filenames:
             if name.endswith((".py", ".toml")):
@@ -66,13 +68,6 @@ def _package_fingerprint(stamps: dict | None = None) -> tuple:
                     stamps[os.path.join(dirpath, name)] = st
     out.sort()
     return tuple(out)
-
-
-def _stat_into(stamps: dict, path: str) -> None:
-    try:
-        stamps[path] = os.stat(path)
-    except OSError:
-        stamps[path] = None
 
 
 # every field, in the dataclasses' order (hops and callers are ChainHops): a field added to the

@@ -61,6 +61,7 @@ import sys
 import time
 
 from .. import __version__
+from ..fsio import stat_or_none
 from ..launch import named_paths
 from ..markers import marker_root as marker_root_of
 from . import codec
@@ -80,13 +81,6 @@ _THERE = ("setup.cfg", "setup.py", ".git")
 # environment variables that change what a check reports or where it reads from
 _ENV = ("ASYNCLINT_PYTHON", "VIRTUAL_ENV", "PRE_COMMIT", "CI", "NO_COLOR", "XDG_CACHE_HOME", "HOME",
         "PYTHONIOENCODING", "PYTHONUTF8")
-
-
-def _stat(path: str):
-    try:
-        return os.stat(path)
-    except (OSError, ValueError):
-        return None
 
 
 def marker_root(paths) -> str | None:
@@ -206,7 +200,7 @@ def ancestors_witness(paths, config_path, into: dict) -> None:
             seen.add(d)
             for name in _STAMPED:
                 full = os.path.join(d, name)
-                st = into[full] = _stat(full)
+                st = into[full] = stat_or_none(full)
                 if name != "pyproject.toml" and st is not None:
                     _environment_dirs(full, into)
             for name in _THERE:
@@ -217,7 +211,7 @@ def ancestors_witness(paths, config_path, into: dict) -> None:
                 break
             d = parent
     if config_path:
-        into[os.path.abspath(config_path)] = _stat(config_path)
+        into[os.path.abspath(config_path)] = stat_or_none(config_path)
     active = os.environ.get("VIRTUAL_ENV")
     if active:
         _environment_dirs(os.path.abspath(active), into)
@@ -227,18 +221,10 @@ def _environment_dirs(prefix: str, into: dict) -> None:
     """What makes ``prefix`` an environment (``environment.site_packages_of``): its ``lib``, ``lib64``
     and ``Lib`` folders and their ``python3.X`` folders (a site-packages appearing in one changes it),
     ``pyvenv.cfg``."""
-    into[prefix] = _stat(prefix)
-    into[os.path.join(prefix, "pyvenv.cfg")] = _stat(os.path.join(prefix, "pyvenv.cfg"))
+    into[prefix] = stat_or_none(prefix)
+    into[os.path.join(prefix, "pyvenv.cfg")] = stat_or_none(os.path.join(prefix, "pyvenv.cfg"))
     for lib in ("lib", "lib64", "Lib"):
-        full = os.path.join(prefix, lib)
-        into[full] = _stat(full)
-        try:
-            names = os.listdir(full)
-        except OSError:
-            continue
-        for name in names:
-            if name.startswith(("python3", "pypy3")):
-                into[os.path.join(full, name)] = _stat(os.path.join(full, name))
+        _listed(os.path.join(prefix, lib), lambda name: name.startswith(("python3", "pypy3")), into)
 
 
 def environment_witness(env, into: dict) -> None:
@@ -246,15 +232,21 @@ def environment_witness(env, into: dict) -> None:
     libraries are found from (see the module's docstring)."""
     _environment_dirs(env.prefix, into)
     for site in env.site_packages:
-        into[site] = _stat(site)
-        try:
-            names = os.listdir(site)
-        except OSError:
-            continue
-        for name in names:
-            if name.endswith(".pth") or name.startswith("__editable__") and name.endswith("_finder.py"):
-                full = os.path.join(site, name)
-                into[full] = _stat(full)
+        _listed(site, lambda name: name.endswith(".pth") or name.startswith("__editable__")
+                and name.endswith("_finder.py"), into)
+
+
+def _listed(folder: str, wanted, into: dict) -> None:
+    """Into ``into``, the stamps of ``folder`` and of the entries of it that ``wanted`` (name -> bool) takes."""
+    into[folder] = stat_or_none(folder)
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if wanted(name):
+            full = os.path.join(folder, name)
+            into[full] = stat_or_none(full)
 
 
 def _packed(witness: dict, started: int) -> tuple | None:
