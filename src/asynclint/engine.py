@@ -111,17 +111,20 @@ def _discover(paths, options: Options, cfg: Optional[Config]):
     paths = list(paths) or ["."]
     cached = options.result_cache and options.use_cache and not options.overrides
     stamps = {} if cached and options.witness and cfg is None and options.root is None else None
+    root = options.root
     if stamps is not None:
         from .cache.warm import ancestors_witness
+        from .discover import project_root
 
-        _make_cache_dir(paths)
+        root = project_root(paths)  # (found once: discovery below is given it)
+        _make_cache_dir(root)
         stamps[_STARTED] = time.time_ns()  # (before anything is stat'ed)
         ancestors_witness(paths, options.config_path, stamps)
     cfg = cfg or resolve_config(paths, options)
 
     # 1. discover
     found = files_for_run(paths, exclude=cfg.exclude, extend_exclude=cfg.extend_exclude,
-                          force_exclude=options.force_exclude, whole_project=options.whole_project, root=options.root,
+                          force_exclude=options.force_exclude, whole_project=options.whole_project, root=root,
                           check_tests=cfg.check_tests, stamps=stamps)
 
     # the environment whose installed libraries are read (none: the catalog alone)
@@ -149,13 +152,12 @@ def _discover(paths, options: Options, cfg: Optional[Config]):
 _STARTED = ""  # (the key of ``Result.witness`` whose value is the time the stamps began to be taken)
 
 
-def _make_cache_dir(paths) -> None:
+def _make_cache_dir(root: str) -> None:
     """Make the project's cache directory before the project is walked (when there is none yet): made
     after, it would change the project directory's stamp under the answer this run records."""
     from .cache.store import ensure_project_dir, project_cache_dir
-    from .discover import project_root
 
-    where = project_cache_dir(project_root(paths))
+    where = project_cache_dir(root)
     if where is not None and not os.path.isdir(where) and ensure_project_dir(where):
         from .cache.warm import FINE_TICK
 
