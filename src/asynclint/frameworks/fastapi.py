@@ -776,7 +776,7 @@ def quiet_functions(model: RouteModel, project, entries: Optional[set] = None) -
         # starts serving is its start-up, and so are the coroutines only that part awaits
         model.quiet_memo["serving"] = (model.commands - commands) | entries | _started_by_program(model, project,
                                                                                                own_loop, entries)
-        before = _serving_lines(model, project)
+        before = _serving_lines(model, project, own_loop)
         prologue = _awaited_before(model, project, before, own_loop)
         if prologue:
             when = "before the program starts serving"
@@ -862,26 +862,26 @@ def _stops_loop(project, site, ref) -> bool:
     return last in _LOOP_NAMES or receiver.endswith(_LOOP_GETTERS)
 
 
-def _serving_lines(model: RouteModel, project) -> dict:
+def _serving_lines(model: RouteModel, project, own_loop: Optional[dict] = None) -> dict:
     """The serving coroutines ``quiet_functions`` found -> the line where each starts serving (kept
-    in ``model.quiet_memo`` apart: an edit that moves lines and changes no call keeps the rest)."""
+    in ``model.quiet_memo`` apart: an edit that moves lines and changes no call keeps the rest).
+    ``own_loop``: ``entries.runner_places``, when the caller has it."""
     got = model.quiet_memo.get("before")
     if got is None:
         got = model.quiet_memo["before"] = {fq: line for fq in model.quiet_memo.get("serving", ())
                                             if (line := serving_line(project, fq)) is not None}
         if got:
-            _serving_within(model, project, got)
+            _serving_within(model, project, got, runner_places(project) if own_loop is None else own_loop)
     return got
 
 
-def _serving_within(model: RouteModel, project, got: dict) -> None:
+def _serving_within(model: RouteModel, project, got: dict, own_loop: dict) -> None:
     """Add to ``got`` (serving coroutine -> the line where it starts serving) the coroutines that those
     await where they start serving, when nothing else runs them (``async def launch(self): await
     self.initialize(); await self.start()`` and ``async def start(self): self.check_config(); ...;
     self.http_server.listen(port)``): what such a one does before its own serving line runs before
     anything is served too. A call that starts a loop of its own with it counts for neither side."""
     index = _call_index(model, project)
-    own_loop = runner_places(project)
     todo = list(got)
     while todo:
         fq = todo.pop()
