@@ -333,7 +333,7 @@ def _constant_test(test: ast.AST) -> Optional[bool]:
 
 def _leaves(body) -> bool:
     """Does this block always leave the enclosing block (return, raise, continue, break)?"""
-    return bool(body) and isinstance(body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break))
+    return bool(body) and isinstance(body[-1], _JUMPS)
 
 
 def _imported_names(stmts) -> list:
