@@ -224,8 +224,17 @@ class Catalog:
                 # the same type, built in a way that changes which methods wait (a bounded queue's put)
                 safe, blocks = frozenset(vspec.get("safe", [])), frozenset(vspec.get("blocks", []))
                 key = f"{name}#{vname}"
-                self.types[key] = dataclasses.replace(info, methods=(info.methods - safe) | blocks,
-                                                      safe=(info.safe | safe) - blocks, variants=())
+                if vspec.get("inert"):
+                    # built so that nothing it does waits (sqlite3 on ":memory:"): no method, no `with`
+                    # or `for` blocks, and what its methods return is nothing the catalog knows
+                    self.types[key] = dataclasses.replace(
+                        info, methods=frozenset(), all_methods=False, safe=info.safe | info.methods,
+                        method_overrides={}, returns={}, fluent=frozenset(), attributes={}, items="", call="",
+                        with_blocks=False, iter_blocks=False, enter="", element="", properties=frozenset(),
+                        variants=(), in_memory="")
+                else:
+                    self.types[key] = dataclasses.replace(info, methods=(info.methods - safe) | blocks,
+                                                          safe=(info.safe | safe) - blocks, variants=())
                 variants.append((key, conditions(vspec.get("when"))))
             info.variants = tuple(variants)
             memory_safe = spec.get("memory-safe")

@@ -30,7 +30,7 @@ _TYPE = {
     "category": "category", "replacement": str, "overrides": "overrides", "properties": _STR_LIST,
     "variants": "variants", "wraps-file": bool, "memory-safe": _STR_LIST,
 }
-_VARIANT = {"when": "conditions", "safe": _STR_LIST, "blocks": _STR_LIST}
+_VARIANT = {"when": "conditions", "safe": _STR_LIST, "blocks": _STR_LIST, "inert": bool}
 _CONDITION_OPS = ("is", "missing", "names")
 _ASYNC = {"types": _STR_LIST, "functions": _STR_LIST}
 _TEMPLATE = re.compile(r"\{([A-Za-z_]*)\}")  # a placeholder in a replacement text
