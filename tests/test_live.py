@@ -1047,3 +1047,39 @@ def test_a_run_from_the_stored_analysis_does_not_report_a_module_importing_pytes
     assert [d.code for d in named.diagnostics] == ["ASL203"]  # (named: reported, and kept for later runs)
     fixtures.write_text(files["svc/fixtures.py"] + "\n\n" + OWN_SERVER + "\n", encoding="utf-8")
     assert _cli_rows(root, True) == _cli_rows(root, False)
+
+
+LIFESPAN_FIXTURE = os.path.join(os.path.dirname(__file__), "fixtures", "projects", "lifespan_wrapper")
+
+
+def test_edits_that_set_a_lifespan_on_the_router_follow_what_only_it_runs(tmp_path, monkeypatch):
+    """``app.router.lifespan_context = wrapper`` makes what only the wrapper awaits start-up code
+    (ASL402, off by default): an edit that adds the line, or takes it away, gives the findings of a
+    fresh run, in the workspace and in a command-line run that resumes from the stored analysis."""
+    root = tmp_path / "proj"
+    shutil.copytree(LIFESPAN_FIXTURE, root)
+    monkeypatch.chdir(root)
+    wrapper = str(root / "uikit" / "run_with.py")
+    line = "    app.router.lifespan_context = lifespan_wrapper\n"
+    ws = Workspace(str(root), Options(use_cache=False, jobs=1))
+    ws.load()
+    assert _live(ws) == _fresh(str(root), {})
+    startup = {r[1] for r in _live(ws)[0] if r[0].endswith("lifecycle.py")}
+    assert startup == set()  # (only ASL402 there, not selected)
+    _edit(ws, wrapper, line, "")
+    without = _live(ws)
+    assert without == _fresh(str(root), {wrapper: ws.texts[wrapper]})
+    assert {r[1] for r in without[0] if r[0].endswith("lifecycle.py")} == {11, 13, 17, 18}
+    _edit(ws, wrapper, "    app.title = title\n", line + "    app.title = title\n")
+    assert _live(ws) == _fresh(str(root), {})
+    # the command line, resuming from its stored analysis across the same edits
+    assert _cli_rows(str(root), True) == _cli_rows(str(root), False)
+    text = _read(wrapper)
+    (root / "uikit" / "run_with.py").write_text(text.replace(line, ""), encoding="utf-8")
+    got = _cli_rows(str(root), True)
+    assert got == _cli_rows(str(root), False)
+    assert {r[1] for r in got[0] if r[0].endswith("lifecycle.py")} == {11, 13, 17, 18}
+    (root / "uikit" / "run_with.py").write_text(text, encoding="utf-8")
+    got = _cli_rows(str(root), True)
+    assert got == _cli_rows(str(root), False)
+    assert not [r for r in got[0] if r[0].endswith("lifecycle.py")]

@@ -66,6 +66,8 @@ SITE_KINDS = {
     "call": "a call", "with": "entering a ``with`` context", "iter": "iterating in ``for``/a comprehension",
     "attr": "an attribute read that may run a property", "decorator": "a decorator written as a call",
     "decorator-ref": "a decorator written as a name",
+    "store": "an assignment to an attribute the framework stage reads (``app.router.lifespan_context = fn``): "
+             "``callee`` is the attribute, ``args`` the value; nothing runs there",
 }
 
 

@@ -196,6 +196,12 @@ class RouteModel:
             if fq is not None:
                 into.add(fq)
 
+    def lifespan_owner(self, e, mod) -> bool:
+        """Is ``e`` an app or its router (whose ``lifespan_context`` the app runs at start-up)?"""
+        if self.object_kind(self.p.ev(e, mod)) is not None:
+            return True
+        return e[0] == "a" and e[2] == "router" and self.object_kind(self.p.ev(e[1], mod)) == "app"
+
     def app_hooks(self, site, mod, parts: "RouteParts", fn=None) -> None:
         """``FastAPI(lifespan=..., on_startup=[...], on_shutdown=[...])`` anywhere (``create_app()``
         builds its app in a function, ``fn``; ``lifespan=make_lifespan(...)`` names the function
@@ -312,6 +318,11 @@ class RouteModel:
             callee = site.callee
             if site.kind == "call" and site.kwargs:
                 self.app_hooks(site, mod, parts, fn)
+            if site.kind == "store":
+                if callee[0] == "a" and callee[2] == "lifespan_context" and site.args and self.lifespan_owner(callee[1], mod):
+                    # app.router.lifespan_context = lifespan: the lifespan set after the app was made
+                    self.startup_hooks(site.args[0], mod, parts.startup, fn)
+                continue
             if site.kind != "call" or callee[0] != "a":
                 continue
             method = callee[2]

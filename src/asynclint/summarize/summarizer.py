@@ -49,6 +49,10 @@ _MAX_RETURNED_ITEMS = 16  # items of a returned tuple literal kept one by one (`
 _FLAG_FORMS = frozenset({"g", "m", "a", "s", "k"})  # forms of such a value (a name, an attribute, a literal)
 
 
+# attributes whose assignment the framework stage reads, kept as a "store" site: a lifespan set on an
+# app's router after the app was made (``app.router.lifespan_context = lifespan``)
+_STORED_ATTRS = frozenset({"lifespan_context"})
+
 def null_byte_problem(text: str) -> str:
     """Where the first NUL character is: Python source cannot hold one (a binary or UTF-16 file)."""
     at = text.index("\0")
@@ -1351,6 +1355,11 @@ class _Summarizer:
                         cls.attrs[target.attr] = cls.attrs.get(target.attr, ()) + (_bounded(value),)
             else:
                 self.visit(base)
+            if target.attr in _STORED_ATTRS:
+                self.add_site(CallSite(line=target.lineno, col=target.col_offset,
+                                       end_line=target.end_lineno or target.lineno,
+                                       end_col=target.end_col_offset or target.col_offset, kind="store",
+                                       callee=self.expr(target), text=dotted_text(target), args=(_bounded(value),)))
         elif t is ast.Subscript:
             self.note_facts(target, value_node)
             self.visit(target.value)
