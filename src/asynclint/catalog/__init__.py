@@ -351,7 +351,8 @@ class Catalog:
         if method in info.returns:
             return info.returns[method]
         if method in info.fluent:
-            return info.name
+            # (the type as asked: a variant stays that variant, an image from memory stays one)
+            return type_name if type_name in self.types else info.name
         return None
 
     def attribute_type(self, type_name: str, attr: str) -> Optional[str]:
