@@ -106,6 +106,9 @@ class CallSite:
     # `while q.qsize() > 0: q.get()`): it returns at once for the one consumer
     filled: bool = False
     returned: bool = False  # the value of a ``return`` statement (``return p.glob("*")``)
+    # what is taken (``x.acquire()``, ``with x:``) was made right there, or bound to a local just before
+    # and not used otherwise since (``summarize.fresh``): a lock made so is held by nobody else
+    fresh: bool = False
 
 
 @dataclass(slots=True)

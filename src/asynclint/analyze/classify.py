@@ -13,10 +13,10 @@ from typing import Optional
 
 from ..catalog import Entry, argument_holds
 from ..link import MEMORY_BUFFERS, FunctionRef, Project
-from ..link.values import Inst, IterOf, Meth, Sym, qualified_callable
+from ..link.values import Inst, IterOf, Meth, Sym, in_memory, qualified_callable
 from ..model import CallSite
 from .conditions import parameter_name
-from .locks import lock_type
+from .locks import FRESH_LOCKS, lock_type
 
 
 @dataclass(slots=True)
@@ -183,6 +183,8 @@ class Classifier:
                 if e is not None and kind == "with" and e.category == "wait" and lock_type(e.api) is None \
                         and pool_work_awaited(p, site, ref):
                     return None  # the pool's exit finds no work left to wait for
+                if e is not None and kind == "with" and site.fresh and self._fresh_lock(site.callee):
+                    return None  # with threading.Lock(): held by nobody else
                 return Blocking(site, entry=e) if e else None
         return None
 
@@ -254,10 +256,11 @@ class Classifier:
         return None
 
     def _wraps_memory(self, site: CallSite) -> bool:
-        """Is the file a constructor opens an in-memory buffer (io.BytesIO / io.StringIO)?"""
+        """Is the file a constructor opens an in-memory buffer (io.BytesIO / io.StringIO, a spooled
+        temporary file made right there: ``link.values.in_memory``)?"""
         cands = list(site.args[:1]) + [v for k, v in site.kwargs if k in ("fileobj", "file", "fp")]
         for a in cands:
-            if a is not None and self.project.ev(a, self._ref.module) in MEMORY_BUFFERS:
+            if a is not None and in_memory(a, self.project.ev(a, self._ref.module)):
                 return True
         return False
 
@@ -330,7 +333,18 @@ class Classifier:
             return None  # executor.shutdown(wait=False), lock.acquire(blocking=False), q.get(timeout=0)
         if b is not None and site.filled and b.entry is not None and b.entry.category == "wait":
             return None  # if not q.empty(): q.get()
+        if b is not None and b.entry is not None and site.fresh and site.callee[0] == "a" \
+                and self._fresh_lock(site.callee[1]):
+            return None  # lock = threading.Lock(); lock.acquire(): nobody else has it yet
         return b
+
+    def _fresh_lock(self, made) -> bool:
+        """Is ``made`` (what a ``fresh`` site takes) a Lock or RLock built by calling its class right
+        there, not a lock some function returns (``get_lock()`` may hand out a shared one)?"""
+        if made[0] != "c":
+            return False
+        v = self.project.ev(made[1], self._ref.module)
+        return type(v) is Sym and self.cat.canonical(v.name) in FRESH_LOCKS
 
     def _call_target(self, site: CallSite, v) -> Optional[Blocking]:
         p, cat, h = self.project, self.cat, self.h

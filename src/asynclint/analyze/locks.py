@@ -28,6 +28,9 @@ from ..link.values import Inst, Meth, Sym
 
 LOCK_TYPES = frozenset({"threading.Lock", "threading.RLock", "threading.Semaphore", "threading.BoundedSemaphore",
                         "threading.Condition"})
+# the locks that one made in a function and taken at once cannot make it wait (``summarize.fresh``);
+# not a Semaphore, whose count may start at 0, nor a Condition, whose wait() waits for a notify
+FRESH_LOCKS = frozenset({"threading.Lock", "threading.RLock"})
 _ACQUIRE = frozenset({"acquire", "wait", "wait_for", "__enter__"})
 _NAMES = ("g", "m", "r")  # a global of this module, or one imported
 _NAMED = _NAMES + ("a",)  # ... or an attribute

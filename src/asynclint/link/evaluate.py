@@ -14,7 +14,7 @@ from ..model import UNKNOWN
 from .hierarchy import ClassHierarchy
 from .index import FunctionRef, ModuleInfo, ProjectIndex
 from .values import (MEMORY_BUFFERS, Inst, IterOf, MapItem, MapOf, MapValues, Meth, Super, Sym, TypeAlias,
-                     qualified_callable)
+                     in_memory, qualified_callable)
 
 _MAX_DEPTH = 60
 # wrappers whose result (or entered value) is their argument
@@ -511,10 +511,11 @@ class Evaluator:
             info = cat.type_info(result.type)
             if arg0 is not None and info is not None and (info.category == "file" or info.wraps_file):
                 inner = self.ev(arg0, mod)
-                if inner in MEMORY_BUFFERS:
+                if in_memory(arg0, inner):
                     # a reader/writer/archive over an in-memory buffer stays in memory; an object with
                     # I/O of its own keeps that (Image.open(io.BytesIO(raw)).save(path) writes a file)
-                    return Inst(info.in_memory) if info.in_memory else inner
+                    return Inst(info.in_memory) if info.in_memory else inner if inner in MEMORY_BUFFERS \
+                        else MEMORY_BUFFERS[0]
                 if info.wraps_file and not (type(inner) is Inst and self._is_file_type(inner.type)):
                     return None  # csv.reader(lines): rows from a list, no file involved
             if info is not None and info.variants and passed is not None:

@@ -83,6 +83,18 @@ Value = Union[Sym, Inst, Meth, IterOf, MapOf, MapItem, MapValues, TypeAlias, Sup
 
 # in-memory file objects: a reader or archive over one of these does no I/O
 MEMORY_BUFFERS = (Inst("io.BytesIO"), Inst("io.StringIO"))
+# a spooled temporary file stays in memory until more than its max_size is written to it
+SPOOLED = Inst("tempfile.SpooledTemporaryFile")
+
+
+def in_memory(expr, value) -> bool:
+    """Is ``value``, what ``expr`` evaluates to, an in-memory file: an ``io.BytesIO`` or ``io.StringIO``,
+    or a spooled temporary file that ``expr`` makes right there (``SpooledTemporaryFile(...)``, also
+    bound to a local or by ``with``)? Not one handed in (an upload's ``.file``, a parameter): it may
+    already have rolled over to disk."""
+    if value in MEMORY_BUFFERS:
+        return True
+    return value == SPOOLED and expr is not None and (expr[0] == "c" or expr[0] == "en" and expr[1][0] == "c")
 
 
 def qualified_callable(v) -> Optional[str]:

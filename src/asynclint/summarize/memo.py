@@ -388,6 +388,52 @@ def released(body, is_cache_holder, params) -> set:
     return found
 
 
+def released_by_key(tree: ast.AST) -> set:
+    """The caches of many entries that a function of this module, given a key, deletes the entry of
+    (``def release(self, key): ... del self._locks[key]`` / ``self._leases.pop(key)``) and stores
+    nothing back into, as ``Subject``s of their written form: a registry of what is held (locks,
+    leases), whose entry is built again after every release, so a test on it elsewhere is no one-time
+    initialization either. Only a deletion that expects the entry (``del``, ``pop`` without a default:
+    one releases what one holds): ``CACHE.pop(key, None)`` drops whatever may be cached, an
+    invalidation, and a function that refills the entry (a reload) keeps it a cache."""
+    found = set()
+    for func in nodes.walk(tree):
+        if type(func) not in (ast.FunctionDef, ast.AsyncFunctionDef):
+            continue
+        a = func.args
+        params = {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs}
+        if not params:
+            continue
+        deleted = set()
+        todo = list(func.body)
+        while todo:
+            node = todo.pop()
+            t = type(node)
+            if t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ExceptHandler):
+                continue  # (a nested function is one of its own; an entry dropped when filling it failed)
+            if t is ast.Delete:
+                deleted.update(_entry(target.value, target.slice, params) for target in node.targets
+                               if type(target) is ast.Subscript)
+            elif t is ast.Call and type(node.func) is ast.Attribute and node.func.attr == "pop" \
+                    and len(node.args) == 1 and not node.keywords:
+                deleted.add(_entry(node.func.value, node.args[0], params))
+            todo.extend(nodes.child_nodes(node))
+        deleted.discard(None)
+        found.update(d for d in deleted if not stores(func.body, d, lambda n, params=params: n not in params))
+    return found
+
+
+def _entry(mapping: ast.AST, key: ast.AST, params: set) -> Optional[Subject]:
+    """The dict (a global or ``base.attr``) whose entry ``mapping[key]`` is, when ``key`` is a parameter."""
+    if type(key) is not ast.Name or key.id not in params:
+        return None
+    if type(mapping) is ast.Name and mapping.id not in params:
+        return ("name", mapping.id)
+    if type(mapping) is ast.Attribute and type(mapping.value) is ast.Name:
+        return ("attr", mapping.value.id, mapping.attr)
+    return None
+
+
 def _stored_by(node: ast.AST, is_cache_holder, methods) -> set:
     """The caches this one node (an assignment, or a call of one of ``methods`` or of ``setattr``) writes."""
     t = type(node)

@@ -23,9 +23,10 @@ from ..deep import run_deep
 from .guards import RAW, GuardReader, dict_literal_keys
 from .names import mentioned
 from . import nodes
+from .fresh import ACQUIRES, taken_fresh
 from .memo import (cache_read, catches_import_error, decorator_memoizes, memo_subject, rearmed,
-                   rebuilt_when_closed, registry_lookup, released, SEEN_ADDS, seen_removed, stamp_test, stamped,
-                   stores, tested_subject)
+                   rebuilt_when_closed, registry_lookup, released, released_by_key, SEEN_ADDS, seen_removed,
+                   stamp_test, stamped, stores, tested_subject)
 from ..model import UNKNOWN, CallSite, ClassSummary, Expr, FunctionSummary, ModuleSummary, Param
 
 # Depth bounds.  The interpreter compiles expressions and elif chains thousands of levels deep;
@@ -477,6 +478,7 @@ class _Summarizer:
         self.global_writes: dict = {}  # global name -> values functions store into it (``global x``)
         self.tree: Optional[ast.Module] = None
         self.removed: Optional[set] = None  # ``seen_removed``, once asked for
+        self.released_entries: Optional[set] = None  # ``released_by_key``, once asked for
 
     # ----------------------------------------------------------------- scopes
     @property
@@ -826,7 +828,18 @@ class _Summarizer:
             # `if not q.empty(): q.get()`: the queue has an item for this get
             filled=bool(sc is not None and sc.filled and type(node.func) is ast.Attribute and node.func.attr in _TAKES
                         and ast.dump(node.func.value) in sc.filled),
+            # `lock = threading.Lock(); lock.acquire()`: taken before anyone else can have it
+            fresh=type(node.func) is ast.Attribute and node.func.attr in ACQUIRES and self.fresh(node.func.value, node),
         )
+
+    def fresh(self, taken: ast.AST, use: ast.AST) -> bool:
+        """Was the object ``use`` takes (the expression ``taken``) made right there, or bound to a local
+        of this function just before, ``use`` being the first thing done with it (``fresh``)?"""
+        if type(taken) is ast.Call:
+            return True
+        sc = self.current_function()
+        return type(taken) is ast.Name and sc is not None and sc.node is not None \
+            and taken_fresh(sc.node, taken.id, use)
 
     # ------------------------------------------------------------------ walk
     def run(self, tree: ast.Module) -> None:
@@ -950,7 +963,7 @@ class _Summarizer:
                 or member and stores(then, found[0], self.is_cache_holder, SEEN_ADDS)
                 and found[0] not in self.seen_removed()) \
                 and found[0] not in released(sc.node.body if sc.node is not None else (), self.is_cache_holder,
-                                             sc.params):
+                                             sc.params) and found[0] not in self.released_by_key():
             # a cache of many entries (``key in CACHE``, ``CACHE.get(key)``): once per key, not per process
             keyed = member or stamp or any(type(n) is ast.Name and n.id in sc.keyed_reads for n in nodes.walk(test))
             if not present and rebuilt_when_closed(test):
@@ -986,6 +999,12 @@ class _Summarizer:
         if self.removed is None:
             self.removed = seen_removed(self.tree) if self.tree is not None else set()
         return self.removed
+
+    def released_by_key(self) -> set:
+        """``memo.released_by_key`` of this module, looked for the first time a test needs it."""
+        if self.released_entries is None:
+            self.released_entries = released_by_key(self.tree) if self.tree is not None else set()
+        return self.released_entries
 
     def enter_once(self, subject) -> None:
         """Entering code that runs once: the first time, until ``subject`` (a ``memo.Subject``, or
@@ -1284,6 +1303,7 @@ class _Summarizer:
         return CallSite(
             line=ctx.lineno, col=ctx.col_offset, end_line=ctx.end_lineno or ctx.lineno,
             end_col=ctx.end_col_offset or ctx.col_offset, kind="with", callee=self.expr(ctx), text=dotted_text(ctx),
+            fresh=self.fresh(ctx, ctx),
         )
 
     def aenter_site(self, ctx: ast.AST) -> CallSite:
