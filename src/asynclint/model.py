@@ -109,6 +109,10 @@ class CallSite:
     # what is taken (``x.acquire()``, ``with x:``) was made right there, or bound to a local just before
     # and not used otherwise since (``summarize.fresh``): a lock made so is held by nobody else
     fresh: bool = False
+    # a ``with`` on a local that a function (this one or one it is nested in) binds once to a call and
+    # uses nowhere else but in ``with`` statements, its own and its closures' (``summarize.fresh``):
+    # "<local qualname of that function>:<name>"; every section of what it holds is one of those blocks
+    private: str = ""
 
 
 @dataclass(slots=True)

@@ -86,9 +86,21 @@ class LoopOnlyLocks:
     def lock_of(self, site, fq: str) -> Optional[tuple]:
         """The identity of the lock a site of ``fq`` takes (None: not a lock object we can name)."""
         e = self._acquired(site)
-        if e is None or e[0] not in _NAMED:
+        if e is None:
             return None
-        return self.identity(e, self.project.functions[fq].module)
+        return self._taken(site, e, self.project.functions[fq].module)
+
+    def _taken(self, site, e, mod) -> Optional[tuple]:
+        """The identity of the lock ``e`` that ``site`` takes: a global or an attribute (``identity``),
+        or a lock a function made and keeps to ``with`` blocks of its own and its closures'
+        (``CallSite.private``)."""
+        if e[0] in _NAMED:
+            return self.identity(e, mod)
+        if site.private and site.kind == "with" and e[0] == "c":
+            v = self.project.ev(e[1], mod)
+            if type(v) is Sym and self.project.catalog.canonical(v.name) in FRESH_LOCKS:
+                return ("private", mod.name, site.private)
+        return None
 
     def _acquired(self, site) -> Optional[tuple]:
         """The lock expression a site takes: ``with lock:`` or ``lock.acquire()``."""
@@ -117,8 +129,8 @@ class LoopOnlyLocks:
         out = []
         for site in sites:
             e = self._acquired(site) if fq is not None else None
-            if e is not None and e[0] in _NAMED:
-                ident = self.identity(e, mod)
+            if e is not None:
+                ident = self._taken(site, e, mod)
                 if ident is not None:
                     out.append((ident, (fq, site)))
             for a in _values(list(site.args) + [v for _, v in site.kwargs]):

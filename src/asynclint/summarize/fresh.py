@@ -108,3 +108,43 @@ def _blocks(func: ast.AST):
         for case in getattr(node, "cases", ()):
             yield case.body
             todo.extend(s for s in case.body if not isinstance(s, _NESTED))
+
+
+def private_local(func: ast.AST, name: str) -> bool:
+    """Is the local ``name`` of ``func`` bound once, to the result of a call, and then used nowhere
+    but as what a ``with`` statement enters, in ``func`` and in the functions nested in it (which
+    share it as a closure)? Then every section of what it holds is one of those ``with`` blocks::
+
+        cleanup_lock = threading.Lock()
+
+        def work():                  # run in a thread
+            with cleanup_lock:
+                ...
+
+        with cleanup_lock:           # on the loop
+            ...
+
+    Stored, passed, returned, compared, re-bound, declared ``global``/``nonlocal`` or shadowed by a
+    parameter anywhere in there, and it is not private."""
+    binds = 0
+    entered = set()
+    for node in ast.walk(func):
+        t = type(node)
+        if t is ast.With:
+            entered.update(id(item.context_expr) for item in node.items
+                           if type(item.context_expr) is ast.Name and item.context_expr.id == name)
+        elif t in (ast.Global, ast.Nonlocal) and name in node.names:
+            return False
+        elif t is ast.arg and node.arg == name:
+            return False
+    for node in ast.walk(func):
+        if type(node) is not ast.Name or node.id != name:
+            continue
+        if type(node.ctx) is ast.Load:
+            if id(node) not in entered:
+                return False
+        else:
+            binds += 1
+    if binds != 1:
+        return False
+    return any(_binds_call(stmt, name) for block in _blocks(func) for stmt in block)

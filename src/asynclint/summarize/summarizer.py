@@ -23,7 +23,7 @@ from ..deep import run_deep
 from .guards import RAW, GuardReader, dict_literal_keys
 from .names import mentioned
 from . import nodes
-from .fresh import ACQUIRES, taken_fresh
+from .fresh import ACQUIRES, private_local, taken_fresh
 from .memo import (cache_read, catches_import_error, decorator_memoizes, memo_subject, rearmed,
                    rebuilt_when_closed, registry_lookup, released, released_by_key, SEEN_ADDS, seen_removed,
                    stamp_test, stamped, stores, tested_subject)
@@ -1303,8 +1303,21 @@ class _Summarizer:
         return CallSite(
             line=ctx.lineno, col=ctx.col_offset, end_line=ctx.end_lineno or ctx.lineno,
             end_col=ctx.end_col_offset or ctx.col_offset, kind="with", callee=self.expr(ctx), text=dotted_text(ctx),
-            fresh=self.fresh(ctx, ctx),
+            fresh=self.fresh(ctx, ctx), private=self.private(ctx),
         )
+
+    def private(self, ctx: ast.AST) -> str:
+        """``CallSite.private`` of a ``with`` entering ``ctx``."""
+        if type(ctx) is not ast.Name:
+            return ""
+        for sc in reversed(self.scopes):
+            if sc.kind != "function":
+                continue
+            if ctx.id in sc.globals_decl or sc.node is None:
+                return ""
+            if ctx.id in sc.bindings:
+                return f"{sc.qualname}:{ctx.id}" if private_local(sc.node, ctx.id) else ""
+        return ""
 
     def aenter_site(self, ctx: ast.AST) -> CallSite:
         return CallSite(
