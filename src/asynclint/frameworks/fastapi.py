@@ -210,9 +210,31 @@ class RouteModel:
             return
         cls = self.p.ev(site.callee, mod)
         if type(cls) is Sym and self.p.hierarchy.is_subclass(cls.name, APP_TYPES):
-            self.startup_hooks(self.kwarg(site, "lifespan"), mod, parts.startup, fn)
+            lifespan, named = self.kwarg(site, "lifespan"), set()
+            self.startup_hooks(lifespan, mod, named, fn)
+            if not named and lifespan is not None and lifespan != ("k", None):
+                # ``Starlette(lifespan=lifespan)`` of a factory's parameter, ``lifespan=Lifespans([...])``:
+                # the lifespan is made elsewhere, of functions not named here
+                parts.open_lifespan = True
+            parts.startup |= named
             self.startup_hooks(self.kwarg(site, "on_startup"), mod, parts.startup, fn)
             self.startup_hooks(self.kwarg(site, "on_shutdown"), mod, parts.shutdown, fn)
+
+    def app_lifespan(self, ref) -> bool:
+        """Is this an async context manager over the app alone (``@asynccontextmanager async def
+        registry(app: Starlette)``, a method taking ``self`` and the app too)? That is the shape of a
+        lifespan: the app enters ``lifespan(app)`` once at start-up and leaves it at shutdown. A
+        request handler, a dependency or a helper entered per request takes the request, a session,
+        an id: not the app object alone."""
+        s = ref.summary
+        if not (s.is_async and s.is_generator) or not s.decorators:
+            return False
+        params = s.params[1:] if s.kind in ("method", "classmethod") else s.params
+        if len(params) != 1 or params[0].kind != "pos" or params[0].annotation is None:
+            return False
+        if self.object_kind(self.p.ev(params[0].annotation, ref.module)) != "app":
+            return False
+        return self.p.values.is_contextmanager(ref)
 
     def cli_object(self, e, mod, depth: int = 0) -> bool:
         """Is ``e`` (what a decorator is an attribute of) a command-line app or group: a typer/click/
@@ -389,6 +411,12 @@ class RouteModel:
             ref = dict.get(functions, fq)
             if ref is None or ref.module is not mod or ref.module.library:
                 continue
+            if self.app_lifespan(ref):
+                # @asynccontextmanager async def registry(app: Starlette): the app's lifespan, however
+                # it reaches the app (a factory's parameter, a list that a compound lifespan enters),
+                # when some app's lifespan is not a function named here (``_merge``)
+                parts.typed_lifespans.add(fq)
+                continue
             for d in ref.summary.decorators:
                 callee = d.callee
                 if d.kind in ("decorator", "decorator-ref") and callee[0] == "a" and callee[2] in _CLI_DECORATORS \
@@ -450,6 +478,10 @@ class RouteModel:
             self.routes += part.decorated
             self.startup |= part.startup
             self.shutdown |= part.shutdown
+        if any(part.open_lifespan for part in parts):
+            for part in parts:
+                self.startup |= part.typed_lifespans
+        for part in parts:
             self.commands |= part.commands
 
     def route_list(self, expr, mod, owner, prefix: tuple, depth: int = 0, parts=None) -> None:
@@ -602,6 +634,9 @@ class RouteParts:
     startup: set = field(default_factory=set)  # lifespan functions and startup handlers it names
     shutdown: set = field(default_factory=set)  # shutdown handlers it names
     commands: set = field(default_factory=set)  # coroutines its command-line commands run
+    # async context managers over the app alone (``RouteModel.app_lifespan``): lifespans by their shape
+    typed_lifespans: set = field(default_factory=set)
+    open_lifespan: bool = False  # an app made here takes a lifespan that names no function here
 
 
 def _deps_in(e) -> list:

@@ -42,7 +42,7 @@ from ..frameworks.fastapi import Route, RouteParts
 from ..model import CallSite
 from .state import Record, pass_signature
 
-FORMAT = 4
+FORMAT = 5
 _META, _FILES, _HIER, _LIBS, _PASSES = b"meta", b"files", b"hierarchy", b"libraries", b"passes"
 _MAX_PARTS = 32  # how many parts the fact table is stored in before it is written as one again
 _ROUTE_FIELDS = tuple(f.name for f in dataclasses.fields(Route))
