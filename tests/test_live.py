@@ -764,6 +764,30 @@ def test_objects_made_per_request_somewhere_else_end_the_once_guard(tmp_path, mo
     assert _live(ws) == first
 
 
+def test_a_value_edit_elsewhere_that_makes_a_name_the_class_ends_the_once_guard(tmp_path, monkeypatch):
+    """Whether a class's objects are made at import only is kept across value edits by what it read
+    (``ProjectSites.forget``): a module that re-exports another class of the same name starts
+    re-exporting the service, so a route elsewhere, unedited, now makes one per request; then back."""
+    files = dict(ONCE_APP)
+    files["svc/other.py"] = "class Service:\n    def get(self, key):\n        return key\n"
+    files["svc/names.py"] = "from svc.other import Service\n"
+    files["svc/more.py"] = (
+        "from fastapi import APIRouter\n\nfrom svc.names import Service\n\nrouter = APIRouter()\n\n\n"
+        "@router.get('/z')\nasync def z():\n    return Service().get('k')\n")
+    _write_project(tmp_path, monkeypatch, files)
+    root = str(tmp_path)
+    ws = Workspace(root, Options(use_cache=False, jobs=1, python="none"))
+    ws.load()
+    first = _live(ws)
+    assert [r[5] for r in first[0]] == ["ASL401", "ASL401"] and first == _fresh(root, {})
+    names = str(tmp_path / "svc/names.py")
+    assert _edit(ws, names, "from svc.other import Service", "from svc.service import Service") == "value"
+    got = _live(ws)
+    assert got == _fresh(root, ws.texts) and "ASL401" not in [r[5] for r in got[0]]
+    ws.update(names)  # back as saved
+    assert _live(ws) == first
+
+
 def _write_project(tmp_path, monkeypatch, files: dict) -> None:
     for rel, text in files.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -122,8 +122,15 @@ class ProjectSites:
         self._modules: list = []  # the project's modules, test code aside, in order
         self._wrappers: Optional[dict] = None  # ``wrappers``: found again when ``_generation`` moves
         # analyze.once._module_made across runs of the passes: class -> (answer, facts it read, what it
-        # rests on: the evaluator's memo, the subclass map, the modules whose sites name the class)
+        # rests on: the modules whose sites name the class; without a tracker, the evaluator's memo and
+        # the subclass map too); with one, ``forget`` drops those that read what an edit changed
         self.made: dict = {}
+
+    def forget(self, facts) -> None:
+        """An edit changed ``facts``: what was kept across runs of the passes and read one of them goes."""
+        changed = frozenset(facts)
+        for cls in [cls for cls, kept in self.made.items() if not changed.isdisjoint(kept[1])]:
+            del self.made[cls]
 
     def _tables(self, project: Project) -> dict:
         if self._generation == project.index.generation:

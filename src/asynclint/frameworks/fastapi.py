@@ -818,17 +818,20 @@ def loop_enders(project, model: RouteModel) -> set:
     (``await self._cleanup(); self.io_loop.stop()``, ``asyncio.get_event_loop().stop()``, or a sync
     method of the project that does only that last), and that serve nothing. They run once, when the
     program stops (a signal's handler, a shutdown request), like a shutdown handler."""
-    own = project.index.own_functions()
-    # the sync functions whose last call stops the loop, found first: few call stop() at all, and a
-    # coroutine's last calls are resolved to their targets only when there is one to find (this pass
-    # runs after every edit that changes a call site, over every coroutine of the project)
+    # the sync functions whose last call stops the loop, found first: few call stop() at all; then the
+    # coroutines among the callers of stop() and of those functions (``self._stop_loop()``,
+    # ``stop_loop()``: the call index's key is the callee's last name), and no other (this pass runs
+    # after every edit that changes a call site: going through every coroutine of the project cost
+    # more than all the rest of it)
+    index = _call_index(model, project)
     fns = project.functions
-    stoppers = {fq for fq in {fq for fq, _ in _call_index(model, project).get("stop", ())}
+    stoppers = {fq for fq in {fq for fq, _ in index.get("stop", ())}
                 if not fns[fq].summary.is_async and _last_stops_loop(project, fns[fq], None)}
-    # (a call is resolved only when it names one of them: ``self._stop_loop()``, ``stop_loop()``)
     names = {fq.rsplit(".", 1)[-1] for fq in stoppers}
+    callers = {fq for name in ("stop", *sorted(names)) for fq, _ in index.get(name, ())}
     out = set()
-    for fq, ref in own:
+    for fq in sorted(callers):
+        ref = fns[fq]
         fn = ref.summary
         if not fn.is_async or fn.is_generator or project.is_test(ref.module) or not fn.calls:
             continue

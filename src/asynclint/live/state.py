@@ -184,6 +184,8 @@ class AnalysisState:
         self.dirty.update(("f", fq) for fq in functions)
         self.dirty.update(("m", p) for p in modules)
         self.changed_base.update(facts)
+        if facts and self.project.call_names is not None:
+            self.project.call_names.forget(facts)  # (what the passes kept across runs, ``ProjectSites``)
         if any(f[0] not in NOT_VALUES for f in facts):
             self.values_changed = True
         if facts or functions:
