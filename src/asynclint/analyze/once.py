@@ -44,8 +44,9 @@ class OnceCoroutines:
 NONE = OnceCoroutines()
 
 
-def once_coroutines(project: Project) -> OnceCoroutines:
-    """The project's once-only coroutines, and the awaits that run them."""
+def once_coroutines(project: Project, runners: Optional[dict] = None) -> OnceCoroutines:
+    """The project's once-only coroutines, and the awaits that run them. ``runners``:
+    ``entries.runner_places``, when the caller has it."""
     fns = project.functions
     awaits: dict = {}  # coroutine -> [(caller, its call site)]: the awaited uses that keep it once-only
     lasting: dict = {}  # class -> are its instances the module's own (``_module_made``)
@@ -64,7 +65,6 @@ def once_coroutines(project: Project) -> OnceCoroutines:
         awaits.setdefault(target, []).append((fq, site))
     if not awaits:
         return NONE
-    runners = None
     found: set = set()
     for _ in range(_PASSES):
         todo = {fq for fq in awaits if fq not in found and _plain(fns[fq])}

@@ -758,19 +758,22 @@ def _awaited_from(project, roots: set) -> set:
     return seen
 
 
-def quiet_functions(model: RouteModel, project, entries: Optional[set] = None) -> dict:
+def quiet_functions(model: RouteModel, project, entries: Optional[set] = None,
+                    own_loop: Optional[dict] = None) -> dict:
     """Every project coroutine that serves no request -> when it runs ("while the app starts or
     stops", "in a command-line command"); decided once for the project (``model.quiet_memo``).
-    ``entries``: the coroutines that start a loop, when the analysis found them already."""
+    ``entries``: the coroutines that start a loop, when the analysis found them already;
+    ``own_loop``: ``entries.runner_places``, likewise."""
     got = model.quiet_memo.get("quiet")
     if got is None:
+        if own_loop is None:
+            own_loop = runner_places(project)
         if entries is None:
-            entries = entry_coroutines(project)
+            entries = entry_coroutines(project, own_loop)
         commands = {fq for fq in model.commands if not serves(project, fq)}
         starting = model.startup | model.shutdown | loop_enders(project, model)
         roots = commands | starting
         shared = frozenset(commands - starting)  # (what a command runs, other code may await too)
-        own_loop = runner_places(project)
         got = {fq: "while the app starts or stops or in a command-line command"  # (reached from both)
                for fq in startup_only(model, project, None, roots, named=False, shared=shared, own_loop=own_loop)}
         for hooks, when in ((commands, "in a command-line command"), (starting, "while the app starts or stops")):
