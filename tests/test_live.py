@@ -592,9 +592,9 @@ def test_runs_after_edits_that_start_a_loop_or_stop_starting_it(tmp_path, monkey
     runs = []
     real = live_state.entry_coroutines
 
-    def spy(project):
+    def spy(project, *args):
         runs.append(1)
-        return real(project)
+        return real(project, *args)
 
     monkeypatch.setattr(live_state, "entry_coroutines", spy)
     first = _cli_rows(root, True)
@@ -762,6 +762,65 @@ def test_objects_made_per_request_somewhere_else_end_the_once_guard(tmp_path, mo
     assert got == _fresh(root, ws.texts) and "ASL401" not in [r[5] for r in got[0]]
     ws.update(routes)  # back as saved
     assert _live(ws) == first
+
+
+def test_a_value_edit_elsewhere_that_makes_a_name_the_class_ends_the_once_guard(tmp_path, monkeypatch):
+    """Whether a class's objects are made at import only is kept across value edits by what it read
+    (``ProjectSites.forget``): a module that re-exports another class of the same name starts
+    re-exporting the service, so a route elsewhere, unedited, now makes one per request; then back."""
+    files = dict(ONCE_APP)
+    files["svc/other.py"] = "class Service:\n    def get(self, key):\n        return key\n"
+    files["svc/names.py"] = "from svc.other import Service\n"
+    files["svc/more.py"] = (
+        "from fastapi import APIRouter\n\nfrom svc.names import Service\n\nrouter = APIRouter()\n\n\n"
+        "@router.get('/z')\nasync def z():\n    return Service().get('k')\n")
+    _write_project(tmp_path, monkeypatch, files)
+    root = str(tmp_path)
+    ws = Workspace(root, Options(use_cache=False, jobs=1, python="none"))
+    ws.load()
+    first = _live(ws)
+    assert [r[5] for r in first[0]] == ["ASL401", "ASL401"] and first == _fresh(root, {})
+    names = str(tmp_path / "svc/names.py")
+    assert _edit(ws, names, "from svc.other import Service", "from svc.service import Service") == "value"
+    got = _live(ws)
+    assert got == _fresh(root, ws.texts) and "ASL401" not in [r[5] for r in got[0]]
+    ws.update(names)  # back as saved
+    assert _live(ws) == first
+
+
+SERVING_PROGRAM = {
+    "app/__init__.py": "",
+    "app/servers.py": "class Server:\n    async def start(self):\n        return None\n",
+    "app/names.py": "from app.servers import Server\n",
+    "app/serve.py": "from app.names import Server\n\n\nasync def run_server():\n    await Server().start()\n",
+    "app/main.py": (
+        "import asyncio\nimport time\n\nfrom app.serve import run_server\n\n\n"
+        "async def main():\n    await asyncio.sleep(0)\n    time.sleep(1)\n    await run_server()\n"
+        "    time.sleep(2)\n\n\nif __name__ == '__main__':\n    asyncio.run(main())\n"),
+}
+
+
+def test_a_value_edit_elsewhere_that_makes_a_program_serve(tmp_path, monkeypatch):
+    """Whether a coroutine serves is kept across runs of the passes (``ProjectSites.served``) by the
+    facts it read: a module that neither the program nor the coroutine it awaits changes re-exports
+    uvicorn's ``Server`` instead of a class of the project's, so ``await Server().start()`` there
+    starts serving and what the program does before it awaits that is its start-up (ASL402 with
+    --extend-select, not ASL102); then back."""
+    _write_project(tmp_path, monkeypatch, SERVING_PROGRAM)
+    root = str(tmp_path)
+    options = Options(use_cache=False, jobs=1, python="none", extend_select=["ASL402"])
+    ws = Workspace(root, options)
+    ws.load()
+    fresh = lambda texts: sorted(_row(d) for d in run([root], Options(  # noqa: E731
+        use_cache=False, overrides=dict(texts), jobs=1, python="none", extend_select=["ASL402"])).diagnostics)
+    first = _live(ws)[0]
+    assert [(r[1], r[5]) for r in first] == [(9, "ASL102"), (11, "ASL102")] and first == fresh({})
+    names = str(tmp_path / "app/names.py")
+    assert _edit(ws, names, "from app.servers import Server", "from uvicorn import Server") == "value"
+    got = _live(ws)[0]
+    assert [(r[1], r[5]) for r in got] == [(9, "ASL402"), (11, "ASL102")] and got == fresh(ws.texts)
+    ws.update(names)  # back as saved
+    assert _live(ws)[0] == first
 
 
 def _write_project(tmp_path, monkeypatch, files: dict) -> None:

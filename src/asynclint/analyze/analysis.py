@@ -18,7 +18,7 @@ from typing import Optional
 
 from ..link import Project
 from .classify import MAX_LIBRARY_DEPTH, Classifier, into_library, is_offloading_decorated, offloaded_arg
-from .entries import entry_coroutines
+from .entries import entry_coroutines, runner_places
 from .findings import coroutine_findings, initialization_findings
 from .locks import lock_type
 from .once import once_coroutines
@@ -57,8 +57,9 @@ def analyze(project: Project, enabled_categories: Optional[set] = None, roots: O
         sites = classify_reachable(project, enabled_categories, None, classified)  # who else takes them: the whole project
     prop = Propagation(project, sites)
     # (the framework stage needs them too, for what a program does before it serves: found once here)
-    entries = entry_coroutines(project)
-    once = once_coroutines(project)
+    runners = runner_places(project)  # (both read it)
+    entries = entry_coroutines(project, runners)
+    once = once_coroutines(project, runners)
     diagnostics = coroutine_findings(project, prop, entries, once=once) + \
         initialization_findings(project, prop, entries, once=once, programs=Programs(project))
     return Analysis(project, prop.blocking, diagnostics, entries)

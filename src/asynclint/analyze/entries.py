@@ -30,9 +30,10 @@ _RUNNER_NAMES = frozenset({"run", "run_until_complete", "run_sync"})
 _WRAPPER_DEPTH = 3  # a wrapper of a wrapper of asyncio.run, no deeper
 
 
-def entry_coroutines(project: Project) -> set:
-    """Qualified names of the project's coroutines that only ever start a loop."""
-    candidates = runner_places(project)
+def entry_coroutines(project: Project, runners: Optional[dict] = None) -> set:
+    """Qualified names of the project's coroutines that only ever start a loop. ``runners``:
+    ``runner_places``, when the caller has it."""
+    candidates = runner_places(project) if runners is None else runners
     if not candidates:
         return set()
     # 2. any other use of them (awaited, scheduled, passed as a callback, a dependency ...) rules them out
@@ -122,8 +123,19 @@ class ProjectSites:
         self._modules: list = []  # the project's modules, test code aside, in order
         self._wrappers: Optional[dict] = None  # ``wrappers``: found again when ``_generation`` moves
         # analyze.once._module_made across runs of the passes: class -> (answer, facts it read, what it
-        # rests on: the evaluator's memo, the subclass map, the modules whose sites name the class)
+        # rests on: the modules whose sites name the class; without a tracker, the evaluator's memo and
+        # the subclass map too); with one, ``forget`` drops those that read what an edit changed
         self.made: dict = {}
+        # analyze.serving.serves across runs of the passes: coroutine -> (answer, facts it read, the
+        # (qualname, summary) of the functions it looked through, which must be the same for a hit)
+        self.served: dict = {}
+
+    def forget(self, facts) -> None:
+        """An edit changed ``facts``: what was kept across runs of the passes and read one of them goes."""
+        changed = frozenset(facts)
+        for memo in (self.made, self.served):
+            for key in [key for key, kept in memo.items() if not changed.isdisjoint(kept[1])]:
+                del memo[key]
 
     def _tables(self, project: Project) -> dict:
         if self._generation == project.index.generation:

@@ -44,8 +44,9 @@ class OnceCoroutines:
 NONE = OnceCoroutines()
 
 
-def once_coroutines(project: Project) -> OnceCoroutines:
-    """The project's once-only coroutines, and the awaits that run them."""
+def once_coroutines(project: Project, runners: Optional[dict] = None) -> OnceCoroutines:
+    """The project's once-only coroutines, and the awaits that run them. ``runners``:
+    ``entries.runner_places``, when the caller has it."""
     fns = project.functions
     awaits: dict = {}  # coroutine -> [(caller, its call site)]: the awaited uses that keep it once-only
     lasting: dict = {}  # class -> are its instances the module's own (``_module_made``)
@@ -64,7 +65,6 @@ def once_coroutines(project: Project) -> OnceCoroutines:
         awaits.setdefault(target, []).append((fq, site))
     if not awaits:
         return NONE
-    runners = None
     found: set = set()
     for _ in range(_PASSES):
         todo = {fq for fq in awaits if fq not in found and _plain(fns[fq])}
@@ -102,29 +102,33 @@ def _module_made(project: Project, cls: str, memo: dict) -> bool:
     """Are the instances of ``cls`` (and of its subclasses) made at the top level of modules only
     (``store = Store()``): some are, and no call site makes one elsewhere or hands the class on (a
     factory, a registry, ``Depends(Store)``)? Kept across runs of the passes (``ProjectSites.made``)
-    while what it rests on stays: the evaluator's memo (an edit that changes a value starts it
-    afresh), the subclass map, and the modules whose call sites name the class or a subclass."""
+    while what it rests on stays: the modules whose call sites name the class or a subclass, and what
+    it read: with a tracker (``live``), the facts it read, dropped by ``ProjectSites.forget`` when an
+    edit changes one of them (a value edit elsewhere keeps it); without, the evaluator's memo (an edit
+    that changes a value starts it afresh) and the subclass map."""
     got = memo.get(cls)
     if got is not None:
         return got
     memo[cls] = False  # (while deciding)
-    family = {cls, *project.hierarchy.subclasses(cls)} if cls in project.classes else set()
-    short: dict = {}
-    for q in family:
-        short.setdefault(q.rsplit(".", 1)[-1], set()).add(q)
-    sites = project_sites(project)
-    hits = sites.mentioning(project, short)
-    basis = (project.values.epoch, project.hierarchy._subclasses, [(info, info.summary, info.name) for info, _ in hits])
     tracker = project.values.tracker
-    kept = sites.made.get(cls)
-    if kept is not None and kept[2][0] == basis[0] and kept[2][1] is basis[1] and len(kept[2][2]) == len(basis[2]) \
-            and all(a[0] is b[0] and a[1] is b[1] and a[2] == b[2] for a, b in zip(kept[2][2], basis[2])):
-        if tracker is not None:
-            tracker.add(kept[1])
-        memo[cls] = kept[0]
-        return kept[0]
     frame = tracker.open() if tracker is not None else None
     try:
+        family = {cls, *project.hierarchy.subclasses(cls)} if cls in project.classes else set()
+        short: dict = {}
+        for q in family:
+            short.setdefault(q.rsplit(".", 1)[-1], set()).add(q)
+        sites = project_sites(project)
+        hits = sites.mentioning(project, short)
+        basis = (None, None) if tracker is not None else (project.values.epoch, project.hierarchy._subclasses)
+        basis += ([(info, info.summary, info.name) for info, _ in hits],)
+        kept = sites.made.get(cls)
+        if kept is not None and kept[2][0] == basis[0] and kept[2][1] is basis[1] \
+                and len(kept[2][2]) == len(basis[2]) \
+                and all(a[0] is b[0] and a[1] is b[1] and a[2] == b[2] for a, b in zip(kept[2][2], basis[2])):
+            if tracker is not None:
+                tracker.add(kept[1])
+            memo[cls] = kept[0]
+            return kept[0]
         made = 0
         ok = bool(family)
         for name, owner, site in sites.naming(project, short, True, hits) if ok else ():

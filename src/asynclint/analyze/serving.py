@@ -103,10 +103,38 @@ def starts_server(project, site, ref) -> bool:
 
 def serves(project, fq: str) -> bool:
     """Does coroutine ``fq``, or one it awaits or starts as a task (``task_target``), start serving
-    on its loop?"""
+    on its loop? With a tracker (``live``), the answer is kept across runs of the whole-project
+    passes (``ProjectSites.served``) while the functions it looked through keep their summaries and
+    no fact it read changed (``ProjectSites.forget``)."""
+    tracker = project.values.tracker
+    if tracker is None:
+        return _serves(project, fq, None)
+    from .entries import project_sites
+
+    memo = project_sites(project).served
+    kept = memo.get(fq)
+    fns = project.index.functions
+    if kept is not None and all(getattr(dict.get(fns, q), "summary", None) is summary for q, summary in kept[2]):
+        tracker.add(kept[1])
+        return kept[0]
+    looked: list = []
+    frame = tracker.open()
+    try:
+        got = _serves(project, fq, looked)
+    finally:
+        facts = tracker.close(frame)
+    memo[fq] = (got, facts, tuple(looked))
+    return got
+
+
+def _serves(project, fq: str, looked: Optional[list]) -> bool:
+    """``serves``; ``looked``: a list to put (qualname, summary or None) of the functions looked through in."""
     seen, todo = {fq}, [fq]
     while todo and len(seen) < _MAX_FOLLOWED:
-        ref = project.functions.get(todo.pop())
+        q = todo.pop()
+        ref = project.functions.get(q)
+        if looked is not None:
+            looked.append((q, ref.summary if ref is not None else None))
         if ref is None:
             continue
         for site in ref.summary.calls:

@@ -793,19 +793,22 @@ def _awaited_from(project, roots: set) -> set:
     return seen
 
 
-def quiet_functions(model: RouteModel, project, entries: Optional[set] = None) -> dict:
+def quiet_functions(model: RouteModel, project, entries: Optional[set] = None,
+                    own_loop: Optional[dict] = None) -> dict:
     """Every project coroutine that serves no request -> when it runs ("while the app starts or
     stops", "in a command-line command"); decided once for the project (``model.quiet_memo``).
-    ``entries``: the coroutines that start a loop, when the analysis found them already."""
+    ``entries``: the coroutines that start a loop, when the analysis found them already;
+    ``own_loop``: ``entries.runner_places``, likewise."""
     got = model.quiet_memo.get("quiet")
     if got is None:
+        if own_loop is None:
+            own_loop = runner_places(project)
         if entries is None:
-            entries = entry_coroutines(project)
+            entries = entry_coroutines(project, own_loop)
         commands = {fq for fq in model.commands if not serves(project, fq)}
         starting = model.startup | model.shutdown | loop_enders(project, model)
         roots = commands | starting
         shared = frozenset(commands - starting)  # (what a command runs, other code may await too)
-        own_loop = runner_places(project)
         got = {fq: "while the app starts or stops or in a command-line command"  # (reached from both)
                for fq in startup_only(model, project, None, roots, named=False, shared=shared, own_loop=own_loop)}
         for hooks, when in ((commands, "in a command-line command"), (starting, "while the app starts or stops")):
@@ -853,17 +856,20 @@ def loop_enders(project, model: RouteModel) -> set:
     (``await self._cleanup(); self.io_loop.stop()``, ``asyncio.get_event_loop().stop()``, or a sync
     method of the project that does only that last), and that serve nothing. They run once, when the
     program stops (a signal's handler, a shutdown request), like a shutdown handler."""
-    own = project.index.own_functions()
-    # the sync functions whose last call stops the loop, found first: few call stop() at all, and a
-    # coroutine's last calls are resolved to their targets only when there is one to find (this pass
-    # runs after every edit that changes a call site, over every coroutine of the project)
+    # the sync functions whose last call stops the loop, found first: few call stop() at all; then the
+    # coroutines among the callers of stop() and of those functions (``self._stop_loop()``,
+    # ``stop_loop()``: the call index's key is the callee's last name), and no other (this pass runs
+    # after every edit that changes a call site: going through every coroutine of the project cost
+    # more than all the rest of it)
+    index = _call_index(model, project)
     fns = project.functions
-    stoppers = {fq for fq in {fq for fq, _ in _call_index(model, project).get("stop", ())}
+    stoppers = {fq for fq in {fq for fq, _ in index.get("stop", ())}
                 if not fns[fq].summary.is_async and _last_stops_loop(project, fns[fq], None)}
-    # (a call is resolved only when it names one of them: ``self._stop_loop()``, ``stop_loop()``)
     names = {fq.rsplit(".", 1)[-1] for fq in stoppers}
+    callers = {fq for name in ("stop", *sorted(names)) for fq, _ in index.get(name, ())}
     out = set()
-    for fq, ref in own:
+    for fq in sorted(callers):
+        ref = fns[fq]
         fn = ref.summary
         if not fn.is_async or fn.is_generator or project.is_test(ref.module) or not fn.calls:
             continue

@@ -22,7 +22,7 @@ from array import array
 from typing import Optional
 
 from ..analyze.analysis import classify_function
-from ..analyze.entries import entry_coroutines
+from ..analyze.entries import entry_coroutines, runner_places
 from ..analyze.once import once_coroutines
 from ..analyze.classify import Classifier
 from ..analyze.findings import coroutine_findings, initialization_findings
@@ -152,7 +152,7 @@ class AnalysisState:
         # since the last refresh, a call site changed beyond its position, or a fact the whole-project
         # passes over call sites read (``entries``, ``once``, the route model's ``quiet_memo``): they run again
         self.calls_changed = False
-        self._table_size = 0
+        self._table_size = 0  # len(project.functions) but for library functions read in since (``edited_functions``)
         self.stats = {"records": 0, "region": 0}  # what the last refresh computed (bench, tests)
         self.touched: set = set()  # record keys and functions whose results changed (what to save again)
 
@@ -184,6 +184,8 @@ class AnalysisState:
         self.dirty.update(("f", fq) for fq in functions)
         self.dirty.update(("m", p) for p in modules)
         self.changed_base.update(facts)
+        if facts and self.project.call_names is not None:
+            self.project.call_names.forget(facts)  # (what the passes kept across runs, ``ProjectSites``)
         if any(f[0] not in NOT_VALUES for f in facts):
             self.values_changed = True
         if facts or functions:
@@ -428,6 +430,12 @@ class AnalysisState:
             todo += [t for b in rec.found for t in (b.target,) + b.alternatives if t is not None]
         return computed
 
+    def edited_functions(self, added: int) -> None:
+        """An edit added ``added`` functions of the project to the tables (removed: negative): not
+        library functions read into them, which ``_new_table_entries`` looks for (through every
+        function of the project) only when the tables grew otherwise."""
+        self._table_size += added
+
     def _new_table_entries(self, locks) -> int:
         """Library functions read into the tables since: their locks, as a whole run sees them."""
         fns, tracker = self.project.functions, self.tracker
@@ -573,11 +581,13 @@ class AnalysisState:
         frame = tracker.open() if tracker is not None else None
         facts = frozenset()
         try:
+            runners = None
             if self.entries is None:
-                self.entries = entry_coroutines(project)
-                self.once = once_coroutines(project)
+                runners = runner_places(project)  # (read by all three: found once)
+                self.entries = entry_coroutines(project, runners)
+                self.once = once_coroutines(project, runners)
                 self.pass_facts = None
-            quiet_functions(model, project, self.entries)
+            quiet_functions(model, project, self.entries, runners)
         finally:
             if frame is not None:
                 facts = tracker.close(frame)

@@ -361,6 +361,7 @@ class Workspace:
         index = self.project.index
         index.generation += 1
         fns, classes, modules = index.functions, index.classes, index.modules
+        size = len(fns)
         name = info.name
         if after is not None and (not isinstance(after.globals, TrackedDict) or after.globals.tracker is not self.tracker):
             after.globals = TrackedDict(after.globals, "g", self.tracker, info.path)
@@ -398,6 +399,8 @@ class Workspace:
                     dict.setdefault(modules, alias, m)
             for n, m in library:
                 dict.setdefault(modules, n, m)
+        if self.state is not None:
+            self.state.edited_functions(len(fns) - size)
 
     # --------------------------------------------------------------- analysis
     def findings(self, wanted) -> tuple:
