@@ -1142,3 +1142,39 @@ def test_edits_that_set_a_lifespan_on_the_router_follow_what_only_it_runs(tmp_pa
     got = _cli_rows(str(root), True)
     assert got == _cli_rows(str(root), False)
     assert not [r for r in got[0] if r[0].endswith("lifecycle.py")]
+
+
+CALLBACKS_FIXTURE = os.path.join(os.path.dirname(__file__), "fixtures", "projects", "loop_callbacks")
+
+
+def test_edits_that_schedule_a_callback_on_the_loop_follow_what_it_blocks_on(tmp_path, monkeypatch):
+    """A sync function handed to ``loop.add_signal_handler`` runs on the loop: its blocking calls are
+    findings while it is scheduled, and not once the line that schedules it is gone; the workspace
+    and a command-line run resuming from its stored analysis agree with fresh runs throughout."""
+    root = tmp_path / "proj"
+    shutil.copytree(CALLBACKS_FIXTURE, root)
+    monkeypatch.chdir(root)
+    reader = str(root / "relay" / "reader.py")
+    line = "        self.loop.add_signal_handler(signal.SIGHUP, self.reload)\n"
+    ws = Workspace(str(root), Options(use_cache=False, jobs=1))
+    ws.load()
+    assert _live(ws) == _fresh(str(root), {})
+    assert 31 in {r[1] for r in _live(ws)[0]}  # requests.post in reload()
+    _edit(ws, reader, line, "")
+    without = _live(ws)
+    assert without == _fresh(str(root), {reader: ws.texts[reader]})
+    assert 30 not in {r[1] for r in without[0]} and 31 not in {r[1] for r in without[0]}
+    _edit(ws, reader, "    def _on_readable(self) -> None:\n", line.replace("self.reload", "self.reload") +
+          "\n    def _on_readable(self) -> None:\n")
+    assert _live(ws) == _fresh(str(root), {reader: ws.texts[reader]})
+    # the command line, resuming from its stored analysis across the same change
+    assert _cli_rows(str(root), True) == _cli_rows(str(root), False)
+    text = _read(reader)
+    (root / "relay" / "reader.py").write_text(text.replace(line, ""), encoding="utf-8")
+    got = _cli_rows(str(root), True)
+    assert got == _cli_rows(str(root), False)
+    assert 31 not in {r[1] for r in got[0] if r[0].endswith("reader.py")}
+    (root / "relay" / "reader.py").write_text(text, encoding="utf-8")
+    got = _cli_rows(str(root), True)
+    assert got == _cli_rows(str(root), False)
+    assert 31 in {r[1] for r in got[0] if r[0].endswith("reader.py")}

@@ -245,6 +245,9 @@ class Diagnostic:
     # the blocking function runs in a coroutine awaited here, which calls it because it was passed it
     # (``analyze.classify``): the awaited call is nothing to offload, so no fix; not part of the JSON output
     passed: bool = False
+    # found in a sync callback the event loop runs (``analyze.callbacks``): how it was scheduled
+    # (``loop.add_reader``); no ``await`` can be written there, so no fix; not part of the JSON output
+    callback: str = ""
 
     def to_json(self) -> dict:
         out = {

@@ -18,6 +18,7 @@ from typing import Optional
 
 from ..link import Project
 from .classify import MAX_LIBRARY_DEPTH, Classifier, into_library, is_offloading_decorated, offloaded_arg
+from .callbacks import loop_callbacks
 from .entries import entry_coroutines, runner_places
 from .findings import coroutine_findings, initialization_findings
 from .locks import lock_type
@@ -60,7 +61,7 @@ def analyze(project: Project, enabled_categories: Optional[set] = None, roots: O
     runners = runner_places(project)  # (both read it)
     entries = entry_coroutines(project, runners)
     once = once_coroutines(project, runners)
-    diagnostics = coroutine_findings(project, prop, entries, once=once) + \
+    diagnostics = coroutine_findings(project, prop, entries, once=once, callbacks=loop_callbacks(project)) + \
         initialization_findings(project, prop, entries, once=once, programs=Programs(project))
     return Analysis(project, prop.blocking, diagnostics, entries)
 

@@ -22,6 +22,7 @@ from ..categories import code_for, label_for
 from ..link import FunctionRef, Project
 from ..model import CallSite, ChainHop, Diagnostic
 from .classify import Blocking
+from .callbacks import ready_io
 from .causes import Causes
 from .locks import LoopOnlyLocks, lock_type
 from .once import NONE as NO_ONCE, OnceCoroutines, once_chains
@@ -129,6 +130,22 @@ def direct_finding(ref: FunctionRef, b: Blocking) -> Diagnostic:
     return _diagnostic(ref, site, e, code_for(e.category, False), message, chain, hops, e.replacement)
 
 
+def _in_callback(project: Project, d: Diagnostic, ref: FunctionRef, callback: str) -> None:
+    """A finding of a sync callback the loop runs: said so, and what to do there instead (no ``await``
+    can be written in it)."""
+    d.callback = callback
+    name = ref.summary.name
+    if d.message.endswith(f" in async function {name}"):
+        d.message = d.message[: -len(f" in async function {name}")]
+    d.message += f" in {name}(), a callback the event loop runs ({callback}())"
+    entry = project.catalog.function(d.api) if d.api else None
+    if entry is None and "." in d.api:
+        entry = project.catalog.method(*d.api.rsplit(".", 1))
+    instead = f" ({entry.replacement})" if entry is not None and entry.replacement else ""
+    d.suggestion = ("keep the callback short: hand the work to a thread with loop.run_in_executor(None, ...), or "
+                    f"schedule a coroutine that does it asynchronously{instead}")
+
+
 def transitive_finding(project: Project, ref: FunctionRef, b: Blocking, chains,
                        prop: Optional[Propagation] = None) -> Diagnostic:
     site = b.site
@@ -200,19 +217,22 @@ def _scope(prop: Propagation, functions):
 
 
 def coroutine_findings(project: Project, prop: Propagation, entries: frozenset = frozenset(), functions=None,
-                       locks=None, once: OnceCoroutines = NO_ONCE) -> list:
+                       locks=None, once: OnceCoroutines = NO_ONCE, callbacks=None) -> list:
     """ASL1xx/ASL2xx for per-call blocking in every reported coroutine (of ``functions``, when a
     long-lived caller asks for some only; ``locks``: its ``LoopOnlyLocks``, tables kept up to date);
     in ``entries`` (coroutines that start a loop), not what runs before the first await; none in
-    coroutines only one-time initialization awaits (``once``). The findings of one file access or
-    one object in a coroutine share a root (``causes``)."""
+    coroutines only one-time initialization awaits (``once``). The sync functions the loop runs as
+    callbacks (``callbacks``: qualname -> how they were scheduled, ``analyze.callbacks``) are roots
+    too. The findings of one file access or one object in a coroutine share a root (``causes``)."""
     out = []
     fns = project.functions
     locks = locks if locks is not None else LoopOnlyLocks(project, prop.callers, prop)
     causes = Causes(project, prop)
+    callbacks = callbacks or {}
     for fq, found in _scope(prop, functions):
         ref = fns[fq]
-        if not ref.summary.is_async or not ref.module.report or fq in once.functions:
+        callback = "" if ref.summary.is_async else callbacks.get(fq, "")
+        if not (ref.summary.is_async or callback) or not ref.module.report or fq in once.functions:
             continue
         starting = fq in entries
         resolved = [(b, prop.resolve(b, fq)) for b in found if not b.site.once
@@ -224,6 +244,8 @@ def coroutine_findings(project: Project, prop: Propagation, entries: frozenset =
                 continue
             eff, chains = got
             if eff.entry is not None:
+                if callback and ready_io(callback, eff.entry.api):
+                    continue  # the read (write) a reader (writer) callback is run for: the descriptor is ready
                 held = lock_type(eff.entry.api)
                 if held and locks.quiet(b.site, fq, blocking_lines - {b.site.line}):
                     continue  # every section of the lock is short, or only the loop's thread takes it
@@ -234,6 +256,11 @@ def coroutine_findings(project: Project, prop: Propagation, entries: frozenset =
                 # the chain a call can take with its arguments (not one its caller ruled out), unless it
                 # goes through a class context the plain witnesses do not know
                 out.append(transitive_finding(project, ref, eff, chains, prop if chains is prop.blocking else None))
+            if callback:
+                if ready_io(callback, out[-1].api):
+                    out.pop()  # (through a wrapper of the connection: still the read it was run for)
+                    continue
+                _in_callback(project, out[-1], ref, callback)
             causes.add(ref, eff, out[-1])
     causes.group()
     return out

@@ -19,8 +19,8 @@ def fix_kind(diagnostic) -> Optional[str]:
     # a sleep that is not time.sleep (pyautogui.click, a configured one) has no asyncio.sleep
     # rewrite: it is offloaded, unsafe
     kind = fix_kind_for_code(code, api)
-    if kind is None or getattr(diagnostic, "passed", False):
-        return None
+    if kind is None or getattr(diagnostic, "passed", False) or getattr(diagnostic, "callback", ""):
+        return None  # (nothing to offload; or a sync callback, where no await can be written)
     if is_direct(code) and (api.startswith("iteration over ") or api.startswith("with ")):
         return None
     return kind

@@ -42,7 +42,7 @@ from ..frameworks.fastapi import Route, RouteParts
 from ..model import CallSite
 from .state import Record, pass_signature
 
-FORMAT = 5
+FORMAT = 6
 _META, _FILES, _HIER, _LIBS, _PASSES = b"meta", b"files", b"hierarchy", b"libraries", b"passes"
 _MAX_PARTS = 32  # how many parts the fact table is stored in before it is written as one again
 _ROUTE_FIELDS = tuple(f.name for f in dataclasses.fields(Route))
@@ -435,7 +435,8 @@ def _encode_passes(state, fns, table: FactTable):
     once = state.once
     memo = model.quiet_memo
     return (sorted(state.entries), sorted(once.functions), sites(once.guarded), sites(once.inner),
-            memo["quiet"], sorted(memo.get("serving", ())), table.encode(state.pass_facts))
+            memo["quiet"], sorted(memo.get("serving", ())), table.encode(state.pass_facts),
+            tuple(state.callbacks.items()))
 
 
 def _restore_passes(state, fns, blob, table: FactTable) -> None:
@@ -448,7 +449,7 @@ def _restore_passes(state, fns, blob, table: FactTable) -> None:
         row = codec.loads(blob)
         if row is None:
             return
-        entries, functions, guarded, inner, quiet, serving, facts = row
+        entries, functions, guarded, inner, quiet, serving, facts, callbacks = row
 
         def sites(rows):
             out = {}
@@ -459,11 +460,12 @@ def _restore_passes(state, fns, blob, table: FactTable) -> None:
 
         once = OnceCoroutines(frozenset(functions), sites(guarded), sites(inner))
         pass_facts = table.decode(facts)
+        callbacks = dict(callbacks)
     except Exception:  # (not what this code wrote: the passes run again)
         return
-    state.entries, state.once, state.pass_facts = set(entries), once, pass_facts
+    state.entries, state.once, state.pass_facts, state.callbacks = set(entries), once, pass_facts, callbacks
     state.quiet_kept = {"quiet": dict(quiet), "serving": set(serving)}
-    state.pass_signature = pass_signature(state.entries, once, state.quiet_kept)
+    state.pass_signature = pass_signature(state.entries, once, state.quiet_kept, callbacks)
 
 
 # ------------------------------------------------------------------ decoding

@@ -22,6 +22,7 @@ from array import array
 from typing import Optional
 
 from ..analyze.analysis import classify_function
+from ..analyze.callbacks import loop_callbacks
 from ..analyze.entries import entry_coroutines, runner_places
 from ..analyze.once import once_coroutines
 from ..analyze.classify import Classifier
@@ -138,6 +139,7 @@ class AnalysisState:
         self.routes: Optional[RouteModel] = None
         self.entries: Optional[set] = None  # analyze.entries.entry_coroutines, again when a call site changed
         self.once = None  # analyze.once.once_coroutines, with them
+        self.callbacks: dict = {}  # analyze.callbacks.loop_callbacks, with them
         # the facts those passes (and the route model's ``quiet_functions``) read: None when unknown
         self.pass_facts: Optional[frozenset] = None
         self.quiet_kept: Optional[dict] = None  # the route model's ``quiet_memo`` taken in (``persist``)
@@ -565,7 +567,8 @@ class AnalysisState:
         locks = LoopOnlyLocks(project, prop.callers, prop, by_lock=self.lock_uses, escaping=_Lazy(self.handed))
         self.passes()
         entries, once = self.entries, self.once
-        return coroutine_findings(project, prop, entries, functions=functions, locks=locks, once=once) + \
+        return coroutine_findings(project, prop, entries, functions=functions, locks=locks, once=once,
+                                  callbacks=self.callbacks) + \
             initialization_findings(project, prop, entries, functions=functions, once=once,
                                     programs=Programs(project, self.programs))
 
@@ -586,13 +589,14 @@ class AnalysisState:
                 runners = runner_places(project)  # (read by all three: found once)
                 self.entries = entry_coroutines(project, runners)
                 self.once = once_coroutines(project, runners)
+                self.callbacks = loop_callbacks(project)
                 self.pass_facts = None
             quiet_functions(model, project, self.entries, runners)
         finally:
             if frame is not None:
                 facts = tracker.close(frame)
         self.pass_facts = facts if self.pass_facts is None else self.pass_facts | facts
-        signature = pass_signature(self.entries, self.once, model.quiet_memo)  # (after each run of them)
+        signature = pass_signature(self.entries, self.once, model.quiet_memo, self.callbacks)  # (after each run)
         if signature != self.pass_signature:
             self.changed_derived.add(("passes",))
             self.pass_signature = signature
@@ -622,19 +626,20 @@ class AnalysisState:
                 moved = True
         if moved and self.pass_signature is not None:
             memo = self.routes.quiet_memo if self.routes is not None else self.quiet_kept
-            signature = pass_signature(self.entries, once, memo) if memo is not None else None
+            signature = pass_signature(self.entries, once, memo, self.callbacks) if memo is not None else None
             if signature != self.pass_signature:
                 # (findings elsewhere show those awaits: one-time initialization reached from them)
                 self.changed_derived.add(("passes",))
                 self.pass_signature = signature
 
 
-def pass_signature(entries, once, quiet_memo) -> tuple:
+def pass_signature(entries, once, quiet_memo, callbacks=None) -> tuple:
     """What the whole-project passes decided, as plain comparable data."""
     sites = lambda table: sorted((caller, site.line, site.col, target)  # noqa: E731
                                  for caller, pairs in table.items() for site, target in pairs)
     return (sorted(entries), sorted(once.functions), sites(once.guarded), sites(once.inner),
-            sorted(quiet_memo.get("quiet", {}).items()), sorted(quiet_memo.get("serving", ())))
+            sorted(quiet_memo.get("quiet", {}).items()), sorted(quiet_memo.get("serving", ())),
+            sorted((callbacks or {}).items()))
 
 
 class FactMemo(dict):
