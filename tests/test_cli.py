@@ -414,3 +414,21 @@ def test_parallel_parsing_gives_the_same_findings(project):
     parallel = json.loads(invoke("app", "--no-cache", "--jobs", "2", "--format", "json").output)
     assert serial == parallel
     assert serial["files_checked"] == 60 and len(serial["diagnostics"]) == 40
+
+
+def test_a_callback_the_loop_runs_is_reported_and_explained_without_a_fix(project):
+    # a plain def handed to the loop runs between two steps of the coroutines: its sleep stalls them all
+    write(project, "app/__init__.py", "")
+    write(project, "app/ticker.py", "import asyncio\nimport time\n\n\ndef tick(loop):\n    time.sleep(0.2)\n"
+          "    loop.call_later(1, tick, loop)\n\n\nasync def main():\n    loop = asyncio.get_running_loop()\n"
+          "    loop.call_soon(tick, loop)\n    await asyncio.sleep(60)\n")
+    shown = invoke("app", "--no-cache", "--format", "json")
+    found = json.loads(shown.output)["diagnostics"]
+    assert [(d["line"], d["code"], d["fix"]) for d in found] == [(6, "ASL102", None)]
+    assert found[0]["message"] == ("blocking sleep time.sleep() in tick(), a callback the event loop runs "
+                                   "(loop.call_soon())")
+    explained = invoke("explain", "app/ticker.py:6", "--no-cache").output.replace(os.sep, "/")
+    assert ("runs on the event loop: app.ticker.tick is a plain `def` (app/ticker.py:5) that the loop runs as a "
+            "callback (loop.call_soon(...))") in explained
+    fixed = invoke("app", "--no-cache", "--fix", "--unsafe-fixes")
+    assert "time.sleep(0.2)" in (project / "app" / "ticker.py").read_text() and fixed.exit_code == 1

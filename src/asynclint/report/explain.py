@@ -18,6 +18,9 @@ def explain_text(d, result) -> str:
         s = fn.summary
         if s.is_async:
             lines.append(f"  runs on the event loop: {d.function} is an `async def` ({fn.module.display}:{s.line})")
+        elif d.callback:
+            lines.append(f"  runs on the event loop: {d.function} is a plain `def` ({fn.module.display}:{s.line}) that "
+                         f"the loop runs as a callback ({d.callback}(...))")
         else:
             # one-time initialization (ASL401): a sync def that coroutines call
             reach = ""
