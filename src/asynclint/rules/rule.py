@@ -36,6 +36,13 @@ CHAIN_WHAT = (
     "into the source of installed libraries: such a finding says `inferred from library source` "
     "and shows the library hops as `site-packages/...:line`."
 )
+# every ASL1xx and ASL2xx rule applies to the loop's sync callbacks too (``analyze.callbacks``)
+CALLBACK_WHAT = (
+    "It is reported the same way in a plain `def` that the event loop runs as a callback (handed to "
+    "`loop.call_soon`, `call_soon_threadsafe`, `call_later`, `call_at`, `add_reader`, `add_writer` or "
+    "`add_signal_handler`): the message says so and names the call that scheduled it, and no fix is "
+    "offered, since no `await` can be written in it."
+)
 CHAIN_WHY = (
     "Moving a blocking call into a plain `def` helper does not make it asynchronous: the helper "
     "still runs on the event loop thread when a coroutine calls it, and every other request "
@@ -124,6 +131,8 @@ def make_rule(code: str, name: str, data: dict) -> Rule:
     if categories.is_transitive(code):
         what = f"{what}\n\n{CHAIN_WHAT}"
         why = f"{CHAIN_WHY} {why}"
+    if categories.is_direct(code) or categories.is_transitive(code):
+        what = f"{what}\n\n{CALLBACK_WHAT}"
     note = prose(data.get("fix_note", ""))
     if not note and categories.fix_kind_for_code(code) == "unsafe":
         note = TO_THREAD_NOTE
