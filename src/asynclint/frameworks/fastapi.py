@@ -726,7 +726,8 @@ def startup_by_function(model: RouteModel, project, functions) -> dict:
 
 
 def startup_only(model: RouteModel, project, functions, hooks: Optional[set] = None, named: bool = True,
-                 shared: frozenset = frozenset(), own_loop: Optional[dict] = None) -> set:
+                 shared: frozenset = frozenset(), own_loop: Optional[dict] = None,
+                 walk: Optional["_AwaitGraph"] = None) -> set:
     """Which of ``functions`` (None: the project's own coroutines) run only while the app starts or
     stops: its lifespan functions, startup and shutdown handlers, and the coroutines that only these
     (or coroutines like these) await and that nothing else names (not a route, a dependency, a task,
@@ -736,11 +737,13 @@ def startup_only(model: RouteModel, project, functions, hooks: Optional[set] = N
     (the coroutine a command runs may be a method routes await): one of them counts only when what
     awaits it does. A call that starts a loop of its own with it (``loop.run_until_complete(
     hub.init_users())`` in a command) runs it where nothing is served: it counts for neither side
-    (``own_loop``: ``entries.runner_places``, when the caller has it)."""
+    (``own_loop``: ``entries.runner_places``, when the caller has it). ``walk``: the await graph as
+    another call with the same project walked it (``quiet_functions`` asks three times)."""
     hooks = model.startup | model.shutdown if hooks is None else hooks
     if not hooks:
         return set()
     index = _call_index(model, project)
+    walk = walk if walk is not None else _AwaitGraph(project, index)
     own_loop = runner_places(project) if own_loop is None else own_loop
     served = {r.function for r in model.routes} | {dep for r in model.routes for dep in r.dependencies}
     decided: dict = {}
@@ -755,7 +758,7 @@ def startup_only(model: RouteModel, project, functions, hooks: Optional[set] = N
         if ref is None or fq in path or fq in served or not root and (not ref.summary.is_async
                                                                       or _decorated(project, ref)):
             return False  # (a cycle is not remembered: another way in may decide it)
-        calls = _program_calls(index, project, fq, own_loop)
+        calls = walk.program_calls(fq, own_loop)
         if root:
             # the command starts it from sync code, on a loop of its own; a coroutine that awaits it too
             # must be like it (``proxy_config.get_config()`` run by a command and awaited by routes)
@@ -765,7 +768,7 @@ def startup_only(model: RouteModel, project, functions, hooks: Optional[set] = N
                                                     for c, site in calls)
         return decided[fq]
 
-    reach = _awaited_from(project, hooks)  # (only these can be: every caller's chain leads to a hook)
+    reach = walk.awaited_from(hooks)  # (only these can be: every caller's chain leads to a hook)
     if functions is None:
         functions = {fq for fq in reach if (ref := project.functions.get(fq)) is not None
                      and not ref.module.library and ref.summary.is_async}
@@ -774,23 +777,48 @@ def startup_only(model: RouteModel, project, functions, hooks: Optional[set] = N
     return found - referenced(project, found - hooks) if named else found
 
 
-def _awaited_from(project, roots: set) -> set:
-    """The project functions that ``roots`` await (or enter), at any depth, and ``roots``."""
-    seen = set(roots)
-    stack = list(roots)
-    while stack:
-        ref = project.functions.get(stack.pop())
-        if ref is None:
-            continue
-        for site in ref.summary.calls:
-            target = _run_target(project, site, ref)
-            if target is None:
-                continue
-            for fq in (target, *_overriding(project, site, ref, target)):
+class _AwaitGraph:
+    """``_awaited_from`` and ``_program_calls`` of one project as it is, each function's part worked
+    out once for every question asked of it (what it awaits; which calls of the program run it)."""
+
+    def __init__(self, project, index: dict):
+        self.project, self.index = project, index
+        self._awaits: dict = {}  # fq -> the functions it awaits or enters (and their overrides)
+        self._callers: dict = {}  # fq -> [(caller, call site, the caller's FunctionRef)] that run it
+
+    def awaited_from(self, roots: set) -> set:
+        """The project functions that ``roots`` await (or enter), at any depth, and ``roots``."""
+        seen = set(roots)
+        stack = list(roots)
+        while stack:
+            for fq in self._awaited(stack.pop()):
                 if fq not in seen:
                     seen.add(fq)
                     stack.append(fq)
-    return seen
+        return seen
+
+    def _awaited(self, fq: str) -> tuple:
+        got = self._awaits.get(fq)
+        if got is None:
+            got = ()
+            ref = self.project.functions.get(fq)
+            if ref is not None:
+                out = []
+                for site in ref.summary.calls:
+                    target = _run_target(self.project, site, ref)
+                    if target is not None:
+                        out += (target, *_overriding(self.project, site, ref, target))
+                got = tuple(out)
+            self._awaits[fq] = got
+        return got
+
+    def program_calls(self, fq: str, own_loop: Optional[dict] = None) -> list:
+        """``_program_calls(index, project, fq, own_loop)``."""
+        got = self._callers.get(fq)
+        if got is None:
+            got = self._callers[fq] = _running_calls(self.index, self.project, fq)
+        skip = own_loop.get(fq, ()) if own_loop is not None else ()
+        return [(c, site) for c, site, ref in got if (id(ref), site.line, site.col) not in skip]
 
 
 def quiet_functions(model: RouteModel, project, entries: Optional[set] = None,
@@ -809,15 +837,17 @@ def quiet_functions(model: RouteModel, project, entries: Optional[set] = None,
         starting = model.startup | model.shutdown | loop_enders(project, model)
         roots = commands | starting
         shared = frozenset(commands - starting)  # (what a command runs, other code may await too)
+        walk = _AwaitGraph(project, _call_index(model, project))  # (the three questions below share it)
         got = {fq: "while the app starts or stops or in a command-line command"  # (reached from both)
-               for fq in startup_only(model, project, None, roots, named=False, shared=shared, own_loop=own_loop)}
+               for fq in startup_only(model, project, None, roots, named=False, shared=shared, own_loop=own_loop,
+                                      walk=walk)}
         for hooks, when in ((commands, "in a command-line command"), (starting, "while the app starts or stops")):
             if hooks and got:
                 # (a loop of its own that runs one too, asyncio.run(self.cleanup()) at exit, leaves it to the
                 # start or the stop; the coroutine a command runs keeps the first answer)
                 loops = own_loop if hooks is starting else {}
                 got.update((fq, when) for fq in startup_only(model, project, set(got), hooks, named=False,
-                                                             shared=shared & hooks, own_loop=loops)
+                                                             shared=shared & hooks, own_loop=loops, walk=walk)
                            if hooks is commands or fq not in commands)
         for fq in referenced(project, set(got) - roots):  # (one look through the project for all)
             del got[fq]
@@ -829,7 +859,7 @@ def quiet_functions(model: RouteModel, project, entries: Optional[set] = None,
         prologue = _awaited_before(model, project, before, own_loop)
         if prologue:
             when = "before the program starts serving"
-            for fq in startup_only(model, project, None, prologue, own_loop=own_loop):  # (those already in ``got`` stay)
+            for fq in startup_only(model, project, None, prologue, own_loop=own_loop, walk=walk):  # (those already in ``got`` stay)
                 got.setdefault(fq, when)
         model.quiet_memo["quiet"] = got
     return got
@@ -959,16 +989,21 @@ def _program_calls(index: dict, project, fq: str, own_loop: Optional[dict] = Non
     coroutine is not how the program runs it: ``link.build.is_test_module``), also those of the base
     class's method that may run it (``_overriding``). ``own_loop``: the calls that start a loop of
     their own (``entries.runner_places``), left out."""
-    out = []
     skip = own_loop.get(fq, ()) if own_loop is not None else ()
+    return [(c, site) for c, site, ref in _running_calls(index, project, fq) if (id(ref), site.line, site.col) not in skip]
+
+
+def _running_calls(index: dict, project, fq: str) -> list:
+    """[(caller, call site, the caller's FunctionRef)] of the calls outside test code that run ``fq``."""
+    out = []
     for c, site in index.get(fq.rsplit(".", 1)[-1], ()):
         ref = project.functions[c]
-        if project.is_test(ref.module) or (id(ref), site.line, site.col) in skip:
+        if project.is_test(ref.module):
             continue
         target = _async_target(project, site, ref)
         if target == fq or target is not None and target.rsplit(".", 1)[-1] == fq.rsplit(".", 1)[-1] \
                 and fq in _overriding(project, site, ref, target):
-            out.append((c, site))
+            out.append((c, site, ref))
     return out
 
 
