@@ -293,23 +293,31 @@ def check_project(project: Project, cfg: Config, *, only_reported: bool = False,
         roots = {fq for fq, ref in project.functions.items() if ref.module.report}
     elif not only_reported:
         roots = None
-    gc.freeze()  # the summaries live to the end: keep the collector from re-walking them
-    try:
+    with gc_frozen():  # the summaries live to the end, and so does most of what the analysis builds
         analysis = analyze(project, cfg.analyzed_categories(), roots, classified)
         diagnostics, suppressed, routes = finish_findings(project, analysis, cfg, routes, root)
-    finally:
-        gc.unfreeze()
     return diagnostics, suppressed, analysis, routes
 
 
 @contextmanager
 def gc_frozen():
-    """Keep the cyclic collector from walking the (long-lived) summaries and tables meanwhile."""
+    """Keep the cyclic collector from walking the (long-lived) summaries and tables meanwhile, and
+    from walking what is built meanwhile: an analysis makes millions of objects that live as long as
+    it does (memos, tables, findings) and next to no garbage cycles (about a hundred objects on a
+    1M-line project), yet with the collector on, each time they grew by a quarter it walked them all
+    again (on that project 13 full collections, half the analysis's CPU time). Afterwards everything
+    joins the oldest generation, as the summaries would have without the freeze, so no young
+    collection walks it at once either."""
+    was = gc.isenabled()
     gc.freeze()
+    gc.disable()
     try:
         yield
     finally:
-        gc.unfreeze()
+        gc.freeze()  # (moving every generation to the permanent one walks nothing) ...
+        gc.unfreeze()  # ... and back into the oldest one
+        if was:
+            gc.enable()
 
 
 def finish_findings(project: Project, analysis: Analysis, cfg: Config, routes: Optional[RouteModel] = None,

@@ -153,7 +153,10 @@ def _not_consumed_in_threads(classifier: Classifier, ref, found: list, memo: dic
     work as it is consumed (``Path.iterdir``, ``os.walk``: ``Entry.lazy``), or a call of a sync helper
     that only returns one, handed to a thread that consumes it (``to_thread(list, p.iterdir())``)."""
     project = classifier.project
-    offloads = [s for s in ref.summary.calls if s.kind == "call" and offloaded_arg(project, s, ref, memo, 0) is not None]
+    calls = [b.site for b in found if b.site.kind == "call"]
+    # (only a call around one of them can be such an offloader call: the others are not looked at)
+    offloads = [s for s in ref.summary.calls if s.kind == "call" and any(_inside(c, s) for c in calls)
+                and offloaded_arg(project, s, ref, memo, 0) is not None]
     if not offloads:
         return found
     return [b for b in found if not (b.site.kind == "call" and any(_inside(b.site, s) for s in offloads)

@@ -154,6 +154,7 @@ class Classifier:
         self.project = project
         self.cat = project.catalog
         self.h = project.hierarchy
+        self._property_names: Optional[frozenset] = None  # see _may_be_property
 
     def classify(self, site: CallSite, ref: FunctionRef) -> Optional[Blocking]:
         if site.awaited:
@@ -316,6 +317,8 @@ class Classifier:
         """A property getter reached by attribute access (``self.warehouse``, ``ext.is_wasm``)."""
         p = self.project
         recv = site.callee
+        if not self._may_be_property(recv[2]):
+            return None
         match p.ev(recv[1], ref.module):
             case Inst(t) if t in p.classes:
                 fq = self.h.find_method(t, recv[2])
@@ -325,6 +328,22 @@ class Classifier:
                 e = self.cat.property_entry(t, recv[2])  # a catalogued property that calls the API
                 return Blocking(site, entry=e) if e else None
         return None
+
+    def _may_be_property(self, name: str) -> bool:
+        """Can reading ``obj.name`` run a property: is ``name`` the name of a project property or of a
+        catalogued one? Most attribute reads are of neither, and need no evaluating of ``obj``. Not
+        known where what an evaluation reads is recorded (``live``: the read of ``obj`` is what says
+        that a property added there matters) or where evaluating reads library modules as it goes
+        (with an environment: their properties)."""
+        names = self._property_names
+        if names is None:
+            p = self.project
+            if p.values.tracker is not None or p.index.loader is not None:
+                return True
+            names = self._property_names = frozenset(
+                {fq.rpartition(".")[2] for fq, ref in p.functions.items() if ref.summary.kind == "property"} |
+                {n for info in self.cat.types.values() for n in info.properties})
+        return name in names
 
     def _call(self, site: CallSite, v) -> Optional[Blocking]:
         b = self._call_target(site, v)

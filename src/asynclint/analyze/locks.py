@@ -111,21 +111,35 @@ class LoopOnlyLocks:
         return None
 
     def _index(self) -> dict:
-        """Every place each lock is taken, or handed on as a value (None: it escapes)."""
+        """Every place each lock that some function takes is taken, or handed on as a value (None: it
+        escapes); only those locks are ever looked up (``lock_of`` a site taking one)."""
         if self._by_lock is None:
             by_lock: dict = {}
             p = self.project
             scopes = [(fq, ref.module, ref.summary.calls) for fq, ref in p.functions.items()]
-            scopes += [(None, info, info.summary.module_calls) for info in p.unique_modules()]
-            for fq, mod, sites in scopes:
-                for ident, use in self.uses(fq, mod, sites):
-                    by_lock.setdefault(ident, []).append(use)
+            # all of them where evaluating reads library modules (their aliases) as it goes (with an
+            # environment), or where what an evaluation reads is recorded (``live``)
+            names = None
+            if p.index.loader is None and p.values.tracker is None:
+                # the names the taken locks are bound to: an argument naming anything else is none of them
+                names = {ident[-1] for fq, mod, sites in scopes for site in sites
+                         for e in [self._acquired(site)] if e is not None
+                         for ident in [self._taken(site, e, mod)] if ident is not None}
+                if names:
+                    names |= _aliases(p)
+            if names is None or names:
+                scopes += [(None, info, info.summary.module_calls) for info in p.unique_modules()]
+                for fq, mod, sites in scopes:
+                    for ident, use in self.uses(fq, mod, sites, names):
+                        by_lock.setdefault(ident, []).append(use)
             self._by_lock = by_lock
         return self._by_lock
 
-    def uses(self, fq: Optional[str], mod, sites) -> list:
+    def uses(self, fq: Optional[str], mod, sites, names: Optional[set] = None) -> list:
         """The locks one scope (a function, or a module's top level when ``fq`` is None) takes or
-        hands on: [(lock identity, (fq, the site taking it, or None: handed on))]."""
+        hands on: [(lock identity, (fq, the site taking it, or None: handed on))]. ``names``: only
+        the locks of these names (an argument's identity ends with the name it is written with,
+        unless that name is an import's alias: ``_written_name``)."""
         out = []
         for site in sites:
             e = self._acquired(site) if fq is not None else None
@@ -133,8 +147,10 @@ class LoopOnlyLocks:
                 ident = self._taken(site, e, mod)
                 if ident is not None:
                     out.append((ident, (fq, site)))
+            if not site.args and not site.kwargs:
+                continue
             for a in _values(list(site.args) + [v for _, v in site.kwargs]):
-                if a[0] in _NAMED:
+                if a[0] in _NAMED and (names is None or _may_name(a, names)):
                     ident = self.identity(a, mod)
                     if ident is not None:
                         out.append((ident, (fq, None)))  # handed on: may reach a thread
@@ -241,6 +257,40 @@ def _values(exprs):
             yield from _values(e[1:])
         else:
             yield e
+
+
+def _may_name(e, names: set) -> bool:
+    written = _written_name(e)
+    return written in names or written == ""
+
+
+def _written_name(e) -> str:
+    """The name a lock expression (``_NAMED``) is written with, which its ``identity`` ends with unless
+    that name is bound to an import under another name (``from .core import LOCK as L``): ``identity``
+    follows imports (``link.evaluate.origin``) and keeps the name until such an alias renames it."""
+    kind = e[0]
+    if kind == "g":
+        return e[1]
+    if kind == "a":
+        return e[2]
+    return _imported_name(e)
+
+
+def _imported_name(e) -> str:
+    """The last name of what an import expression (``("m", "pkg.mod.NAME")``, ``("r", level, "mod.NAME")``)
+    names ("": not written, ``from . import``'s package)."""
+    return (e[1] if e[0] == "m" else e[2]).rpartition(".")[2]
+
+
+def _aliases(project: Project) -> set:
+    """The global names, in any module, bound to an import of another name (``import a.b as c``,
+    ``from x import A as B``): where a lock's identity may end with a name other than the one written."""
+    out = set()
+    for info in project.unique_modules():
+        for name, g in info.summary.globals.items():
+            if g[0] in ("m", "r") and _imported_name(g) != name:
+                out.add(name)
+    return out
 
 
 def _last_name(e) -> Optional[str]:
