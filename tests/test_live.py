@@ -1108,73 +1108,59 @@ def test_a_run_from_the_stored_analysis_does_not_report_a_module_importing_pytes
     assert _cli_rows(root, True) == _cli_rows(root, False)
 
 
-LIFESPAN_FIXTURE = os.path.join(os.path.dirname(__file__), "fixtures", "projects", "lifespan_wrapper")
+def _toggled_line(tmp_path, monkeypatch, fixture: str, rel: str, line: str) -> dict:
+    """Copy a fixture project, then take ``line`` out of file ``rel`` and put it back: in a workspace
+    (as editor changes) and on disk between command-line runs that resume from their stored analysis.
+    Every step must equal a fresh run; returns the rows (path, line, ...) of each state:
+    {"live": (with, without), "cli": (with, without)}."""
+    root = tmp_path / "proj"
+    shutil.copytree(fixture, root)
+    monkeypatch.chdir(root)
+    path = str(root / rel)
+    text = _read(path)
+    assert line in text
+    ws = Workspace(str(root), Options(use_cache=False, jobs=1))
+    ws.load()
+    live_with = _live(ws)
+    assert live_with == _fresh(str(root), {})
+    ws.update(path, text.replace(line, ""))
+    live_without = _live(ws)
+    assert live_without == _fresh(str(root), {path: ws.texts[path]})
+    ws.update(path, text)
+    assert _live(ws) == live_with
+    assert _cli_rows(str(root), True) == _cli_rows(str(root), False)  # (this run keeps the analysis)
+    (root / rel).write_text(text.replace(line, ""), encoding="utf-8")
+    cli_without = _cli_rows(str(root), True)
+    assert cli_without == _cli_rows(str(root), False)
+    (root / rel).write_text(text, encoding="utf-8")
+    cli_with = _cli_rows(str(root), True)
+    assert cli_with == _cli_rows(str(root), False)
+    return {"live": (live_with[0], live_without[0]), "cli": (cli_with[0], cli_without[0])}
+
+
+def _lines_in(rows, suffix: str) -> set:
+    return {r[1] for r in rows if r[0].endswith(suffix)}
 
 
 def test_edits_that_set_a_lifespan_on_the_router_follow_what_only_it_runs(tmp_path, monkeypatch):
     """``app.router.lifespan_context = wrapper`` makes what only the wrapper awaits start-up code
     (ASL402, off by default): an edit that adds the line, or takes it away, gives the findings of a
     fresh run, in the workspace and in a command-line run that resumes from the stored analysis."""
-    root = tmp_path / "proj"
-    shutil.copytree(LIFESPAN_FIXTURE, root)
-    monkeypatch.chdir(root)
-    wrapper = str(root / "uikit" / "run_with.py")
-    line = "    app.router.lifespan_context = lifespan_wrapper\n"
-    ws = Workspace(str(root), Options(use_cache=False, jobs=1))
-    ws.load()
-    assert _live(ws) == _fresh(str(root), {})
-    startup = {r[1] for r in _live(ws)[0] if r[0].endswith("lifecycle.py")}
-    assert startup == set()  # (only ASL402 there, not selected)
-    _edit(ws, wrapper, line, "")
-    without = _live(ws)
-    assert without == _fresh(str(root), {wrapper: ws.texts[wrapper]})
-    assert {r[1] for r in without[0] if r[0].endswith("lifecycle.py")} == {11, 13, 17, 18}
-    _edit(ws, wrapper, "    app.title = title\n", line + "    app.title = title\n")
-    assert _live(ws) == _fresh(str(root), {})
-    # the command line, resuming from its stored analysis across the same edits
-    assert _cli_rows(str(root), True) == _cli_rows(str(root), False)
-    text = _read(wrapper)
-    (root / "uikit" / "run_with.py").write_text(text.replace(line, ""), encoding="utf-8")
-    got = _cli_rows(str(root), True)
-    assert got == _cli_rows(str(root), False)
-    assert {r[1] for r in got[0] if r[0].endswith("lifecycle.py")} == {11, 13, 17, 18}
-    (root / "uikit" / "run_with.py").write_text(text, encoding="utf-8")
-    got = _cli_rows(str(root), True)
-    assert got == _cli_rows(str(root), False)
-    assert not [r for r in got[0] if r[0].endswith("lifecycle.py")]
-
-
-CALLBACKS_FIXTURE = os.path.join(os.path.dirname(__file__), "fixtures", "projects", "loop_callbacks")
+    fixture = os.path.join(os.path.dirname(__file__), "fixtures", "projects", "lifespan_wrapper")
+    got = _toggled_line(tmp_path, monkeypatch, fixture, "uikit/run_with.py",
+                        "    app.router.lifespan_context = lifespan_wrapper\n")
+    for with_line, without_line in got.values():
+        assert _lines_in(with_line, "lifecycle.py") == set()  # (only ASL402 there, not selected)
+        assert _lines_in(without_line, "lifecycle.py") == {11, 13, 17, 18}
 
 
 def test_edits_that_schedule_a_callback_on_the_loop_follow_what_it_blocks_on(tmp_path, monkeypatch):
     """A sync function handed to ``loop.add_signal_handler`` runs on the loop: its blocking calls are
     findings while it is scheduled, and not once the line that schedules it is gone; the workspace
     and a command-line run resuming from its stored analysis agree with fresh runs throughout."""
-    root = tmp_path / "proj"
-    shutil.copytree(CALLBACKS_FIXTURE, root)
-    monkeypatch.chdir(root)
-    reader = str(root / "relay" / "reader.py")
-    line = "        self.loop.add_signal_handler(signal.SIGHUP, self.reload)\n"
-    ws = Workspace(str(root), Options(use_cache=False, jobs=1))
-    ws.load()
-    assert _live(ws) == _fresh(str(root), {})
-    assert 31 in {r[1] for r in _live(ws)[0]}  # requests.post in reload()
-    _edit(ws, reader, line, "")
-    without = _live(ws)
-    assert without == _fresh(str(root), {reader: ws.texts[reader]})
-    assert 30 not in {r[1] for r in without[0]} and 31 not in {r[1] for r in without[0]}
-    _edit(ws, reader, "    def _on_readable(self) -> None:\n", line.replace("self.reload", "self.reload") +
-          "\n    def _on_readable(self) -> None:\n")
-    assert _live(ws) == _fresh(str(root), {reader: ws.texts[reader]})
-    # the command line, resuming from its stored analysis across the same change
-    assert _cli_rows(str(root), True) == _cli_rows(str(root), False)
-    text = _read(reader)
-    (root / "relay" / "reader.py").write_text(text.replace(line, ""), encoding="utf-8")
-    got = _cli_rows(str(root), True)
-    assert got == _cli_rows(str(root), False)
-    assert 31 not in {r[1] for r in got[0] if r[0].endswith("reader.py")}
-    (root / "relay" / "reader.py").write_text(text, encoding="utf-8")
-    got = _cli_rows(str(root), True)
-    assert got == _cli_rows(str(root), False)
-    assert 31 in {r[1] for r in got[0] if r[0].endswith("reader.py")}
+    fixture = os.path.join(os.path.dirname(__file__), "fixtures", "projects", "loop_callbacks")
+    got = _toggled_line(tmp_path, monkeypatch, fixture, "relay/reader.py",
+                        "        self.loop.add_signal_handler(signal.SIGHUP, self.reload)\n")
+    for with_line, without_line in got.values():
+        assert 31 in _lines_in(with_line, "reader.py")  # requests.post in reload()
+        assert 31 not in _lines_in(without_line, "reader.py")
