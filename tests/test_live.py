@@ -740,20 +740,23 @@ def test_a_server_keeps_its_analysis_for_the_next_start(shop, monkeypatch):
     assert run([shop], Options(result_cache=True, jobs=1, python="none")).diagnostics  # (the CLI resumes too)
 
 
-def test_objects_made_per_request_somewhere_else_end_the_once_guard(tmp_path, monkeypatch):
-    """Whether a class's objects are made at import only is kept between edits (``ProjectSites.made``)
-    while the modules that name it stay the same: a module that starts making one per request, or
-    stops, is seen at once by the server, and the one-time initialization becomes a per-request block
-    (and back)."""
-    for rel, text in ONCE_APP.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
+def _once_app(tmp_path, monkeypatch, files: dict) -> tuple:
+    """(root, a loaded workspace, its first rows) of a project whose two findings are ASL401s."""
+    _write_project(tmp_path, monkeypatch, files)
     root = str(tmp_path)
     ws = Workspace(root, Options(use_cache=False, jobs=1, python="none"))
     ws.load()
     first = _live(ws)
     assert [r[5] for r in first[0]] == ["ASL401", "ASL401"] and first == _fresh(root, {})
+    return root, ws, first
+
+
+def test_objects_made_per_request_somewhere_else_end_the_once_guard(tmp_path, monkeypatch):
+    """Whether a class's objects are made at import only is kept between edits (``ProjectSites.made``)
+    while the modules that name it stay the same: a module that starts making one per request, or
+    stops, is seen at once by the server, and the one-time initialization becomes a per-request block
+    (and back)."""
+    root, ws, first = _once_app(tmp_path, monkeypatch, ONCE_APP)
     routes = str(tmp_path / "svc/routes.py")
     per_request = ("from svc.service import Service, service\n\nrouter = APIRouter()\n\n\n"
                    "@router.get('/y')\nasync def y():\n    return await Service().get('k')\n\n\n")
@@ -774,12 +777,7 @@ def test_a_value_edit_elsewhere_that_makes_a_name_the_class_ends_the_once_guard(
     files["svc/more.py"] = (
         "from fastapi import APIRouter\n\nfrom svc.names import Service\n\nrouter = APIRouter()\n\n\n"
         "@router.get('/z')\nasync def z():\n    return Service().get('k')\n")
-    _write_project(tmp_path, monkeypatch, files)
-    root = str(tmp_path)
-    ws = Workspace(root, Options(use_cache=False, jobs=1, python="none"))
-    ws.load()
-    first = _live(ws)
-    assert [r[5] for r in first[0]] == ["ASL401", "ASL401"] and first == _fresh(root, {})
+    root, ws, first = _once_app(tmp_path, monkeypatch, files)
     names = str(tmp_path / "svc/names.py")
     assert _edit(ws, names, "from svc.other import Service", "from svc.service import Service") == "value"
     got = _live(ws)
