@@ -138,10 +138,8 @@ def _in_callback(project: Project, d: Diagnostic, ref: FunctionRef, callback: st
     if d.message.endswith(f" in async function {name}"):
         d.message = d.message[: -len(f" in async function {name}")]
     d.message += f" in {name}(), a callback the event loop runs ({callback}())"
-    entry = project.catalog.function(d.api) if d.api else None
-    if entry is None and "." in d.api:
-        entry = project.catalog.method(*d.api.rsplit(".", 1))
-    instead = f" ({entry.replacement})" if entry is not None and entry.replacement else ""
+    replacement = project.catalog.replacement_of(d.api or "")
+    instead = f" ({replacement})" if replacement else ""
     d.suggestion = ("keep the callback short: hand the work to a thread with loop.run_in_executor(None, ...), or "
                     f"schedule a coroutine that does it asynchronously{instead}")
 

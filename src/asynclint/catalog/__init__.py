@@ -309,6 +309,15 @@ class Catalog:
             self._modules = modules
         return name in modules
 
+    def replacement_of(self, api: str) -> str:
+        """What the catalog says to use instead of ``api`` (a function, or ``Type.method``): "" if nothing."""
+        if not api:
+            return ""
+        entry = self.function(api)
+        if entry is None and "." in api:
+            entry = self.method(*api.rsplit(".", 1))
+        return (entry.replacement or "") if entry is not None else ""
+
     def method(self, type_name: str, method: str) -> Optional[Entry]:
         key = (type_name, method)
         try:

@@ -41,19 +41,9 @@ def mark_fixes(diagnostics, project=None) -> None:
                 if d.code == "ASL301":
                     d.suggestion = f"keep it async: {reason}; make its blocking calls async instead"
                 else:
-                    d.suggestion = advice(reason, _replacement(project, d.api))
+                    d.suggestion = advice(reason, project.catalog.replacement_of(d.api))
 
 
-def _replacement(project, api) -> str:
-    """What the catalog says to use instead of ``api``."""
-    if not api:
-        return ""
-    catalog = project.catalog
-    entry = catalog.function(api)
-    if entry is None and "." in api:
-        owner, name = api.rsplit(".", 1)
-        entry = catalog.method(owner, name)
-    return (entry.replacement or "") if entry is not None else ""
 
 
 def applies(diagnostic, unsafe: bool) -> bool:
