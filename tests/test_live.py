@@ -1162,3 +1162,27 @@ def test_edits_that_schedule_a_callback_on_the_loop_follow_what_it_blocks_on(tmp
     for with_line, without_line in got.values():
         assert 31 in _lines_in(with_line, "reader.py")  # requests.post in reload()
         assert 31 not in _lines_in(without_line, "reader.py")
+
+
+def test_initializers_of_one_cache_in_two_files_share_a_root_whatever_files_are_asked(tmp_path, monkeypatch):
+    """Two initializers fill one module-level cache from two files (helpers.py and adapters.py): one
+    cause, whose root is the same when a run reports one of the files only (a file named, an editor,
+    the command line resuming file by file from its stored analysis) as over the whole project
+    (found by bench/edit_fuzz.py on this fixture)."""
+    root = tmp_path / "proj"
+    shutil.copytree(os.path.join(os.path.dirname(__file__), "fixtures", "projects", "once_guards"), root)
+    monkeypatch.chdir(root)
+    helpers = str(root / "chatapp" / "helpers.py")
+
+    def roots(result):
+        return {d.root for d in result.diagnostics if d.code == "ASL401" and d.path.endswith("helpers.py") and d.line == 9}
+
+    whole = roots(run([str(root)], Options(use_cache=False, jobs=1)))
+    assert whole == {"chatapp/adapters.py:7:chatapp.adapters.ConversationAdapters.chat_model"}
+    assert roots(run([helpers], Options(use_cache=False, jobs=1))) == whole
+    ws = Workspace(str(root), Options(use_cache=False, jobs=1))
+    ws.load()
+    assert {d.root for d in ws.check([helpers]).diagnostics[helpers] if d.line == 9} == whole
+    assert _cli_rows(str(root), True) == _cli_rows(str(root), False)
+    (root / "chatapp" / "audit.py").write_text(_read(str(root / "chatapp" / "audit.py")) + "\n\nX = 1\n", encoding="utf-8")
+    assert _cli_rows(str(root), True) == _cli_rows(str(root), False)  # (resumed: the files one at a time)

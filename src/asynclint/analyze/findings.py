@@ -275,10 +275,12 @@ def initialization_findings(project: Project, prop: Propagation, entries: frozen
     keys = []  # for each finding: (its root, the module-level cache it fills or None)
     fns = project.functions
     _awaited_once(project, prop, entries, functions, once, out, keys, programs)
+    asked = set()
     for fq, found in _scope(prop, functions):
         ref = fns[fq]
         if not ref.module.report:
             continue
+        asked.add(fq)
         for b in found:
             if not b.site.once or b.site.once_of[:1] == ("reopen",):
                 continue  # per call, or a closed client replaced (never on the normal path)
@@ -293,7 +295,37 @@ def initialization_findings(project: Project, prop: Propagation, entries: frozen
                 out.append(once_finding(project, ref, got[0], got[1], callers, keyed))
                 out[-1].keyed = keyed
                 keys.append((out[-1].root, once_cache(project, ref, b.site.once_of)))
+    keys += _other_initializers(project, prop, entries, asked, keys, programs)
     _one_cause_per_cache(out, keys)
+    return out
+
+
+def _other_initializers(project: Project, prop: Propagation, entries, asked: set, keys: list, programs) -> list:
+    """(root, cache) of the initializers outside ``asked`` that fill a cache one of ``keys`` names and
+    would be findings of a run over the project: a run that reports some files only (a file named,
+    an editor, ``live``) groups them as a run over the whole project does, under the same root."""
+    caches = {cache for _, cache in keys if cache is not None}
+    out = []
+    if not caches:
+        return out
+    fns = project.functions
+    for fq, found in prop.sites.items():
+        if fq in asked:
+            continue
+        ref = fns[fq]
+        if ref.module.library or project.is_test(ref.module):
+            continue  # (what a run over the project reports: ``report`` is the asked files' here)
+        for b in found:
+            if not b.site.once or b.site.once_of[:1] == ("reopen",):
+                continue
+            if b.entry is not None and not ref.summary.is_async and not propagates(b, ref):
+                continue
+            cache = once_cache(project, ref, b.site.once_of)
+            if cache not in caches or prop.resolve(b, fq) is None:
+                continue
+            if async_callers(project, prop, fq, entries, b.site.once_of[:1] == ("keyed",), programs):
+                out.append((f"{ref.module.display}:{ref.summary.line}:{ref.qualname}", cache))  # (once_finding's)
+                break
     return out
 
 
