@@ -16,7 +16,7 @@ from ..link import MEMORY_BUFFERS, FunctionRef, Project
 from ..link.values import Inst, IterOf, Meth, Sym, in_memory, qualified_callable
 from ..model import CallSite
 from .conditions import parameter_name
-from .locks import FRESH_LOCKS, lock_type
+from .locks import lock_type, made_lock
 
 
 @dataclass(slots=True)
@@ -184,7 +184,7 @@ class Classifier:
                 if e is not None and kind == "with" and e.category == "wait" and lock_type(e.api) is None \
                         and pool_work_awaited(p, site, ref):
                     return None  # the pool's exit finds no work left to wait for
-                if e is not None and kind == "with" and site.fresh and self._fresh_lock(site.callee):
+                if e is not None and kind == "with" and site.fresh and made_lock(p, site.callee, self._ref.module):
                     return None  # with threading.Lock(): held by nobody else
                 return Blocking(site, entry=e) if e else None
         return None
@@ -353,17 +353,10 @@ class Classifier:
         if b is not None and site.filled and b.entry is not None and b.entry.category == "wait":
             return None  # if not q.empty(): q.get()
         if b is not None and b.entry is not None and site.fresh and site.callee[0] == "a" \
-                and self._fresh_lock(site.callee[1]):
+                and made_lock(self.project, site.callee[1], self._ref.module):
             return None  # lock = threading.Lock(); lock.acquire(): nobody else has it yet
         return b
 
-    def _fresh_lock(self, made) -> bool:
-        """Is ``made`` (what a ``fresh`` site takes) a Lock or RLock built by calling its class right
-        there, not a lock some function returns (``get_lock()`` may hand out a shared one)?"""
-        if made[0] != "c":
-            return False
-        v = self.project.ev(made[1], self._ref.module)
-        return type(v) is Sym and self.cat.canonical(v.name) in FRESH_LOCKS
 
     def _call_target(self, site: CallSite, v) -> Optional[Blocking]:
         p, cat, h = self.project, self.cat, self.h

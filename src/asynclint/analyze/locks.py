@@ -36,6 +36,15 @@ _NAMES = ("g", "m", "r")  # a global of this module, or one imported
 _NAMED = _NAMES + ("a",)  # ... or an attribute
 
 
+def made_lock(project: Project, made, mod) -> bool:
+    """Is ``made`` (written in ``mod``) a ``threading.Lock``/``RLock`` built by calling its class right
+    there (``FRESH_LOCKS``), not a lock some function returns (``get_lock()`` may hand out a shared one)?"""
+    if made[0] != "c":
+        return False
+    v = project.ev(made[1], mod)
+    return type(v) is Sym and project.catalog.canonical(v.name) in FRESH_LOCKS
+
+
 def lock_type(api: str) -> Optional[str]:
     """The lock type a blocking API acquires (``with threading.Lock``, ``threading.RLock.acquire``)."""
     if api.startswith("with "):
@@ -96,10 +105,8 @@ class LoopOnlyLocks:
         (``CallSite.private``)."""
         if e[0] in _NAMED:
             return self.identity(e, mod)
-        if site.private and site.kind == "with" and e[0] == "c":
-            v = self.project.ev(e[1], mod)
-            if type(v) is Sym and self.project.catalog.canonical(v.name) in FRESH_LOCKS:
-                return ("private", mod.name, site.private)
+        if site.private and site.kind == "with" and made_lock(self.project, e, mod):
+            return ("private", mod.name, site.private)
         return None
 
     def _acquired(self, site) -> Optional[tuple]:
