@@ -120,24 +120,30 @@ def _diagnostic(ref: FunctionRef, site: CallSite, entry: Entry, code: str, messa
     )
 
 
-def direct_finding(ref: FunctionRef, b: Blocking) -> Diagnostic:
+def direct_finding(ref: FunctionRef, b: Blocking, where: str = "") -> Diagnostic:
+    """``where``: where the call runs, as the message says it (default: in the coroutine ``ref``)."""
     e, site = b.entry, b.site
     shown = describe_site(site)
     api = describe_api(e)
     detail = "" if api == shown or api.endswith(f".{shown}") or shown.endswith(api) else f" ({api})"
-    message = e.message or f"blocking {_label(e)} {shown}{detail} in async function {ref.summary.name}"
+    where = where or f"in async function {ref.summary.name}"
+    message = e.message or f"blocking {_label(e)} {shown}{detail} {where}"
     chain, hops, _ = _chain(None, ref, b, {})
     return _diagnostic(ref, site, e, code_for(e.category, False), message, chain, hops, e.replacement)
 
 
+def _in_callback_of(ref: FunctionRef, callback: str) -> str:
+    """Where a call in a sync callback the loop runs runs, as its finding's message says it."""
+    return f"in {ref.summary.name}(), a callback the event loop runs ({callback}())"
+
+
 def _in_callback(project: Project, d: Diagnostic, ref: FunctionRef, callback: str) -> None:
-    """A finding of a sync callback the loop runs: said so, and what to do there instead (no ``await``
-    can be written in it)."""
+    """A finding of a sync callback the loop runs: said so (a direct finding said it already, unless
+    the catalog gave its own message), and what to do there instead (no ``await`` can be written in it)."""
     d.callback = callback
-    name = ref.summary.name
-    if d.message.endswith(f" in async function {name}"):
-        d.message = d.message[: -len(f" in async function {name}")]
-    d.message += f" in {name}(), a callback the event loop runs ({callback}())"
+    where = _in_callback_of(ref, callback)
+    if not d.message.endswith(where):
+        d.message += f" {where}"
     replacement = project.catalog.replacement_of(d.api or "")
     instead = f" ({replacement})" if replacement else ""
     d.suggestion = ("keep the callback short: hand the work to a thread with loop.run_in_executor(None, ...), or "
@@ -184,6 +190,19 @@ def _short(fq: str) -> str:
     return ".".join(parts[-2:]) if len(parts) > 2 and parts[-2][:1].isupper() else parts[-1]
 
 
+def initializer_root(ref: FunctionRef) -> str:
+    """The root (``Diagnostic.root``) an initializer's findings share: one initializer, one cause."""
+    return f"{ref.module.display}:{ref.summary.line}:{ref.qualname}"
+
+
+def _initializes(b: Blocking, ref: FunctionRef) -> bool:
+    """Is ``b`` blocking in one-time initialization that can be a finding: not per call, not a closed
+    client replaced (never on the normal path), and, in a sync function, blocking that its callers
+    take on (``propagates``)?"""
+    return b.site.once and b.site.once_of[:1] != ("reopen",) and (
+        b.entry is None or ref.summary.is_async or propagates(b, ref))
+
+
 def once_finding(project: Project, ref: FunctionRef, b: Blocking, chains, callers: list,
                  keyed: bool = False) -> Diagnostic:
     """ASL401 at the blocking line of one-time initialization; ``callers``: the async call sites
@@ -202,7 +221,7 @@ def once_finding(project: Project, ref: FunctionRef, b: Blocking, chains, caller
     suggestion = ("build it at startup (in the app's lifespan or an on_startup handler), or offload the first "
                   f"call with await asyncio.to_thread(...) ({entry.replacement})")
     d = _diagnostic(ref, b.site, entry, ONCE_CODE, message, chain, hops, suggestion)
-    d.root = f"{ref.module.display}:{ref.summary.line}:{ref.qualname}"  # one initializer, one cause
+    d.root = initializer_root(ref)  # one initializer, one cause
     d.callers = callers
     return d
 
@@ -247,7 +266,7 @@ def coroutine_findings(project: Project, prop: Propagation, entries: frozenset =
                 held = lock_type(eff.entry.api)
                 if held and locks.quiet(b.site, fq, blocking_lines - {b.site.line}):
                     continue  # every section of the lock is short, or only the loop's thread takes it
-                out.append(direct_finding(ref, eff))
+                out.append(direct_finding(ref, eff, _in_callback_of(ref, callback) if callback else ""))
                 if held and (ident := locks.lock_of(b.site, fq)) is not None:
                     out[-1].root = lock_roots.setdefault(ident, out[-1].root)  # one lock, one cause
             else:
@@ -282,9 +301,7 @@ def initialization_findings(project: Project, prop: Propagation, entries: frozen
             continue
         asked.add(fq)
         for b in found:
-            if not b.site.once or b.site.once_of[:1] == ("reopen",):
-                continue  # per call, or a closed client replaced (never on the normal path)
-            if b.entry is not None and not ref.summary.is_async and not propagates(b, ref):
+            if not _initializes(b, ref):
                 continue
             got = prop.resolve(b, fq)
             if got is None:
@@ -316,15 +333,13 @@ def _other_initializers(project: Project, prop: Propagation, entries, asked: set
         if ref.module.library or project.is_test(ref.module):
             continue  # (what a run over the project reports: ``report`` is the asked files' here)
         for b in found:
-            if not b.site.once or b.site.once_of[:1] == ("reopen",):
-                continue
-            if b.entry is not None and not ref.summary.is_async and not propagates(b, ref):
+            if not _initializes(b, ref):
                 continue
             cache = once_cache(project, ref, b.site.once_of)
             if cache not in caches or prop.resolve(b, fq) is None:
                 continue
             if async_callers(project, prop, fq, entries, b.site.once_of[:1] == ("keyed",), programs):
-                out.append((f"{ref.module.display}:{ref.summary.line}:{ref.qualname}", cache))  # (once_finding's)
+                out.append((initializer_root(ref), cache))
                 break
     return out
 
@@ -352,7 +367,7 @@ def _awaited_once(project: Project, prop: Propagation, entries, functions, once:
             if ref.module.report and (wanted is None or fq in wanted):
                 out.append(once_finding(project, ref, Blocking(site, target=target), chains, callers))
                 keys.append((out[-1].root, cache))
-            root = f"{ref.module.display}:{ref.summary.line}:{ref.qualname}"  # (once_finding's)
+            root = initializer_root(ref)
             for g in _runs(once, target):
                 if g in done:
                     continue
