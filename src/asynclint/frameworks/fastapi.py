@@ -778,8 +778,8 @@ def startup_only(model: RouteModel, project, functions, hooks: Optional[set] = N
 
 
 class _AwaitGraph:
-    """``_awaited_from`` and ``_program_calls`` of one project as it is, each function's part worked
-    out once for every question asked of it (what it awaits; which calls of the program run it)."""
+    """What the functions of one project as it is await, and which calls of the program run them
+    (``_program_calls``), each function's part worked out once for every question asked of it."""
 
     def __init__(self, project, index: dict):
         self.project, self.index = project, index
@@ -817,8 +817,7 @@ class _AwaitGraph:
         got = self._callers.get(fq)
         if got is None:
             got = self._callers[fq] = _running_calls(self.index, self.project, fq)
-        skip = own_loop.get(fq, ()) if own_loop is not None else ()
-        return [(c, site) for c, site, ref in got if (id(ref), site.line, site.col) not in skip]
+        return _off_own_loop(got, fq, own_loop)
 
 
 def quiet_functions(model: RouteModel, project, entries: Optional[set] = None,
@@ -989,8 +988,14 @@ def _program_calls(index: dict, project, fq: str, own_loop: Optional[dict] = Non
     coroutine is not how the program runs it: ``link.build.is_test_module``), also those of the base
     class's method that may run it (``_overriding``). ``own_loop``: the calls that start a loop of
     their own (``entries.runner_places``), left out."""
+    return _off_own_loop(_running_calls(index, project, fq), fq, own_loop)
+
+
+def _off_own_loop(calls: list, fq: str, own_loop: Optional[dict]) -> list:
+    """[(caller, call site)] of ``calls`` ((caller, site, its FunctionRef) running ``fq``) but those that
+    start a loop of their own with it (``own_loop``: ``entries.runner_places``)."""
     skip = own_loop.get(fq, ()) if own_loop is not None else ()
-    return [(c, site) for c, site, ref in _running_calls(index, project, fq) if (id(ref), site.line, site.col) not in skip]
+    return [(c, site) for c, site, ref in calls if (id(ref), site.line, site.col) not in skip]
 
 
 def _running_calls(index: dict, project, fq: str) -> list:
