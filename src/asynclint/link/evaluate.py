@@ -94,6 +94,30 @@ class Evaluator:
         for e in expressions:
             memo.pop((id(e), m), None)
 
+    def forget_reading(self, facts) -> None:
+        """Drop the memoized values and function results that read any of ``facts`` (``live``: an edit
+        changed them); the others still hold. One whose facts were not recorded is dropped too."""
+        if not facts:
+            return
+        facts = frozenset(facts)
+        seen: dict = {}  # id of a (shared, interned) fact set -> does it meet ``facts``
+
+        def meets(read) -> bool:
+            if read is None:
+                return True
+            got = seen.get(id(read))
+            if got is None:
+                got = seen[id(read)] = not facts.isdisjoint(read)
+            return got
+
+        memo = self._memo
+        for key in [key for key, entry in memo.items() if len(entry) < 3 or meets(entry[2])]:
+            del memo[key]
+        results, result_facts = self._results, self._result_facts
+        for fq in [fq for fq in results if meets(result_facts.get(fq))]:
+            del results[fq]
+            result_facts.pop(fq, None)
+
     def callee_value(self, e, mod: ModuleInfo):
         """Like ``ev``, but ``obj.name`` being called is a method even where the type maps any attribute
         to a sub-object (``client.list_database_names()`` vs ``client.shop.orders``)."""

@@ -322,7 +322,7 @@ class Workspace:
         else:
             values.forget(info, expressions(before))
             if changes.values:
-                self._forget_values_reading(changes.facts)  # (before the hierarchy is asked again below)
+                values.forget_reading(changes.facts)  # (before the hierarchy is asked again below)
         facts = set(changes.facts)
         if changes.values or hierarchy:
             stale = [q for q, read in h._mro_facts.items() if not read.isdisjoint(facts)]
@@ -335,7 +335,7 @@ class Workspace:
                 facts |= hierarchy_changes(changes, info.name, subs_before if subs_before is not None else subs_after,
                                            subs_after, mro_before or {}, h.mro)
         if changes.values and before is not None and after is not None and len(facts) > len(changes.facts):
-            self._forget_values_reading(facts - changes.facts)  # (what read the classes that changed)
+            values.forget_reading(facts - changes.facts)  # (what read the classes that changed)
         functions = set(changes.functions)
         for summary in (before, after):
             if summary is not None:
@@ -350,32 +350,6 @@ class Workspace:
             how = "value" if changes.values else "body"
         self.stats[how] += 1
         return how
-
-    def _forget_values_reading(self, facts) -> None:
-        """Drop the memoized values (and function results) that read any of ``facts``: the others
-        still hold (each keeps the facts it read). A memoized value whose facts were not recorded is
-        dropped too."""
-        if not facts:
-            return
-        values = self.project.values
-        facts = frozenset(facts)
-        seen: dict = {}  # id of a (shared, interned) fact set -> does it meet ``facts``
-
-        def meets(read) -> bool:
-            if read is None:
-                return True
-            got = seen.get(id(read))
-            if got is None:
-                got = seen[id(read)] = not facts.isdisjoint(read)
-            return got
-
-        memo = values._memo
-        for key in [key for key, entry in memo.items() if len(entry) < 3 or meets(entry[2])]:
-            del memo[key]
-        results, result_facts = values._results, values._result_facts
-        for fq in [fq for fq in results if meets(result_facts.get(fq))]:
-            del results[fq]
-            result_facts.pop(fq, None)
 
     def _forget_values(self) -> None:
         """Start the evaluator afresh (a value changed: any memoized value may have read it)."""
