@@ -44,8 +44,6 @@ def mark_fixes(diagnostics, project=None) -> None:
                     d.suggestion = advice(reason, project.catalog.replacement_of(d.api))
 
 
-
-
 def applies(diagnostic, unsafe: bool) -> bool:
     """Is this finding's fix applied by a run with (or without) ``--unsafe-fixes``?"""
     return diagnostic.fix == "safe" or (diagnostic.fix == "unsafe" and unsafe)

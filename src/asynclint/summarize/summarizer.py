@@ -54,6 +54,7 @@ _FLAG_FORMS = frozenset({"g", "m", "a", "s", "k"})  # forms of such a value (a n
 # app's router after the app was made (``app.router.lifespan_context = lifespan``)
 _STORED_ATTRS = frozenset({"lifespan_context"})
 
+
 def null_byte_problem(text: str) -> str:
     """Where the first NUL character is: Python source cannot hold one (a binary or UTF-16 file)."""
     at = text.index("\0")
@@ -479,6 +480,7 @@ class _Summarizer:
         self.tree: Optional[ast.Module] = None
         self.removed: Optional[set] = None  # ``seen_removed``, once asked for
         self.released_entries: Optional[set] = None  # ``released_by_key``, once asked for
+        self.private_locals: dict = {}  # (id of a function's tree, name) -> ``fresh.private_local``
 
     # ----------------------------------------------------------------- scopes
     @property
@@ -1316,7 +1318,11 @@ class _Summarizer:
             if ctx.id in sc.globals_decl or sc.node is None:
                 return ""
             if ctx.id in sc.bindings:
-                return f"{sc.qualname}:{ctx.id}" if private_local(sc.node, ctx.id) else ""
+                key = (id(sc.node), ctx.id)  # (the tree lives as long as this summarizer)
+                got = self.private_locals.get(key)
+                if got is None:
+                    got = self.private_locals[key] = private_local(sc.node, ctx.id)
+                return f"{sc.qualname}:{ctx.id}" if got else ""
         return ""
 
     def aenter_site(self, ctx: ast.AST) -> CallSite:
