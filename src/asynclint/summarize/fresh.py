@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import ast
 
+from . import nodes
+
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 # the method that takes a lock (``__enter__`` is what ``with lock:`` calls)
 ACQUIRES = frozenset({"acquire"})
@@ -73,7 +75,7 @@ def _binds_call(stmt: ast.stmt, name: str) -> bool:
 
 def _mentions(node: ast.AST, name: str) -> bool:
     """Is ``name`` read or written anywhere in ``node``, nested functions included?"""
-    return any(type(n) is ast.Name and n.id == name for n in ast.walk(node))
+    return any(type(n) is ast.Name and n.id == name for n in nodes.walk(node))
 
 
 def _declared_outside(func: ast.AST, name: str) -> bool:
@@ -89,7 +91,7 @@ def _own_nodes(func: ast.AST):
     while todo:
         node = todo.pop()
         yield node
-        todo.extend(n for n in ast.iter_child_nodes(node) if not isinstance(n, _NESTED))
+        todo.extend(n for n in nodes.child_nodes(node) if not isinstance(n, _NESTED))
 
 
 def _blocks(func: ast.AST):
@@ -128,7 +130,7 @@ def private_local(func: ast.AST, name: str) -> bool:
     parameter anywhere in there, and it is not private."""
     binds = 0
     entered = set()
-    for node in ast.walk(func):
+    for node in nodes.walk(func):
         t = type(node)
         if t is ast.With:
             entered.update(id(item.context_expr) for item in node.items
@@ -137,7 +139,7 @@ def private_local(func: ast.AST, name: str) -> bool:
             return False
         elif t is ast.arg and node.arg == name:
             return False
-    for node in ast.walk(func):
+    for node in nodes.walk(func):
         if type(node) is not ast.Name or node.id != name:
             continue
         if type(node.ctx) is ast.Load:
