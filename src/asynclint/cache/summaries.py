@@ -79,10 +79,10 @@ def _site(c: CallSite) -> tuple:
 
 
 def _function(f: FunctionSummary) -> tuple:
-    out = [getattr(f, name) for name in _FUNCTION_FIELDS]
+    out = [getattr(f, name) for name in _FUNCTION_FIELDS if name != "calls"]
     out[_F_DECORATORS] = tuple(map(_site, f.decorators))
     out[_F_PARAMS] = tuple(map(_param_fields, f.params))
-    out[_F_CALLS] = tuple(map(_site, f.calls))
+    out.insert(_F_CALLS, f.packed_calls() if type(f) is LazyFunctionSummary else codec.dumps(tuple(map(_site, f.calls))))
     return tuple(out)
 
 
@@ -99,12 +99,53 @@ def encode_summary(summary: ModuleSummary) -> bytes:
                         summary.noqa, summary.lines, summary.downgraded, summary.names, summary.imports))
 
 
+class LazyFunctionSummary(FunctionSummary):
+    """A function's summary whose call sites stay encoded until first read: a run that starts from
+    the analysis on disk reads the call sites of the few functions an edit reaches, not of every
+    function of the project (they are most of a summary's bytes)."""
+
+    __slots__ = ("_packed",)
+
+    def __getattr__(self, name):
+        if name != "calls":
+            raise AttributeError(name)
+        calls = list(starmap(CallSite, codec.loads(self._packed)))
+        self.calls = calls
+        return calls
+
+    def __eq__(self, other):
+        # (equal to a ``FunctionSummary`` with the same fields: the class is how it was stored)
+        if not isinstance(other, FunctionSummary):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in _FUNCTION_FIELDS)
+
+    __hash__ = None
+
+    def packed_calls(self) -> bytes:
+        """The encoded call sites (``_function``): as they were read while they are not decoded."""
+        if not self.decoded():
+            return self._packed
+        return codec.dumps(tuple(map(_site, self.calls)))
+
+    def decoded(self) -> bool:
+        """Were the call sites read (can anything have been derived from them)?"""
+        try:
+            object.__getattribute__(self, "calls")
+        except AttributeError:
+            return False
+        return True
+
+
 def _unfunction(t) -> FunctionSummary:
     t = list(t)
     t[_F_DECORATORS] = tuple(starmap(CallSite, t[_F_DECORATORS]))
     t[_F_PARAMS] = tuple(starmap(Param, t[_F_PARAMS]))
-    t[_F_CALLS] = list(starmap(CallSite, t[_F_CALLS]))
-    return FunctionSummary(*t)
+    packed = t[_F_CALLS]
+    t[_F_CALLS] = None
+    f = LazyFunctionSummary(*t)
+    del f.calls
+    f._packed = packed
+    return f
 
 
 def _unclass(t) -> ClassSummary:

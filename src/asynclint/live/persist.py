@@ -341,6 +341,24 @@ def _entry(e: Optional[Entry]):
     return None if e is None else (e.api, e.category, e.replacement, e.library, e.message, e.transitive, e.unless)
 
 
+def _undecoded(rec) -> bool:
+    """Is every call site of a function's record still as the store gave it (an index)?"""
+    return all(type(b) is _StoredBlocking and not _has_site(b) for b in rec.found or ()) and \
+        all(len(use) == 3 or use[1] is None for _, use in rec.uses) and all(len(item) == 3 for _, item in rec.calls)
+
+
+def _has_site(b) -> bool:
+    try:
+        object.__getattribute__(b, "site")
+    except AttributeError:
+        return False
+    return True
+
+
+def _stored_found(b) -> tuple:
+    return (b._at[1], _entry(b.entry), b.target, b.alternatives, b.context, b.offset)
+
+
 def _encode_found(found, calls: list) -> tuple:
     index = _site_index(calls)
     return tuple((_site_ref(b.site, index, calls), _entry(b.entry), b.target, b.alternatives, b.context, b.offset)
@@ -349,7 +367,8 @@ def _encode_found(found, calls: list) -> tuple:
 
 def _encode_uses(uses, calls: list) -> tuple:
     index = _site_index(calls)
-    return tuple((ident, None if use[1] is None else index[id(use[1])]) for ident, use in uses)
+    return tuple((ident, None if use[1] is None else index[id(use[1])] if len(use) == 2 else use[1])
+                 for ident, use in uses)
 
 
 def _encode_route(r: Route) -> tuple:
@@ -371,12 +390,19 @@ def _encode_module(info, functions, module_rec, prop, table: FactTable, depths=(
     per depth) of one module."""
     fn_rows, prop_rows = [], []
     for ref, rec in functions:
-        calls = ref.summary.calls
         lq = ref.summary.qualname
+        if _undecoded(rec):
+            # (taken in and never decoded: written back as it was read)
+            fn_rows.append((lq, None if rec.found is None else tuple(_stored_found(b) for b in rec.found),
+                            tuple((ident, None if use[1] is None else use[1]) for ident, use in rec.uses),
+                            tuple((name, item[1]) for name, item in rec.calls), table.encode(rec.facts)))
+            continue
+        calls = ref.summary.calls
         found = None if rec.found is None else _encode_found(rec.found, calls)
         calls_index = _site_index(calls)
         fn_rows.append((lq, found, _encode_uses(rec.uses, calls),
-                        tuple((name, calls_index[id(site)]) for name, (_, site) in rec.calls), table.encode(rec.facts)))
+                        tuple((name, calls_index[id(item[1])] if len(item) == 2 else item[1]) for name, item in rec.calls),
+                        table.encode(rec.facts)))
     lib_rows = tuple((ref.summary.qualname, depth, _encode_found(rec.found, ref.summary.calls), table.encode(rec.facts))
                      for ref, depth, rec in depths)
     refs = {ref.qualname: ref for ref, _ in functions}
@@ -469,20 +495,49 @@ def _restore_passes(state, fns, blob, table: FactTable) -> None:
 
 
 # ------------------------------------------------------------------ decoding
-def _decode_found(rows, calls: list, entries: dict) -> list:
+class _StoredBlocking(Blocking):
+    """A blocking site taken in from the store, whose call site is decoded on first read (its
+    function's call sites stay encoded until then: ``cache.summaries.LazyFunctionSummary``)."""
+
+    __slots__ = ("_at",)
+
+    def __getattr__(self, name):
+        if name != "site":
+            raise AttributeError(name)
+        fn, i = self._at
+        site = self.site = fn.calls[i]
+        return site
+
+    def __eq__(self, other):
+        # (equal to a ``Blocking`` with the same fields: the class is how it was stored)
+        if not isinstance(other, Blocking):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in _BLOCKING_FIELDS)
+
+    __hash__ = None
+
+
+_BLOCKING_FIELDS = tuple(f.name for f in dataclasses.fields(Blocking))
+
+
+def _decode_found(rows, fn, entries: dict) -> list:
+    """The blocking sites of function summary ``fn`` stored as ``rows``."""
     out = []
     for site, entry, target, alternatives, context, offset in rows:
-        if type(site) is int:
-            site = calls[site]
-        else:
-            s = calls[site[1]]
-            # (a callable the call hands on: a builtin's key=, a coroutine's parameter it calls)
-            site = CallSite(s.line, s.col, s.end_line, s.end_col, "call", site[2], s.text, awaited=s.awaited)
         if entry is not None:
             e = entries.get(entry)
             if e is None:
                 e = entries[entry] = Entry(*entry)
             entry = e
+        if type(site) is int:
+            b = _StoredBlocking(None, entry, target, alternatives, context, offset)
+            del b.site
+            b._at = (fn, site)
+            out.append(b)
+            continue
+        s = fn.calls[site[1]]
+        # (a callable the call hands on: a builtin's key=, a coroutine's parameter it calls)
+        site = CallSite(s.line, s.col, s.end_line, s.end_col, "call", site[2], s.text, awaited=s.awaited)
         out.append(Blocking(site, entry, target, alternatives, context, offset))
     return out
 
@@ -505,24 +560,25 @@ def _restore_module(info, row, fns: dict, entries: dict, records: dict, prop_row
         ref = dict.get(fns, fq)
         if ref is None or ref.module is not info:
             raise ValueError(f"no function {fq}")
-        calls = ref.summary.calls
-        found = None if found is None else _decode_found(found, calls, entries)
-        records[("f", fq)] = Record(found, [(ident, (fq, None if i is None else calls[i])) for ident, i in uses], None,
-                                    [(n, (fq, calls[i])) for n, i in calls_rows], None, numbers(facts))
+        fn = ref.summary
+        found = None if found is None else _decode_found(found, fn, entries)
+        # (the lock uses' and call index's items: each site decoded when a lookup gives it, ``state.resolved``)
+        records[("f", fq)] = Record(found, [(ident, (fq, None) if i is None else (fq, i, fn)) for ident, i in uses],
+                                    None, [(n, (fq, i, fn)) for n, i in calls_rows], None, numbers(facts))
     lib_rows, lib_sites = lib_rows
     for lq, depth, found, facts in lib_rows:
         fq = f"{name}.{lq}"
         ref = dict.get(fns, fq)
         if ref is None or ref.module is not info:
             raise ValueError(f"no function {fq}")
-        records[("l", fq, depth)] = Record(_decode_found(found, ref.summary.calls, entries), (), (), (), None,
+        records[("l", fq, depth)] = Record(_decode_found(found, ref.summary, entries), (), (), (), None,
                                            numbers(facts))
     for lq, depth, found in lib_sites:
         fq = f"{name}.{lq}"
         if depth is not None:
             found = records[("l", fq, depth)].found
         else:
-            found = _decode_found(found, fns[fq].summary.calls, entries)
+            found = _decode_found(found, fns[fq].summary, entries)
         lib_found[fq] = found
     if mod is not None:
         uses, parts, facts = mod

@@ -84,5 +84,13 @@ def expressions(summary: ModuleSummary):
             stack.extend(x)
         elif isinstance(x, dict):
             stack.extend(x.values())
-        elif isinstance(x, (ModuleSummary, FunctionSummary, ClassSummary, CallSite, Param)):
+        elif isinstance(x, FunctionSummary):
+            # (call sites never read from the cache were never evaluated either)
+            stack.extend(getattr(x, f) for f in FunctionSummary.__slots__ if f != "calls" or _decoded(x))
+        elif isinstance(x, (ModuleSummary, ClassSummary, CallSite, Param)):
             stack.extend(getattr(x, f) for f in x.__slots__)
+
+
+def _decoded(f: FunctionSummary) -> bool:
+    decoded = getattr(type(f), "decoded", None)
+    return decoded is None or decoded(f)

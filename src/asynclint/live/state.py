@@ -90,7 +90,13 @@ class Multimap:
         m = self._d.get(key)
         if not m:
             return default
-        return [item for items in m.values() for item in items]
+        return [item if len(item) == 2 else resolved(item) for items in m.values() for item in items]
+
+
+def resolved(item) -> tuple:
+    """(function, call site) of a function's call site taken in from the analysis on disk as
+    (function, index, function summary): its call sites are decoded when a table first gives it."""
+    return (item[0], item[2].calls[item[1]])
 
 
 class Record:
@@ -241,8 +247,10 @@ class AnalysisState:
                 if t is not None:
                     out.setdefault(("callers", t), []).append(item)
         for ident, use in rec.uses:
-            out.setdefault(("lock", ident), []).append(None if use[1] is None else _where(use[1]))
-        for name, (_, site) in rec.calls:
+            site = use[1] if len(use) == 2 else resolved(use)[1]
+            out.setdefault(("lock", ident), []).append(None if site is None else _where(site))
+        for name, item in rec.calls:
+            site = item[1] if len(item) == 2 else resolved(item)[1]
             out.setdefault(("calls", name), []).append((_where(site), site_shape(site)))
         return out
 
