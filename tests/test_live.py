@@ -1002,6 +1002,78 @@ def test_a_script_folder_made_by_an_edit_does_not_take_a_library_name(tmp_path, 
     assert got == _fresh(root, ws.texts) and blocking in [(r[0], r[1], r[5]) for r in got[0]]
 
 
+def test_a_run_from_the_stored_analysis_names_modules_again_only_when_naming_can_change(tmp_path, monkeypatch):
+    """A run from the analysis on disk keeps the module names it was made with while the files, their
+    imports and the ``__init__.py`` files are the same (naming every module is a pass over the whole
+    project), and names them again when an edit makes a script folder or a folder a package: the
+    findings stay a fresh run's."""
+    import asynclint.link.build as build
+
+    for rel, text in SCRIPTS_APP.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    root = str(tmp_path)
+    named = []
+    real = build.name_modules
+    monkeypatch.setattr(build, "name_modules", lambda *a, **k: named.append(1) or real(*a, **k))
+    blocking = ("svc/main.py", 10, "ASL107")
+    assert _cli_rows(root, True) == _cli_rows(root, False)
+    report = tmp_path / "tools/report.py"
+    steps = [
+        # (the edit, is naming done again?)
+        (lambda: report.write_text(report.read_text() + "\n\ndef more():\n    return 2\n"), None),  # stores it
+        (lambda: report.write_text(report.read_text() + "\n\ndef again():\n    return 3\n"), False),
+        (lambda: report.write_text(report.read_text().replace("import json\n", "import json\n\nfrom util import helper\n")),
+         True),
+        (lambda: (tmp_path / "tools/__init__.py").write_text(""), True),
+        (lambda: report.write_text(report.read_text() + "\n\ndef last():\n    return 4\n"), False),
+    ]
+    for edit, again in steps:
+        edit()
+        named.clear()
+        got = _cli_rows(root, True)
+        with_cache = len(named)
+        assert got == _cli_rows(root, False)
+        assert blocking in [(r[0], r[1], r[5]) for r in got[0]]
+        if again is not None:
+            assert bool(with_cache) == again
+
+
+def test_a_run_from_the_stored_analysis_decodes_only_the_call_sites_it_reads(tmp_path, monkeypatch):
+    """Call sites are most of a summary: a run from the analysis on disk after an edit inside one
+    function decodes the call sites of the functions the edit reaches, not of every function of the
+    project (``cache.summaries.LazyFunctionSummary``, ``live.persist``), and reports a fresh run's
+    findings."""
+    import shutil
+
+    from asynclint.cache import summaries
+
+    root = tmp_path / "shop"
+    shutil.copytree(os.path.join(os.path.dirname(os.path.dirname(__file__)), "examples", "shop"), root)
+    monkeypatch.chdir(root)
+    decoded = []
+    real = summaries.LazyFunctionSummary.__getattr__
+
+    def spy(self, name):
+        if name == "calls":
+            decoded.append(self.qualname)
+        return real(self, name)
+
+    monkeypatch.setattr(summaries.LazyFunctionSummary, "__getattr__", spy)
+    helper = root / "shop" / "services" / "payments.py"
+    assert _cli_rows(str(root), True) == _cli_rows(str(root), False)
+    helper.write_text(helper.read_text() + "\n\ndef _unused():\n    return 1\n")  # (this run keeps the analysis)
+    assert _cli_rows(str(root), True) == _cli_rows(str(root), False)
+    helper.write_text(helper.read_text() + "\n\ndef _unused_too():\n    return 2\n")
+    decoded.clear()
+    result = run([str(root)], Options(use_cache=True, result_cache=True, jobs=1, python="none"))
+    functions = [fq for fq, ref in result.project.functions.items() if not ref.module.library]
+    assert len(functions) > 40
+    assert 0 < len(decoded) < len(functions) // 4, sorted(decoded)
+    assert sorted(_row(d) for d in result.diagnostics) == _cli_rows(str(root), False)[0]
+
+
 # two programs share a lazily loaded model (tests/test_entries.py): the script builds it before its
 # first await, which spares the web app's route only while the script's program imports the app
 PROGRAMS = {

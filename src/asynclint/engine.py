@@ -218,8 +218,13 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
                                   progress=options.progress, prestat=prestat,
                                   previous=snapshot.digests() if snapshot is not None and snapshot.usable else None)
     errors = sorted(collected.errors, key=lambda e: e.path)
+    names = None
+    if snapshot is not None and snapshot.usable:
+        from .link.build import same_names
+
+        names = same_names(snapshot.files, collected.summaries, collected.digests, collected.previous)
     modules = modules_on_disk(found.files, collected.summaries, found.report_paths, found.context_dirs, found.root,
-                              check_tests=cfg.check_tests)
+                              check_tests=cfg.check_tests, names=names)
     checked = sum(1 for m in modules if m.report)
 
     # 3.-7. from that analysis when there is one (or made now, when an earlier run filled the caches and

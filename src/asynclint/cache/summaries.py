@@ -92,11 +92,19 @@ def _class(c: ClassSummary) -> tuple:
     return tuple(out)
 
 
+def _packed_module_field(summary: ModuleSummary, name: str) -> bytes:
+    if type(summary) is LazyModuleSummary and not summary.decoded(name):
+        return summary._packed[_PACKED_MODULE_FIELDS.index(name)]
+    value = getattr(summary, name)
+    return codec.dumps(tuple(map(_site, value)) if name == "module_calls" else value)
+
+
 def encode_summary(summary: ModuleSummary) -> bytes:
     """A summary as bytes; ``ValueError`` if it holds what cannot be cached."""
     return codec.dumps((summary.globals, summary.star_imports, tuple(map(_function, summary.functions.values())),
-                        tuple(map(_class, summary.classes.values())), tuple(map(_site, summary.module_calls)),
-                        summary.noqa, summary.lines, summary.downgraded, summary.names, summary.imports))
+                        tuple(map(_class, summary.classes.values())), _packed_module_field(summary, "module_calls"),
+                        summary.noqa, summary.lines, summary.downgraded, _packed_module_field(summary, "names"),
+                        _packed_module_field(summary, "imports")))
 
 
 class LazyFunctionSummary(FunctionSummary):
@@ -154,11 +162,52 @@ def _unclass(t) -> ClassSummary:
     return ClassSummary(*t)
 
 
+# a module's fields read only by some passes (its top level's call sites, the names its call sites
+# mention, its imports): cached encoded, decoded when first read (``LazyModuleSummary``)
+_PACKED_MODULE_FIELDS = ("module_calls", "names", "imports")
+
+
+class LazyModuleSummary(ModuleSummary):
+    """A module's summary whose ``_PACKED_MODULE_FIELDS`` stay encoded until first read (a run from
+    the analysis on disk reads them for the modules an edit reaches)."""
+
+    __slots__ = ("_packed",)
+
+    def __getattr__(self, name):
+        if name not in _PACKED_MODULE_FIELDS:
+            raise AttributeError(name)
+        value = codec.loads(self._packed[_PACKED_MODULE_FIELDS.index(name)])
+        if name == "module_calls":
+            value = list(starmap(CallSite, value))
+        setattr(self, name, value)
+        return value
+
+    def decoded(self, name: str) -> bool:
+        try:
+            object.__getattribute__(self, name)
+        except AttributeError:
+            return False
+        return True
+
+    def __eq__(self, other):
+        if not isinstance(other, ModuleSummary):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in _MODULE_FIELDS)
+
+    __hash__ = None
+
+
+_MODULE_FIELDS = tuple(f.name for f in dataclasses.fields(ModuleSummary))
+
+
 def decode_summary(blob) -> ModuleSummary:
     """The summary ``encode_summary`` made (any error means the entry is unusable)."""
     glob, star, functions, classes, module_calls, noqa, lines, downgraded, names, imports = codec.loads(blob)
-    return ModuleSummary(glob, star, {t[0]: _unfunction(t) for t in functions}, {t[0]: _unclass(t) for t in classes},
-                         list(starmap(CallSite, module_calls)), noqa, lines, downgraded, names, imports)
+    summary = LazyModuleSummary(glob, star, {t[0]: _unfunction(t) for t in functions},
+                                {t[0]: _unclass(t) for t in classes}, None, noqa, lines, downgraded, None, None)
+    del summary.module_calls, summary.names, summary.imports
+    summary._packed = (module_calls, names, imports)
+    return summary
 
 
 class gc_paused:

@@ -11,14 +11,16 @@ from .project import Project
 
 
 def modules_on_disk(files, summaries: dict, report_paths, context_dirs, root: str, *,
-                    check_tests: bool = True) -> list:
+                    check_tests: bool = True, names=None) -> list:
     """A ``ModuleInfo`` for every file that has a summary, named from the project root (``name_modules``:
     the same names whatever part of the project the run was given; ``context_dirs`` play no part).
+    ``names``: that naming when the caller knows it (``same_names``).
 
     Without ``check_tests``, a module found in a directory walk that imports pytest (a fixtures
     module or a pytest plugin shipped inside the package) is test code: linked, not reported."""
     present = [f for f in files if f.path in summaries]
-    names = name_modules([f.path for f in present], root, lambda path: imported_modules(summaries[path]))
+    if names is None:
+        names = name_modules([f.path for f in present], root, lambda path: imported_modules(summaries[path]))
     out = []
     for f in present:
         name, aliases, is_package = names[f.path]
@@ -74,3 +76,34 @@ def build_project(catalog: Catalog, modules: list) -> Project:
     for info in sorted(modules, key=lambda m: m.path):
         project.index.add_aliases(info)
     return project
+
+
+def same_names(then: dict, summaries: dict, digests: dict, previous: dict) -> dict | None:
+    """The naming an earlier run made (``then``: path -> (digest, name, aliases, is_package), as
+    ``live.persist`` keeps it), when naming the files again would give it: the same files, each
+    changed one importing the same modules as before (``previous``: their summaries then), and
+    ``__init__.py`` where and only where one is among the files. None otherwise."""
+    if len(summaries) != len(then):
+        return None
+    for path, summary in summaries.items():
+        rec = then.get(path)
+        if rec is None:
+            return None
+        if rec[0] != digests.get(path):
+            old = previous.get(path)
+            if old is None or imported_modules(old) != imported_modules(summary):
+                return None
+    folders = set()
+    for path in summaries:
+        d = os.path.dirname(path)
+        while d not in folders:
+            folders.add(d)
+            parent = os.path.dirname(d)
+            if parent == d:
+                break
+            d = parent
+    for d in folders:
+        init = os.path.join(d, "__init__.py")
+        if (init in summaries) != os.path.isfile(init):
+            return None
+    return {path: rec[1:] for path, rec in then.items()}

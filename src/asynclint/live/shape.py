@@ -86,11 +86,16 @@ def expressions(summary: ModuleSummary):
             stack.extend(x.values())
         elif isinstance(x, FunctionSummary):
             # (call sites never read from the cache were never evaluated either)
-            stack.extend(getattr(x, f) for f in FunctionSummary.__slots__ if f != "calls" or _decoded(x))
-        elif isinstance(x, (ModuleSummary, ClassSummary, CallSite, Param)):
+            stack.extend(getattr(x, f) for f in FunctionSummary.__slots__ if f != "calls" or _decoded(x, f))
+        elif isinstance(x, ModuleSummary):
+            stack.extend(getattr(x, f) for f in ModuleSummary.__slots__ if _decoded(x, f))
+        elif isinstance(x, (ClassSummary, CallSite, Param)):
             stack.extend(getattr(x, f) for f in x.__slots__)
 
 
-def _decoded(f: FunctionSummary) -> bool:
-    decoded = getattr(type(f), "decoded", None)
-    return decoded is None or decoded(f)
+def _decoded(summary, name: str) -> bool:
+    """Was field ``name`` of a summary read from the cache decoded (else nothing evaluated it)?"""
+    decoded = getattr(type(summary), "decoded", None)
+    if decoded is None:
+        return True
+    return decoded(summary, name) if isinstance(summary, ModuleSummary) else decoded(summary)
