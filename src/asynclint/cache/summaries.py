@@ -79,11 +79,19 @@ def _site(c: CallSite) -> tuple:
 
 
 def _function(f: FunctionSummary) -> tuple:
+    """A function's fields but its call sites (``_calls_row``: stored together for the module)."""
     out = [getattr(f, name) for name in _FUNCTION_FIELDS if name != "calls"]
     out[_F_DECORATORS] = tuple(map(_site, f.decorators))
     out[_F_PARAMS] = tuple(map(_param_fields, f.params))
-    out.insert(_F_CALLS, f.packed_calls() if type(f) is LazyFunctionSummary else codec.dumps(tuple(map(_site, f.calls))))
+    out.insert(_F_CALLS, None)
     return tuple(out)
+
+
+def _calls_row(f: FunctionSummary) -> tuple:
+    if type(f) is LazyFunctionSummary and not f.decoded():
+        packed, i = f._packed
+        return packed.row(i)
+    return tuple(map(_site, f.calls))
 
 
 def _class(c: ClassSummary) -> tuple:
@@ -100,11 +108,31 @@ def _packed_module_field(summary: ModuleSummary, name: str) -> bytes:
 
 
 def encode_summary(summary: ModuleSummary) -> bytes:
-    """A summary as bytes; ``ValueError`` if it holds what cannot be cached."""
-    return codec.dumps((summary.globals, summary.star_imports, tuple(map(_function, summary.functions.values())),
+    """A summary as bytes; ``ValueError`` if it holds what cannot be cached. The call sites of all its
+    functions are one encoded value, decoded when the first of them is read (``_PackedCalls``)."""
+    functions = summary.functions.values()
+    return codec.dumps((summary.globals, summary.star_imports, tuple(map(_function, functions)),
                         tuple(map(_class, summary.classes.values())), _packed_module_field(summary, "module_calls"),
                         summary.noqa, summary.lines, summary.downgraded, _packed_module_field(summary, "names"),
-                        _packed_module_field(summary, "imports")))
+                        _packed_module_field(summary, "imports"), codec.dumps(tuple(map(_calls_row, functions)))))
+
+
+class _PackedCalls:
+    """The encoded call sites of a module's functions, decoded as a whole on the first read (one
+    ``marshal`` load per module, and expressions shared between functions stay one object)."""
+
+    __slots__ = ("blob", "rows")
+
+    def __init__(self, blob):
+        self.blob = blob
+        self.rows = None
+
+    def row(self, i: int) -> tuple:
+        rows = self.rows
+        if rows is None:
+            rows = self.rows = codec.loads(self.blob)
+            self.blob = None
+        return rows[i]
 
 
 class LazyFunctionSummary(FunctionSummary):
@@ -117,7 +145,8 @@ class LazyFunctionSummary(FunctionSummary):
     def __getattr__(self, name):
         if name != "calls":
             raise AttributeError(name)
-        calls = list(starmap(CallSite, codec.loads(self._packed)))
+        packed, i = self._packed
+        calls = list(starmap(CallSite, packed.row(i)))
         self.calls = calls
         return calls
 
@@ -129,12 +158,6 @@ class LazyFunctionSummary(FunctionSummary):
 
     __hash__ = None
 
-    def packed_calls(self) -> bytes:
-        """The encoded call sites (``_function``): as they were read while they are not decoded."""
-        if not self.decoded():
-            return self._packed
-        return codec.dumps(tuple(map(_site, self.calls)))
-
     def decoded(self) -> bool:
         """Were the call sites read (can anything have been derived from them)?"""
         try:
@@ -144,15 +167,13 @@ class LazyFunctionSummary(FunctionSummary):
         return True
 
 
-def _unfunction(t) -> FunctionSummary:
+def _unfunction(t, packed: _PackedCalls, i: int) -> FunctionSummary:
     t = list(t)
     t[_F_DECORATORS] = tuple(starmap(CallSite, t[_F_DECORATORS]))
     t[_F_PARAMS] = tuple(starmap(Param, t[_F_PARAMS]))
-    packed = t[_F_CALLS]
-    t[_F_CALLS] = None
     f = LazyFunctionSummary(*t)
     del f.calls
-    f._packed = packed
+    f._packed = (packed, i)
     return f
 
 
@@ -202,8 +223,9 @@ _MODULE_FIELDS = tuple(f.name for f in dataclasses.fields(ModuleSummary))
 
 def decode_summary(blob) -> ModuleSummary:
     """The summary ``encode_summary`` made (any error means the entry is unusable)."""
-    glob, star, functions, classes, module_calls, noqa, lines, downgraded, names, imports = codec.loads(blob)
-    summary = LazyModuleSummary(glob, star, {t[0]: _unfunction(t) for t in functions},
+    glob, star, functions, classes, module_calls, noqa, lines, downgraded, names, imports, calls = codec.loads(blob)
+    packed = _PackedCalls(calls)
+    summary = LazyModuleSummary(glob, star, {t[0]: _unfunction(t, packed, i) for i, t in enumerate(functions)},
                                 {t[0]: _unclass(t) for t in classes}, None, noqa, lines, downgraded, None, None)
     del summary.module_calls, summary.names, summary.imports
     summary._packed = (module_calls, names, imports)
