@@ -1258,3 +1258,25 @@ def test_initializers_of_one_cache_in_two_files_share_a_root_whatever_files_are_
     assert _cli_rows(str(root), True) == _cli_rows(str(root), False)
     (root / "chatapp" / "audit.py").write_text(_read(str(root / "chatapp" / "audit.py")) + "\n\nX = 1\n", encoding="utf-8")
     assert _cli_rows(str(root), True) == _cli_rows(str(root), False)  # (resumed: the files one at a time)
+
+
+def test_the_fact_table_numbers_each_fact_once_however_it_was_looked_up():
+    """A run after an edit looks up a few facts of the stored table by scanning it (``FactTable.learn``),
+    not by indexing it all; whatever order facts are asked and encoded in, a fact present keeps its
+    number, a new one is appended once, and numbers decode back to their facts."""
+    from asynclint.live.persist import FactTable
+
+    stored = [("g", f"/p/m{i}.py", f"x{i}") for i in range(200)] + [("fn", f"m{i}.f") for i in range(200)]
+    table = FactTable(list(stored), parts=[0])
+    assert table.numbers({stored[3], stored[250], ("g", "/p/new.py", "y")}) == frozenset({3, 250})
+    new = [("g", "/p/new.py", "y"), ("body", "m1.f")]
+    raw = table.encode({stored[3], stored[7], new[0], new[1]})
+    assert table.facts[:400] == stored and len(table.facts) == 402 and set(table.facts[400:]) == set(new)
+    assert table.decode(raw) == {stored[3], stored[7], *new}
+    # asked again (the absent one is now there), and after the table is indexed whole
+    assert table.numbers({new[0]}) == frozenset({table.facts.index(new[0])})
+    for i in range(5):
+        table.encode({stored[10 + i], ("sub", f"C{i}")})
+    assert len(table.facts) == len(set(table.facts)) == 407
+    assert table.decode(table.encode(set(stored[:50]) | set(new))) == set(stored[:50]) | set(new)
+    assert len(table.facts) == 407

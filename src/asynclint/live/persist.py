@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from array import array
+from itertools import compress, count
 from typing import Optional
 
 from .. import __version__
@@ -60,35 +61,72 @@ class FactTable:
         self.facts = facts
         self.parts: list = parts or []  # where each stored part starts (the store holds facts[:stored])
         self.stored = len(facts) if parts else 0
-        self._ids: Optional[dict] = None
+        # fact -> number for the facts looked up so far (``learn``); every fact of the table once ``_all``
+        self._ids: dict = {}
+        self._all = not facts
+        self._absent: set = set()  # facts looked up and not in the table
+        self._scans = 0
+        self._decoded: dict = {}  # id of a set ``decode`` made -> (it, its numbers)
 
-    def ids(self) -> dict:
-        if self._ids is None:
-            self._ids = {f: i for i, f in enumerate(self.facts)}
-        return self._ids
+    def learn(self, facts) -> dict:
+        """The numbers known, those of ``facts`` included. A run after one edit asks for a few facts of
+        a table of hundreds of thousands: they are looked for in one pass over it (a fifth of the
+        cost of indexing the table); after a few such passes the whole table is indexed."""
+        ids = self._ids
+        if self._all:
+            return ids
+        absent = self._absent
+        wanted = {f for f in facts if f not in ids and f not in absent}
+        if not wanted:
+            return ids
+        table = self.facts
+        self._scans += 1
+        if self._scans > 3 or len(wanted) * 16 > len(table):
+            self._ids = ids = {f: i for i, f in enumerate(table)}
+            self._all = True
+            self._absent = set()
+            return ids
+        for i in compress(count(), map(wanted.__contains__, table)):
+            ids.setdefault(table[i], i)
+        absent.update(f for f in wanted if f not in ids)
+        return ids
 
     def numbers(self, facts) -> frozenset:
         """The numbers of those of ``facts`` any stored analysis read (others matter to none)."""
-        ids = self.ids()
+        ids = self.learn(facts)
         return frozenset(ids[f] for f in facts if f in ids)
 
     def encode(self, facts) -> bytes:
         if isinstance(facts, array):
             return facts.tobytes()
-        ids, table = self.ids(), self.facts
+        raw = self.encoded(facts)
+        if raw is not None:
+            return raw.tobytes()
+        ids, table = self.learn(facts), self.facts
+        absent = self._absent
         out = array("I")
         for f in facts:
             i = ids.get(f)
             if i is None:
                 i = ids[f] = len(table)
                 table.append(f)
+                absent.discard(f)
             out.append(i)
         return out.tobytes()
 
     def decode(self, raw) -> frozenset:
-        """The facts of stored numbers (bytes, or the ``array`` of them)."""
+        """The facts of stored numbers (bytes, or the ``array`` of them); encoded again unchanged, the
+        same set gives back those numbers without looking them up (``encoded``)."""
         table = self.facts
-        return frozenset(table[i] for i in (raw if isinstance(raw, array) else numbers(raw)))
+        got = numbers(raw) if not isinstance(raw, array) else raw
+        out = frozenset(table[i] for i in got)
+        self._decoded[id(out)] = (out, got)
+        return out
+
+    def encoded(self, facts) -> Optional[array]:
+        """The numbers a set of facts was decoded from, if it is one ``decode`` made."""
+        got = self._decoded.get(id(facts))
+        return got[1] if got is not None and got[0] is facts else None
 
 
 def numbers(raw) -> array:
@@ -268,6 +306,7 @@ class Snapshot:
         table = state.fact_table
         if table is None:
             table = state.fact_table = FactTable([])
+        table.learn(_facts_to_number(wanted, by_module, state, results, table))  # (looked up together)
         try:
             for path in wanted:
                 info = infos[path]
@@ -297,6 +336,30 @@ class Snapshot:
         if store.get(_META) != self.key:
             store.put(_META, self.key)
         store.save()
+
+
+def _facts_to_number(paths, by_module: dict, state, results: dict, table: FactTable) -> set:
+    """The facts ``save`` numbers to encode the entries of ``paths``: those of their records computed
+    this run (taken in, they are numbers already), of the propagation of their functions, of their
+    findings, and of the whole-project passes."""
+    out: set = set()
+    prop = state.prop
+    for path in paths:
+        functions, module_rec, depths = by_module.get(path, ([], None, []))
+        recs = [rec for _, rec in functions] + [rec for _, _, rec in depths] + \
+            ([module_rec] if module_rec is not None else [])
+        sets = [rec.facts for rec in recs]
+        if prop is not None:
+            sets += [prop.facts.get(ref.qualname) for ref in [ref for ref, _ in functions] + [ref for ref, _, _ in depths]]
+        found = results.get(path)
+        if found is not None:
+            sets.append(found[2])
+        for facts in sets:
+            if facts and not isinstance(facts, array) and table.encoded(facts) is None:
+                out.update(facts)
+    if state.pass_facts is not None and table.encoded(state.pass_facts) is None:
+        out.update(state.pass_facts)
+    return out
 
 
 class _Diagnostics(list):
