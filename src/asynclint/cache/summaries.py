@@ -8,7 +8,12 @@ anything damaged or foreign dropped and rebuilt.
 
 Summaries are encoded as positional tuples of built-in values
 (``encode_summary``) and rebuilt by calling the dataclasses with them
-(``decode_summary``); expressions stay the nested tuples they are.  The
+(``decode_summary``); expressions stay the nested tuples they are. The call
+sites of a module's functions (most of its bytes), its top level's call
+sites, the names they mention and its imports are encoded values of their
+own inside the entry, decoded when first read (``LazyFunctionSummary``,
+``LazyModuleSummary``): a run that starts from the analysis on disk reads
+those of the few modules an edit reaches. The
 bytes are those of ``marshal`` (``codec``): plain data, decoded without ever
 calling or importing anything, and the one format that keeps the sharing of
 a summary (an expression bound once and used at many call sites is one
