@@ -53,6 +53,7 @@ from asynclint.live import Workspace  # noqa: E402
 
 REPROS = "/work/fuzz-repros"
 CROSS = [False]  # --cross: a file checked alone also equals the project's findings for it
+RESUME = [False]  # --resume: the workspace starts from the analysis a first one kept on disk
 EXTRA = ["ASL402"]
 IGNORED_DIRS = {".git", ".asynclint_cache", "__pycache__", ".venv", "venv", "node_modules", ".tox", ".mypy_cache"}
 
@@ -1007,8 +1008,18 @@ class Checker:
         self._fresh = None
 
     def start(self):
-        self.ws = Workspace(self.root, Options(jobs=1, python="none", extend_select=EXTRA))
+        options = Options(jobs=1, python="none", extend_select=EXTRA)
+        if RESUME[0]:
+            # a first workspace keeps its analysis on disk, as a server does on shutdown: the one
+            # edited takes it in (records keep call-site indexes, summaries are decoded lazily)
+            first = Workspace(self.root, options)
+            first.load()
+            if not first.keep():
+                raise RuntimeError("--resume: the analysis was not kept")
+        self.ws = Workspace(self.root, options)
         self.ws.load()
+        if RESUME[0] and self.ws.state.fact_table is None:  # (set when the store's analysis is taken in)
+            raise RuntimeError("--resume: the workspace did not start from the kept analysis")
 
     def fresh(self):
         if self._fresh is None:
@@ -1433,12 +1444,15 @@ def main() -> int:
     ap.add_argument("--cli-process", action="store_true", help="run `asynclint check` as a process (slower)")
     ap.add_argument("--kinds", help="comma-separated edit kinds (default: all): " + ", ".join(KINDS))
     ap.add_argument("--shrink-budget", type=float, default=300, help="seconds spent shrinking a failure")
+    ap.add_argument("--resume", action="store_true",
+                    help="the edited workspace starts from the analysis another one kept on disk")
     ap.add_argument("--cross", action="store_true",
                     help="also: a file checked alone (no cache) reports what the project run reports for it")
     ap.add_argument("--replay", help="a repro.json to run again")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
     CROSS[0] = args.cross
+    RESUME[0] = args.resume
     if args.replay:
         return do_replay(args.replay, args.cli_process)
     kinds = args.kinds.split(",") if args.kinds else list(KINDS)
