@@ -126,11 +126,12 @@ class _PackedCalls:
     """The encoded call sites of a module's functions, decoded as a whole on the first read (one
     ``marshal`` load per module, and expressions shared between functions stay one object)."""
 
-    __slots__ = ("blob", "rows")
+    __slots__ = ("blob", "rows", "left")
 
-    def __init__(self, blob):
+    def __init__(self, blob, functions: int):
         self.blob = blob
         self.rows = None
+        self.left = functions  # functions whose call sites are not made yet (then the rows are let go)
 
     def row(self, i: int) -> tuple:
         rows = self.rows
@@ -138,6 +139,14 @@ class _PackedCalls:
             rows = self.rows = codec.loads(self.blob)
             self.blob = None
         return rows[i]
+
+    def take(self, i: int) -> tuple:
+        """Function ``i``'s row, for the one time its call sites are made."""
+        row = self.row(i)
+        self.left -= 1
+        if self.left <= 0:
+            self.rows = ()  # (every function has its call sites: the decoded rows would only hold memory)
+        return row
 
 
 class LazyFunctionSummary(FunctionSummary):
@@ -151,8 +160,9 @@ class LazyFunctionSummary(FunctionSummary):
         if name != "calls":
             raise AttributeError(name)
         packed, i = self._packed
-        calls = list(starmap(CallSite, packed.row(i)))
+        calls = list(starmap(CallSite, packed.take(i)))
         self.calls = calls
+        self._packed = None
         return calls
 
     def __eq__(self, other):
@@ -202,7 +212,9 @@ class LazyModuleSummary(ModuleSummary):
     def __getattr__(self, name):
         if name not in _PACKED_MODULE_FIELDS:
             raise AttributeError(name)
-        value = codec.loads(self._packed[_PACKED_MODULE_FIELDS.index(name)])
+        at = _PACKED_MODULE_FIELDS.index(name)
+        value = codec.loads(self._packed[at])
+        self._packed[at] = None  # (decoded: the bytes are not needed again)
         if name == "module_calls":
             value = list(starmap(CallSite, value))
         setattr(self, name, value)
@@ -229,11 +241,11 @@ _MODULE_FIELDS = tuple(f.name for f in dataclasses.fields(ModuleSummary))
 def decode_summary(blob) -> ModuleSummary:
     """The summary ``encode_summary`` made (any error means the entry is unusable)."""
     glob, star, functions, classes, module_calls, noqa, lines, downgraded, names, imports, calls = codec.loads(blob)
-    packed = _PackedCalls(calls)
+    packed = _PackedCalls(calls, len(functions))
     summary = LazyModuleSummary(glob, star, {t[0]: _unfunction(t, packed, i) for i, t in enumerate(functions)},
                                 {t[0]: _unclass(t) for t in classes}, None, noqa, lines, downgraded, None, None)
     del summary.module_calls, summary.names, summary.imports
-    summary._packed = (module_calls, names, imports)
+    summary._packed = [module_calls, names, imports]
     return summary
 
 
