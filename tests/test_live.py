@@ -1280,3 +1280,25 @@ def test_the_fact_table_numbers_each_fact_once_however_it_was_looked_up():
     assert len(table.facts) == len(set(table.facts)) == 407
     assert table.decode(table.encode(set(stored[:50]) | set(new))) == set(stored[:50]) | set(new)
     assert len(table.facts) == 407
+
+
+def test_a_run_without_an_environment_imports_no_library_reader(tmp_path):
+    """With no environment to read (``--python none``, or none found), neither a first run nor a run from
+    the kept analysis imports the library reader (``asynclint.libraries``: its imports cost a tenth of a
+    run after one edit of a small app) or LibCST (only fixes need it)."""
+    import shutil
+    import subprocess
+    import sys
+
+    root = tmp_path / "shop"
+    shutil.copytree(os.path.join(os.path.dirname(os.path.dirname(__file__)), "examples", "shop"), root)
+    code = ("import sys\nfrom asynclint.engine import Options, run\n"
+            "result = run([sys.argv[1]], Options(python='none', jobs=1, result_cache=True))\n"
+            "print(len(result.diagnostics), 'asynclint.libraries' in sys.modules, 'libcst' in sys.modules)\n")
+    payments = root / "shop" / "services" / "payments.py"
+    outs = []
+    for extra in ("", "\n\ndef _one():\n    return 1\n", "\n\ndef _two():\n    return 2\n"):
+        payments.write_text(payments.read_text() + extra)
+        outs.append(subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True,
+                                   check=True, cwd=root).stdout.split())
+    assert outs[0][0] == "27" and all(out == [outs[0][0], "False", "False"] for out in outs), outs

@@ -201,7 +201,6 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
         return hit
 
     from .catalog import catalog_for
-    from .libraries import attach_libraries
     from .link import build_project, modules_on_disk
     from .summarize import collect_summaries
 
@@ -252,7 +251,11 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
 
     # 3. link
     project = build_project(catalog_for(cfg.extend_blocking, cfg.extend_offload), modules)
-    libraries = attach_libraries(project, env, cfg.library_exclude, options.use_cache) if env is not None else None
+    libraries = None
+    if env is not None:
+        from .libraries import attach_libraries  # (imported only with an environment to read)
+
+        libraries = attach_libraries(project, env, cfg.library_exclude, options.use_cache)
 
     # 4.-7. analyze, framework findings, suppress, mark fixes
     only_reported = len(modules) != sum(1 for m in modules if m.report)
@@ -331,11 +334,12 @@ def finish_findings(project: Project, analysis: Analysis, cfg: Config, routes: O
     (diagnostics, number suppressed, route model)."""
     from .fix.kinds import mark_fixes
     from .frameworks import framework_findings
-    from .libraries import mark_inferred
     from .suppress import apply_suppressions
 
     diagnostics, routes = framework_findings(project, analysis, cfg, routes)
     if project.index.loader is not None:
+        from .libraries import mark_inferred
+
         mark_inferred(diagnostics, project)
     diagnostics, suppressed = apply_suppressions(diagnostics, project, cfg, root)
     mark_fixes(diagnostics, project)

@@ -161,8 +161,6 @@ class Workspace:
         (``analyse`` off: the caller fills the analysis in, ``persist``). ``indexed``: keep reverse
         indexes for edits to come; ``derived``: record what findings read of the analysis
         (``AnalysisState``)."""
-        from ..libraries import attach_libraries
-
         tracker = self.tracker = Tracker()
         project = Project(catalog_for(self.cfg.extend_blocking, self.cfg.extend_offload))
         project.track(tracker)
@@ -173,6 +171,8 @@ class Workspace:
             project.index.add_aliases(info)
         self._libraries = None
         if self._env is not None:
+            from ..libraries import attach_libraries  # (imported only with an environment to read)
+
             self._libraries = attach_libraries(project, self._env, self.cfg.library_exclude, self.options.use_cache)
         self.project = project
         self.state = AnalysisState(project, self.cfg, tracker, indexed, Tracker() if derived else None)
