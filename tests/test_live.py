@@ -1009,10 +1009,7 @@ def test_a_run_from_the_stored_analysis_names_modules_again_only_when_naming_can
     findings stay a fresh run's."""
     import asynclint.link.build as build
 
-    for rel, text in SCRIPTS_APP.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
+    _write_project(tmp_path, monkeypatch, SCRIPTS_APP)
     root = str(tmp_path)
     named = []
     real = build.name_modules

@@ -35,6 +35,7 @@ from itertools import starmap
 from .. import __version__
 from ..model import CallSite, ClassSummary, FunctionSummary, ModuleSummary, Param
 from . import codec
+from .lazy import equal_fields, is_set
 from .store import Store, project_cache_dir
 
 _CLASSES = (CallSite, Param, FunctionSummary, ClassSummary, ModuleSummary)
@@ -166,20 +167,13 @@ class LazyFunctionSummary(FunctionSummary):
         return calls
 
     def __eq__(self, other):
-        # (equal to a ``FunctionSummary`` with the same fields: the class is how it was stored)
-        if not isinstance(other, FunctionSummary):
-            return NotImplemented
-        return all(getattr(self, name) == getattr(other, name) for name in _FUNCTION_FIELDS)
+        return equal_fields(self, other, FunctionSummary, _FUNCTION_FIELDS)
 
     __hash__ = None
 
     def decoded(self) -> bool:
         """Were the call sites read (can anything have been derived from them)?"""
-        try:
-            object.__getattribute__(self, "calls")
-        except AttributeError:
-            return False
-        return True
+        return is_set(self, "calls")
 
 
 def _unfunction(t, packed: _PackedCalls, i: int) -> FunctionSummary:
@@ -221,16 +215,10 @@ class LazyModuleSummary(ModuleSummary):
         return value
 
     def decoded(self, name: str) -> bool:
-        try:
-            object.__getattribute__(self, name)
-        except AttributeError:
-            return False
-        return True
+        return is_set(self, name)
 
     def __eq__(self, other):
-        if not isinstance(other, ModuleSummary):
-            return NotImplemented
-        return all(getattr(self, name) == getattr(other, name) for name in _MODULE_FIELDS)
+        return equal_fields(self, other, ModuleSummary, _MODULE_FIELDS)
 
     __hash__ = None
 

@@ -36,6 +36,7 @@ from typing import Optional
 from .. import __version__
 from ..analyze.classify import Blocking
 from ..cache import codec
+from ..cache.lazy import equal_fields, is_set
 from ..cache.results import DIAGNOSTICS_SCHEMA, decode_diagnostics, encode_diagnostics
 from ..cache.store import Store, project_cache_dir
 from ..catalog import Entry
@@ -406,16 +407,8 @@ def _entry(e: Optional[Entry]):
 
 def _undecoded(rec) -> bool:
     """Is every call site of a function's record still as the store gave it (an index)?"""
-    return all(type(b) is _StoredBlocking and not _has_site(b) for b in rec.found or ()) and \
+    return all(type(b) is _StoredBlocking and not is_set(b, "site") for b in rec.found or ()) and \
         all(len(use) == 3 or use[1] is None for _, use in rec.uses) and all(len(item) == 3 for _, item in rec.calls)
-
-
-def _has_site(b) -> bool:
-    try:
-        object.__getattribute__(b, "site")
-    except AttributeError:
-        return False
-    return True
 
 
 def _stored_found(b) -> tuple:
@@ -572,10 +565,7 @@ class _StoredBlocking(Blocking):
         return site
 
     def __eq__(self, other):
-        # (equal to a ``Blocking`` with the same fields: the class is how it was stored)
-        if not isinstance(other, Blocking):
-            return NotImplemented
-        return all(getattr(self, name) == getattr(other, name) for name in _BLOCKING_FIELDS)
+        return equal_fields(self, other, Blocking, _BLOCKING_FIELDS)
 
     __hash__ = None
 
