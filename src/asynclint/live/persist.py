@@ -92,6 +92,11 @@ class FactTable:
         absent.update(f for f in wanted if f not in ids)
         return ids
 
+    @property
+    def indexed(self) -> bool:
+        """Is every fact of the table looked up already (a new table, or one ``learn`` indexed)?"""
+        return self._all
+
     def numbers(self, facts) -> frozenset:
         """The numbers of those of ``facts`` any stored analysis read (others matter to none)."""
         ids = self.learn(facts)
@@ -307,7 +312,8 @@ class Snapshot:
         table = state.fact_table
         if table is None:
             table = state.fact_table = FactTable([])
-        table.learn(_facts_to_number(wanted, by_module, state, results, table))  # (looked up together)
+        if not table.indexed:
+            table.learn(_facts_to_number(wanted, by_module, state, results, table))  # (looked up together)
         try:
             for path in wanted:
                 info = infos[path]
