@@ -63,12 +63,13 @@ def _chain(project: Project, ref: FunctionRef, b: Blocking, chains, prop: Option
     entry = b.entry
     current = b.target if entry is None else None
     call, caller = b, ref.qualname
+    outer = ()  # the calls above ``call``, from the coroutine down
     seen = set()
     while current is not None and current not in seen:
         seen.add(current)
         chain.append(current)
         cref = project.functions[current]
-        witness = prop.witness_through(call, caller) if prop is not None else None
+        witness = prop.witness_through(call, caller, outer) if prop is not None else None
         if witness is None:
             got = chains.get(current)
             if got is None and prop is not None and call.context is not None:
@@ -82,6 +83,7 @@ def _chain(project: Project, ref: FunctionRef, b: Blocking, chains, prop: Option
         if witness.entry is not None:
             entry = witness.entry
             break
+        outer += ((call, caller),)
         call, caller, current = witness, current, witness.target
     assert entry is not None
     chain.append(entry.api)

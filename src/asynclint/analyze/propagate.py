@@ -458,9 +458,11 @@ class Propagation:
         return None
 
     # ------------------------------------------------------------ call sites
-    def witness_through(self, call: Blocking, caller: str) -> Optional[Blocking]:
+    def witness_through(self, call: Blocking, caller: str, outer=()) -> Optional[Blocking]:
         """The blocking site of ``call.target`` that explains this call best: the costliest (then the
         closest) of those its arguments and ``caller``'s state let it reach, on the normal path first.
+        ``outer``: the calls ``(call, caller)`` from the finding's coroutine down to ``caller``, whose
+        arguments the site must be reachable with too (a literal the coroutine passes two calls up).
         None when none is known to be reachable (the target's own witness then stands)."""
         target = call.target
         if target is None or target not in self.fns:
@@ -481,11 +483,24 @@ class Propagation:
                 continue
             if own is None or best is not None and key >= best[0]:
                 continue
-            mapped = through_call(own, call.site, fns[target].summary.params, call.offset, self._subjects(caller),
-                                  self._known(caller), constructor=target.endswith(".__init__"))
-            if both(self.guards(call.site, caller), mapped) is not None:
+            if self._reachable(own, ((call, caller),) + tuple(reversed(outer))):
                 best = (key, b)
         return best[1] if best is not None else None
+
+    def _reachable(self, cond, calls) -> bool:
+        """Can a condition on the entry state of the first call's target hold through these calls, each
+        made in the next one's target (innermost first), up to the last caller?"""
+        fns = self.fns
+        for call, caller in calls:
+            target = call.target
+            mapped = through_call(cond, call.site, fns[target].summary.params, call.offset, self._subjects(caller),
+                                  self._known(caller), constructor=target.endswith(".__init__"))
+            cond = both(self.guards(call.site, caller), mapped)
+            if cond is None:
+                return False
+            if cond == TRUE:
+                return True
+        return True
 
     def resolve(self, b: Blocking, caller: str):
         """How a call site in some function blocks on every run of it: ``(Blocking, chains)`` where
