@@ -468,24 +468,29 @@ class Propagation:
         if target is None or target not in self.fns:
             return None
         fns = self.fns
-        best = None
-        for b in self._per_call(target):
+        candidates = []
+        for i, b in enumerate(self._per_call(target)):
             if b.entry is not None:
                 if not propagates(b, fns[target]):
                     continue
                 key = (b.site.in_handler, rank(b.entry.category), 1, b.site.line)
-                own = both(self.guards(b.site, target), both(_file_parameter_guard(b), TRUE))
             elif b.target in self.blocking and not b.alternatives:
                 key = (b.site.in_handler, rank(self.leaf(b.target).category), self.blocking[b.target][0] + 1,
                        b.site.line)
-                own = both(self.guards(b.site, target), self._through(b, target))
             else:
                 continue
-            if own is None or best is not None and key >= best[0]:
-                continue
-            if self._reachable(own, ((call, caller),) + tuple(reversed(outer))):
-                best = (key, b)
-        return best[1] if best is not None else None
+            candidates.append((key, i, b))
+        # the best first: the first reachable one is the witness (equal keys: the first site)
+        candidates.sort(key=lambda c: c[:2])
+        calls = ((call, caller),) + tuple(reversed(outer))
+        for _, _, b in candidates:
+            if b.entry is not None:
+                own = both(self.guards(b.site, target), both(_file_parameter_guard(b), TRUE))
+            else:
+                own = both(self.guards(b.site, target), self._through(b, target))
+            if own is not None and self._reachable(own, calls):
+                return b
+        return None
 
     def _reachable(self, cond, calls) -> bool:
         """Can a condition on the entry state of the first call's target hold through these calls, each
