@@ -183,9 +183,9 @@ def test_one_lock_taken_twice_in_a_coroutine_is_one_cause(fixtures_dir):
     project = os.path.join(fixtures_dir, "projects", "lock_sections")
     result = run([project], Options(use_cache=False))
     locks = {d.line: d.root for d in result.diagnostics if d.code == "ASL108"}
-    # get_model takes registry._state_lock on lines 44 and 47: one cause, shown at the first
-    assert locks[44] == locks[47] and locks[44].endswith(":44:with threading.Lock")
-    assert len({locks[44], locks[54], locks[62]}) == 3  # other locks, other causes
+    # get_model takes registry._state_lock on lines 45 and 48: one cause, shown at the first
+    assert locks[45] == locks[48] and locks[45].endswith(":45:with threading.Lock")
+    assert len({locks[45], locks[55], locks[63]}) == 3  # other locks, other causes
 
 
 def test_one_global_built_lazily_in_two_modules_is_one_cause(fixtures_dir):

@@ -218,3 +218,68 @@ def test_a_chain_through_an_inherited_method_that_blocks_only_in_the_subclass_it
     assert d.chain == ["svc.routes.get_user", "svc.helpers.fetch_user", "svc.clients.BaseClient.get",
                        "svc.clients.HttpClient.fetch", "requests.get"]
     assert [h.line for h in d.hops[1:-1]] == [5, 9, 14]
+
+
+SECRETS = '''\
+import os
+
+import httpx
+
+import settings
+
+_oidc = httpx.Client(timeout=5)
+
+
+def get_secret(secret_name):
+    if secret_name.startswith("oidc/github/"):
+        audience = secret_name.removeprefix("oidc/github/")
+        return _oidc.get(os.environ["ACTIONS_ID_TOKEN_REQUEST_URL"], params={"audience": audience}).json()["value"]
+    if settings.secret_manager is not None:
+        return settings.secret_manager.read_secret(secret_name)
+    return os.environ.get(secret_name)
+
+
+def get_secret_str(secret_name):
+    value = get_secret(secret_name)
+    return value if isinstance(value, str) else None
+'''
+
+MANAGERS = '''\
+import boto3
+
+
+class AwsSecretManager:
+    def __init__(self):
+        self.client = boto3.client("secretsmanager")
+
+    def read_secret(self, name):
+        return self.client.get_secret_value(SecretId=name)["SecretString"]
+'''
+
+SETTINGS = '''\
+from typing import Optional
+
+from managers import AwsSecretManager
+
+secret_manager: Optional[AwsSecretManager] = None
+'''
+
+AUTH = '''\
+from secrets_util import get_secret_str
+
+
+async def access_token(params: dict) -> str:
+    return params.get("access_token") or get_secret_str("GIGACHAT_ACCESS_TOKEN")
+'''
+
+
+def test_a_literal_passed_two_calls_up_decides_the_chain():
+    # review 27 (litellm's secret_managers/main.py): the name passed to get_secret_str() never takes the
+    # oidc branch of get_secret() under it, so the chain shown is the secret manager's call
+    found = {(d.path.replace("\\\\", "/"), d.line): d for d in lint_sources(
+        {"secrets_util.py": SECRETS, "managers.py": MANAGERS, "settings.py": SETTINGS, "auth.py": AUTH})}
+    d = found[("auth.py", 5)]
+    assert d.code == "ASL207", d.message
+    assert d.chain[1:] == ["secrets_util.get_secret_str", "secrets_util.get_secret",
+                           "managers.AwsSecretManager.read_secret",
+                           "botocore.client.BaseClient.get_secret_value"], d.chain

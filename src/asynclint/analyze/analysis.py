@@ -21,7 +21,7 @@ from .classify import MAX_LIBRARY_DEPTH, Classifier, into_library, is_offloading
 from .callbacks import loop_callbacks
 from .entries import entry_coroutines, runner_places
 from .findings import coroutine_findings, initialization_findings
-from .locks import lock_type
+from .locks import LoopOnlyLocks, lock_type
 from .once import once_coroutines
 from .propagate import Propagation
 from .serving import Programs
@@ -61,8 +61,10 @@ def analyze(project: Project, enabled_categories: Optional[set] = None, roots: O
     runners = runner_places(project)  # (both read it)
     entries = entry_coroutines(project, runners)
     once = once_coroutines(project, runners)
-    diagnostics = coroutine_findings(project, prop, entries, once=once, callbacks=loop_callbacks(project)) + \
-        initialization_findings(project, prop, entries, once=once, programs=Programs(project))
+    locks = LoopOnlyLocks(project, prop.callers, prop)
+    diagnostics = coroutine_findings(project, prop, entries, locks=locks, once=once,
+                                     callbacks=loop_callbacks(project)) + \
+        initialization_findings(project, prop, entries, once=once, programs=Programs(project), locks=locks)
     return Analysis(project, prop.blocking, diagnostics, entries)
 
 

@@ -102,7 +102,8 @@ def _holds(guard, value) -> bool:
     if op == "startswith":
         result = isinstance(value, str) and value.startswith(expected)
     elif op == "in":
-        result = value in expected
+        # of the same type too: ``flag is False`` does not hold for 0, though ``0 in (False,)`` does
+        result = any(value == e and type(value) is type(e) for e in expected)
     elif op == "none":
         result = value is None
     elif op == "memory":
@@ -157,6 +158,8 @@ def contradicts(a, b) -> bool:
         if opx == "truthy" and not hx and hy and (
                 opy == "in" and all(vy) or opy == "startswith" and all(vy)):
             return True  # empty, yet one of these non-empty values
+        if opx == "truthy" and hx and hy and opy == "in" and not any(vy):
+            return True  # set, yet False (or "")
         if opx == "in" and hx and opy == "in":
             if hy and not set(vx) & set(vy) or not hy and set(vx) <= set(vy):
                 return True

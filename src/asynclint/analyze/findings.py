@@ -63,12 +63,13 @@ def _chain(project: Project, ref: FunctionRef, b: Blocking, chains, prop: Option
     entry = b.entry
     current = b.target if entry is None else None
     call, caller = b, ref.qualname
+    outer = ()  # the calls above ``call``, from the coroutine down
     seen = set()
     while current is not None and current not in seen:
         seen.add(current)
         chain.append(current)
         cref = project.functions[current]
-        witness = prop.witness_through(call, caller) if prop is not None else None
+        witness = prop.witness_through(call, caller, outer) if prop is not None else None
         if witness is None:
             got = chains.get(current)
             if got is None and prop is not None and call.context is not None:
@@ -82,6 +83,7 @@ def _chain(project: Project, ref: FunctionRef, b: Blocking, chains, prop: Option
         if witness.entry is not None:
             entry = witness.entry
             break
+        outer += ((call, caller),)
         call, caller, current = witness, current, witness.target
     assert entry is not None
     chain.append(entry.api)
@@ -284,13 +286,17 @@ def coroutine_findings(project: Project, prop: Propagation, entries: frozenset =
 
 
 def initialization_findings(project: Project, prop: Propagation, entries: frozenset = frozenset(),
-                            functions=None, once: OnceCoroutines = NO_ONCE, programs: Optional[dict] = None) -> list:
+                            functions=None, once: OnceCoroutines = NO_ONCE, programs: Optional[dict] = None,
+                            locks=None) -> list:
     """ASL401 for every one-time initialization that blocks and that some coroutine reaches (of
     ``functions``, when a long-lived caller asks for some only); not when a coroutine that starts a
     loop reaches it before its first await (built before serving), unless that program serves
     nothing and other callers are outside it (``programs``, see ``async_callers``). One-time
-    initialization that awaits a coroutine only it runs (``once``) blocks as that coroutine does."""
+    initialization that awaits a coroutine only it runs (``once``) blocks as that coroutine does.
+    A threading lock it takes is no wait when every section of the lock is short, or only the loop's
+    thread takes it (``locks``: a ``LoopOnlyLocks``, as for per-call findings)."""
     out = []
+    locks = locks if locks is not None else LoopOnlyLocks(project, prop.callers, prop)
     keys = []  # for each finding: (its root, the module-level cache it fills or None)
     fns = project.functions
     _awaited_once(project, prop, entries, functions, once, out, keys, programs)
@@ -306,6 +312,9 @@ def initialization_findings(project: Project, prop: Propagation, entries: frozen
             got = prop.resolve(b, fq)
             if got is None:
                 continue
+            if got[0].entry is not None and lock_type(got[0].entry.api) and \
+                    locks.quiet(b.site, fq, _blocking_lines(prop, fq, found) - {b.site.line}):
+                continue  # every section of the lock is short, or only the loop's thread takes it
             keyed = b.site.once_of[:1] == ("keyed",)
             callers = async_callers(project, prop, fq, entries, keyed, programs)
             if callers:
@@ -315,6 +324,11 @@ def initialization_findings(project: Project, prop: Propagation, entries: frozen
     keys += _other_initializers(project, prop, entries, asked, keys, programs)
     _one_cause_per_cache(out, keys)
     return out
+
+
+def _blocking_lines(prop: Propagation, fq: str, found) -> set:
+    """The lines of ``fq`` with a call that blocks (a lock held around one of them stays reported)."""
+    return {b.site.line for b in found if prop.resolve(b, fq) is not None}
 
 
 def _other_initializers(project: Project, prop: Propagation, entries, asked: set, keys: list, programs) -> list:

@@ -458,34 +458,54 @@ class Propagation:
         return None
 
     # ------------------------------------------------------------ call sites
-    def witness_through(self, call: Blocking, caller: str) -> Optional[Blocking]:
+    def witness_through(self, call: Blocking, caller: str, outer=()) -> Optional[Blocking]:
         """The blocking site of ``call.target`` that explains this call best: the costliest (then the
         closest) of those its arguments and ``caller``'s state let it reach, on the normal path first.
+        ``outer``: the calls ``(call, caller)`` from the finding's coroutine down to ``caller``, whose
+        arguments the site must be reachable with too (a literal the coroutine passes two calls up).
         None when none is known to be reachable (the target's own witness then stands)."""
         target = call.target
         if target is None or target not in self.fns:
             return None
         fns = self.fns
-        best = None
-        for b in self._per_call(target):
+        candidates = []
+        for i, b in enumerate(self._per_call(target)):
             if b.entry is not None:
                 if not propagates(b, fns[target]):
                     continue
                 key = (b.site.in_handler, rank(b.entry.category), 1, b.site.line)
-                own = both(self.guards(b.site, target), both(_file_parameter_guard(b), TRUE))
             elif b.target in self.blocking and not b.alternatives:
                 key = (b.site.in_handler, rank(self.leaf(b.target).category), self.blocking[b.target][0] + 1,
                        b.site.line)
-                own = both(self.guards(b.site, target), self._through(b, target))
             else:
                 continue
-            if own is None or best is not None and key >= best[0]:
-                continue
-            mapped = through_call(own, call.site, fns[target].summary.params, call.offset, self._subjects(caller),
+            candidates.append((key, i, b))
+        # the best first: the first reachable one is the witness (equal keys: the first site)
+        candidates.sort(key=lambda c: c[:2])
+        calls = ((call, caller),) + tuple(reversed(outer))
+        for _, _, b in candidates:
+            if b.entry is not None:
+                own = both(self.guards(b.site, target), both(_file_parameter_guard(b), TRUE))
+            else:
+                own = both(self.guards(b.site, target), self._through(b, target))
+            if own is not None and self._reachable(own, calls):
+                return b
+        return None
+
+    def _reachable(self, cond, calls) -> bool:
+        """Can a condition on the entry state of the first call's target hold through these calls, each
+        made in the next one's target (innermost first), up to the last caller?"""
+        fns = self.fns
+        for call, caller in calls:
+            target = call.target
+            mapped = through_call(cond, call.site, fns[target].summary.params, call.offset, self._subjects(caller),
                                   self._known(caller), constructor=target.endswith(".__init__"))
-            if both(self.guards(call.site, caller), mapped) is not None:
-                best = (key, b)
-        return best[1] if best is not None else None
+            cond = both(self.guards(call.site, caller), mapped)
+            if cond is None:
+                return False
+            if cond == TRUE:
+                return True
+        return True
 
     def resolve(self, b: Blocking, caller: str):
         """How a call site in some function blocks on every run of it: ``(Blocking, chains)`` where

@@ -578,7 +578,7 @@ class AnalysisState:
         return coroutine_findings(project, prop, entries, functions=functions, locks=locks, once=once,
                                   callbacks=self.callbacks) + \
             initialization_findings(project, prop, entries, functions=functions, once=once,
-                                    programs=Programs(project, self.programs))
+                                    programs=Programs(project, self.programs), locks=locks)
 
 
     def passes(self) -> None:

@@ -180,6 +180,9 @@ class GuardReader:
         subject, chains = found
         if isinstance(op, (ast.Is, ast.IsNot)) and isinstance(right, ast.Constant) and right.value is None:
             return [(subject, "none", None, holds == isinstance(op, ast.Is), chains)]
+        if isinstance(op, (ast.Is, ast.IsNot)) and isinstance(right, ast.Constant) and type(right.value) is bool:
+            # ``local_only is False``: the flag is that very object (a literal 0 or 1 passed is not)
+            return [(subject, "in", (right.value,), holds == isinstance(op, ast.Is), chains)]
         if isinstance(op, (ast.Eq, ast.NotEq)) and isinstance(right, ast.Constant) and isinstance(right.value, str):
             return [(subject, "in", (right.value,), holds == isinstance(op, ast.Eq), chains)]
         if isinstance(op, (ast.In, ast.NotIn)):

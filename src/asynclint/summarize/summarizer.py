@@ -151,8 +151,9 @@ def _columns_to_characters(summary: ModuleSummary, text: str) -> None:
             site.end_col = char_col(site.end_line, site.end_col)
 
 
-# what takes an item from a queue or a connection (``filled_queues``: when one is there, it does not wait)
-_TAKES = frozenset({"get", "recv", "recv_bytes", "recv_bytes_into"})
+# what takes an item from a queue or a connection, or the outcome of a future (``filled_queues``: when one
+# is there, it does not wait)
+_TAKES = frozenset({"get", "recv", "recv_bytes", "recv_bytes_into", "result", "exception"})
 
 # statements that may store into a cache one-time initialization fills (``memo.stores``)
 _STORING = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr)
@@ -276,7 +277,8 @@ def _height(value: tuple, room: int) -> int:
 def filled_queues(test: ast.AST, holds: bool) -> list:
     """The queues that ``test`` being ``holds`` says hold an item, as ast dumps of the queue
     expression: ``not q.empty()``, ``q.qsize()``, ``q.qsize() > 0`` (``>= 1``, ``!= 0``) true, or
-    ``q.empty()`` false; ``a and b`` true: both. Likewise a connection whose ``poll()`` was true."""
+    ``q.empty()`` false; ``a and b`` true: both. Likewise a connection whose ``poll()`` was true, and a
+    future whose ``done()`` (a pool's result: ``ready()``) was: its ``result()`` is there."""
     t = type(test)
     if t is ast.UnaryOp and isinstance(test.op, ast.Not):
         return filled_queues(test.operand, not holds)
@@ -294,7 +296,8 @@ def filled_queues(test: ast.AST, holds: bool) -> list:
         # ``if conn.poll(timeout):`` (a multiprocessing connection): there is something to receive
         return [ast.dump(test.func.value)] if holds else []
     if t is ast.Call and isinstance(test.func, ast.Attribute) and not test.args and not test.keywords:
-        if test.func.attr == "empty" and not holds or test.func.attr == "qsize" and holds:
+        attr = test.func.attr
+        if attr == "empty" and not holds or holds and (attr == "qsize" or attr == "done" or attr == "ready"):
             return [ast.dump(test.func.value)]
         return []
     if t is ast.Compare and len(test.ops) == 1 and holds and type(test.left) is ast.Call \
@@ -1469,6 +1472,9 @@ class _Summarizer:
                     ))
             self.visit(node.value)
             return
+        if (t is ast.IfExp or t is ast.BoolOp) and self.scopes[-1].kind == "function":
+            self.conditional(node)
+            return
         fields = _EXPR_CHILDREN.get(t)
         if fields is not None:
             visit = self.visit
@@ -1482,6 +1488,35 @@ class _Summarizer:
             return
         for child in nodes.child_nodes(node):
             self.visit(child)
+
+    def conditional(self, node) -> None:
+        """``fut.result() if fut.done() else None``, ``fut.done() and fut.result()``,
+        ``local_only or remote.get(key)``: a part that runs only when a test before it holds (or, after
+        ``or``, fails) is visited under the guards and filled queues that test gives, as an ``if`` body."""
+        sc = self.scopes[-1]
+        if type(node) is ast.IfExp:
+            self.visit(node.test)
+            parts = ((node.body, node.test, True), (node.orelse, node.test, False))
+        else:
+            values = node.values
+            self.visit(values[0])
+            holds = isinstance(node.op, ast.And)
+            parts = tuple((v, before, holds) for before, v in zip(values, values[1:]))
+        guards, filled = [], []
+        for part, test, holds in parts:
+            # after `a and b and c`, c runs when both a and b held: the tests pile up
+            if type(node) is ast.IfExp:
+                guards, filled = self.guards_of(test, holds), filled_queues(test, holds)
+            else:
+                guards = guards + self.guards_of(test, holds)
+                filled = filled + filled_queues(test, holds)
+            sc.guards.extend(guards)
+            sc.filled.extend(filled)
+            self.visit(part)
+            if guards:
+                del sc.guards[len(sc.guards) - len(guards):]
+            if filled:
+                del sc.filled[len(sc.filled) - len(filled):]
 
     def comprehension(self, node) -> None:
         gens = node.generators
