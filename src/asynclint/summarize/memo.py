@@ -347,18 +347,23 @@ def rearmed(stmt: ast.stmt, is_cache_holder) -> set:
                 if _subject(node, is_cache_holder) is not None:
                     found.add(_subject(node, is_cache_holder))
     elif t in (ast.Assign, ast.AnnAssign) and stmt.value is not None:
-        reads = None  # what the value reads: looked for only when a target names a cache
         for target in stmt.targets if t is ast.Assign else [stmt.target]:
             for tgt in flatten(target):
                 subject = _subject(tgt, is_cache_holder)
-                if subject is None:
-                    continue
-                if reads is None:
-                    reads = {_subject(n, is_cache_holder) for n in nodes.walk(stmt.value)
-                             if type(n) is ast.Name or type(n) is ast.Attribute}
-                if subject not in reads:
+                if subject is not None and not _reads(stmt.value, subject):
                     found.add(subject)
     return found
+
+
+def _reads(value: ast.AST, subject: Subject) -> bool:
+    """Does ``value`` read the cache ``subject`` (a ``_subject`` of this statement's target: its name,
+    or its base, passed ``is_cache_holder`` already): a name or ``base.attr`` written as it is."""
+    if subject[0] == "name":
+        name = subject[1]
+        return any(type(n) is ast.Name and n.id == name for n in nodes.walk(value))
+    base, attr = subject[1], subject[2]
+    return any(type(n) is ast.Attribute and n.attr == attr and type(n.value) is ast.Name and n.value.id == base
+               for n in nodes.walk(value))
 
 
 def released(body, is_cache_holder, params) -> set:
