@@ -401,28 +401,42 @@ def released_by_key(tree: ast.AST) -> set:
     initialization either. Only a deletion that expects the entry (``del``, ``pop`` without a default:
     one releases what one holds): ``CACHE.pop(key, None)`` drops whatever may be cached, an
     invalidation, and a function that refills the entry (a reload) keeps it a cache."""
-    found = set()
-    for func in nodes.walk(tree):
-        if type(func) not in (ast.FunctionDef, ast.AsyncFunctionDef):
+    # one walk of the tree, each node with the function whose own code it is (None: no function's,
+    # or one without parameters): a nested function is one of its own; what an ``except`` block does
+    # is no function's (an entry dropped when filling it failed), nor what lambdas and classes do
+    deletions: dict = {}  # function -> (its parameters, [(mapping, key) it deletes])
+    todo: list = [(tree, None)]
+    pop, push = todo.pop, todo.append
+    while todo:
+        node, owner = pop()
+        t = type(node)
+        if t is ast.FunctionDef or t is ast.AsyncFunctionDef:
+            a = node.args
+            params = {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs}
+            for child in node.decorator_list:
+                push((child, None))
+            push((a, None))  # (defaults, annotations)
+            if node.returns is not None:
+                push((node.returns, None))
+            if params:
+                deletions[node] = (params, [])
+            for stmt in node.body:
+                push((stmt, node if params else None))
             continue
-        a = func.args
-        params = {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs}
-        if not params:
-            continue
-        deleted = set()
-        todo = list(func.body)
-        while todo:
-            node = todo.pop()
-            t = type(node)
-            if t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ExceptHandler):
-                continue  # (a nested function is one of its own; an entry dropped when filling it failed)
-            if t is ast.Delete:
-                deleted.update(_entry(target.value, target.slice, params) for target in node.targets
-                               if type(target) is ast.Subscript)
+        if owner is not None:
+            if t is ast.ClassDef or t is ast.Lambda or t is ast.ExceptHandler:
+                owner = None
+            elif t is ast.Delete:
+                deletions[owner][1].extend((target.value, target.slice) for target in node.targets
+                                           if type(target) is ast.Subscript)
             elif t is ast.Call and type(node.func) is ast.Attribute and node.func.attr == "pop" \
                     and len(node.args) == 1 and not node.keywords:
-                deleted.add(_entry(node.func.value, node.args[0], params))
-            todo.extend(nodes.child_nodes(node))
+                deletions[owner][1].append((node.func.value, node.args[0]))
+        for child in nodes.child_nodes(node):
+            push((child, owner))
+    found = set()
+    for func, (params, entries) in deletions.items():
+        deleted = {_entry(mapping, key, params) for mapping, key in entries}
         deleted.discard(None)
         found.update(d for d in deleted if not stores(func.body, d, lambda n, params=params: n not in params))
     return found
