@@ -40,9 +40,10 @@ class Evaluator:
         self.catalog = catalog
         self.hierarchy = ClassHierarchy(index, catalog, self.ev)
         self._memo: dict = {}
-        # (expression, id of its module) -> the entry ``_memo`` has for it: an expression written twice
+        # id of a module -> {expression: the entry ``_memo`` has for it}: an expression written twice
         # (``db.execute`` at two call sites) is two equal objects with one value; an identity miss takes
-        # the equal one's (on lnbits, half the evaluations were of an expression equal to one done)
+        # the equal one's (on lnbits, half the evaluations were of an expression equal to one done; on
+        # homeassistant, a third)
         self._equal: dict = {}
         self._active: set = set()
         self._results: dict = {}
@@ -69,9 +70,11 @@ class Evaluator:
             return hit[1]
         if tracker is not None and e[0] in _OWN:
             return self._ev(e, mod)  # reads nothing: not worth a frame and a memo entry
-        equal = (e, key[1])
+        equal = self._equal.get(key[1])
+        if equal is None:
+            equal = self._equal[key[1]] = {}
         try:
-            hit = self._equal.get(equal)
+            hit = equal.get(e)
         except TypeError:  # (not a form of ``model.EXPR_FORMS``: holds a list)
             hit = equal = None
         if hit is not None:
@@ -91,7 +94,7 @@ class Evaluator:
             active.discard(key)
         self._memo[key] = entry = (e, value)
         if equal is not None:
-            self._equal[equal] = entry
+            equal[e] = entry
         return value
 
     def _ev_tracked(self, e, mod, key, equal, tracker):
@@ -103,7 +106,7 @@ class Evaluator:
             facts = tracker.close(frame)
         self._memo[key] = entry = (e, value, facts)
         if equal is not None:
-            self._equal[equal] = entry
+            equal[e] = entry
         return value
 
     def start_afresh(self) -> None:
@@ -118,11 +121,12 @@ class Evaluator:
     def forget(self, mod: ModuleInfo, expressions) -> None:
         """Drop the memoized values of these expressions written in ``mod`` (their text was edited and
         they are no longer part of it: ``live``)."""
-        memo, equal, m = self._memo, self._equal, id(mod)
+        memo, m = self._memo, id(mod)
+        equal = self._equal.get(m, {})
         for e in expressions:
             memo.pop((id(e), m), None)
             try:
-                equal.pop((e, m), None)
+                equal.pop(e, None)
             except TypeError:  # (a tuple of the summary that holds a list: never an expression)
                 pass
 
@@ -142,7 +146,7 @@ class Evaluator:
                 got = seen[id(read)] = not facts.isdisjoint(read)
             return got
 
-        for memo in (self._memo, self._equal):
+        for memo in (self._memo, *self._equal.values()):
             for key in [key for key, entry in memo.items() if len(entry) < 3 or meets(entry[2])]:
                 del memo[key]
         results, result_facts = self._results, self._result_facts
