@@ -239,13 +239,25 @@ def decode_summary(blob) -> ModuleSummary:
 
 class gc_paused:
     """Decoding builds millions of long-lived objects and no garbage cycles: the cyclic
-    collector would only re-traverse them (5x the load time on a large project)."""
+    collector would only re-traverse them (5x the load time on a large project).
+
+    ``settle``: on the way out, what was built meanwhile joins the oldest generation, without a
+    walk, as ``engine.gc_frozen`` leaves an analysis. Left in the youngest, the next young
+    collections would walk all of it and promote it step by step (on a cold run over lnbits
+    in worker processes, a tenth of the main process's CPU). Not when something is frozen
+    already: thawing would release what another caller froze."""
+
+    def __init__(self, settle: bool = False):
+        self.settle = settle
 
     def __enter__(self):
         self.was = gc.isenabled()
         gc.disable()
 
     def __exit__(self, *exc):
+        if self.settle and not gc.get_freeze_count():
+            gc.freeze()  # (every generation into the permanent one: nothing is walked) ...
+            gc.unfreeze()  # ... and from there into the oldest
         if self.was:
             gc.enable()
 

@@ -40,6 +40,11 @@ class Evaluator:
         self.catalog = catalog
         self.hierarchy = ClassHierarchy(index, catalog, self.ev)
         self._memo: dict = {}
+        # id of a module -> {expression: the entry ``_memo`` has for it}: an expression written twice
+        # (``db.execute`` at two call sites) is two equal objects with one value; an identity miss takes
+        # the equal one's (on lnbits, half the evaluations were of an expression equal to one done; on
+        # homeassistant, a third)
+        self._equal: dict = {}
         self._active: set = set()
         self._results: dict = {}
         # with a tracker (``deps``, a long-lived engine), every memoized value also keeps the facts it
@@ -54,7 +59,8 @@ class Evaluator:
         if e is None or e[0] in _NO_VALUE:
             return None
         # Keyed by identity: hashing nested tuples again at every level costs more than the rest of
-        # the evaluation. The memo keeps each expression alive, so its id cannot be reused.
+        # the evaluation. The memo keeps each expression alive, so its id cannot be reused. Only an
+        # expression not evaluated yet is hashed, to find an equal one's value (``_equal``).
         key = (id(e), id(mod))
         hit = self._memo.get(key)
         tracker = self.tracker
@@ -64,35 +70,65 @@ class Evaluator:
             return hit[1]
         if tracker is not None and e[0] in _OWN:
             return self._ev(e, mod)  # reads nothing: not worth a frame and a memo entry
+        equal = self._equal.get(key[1])
+        if equal is None:
+            equal = self._equal[key[1]] = {}
+        try:
+            hit = equal.get(e)
+        except TypeError:  # (not a form of ``model.EXPR_FORMS``: holds a list)
+            hit = equal = None
+        if hit is not None:
+            self._memo[key] = (e,) + hit[1:]  # (kept under this one's identity: it keeps this one alive)
+            if tracker is not None:
+                tracker.add(hit[2])
+            return hit[1]
         active = self._active
         if key in active or len(active) > _MAX_DEPTH:
             return None
         active.add(key)
         if tracker is not None:
-            return self._ev_tracked(e, mod, key, tracker)
+            return self._ev_tracked(e, mod, key, equal, tracker)
         try:
             value = self._ev(e, mod)
         finally:
             active.discard(key)
-        self._memo[key] = (e, value)
+        self._memo[key] = entry = (e, value)
+        if equal is not None:
+            equal[e] = entry
         return value
 
-    def _ev_tracked(self, e, mod, key, tracker):
+    def _ev_tracked(self, e, mod, key, equal, tracker):
         frame = tracker.open()
         try:
             value = self._ev(e, mod)
         finally:
             self._active.discard(key)
             facts = tracker.close(frame)
-        self._memo[key] = (e, value, facts)
+        self._memo[key] = entry = (e, value, facts)
+        if equal is not None:
+            equal[e] = entry
         return value
+
+    def start_afresh(self) -> None:
+        """Forget every memoized value and function result (``live``: a value changed, and any of them
+        may have read it)."""
+        self.epoch += 1
+        self._memo = {}
+        self._equal = {}
+        self._results = {}
+        self._result_facts = {}
 
     def forget(self, mod: ModuleInfo, expressions) -> None:
         """Drop the memoized values of these expressions written in ``mod`` (their text was edited and
         they are no longer part of it: ``live``)."""
         memo, m = self._memo, id(mod)
+        equal = self._equal.get(m, {})
         for e in expressions:
             memo.pop((id(e), m), None)
+            try:
+                equal.pop(e, None)
+            except TypeError:  # (a tuple of the summary that holds a list: never an expression)
+                pass
 
     def forget_reading(self, facts) -> None:
         """Drop the memoized values and function results that read any of ``facts`` (``live``: an edit
@@ -110,9 +146,9 @@ class Evaluator:
                 got = seen[id(read)] = not facts.isdisjoint(read)
             return got
 
-        memo = self._memo
-        for key in [key for key, entry in memo.items() if len(entry) < 3 or meets(entry[2])]:
-            del memo[key]
+        for memo in (self._memo, *self._equal.values()):
+            for key in [key for key, entry in memo.items() if len(entry) < 3 or meets(entry[2])]:
+                del memo[key]
         results, result_facts = self._results, self._result_facts
         for fq in [fq for fq in results if meets(result_facts.get(fq))]:
             del results[fq]

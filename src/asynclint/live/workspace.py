@@ -353,11 +353,7 @@ class Workspace:
 
     def _forget_values(self) -> None:
         """Start the evaluator afresh (a value changed: any memoized value may have read it)."""
-        values = self.project.values
-        values.epoch += 1
-        values._memo = {}
-        values._results = {}
-        values._result_facts = {}
+        self.project.values.start_afresh()
         self.tracker.forget_interned()
 
     def _tables(self, info: ModuleInfo, before, after) -> None:

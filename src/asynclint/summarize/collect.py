@@ -7,7 +7,6 @@ run goes on.
 
 from __future__ import annotations
 
-import gc
 import os
 import stat
 from dataclasses import dataclass, field
@@ -87,9 +86,8 @@ def collect_summaries(files, report_paths, *, root: str, max_file_size: int, use
     cache = SummaryCache(root, enabled=use_cache)
     todo = []
     display = {f.path: f.display for f in files}
-    paused = gc_paused()
-    frozen = False
-    paused.__enter__()  # until the summaries are all in: decoding makes no garbage
+    paused = gc_paused(settle=True)
+    paused.__enter__()  # until the summaries are all in: decoding and parsing make next to no garbage
     try:
         for f in files:
             if f.path in overrides:
@@ -125,9 +123,7 @@ def collect_summaries(files, report_paths, *, root: str, max_file_size: int, use
         if len(todo) >= PARALLEL_THRESHOLD and jobs > 1:
             results = _parallel([(p, max_file_size, True) for p, _ in todo], jobs, progress)
         else:
-            paused.__exit__()  # parsing here makes garbage (AST nodes) the collector may need to see ...
-            gc.freeze()  # ... but not the summaries taken in so far, which stay (their walk dwarfs a parse)
-            frozen = True
+            # (a syntax tree is freed as its summary is made: the summarizer leaves it in no cycle)
             results = _serial([(p, max_file_size, False) for p, _ in todo], progress)
         for path, summary, err, digest, blob in results:
             if err:
@@ -148,8 +144,6 @@ def collect_summaries(files, report_paths, *, root: str, max_file_size: int, use
                     out.previous[path] = old
     finally:
         paused.__exit__()
-        if frozen:
-            gc.unfreeze()
     cache.save()
     return out
 

@@ -347,18 +347,23 @@ def rearmed(stmt: ast.stmt, is_cache_holder) -> set:
                 if _subject(node, is_cache_holder) is not None:
                     found.add(_subject(node, is_cache_holder))
     elif t in (ast.Assign, ast.AnnAssign) and stmt.value is not None:
-        reads = None  # what the value reads: looked for only when a target names a cache
         for target in stmt.targets if t is ast.Assign else [stmt.target]:
             for tgt in flatten(target):
                 subject = _subject(tgt, is_cache_holder)
-                if subject is None:
-                    continue
-                if reads is None:
-                    reads = {_subject(n, is_cache_holder) for n in nodes.walk(stmt.value)
-                             if type(n) is ast.Name or type(n) is ast.Attribute}
-                if subject not in reads:
+                if subject is not None and not _reads(stmt.value, subject):
                     found.add(subject)
     return found
+
+
+def _reads(value: ast.AST, subject: Subject) -> bool:
+    """Does ``value`` read the cache ``subject`` (a ``_subject`` of this statement's target: its name,
+    or its base, passed ``is_cache_holder`` already): a name or ``base.attr`` written as it is."""
+    if subject[0] == "name":
+        name = subject[1]
+        return any(type(n) is ast.Name and n.id == name for n in nodes.walk(value))
+    base, attr = subject[1], subject[2]
+    return any(type(n) is ast.Attribute and n.attr == attr and type(n.value) is ast.Name and n.value.id == base
+               for n in nodes.walk(value))
 
 
 def released(body, is_cache_holder, params) -> set:
@@ -396,28 +401,42 @@ def released_by_key(tree: ast.AST) -> set:
     initialization either. Only a deletion that expects the entry (``del``, ``pop`` without a default:
     one releases what one holds): ``CACHE.pop(key, None)`` drops whatever may be cached, an
     invalidation, and a function that refills the entry (a reload) keeps it a cache."""
-    found = set()
-    for func in nodes.walk(tree):
-        if type(func) not in (ast.FunctionDef, ast.AsyncFunctionDef):
+    # one walk of the tree, each node with the function whose own code it is (None: no function's,
+    # or one without parameters): a nested function is one of its own; what an ``except`` block does
+    # is no function's (an entry dropped when filling it failed), nor what lambdas and classes do
+    deletions: dict = {}  # function -> (its parameters, [(mapping, key) it deletes])
+    todo: list = [(tree, None)]
+    pop, push = todo.pop, todo.append
+    while todo:
+        node, owner = pop()
+        t = type(node)
+        if t is ast.FunctionDef or t is ast.AsyncFunctionDef:
+            a = node.args
+            params = {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs}
+            for child in node.decorator_list:
+                push((child, None))
+            push((a, None))  # (defaults, annotations)
+            if node.returns is not None:
+                push((node.returns, None))
+            if params:
+                deletions[node] = (params, [])
+            for stmt in node.body:
+                push((stmt, node if params else None))
             continue
-        a = func.args
-        params = {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs}
-        if not params:
-            continue
-        deleted = set()
-        todo = list(func.body)
-        while todo:
-            node = todo.pop()
-            t = type(node)
-            if t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ExceptHandler):
-                continue  # (a nested function is one of its own; an entry dropped when filling it failed)
-            if t is ast.Delete:
-                deleted.update(_entry(target.value, target.slice, params) for target in node.targets
-                               if type(target) is ast.Subscript)
+        if owner is not None:
+            if t is ast.ClassDef or t is ast.Lambda or t is ast.ExceptHandler:
+                owner = None
+            elif t is ast.Delete:
+                deletions[owner][1].extend((target.value, target.slice) for target in node.targets
+                                           if type(target) is ast.Subscript)
             elif t is ast.Call and type(node.func) is ast.Attribute and node.func.attr == "pop" \
                     and len(node.args) == 1 and not node.keywords:
-                deleted.add(_entry(node.func.value, node.args[0], params))
-            todo.extend(nodes.child_nodes(node))
+                deletions[owner][1].append((node.func.value, node.args[0]))
+        for child in nodes.child_nodes(node):
+            push((child, owner))
+    found = set()
+    for func, (params, entries) in deletions.items():
+        deleted = {_entry(mapping, key, params) for mapping, key in entries}
         deleted.discard(None)
         found.update(d for d in deleted if not stores(func.body, d, lambda n, params=params: n not in params))
     return found
