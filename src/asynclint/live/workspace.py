@@ -161,6 +161,12 @@ class Workspace:
         (``analyse`` off: the caller fills the analysis in, ``persist``). ``indexed``: keep reverse
         indexes for edits to come; ``derived``: record what findings read of the analysis
         (``AnalysisState``)."""
+        from ..engine import gc_frozen
+
+        with gc_frozen():  # (linking and analysing a project builds millions of long-lived objects)
+            self._link_all(analyse, indexed, derived)
+
+    def _link_all(self, analyse: bool, indexed: bool, derived: bool) -> None:
         tracker = self.tracker = Tracker()
         project = Project(catalog_for(self.cfg.extend_blocking, self.cfg.extend_offload))
         project.track(tracker)
