@@ -94,7 +94,7 @@ def _function(f: FunctionSummary) -> tuple:
 
 
 def _calls_row(f: FunctionSummary) -> tuple:
-    if type(f) is LazyFunctionSummary and not f.decoded():
+    if type(f) is LazyFunctionSummary and not is_set(f, "calls"):
         packed, i = f._packed
         return packed.row(i)
     return tuple(map(_site, f.calls))
@@ -107,7 +107,7 @@ def _class(c: ClassSummary) -> tuple:
 
 
 def _packed_module_field(summary: ModuleSummary, name: str) -> bytes:
-    if type(summary) is LazyModuleSummary and not summary.decoded(name):
+    if type(summary) is LazyModuleSummary and not is_set(summary, name):
         return summary._packed[_PACKED_MODULE_FIELDS.index(name)]
     value = getattr(summary, name)
     return codec.dumps(tuple(map(_site, value)) if name == "module_calls" else value)
@@ -171,10 +171,6 @@ class LazyFunctionSummary(FunctionSummary):
 
     __hash__ = None
 
-    def decoded(self) -> bool:
-        """Were the call sites read (can anything have been derived from them)?"""
-        return is_set(self, "calls")
-
 
 def _unfunction(t, packed: _PackedCalls, i: int) -> FunctionSummary:
     t = list(t)
@@ -213,9 +209,6 @@ class LazyModuleSummary(ModuleSummary):
             value = list(starmap(CallSite, value))
         setattr(self, name, value)
         return value
-
-    def decoded(self, name: str) -> bool:
-        return is_set(self, name)
 
     def __eq__(self, other):
         return equal_fields(self, other, ModuleSummary, _MODULE_FIELDS)

@@ -411,26 +411,35 @@ def _entry(e: Optional[Entry]):
     return None if e is None else (e.api, e.category, e.replacement, e.library, e.message, e.transitive, e.unless)
 
 
+def _stored(b) -> bool:
+    """Is a blocking site's call site still the index the store gave (``_StoredBlocking``)?"""
+    return type(b) is _StoredBlocking and not is_set(b, "site")
+
+
 def _undecoded(rec) -> bool:
     """Is every call site of a function's record still as the store gave it (an index)?"""
-    return all(type(b) is _StoredBlocking and not is_set(b, "site") for b in rec.found or ()) and \
-        all(len(use) == 3 or use[1] is None for _, use in rec.uses) and all(len(item) == 3 for _, item in rec.calls)
+    return all(_stored(b) for b in rec.found or ()) and all(len(use) == 3 or use[1] is None for _, use in rec.uses) \
+        and all(len(item) == 3 for _, item in rec.calls)
 
 
-def _stored_found(b) -> tuple:
-    return (b._at[1], _entry(b.entry), b.target, b.alternatives, b.context, b.offset)
+def _encode_found(found, calls) -> tuple:
+    """``calls``: the function's call sites (None when every one of ``found`` is ``_stored``)."""
+    index = _site_index(calls) if calls is not None else None
+    return tuple((b._at[1] if _stored(b) else _site_ref(b.site, index, calls), _entry(b.entry), b.target,
+                  b.alternatives, b.context, b.offset) for b in found)
 
 
-def _encode_found(found, calls: list) -> tuple:
-    index = _site_index(calls)
-    return tuple((_site_ref(b.site, index, calls), _entry(b.entry), b.target, b.alternatives, b.context, b.offset)
-                 for b in found)
-
-
-def _encode_uses(uses, calls: list) -> tuple:
-    index = _site_index(calls)
-    return tuple((ident, None if use[1] is None else index[id(use[1])] if len(use) == 2 else use[1])
+def _encode_uses(uses, calls) -> tuple:
+    """``calls``: the call sites the uses are at (None when every one is as the store gave it)."""
+    index = _site_index(calls) if calls is not None else None
+    return tuple((ident, None if use[1] is None else use[1] if len(use) == 3 else index[id(use[1])])
                  for ident, use in uses)
+
+
+def _encode_calls(rows, calls) -> tuple:
+    """A record's call-index rows (``calls`` as for ``_encode_uses``)."""
+    index = _site_index(calls) if calls is not None else None
+    return tuple((name, item[1] if len(item) == 3 else index[id(item[1])]) for name, item in rows)
 
 
 def _encode_route(r: Route) -> tuple:
@@ -452,18 +461,10 @@ def _encode_module(info, functions, module_rec, prop, table: FactTable, depths=(
     per depth) of one module."""
     fn_rows, prop_rows = [], []
     for ref, rec in functions:
-        lq = ref.summary.qualname
-        if _undecoded(rec):
-            # (taken in and never decoded: written back as it was read)
-            fn_rows.append((lq, None if rec.found is None else tuple(_stored_found(b) for b in rec.found),
-                            tuple((ident, None if use[1] is None else use[1]) for ident, use in rec.uses),
-                            tuple((name, item[1]) for name, item in rec.calls), table.encode(rec.facts)))
-            continue
-        calls = ref.summary.calls
+        # (a record taken in and never decoded is written back as it was read, its sites not decoded)
+        calls = None if _undecoded(rec) else ref.summary.calls
         found = None if rec.found is None else _encode_found(rec.found, calls)
-        calls_index = _site_index(calls)
-        fn_rows.append((lq, found, _encode_uses(rec.uses, calls),
-                        tuple((name, calls_index[id(item[1])] if len(item) == 2 else item[1]) for name, item in rec.calls),
+        fn_rows.append((ref.summary.qualname, found, _encode_uses(rec.uses, calls), _encode_calls(rec.calls, calls),
                         table.encode(rec.facts)))
     lib_rows = tuple((ref.summary.qualname, depth, _encode_found(rec.found, ref.summary.calls), table.encode(rec.facts))
                      for ref, depth, rec in depths)

@@ -14,6 +14,7 @@ no value.
 
 from __future__ import annotations
 
+from ..cache.lazy import is_set
 from ..model import CallSite, ClassSummary, FunctionSummary, ModuleSummary, Param
 
 # methods whose calls, anywhere in a body, declare routes or include routers (frameworks.fastapi)
@@ -84,18 +85,11 @@ def expressions(summary: ModuleSummary):
             stack.extend(x)
         elif isinstance(x, dict):
             stack.extend(x.values())
-        elif isinstance(x, FunctionSummary):
-            # (call sites never read from the cache were never evaluated either)
-            stack.extend(getattr(x, f) for f in FunctionSummary.__slots__ if f != "calls" or _decoded(x, f))
-        elif isinstance(x, ModuleSummary):
-            stack.extend(getattr(x, f) for f in ModuleSummary.__slots__ if _decoded(x, f))
-        elif isinstance(x, (ClassSummary, CallSite, Param)):
-            stack.extend(getattr(x, f) for f in x.__slots__)
+        elif isinstance(x, _SUMMARY_CLASSES):
+            # by the dataclass's own fields: one a summary read from the cache still holds encoded
+            # (``cache.summaries``) was never evaluated either
+            base = next(c for c in _SUMMARY_CLASSES if isinstance(x, c))
+            stack.extend(getattr(x, f) for f in base.__slots__ if is_set(x, f))
 
 
-def _decoded(summary, name: str) -> bool:
-    """Was field ``name`` of a summary read from the cache decoded (else nothing evaluated it)?"""
-    decoded = getattr(type(summary), "decoded", None)
-    if decoded is None:
-        return True
-    return decoded(summary, name) if isinstance(summary, ModuleSummary) else decoded(summary)
+_SUMMARY_CLASSES = (ModuleSummary, FunctionSummary, ClassSummary, CallSite, Param)
