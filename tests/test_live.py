@@ -1257,6 +1257,62 @@ def test_initializers_of_one_cache_in_two_files_share_a_root_whatever_files_are_
     assert _cli_rows(str(root), True) == _cli_rows(str(root), False)  # (resumed: the files one at a time)
 
 
+# a route awaits a method named as many calls are (``get``), which blocks; another module calls
+# ``.get()`` twice: its routes' context reads the call sites filed under that name
+COMMON_NAME_APP = {
+    "shopx/__init__.py": "",
+    "shopx/repo.py": ("import requests\n\n\nclass Repo:\n    async def get(self, key):\n"
+                      "        return requests.get('http://db/' + key).json()\n\n\nrepo = Repo()\n"),
+    "shopx/routes.py": ("from fastapi import APIRouter\n\nfrom shopx.repo import repo\n\nrouter = APIRouter()\n\n\n"
+                        "@router.get('/item')\nasync def item(key: str):\n    return await repo.get(key)\n"),
+    "shopx/config.py": ("import os\n\nfrom fastapi import APIRouter\n\nfrom shopx.repo import repo\n\n"
+                        "router = APIRouter()\n\n\ndef settings(env):\n    a = env.get('A')\n"
+                        "    b = os.environ.get('B')\n    return {'a': a, 'b': b}\n\n\n"
+                        "@router.get('/settings')\nasync def show():\n    return settings(os.environ)\n"),
+    "shopx/main.py": ("from fastapi import FastAPI\n\nfrom shopx import config, routes\n\napp = FastAPI()\n"
+                      "app.include_router(routes.router)\napp.include_router(config.router)\n"),
+}
+
+
+def test_an_edit_that_moves_calls_of_a_common_name_keeps_the_findings_of_routes_it_does_not_reach(
+        tmp_path, monkeypatch):
+    """Which routes run a function is found from the call sites filed under its name, without their
+    positions: a run after an edit that only moves such calls (a line inserted above them) keeps the
+    findings of the other files that read them (their routes are the same), and one that awaits the
+    function from another route computes them again, with that route."""
+    import asynclint.live.state as live_state
+
+    for rel, text in COMMON_NAME_APP.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    root = str(tmp_path)
+    asked = []
+    real = live_state.AnalysisState.findings
+
+    def spy(self, functions):
+        asked.extend(functions)
+        return real(self, functions)
+
+    monkeypatch.setattr(live_state.AnalysisState, "findings", spy)
+    first = _cli_rows(root, True)
+    assert [(r[0], r[1], r[5], r[7]) for r in first[0]] == [("shopx/repo.py", 6, "ASL101", "GET /item")]
+    config = tmp_path / "shopx/config.py"
+    config.write_text(config.read_text() + "\n\nX = 1\n", encoding="utf-8")
+    assert _cli_rows(root, True) == first  # (this run keeps the analysis on disk)
+    edits = [
+        ("def settings(env):\n", "def settings(env):\n    count = 0\n", False),  # the .get() calls move
+        ("    return settings(os.environ)\n", "    await repo.get('x')\n    return settings(os.environ)\n", True),
+    ]
+    for old, new, again in edits:
+        config.write_text(config.read_text().replace(old, new, 1), encoding="utf-8")
+        asked.clear()
+        got = _cli_rows(root, True)
+        assert got == _cli_rows(root, False), (old, new)
+        assert ("shopx.repo.Repo.get" in asked) is again, (old, new)
+    assert [(r[0], r[1], r[5], r[7]) for r in got[0]] == [("shopx/repo.py", 6, "ASL101", "GET /item, GET /settings")]
+
+
 def test_the_fact_table_numbers_each_fact_once_however_it_was_looked_up():
     """A run after an edit looks up a few facts of the stored table by scanning it (``FactTable.learn``),
     not by indexing it all; whatever order facts are asked and encoded in, a fact present keeps its

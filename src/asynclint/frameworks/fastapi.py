@@ -680,6 +680,15 @@ def _call_index(model: RouteModel, project) -> dict:
     return index
 
 
+def _sites_named(index, name: str):
+    """The call sites ``_call_index`` files under ``name``, for a reader that uses nothing of their
+    positions: the live analysis' table then records a read that an edit moving lines leaves as it
+    was (``live.state.Multimap.get``), so findings that read them only so are not computed again."""
+    if isinstance(index, dict):
+        return index.get(name, ())
+    return index.get(name, (), positions=False)
+
+
 def _index_keys(sites):
     """(key, site) for the call sites of one function, as ``_call_index`` files them."""
     for site in sites:
@@ -1086,7 +1095,7 @@ def _entry_points(model: RouteModel, project, functions, direct: dict) -> dict:
         out once for every function of that name (``update``, ``run``: hundreds of classes share it)."""
         def compute():
             out = []
-            for c, site in index.get(name, ()):
+            for c, site in _sites_named(index, name):
                 if site.kind != "call":
                     continue
                 ref = project.functions[c]
