@@ -394,17 +394,33 @@ def _site_index(calls: list) -> dict:
     return {id(s): i for i, s in enumerate(calls)}
 
 
-def _site_ref(site: CallSite, index: dict, calls: list):
-    i = index.get(id(site))
-    if i is not None:
-        return i
-    # a callable a builtin calls (``sorted(key=os.path.getmtime)``) or a coroutine it is passed to calls
-    # (``classify._passed_callable``): a site made for it, at the call
-    for j, s in enumerate(calls):
-        if (s.line, s.col, s.end_line, s.end_col, s.text) == (site.line, site.col, site.end_line, site.end_col,
-                                                              site.text):
-            return ("a", j, site.callee)
-    raise ValueError("a blocking site that is not one of its function's")
+class _Sites:
+    """One function's call sites, as the encoders name them: by index (the index by identity built
+    once, when a site first asks for it)."""
+
+    __slots__ = ("calls", "_index")
+
+    def __init__(self, calls: list):
+        self.calls = calls
+        self._index: Optional[dict] = None
+
+    def index(self) -> dict:
+        if self._index is None:
+            self._index = _site_index(self.calls)
+        return self._index
+
+    def ref(self, site: CallSite):
+        """The index of ``site``, or for a site made at one of them, where and what it calls."""
+        i = self.index().get(id(site))
+        if i is not None:
+            return i
+        # a callable a builtin calls (``sorted(key=os.path.getmtime)``) or a coroutine it is passed to
+        # calls (``classify._passed_callable``): a site made for it, at the call
+        for j, s in enumerate(self.calls):
+            if (s.line, s.col, s.end_line, s.end_col, s.text) == (site.line, site.col, site.end_line, site.end_col,
+                                                                  site.text):
+                return ("a", j, site.callee)
+        raise ValueError("a blocking site that is not one of its function's")
 
 
 def _entry(e: Optional[Entry]):
@@ -422,24 +438,21 @@ def _undecoded(rec) -> bool:
         and all(len(item) == 3 for _, item in rec.calls)
 
 
-def _encode_found(found, calls) -> tuple:
-    """``calls``: the function's call sites (None when every one of ``found`` is ``_stored``)."""
-    index = _site_index(calls) if calls is not None else None
-    return tuple((b._at[1] if _stored(b) else _site_ref(b.site, index, calls), _entry(b.entry), b.target,
+def _encode_found(found, sites: Optional[_Sites]) -> tuple:
+    """``sites``: the function's call sites (None when every one of ``found`` is ``_stored``)."""
+    return tuple((b._at[1] if _stored(b) else sites.ref(b.site), _entry(b.entry), b.target,
                   b.alternatives, b.context, b.offset) for b in found)
 
 
-def _encode_uses(uses, calls) -> tuple:
-    """``calls``: the call sites the uses are at (None when every one is as the store gave it)."""
-    index = _site_index(calls) if calls is not None else None
-    return tuple((ident, None if use[1] is None else use[1] if len(use) == 3 else index[id(use[1])])
+def _encode_uses(uses, sites: Optional[_Sites]) -> tuple:
+    """``sites``: the call sites the uses are at (None when every one is as the store gave it)."""
+    return tuple((ident, None if use[1] is None else use[1] if len(use) == 3 else sites.index()[id(use[1])])
                  for ident, use in uses)
 
 
-def _encode_calls(rows, calls) -> tuple:
-    """A record's call-index rows (``calls`` as for ``_encode_uses``)."""
-    index = _site_index(calls) if calls is not None else None
-    return tuple((name, item[1] if len(item) == 3 else index[id(item[1])]) for name, item in rows)
+def _encode_calls(rows, sites: Optional[_Sites]) -> tuple:
+    """A record's call-index rows (``sites`` as for ``_encode_uses``)."""
+    return tuple((name, item[1] if len(item) == 3 else sites.index()[id(item[1])]) for name, item in rows)
 
 
 def _encode_route(r: Route) -> tuple:
@@ -462,11 +475,12 @@ def _encode_module(info, functions, module_rec, prop, table: FactTable, depths=(
     fn_rows, prop_rows = [], []
     for ref, rec in functions:
         # (a record taken in and never decoded is written back as it was read, its sites not decoded)
-        calls = None if _undecoded(rec) else ref.summary.calls
-        found = None if rec.found is None else _encode_found(rec.found, calls)
-        fn_rows.append((ref.summary.qualname, found, _encode_uses(rec.uses, calls), _encode_calls(rec.calls, calls),
+        sites = None if _undecoded(rec) else _Sites(ref.summary.calls)
+        found = None if rec.found is None else _encode_found(rec.found, sites)
+        fn_rows.append((ref.summary.qualname, found, _encode_uses(rec.uses, sites), _encode_calls(rec.calls, sites),
                         table.encode(rec.facts)))
-    lib_rows = tuple((ref.summary.qualname, depth, _encode_found(rec.found, ref.summary.calls), table.encode(rec.facts))
+    lib_rows = tuple((ref.summary.qualname, depth, _encode_found(rec.found, _Sites(ref.summary.calls)),
+                      table.encode(rec.facts))
                      for ref, depth, rec in depths)
     refs = {ref.qualname: ref for ref, _ in functions}
     refs.update((ref.qualname, ref) for ref, _, _ in depths)
@@ -484,7 +498,7 @@ def _encode_module(info, functions, module_rec, prop, table: FactTable, depths=(
                 continue
             depth = next((d for d, rec in by_depth.get(fq, ()) if rec.found is mine), None)
             lib_sites.append((ref.summary.qualname, depth, None if depth is not None else
-                              _encode_found(mine, ref.summary.calls)))
+                              _encode_found(mine, _Sites(ref.summary.calls))))
     for fq, ref in refs.items():
         lq = ref.summary.qualname
         key = prop._key.get(fq)
@@ -502,7 +516,7 @@ def _encode_module(info, functions, module_rec, prop, table: FactTable, depths=(
             prop_rows.append((lq, cond, key, witness, table.encode(facts or ())))
     mod = None
     if module_rec is not None:
-        mod = (_encode_uses(module_rec.uses, info.summary.module_calls),
+        mod = (_encode_uses(module_rec.uses, _Sites(info.summary.module_calls)),
                None if module_rec.routes is None else _encode_parts(module_rec.routes), table.encode(module_rec.facts))
     return (FORMAT, info.name, tuple(fn_rows), mod, tuple(prop_rows), (lib_rows, tuple(lib_sites)))
 
