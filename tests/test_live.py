@@ -1040,8 +1040,8 @@ def test_a_run_from_the_stored_analysis_names_modules_again_only_when_naming_can
 def test_a_run_from_the_stored_analysis_decodes_only_the_call_sites_it_reads(tmp_path, monkeypatch):
     """Call sites are most of a summary: a run from the analysis on disk after an edit inside one
     function decodes the call sites of the functions the edit reaches, not of every function of the
-    project (``cache.summaries.LazyFunctionSummary``, ``live.persist``), and reports a fresh run's
-    findings."""
+    project (``cache.summaries.LazyFunctionSummary``, ``live.persist``), and of the modules' summaries
+    those it reads (``LazyModuleSummary``), and reports a fresh run's findings."""
     import shutil
 
     from asynclint.cache import summaries
@@ -1058,16 +1058,30 @@ def test_a_run_from_the_stored_analysis_decodes_only_the_call_sites_it_reads(tmp
         return real(self, name)
 
     monkeypatch.setattr(summaries.LazyFunctionSummary, "__getattr__", spy)
+    unpacked = []
+    real_unpack = summaries.LazyModuleSummary._unpack
+
+    def unpack(self):
+        if self._blob is not None:
+            unpacked.append(sorted(self.functions) + sorted(self.classes))
+        return real_unpack(self)
+
+    monkeypatch.setattr(summaries.LazyModuleSummary, "_unpack", unpack)
     helper = root / "shop" / "services" / "payments.py"
     assert _cli_rows(str(root), True) == _cli_rows(str(root), False)
     helper.write_text(helper.read_text() + "\n\ndef _unused():\n    return 1\n")  # (this run keeps the analysis)
     assert _cli_rows(str(root), True) == _cli_rows(str(root), False)
     helper.write_text(helper.read_text() + "\n\ndef _unused_too():\n    return 2\n")
     decoded.clear()
+    unpacked.clear()
     result = run([str(root)], Options(use_cache=True, result_cache=True, jobs=1, python="none"))
     functions = [fq for fq, ref in result.project.functions.items() if not ref.module.library]
     assert len(functions) > 40
     assert 0 < len(decoded) < len(functions) // 4, sorted(decoded)
+    # (and of the modules' summaries, those of the modules it reads: the rest are linked by their names)
+    modules = result.project.index.unique_modules()
+    assert len(modules) > 15
+    assert 0 < len(unpacked) < len(modules) // 2, (len(unpacked), len(modules))
     assert sorted(_row(d) for d in result.diagnostics) == _cli_rows(str(root), False)[0]
 
 

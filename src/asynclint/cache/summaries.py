@@ -108,19 +108,26 @@ def _class(c: ClassSummary) -> tuple:
 
 def _packed_module_field(summary: ModuleSummary, name: str) -> bytes:
     if type(summary) is LazyModuleSummary and not is_set(summary, name):
+        if summary._packed is None:
+            summary._unpack()
         return summary._packed[_PACKED_MODULE_FIELDS.index(name)]
     value = getattr(summary, name)
     return codec.dumps(tuple(map(_site, value)) if name == "module_calls" else value)
 
 
 def encode_summary(summary: ModuleSummary) -> bytes:
-    """A summary as bytes; ``ValueError`` if it holds what cannot be cached. The call sites of all its
-    functions are one encoded value, decoded when the first of them is read (``_PackedCalls``)."""
+    """A summary as bytes; ``ValueError`` if it holds what cannot be cached. The names of its functions
+    and classes come first, then the rest as one encoded value (``LazyModuleSummary``: decoded when
+    first read), in which the call sites of all its functions are one encoded value, decoded when the
+    first of them is read (``_PackedCalls``). A summary read back and never read is its bytes again."""
+    if type(summary) is LazyModuleSummary and summary._blob is not None:
+        return codec.dumps((tuple(summary.functions), tuple(summary.classes), summary._blob))
     functions = summary.functions.values()
-    return codec.dumps((summary.globals, summary.star_imports, tuple(map(_function, functions)),
+    rest = codec.dumps((summary.globals, summary.star_imports, tuple(map(_function, functions)),
                         tuple(map(_class, summary.classes.values())), _packed_module_field(summary, "module_calls"),
                         summary.noqa, summary.lines, summary.downgraded, _packed_module_field(summary, "names"),
                         _packed_module_field(summary, "imports"), codec.dumps(tuple(map(_calls_row, functions)))))
+    return codec.dumps((tuple(summary.functions), tuple(summary.classes), rest))
 
 
 class _PackedCalls:
@@ -151,13 +158,20 @@ class _PackedCalls:
 
 
 class LazyFunctionSummary(FunctionSummary):
-    """A function's summary whose call sites stay encoded until first read: a run that starts from
-    the analysis on disk reads the call sites of the few functions an edit reaches, not of every
-    function of the project (they are most of a summary's bytes)."""
+    """A function's summary read back from the cache: but for its qualname, nothing is decoded until
+    a field is first read, and then its module's summary is (``LazyModuleSummary``), but the call
+    sites, which stay encoded until they are first read: a run that starts from the analysis on disk
+    reads the few functions an edit reaches, not every function of the project."""
 
-    __slots__ = ("_packed",)
+    __slots__ = ("_packed", "_module")
 
     def __getattr__(self, name):
+        module = object.__getattribute__(self, "_module")
+        if module is not None:
+            if name not in _FUNCTION_FIELD_SET:
+                raise AttributeError(name)
+            module._unpack()
+            return getattr(self, name)
         if name != "calls":
             raise AttributeError(name)
         packed, i = self._packed
@@ -172,20 +186,48 @@ class LazyFunctionSummary(FunctionSummary):
     __hash__ = None
 
 
-def _unfunction(t, packed: _PackedCalls, i: int) -> FunctionSummary:
+class LazyClassSummary(ClassSummary):
+    """A class's summary read back from the cache: but for its qualname, decoded with its module's
+    summary when a field is first read."""
+
+    __slots__ = ("_module",)
+
+    def __getattr__(self, name):
+        module = object.__getattribute__(self, "_module")
+        if module is None or name not in _CLASS_FIELD_SET:
+            raise AttributeError(name)
+        module._unpack()
+        return getattr(self, name)
+
+    def __eq__(self, other):
+        return equal_fields(self, other, ClassSummary, _CLASS_FIELDS)
+
+    __hash__ = None
+
+
+_FUNCTION_FIELD_SET = frozenset(_FUNCTION_FIELDS)
+_CLASS_FIELD_SET = frozenset(_CLASS_FIELDS)
+
+
+def _fill_function(f: LazyFunctionSummary, t, packed: _PackedCalls, i: int) -> None:
+    """Set the fields of a function read back (but its call sites: ``_packed``) from its row."""
     t = list(t)
     t[_F_DECORATORS] = tuple(starmap(CallSite, t[_F_DECORATORS]))
     t[_F_PARAMS] = tuple(starmap(Param, t[_F_PARAMS]))
-    f = LazyFunctionSummary(*t)
+    _init_function(f, *t)
     del f.calls
     f._packed = (packed, i)
-    return f
+    f._module = None
 
 
-def _unclass(t) -> ClassSummary:
+def _fill_class(c: LazyClassSummary, t) -> None:
     t = list(t)
     t[_C_DECORATORS] = tuple(starmap(CallSite, t[_C_DECORATORS]))
-    return ClassSummary(*t)
+    _init_class(c, *t)
+    c._module = None
+
+
+_init_function, _init_class = FunctionSummary.__init__, ClassSummary.__init__
 
 
 # a module's fields read only by some passes (its top level's call sites, the names its call sites
@@ -194,21 +236,61 @@ _PACKED_MODULE_FIELDS = ("module_calls", "names", "imports")
 
 
 class LazyModuleSummary(ModuleSummary):
-    """A module's summary whose ``_PACKED_MODULE_FIELDS`` stay encoded until first read (a run from
-    the analysis on disk reads them for the modules an edit reaches)."""
+    """A module's summary read back from the cache: its functions and classes are there by name (their
+    summaries placeholders, ``LazyFunctionSummary`` and ``LazyClassSummary``), everything else is
+    decoded when it, or a field of one of them, is first read (``_unpack``), and the
+    ``_PACKED_MODULE_FIELDS`` each when first read. A run that starts from the analysis on disk links
+    every module by these names and reads the summaries of the modules an edit reaches.
 
-    __slots__ = ("_packed",)
+    The bytes were authenticated when the cache was read, and only this code writes them: decoding
+    them later cannot fail unless asynclint has a bug."""
+
+    __slots__ = ("_packed", "_blob", "_wrap_globals")
 
     def __getattr__(self, name):
-        if name not in _PACKED_MODULE_FIELDS:
-            raise AttributeError(name)
-        at = _PACKED_MODULE_FIELDS.index(name)
-        value = codec.loads(self._packed[at])
-        self._packed[at] = None  # (decoded: the bytes are not needed again)
-        if name == "module_calls":
-            value = list(starmap(CallSite, value))
-        setattr(self, name, value)
-        return value
+        if name in _PACKED_MODULE_FIELDS:
+            packed = self._packed
+            if packed is None:
+                self._unpack()
+                return getattr(self, name)
+            at = _PACKED_MODULE_FIELDS.index(name)
+            value = codec.loads(packed[at])
+            packed[at] = None  # (decoded: the bytes are not needed again)
+            if name == "module_calls":
+                value = list(starmap(CallSite, value))
+            setattr(self, name, value)
+            return value
+        if name in _HEAD_FIELDS and object.__getattribute__(self, "_blob") is not None:
+            self._unpack()
+            return getattr(self, name)
+        raise AttributeError(name)
+
+    def wrap_globals(self, wrap) -> None:
+        """``self.globals = wrap(self.globals)``, when they are decoded (now, if they are)."""
+        if is_set(self, "globals"):
+            self.globals = wrap(self.globals)
+        else:
+            self._wrap_globals = wrap
+
+    def _unpack(self) -> None:
+        if self._blob is not None:
+            with gc_paused(settle=True):  # (as a summary read whole joins the summaries already read)
+                self._decode()
+
+    def _decode(self) -> None:
+        blob = self._blob
+        glob, star, functions, classes, module_calls, noqa, lines, downgraded, names, imports, calls = \
+            codec.loads(blob)
+        self._blob = None
+        wrap, self._wrap_globals = self._wrap_globals, None
+        self.globals = glob if wrap is None else wrap(glob)
+        self.star_imports, self.noqa, self.lines, self.downgraded = star, noqa, lines, downgraded
+        packed = _PackedCalls(calls, len(functions))
+        for i, (f, t) in enumerate(zip(self.functions.values(), functions)):
+            _fill_function(f, t, packed, i)
+        for c, t in zip(self.classes.values(), classes):
+            _fill_class(c, t)
+        self._packed = [module_calls, names, imports]
 
     def __eq__(self, other):
         return equal_fields(self, other, ModuleSummary, _MODULE_FIELDS)
@@ -217,16 +299,31 @@ class LazyModuleSummary(ModuleSummary):
 
 
 _MODULE_FIELDS = tuple(f.name for f in dataclasses.fields(ModuleSummary))
+# (``functions`` and ``classes`` are there from the start)
+_HEAD_FIELDS = frozenset(_MODULE_FIELDS) - frozenset(_PACKED_MODULE_FIELDS) - {"functions", "classes"}
 
 
 def decode_summary(blob) -> ModuleSummary:
-    """The summary ``encode_summary`` made (any error means the entry is unusable)."""
-    glob, star, functions, classes, module_calls, noqa, lines, downgraded, names, imports, calls = codec.loads(blob)
-    packed = _PackedCalls(calls, len(functions))
-    summary = LazyModuleSummary(glob, star, {t[0]: _unfunction(t, packed, i) for i, t in enumerate(functions)},
-                                {t[0]: _unclass(t) for t in classes}, None, noqa, lines, downgraded, None, None)
-    del summary.module_calls, summary.names, summary.imports
-    summary._packed = [module_calls, names, imports]
+    """The summary ``encode_summary`` made (``LazyModuleSummary``: the names of its functions and
+    classes decoded now, the rest when first read; any error here means the entry is unusable)."""
+    function_names, class_names, rest = codec.loads(blob)
+    summary = object.__new__(LazyModuleSummary)
+    summary._blob = rest
+    summary._packed = None
+    summary._wrap_globals = None
+    new = object.__new__
+    functions = {}
+    for lq in function_names:
+        f = functions[lq] = new(LazyFunctionSummary)
+        f.qualname = lq
+        f._module = summary
+    classes = {}
+    for lq in class_names:
+        c = classes[lq] = new(LazyClassSummary)
+        c.qualname = lq
+        c._module = summary
+    summary.functions = functions
+    summary.classes = classes
     return summary
 
 

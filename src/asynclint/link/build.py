@@ -14,7 +14,8 @@ def modules_on_disk(files, summaries: dict, report_paths, context_dirs, root: st
                     check_tests: bool = True, names=None) -> list:
     """A ``ModuleInfo`` for every file that has a summary, named from the project root (``name_modules``:
     the same names whatever part of the project the run was given; ``context_dirs`` play no part).
-    ``names``: that naming when the caller knows it (``same_names``).
+    ``names``: that naming when the caller knows it (``same_names``; with, for a file, whether it
+    imports pytest, when that is known without reading its summary).
 
     Without ``check_tests``, a module found in a directory walk that imports pytest (a fixtures
     module or a pytest plugin shipped inside the package) is test code: linked, not reported."""
@@ -23,8 +24,9 @@ def modules_on_disk(files, summaries: dict, report_paths, context_dirs, root: st
         names = name_modules([f.path for f in present], root, lambda path: imported_modules(summaries[path]))
     out = []
     for f in present:
-        name, aliases, is_package = names[f.path]
-        report = f.path in report_paths and (check_tests or f.explicit or not is_test_support(summaries[f.path]))
+        name, aliases, is_package = names[f.path][:3]
+        report = f.path in report_paths and (check_tests or f.explicit or not (
+            names[f.path][3] if len(names[f.path]) > 3 else is_test_support(summaries[f.path])))
         out.append(ModuleInfo(name, f.path, f.display, summaries[f.path], is_package, aliases, report=report))
     return out
 
@@ -82,7 +84,8 @@ def same_names(then: dict, summaries: dict, digests: dict, previous: dict) -> di
     """The naming an earlier run made (``then``: path -> (digest, name, aliases, is_package), as
     ``live.persist`` keeps it), when naming the files again would give it: the same files, each
     changed one importing the same modules as before (``previous``: their summaries then), and
-    ``__init__.py`` where and only where one is among the files. None otherwise."""
+    ``__init__.py`` where and only where one is among the files. None otherwise. An unchanged file's
+    naming comes with whether it imports pytest (``is_test_support``), when ``then`` says it."""
     if len(summaries) != len(then):
         return None
     for path, summary in summaries.items():
@@ -106,4 +109,4 @@ def same_names(then: dict, summaries: dict, digests: dict, previous: dict) -> di
         init = os.path.join(d, "__init__.py")
         if (init in summaries) != os.path.isfile(init):
             return None
-    return {path: rec[1:] for path, rec in then.items()}
+    return {path: rec[1:] if rec[0] == digests.get(path) else rec[1:4] for path, rec in then.items()}

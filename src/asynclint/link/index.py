@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+from ..cache.lazy import is_set
 from ..model import ClassSummary, FunctionSummary, ModuleSummary
 
 
@@ -51,9 +52,16 @@ class ProjectIndex:
         if self.tracker is not None:
             from .deps import TrackedDict
 
-            g = info.summary.globals
-            if not isinstance(g, TrackedDict) or g.tracker is not self.tracker:
-                info.summary.globals = TrackedDict(g, "g", self.tracker, info.path)
+            tracker, path = self.tracker, info.path
+
+            def tracked(g):
+                return g if isinstance(g, TrackedDict) and g.tracker is tracker else TrackedDict(g, "g", tracker, path)
+
+            summary = info.summary
+            if is_set(summary, "globals"):
+                summary.globals = tracked(summary.globals)
+            else:  # (a summary read back from the cache and not decoded yet: when it is)
+                summary.wrap_globals(tracked)
         self.modules.setdefault(info.name, info)
         if not info.library:
             self.generation += 1

@@ -41,6 +41,7 @@ from ..cache.results import DIAGNOSTICS_SCHEMA, decode_diagnostics, encode_diagn
 from ..cache.store import Store, project_cache_dir
 from ..catalog import Entry
 from ..frameworks.fastapi import Route, RouteParts
+from ..link.build import is_test_support
 from ..model import CallSite
 from .state import Record, pass_signature
 
@@ -185,13 +186,23 @@ class Snapshot:
         asynclint's own files, the working directory): a different key reads nothing."""
         self.store = Store(project_cache_dir(root) if enabled else None, f"analysis-{__version__}.cache", _NAMESPACE)
         self.key = repr(key).encode("utf-8", "surrogatepass")
-        self.files: Optional[dict] = None  # path -> (digest, name, aliases, is_package) it was computed from
+        # path -> (digest, name, aliases, is_package, imports pytest: ``link.build.is_test_support``) it
+        # was computed from
+        self.files: Optional[dict] = None
         self._restored: dict = {}  # library module path -> its records as taken in (``save``: which changed)
         if self.store.enabled and self.store.get(_META) is not None and bytes(self.store.get(_META)) == self.key:
             try:
                 self.files = codec.loads(self.store.get(_FILES))
             except Exception:  # authenticated but unusable: start afresh
                 self.files = None
+
+    def _test_support(self, path: str, info, digest) -> bool:
+        """Does the module import pytest? As the files' table says when its text is the same (its
+        summary then need not be read)."""
+        then = self.files.get(path) if self.files is not None else None
+        if then is not None and len(then) > 4 and then[0] == digest:
+            return then[4]
+        return is_test_support(info.summary)
 
     @property
     def usable(self) -> bool:
@@ -334,7 +345,8 @@ class Snapshot:
                 table.stored = len(table.facts)
             h = project.hierarchy
             _put_if_changed(store, _HIER, (h._mro, h._mro_facts, h._subclasses))
-            files = {p: (ws.digests.get(p), m.name, m.aliases, m.is_package) for p, m in ws.modules.items()}
+            files = {p: (ws.digests.get(p), m.name, m.aliases, m.is_package, self._test_support(p, m, ws.digests.get(p)))
+                     for p, m in ws.modules.items()}
             _put_if_changed(store, _FILES, files)
         except ValueError:  # something not plain data (cannot happen unless a bug): keep no analysis
             return

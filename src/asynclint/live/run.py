@@ -84,7 +84,7 @@ def _resume(ws: Workspace, collected, snapshot: Snapshot, kept: dict, server: bo
         return None
     then = snapshot.files
     now = ws.modules
-    if any(p in then and then[p][1:] != (m.name, tuple(m.aliases), m.is_package) for p, m in now.items()):
+    if any(p in then and then[p][1:4] != (m.name, tuple(m.aliases), m.is_package) for p, m in now.items()):
         return None  # modules are named otherwise: link afresh
     changed = [p for p in now if p in then and then[p][0] != ws.digests.get(p)]
     added = [p for p in now if p not in then]
@@ -101,7 +101,7 @@ def _resume(ws: Workspace, collected, snapshot: Snapshot, kept: dict, server: bo
             info.summary, previous[p] = previous[p], info.summary  # linked as then; the new one kept to apply
         linked[p] = info
     for p in removed:
-        name, aliases, is_package = then[p][1:]
+        name, aliases, is_package = then[p][1:4]
         linked[p] = ModuleInfo(name, p, ws._display.get(p) or p, previous[p], is_package, aliases, report=False)
     ws.modules = linked
     ws._link(analyse=False, indexed=server, derived=not server)
