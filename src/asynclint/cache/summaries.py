@@ -274,7 +274,7 @@ class LazyModuleSummary(ModuleSummary):
 
     def _unpack(self) -> None:
         if self._blob is not None:
-            with gc_paused(settle=True):  # (as a summary read whole joins the summaries already read)
+            with gc_paused():  # (decoding makes many objects and no cycles: no collection meanwhile)
                 self._decode()
 
     def _decode(self) -> None:
