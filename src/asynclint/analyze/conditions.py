@@ -268,7 +268,7 @@ def through_call(cond, site, params, offset: int, caller_subjects, known=None, c
                 target = subject
             elif root == "self" or root == self_name:
                 target = f"{receiver}.{attr}" if receiver is not None and dot else None
-                if dot and held is not None and not constructor and target not in facts \
+                if dot and held is not None and offset == 1 and not constructor and target not in facts \
                         and (value := held(attr)) is not None:
                     if not evaluate(guard, value[1]):
                         possible = False
