@@ -175,6 +175,23 @@ def test_the_text_report_shows_an_async_guard_with_the_lines_it_runs(tmp_path):
             f"{_line(STORE, 'schema.sql')} (Path().read_text() in migrate)") in out
 
 
+def test_explain_says_the_guard_awaits_the_coroutine_it_runs_once(tmp_path):
+    from click.testing import CliRunner
+
+    from asynclint.cli import main
+
+    (tmp_path / "shop").mkdir()
+    for name, text in (("__init__.py", ""), ("store.py", STORE), ("routes.py", ROUTES), ("presets.py", PRESETS)):
+        (tmp_path / "shop" / name).write_text(text)
+    where = f"{tmp_path / 'shop' / 'store.py'}:{_line(STORE, 'await self.initialize()')}"
+    out = CliRunner().invoke(main, ["explain", where, "--no-cache"]).output.replace(str(tmp_path) + "/", "")
+    # the guard awaits initialize(), an async def that runs once; only the sync helper below it is a sync def
+    assert "shop.store.Store.get awaits self.initialize() (runs once: one-time initialization)" in out
+    assert "shop.store.Store.initialize (an async def) calls self.version.needs_update()" in out
+    assert "shop.store.VersionFile.needs_update (a sync def) calls self.path.read_text()" in out
+    assert "not awaited" not in out and "initialize (a sync def)" not in out
+
+
 WORKER = '''\
 import asyncio
 import time

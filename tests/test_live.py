@@ -1369,3 +1369,43 @@ def test_a_run_without_an_environment_imports_no_library_reader(tmp_path):
         outs.append(subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True,
                                    check=True, cwd=root).stdout.split())
     assert outs[0][0] == "27" and all(out == [outs[0][0], "False", "False"] for out in outs), outs
+
+
+OPTIONAL_STATE = os.path.join(os.path.dirname(__file__), "fixtures", "projects", "optional_state")
+
+
+def test_edits_to_the_class_decide_what_an_object_built_elsewhere_holds(tmp_path, monkeypatch):
+    """What a module-level object holds (``analyze.held``) is read from the class, its constructor and
+    the module that builds it: an edit of the constructor's default, or a new method that may store
+    another file, makes the unedited callers in other modules block (and back)."""
+    root = tmp_path / "optional_state"
+    shutil.copytree(OPTIONAL_STATE, root)
+    monkeypatch.chdir(root)
+    ws = Workspace(str(root), Options(use_cache=False, jobs=1, python="none"))
+    ws.load()
+    first = _live(ws)
+    assert first == _fresh(str(root), {})
+    log = str(root / "crawler/log.py")
+    migrations = str(root / "crawler/migrations.py")
+
+    def lines_in_migrations(rows):
+        return sorted(r[1] for r in rows[0] if r[0].endswith("migrations.py"))
+
+    quiet = lines_in_migrations(first)
+    for old, new in (
+            ("log_file: Optional[str] = None, verbose", 'log_file: Optional[str] = "/var/log/crawler.log", verbose'),
+            ("    def _write_to_file(self, message: str) -> None:\n",
+             "    def use_file(self, log_file: str) -> None:\n        self.log_file = log_file\n\n"
+             "    def _write_to_file(self, message: str) -> None:\n")):
+        _edit(ws, log, old, new)
+        got = _live(ws)
+        assert got == _fresh(str(root), ws.texts)
+        assert len(lines_in_migrations(got)) > len(quiet), old  # logger.info() writes the file now
+        ws.update(log)  # back as saved
+        assert _live(ws) == first
+    # the module that builds the object gives it a file
+    _edit(ws, migrations, "logger = Logger(verbose=True)", 'logger = Logger("/var/log/migrations.log")')
+    got = _live(ws)
+    assert got == _fresh(str(root), ws.texts) and len(lines_in_migrations(got)) > len(quiet)
+    ws.update(migrations)
+    assert _live(ws) == first

@@ -28,6 +28,11 @@ chains)``:
   the parameter before the test (``x = x.replace("a", "b")`` in one branch),
   replayed on literal arguments.
 
+A guard on the receiver's state at a method call on an object built at one
+place with known arguments (a module global ``logger = Logger(verbose=True)``,
+``self.logger = Logger()``) is decided by the literal the attribute holds
+(``analyze.held``): ``if self.log_file:`` does not hold for ``log_file=None``.
+
 A fact is a guard on the state at the call (``self.x = Client()`` before it:
 ``("self.x", "none", None, False, ...)``), or ``(subject, "dirty", ...)``
 when the function changed the subject in a way that is not known.
@@ -231,19 +236,23 @@ def receiver_subject(site, params, offset: int) -> Optional[str]:
 
 
 # ------------------------------------------------------------------- mapping
-def through_call(cond, site, params, offset: int, caller_subjects, known=None, constructor: bool = False):
+def through_call(cond, site, params, offset: int, caller_subjects, known=None, constructor: bool = False,
+                 held=None):
     """The callee's condition, as a condition on the caller's entry state at this call site.
 
     ``caller_subjects(subject)`` says whether a subject is one of the caller's (a parameter, an
     attribute of one, the receiver's, an environment variable); ``known(expr)`` returns
     ``NOT_NONE`` for an argument known not to be None (a constructed object, a non-optional value),
     else None. For a ``constructor`` call, the callee's ``self`` is the new object: nothing the caller
-    knows."""
+    knows. ``held(attr)``: the literal an attribute of the receiver holds, when the receiver is no
+    subject of the caller's but an object built with known arguments (``analyze.held``), else None."""
     if cond is None or cond == TRUE:
         return cond
     args = call_arguments(site, params, offset)
     if args is None:
-        return TRUE
+        # ``**kw`` may pass any parameter: a test of one may hold; a test of the receiver's state or of
+        # the environment is mapped as for any call (a logger's ``self._log(level, msg, **kw)``)
+        args = {}
     receiver = None if constructor else receiver_subject(site, params, offset)
     self_name = params[0].name if offset == 1 and params else None
     facts = {}
@@ -259,6 +268,12 @@ def through_call(cond, site, params, offset: int, caller_subjects, known=None, c
                 target = subject
             elif root == "self" or root == self_name:
                 target = f"{receiver}.{attr}" if receiver is not None and dot else None
+                if dot and held is not None and offset == 1 and not constructor and target not in facts \
+                        and (value := held(attr)) is not None:
+                    if not evaluate(guard, value[1]):
+                        possible = False
+                        break
+                    continue
             else:
                 a = args.get(root)
                 if a is None:

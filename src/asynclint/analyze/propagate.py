@@ -30,6 +30,7 @@ from ..link.values import MEMORY_BUFFERS, Inst, Meth, Sym
 from .classify import Blocking
 from .files import file_subjects
 from .locks import lock_type
+from .held import held
 from .conditions import MEMORY, NONEMPTY, NOT_NONE, RAW, TRUE, Typed, both, either, through_call
 
 LOOP_CHECKS = ("is_running", "get_running_loop", "_get_running_loop")
@@ -276,6 +277,14 @@ class Propagation:
         method = self.fns[fq].summary.kind in ("method", "property", "classmethod")
         return lambda s: s.startswith("env:") or s.partition(".")[0] in params or method and s.startswith("self.")
 
+    def _held(self, site, fq: str):
+        """``conditions.through_call``'s ``held``: what the receiver of the method call ``site`` in ``fq``
+        holds, when it is an object built with known arguments (``analyze.held``)."""
+        if site.callee[0] != "a":
+            return None
+        project, mod = self.project, self.fns[fq].module
+        return lambda attr: held(project, site, mod, attr)
+
     def _known(self, fq: str):
         """What is known of an argument written in ``fq``: an in-memory file, an instance of a project
         class (``conditions.Typed``: an ``isinstance(arg, str)`` branch does not run for it), or
@@ -348,7 +357,8 @@ class Propagation:
             # the generated __init__ stands between: its parameters are the fields, not these
             return self.cond.get(b.target) and TRUE
         return through_call(self.cond.get(b.target), b.site, self.fns[b.target].summary.params, b.offset,
-                            self._subjects(fq), self._known(fq), constructor=b.target.endswith(".__init__"))
+                            self._subjects(fq), self._known(fq), constructor=b.target.endswith(".__init__"),
+                            held=self._held(b.site, fq))
 
     def reaches(self, b: Blocking, caller: str) -> bool:
         """Can this call in ``caller`` reach the blocking path of its target, given what it passes,
@@ -499,7 +509,8 @@ class Propagation:
         for call, caller in calls:
             target = call.target
             mapped = through_call(cond, call.site, fns[target].summary.params, call.offset, self._subjects(caller),
-                                  self._known(caller), constructor=target.endswith(".__init__"))
+                                  self._known(caller), constructor=target.endswith(".__init__"),
+                                  held=self._held(call.site, caller))
             cond = both(self.guards(call.site, caller), mapped)
             if cond is None:
                 return False

@@ -35,7 +35,15 @@ def explain_text(d, result) -> str:
         lines.append("  declaring it async; as a plain def FastAPI would run it in its thread pool.")
     elif d.hops:
         lines.append("  why it blocks:")
+        functions = result.project.functions if result.project else {}
+
+        def is_async(q) -> bool:
+            ref = functions.get(q)
+            return ref is not None and ref.summary.is_async
+
         for i, hop in enumerate(d.hops):
+            # a hop into a coroutine is awaited: the one-time initialization an async guard runs (ASL401)
+            awaited = i + 1 < len(d.hops) and is_async(d.hops[i + 1].function)
             indent = "    " + "  " * i
             if hop.path is None:
                 label = label_for(d.category, "blocking call")
@@ -43,10 +51,12 @@ def explain_text(d, result) -> str:
             elif hop.library:
                 lines.append(f"{indent}{_where(hop)}  {hop.function} (library {hop.library}, read from its "
                              f"source) calls {hop.text}")
-            elif i == 0:
-                lines.append(f"{indent}{_where(hop)}  {hop.function} calls {hop.text} (not awaited, not offloaded)")
             else:
-                lines.append(f"{indent}{_where(hop)}  {hop.function} (a sync def) calls {hop.text}")
+                kind = "" if i == 0 else " (an async def)" if is_async(hop.function) else " (a sync def)"
+                how = "awaits" if awaited else "calls"
+                note = " (runs once: one-time initialization)" if awaited else \
+                    " (not awaited, not offloaded)" if i == 0 else ""
+                lines.append(f"{indent}{_where(hop)}  {hop.function}{kind} {how} {hop.text}{note}")
     if d.suggestion:
         lines.append(f"  instead: {d.suggestion}")
     if d.fix:
