@@ -8,12 +8,14 @@ anything damaged or foreign dropped and rebuilt.
 
 Summaries are encoded as positional tuples of built-in values
 (``encode_summary``) and rebuilt by calling the dataclasses with them
-(``decode_summary``); expressions stay the nested tuples they are. The call
-sites of a module's functions (most of its bytes), its top level's call
-sites, the names they mention and its imports are encoded values of their
-own inside the entry, decoded when first read (``LazyFunctionSummary``,
-``LazyModuleSummary``): a run that starts from the analysis on disk reads
-those of the few modules an edit reaches. The
+(``decode_summary``); expressions stay the nested tuples they are. An entry
+is the names of the module's functions and classes, then the rest as one
+encoded value, decoded when a field is first read; inside it, the call sites
+of the module's functions (most of its bytes), its top level's call sites,
+the names they mention and its imports are encoded values of their own,
+decoded when first read (``LazyModuleSummary``, ``LazyFunctionSummary``,
+``LazyClassSummary``): a run that starts from the analysis on disk links
+every module by its names and reads the few modules an edit reaches. The
 bytes are those of ``marshal`` (``codec``): plain data, decoded without ever
 calling or importing anything, and the one format that keeps the sharing of
 a summary (an expression bound once and used at many call sites is one
