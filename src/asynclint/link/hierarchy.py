@@ -19,6 +19,7 @@ class ClassHierarchy:
         self._subclasses: Optional[dict] = None
         self.tracker = None  # see link.deps: each class's MRO keeps the facts it read
         self._mro_facts: dict = {}
+        self.changes = 0  # MROs made or dropped so far (``live.persist``: is the stored hierarchy still this?)
 
     def mro(self, cls_q: str) -> list:
         """Project classes in method resolution order (breadth-first), then library bases."""
@@ -41,8 +42,10 @@ class ClassHierarchy:
             self._mro.pop(q, None)
             self._mro_facts.pop(q, None)
         self._subclasses = None
+        self.changes += 1
 
     def _build_mro(self, cls_q: str) -> list:
+        self.changes += 1
         self._mro[cls_q] = [cls_q]  # a class inheriting from itself (through a cycle) stops here
         classes = self.index.classes
         out, seen = [], set()

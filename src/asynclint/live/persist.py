@@ -190,11 +190,21 @@ class Snapshot:
         # was computed from
         self.files: Optional[dict] = None
         self._restored: dict = {}  # library module path -> its records as taken in (``save``: which changed)
+        self._hierarchy = None  # ((mro, their facts, subclasses), hierarchy.changes) as the store holds them
         if self.store.enabled and self.store.get(_META) is not None and bytes(self.store.get(_META)) == self.key:
             try:
                 self.files = codec.loads(self.store.get(_FILES))
             except Exception:  # authenticated but unusable: start afresh
                 self.files = None
+
+    def _same_hierarchy(self, h) -> bool:
+        """Is the class hierarchy's memo what the store holds (taken in or saved, no MRO made or dropped
+        since, the same subclasses)? Encoding it again costs more than the rest of a save after an edit."""
+        if self._hierarchy is None:
+            return False
+        (mro, facts, subclasses), changes = self._hierarchy
+        return h._mro is mro and h._mro_facts is facts and h.changes == changes and (
+            h._subclasses is subclasses or h._subclasses == subclasses)
 
     def _test_support(self, path: str, info, digest) -> bool:
         """Does the module import pytest? As the files' table says when its text is the same (its
@@ -275,6 +285,7 @@ class Snapshot:
         state.track_prop()
         h = project.hierarchy
         h._mro, h._mro_facts, h._subclasses = hier
+        self._hierarchy = (hier, h.changes)
         _restore_passes(state, fns, self.store.get(_PASSES), table)
         state.dirty = set()
         state.changed_derived = set()  # taking the analysis in changed nothing
@@ -344,7 +355,10 @@ class Snapshot:
                 table.parts.append(table.stored)
                 table.stored = len(table.facts)
             h = project.hierarchy
-            _put_if_changed(store, _HIER, (h._mro, h._mro_facts, h._subclasses))
+            hier = (h._mro, h._mro_facts, h._subclasses)
+            if not self._same_hierarchy(h):
+                _put_if_changed(store, _HIER, hier)
+                self._hierarchy = (hier, h.changes)
             files = {p: (ws.digests.get(p), m.name, m.aliases, m.is_package, self._test_support(p, m, ws.digests.get(p)))
                      for p, m in ws.modules.items()}
             _put_if_changed(store, _FILES, files)
