@@ -45,7 +45,7 @@ from ..link.build import is_test_support
 from ..model import CallSite
 from .state import Record, pass_signature
 
-FORMAT = 6
+FORMAT = 7
 _META, _FILES, _HIER, _LIBS, _PASSES = b"meta", b"files", b"hierarchy", b"libraries", b"passes"
 _MAX_PARTS = 32  # how many parts the fact table is stored in before it is written as one again
 _ROUTE_FIELDS = tuple(f.name for f in dataclasses.fields(Route))
@@ -249,7 +249,9 @@ class Snapshot:
                 _restore_module(info, row, fns, entries, records, prop_rows, lib_found)
                 if row[6] is not None:
                     kept[info.path] = row[6]
-            hier = codec.loads(self.store.get(_HIER))
+            mro, mro_facts, subclasses = codec.loads(self.store.get(_HIER))
+            # (what each MRO read: kept as the numbers of its facts, as the records' are, until made again)
+            mro_facts = {q: numbers(raw) for q, raw in mro_facts.items()}
         except Exception:  # an entry missing or not what this code wrote: analyse afresh
             return None
         derived, state.derived = state.derived, None  # (nothing changed by taking it in)
@@ -284,8 +286,8 @@ class Snapshot:
         state.fact_table = table
         state.track_prop()
         h = project.hierarchy
-        h._mro, h._mro_facts, h._subclasses = hier
-        self._hierarchy = (hier, h.changes)
+        h._mro, h._mro_facts, h._subclasses = mro, mro_facts, subclasses
+        self._hierarchy = ((h._mro, h._mro_facts, h._subclasses), h.changes)
         _restore_passes(state, fns, self.store.get(_PASSES), table)
         state.dirty = set()
         state.changed_derived = set()  # taking the analysis in changed nothing
@@ -334,8 +336,15 @@ class Snapshot:
         table = state.fact_table
         if table is None:
             table = state.fact_table = FactTable([])
+        h = project.hierarchy
+        hierarchy = not self._same_hierarchy(h)  # (encoded again: its MROs' facts numbered too)
         if not table.indexed:
-            table.learn(_facts_to_number(wanted, by_module, state, results, table))  # (looked up together)
+            wanted_facts = _facts_to_number(wanted, by_module, state, results, table)
+            if hierarchy:
+                for read in h._mro_facts.values():
+                    if not isinstance(read, array) and table.encoded(read) is None:
+                        wanted_facts.update(read)
+            table.learn(wanted_facts)  # (looked up together)
         try:
             for path in wanted:
                 info = infos[path]
@@ -348,17 +357,16 @@ class Snapshot:
             store.put(_LIBS, codec.dumps(None if loader is None else (
                 loader.asked, [(i.name, i.path) for i in libraries], state.library_depth, state._table_size)))
             _put_if_changed(store, _PASSES, _encode_passes(state, project.functions, table))  # (numbers facts)
+            if hierarchy:  # (numbers facts: before the table's new part is written)
+                _put_if_changed(store, _HIER, (h._mro, {q: table.encode(read) for q, read in h._mro_facts.items()},
+                                               h._subclasses))
+                self._hierarchy = ((h._mro, h._mro_facts, h._subclasses), h.changes)
             if len(table.parts) >= _MAX_PARTS:
                 table.parts, table.stored = [], 0
             if not table.parts or len(table.facts) > table.stored:
                 store.put(_facts_key(table.stored), codec.dumps(table.facts[table.stored:]))
                 table.parts.append(table.stored)
                 table.stored = len(table.facts)
-            h = project.hierarchy
-            hier = (h._mro, h._mro_facts, h._subclasses)
-            if not self._same_hierarchy(h):
-                _put_if_changed(store, _HIER, hier)
-                self._hierarchy = (hier, h.changes)
             files = {p: (ws.digests.get(p), m.name, m.aliases, m.is_package, self._test_support(p, m, ws.digests.get(p)))
                      for p, m in ws.modules.items()}
             _put_if_changed(store, _FILES, files)

@@ -331,7 +331,8 @@ class Workspace:
                 values.forget_reading(changes.facts)  # (before the hierarchy is asked again below)
         facts = set(changes.facts)
         if changes.values or hierarchy:
-            stale = [q for q, read in h._mro_facts.items() if not read.isdisjoint(facts)]
+            meets = self.state.meets(facts)  # (an MRO taken in from the store read numbered facts)
+            stale = [q for q, read in h._mro_facts.items() if meets(read)]
             stale += [q for q in classes if q in h._mro]
             if stale:
                 h.forget(stale)
