@@ -534,10 +534,7 @@ def test_edits_that_move_lines_keep_the_project_wide_passes(tmp_path, monkeypatc
     """Which coroutines start a loop and which serve nothing is decided once for the project; an edit
     that changes no call site but moves lines keeps that, and the line where the program starts
     serving follows the edit."""
-    for rel, text in SERVING.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
+    _write_project(tmp_path, monkeypatch, SERVING)
     root = str(tmp_path)
     options = dict(jobs=1, python="none", extend_select=["ASL402"])
     ws = Workspace(root, Options(use_cache=False, **options))
@@ -584,10 +581,7 @@ def test_runs_after_edits_that_start_a_loop_or_stop_starting_it(tmp_path, monkey
     does runs them again, and every file whose findings read what they decided is reported again."""
     import asynclint.live.state as live_state
 
-    for rel, text in TOOL.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
+    _write_project(tmp_path, monkeypatch, TOOL)
     root = str(tmp_path)
     runs = []
     real = live_state.entry_coroutines
@@ -631,10 +625,7 @@ def test_kept_passes_follow_lines_that_moved(tmp_path, monkeypatch):
     """The once-only coroutines kept from the stored analysis name the awaits that run them; an edit
     that moves those lines (and changes no call) keeps the passes, and the awaits are the edited
     file's: a one-file check (the editor's flake8) and a run over the project report the moved lines."""
-    for rel, text in ONCE_APP.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
+    _write_project(tmp_path, monkeypatch, ONCE_APP)
     root = str(tmp_path)
     service = str(tmp_path / "svc/service.py")
     first = _cli_rows(root, True)
@@ -827,6 +818,7 @@ def _write_project(tmp_path, monkeypatch, files: dict) -> None:
         (tmp_path / rel).write_text(text, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
 
+
 SHOP_API = {
     "shop/__init__.py": "",
     "shop/config.py": "import json\n\n\ndef load():\n    with open('settings.json') as fh:\n        return json.load(fh)\n",
@@ -987,10 +979,7 @@ def test_a_script_folder_made_by_an_edit_does_not_take_a_library_name(tmp_path, 
     library to the rest of the project, and ``redis.Redis().get()`` in a route still blocks. Before, the
     server named it ``redis`` and the route's finding went away (found by bench/edit_fuzz.py on marimo:
     ``_sql/engines/duckdb.py`` took ``duckdb``)."""
-    for rel, text in SCRIPTS_APP.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
+    _write_project(tmp_path, monkeypatch, SCRIPTS_APP)
     root = str(tmp_path)
     ws = Workspace(root, Options(use_cache=False, jobs=1, python="none"))
     ws.load()
@@ -1110,10 +1099,7 @@ PROGRAM_EDITS = [
 
 
 def test_edits_to_what_a_script_imports_follow_whether_it_builds_a_model_for_the_web_app(tmp_path, monkeypatch):
-    for rel, text in PROGRAMS.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
+    _write_project(tmp_path, monkeypatch, PROGRAMS)
     root = str(tmp_path)
     ws = Workspace(root, Options(use_cache=False, jobs=1, python="none"))
     ws.load()
@@ -1296,10 +1282,7 @@ def test_an_edit_that_moves_calls_of_a_common_name_keeps_the_findings_of_routes_
     function from another route computes them again, with that route."""
     import asynclint.live.state as live_state
 
-    for rel, text in COMMON_NAME_APP.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
+    _write_project(tmp_path, monkeypatch, COMMON_NAME_APP)
     root = str(tmp_path)
     asked = []
     real = live_state.AnalysisState.findings
