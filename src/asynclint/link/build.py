@@ -81,8 +81,8 @@ def build_project(catalog: Catalog, modules: list) -> Project:
 
 
 def same_names(then: dict, summaries: dict, digests: dict, previous: dict) -> dict | None:
-    """The naming an earlier run made (``then``: path -> (digest, name, aliases, is_package), as
-    ``live.persist`` keeps it), when naming the files again would give it: the same files, each
+    """The naming an earlier run made (``then``: path -> (digest, name, aliases, is_package, imports
+    pytest), as ``live.persist`` keeps it), when naming the files again would give it: the same files, each
     changed one importing the same modules as before (``previous``: their summaries then), and
     ``__init__.py`` where and only where one is among the files. None otherwise. An unchanged file's
     naming comes with whether it imports pytest (``is_test_support``), when ``then`` says it."""
