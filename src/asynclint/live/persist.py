@@ -608,15 +608,22 @@ def _restore_passes(state, fns, blob, table: FactTable) -> None:
 # ------------------------------------------------------------------ decoding
 class _StoredBlocking(Blocking):
     """A blocking site taken in from the store, whose call site is decoded on first read (its
-    function's call sites stay encoded until then: ``cache.summaries.LazyFunctionSummary``)."""
+    function's call sites stay encoded until then: ``cache.summaries.LazyFunctionSummary``). ``_at``:
+    (the function's summary, the site as stored: its index, or ``("a", index, callee)`` for a
+    callable the call at that index hands on)."""
 
     __slots__ = ("_at",)
 
     def __getattr__(self, name):
         if name != "site":
             raise AttributeError(name)
-        fn, i = self._at
-        site = self.site = fn.calls[i]
+        fn, at = self._at
+        if type(at) is int:
+            site = fn.calls[at]
+        else:  # (a callable the call hands on: a builtin's key=, a coroutine's parameter it calls)
+            s = fn.calls[at[1]]
+            site = CallSite(s.line, s.col, s.end_line, s.end_col, "call", at[2], s.text, awaited=s.awaited)
+        self.site = site
         return site
 
     def __eq__(self, other):
@@ -637,16 +644,10 @@ def _decode_found(rows, fn, entries: dict) -> list:
             if e is None:
                 e = entries[entry] = Entry(*entry)
             entry = e
-        if type(site) is int:
-            b = _StoredBlocking(None, entry, target, alternatives, context, offset)
-            del b.site
-            b._at = (fn, site)
-            out.append(b)
-            continue
-        s = fn.calls[site[1]]
-        # (a callable the call hands on: a builtin's key=, a coroutine's parameter it calls)
-        site = CallSite(s.line, s.col, s.end_line, s.end_col, "call", site[2], s.text, awaited=s.awaited)
-        out.append(Blocking(site, entry, target, alternatives, context, offset))
+        b = _StoredBlocking(None, entry, target, alternatives, context, offset)
+        del b.site
+        b._at = (fn, site)
+        out.append(b)
     return out
 
 
