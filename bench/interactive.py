@@ -17,7 +17,8 @@ script that also measures it alone:
   changed (a function appended, then a statement added in a function body);
 - ``flake8`` (``bench/flake8_plugin.py``): ``flake8 --select ASL`` against
   plain flake8 (``--select E9``) over a copy of the project, cold and warm
-  cache, and on one file as an editor runs it, before and after an edit;
+  cache, and on one file as an editor runs it, before an edit, after one
+  (the first check since the run over the project) and after the next;
 - ``fix`` (``bench/fix.py``): ``--fix --unsafe-fixes`` on a fresh copy of
   open-webui, cold and after a check.
 
@@ -314,7 +315,10 @@ def rows(data: dict) -> list:
             out.append((f"flake8 `--select ASL` vs plain flake8 ({label})", where,
                         f"{_mw(_walls(runs[key]))} vs {_mw(_walls(runs['plain']))}: {ratio:.2f}× "
                         f"(CPU {_med(runs[key], 1) / plain_cpu:.2f}×)", f"≤ {FLAKE8_RATIO:g}×", ratio <= FLAKE8_RATIO))
-        for key, label in (("editor", "warm cache"), ("editor-edited", "that file just edited")):
+        for key, label in (("editor", "warm cache"), ("editor-edited", "that file just edited"),
+                           ("editor-again", "that file edited again (the next save)")):
+            if not runs.get(key):
+                continue  # (results saved before this variant was measured)
             out.append((f"flake8 editor: one file, {label}", f"{name}: `{fv['editor_file']}`",
                         f"{_mw(_walls(runs[key]))} (plain flake8 on it: {run._fmt_s(_med(runs['editor-plain']))})",
                         f"≤ {run._fmt_s(FLAKE8_EDITOR_S)}", _med(runs[key]) <= FLAKE8_EDITOR_S))

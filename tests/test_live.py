@@ -366,6 +366,49 @@ def test_one_file_checked_after_edits_starts_from_the_stored_analysis(app, monke
     assert any(_file_rows(app, path, False) for path in files)
 
 
+def test_an_editor_checking_the_file_it_saves_keeps_the_analysis_after_the_first_save(app, monkeypatch):
+    """An editor runs flake8 on the file it saves, save after save, after one run over the project
+    (which keeps no analysis: a cold run does not): the first save's check of a project this small
+    analyses all of it and keeps that, and every later save's starts from it; each reports what a
+    fresh run of the file reports. A project above ``KEEP_FOR_FEW_FILES_UP_TO`` files keeps to
+    what the file reaches, save after save."""
+    import asynclint.engine as engine
+    import asynclint.live.run as live_run
+
+    resumed = []
+    real = live_run._resume
+
+    def spy(*args):
+        got = real(*args)
+        resumed.append(got is not None)
+        return got
+
+    monkeypatch.setattr(live_run, "_resume", spy)
+    _cli_rows(app, True)
+    routes = os.path.join(app, "app", "routes.py")
+    saved = [_read(routes)]
+
+    def save(n):
+        saved.append(saved[-1] + f"\n\ndef _saved_{n}():\n    return {n}\n")
+        with open(routes, "w", encoding="utf-8") as fh:
+            fh.write(saved[-1])
+
+    for n in range(3):
+        save(n)
+        assert _file_rows(app, routes, True) == _file_rows(app, routes, False)
+    # the first save analysed the project (nothing kept to resume from) and kept it; the later resumed
+    assert resumed == [False, True, True]
+    assert any(name.startswith("analysis-") for name in os.listdir(os.path.join(app, ".asynclint_cache")))
+    monkeypatch.setattr(engine, "KEEP_FOR_FEW_FILES_UP_TO", 3)
+    shutil.rmtree(os.path.join(app, ".asynclint_cache"))
+    resumed.clear()
+    _cli_rows(app, True)
+    for n in range(3, 5):
+        save(n)
+        assert _file_rows(app, routes, True) == _file_rows(app, routes, False)
+    assert resumed == []  # (what the file reaches, each time: nothing kept)
+
+
 ENV_SHOP = os.path.join(os.path.dirname(__file__), "fixtures", "envs", "shop")
 
 # a module of an installed library the project does not read until an edit makes it call it

@@ -149,6 +149,10 @@ def _discover(paths, options: Options, cfg: Optional[Config]):
     return cfg, found, env, results, prestat, hit
 
 
+# a run on a few files of a project of at most this many files analyses all of it and keeps that (a
+# project of 2,000 files is about 300,000 lines: a few seconds, once); of a larger one, what they reach
+KEEP_FOR_FEW_FILES_UP_TO = 2000
+
 _STARTED = ""  # (the key of ``Result.witness`` whose value is the time the stamps began to be taken)
 
 
@@ -226,11 +230,14 @@ def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) 
                               check_tests=cfg.check_tests, names=names)
     checked = sum(1 for m in modules if m.report)
 
-    # 3.-7. from that analysis when there is one (or made now, when an earlier run filled the caches and
-    # this one reports the whole project: a run on a few files of a large one keeps to what they reach)
+    # 3.-7. from that analysis when there is one; or made now, when an earlier run filled the caches and
+    # this one reports the whole project, or a few files of a project small enough that analysing all
+    # of it costs about what they reach (an editor checks the file it saves, save after save: each later
+    # one starts from the analysis kept); a run on a few files of a large one keeps to what they reach
     # (test modules and vendored copies are linked but not reported: a run over the project has them)
     whole = all(f.path in found.report_paths or f.test or f.vendored for f in found.files)
-    if snapshot is not None and (snapshot.usable or whole and results is not None and results.had_results):
+    keep = whole or len(found.files) <= KEEP_FOR_FEW_FILES_UP_TO
+    if snapshot is not None and (snapshot.usable or keep and results is not None and results.had_results):
         from .live.run import incremental
 
         got = incremental(found, collected, cfg, options, snapshot, save=not options.overrides, modules=modules,

@@ -304,10 +304,10 @@ def _check_on_disk(path: str) -> list:
         if entry is None and root not in _SEEN:
             # the first file of this project in this process (an editor checks one file per
             # run): nothing changed since the last flake8 run over the project, its findings
-            # (the result cache); else analyse what this file reaches only, which
-            # is much cheaper than the project (nothing changed since the last check of this
-            # file: its findings; some file changed: from the analysis the last run of the
-            # project kept, when there is one)
+            # (the result cache); else the engine on this file (nothing changed since the last
+            # check of this file: its findings; some file changed: from the analysis an earlier
+            # run kept, when there is one; else, in a project small enough, from the whole
+            # project's, kept for the next save; in a larger one, what this file reaches)
             _SEEN.add(root)
             project = _cached_project_run(root)
             found = project.findings_for(path) if project is not None else None
