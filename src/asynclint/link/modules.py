@@ -8,9 +8,11 @@ function by the same qualified name and resolve the same imports.
 
 - A file inside a regular package (directories with ``__init__.py``) is
   named from its package chain: ``src/shop/routers/users.py`` ->
-  ``shop.routers.users``; a namespace folder (no ``__init__.py``) counts as a
-  package like the others: ``open_webui/routers/auths.py`` ->
-  ``open_webui.routers.auths``.
+  ``shop.routers.users``; a namespace folder (no ``__init__.py``) directly
+  inside a package counts as a package like the others:
+  ``open_webui/routers/auths.py`` -> ``open_webui.routers.auths``, whichever
+  folder above the package the root is (``crawl4ai/crawl4ai/components/x.py``
+  is ``crawl4ai.components.x`` from ``crawl4ai/`` and from the folder above).
 - Every file is named relative to the source roots: the project root, its
   ``src/``, and the *script folders*: a folder without ``__init__.py`` whose
   files import each other by their bare names (``app/main.py`` doing ``from
@@ -150,15 +152,25 @@ def module_names(path: str, roots: list, has_init=None) -> tuple:
     stem = fname[:-3] if fname.endswith(".py") else fname
     is_package = stem == "__init__"
     parts = [] if is_package else [stem]
-    while has_init(d):
-        parts.insert(0, os.path.basename(d))
+    # the package chain: folders with __init__.py, and a namespace folder directly inside one (as
+    # ``discover.project_root`` climbs them), but not a source root (a script folder in a package)
+    inner = None  # the chain below the first namespace folder: an alias (mypy's name for the file)
+    while True:
         parent = os.path.dirname(d)
         if parent == d:
             break
+        if not has_init(d):
+            if d in roots or not has_init(parent) or not os.path.basename(d).isidentifier():
+                break
+            if inner is None and parts and d != os.path.dirname(path):
+                inner = ".".join(parts)
+        parts.insert(0, os.path.basename(d))
         d = parent
     names = []
-    if parts and has_init(os.path.dirname(path)):
+    if parts and d != os.path.dirname(path):
         names.append(".".join(parts))
+        if inner is not None:
+            names.append(inner)
     candidates = []
     for root in roots:
         if d == root:
