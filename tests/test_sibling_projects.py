@@ -49,15 +49,17 @@ def unpacked_wheel(folder, name, version, files):
 
 def shop_sources(folder):
     """The fastapi_app fixture as the package ``shop`` whose ``routers`` folder is a namespace
-    folder (no __init__.py, as in crawl4ai's ``components``), with a helper module in it that the
-    routes reach through a chain."""
+    folder (no __init__.py, as in crawl4ai's ``components``), with a helper module in a namespace
+    folder inside it (``routers/audit/``, as litellm's ``llms/anthropic/messages/native``) that a
+    coroutine reaches through a chain."""
     pkg = folder / "shop"
     shutil.copytree(os.path.join(FIXTURES, "projects", "fastapi_app", "app"), pkg)
     (pkg / "routers" / "__init__.py").unlink()
-    (pkg / "routers" / "audit.py").write_text(
+    (pkg / "routers" / "audit").mkdir()
+    (pkg / "routers" / "audit" / "monitor.py").write_text(
         "import time\n\n\nclass Monitor:\n    def stop(self):\n        time.sleep(0.5)\n")
     (pkg / "service.py").write_text(
-        "import requests\n\nfrom shop.routers.audit import Monitor\n\n\n"
+        "import requests\n\nfrom shop.routers.audit.monitor import Monitor\n\n\n"
         "async def sync_rates(monitor: Monitor):\n"
         "    monitor.stop()\n"
         "    return requests.get('https://example.com/rates').json()\n")
@@ -90,7 +92,7 @@ def test_an_unpacked_wheel_beside_another_has_its_own_root_and_findings(tmp_path
 def test_a_namespace_folder_in_a_package_is_named_from_the_package_under_a_higher_root(tmp_path):
     """A repository whose marker is above the folder holding the package, named like it (``shop/shop``,
     as Django's ``mysite/mysite``, beside another service): the root is the repository, and the
-    namespace folder ``routers`` is still ``shop.routers``, not ``shop.shop.routers``."""
+    namespace folders ``routers/audit`` are still ``shop.routers.audit``, not ``shop.shop.routers.audit``."""
     alone = tmp_path / "alone" / "shop"
     shop_sources(alone)
     repo = tmp_path / "repo"
