@@ -79,6 +79,10 @@ def test_an_unpacked_wheel_beside_another_has_its_own_root_and_findings(tmp_path
 
     assert project_root([str(downloads / "shop")]) == str(downloads / "shop")
     assert project_root([str(downloads / "shop" / "shop" / "routers")]) == str(downloads / "shop")
+    # a namespace folder in a namespace folder of the package: still the folder above the package
+    assert project_root([str(downloads / "shop" / "shop" / "routers" / "audit")]) == str(downloads / "shop")
+    assert project_root([str(downloads / "shop" / "shop" / "routers" / "audit" / "monitor.py")]) \
+        == str(downloads / "shop")
 
     expected = findings(str(alone.parent), "shop")
     assert ("shop/service.py", 7, "ASL202") in expected  # through the namespace folder

@@ -329,14 +329,31 @@ def _too_high(d: str) -> bool:
 
 def _package_top(d: str) -> str:
     """The directory above the outermost package holding ``d`` (a folder with ``__init__.py``, or a
-    namespace folder, without one, inside such a package)."""
+    namespace folder, without one, inside such a package at any depth: ``pkg/ns/sub``)."""
     while True:
         parent = os.path.dirname(d)
         if parent == d or _too_high(parent):
             return d
-        if not (os.path.isfile(os.path.join(d, "__init__.py")) or os.path.isfile(os.path.join(parent, "__init__.py"))):
+        if not (_has_init(d) or _in_package(parent)):
             return d
         d = parent
+
+
+def _has_init(d: str) -> bool:
+    return os.path.isfile(os.path.join(d, "__init__.py"))
+
+
+def _in_package(d: str) -> bool:
+    """Is ``d`` a package, or a namespace folder inside one (through at most ``_MAX_CLIMB`` other
+    namespace folders, whose names are identifiers)?"""
+    for _ in range(_MAX_CLIMB + 1):
+        if _has_init(d):
+            return True
+        parent = os.path.dirname(d)
+        if parent == d or _too_high(parent) or not os.path.basename(d).isidentifier():
+            return False
+        d = parent
+    return False
 
 
 def _unmarked_root(base: str, given_files: list) -> str:
