@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .fsio import kind_of, printable_path, read_regular, stat_or_none
-from .markers import marker_root
+from .markers import MARKERS, marker_root
 from .model import SourceFile
 
 _MAX_GITIGNORE = 16 << 20
@@ -300,7 +300,9 @@ def project_root(paths) -> str:
        ``__init__.py``, or a namespace folder inside one) and up to where the files' own imports
        resolve (``from ..db import x`` two folders down, ``from app.db import x`` next to ``app/``),
        so that ``app/routers/users.py`` alone has the root ``app/`` has. Never a home directory or
-       the file system's root.
+       the file system's root; never out of an unpacked wheel (a folder holding a ``.dist-info``),
+       and an import resolving to a folder beside it that is a project of its own does not count
+       (``downloads/requests/`` beside ``downloads/shop/``: see ``_another_project``).
 
     Paths that are neither files nor directories (missing, ``/dev/null``) have no say in it."""
     given = [os.path.abspath(x) for x in paths if os.path.isfile(x) or os.path.isdir(x)]
@@ -327,19 +329,38 @@ def _too_high(d: str) -> bool:
 
 def _package_top(d: str) -> str:
     """The directory above the outermost package holding ``d`` (a folder with ``__init__.py``, or a
-    namespace folder, without one, inside such a package)."""
+    namespace folder, without one, inside such a package at any depth: ``pkg/ns/sub``)."""
     while True:
         parent = os.path.dirname(d)
         if parent == d or _too_high(parent):
             return d
-        if not (os.path.isfile(os.path.join(d, "__init__.py")) or os.path.isfile(os.path.join(parent, "__init__.py"))):
+        if not (_has_init(d) or _in_package(parent)):
             return d
         d = parent
+
+
+def _has_init(d: str) -> bool:
+    return os.path.isfile(os.path.join(d, "__init__.py"))
+
+
+def _in_package(d: str) -> bool:
+    """Is ``d`` a package, or a namespace folder inside one (through at most ``_MAX_CLIMB`` other
+    namespace folders, whose names are identifiers)?"""
+    for _ in range(_MAX_CLIMB + 1):
+        if _has_init(d):
+            return True
+        parent = os.path.dirname(d)
+        if parent == d or _too_high(parent) or not os.path.basename(d).isidentifier():
+            return False
+        d = parent
+    return False
 
 
 def _unmarked_root(base: str, given_files: list) -> str:
     root = _package_top(base)
     for _ in range(_MAX_CLIMB):
+        if _distribution_folder(root):  # an unpacked wheel: a folder put on sys.path as it is
+            break
         files = list(dict.fromkeys(given_files + _sample(root)))
         higher = _import_root(files, root, base)
         if higher == root:
@@ -412,13 +433,37 @@ def _where_it_resolves(module: str, here: str, limit: str, importer: str) -> Opt
         top = os.path.join(d, parts[0])
         if os.path.isdir(top) and (len(parts) == 1 or os.path.exists(os.path.join(top, parts[1]))
                                    or os.path.isfile(os.path.join(top, parts[1] + ".py"))
-                                   or os.path.isfile(os.path.join(top, "__init__.py"))):
+                                   or os.path.isfile(os.path.join(top, "__init__.py"))) \
+                and not _another_project(top, parts[0]):
             return d
         if os.path.isfile(top + ".py") and top + ".py" != importer:
             return d
         if d == limit or os.path.dirname(d) == d:
             return None
         d = os.path.dirname(d)
+
+
+def _another_project(folder: str, name: str) -> bool:
+    """Is ``folder`` (found where an import of ``name`` could resolve) a project of its own beside
+    this one rather than one of its packages? It holds a project marker or a distribution's metadata
+    (an unpacked wheel: ``requests/requests-2.32.3.dist-info``), or it is a folder, without
+    ``__init__.py``, holding the regular package of its own name (``requests/requests/__init__.py``,
+    a checkout): the package it names is inside it, so that folder is not on the way to it."""
+    if os.path.isfile(os.path.join(folder, "__init__.py")):
+        return False
+    if os.path.isfile(os.path.join(folder, name, "__init__.py")) or _distribution_folder(folder):
+        return True
+    return any(os.path.exists(os.path.join(folder, marker)) for marker in MARKERS)
+
+
+def _distribution_folder(folder: str) -> bool:
+    """Does ``folder`` hold a distribution's metadata (``*.dist-info``, ``*.egg-info``), as an
+    unpacked wheel or a ``site-packages`` does?"""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return False
+    return any(n.endswith((".dist-info", ".egg-info")) for n in names)
 
 
 def _inside(outer: str, inner: str) -> bool:

@@ -336,6 +336,11 @@ class Evaluator:
             return Inst(self.catalog.objects[v.name])
         return v
 
+    def _library_instance(self, v) -> bool:
+        """An object of a library class (not a builtin, not the project's), described or not."""
+        return type(v) is Inst and type(v.type) is str and "." in v.type and v.type not in self.index.classes \
+            and not v.type.startswith(("builtins.", "typing.", "collections.")) and v.type.rsplit(".", 1)[-1][:1].isupper()
+
     def useful(self, v) -> bool:
         """Does a value tell us something: a project symbol, or a type the catalog knows?"""
         match v:
@@ -638,21 +643,30 @@ class Evaluator:
         result = None
         if ref is not None:
             fn, info = ref.summary, ref.module
+            weak = []  # library objects the catalog does not describe (a FastAPI app): kept when no other
             if fn.return_annotation is not None:
                 ann = self.ev(fn.return_annotation, info)
                 if self.useful(ann):
                     result = ann
+                elif self._library_instance(ann):
+                    weak.append(ann)
             if result is None:
                 # several different answers (a factory returning a sync or an async client by a flag):
                 # do not guess
                 found = []
                 for e in fn.returns:
                     r = self.ev(e, info)
-                    if self.useful(r) and r not in found:
-                        found.append(r)
+                    if self.useful(r):
+                        if r not in found:
+                            found.append(r)
+                    elif self._library_instance(r) and r not in weak:
+                        weak.append(r)
                 if len(found) == 1 or found and all(self._sync_library_object(v) for v in found):
                     # several sync clients (Redis or RedisCluster, by configuration): any of them blocks
                     result = found[0]
+                elif not found and len(weak) == 1:
+                    # ``def create_app() -> FastAPI``: what the routes declared on its result are on
+                    result = weak[0]
             if fn.is_generator and not fn.is_async and not self.is_contextmanager(ref):
                 result = IterOf(result, fq)
         self._results[fq] = result

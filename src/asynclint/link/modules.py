@@ -8,9 +8,11 @@ function by the same qualified name and resolve the same imports.
 
 - A file inside a regular package (directories with ``__init__.py``) is
   named from its package chain: ``src/shop/routers/users.py`` ->
-  ``shop.routers.users``; a namespace folder (no ``__init__.py``) counts as a
-  package like the others: ``open_webui/routers/auths.py`` ->
-  ``open_webui.routers.auths``.
+  ``shop.routers.users``; a namespace folder (no ``__init__.py``) inside a
+  package, at any depth, counts as a package like the others:
+  ``open_webui/routers/auths.py`` -> ``open_webui.routers.auths``, whichever
+  folder above the package the root is (``crawl4ai/crawl4ai/components/x.py``
+  is ``crawl4ai.components.x`` from ``crawl4ai/`` and from the folder above).
 - Every file is named relative to the source roots: the project root, its
   ``src/``, and the *script folders*: a folder without ``__init__.py`` whose
   files import each other by their bare names (``app/main.py`` doing ``from
@@ -150,27 +152,41 @@ def module_names(path: str, roots: list, has_init=None) -> tuple:
     stem = fname[:-3] if fname.endswith(".py") else fname
     is_package = stem == "__init__"
     parts = [] if is_package else [stem]
-    while has_init(d):
-        parts.insert(0, os.path.basename(d))
+    # the package chain: folders with __init__.py, and namespace folders inside one (Python imports
+    # ``pkg.ns.sub.mod`` through them), up to the project's root (a script folder inside a package is
+    # in it: ``pkg.scripts.run``, its bare name ``run`` an alias)
+    inner = None  # the chain below the first namespace folder: an alias (mypy's name for the file)
+    while True:
         parent = os.path.dirname(d)
         if parent == d:
             break
+        if not has_init(d):
+            if _outermost_root(d, roots) or not os.path.basename(d).isidentifier() \
+                    or not _in_package(parent, roots, has_init):
+                break
+            if inner is None and parts and d != os.path.dirname(path):
+                inner = ".".join(parts)
+        parts.insert(0, os.path.basename(d))
         d = parent
     names = []
-    if parts and has_init(os.path.dirname(path)):
+    if parts and d != os.path.dirname(path):
         names.append(".".join(parts))
-    candidates = []
+        if inner is not None:
+            names.append(inner)
+    candidates = []  # the file's name relative to each source root above it
+    here = os.path.dirname(path)
+    own = [] if is_package else [stem]
     for root in roots:
-        if d == root:
-            if parts:
-                candidates.append((".".join(parts), root))
+        if here == root:
+            rel = []
+        elif here.startswith(root.rstrip(os.sep) + os.sep):
+            rel = os.path.relpath(here, root).split(os.sep)
+            if any(not p.isidentifier() for p in rel):
+                continue
+        else:
             continue
-        if not d.startswith(root.rstrip(os.sep) + os.sep):
-            continue
-        rel = os.path.relpath(d, root).split(os.sep)
-        if any(not p.isidentifier() for p in rel):
-            continue
-        candidates.append((".".join(rel + parts), root))
+        if rel or own:
+            candidates.append((".".join(rel + own), root))
 
     def preference(item):
         name, root = item
@@ -184,6 +200,23 @@ def module_names(path: str, roots: list, has_init=None) -> tuple:
     if not names:
         names.append(".".join(parts) or stem)
     return names[0], tuple(names[1:]), is_package
+
+
+def _in_package(d: str, roots: list, has_init) -> bool:
+    """Is the folder ``d`` a regular package, or inside one through namespace folders (not crossing the
+    project's root or a folder whose name is not an identifier)?"""
+    while True:
+        if has_init(d):
+            return True
+        parent = os.path.dirname(d)
+        if parent == d or _outermost_root(d, roots) or not os.path.basename(d).isidentifier():
+            return False
+        d = parent
+
+
+def _outermost_root(d: str, roots: list) -> bool:
+    """Is ``d`` one of ``roots`` and inside none of the others (the project's root, not a script folder)?"""
+    return d in roots and not any(r != d and d.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
 
 def _inside(outer: str, inner: str) -> bool:
