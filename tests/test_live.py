@@ -258,20 +258,27 @@ def _cli_rows(root: str, use_cache: bool) -> list:
             result.files_checked)
 
 
-def test_a_run_after_edits_starts_from_the_stored_analysis(app, monkeypatch):
-    """The command line keeps the analysis on disk (``live.persist``): a run after an edit takes it
-    in and applies the changed files; its findings are a fresh run's, edit after edit."""
+def _spy_resume(monkeypatch, seen) -> list:
+    """What ``seen`` makes of each answer of ``live.run._resume`` (the paths it applied, or None when
+    the run could not start from the analysis kept on disk), in order."""
     import asynclint.live.run as live_run
 
-    resumed = []
+    out: list = []
     real = live_run._resume
 
     def spy(*args):
         got = real(*args)
-        resumed.append(None if got is None else set(got))  # (the caller adds to it)
+        out.append(seen(got))
         return got
 
     monkeypatch.setattr(live_run, "_resume", spy)
+    return out
+
+
+def test_a_run_after_edits_starts_from_the_stored_analysis(app, monkeypatch):
+    """The command line keeps the analysis on disk (``live.persist``): a run after an edit takes it
+    in and applies the changed files; its findings are a fresh run's, edit after edit."""
+    resumed = _spy_resume(monkeypatch, lambda got: None if got is None else set(got))  # (the caller adds to it)
     assert _cli_rows(app, True) == _cli_rows(app, False)  # the first run: no analysis kept yet
     assert resumed == []
     texts: dict = {}
@@ -333,17 +340,7 @@ def test_one_file_checked_after_edits_starts_from_the_stored_analysis(app, monke
     """An editor's check of one file (``flake8 path.py``: the engine on that file with the caches) after
     a helper changed starts from the analysis a run over the project kept, and reports what a fresh
     run of that file reports."""
-    import asynclint.live.run as live_run
-
-    resumed = []
-    real = live_run._resume
-
-    def spy(*args):
-        got = real(*args)
-        resumed.append(got is not None)
-        return got
-
-    monkeypatch.setattr(live_run, "_resume", spy)
+    resumed = _spy_resume(monkeypatch, lambda got: got is not None)
     _cli_rows(app, True)
     texts: dict = {}
 
@@ -373,17 +370,8 @@ def test_an_editor_checking_the_file_it_saves_keeps_the_analysis_after_the_first
     fresh run of the file reports. A project above ``KEEP_FOR_FEW_FILES_UP_TO`` files keeps to
     what the file reaches, save after save."""
     import asynclint.engine as engine
-    import asynclint.live.run as live_run
 
-    resumed = []
-    real = live_run._resume
-
-    def spy(*args):
-        got = real(*args)
-        resumed.append(got is not None)
-        return got
-
-    monkeypatch.setattr(live_run, "_resume", spy)
+    resumed = _spy_resume(monkeypatch, lambda got: got is not None)
     _cli_rows(app, True)
     routes = os.path.join(app, "app", "routes.py")
     saved = [_read(routes)]
@@ -453,17 +441,7 @@ def test_a_run_with_an_environment_starts_from_the_stored_analysis(env_shop, mon
     an edit resumes from it and gives a fresh run's findings, chains through library code included,
     also when the edit reaches a library module no earlier run read. A library file changed in place
     or a distribution upgraded makes the next run start afresh."""
-    import asynclint.live.run as live_run
-
-    resumed = []
-    real = live_run._resume
-
-    def spy(*args):
-        got = real(*args)
-        resumed.append(None if got is None else set(got))
-        return got
-
-    monkeypatch.setattr(live_run, "_resume", spy)
+    resumed = _spy_resume(monkeypatch, lambda got: None if got is None else set(got))
     services = os.path.join(env_shop, "app", "services.py")
     site = os.path.join(env_shop, "env", "lib", "python3.11", "site-packages")
 
