@@ -118,6 +118,7 @@ class CallSite:
     # a ``with`` on a local that a function (this one or one it is nested in) binds once to a call and
     # uses nowhere else but in ``with`` statements, its own and its closures' (``summarize.fresh``):
     # "<local qualname of that function>:<name>"; every section of what it holds is one of those blocks
+    # (also on a ``wait()``/``wait_for()`` call on such a condition inside one of them)
     private: str = ""
 
 

@@ -45,6 +45,7 @@ _NONE_NAMES = {"None", "NoneType"}
 # typing's qualifiers say how a name is bound, not what it holds: ``router: Final = APIRouter()`` is typed
 # by its value, ``Final[FastAPI]`` / ``ClassVar[Lock]`` by what they wrap
 _QUALIFIERS = {"Final", "ClassVar", "Required", "NotRequired", "ReadOnly"}
+_CONDITION_WAITS = frozenset({"wait", "wait_for"})  # a condition's waits, which release it
 _FLAG_ARGS = 4  # arguments of a call whose literal or constant values are kept (catalog variants)
 _MAX_RETURNED_ITEMS = 16  # items of a returned tuple literal kept one by one (``return a, b``)
 _FLAG_FORMS = frozenset({"g", "m", "a", "s", "k"})  # forms of such a value (a name, an attribute, a literal)
@@ -852,6 +853,9 @@ class _Summarizer:
                         and ast.dump(node.func.value) in sc.filled),
             # `lock = threading.Lock(); lock.acquire()`: taken before anyone else can have it
             fresh=type(node.func) is ast.Attribute and node.func.attr in ACQUIRES and self.fresh(node.func.value, node),
+            # `with cond: ... cond.wait()` on a private local condition: the wait is part of its sections
+            private=self.private(node.func.value) if type(node.func) is ast.Attribute
+            and node.func.attr in _CONDITION_WAITS else "",
         )
 
     def fresh(self, taken: ast.AST, use: ast.AST) -> bool:
