@@ -19,6 +19,11 @@ from typing import Any, Optional, Tuple
 Expr = Tuple[Any, ...]
 UNKNOWN: Expr = ("u",)
 
+# the keywords that pass the file object a reader, writer or archive works on when it is not the first
+# positional argument: tarfile.open(fileobj=...), gzip.GzipFile(fileobj=...), zipfile.ZipFile(file=...),
+# Image.open(fp=...), csv.DictWriter(f=...), csv.writer(csvfile=...)
+FILE_KEYWORDS = ("fileobj", "file", "fp", "f", "csvfile")
+
 # tag -> (its fields, what it stands for). Field kinds: "str", "int", "literal" (None, bool, int,
 # float), "expr", "expr?" (an expression or None), "exprs?" (a tuple of those), "kwexprs?" (a tuple
 # of (keyword, expression or None)), "strs" (a tuple of strings), "*expr?" (the remaining fields),
@@ -31,7 +36,8 @@ EXPR_FORMS = {
     "r": (("int", "str"), "a relative import reference ``from ..a import b``: level, 'a.b'"),
     "d": (("str",), "a function, class or lambda defined in the summarised module, by local qualname"),
     "a": (("expr", "str"), "attribute ``base.attr``"),
-    "c": (("expr", "expr?", "passed?"), "the result of calling ``func``: its first positional argument if simple, "
+    "c": (("expr", "expr?", "passed?"), "the result of calling ``func``: its first positional argument if simple "
+                                         "(with none, the file object passed by a FILE_KEYWORDS keyword), "
                                          "and what was passed, (number of positional arguments, keyword names, "
                                          "simple values of the other arguments)"),
     "callargs": (("expr", "exprs?", "kwexprs?"), "a Route/Mount construction with its simple arguments"),
@@ -112,6 +118,7 @@ class CallSite:
     # a ``with`` on a local that a function (this one or one it is nested in) binds once to a call and
     # uses nowhere else but in ``with`` statements, its own and its closures' (``summarize.fresh``):
     # "<local qualname of that function>:<name>"; every section of what it holds is one of those blocks
+    # (also on a ``wait()``/``wait_for()`` call on such a condition inside one of them)
     private: str = ""
 
 

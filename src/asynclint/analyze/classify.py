@@ -14,7 +14,7 @@ from typing import Optional
 from ..catalog import Entry, argument_holds
 from ..link import MEMORY_BUFFERS, FunctionRef, Project
 from ..link.values import Inst, IterOf, Meth, Sym, in_memory, qualified_callable
-from ..model import CallSite
+from ..model import FILE_KEYWORDS, CallSite
 from .conditions import parameter_name
 from .locks import lock_type, made_lock
 
@@ -259,7 +259,7 @@ class Classifier:
     def _wraps_memory(self, site: CallSite) -> bool:
         """Is the file a constructor opens an in-memory buffer (io.BytesIO / io.StringIO, a spooled
         temporary file made right there: ``link.values.in_memory``)?"""
-        cands = list(site.args[:1]) + [v for k, v in site.kwargs if k in ("fileobj", "file", "fp")]
+        cands = list(site.args[:1]) + [v for k, v in site.kwargs if k in FILE_KEYWORDS]
         for a in cands:
             if a is not None and in_memory(a, self.project.ev(a, self._ref.module)):
                 return True

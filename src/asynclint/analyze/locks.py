@@ -31,18 +31,23 @@ LOCK_TYPES = frozenset({"threading.Lock", "threading.RLock", "threading.Semaphor
 # the locks that one made in a function and taken at once cannot make it wait (``summarize.fresh``);
 # not a Semaphore, whose count may start at 0, nor a Condition, whose wait() waits for a notify
 FRESH_LOCKS = frozenset({"threading.Lock", "threading.RLock"})
+# a local lock whose every section is a with block of its function or its closures (``CallSite.private``):
+# a Condition too, waited on only inside them
+PRIVATE_LOCKS = FRESH_LOCKS | {"threading.Condition"}
 _ACQUIRE = frozenset({"acquire", "wait", "wait_for", "__enter__"})
+# a Condition's wait releases its lock until it is notified (or times out), then takes it again
+_RELEASING_WAITS = frozenset({"wait", "wait_for"})
 _NAMES = ("g", "m", "r")  # a global of this module, or one imported
 _NAMED = _NAMES + ("a",)  # ... or an attribute
 
 
-def made_lock(project: Project, made, mod) -> bool:
-    """Is ``made`` (written in ``mod``) a ``threading.Lock``/``RLock`` built by calling its class right
-    there (``FRESH_LOCKS``), not a lock some function returns (``get_lock()`` may hand out a shared one)?"""
+def made_lock(project: Project, made, mod, kinds=FRESH_LOCKS) -> bool:
+    """Is ``made`` (written in ``mod``) a ``threading.Lock``/``RLock`` (or one of ``kinds``) built by calling
+    its class right there, not a lock some function returns (``get_lock()`` may hand out a shared one)?"""
     if made[0] != "c":
         return False
     v = project.ev(made[1], mod)
-    return type(v) is Sym and project.catalog.canonical(v.name) in FRESH_LOCKS
+    return type(v) is Sym and project.catalog.canonical(v.name) in kinds
 
 
 def lock_type(api: str) -> Optional[str]:
@@ -105,7 +110,8 @@ class LoopOnlyLocks:
         (``CallSite.private``)."""
         if e[0] in _NAMED:
             return self.identity(e, mod)
-        if site.private and site.kind == "with" and made_lock(self.project, e, mod):
+        if site.private and (site.kind == "with" or self._own_wait_call(site)) \
+                and made_lock(self.project, e, mod, PRIVATE_LOCKS):
             return ("private", mod.name, site.private)
         return None
 
@@ -214,17 +220,35 @@ class LoopOnlyLocks:
         if ident not in self._short:
             uses = self._index().get(ident, ())
             self._short[ident] = bool(uses) and all(
-                s is not None and s.kind == "with" and self._short_body(f, s) for f, s in uses)
+                s is not None and (s.kind == "with" and self._short_body(f, s, ident)
+                                   or self._waits_within(f, s, ident, uses)) for f, s in uses)
         return self._short[ident]
 
-    def _short_body(self, fq: str, w) -> bool:
-        """Does the body of ``with`` site ``w`` in ``fq`` neither await nor block?"""
+    def _waits_within(self, fq: str, site, ident: tuple, uses) -> bool:
+        """Is ``site`` a ``cond.wait()`` / ``cond.wait_for()`` inside a ``with cond:`` block of ``fq`` on the
+        same condition? It releases the lock while it waits: no section of its own."""
+        return self._own_wait(site, fq, ident) and any(
+            f == fq and w is not None and w.kind == "with" and w.body_end
+            and (w.line, w.col) < (site.line, site.col) and site.line <= w.body_end for f, w in uses)
+
+    def _own_wait(self, site, fq: str, ident: tuple) -> bool:
+        return self._own_wait_call(site) and self.lock_of(site, fq) == ident
+
+    @staticmethod
+    def _own_wait_call(site) -> bool:
+        return site.kind == "call" and site.callee[0] == "a" and site.callee[2] in _RELEASING_WAITS
+
+    def _short_body(self, fq: str, w, ident: Optional[tuple] = None) -> bool:
+        """Does the body of ``with`` site ``w`` in ``fq`` neither await nor block? (A wait on the
+        condition the block holds releases it while it waits: it does not make the section long.)"""
         if w.body_awaits or not w.body_end:
             return False
         blocking = self.prop.blocking
         for b in self.prop.sites.get(fq, ()):
             s = b.site
             if s is w or not ((w.line, w.col) < (s.line, s.col) and s.line <= w.body_end):
+                continue
+            if ident is not None and self._own_wait(s, fq, ident):
                 continue
             if b.entry is not None:
                 return False  # a catalogued call (another lock's with included), even a one-time one

@@ -112,6 +112,19 @@ def _blocks(func: ast.AST):
             todo.extend(s for s in case.body if not isinstance(s, _NESTED))
 
 
+# what a thread holding a condition calls on it inside its ``with`` block
+CONDITION_CALLS = frozenset({"wait", "wait_for", "notify", "notify_all"})
+
+
+def _within(body: list):
+    """The nodes of a block of statements, not those of the functions and classes defined in it."""
+    todo = list(body)
+    while todo:
+        node = todo.pop()
+        yield node
+        todo.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, _NESTED))
+
+
 def private_local(func: ast.AST, name: str) -> bool:
     """Is the local ``name`` of ``func`` bound once, to the result of a call, and then used nowhere
     but as what a ``with`` statement enters, in ``func`` and in the functions nested in it (which
@@ -126,6 +139,9 @@ def private_local(func: ast.AST, name: str) -> bool:
         with cleanup_lock:           # on the loop
             ...
 
+    A condition may also be waited on and notified inside those blocks (``with cond: cond.wait()``):
+    its wait releases it, so the blocks are still every section of it.
+
     Stored, passed, returned, compared, re-bound, declared ``global``/``nonlocal`` or shadowed by a
     parameter anywhere in there, and it is not private."""
     binds = 0
@@ -133,8 +149,13 @@ def private_local(func: ast.AST, name: str) -> bool:
     for node in nodes.walk(func):
         t = type(node)
         if t is ast.With:
-            entered.update(id(item.context_expr) for item in node.items
-                           if type(item.context_expr) is ast.Name and item.context_expr.id == name)
+            mine = [item.context_expr for item in node.items
+                    if type(item.context_expr) is ast.Name and item.context_expr.id == name]
+            entered.update(id(e) for e in mine)
+            if mine:
+                entered.update(id(n.func.value) for n in _within(node.body) if type(n) is ast.Call
+                               and type(n.func) is ast.Attribute and n.func.attr in CONDITION_CALLS
+                               and type(n.func.value) is ast.Name and n.func.value.id == name)
         elif t in (ast.Global, ast.Nonlocal) and name in node.names:
             return False
         elif t is ast.arg and node.arg == name:

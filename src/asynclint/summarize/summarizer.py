@@ -27,7 +27,7 @@ from .fresh import ACQUIRES, private_local, taken_fresh
 from .memo import (cache_read, catches_import_error, decorator_memoizes, memo_subject, rearmed,
                    rebuilt_when_closed, registry_lookup, released, released_by_key, SEEN_ADDS, seen_removed,
                    stamp_test, stamped, stores, tested_subject)
-from ..model import UNKNOWN, CallSite, ClassSummary, Expr, FunctionSummary, ModuleSummary, Param
+from ..model import FILE_KEYWORDS, UNKNOWN, CallSite, ClassSummary, Expr, FunctionSummary, ModuleSummary, Param
 
 # Depth bounds.  The interpreter compiles expressions and elif chains thousands of levels deep;
 # a summary keeps at most this many levels of one expression (deeper parts are unknown, which
@@ -45,6 +45,7 @@ _NONE_NAMES = {"None", "NoneType"}
 # typing's qualifiers say how a name is bound, not what it holds: ``router: Final = APIRouter()`` is typed
 # by its value, ``Final[FastAPI]`` / ``ClassVar[Lock]`` by what they wrap
 _QUALIFIERS = {"Final", "ClassVar", "Required", "NotRequired", "ReadOnly"}
+_CONDITION_WAITS = frozenset({"wait", "wait_for"})  # a condition's waits, which release it
 _FLAG_ARGS = 4  # arguments of a call whose literal or constant values are kept (catalog variants)
 _MAX_RETURNED_ITEMS = 16  # items of a returned tuple literal kept one by one (``return a, b``)
 _FLAG_FORMS = frozenset({"g", "m", "a", "s", "k"})  # forms of such a value (a name, an attribute, a literal)
@@ -585,7 +586,13 @@ class _Summarizer:
             if fname in _DEPENDS:
                 dep = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "dependency"), None)
                 return ("dep", self.expr(dep)) if dep is not None else UNKNOWN
-            arg0 = self.simple_arg(node.args[0]) if node.args else None
+            if node.args:
+                arg0 = self.simple_arg(node.args[0])
+            else:
+                # the file object a reader, writer or archive works on, passed by keyword:
+                # csv.DictWriter(f=io.StringIO()), tarfile.open(fileobj=io.BytesIO(raw))
+                kw = next((k.value for k in node.keywords if k.arg in FILE_KEYWORDS), None)
+                arg0 = self.simple_arg(kw) if kw is not None else None
             # what was passed, for catalog variants (queue.Queue() without maxsize is unbounded; a
             # socket built with SOCK_DGRAM): the arguments after the first and the keyword values,
             # when they are literals or named constants
@@ -846,6 +853,9 @@ class _Summarizer:
                         and ast.dump(node.func.value) in sc.filled),
             # `lock = threading.Lock(); lock.acquire()`: taken before anyone else can have it
             fresh=type(node.func) is ast.Attribute and node.func.attr in ACQUIRES and self.fresh(node.func.value, node),
+            # `with cond: ... cond.wait()` on a private local condition: the wait is part of its sections
+            private=self.private(node.func.value) if type(node.func) is ast.Attribute
+            and node.func.attr in _CONDITION_WAITS else "",
         )
 
     def fresh(self, taken: ast.AST, use: ast.AST) -> bool:
