@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from ..cache.summaries import gc_paused
 from ..catalog import Catalog
 from .modules import name_modules
 from .index import ModuleInfo
@@ -20,14 +21,18 @@ def modules_on_disk(files, summaries: dict, report_paths, context_dirs, root: st
     Without ``check_tests``, a module found in a directory walk that imports pytest (a fixtures
     module or a pytest plugin shipped inside the package) is test code: linked, not reported."""
     present = [f for f in files if f.path in summaries]
-    if names is None:
-        names = name_modules([f.path for f in present], root, lambda path: imported_modules(summaries[path]))
-    out = []
-    for f in present:
-        name, aliases, is_package = names[f.path][:3]
-        report = f.path in report_paths and (check_tests or f.explicit or not (
-            names[f.path][3] if len(names[f.path]) > 3 else is_test_support(summaries[f.path])))
-        out.append(ModuleInfo(name, f.path, f.display, summaries[f.path], is_package, aliases, report=report))
+    # naming reads every summary read back from the cache (``cache.summaries.LazyModuleSummary``): what
+    # that decodes joins the oldest generation, as a summary decoded whole when read would, instead of
+    # making the collector walk all of it again and again as it grows (1 s on a 1M-line project)
+    with gc_paused(settle=True):
+        if names is None:
+            names = name_modules([f.path for f in present], root, lambda path: imported_modules(summaries[path]))
+        out = []
+        for f in present:
+            name, aliases, is_package = names[f.path][:3]
+            report = f.path in report_paths and (check_tests or f.explicit or not (
+                names[f.path][3] if len(names[f.path]) > 3 else is_test_support(summaries[f.path])))
+            out.append(ModuleInfo(name, f.path, f.display, summaries[f.path], is_package, aliases, report=report))
     return out
 
 
