@@ -29,9 +29,10 @@ def modules_on_disk(files, summaries: dict, report_paths, context_dirs, root: st
             names = name_modules([f.path for f in present], root, lambda path: imported_modules(summaries[path]))
         out = []
         for f in present:
-            name, aliases, is_package = names[f.path][:3]
+            named = names[f.path]
+            name, aliases, is_package = named[:3]
             report = f.path in report_paths and (check_tests or f.explicit or not (
-                names[f.path][3] if len(names[f.path]) > 3 else is_test_support(summaries[f.path])))
+                named[3] if len(named) > 3 else is_test_support(summaries[f.path])))
             out.append(ModuleInfo(name, f.path, f.display, summaries[f.path], is_package, aliases, report=report))
     return out
 

@@ -197,6 +197,10 @@ class Snapshot:
             except Exception:  # authenticated but unusable: start afresh
                 self.files = None
 
+    def _remember_hierarchy(self, h) -> None:
+        """What the store now holds of the class hierarchy's memo (``_same_hierarchy`` compares with it)."""
+        self._hierarchy = ((h._mro, h._mro_facts, h._subclasses), h.changes)
+
     def _same_hierarchy(self, h) -> bool:
         """Is the class hierarchy's memo what the store holds (taken in or saved, no MRO made or dropped
         since, the same subclasses)? Encoding it again costs more than the rest of a save after an edit."""
@@ -287,7 +291,7 @@ class Snapshot:
         state.track_prop()
         h = project.hierarchy
         h._mro, h._mro_facts, h._subclasses = mro, mro_facts, subclasses
-        self._hierarchy = ((h._mro, h._mro_facts, h._subclasses), h.changes)
+        self._remember_hierarchy(h)
         _restore_passes(state, fns, self.store.get(_PASSES), table)
         state.dirty = set()
         state.changed_derived = set()  # taking the analysis in changed nothing
@@ -339,12 +343,8 @@ class Snapshot:
         h = project.hierarchy
         hierarchy = not self._same_hierarchy(h)  # (encoded again: its MROs' facts numbered too)
         if not table.indexed:
-            wanted_facts = _facts_to_number(wanted, by_module, state, results, table)
-            if hierarchy:
-                for read in h._mro_facts.values():
-                    if not isinstance(read, array) and table.encoded(read) is None:
-                        wanted_facts.update(read)
-            table.learn(wanted_facts)  # (looked up together)
+            table.learn(_facts_to_number(wanted, by_module, state, results, table,
+                                         h._mro_facts.values() if hierarchy else ()))  # (looked up together)
         try:
             for path in wanted:
                 info = infos[path]
@@ -360,7 +360,7 @@ class Snapshot:
             if hierarchy:  # (numbers facts: before the table's new part is written)
                 _put_if_changed(store, _HIER, (h._mro, {q: table.encode(read) for q, read in h._mro_facts.items()},
                                                h._subclasses))
-                self._hierarchy = ((h._mro, h._mro_facts, h._subclasses), h.changes)
+                self._remember_hierarchy(h)
             if len(table.parts) >= _MAX_PARTS:
                 table.parts, table.stored = [], 0
             if not table.parts or len(table.facts) > table.stored:
@@ -379,12 +379,19 @@ class Snapshot:
         store.save()
 
 
-def _facts_to_number(paths, by_module: dict, state, results: dict, table: FactTable) -> set:
+def _facts_to_number(paths, by_module: dict, state, results: dict, table: FactTable, more=()) -> set:
     """The facts ``save`` numbers to encode the entries of ``paths``: those of their records computed
     this run (taken in, they are numbers already), of the propagation of their functions, of their
-    findings, and of the whole-project passes."""
+    findings, of the whole-project passes, and the sets of facts ``more`` (the class hierarchy's)."""
     out: set = set()
+
+    def take(facts) -> None:  # (numbers already: taken in as such, or a set decoded from them)
+        if facts and not isinstance(facts, array) and table.encoded(facts) is None:
+            out.update(facts)
+
     prop = state.prop
+    for facts in more:
+        take(facts)
     for path in paths:
         functions, module_rec, depths = by_module.get(path, ([], None, []))
         recs = [rec for _, rec in functions] + [rec for _, _, rec in depths] + \
@@ -396,10 +403,8 @@ def _facts_to_number(paths, by_module: dict, state, results: dict, table: FactTa
         if found is not None:
             sets.append(found[2])
         for facts in sets:
-            if facts and not isinstance(facts, array) and table.encoded(facts) is None:
-                out.update(facts)
-    if state.pass_facts is not None and table.encoded(state.pass_facts) is None:
-        out.update(state.pass_facts)
+            take(facts)
+    take(state.pass_facts)
     return out
 
 
