@@ -354,3 +354,31 @@ def test_an_append_cut_short_or_a_forged_removal_loses_only_those_entries(tmp_pa
         fh.write(store_mod._REC.pack(1, store_mod._REMOVED, b"\x00" * 32) + b"b")
     forged = Store(d, "x.cache", "ns", project=False)
     assert bytes(forged.get(b"b")) == b"beta" * 100 and forged.rejected == 1
+
+
+def test_a_value_is_authenticated_when_first_read_and_a_damaged_one_is_never_given_nor_written_again(
+        tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "u"))
+    d = str(tmp_path / "c")
+    path = os.path.join(d, "x.cache")
+    s = Store(d, "x.cache", "ns", project=False)
+    for i in range(20):
+        s.put(b"k%d" % i, bytes([65 + i]) * 500)
+    assert s.save()
+    raw = bytearray(open(path, "rb").read())
+    raw[raw.index(bytes([65 + 7]) * 500) + 100] ^= 1  # one value damaged
+    open(path, "wb").write(bytes(raw))
+    checked = []
+    real = store_mod.Store._check
+    monkeypatch.setattr(store_mod.Store, "_check", lambda self, *a: checked.append(a) or real(self, *a))
+    lazy = Store(d, "x.cache", "ns", project=False)
+    assert checked == [] and lazy.rejected == 0  # nothing authenticated before it is asked for
+    assert bytes(lazy.get(b"k3")) == bytes([68]) * 500 and len(checked) == 1
+    assert bytes(lazy.get(b"k3")) == bytes([68]) * 500 and len(checked) == 1  # (once)
+    assert lazy.get(b"k7") is None and lazy.rejected == 1 and b"k7" not in lazy
+    assert b"k8" in lazy and len(lazy.keys()) == 19  # keys() authenticates every entry left
+    lazy.put(b"new", b"x" * 100)
+    monkeypatch.setattr(store_mod, "_SLACK", -(1 << 20))  # (written whole, as a compaction is)
+    assert lazy.save()
+    again = Store(d, "x.cache", "ns", project=False)
+    assert len(again.keys()) == 20 and again.rejected == 0 and again.get(b"k7") is None

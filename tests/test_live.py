@@ -1413,3 +1413,35 @@ def test_edits_to_the_class_decide_what_an_object_built_elsewhere_holds(tmp_path
     assert got == _fresh(str(root), ws.texts) and len(lines_in_migrations(got)) > len(quiet)
     ws.update(migrations)
     assert _live(ws) == first
+
+
+def test_an_edit_right_after_the_analysis_is_taken_in_does_not_walk_the_old_summary(tmp_path, monkeypatch):
+    """A run that resumes from the stored analysis applies the edit before anything is evaluated:
+    forgetting the old summary's memoized values then has nothing to drop, and walking its
+    expressions (thousands in a large module) would be wasted."""
+    from asynclint.link import evaluate
+
+    _write_project(tmp_path, monkeypatch, SHOP_API)
+    root = str(tmp_path)
+    first = _cli_rows(root, True)
+    assert first[0]
+    users = os.path.join(root, "shop", "routes", "users.py")
+    with open(users, "a") as fh:
+        fh.write("\n# the first run after an edit keeps the analysis\n")
+    assert _cli_rows(root, True)[0] == first[0]
+    walked = []
+    real = evaluate.Evaluator.forget
+
+    def forget(self, mod, expressions):
+        def counted():
+            for e in expressions:
+                walked.append(e)
+                yield e
+        return real(self, mod, counted())
+
+    monkeypatch.setattr(evaluate.Evaluator, "forget", forget)
+    with open(users, "a") as fh:
+        fh.write("\n\ndef added():\n    return 1\n")
+    seen = _spy_resume(monkeypatch, lambda applied: applied)
+    assert _cli_rows(root, True)[0] == first[0]
+    assert seen and seen[-1] and walked == []

@@ -9,7 +9,9 @@ Nothing read from a cache file can run code: there is no pickle anywhere.
 Each entry carries an HMAC-SHA256 tag over its namespace, key and value, made
 with a secret created once per user and installation (``cache-key`` in the
 user cache directory, mode 0600).  Tags are checked before anything is
-decoded.  An entry whose tag does not match (damaged bytes, a cache written by
+decoded: a value's when it is first read (``get``; a run after one edit reads
+a few of a large project's entries, and checking all of them cost a tenth of
+it), a removal's when the file is read.  An entry whose tag does not match (damaged bytes, a cache written by
 another version or layout, a cache committed to a repository or copied from
 another machine, a crafted file) is dropped and rebuilt; a file that is not a
 store at all is ignored whole.  Reading a cache can therefore neither run code,
@@ -286,7 +288,8 @@ class Store:
         self.secret = installation_key() if directory is not None else None
         self.project = project
         self._items: dict = {}  # key -> (tag or None, value)
-        self.rejected = 0  # entries dropped at load (damaged, foreign)
+        self._unchecked: dict = {}  # key -> (its record's lengths, key and value) whose tag is not checked yet
+        self.rejected = 0  # entries dropped (damaged, foreign): at load, or when first read
         self._on_disk: int | None = None  # the file's size where this store's records end, once read or written
         self._dead = 0  # bytes of the file's records that no longer count (superseded, removed, damaged)
         self._removed: set = set()  # keys of the file's records removed since
@@ -316,8 +319,7 @@ class Store:
             return
         view = memoryview(data)
         pos, end = _HEAD.size, len(data)
-        items = self._items
-        ns_key, new, compare = self._ns_key, self._mac, compare_digest
+        items, unchecked = self._items, self._unchecked
         lens, unpack = _LENS.size, _REC.unpack_from
         dead = 0
         while pos + _REC.size <= end:
@@ -327,35 +329,62 @@ class Store:
             stop = start + klen + (0 if removed else vlen)
             if stop > end:
                 break
-            # the tag covers the lengths, the key and the value: checked before anything is decoded
-            # (fed as views of the file's bytes: no copy of the record)
-            mac = new(ns_key, view[pos:pos + lens])
-            mac.update(view[start:stop])
-            if compare(mac.digest(), tag):
-                key = data[start:start + klen]
-                old = items.pop(key, None)
-                if old is not None:
-                    dead += _size(key, old[1])
-                if removed:
-                    dead += stop - pos
-                else:
-                    items[key] = (tag, view[start + klen:stop])
-            else:
-                self.rejected += 1
+            # the tag covers the lengths, the key and the value (fed as views of the file's bytes: no
+            # copy of the record); a value's is checked when it is first read, a removal's now (one
+            # forged by someone without the secret must not hide an entry)
+            if removed and not self._check(tag, view[pos:pos + lens], view[start:stop]):
                 dead += stop - pos
+                pos = stop
+                continue
+            key = data[start:start + klen]
+            old = items.pop(key, None)
+            if old is not None:
+                dead += _size(key, old[1])
+                unchecked.pop(key, None)
+            if removed:
+                dead += stop - pos
+            else:
+                items[key] = (tag, view[start + klen:stop])
+                unchecked[key] = (view[pos:pos + lens], view[start:stop])
             pos = stop
         self._on_disk = pos
         self._dead = dead + (end - pos)
 
+    def _check(self, tag: bytes, lengths, record) -> bool:
+        mac = self._mac(self._ns_key, lengths)
+        mac.update(record)
+        if compare_digest(mac.digest(), tag):
+            return True
+        self.rejected += 1
+        return False
+
+    def _checked(self, key: bytes) -> bool:
+        """Is ``key``'s entry there with its tag right (checked now if it was not yet; dropped if
+        wrong)?"""
+        pending = self._unchecked.pop(key, None)
+        if pending is None:
+            return key in self._items
+        if self._check(self._items[key][0], *pending):
+            return True
+        self._dead += _size(key, self._items.pop(key)[1])
+        return False
+
+    def _check_all(self) -> None:
+        for key in list(self._unchecked):
+            self._checked(key)
+
     def get(self, key: bytes):
         """The value (bytes-like) stored under ``key``, or None."""
+        if key in self._unchecked and not self._checked(key):
+            return None
         item = self._items.get(key)
         return item[1] if item is not None else None
 
     def __contains__(self, key: bytes) -> bool:
-        return key in self._items
+        return self._checked(key)
 
     def keys(self):
+        self._check_all()
         return self._items.keys()
 
     def put(self, key: bytes, value: bytes) -> None:
@@ -373,6 +402,7 @@ class Store:
 
     def _drop(self, key: bytes) -> None:
         """The entry of ``key`` in the file (if it is there) no longer counts."""
+        self._unchecked.pop(key, None)
         item = self._items.get(key)
         if item is not None and item[0] is not None:
             self._dead += _size(key, item[1])
@@ -403,6 +433,7 @@ class Store:
                     return True
             except OSError:
                 pass  # (written whole below)
+        self._check_all()  # (written whole: a damaged entry is not written again)
         parts = [_HEAD.pack(MAGIC, FORMAT, len(self._items))]
         tags = self._records(self._items.items(), parts, tags=True)
         try:

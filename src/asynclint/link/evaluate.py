@@ -123,6 +123,8 @@ class Evaluator:
         they are no longer part of it: ``live``)."""
         memo, m = self._memo, id(mod)
         equal = self._equal.get(m, {})
+        if not memo and not equal:
+            return  # (nothing evaluated since the evaluator started afresh: walking them costs more)
         for e in expressions:
             memo.pop((id(e), m), None)
             try:
