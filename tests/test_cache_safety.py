@@ -236,7 +236,20 @@ def test_a_key_readable_by_others_turns_caches_off(project, tmp_path):
     assert not (project / ".asynclint_cache").exists()
 
 
-def test_store_keeps_good_entries_and_drops_tampered_or_foreign_ones(tmp_path, monkeypatch):
+@pytest.fixture(params=["whole", "at offsets"])
+def store_reads(request, monkeypatch):
+    """A store file read whole at load, and one read at offsets (each value when first asked for):
+    the same answers."""
+    if request.param == "at offsets":
+        if not hasattr(os, "pread"):
+            pytest.skip("no os.pread here: store files are read whole")
+        monkeypatch.setattr(store_mod, "_WHOLE_UP_TO", 0)
+        monkeypatch.setattr(store_mod, "_WINDOW", 64)  # (many windows, heads across their edges)
+    return request.param
+
+
+
+def test_store_keeps_good_entries_and_drops_tampered_or_foreign_ones(tmp_path, monkeypatch, store_reads):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "u"))
     d = str(tmp_path / "c")
     s = Store(d, "x.cache", "ns-1", project=False)
@@ -305,7 +318,7 @@ def test_a_cache_file_that_is_a_symlink_is_neither_read_nor_written_through(proj
         assert not os.path.islink(path) and open(path, "rb").read(len(MAGIC)) == MAGIC
 
 
-def test_a_save_that_changes_few_entries_appends_them_and_the_file_is_compacted_in_time(tmp_path, monkeypatch):
+def test_a_save_that_changes_few_entries_appends_them_and_the_file_is_compacted_in_time(tmp_path, monkeypatch, store_reads):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "u"))
     d = str(tmp_path / "c")
     path = os.path.join(d, "x.cache")
@@ -332,7 +345,7 @@ def test_a_save_that_changes_few_entries_appends_them_and_the_file_is_compacted_
     assert bytes(last.get(b"k4")) == bytes([199]) * 1000 and len(last.keys()) == 48
 
 
-def test_an_append_cut_short_or_a_forged_removal_loses_only_those_entries(tmp_path, monkeypatch):
+def test_an_append_cut_short_or_a_forged_removal_loses_only_those_entries(tmp_path, monkeypatch, store_reads):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "u"))
     d = str(tmp_path / "c")
     path = os.path.join(d, "x.cache")
@@ -357,7 +370,7 @@ def test_an_append_cut_short_or_a_forged_removal_loses_only_those_entries(tmp_pa
 
 
 def test_a_value_is_authenticated_when_first_read_and_a_damaged_one_is_never_given_nor_written_again(
-        tmp_path, monkeypatch):
+        tmp_path, monkeypatch, store_reads):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "u"))
     d = str(tmp_path / "c")
     path = os.path.join(d, "x.cache")
@@ -382,3 +395,113 @@ def test_a_value_is_authenticated_when_first_read_and_a_damaged_one_is_never_giv
     assert lazy.save()
     again = Store(d, "x.cache", "ns", project=False)
     assert len(again.keys()) == 20 and again.rejected == 0 and again.get(b"k7") is None
+
+
+@pytest.mark.skipif(not hasattr(os, "pread"), reason="store files are read whole here")
+def test_a_large_store_reads_each_value_when_asked_from_the_file_as_it_was_opened(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "u"))
+    monkeypatch.setattr(store_mod, "_WHOLE_UP_TO", 1000)
+    monkeypatch.setattr(store_mod, "_WINDOW", 100)
+    d = str(tmp_path / "c")
+    path = os.path.join(d, "x.cache")
+    s = Store(d, "x.cache", "ns", project=False)
+    for i in range(30):
+        s.put(b"k%d" % i, bytes([48 + i]) * 3000)
+    assert s.save()
+    size = os.path.getsize(path)
+    reads = []
+    real = os.pread
+    monkeypatch.setattr(os, "pread", lambda fd, n, pos: reads.append(n) or real(fd, n, pos))
+    opened = Store(d, "x.cache", "ns", project=False)
+    assert sum(reads) < size // 2  # the records' heads, not their values
+    reads.clear()
+    assert bytes(opened.get(b"k4")) == bytes([52]) * 3000 and 3000 < sum(reads) < 3100
+    # replaced by another process's save: this store still answers from the file it opened
+    other = Store(d, "x.cache", "ns", project=False)
+    other.put(b"k5", b"changed")
+    monkeypatch.setattr(store_mod, "_SLACK", -(1 << 20))
+    assert other.save()
+    assert bytes(opened.get(b"k5")) == bytes([53]) * 3000
+    # cut short (by someone else: asynclint never truncates one): what is gone is not given, nothing fails
+    later = Store(d, "x.cache", "ns", project=False)
+    with open(path, "r+b") as fh:
+        fh.truncate(os.path.getsize(path) // 2)
+    assert later.get(b"k29") is None and later.rejected == 1 and bytes(later.get(b"k0")) == bytes([48]) * 3000
+
+
+SUMMARIZED = '''import requests
+
+
+async def handler(user_id):
+    return fetch(user_id)
+
+
+def fetch(user_id):
+    return requests.get(f"https://example.com/{user_id}").json()
+'''
+
+
+def _damage_rest(root, path: str) -> None:
+    """Flip a byte of the stored rest of ``path``'s summary (its names left as they are)."""
+    from asynclint.cache.summaries import SummaryCache
+
+    digest = SummaryCache.digest(open(path, "rb").read())
+    cache_file = os.path.join(root, ".asynclint_cache", f"summaries-{__version__}.cache")
+    raw = bytearray(open(cache_file, "rb").read())
+    at = raw.rindex(digest + b"+") + 33 + 20
+    raw[at] = (raw[at] + 1) % 256
+    open(cache_file, "wb").write(bytes(raw))
+
+
+def test_a_summary_whose_rest_is_damaged_is_made_again_from_its_file_or_the_run_reads_afresh(
+        tmp_path, monkeypatch, store_reads):
+    from asynclint.cache.summaries import StaleSummary, SummaryCache
+    from asynclint.engine import Options, run
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "u"))
+    root = tmp_path / "p"
+    (root / "app").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("")
+    (root / "app" / "__init__.py").write_text("")
+    (root / "app" / "main.py").write_text(SUMMARIZED)
+    (root / "app" / "other.py").write_text("X = 1\n")
+    path = str(root / "app" / "main.py")
+    fresh = summarize_source(SUMMARIZED)
+    rows = lambda result: sorted((d.path, d.line, d.code) for d in result.diagnostics)  # noqa: E731
+    expected = rows(run([str(root)], Options(use_cache=False, jobs=1)))
+    assert expected and rows(run([str(root)], Options(jobs=1))) == expected
+
+    _damage_rest(str(root), path)
+    cache = SummaryCache(str(root))
+    got = cache.lookup_stat(path, os.stat(path))
+    assert list(got.functions) == ["handler", "fetch"] and cache.store.rejected == 0  # (its names only)
+    assert got == fresh and cache.store.rejected == 1  # the rest, made again from the file
+    cache.save()
+    assert SummaryCache(str(root)).lookup_stat(path, os.stat(path)) == fresh  # and stored again
+
+    _damage_rest(str(root), path)
+    for name in os.listdir(root / ".asynclint_cache"):  # a run that reads every summary
+        if name.startswith(("results-", "analysis-", "warm-")):
+            os.remove(root / ".asynclint_cache" / name)
+    assert rows(run([str(root)], Options(jobs=1))) == expected
+
+    _damage_rest(str(root), path)
+    cache = SummaryCache(str(root))
+    got = cache.lookup_stat(path, os.stat(path))
+    (root / "app" / "main.py").write_text(SUMMARIZED + "\n\ndef more():\n    pass\n")  # that text is gone
+    with pytest.raises(StaleSummary):
+        got.globals
+    # (a run whose file changes while it reads that summary: run again, reading no cache)
+    now = rows(run([str(root)], Options(use_cache=False, jobs=1)))
+    assert now == expected and rows(run([str(root)], Options(jobs=1))) == now
+    _damage_rest(str(root), path)
+    for name in os.listdir(root / ".asynclint_cache"):
+        if name.startswith(("results-", "analysis-", "warm-")):
+            os.remove(root / ".asynclint_cache" / name)
+    stale = []
+    monkeypatch.setattr(SummaryCache, "rest_again", lambda self, digest: stale.append(digest) or [][0])
+    with pytest.raises(IndexError):
+        run([str(root)], Options(jobs=1))
+    monkeypatch.setattr(SummaryCache, "rest_again",
+                        lambda self, digest: stale.append(digest) or (_ for _ in ()).throw(StaleSummary()))
+    assert rows(run([str(root)], Options(jobs=1))) == now and len(stale) == 2

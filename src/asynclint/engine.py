@@ -198,8 +198,21 @@ def cached_run(paths, options: Optional[Options] = None) -> Optional[Result]:
 
 
 def run(paths, options: Optional[Options] = None, cfg: Optional[Config] = None) -> Result:
+    from .cache.summaries import StaleSummary
+
     options = options or Options()
     paths = list(paths) or ["."]
+    try:
+        return _run(paths, options, cfg)
+    except StaleSummary:
+        # a file changed while this run read its summary, whose rest the cache no longer has right
+        # (damaged meanwhile): the run again, reading no cache
+        from dataclasses import replace
+
+        return _run(paths, replace(options, use_cache=False, result_cache=False), cfg)
+
+
+def _run(paths, options: Options, cfg: Optional[Config]) -> Result:
     cfg, found, env, results, prestat, hit = _discover(paths, options, cfg)
     if hit is not None:
         return hit

@@ -282,6 +282,26 @@ def append_private(path: str, data: bytes, size: int) -> bool:
         os.close(fd)
 
 
+def open_private(path: str, limit: int):
+    """(file descriptor, size) of a cache file open for reading, or None when it is missing, not a
+    regular file, a symbolic link, larger than ``limit`` or unreadable. The caller closes it."""
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+            return None
+        fd = os.open(path, os.O_RDONLY | _O_NOFOLLOW | _O_NONBLOCK | _O_CLOEXEC | _O_NOCTTY | _O_BINARY)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISREG(st.st_mode) and st.st_size <= limit:
+            return fd, st.st_size
+    except OSError:
+        pass
+    os.close(fd)
+    return None
+
+
 def read_private(path: str, limit: int) -> bytes | None:
     """A cache file's bytes, or None when it is missing, not a regular file, a symbolic link,
     larger than ``limit`` or unreadable."""

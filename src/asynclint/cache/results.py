@@ -151,7 +151,7 @@ class ResultCache:
     @property
     def had_results(self) -> bool:
         """Did an earlier run of this project leave its results (whatever they were)?"""
-        return bool(self.store.keys())
+        return self.store.has_entries()
 
     def _last_key(self) -> bytes:
         return b"last:" + hashlib.sha256(repr(self.key).encode("utf-8", "surrogatepass")).digest()
@@ -226,8 +226,9 @@ class ResultCache:
         # the last few runs (the whole project, and files an editor checks one by one, alternate)
         entry = self._entry()
         last = self._last_key()
-        recent = [k for k in self.store.keys() if k != entry and not k.startswith(b"last:")][-(KEEP - 1):]
-        lasts = [k for k in self.store.keys() if k != last and k.startswith(b"last:")][-(KEEP - 1):]
+        keys = self.store.names()
+        recent = [k for k in keys if k != entry and not k.startswith(b"last:")][-(KEEP - 1):]
+        lasts = [k for k in keys if k != last and k.startswith(b"last:")][-(KEEP - 1):]
         self.store.retain(set(recent) | set(lasts))
         self.store.put(entry, blob)
         if files is not None:

@@ -9,9 +9,12 @@ Nothing read from a cache file can run code: there is no pickle anywhere.
 Each entry carries an HMAC-SHA256 tag over its namespace, key and value, made
 with a secret created once per user and installation (``cache-key`` in the
 user cache directory, mode 0600).  Tags are checked before anything is
-decoded: a value's when it is first read (``get``; a run after one edit reads
-a few of a large project's entries, and checking all of them cost a tenth of
-it), a removal's when the file is read.  An entry whose tag does not match (damaged bytes, a cache written by
+decoded: a value's when it is first read (``get``), a removal's when the file
+is read. A run after one edit reads a few of a large project's entries: the
+others are neither checked nor read (where the system can read a file at an
+offset, a large store reads its records' heads at load and each value when it
+is asked for, from the file as it was opened: reading and checking all of a
+1M-line project's stores cost a tenth of such a run).  An entry whose tag does not match (damaged bytes, a cache written by
 another version or layout, a cache committed to a repository or copied from
 another machine, a crafted file) is dropped and rebuilt; a file that is not a
 store at all is ignored whole.  Reading a cache can therefore neither run code,
@@ -46,7 +49,7 @@ import struct
 import sys
 from _operator import _compare_digest as compare_digest  # (hmac.compare_digest, without importing hmac)
 
-from ..fsio import append_private, read_private, write_private
+from ..fsio import append_private, open_private, read_private, write_private
 
 MAGIC = b"asynclint-cache\x00"
 FORMAT = 2
@@ -61,6 +64,63 @@ _REC = struct.Struct("<HI32s")
 _LENS = struct.Struct("<HI")
 
 _said: set = set()
+
+_WHOLE_UP_TO = 1 << 18  # a store file at most this large is read whole at load
+_WINDOW = 1 << 16  # bytes read at a time while going through a larger one's record heads
+
+
+class _Bytes:
+    """A store file's bytes, read whole."""
+
+    def __init__(self, data: bytes):
+        self.view = memoryview(data)
+        self.size = len(data)
+
+    def read(self, pos: int, n: int):
+        return self.view[pos:pos + n]
+
+    def close(self) -> None:
+        pass
+
+
+class _Opened:
+    """A store file kept open, read at offsets: what a later ``read`` gives is the file as it was
+    opened, or less when someone cut it short since (a record read short fails its check)."""
+
+    def __init__(self, fd: int, size: int):
+        self.fd = fd
+        self.size = size
+
+    def read(self, pos: int, n: int):
+        return memoryview(os.pread(self.fd, n, pos)) if self.fd is not None else memoryview(b"")
+
+    def close(self) -> None:
+        fd, self.fd = self.fd, None
+        if fd is not None:
+            os.close(fd)
+
+    __del__ = close
+
+
+def _open(path: str):
+    """The store file at ``path`` to read (``_Bytes`` or ``_Opened``), or None."""
+    if hasattr(os, "pread"):
+        got = open_private(path, MAX_FILE)
+        if got is None:
+            return None
+        fd, size = got
+        if size > _WHOLE_UP_TO:
+            return _Opened(fd, size)
+        try:
+            data = os.pread(fd, size + 1, 0)
+        except OSError:
+            data = None
+        finally:
+            os.close(fd)
+        # (one byte more tells a file that grew meanwhile: its bytes are not what the size said)
+        return _Bytes(data) if data is not None and len(data) == size else None
+    data = read_private(path, MAX_FILE)
+    return _Bytes(data) if data is not None else None
 
 
 # ---------------------------------------------------------------- HMAC-SHA256
@@ -287,8 +347,9 @@ class Store:
         self.name = name
         self.secret = installation_key() if directory is not None else None
         self.project = project
-        self._items: dict = {}  # key -> (tag or None, value)
-        self._unchecked: dict = {}  # key -> (its record's lengths, key and value) whose tag is not checked yet
+        self._items: dict = {}  # key -> (tag or None, value; None: not read yet)
+        self._unchecked: dict = {}  # key -> (start, key length, end) in the file of a record not checked yet
+        self._file = None  # the file read at load (``_Bytes``, ``_Opened``), while a value is still to read
         self.rejected = 0  # entries dropped (damaged, foreign): at load, or when first read
         self._on_disk: int | None = None  # the file's size where this store's records end, once read or written
         self._dead = 0  # bytes of the file's records that no longer count (superseded, removed, damaged)
@@ -311,63 +372,100 @@ class Store:
         return self._mac(self._ns_key, _LENS.pack(len(key), len(value)) + key + bytes(value)).digest()
 
     def _load(self) -> None:
-        data = read_private(self.path, MAX_FILE)
-        if data is None or len(data) < _HEAD.size:
+        f = _open(self.path)
+        if f is None:
             return
-        magic, fmt, count = _HEAD.unpack_from(data, 0)
+        end = f.size
+        head = f.read(0, _HEAD.size)
+        if len(head) < _HEAD.size:
+            f.close()
+            return
+        magic, fmt, count = _HEAD.unpack_from(head, 0)
         if magic != MAGIC or fmt != FORMAT:
+            f.close()
             return
-        view = memoryview(data)
-        pos, end = _HEAD.size, len(data)
         items, unchecked = self._items, self._unchecked
-        lens, unpack = _LENS.size, _REC.unpack_from
+        rec, unpack = _REC.size, _REC.unpack_from
         dead = 0
-        while pos + _REC.size <= end:
-            klen, vlen, tag = unpack(data, pos)
-            start = pos + _REC.size
+        pos = _HEAD.size
+        buf, base = f.read(0, end) if type(f) is _Bytes else head, 0  # (a window on the file from ``base``)
+        while pos + rec <= end:
+            if pos + rec > base + len(buf):
+                buf, base = f.read(pos, _WINDOW), pos
+                if len(buf) < rec:
+                    break  # (cut short since it was opened)
+            klen, vlen, tag = unpack(buf, pos - base)
+            start = pos + rec
             removed = vlen == _REMOVED
             stop = start + klen + (0 if removed else vlen)
             if stop > end:
                 break
-            # the tag covers the lengths, the key and the value (fed as views of the file's bytes: no
-            # copy of the record); a value's is checked when it is first read, a removal's now (one
-            # forged by someone without the secret must not hide an entry)
-            if removed and not self._check(tag, view[pos:pos + lens], view[start:stop]):
+            if start + klen > base + len(buf):
+                buf, base = f.read(pos, max(_WINDOW, rec + klen)), pos
+                if len(buf) < rec + klen:
+                    break
+            key = bytes(buf[start - base:start - base + klen])
+            # the tag covers the lengths, the key and the value; a value's is checked when it is first
+            # read, a removal's now (one forged by someone without the secret must not hide an entry)
+            if removed and not self._check(tag, buf[pos - base:stop - base]):
                 dead += stop - pos
                 pos = stop
                 continue
-            key = data[start:start + klen]
-            old = items.pop(key, None)
-            if old is not None:
-                dead += _size(key, old[1])
+            if key in items:
+                dead += self._size_of(key)
                 unchecked.pop(key, None)
+                del items[key]
             if removed:
                 dead += stop - pos
             else:
-                items[key] = (tag, view[start + klen:stop])
-                unchecked[key] = (view[pos:pos + lens], view[start:stop])
+                items[key] = (tag, None)
+                unchecked[key] = (pos, klen, stop)
             pos = stop
         self._on_disk = pos
         self._dead = dead + (end - pos)
+        if unchecked:
+            self._file = f
+        else:
+            f.close()
 
-    def _check(self, tag: bytes, lengths, record) -> bool:
-        mac = self._mac(self._ns_key, lengths)
-        mac.update(record)
+    def _check(self, tag: bytes, record) -> bool:
+        """Is ``tag`` right for ``record`` (its bytes in the file: lengths, key, value)?"""
+        mac = self._mac(self._ns_key, record[:_LENS.size])
+        mac.update(record[_REC.size:])
         if compare_digest(mac.digest(), tag):
             return True
         self.rejected += 1
         return False
 
+    def _size_of(self, key: bytes) -> int:
+        where = self._unchecked.get(key)
+        if where is not None:
+            return where[2] - where[0]
+        return _size(key, self._items[key][1])
+
     def _checked(self, key: bytes) -> bool:
-        """Is ``key``'s entry there with its tag right (checked now if it was not yet; dropped if
-        wrong)?"""
-        pending = self._unchecked.pop(key, None)
-        if pending is None:
+        """Is ``key``'s entry there with its tag right (read and checked now if it was not yet;
+        dropped if wrong)?"""
+        where = self._unchecked.get(key)
+        if where is None:
             return key in self._items
-        if self._check(self._items[key][0], *pending):
-            return True
-        self._dead += _size(key, self._items.pop(key)[1])
-        return False
+        pos, klen, stop = where
+        tag = self._items[key][0]
+        record = self._file.read(pos, stop - pos) if self._file is not None else b""
+        del self._unchecked[key]
+        if len(record) == stop - pos and self._check(tag, record):
+            self._items[key] = (tag, record[_REC.size + klen:])
+            ok = True
+        else:
+            if len(record) != stop - pos:
+                self.rejected += 1  # (the file was cut short since it was opened)
+            self._dead += stop - pos
+            del self._items[key]
+            ok = False
+        if not self._unchecked and self._file is not None:
+            self._file.close()
+            self._file = None
+        return ok
 
     def _check_all(self) -> None:
         for key in list(self._unchecked):
@@ -384,8 +482,18 @@ class Store:
         return self._checked(key)
 
     def keys(self):
+        """The keys of the entries (every entry read and checked)."""
         self._check_all()
         return self._items.keys()
+
+    def names(self) -> list:
+        """The keys of the entries, in the order they were stored, without reading them (one that is
+        damaged is among them until it is read)."""
+        return list(self._items)
+
+    def has_entries(self) -> bool:
+        """Has the store an entry (read and checked until one is right)?"""
+        return any(self._checked(key) for key in list(self._items))
 
     def put(self, key: bytes, value: bytes) -> None:
         self._drop(key)
@@ -402,11 +510,11 @@ class Store:
 
     def _drop(self, key: bytes) -> None:
         """The entry of ``key`` in the file (if it is there) no longer counts."""
-        self._unchecked.pop(key, None)
         item = self._items.get(key)
         if item is not None and item[0] is not None:
-            self._dead += _size(key, item[1])
+            self._dead += self._size_of(key)
             self._removed.add(key)
+        self._unchecked.pop(key, None)
 
     def save(self) -> bool:
         """Write the entries that changed (appended), or every entry (atomically); False when the
@@ -419,7 +527,7 @@ class Store:
         removed = [key for key in self._removed if key not in self._items]
         if not fresh and not removed and self._on_disk is not None:
             return True
-        live = sum(_size(key, value) for key, (_, value) in self._items.items())
+        live = sum(map(self._size_of, self._items))
         added = sum(_size(key, value) for key, value in fresh) + sum(_REC.size + len(k) for k in removed)
         if self._on_disk is not None and self._dead + added <= live + _SLACK:
             parts = []

@@ -42,6 +42,7 @@ from .store import Store, project_cache_dir
 
 _CLASSES = (CallSite, Param, FunctionSummary, ClassSummary, ModuleSummary)
 _INDEX = b"index"
+_LAYOUT = 2  # of the entries (2: a summary's names and its rest apart)
 
 
 def _summarizer_fingerprint() -> str:
@@ -63,7 +64,7 @@ def _summarizer_fingerprint() -> str:
 
 def _schema() -> str:
     fields = ";".join(f"{c.__name__}({','.join(f.name for f in dataclasses.fields(c))})" for c in _CLASSES)
-    return f"summaries/{__version__}/{codec.VERSION}/{fields}/{_summarizer_fingerprint()}"
+    return f"summaries/{__version__}/{codec.VERSION}/{_LAYOUT}/{fields}/{_summarizer_fingerprint()}"
 
 
 NAMESPACE = _schema()
@@ -123,7 +124,7 @@ def encode_summary(summary: ModuleSummary) -> bytes:
     first read), in which the call sites of all its functions are one encoded value, decoded when the
     first of them is read (``_PackedCalls``). A summary read back and never read is its bytes again."""
     if type(summary) is LazyModuleSummary and summary._blob is not None:
-        return codec.dumps((tuple(summary.functions), tuple(summary.classes), summary._blob))
+        return codec.dumps((tuple(summary.functions), tuple(summary.classes), _rest_bytes(summary._blob)))
     functions = summary.functions.values()
     rest = codec.dumps((summary.globals, summary.star_imports, tuple(map(_function, functions)),
                         tuple(map(_class, summary.classes.values())), _packed_module_field(summary, "module_calls"),
@@ -280,7 +281,7 @@ class LazyModuleSummary(ModuleSummary):
                 self._decode()
 
     def _decode(self) -> None:
-        blob = self._blob
+        blob = _rest_bytes(self._blob)
         glob, star, functions, classes, module_calls, noqa, lines, downgraded, names, imports, calls = \
             codec.loads(blob)
         self._blob = None
@@ -305,10 +306,38 @@ _MODULE_FIELDS = tuple(f.name for f in dataclasses.fields(ModuleSummary))
 _HEAD_FIELDS = frozenset(_MODULE_FIELDS) - frozenset(_PACKED_MODULE_FIELDS) - {"functions", "classes"}
 
 
-def decode_summary(blob) -> ModuleSummary:
+class StaleSummary(Exception):
+    """The rest of a summary read from the cache is no longer there or fails its check, and the file
+    it was made from no longer has that text: the caller starts again without what it read."""
+
+
+class _StoredRest:
+    """The rest of a summary whose names were read from the cache (``SummaryCache``): read, and
+    authenticated, when first needed (a run that starts from the analysis on disk needs a few)."""
+
+    __slots__ = ("cache", "digest")
+
+    def __init__(self, cache, digest: bytes):
+        self.cache = cache
+        self.digest = digest
+
+    def take(self):
+        got = self.cache.store.get(self.digest + _REST)
+        return got if got is not None else self.cache.rest_again(self.digest)
+
+
+def _rest_bytes(rest):
+    return rest.take() if type(rest) is _StoredRest else rest
+
+
+def decode_summary(blob, rest=None) -> ModuleSummary:
     """The summary ``encode_summary`` made (``LazyModuleSummary``: the names of its functions and
-    classes decoded now, the rest when first read; any error here means the entry is unusable)."""
-    function_names, class_names, rest = codec.loads(blob)
+    classes decoded now, the rest when first read; any error here means the entry is unusable).
+    ``rest``: where the rest is (``_StoredRest``) when ``blob`` holds the names only."""
+    if rest is None:
+        function_names, class_names, rest = codec.loads(blob)
+    else:
+        function_names, class_names = codec.loads(blob)
     summary = object.__new__(LazyModuleSummary)
     summary._blob = rest
     summary._packed = None
@@ -357,6 +386,10 @@ class gc_paused:
 # ---------------------------------------------------------------- the cache
 
 
+_REST = b"+"  # a summary is two entries: the names of its functions and classes under its text's digest,
+# the rest (most of its bytes) under the digest and this, read when a field of it is first read
+
+
 class SummaryCache:
     def __init__(self, root: str, enabled: bool = True):
         directory = project_cache_dir(root) if enabled else None
@@ -387,7 +420,7 @@ class SummaryCache:
         if blob is None:
             return None
         try:
-            summary = decode_summary(blob)
+            summary = decode_summary(blob, _StoredRest(self, digest))
         except Exception:  # authenticated but unusable (cannot happen unless a bug): parse again
             self.store.discard(digest)
             return None
@@ -395,16 +428,48 @@ class SummaryCache:
         return summary
 
     def summary_of(self, digest: bytes):
-        """The summary stored for a text of this digest, if the cache still has it."""
+        """The summary stored for a text of this digest, if the cache still has it (an earlier text of a
+        file: ``collect_summaries(previous=...)``)."""
         if not self.enabled:
             return None
         blob = self.store.get(digest)
-        if blob is None:
+        # (its rest read now: a text no file has now is not kept when this cache is saved)
+        rest = self.store.get(digest + _REST)
+        if blob is None or rest is None:
             return None
         try:
-            return decode_summary(blob)
+            return decode_summary(blob, rest)
         except Exception:  # authenticated but unusable: as if it were not there
             return None
+
+    def rest_again(self, digest: bytes):
+        """The rest of the summary of the text of ``digest`` when the cache no longer has it right
+        (damaged since the names were read): made again from a file that still has that text, else
+        ``StaleSummary``."""
+        from ..summarize.collect import summarize_bytes
+
+        for path, (_, _, known) in list(self.by_path.items()):
+            if known != digest:
+                continue
+            try:
+                with open(path, "rb") as fh:
+                    data = fh.read()
+            except OSError:
+                continue
+            if self.digest(data) != digest:
+                continue
+            summary, err = summarize_bytes(data)
+            if err:
+                continue
+            try:
+                head, rest = _split(encode_summary(summary))
+            except ValueError:
+                continue
+            self.store.put(digest, head)
+            self.store.put(digest + _REST, rest)
+            self.dirty = True
+            return rest
+        raise StaleSummary(digest.hex())
 
     def lookup_stat(self, path: str, st: os.stat_result):
         if not self.enabled:
@@ -424,7 +489,9 @@ class SummaryCache:
             except ValueError:
                 return  # not cacheable: the file is summarized again next time
         self.by_path[path] = (st.st_mtime_ns, st.st_size, digest)
-        self.store.put(digest, blob)
+        head, rest = _split(blob)
+        self.store.put(digest, head)
+        self.store.put(digest + _REST, rest)
         self.used.add(digest)
         self.dirty = True
 
@@ -437,6 +504,12 @@ class SummaryCache:
             return
         # keep what this run used plus the rest, but drop entries no path points to
         live = {rec[2] for rec in self.by_path.values()} | self.used
-        self.store.retain(live)
+        self.store.retain(live | {digest + _REST for digest in live})
         self.store.put(_INDEX, codec.dumps(self.by_path))
         self.store.save()
+
+
+def _split(blob) -> tuple:
+    """(names, rest) of an ``encode_summary``: the two entries the cache stores."""
+    function_names, class_names, rest = codec.loads(blob)
+    return codec.dumps((function_names, class_names)), rest

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from ..cache.summaries import StaleSummary
 from ..link import ModuleInfo, modules_on_disk
 from .persist import Snapshot, materialize
 from .workspace import Workspace
@@ -82,6 +83,13 @@ def _resume(ws: Workspace, collected, snapshot: Snapshot, kept: dict, server: bo
     each file's findings read."""
     if not snapshot.usable:
         return None
+    try:
+        return _resume_from(ws, collected, snapshot, kept, server)
+    except StaleSummary:  # (a summary of then read from the cache is gone since: link afresh)
+        return None
+
+
+def _resume_from(ws: Workspace, collected, snapshot: Snapshot, kept: dict, server: bool) -> Optional[set]:
     then = snapshot.files
     now = ws.modules
     if any(p in then and then[p][1:4] != (m.name, tuple(m.aliases), m.is_package) for p, m in now.items()):
