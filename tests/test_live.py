@@ -1445,3 +1445,48 @@ def test_an_edit_right_after_the_analysis_is_taken_in_does_not_walk_the_old_summ
     seen = _spy_resume(monkeypatch, lambda applied: applied)
     assert _cli_rows(root, True)[0] == first[0]
     assert seen and seen[-1] and walked == []
+
+
+PACKAGED = {
+    "pyproject.toml": "",
+    "svc/api/__init__.py": "",
+    "svc/api/routes.py": (
+        "from fastapi import APIRouter\n\nfrom . import store\n\nrouter = APIRouter()\n\n\n"
+        "@router.get('/items')\nasync def items():\n    return store.load()\n"
+    ),
+    "svc/api/store.py": "import json\n\n\ndef load():\n    with open('items.json') as fh:\n        return json.load(fh)\n",
+}
+
+
+@pytest.mark.parametrize("edit", ["add svc/__init__.py", "remove svc/api/__init__.py then add it back"])
+def test_an_init_file_added_or_removed_names_the_modules_below_it_again(tmp_path, monkeypatch, edit):
+    """Whether a folder holds ``__init__.py`` decides its files' module names (``svc/api/routes.py``
+    is ``api.routes`` while ``svc`` is no package, ``svc.api.routes`` once it is): the language
+    server names them again and links again, as a fresh start would."""
+    _write_project(tmp_path, monkeypatch, PACKAGED)
+    root = str(tmp_path)
+    ws = Workspace(root, Options(use_cache=False, jobs=1, python="none"))
+    ws.load()
+    first = _live(ws)
+    assert first[0]
+
+    def fresh():
+        again = Workspace(root, Options(use_cache=False, jobs=1, python="none"))
+        again.load()
+        return again
+
+    def names(w):
+        return {p: (m.name, tuple(m.aliases), m.is_package) for p, m in w.modules.items()}
+
+    steps = [("add", "svc/__init__.py")] if edit.startswith("add") else \
+        [("remove", "svc/api/__init__.py"), ("add", "svc/api/__init__.py")]
+    for what, rel in steps:
+        path = str(tmp_path / rel)
+        if what == "add":
+            open(path, "w").close()
+            assert ws.update(path) == "relink"
+        else:
+            os.remove(path)
+            ws.remove(path)
+        now = fresh()
+        assert names(ws) == names(now) and _live(ws) == _live(now)

@@ -258,13 +258,13 @@ class Workspace:
         self.modules[path] = info
         order = {p: i for i, p in enumerate(self._display)}
         self.modules = dict(sorted(self.modules.items(), key=lambda kv: order.get(kv[0], len(order))))
-        if self._renamed():
+        if self._renamed(package=_is_init(path)):
             return "relink"
         return self._apply(info, None, summary)
 
     def _removed(self, info: ModuleInfo) -> str:
         del self.modules[info.path]
-        if self._renamed():
+        if self._renamed(package=_is_init(info.path) and not os.path.exists(info.path)):
             return "relink"
         return self._apply(info, info.summary, None)
 
@@ -278,15 +278,19 @@ class Workspace:
             info.summary = old
         return self._apply(info, old, summary)
 
-    def _renamed(self) -> bool:
-        """Are the project's files named otherwise now (its script folders changed)? Then they are
+    def _renamed(self, package: bool = False) -> bool:
+        """Are the project's files named otherwise now (its script folders changed; with ``package``,
+        an ``__init__.py`` appeared or went away, which makes a folder a package or not)? Then they are
         named again and the project linked again."""
         roots = self._source_roots()
-        if roots == self._roots:
+        if roots == self._roots and not package:
             return False
+        names = {path: names_of(path, roots) for path in self.modules}
         self._roots = roots
+        if all((info.name, tuple(info.aliases), info.is_package) == names[path] for path, info in self.modules.items()):
+            return False
         for path, info in self.modules.items():
-            info.name, info.aliases, info.is_package = names_of(path, roots)
+            info.name, info.aliases, info.is_package = names[path]
         self._link()
         return True
 
@@ -504,3 +508,7 @@ class Workspace:
         errors = {p: [self.errors[p]] for p in wanted if p in self.errors}
         relinked, self._relinked = self._relinked, False
         return Checked(out, errors, relinked)
+
+
+def _is_init(path: str) -> bool:
+    return os.path.basename(path) == "__init__.py"
