@@ -166,6 +166,7 @@ def bare_project(tmp_path, name="fastapi_app", keep=()):
     in the folders ``keep`` (the others are namespace folders), as a tree of downloaded sources often is."""
     root = tmp_path / "bare" / name
     shutil.copytree(os.path.join(FIXTURES, "projects", name), root)
+    (root / "pyproject.toml").unlink(missing_ok=True)
     for init in root.rglob("__init__.py"):
         if str(init.parent.relative_to(root)) not in keep:
             init.unlink()
@@ -238,3 +239,30 @@ def test_a_script_folder_is_named_the_same_in_every_mode(tmp_path, marker):
     assert flake8(str(root), rel) == expected
     got = explain(str(root), rel, 10)
     assert got.exit_code == 0 and "route: GET /rates/" in got.output and "requests.get" in got.output
+
+
+def test_a_folder_inside_the_project_is_linked_against_the_rest_of_it(tmp_path):
+    """``asynclint proj/api``: the routes there call a helper in ``proj/core``. Named alone, the folder
+    is linked against the project around it, as a file named alone is and as ``flake8 api`` (which
+    analyses the project around the paths it is given) does: the same findings as a run over the
+    project gives the folder's files, with the route prefix the app outside the folder mounts."""
+    root = tmp_path / "proj"
+    for rel, text in {
+        "pyproject.toml": '[project]\nname = "proj"\nversion = "0"\n',
+        "api/__init__.py": "",
+        "api/routes.py": ("from fastapi import APIRouter\n\nfrom core.users import find_user\n\n"
+                          "router = APIRouter()\n\n\n@router.get('/users/{uid}')\nasync def get_user(uid: int):\n"
+                          "    user = find_user(uid)\n    return {'name': user['name']}\n"),
+        "core/__init__.py": "",
+        "core/users.py": ("import requests\n\n\ndef find_user(uid):\n"
+                          "    return requests.get(f'https://example.com/users/{uid}').json()\n"),
+        "main.py": ("from fastapi import FastAPI\n\nfrom api.routes import router\n\n"
+                    "app = FastAPI()\napp.include_router(router, prefix='/v1')\n"),
+    }.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    whole = {f for f in cli(str(root)) if f[0].startswith("api")}
+    assert whole and any(code == "ASL301" for *_, code in whole)
+    assert cli(str(root), "api") == whole == flake8(str(root), "api")
+    assert "GET /v1/users/{uid}" in subprocess.run(
+        [sys.executable, "-m", "asynclint", "api"], cwd=root, capture_output=True, text=True, env=_clean_env()).stdout

@@ -61,8 +61,8 @@ def project_root_of(paths) -> str:
 
 def files_for_run(paths, *, exclude=(), extend_exclude=(), force_exclude=False, whole_project=True,
                   root: Optional[str] = None, check_tests: bool = False, stamps: Optional[dict] = None) -> RunFiles:
-    """Discover ``paths``; files named one by one (pre-commit, editors) are linked against the
-    whole project around them unless ``whole_project`` is off. ``root``: the project root when the
+    """Discover ``paths``; files named one by one (pre-commit, editors) and folders inside the project
+    are linked against the whole project around them unless ``whole_project`` is off. ``root``: the project root when the
     caller knows it (the flake8 plugin: the root of the paths flake8 was given), else ``project_root``.
     Test modules found in a directory are linked but not reported, unless ``check_tests``: tests do
     not serve requests. Vendored copies of other projects are linked but not reported either.
@@ -73,9 +73,14 @@ def files_for_run(paths, *, exclude=(), extend_exclude=(), force_exclude=False, 
     files = list(found.files)
     report_paths = {f.path for f in files if (check_tests or not f.test) and not f.vendored}
     context = list(found.context_dirs)
-    if not context and whole_project and files:
+    if whole_project and files and (not context or all(d != root and _inside(root, d) for d in context)):
+        # files named one by one, or folders inside the project (``asynclint proj/api``): linked against
+        # the rest of it, so that what they import from beside them (``proj/core``) and what calls them
+        # are read, and they get the findings a run over the project gives them (as ``flake8 proj/api``,
+        # which analyses the project around the paths it is given, does)
+        named = {f.path for f in files}
         extra = discover([root], root=root, exclude=exclude, extend_exclude=extend_exclude, stamps=stamps)
-        files += [f for f in extra.files if f.path not in report_paths]
+        files += [f for f in extra.files if f.path not in named]
         context = [root]
     if not context:
         # files checked on their own: name them from one level up, so that a file named like a
