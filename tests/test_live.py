@@ -1490,3 +1490,28 @@ def test_an_init_file_added_or_removed_names_the_modules_below_it_again(tmp_path
             ws.remove(path)
         now = fresh()
         assert names(ws) == names(now) and _live(ws) == _live(now)
+
+
+def test_a_run_after_an_edit_takes_in_which_callers_run_each_function(tmp_path, monkeypatch):
+    """Which routes reach a function (its async callers, up the call graph) is kept with the analysis,
+    each answer with what it read: a run after an edit that changes none of that asks no call index
+    for callers again, and one that adds a caller reports the new route."""
+    from asynclint.frameworks import fastapi as fastapi_mod
+
+    _write_project(tmp_path, monkeypatch, SHOP_API)
+    root = str(tmp_path)
+    users = tmp_path / "shop/routes/users.py"
+    first = _cli_rows(root, True)
+    users.write_text(SHOP_API["shop/routes/users.py"] + "\n# kept from here on\n", encoding="utf-8")
+    assert _cli_rows(root, True) == first  # (keeps the analysis)
+    asked = []
+    real = fastapi_mod._sites_named
+    monkeypatch.setattr(fastapi_mod, "_sites_named", lambda index, name: asked.append(name) or real(index, name))
+    users.write_text(SHOP_API["shop/routes/users.py"] + "\n# an edit\n", encoding="utf-8")
+    assert _cli_rows(root, True) == first and asked == []
+    users.write_text(SHOP_API["shop/routes/users.py"] + (
+        "\n\n@router.get('/users/{uid}/settings')\nasync def settings(uid: int):\n    return load()\n"),
+        encoding="utf-8")
+    got = _cli_rows(root, True)
+    assert got == _cli_rows(root, False) and {r[7] for r in got[0]} == {"GET /api/users/{uid}",
+                                                                           "GET /api/users/{uid}/settings"}

@@ -45,8 +45,9 @@ from ..link.build import is_test_support
 from ..model import CallSite
 from .state import Record, pass_signature
 
-FORMAT = 7
+FORMAT = 8
 _META, _FILES, _HIER, _LIBS, _PASSES = b"meta", b"files", b"hierarchy", b"libraries", b"passes"
+_CALLERS = b"callers"  # which async callers run each function on the loop (``state.FactMemo``)
 _MAX_PARTS = 32  # how many parts the fact table is stored in before it is written as one again
 _ROUTE_FIELDS = tuple(f.name for f in dataclasses.fields(Route))
 _PARTS_FIELDS = tuple(f.name for f in dataclasses.fields(RouteParts))
@@ -293,6 +294,8 @@ class Snapshot:
         h._mro, h._mro_facts, h._subclasses = mro, mro_facts, subclasses
         self._remember_hierarchy(h)
         _restore_passes(state, fns, self.store.get(_PASSES), table)
+        if not indexed:  # (the language server asks them again after each edit)
+            _restore_callers(state.route_callers, self.store.get(_CALLERS), table)
         state.dirty = set()
         state.changed_derived = set()  # taking the analysis in changed nothing
         state._table_size = len(fns) if table_size is None else table_size
@@ -342,9 +345,12 @@ class Snapshot:
             table = state.fact_table = FactTable([])
         h = project.hierarchy
         hierarchy = not self._same_hierarchy(h)  # (encoded again: its MROs' facts numbered too)
+        callers = state.route_callers if state.derived is not None and state.route_callers.dirty else None
         if not table.indexed:
-            table.learn(_facts_to_number(wanted, by_module, state, results, table,
-                                         h._mro_facts.values() if hierarchy else ()))  # (looked up together)
+            more = list(h._mro_facts.values()) if hierarchy else []
+            if callers is not None:
+                more += [f for key, read in callers._facts.items() if type(key) is str for f in read]
+            table.learn(_facts_to_number(wanted, by_module, state, results, table, more))  # (looked up together)
         try:
             for path in wanted:
                 info = infos[path]
@@ -357,6 +363,9 @@ class Snapshot:
             store.put(_LIBS, codec.dumps(None if loader is None else (
                 loader.asked, [(i.name, i.path) for i in libraries], state.library_depth, state._table_size)))
             _put_if_changed(store, _PASSES, _encode_passes(state, project.functions, table))  # (numbers facts)
+            if callers is not None:
+                store.put(_CALLERS, codec.dumps(_encode_callers(callers, table)))
+                callers.dirty = False
             if hierarchy:  # (numbers facts: before the table's new part is written)
                 _put_if_changed(store, _HIER, (h._mro, {q: table.encode(read) for q, read in h._mro_facts.items()},
                                                h._subclasses))
@@ -372,7 +381,8 @@ class Snapshot:
             _put_if_changed(store, _FILES, files)
         except ValueError:  # something not plain data (cannot happen unless a bug): keep no analysis
             return
-        keep = {_META, _FILES, _HIER, _LIBS, _PASSES} | {_module_key(p) for p in infos} | {_facts_key(p) for p in table.parts}
+        keep = {_META, _FILES, _HIER, _LIBS, _PASSES, _CALLERS} | {_module_key(p) for p in infos} | \
+            {_facts_key(p) for p in table.parts}
         store.retain(keep)
         if store.get(_META) != self.key:
             store.put(_META, self.key)
@@ -579,6 +589,34 @@ def _encode_passes(state, fns, table: FactTable):
     return (sorted(state.entries), sorted(once.functions), sites(once.guarded), sites(once.inner),
             memo["quiet"], sorted(memo.get("serving", ())), table.encode(state.pass_facts),
             tuple(state.callbacks.items()))
+
+
+def _encode_callers(memo, table: FactTable) -> tuple:
+    """The entries of the route callers' memo by function (not those by name: they hold call sites),
+    each with the numbers of the facts it read, both kinds."""
+    out = []
+    for key, callers in memo.items():
+        read = memo._facts.get(key)
+        if type(key) is str and read is not None and len(read) == 2:
+            out.append((key, tuple(callers), table.encode(read[0]), table.encode(read[1])))
+    return tuple(out)
+
+
+def _restore_callers(memo, blob, table: FactTable) -> None:
+    """Take in what ``_encode_callers`` kept (nothing when it cannot be: they are asked again)."""
+    if blob is None or memo.derived is None:
+        return
+    try:
+        rows = codec.loads(blob)
+        entries = {fq: (list(callers), (numbers(base), numbers(derived))) for fq, callers, base, derived in rows}
+    except Exception:  # (not what this code wrote)
+        return
+    memo.clear()
+    for fq, (callers, read) in entries.items():
+        memo[fq] = callers
+        memo._facts[fq] = read
+    memo.table = table
+    memo.dirty = False
 
 
 def _restore_passes(state, fns, blob, table: FactTable) -> None:

@@ -200,7 +200,10 @@ class AnalysisState:
         if any(f[0] not in NOT_VALUES for f in facts):
             self.values_changed = True
         if facts or functions:
-            self.route_callers.clear()
+            if self.derived is None:
+                self.route_callers.clear()
+            # (else what read what changed is dropped when the callers are next asked: ``route_model``,
+            # once the derived facts this edit changes are known too)
             self.programs.clear()
 
     def _index(self, key, facts) -> None:
@@ -572,6 +575,8 @@ class AnalysisState:
                 self.routes.quiet_memo.update(self.quiet_kept)
                 self.quiet_kept = None
         self.routes.call_index = self.call_index
+        if self.derived is not None and (self.changed_base or self.changed_derived):
+            self.route_callers.prune(self.meets(self.changed_base | self.changed_derived))
         self.routes.callers = self.route_callers
         return self.routes
 
@@ -659,17 +664,23 @@ def pass_signature(entries, once, quiet_memo, callbacks=None) -> tuple:
 class FactMemo(dict):
     """frameworks.fastapi.routes_by_function's memo (function -> the async callers that make it
     run on the loop), each entry with the facts computing it read: a hit adds them to the reader's
-    frames, as the evaluator's memo does."""
+    frames, as the evaluator's memo does. Facts kept as the numbers of the stored fact table
+    (``persist``: entries taken in) are decoded on the first hit (``table``)."""
 
     def __init__(self, tracker, derived):
         super().__init__()
         self.tracker, self.derived = tracker, derived
         self._facts: dict = {}
+        self.table = None
+        self.dirty = False  # changed since taken in or saved (``persist``)
 
     def compute(self, key, compute):
         trackers = [t for t in (self.tracker, self.derived) if t is not None]
         if dict.__contains__(self, key):
-            for t, facts in zip(trackers, self._facts.get(key, ())):
+            read = self._facts.get(key, ())
+            if any(type(facts) is array for facts in read):
+                read = self._facts[key] = tuple(self.table.decode(f) if type(f) is array else f for f in read)
+            for t, facts in zip(trackers, read):
                 t.add(facts)
             return dict.__getitem__(self, key)
         frames = [t.open() for t in trackers]
@@ -678,9 +689,20 @@ class FactMemo(dict):
         finally:
             self._facts[key] = tuple(t.close(f) for t, f in zip(trackers, frames))
         self[key] = value
+        self.dirty = True
         return value
 
+    def prune(self, meets) -> None:
+        """Drop the entries that read a fact ``meets`` holds (what edits changed); the others hold."""
+        facts = self._facts
+        stale = [key for key in self if key not in facts or any(map(meets, facts[key]))]
+        for key in stale:
+            del self[key]
+            facts.pop(key, None)
+        self.dirty |= bool(stale)
+
     def clear(self) -> None:
+        self.dirty |= bool(self)
         super().clear()
         self._facts.clear()
 
