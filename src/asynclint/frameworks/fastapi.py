@@ -1210,10 +1210,11 @@ def annotate_routes(project, analysis, diagnostics, cfg, model: Optional[RouteMo
         awaited_anywhere = _awaited_somewhere(model, project, candidates)
         for fq, (role, r) in roles.items():
             ref = project.functions.get(fq)
-            if ref is None or not ref.summary.is_async or ref.summary.awaits or not ref.module.report:
-                continue
+            # (the reported modules' routes with blocking calls first: another's summary is not read)
             n = counts.get(fq, 0)
-            if not n or fq in awaited_anywhere or (ref.summary.is_generator and role == "route"):
+            if ref is None or not n or not ref.module.report or not ref.summary.is_async or ref.summary.awaits:
+                continue
+            if fq in awaited_anywhere or (ref.summary.is_generator and role == "route"):
                 continue  # an async generator dependency becomes a sync generator one: fine
             if r.kind == "websocket":
                 continue  # a websocket handler cannot be a plain def
