@@ -1413,3 +1413,27 @@ def test_edits_to_the_class_decide_what_an_object_built_elsewhere_holds(tmp_path
     assert got == _fresh(str(root), ws.texts) and len(lines_in_migrations(got)) > len(quiet)
     ws.update(migrations)
     assert _live(ws) == first
+
+
+def test_edits_of_a_command_registered_by_reference_in_another_module(tmp_path, monkeypatch):
+    """``legacy.command(name="sync")(sync)`` in cli.py registers sync.py's ``sync``, which hands
+    ``pull()`` to ``asyncio.run``: taking that line out of sync.py (not the module that registers it)
+    makes ``pull()`` a coroutine no command runs, reported again; putting it back makes it start-up
+    code (ASL402, off by default). The workspace and a command-line run resuming from its stored
+    analysis agree with fresh runs throughout."""
+    fixture = os.path.join(os.path.dirname(__file__), "fixtures", "projects", "cli_by_reference")
+    got = _toggled_line(tmp_path, monkeypatch, fixture, "tool/sync.py", "    asyncio.run(pull(url))\n")
+    for with_line, without_line in got.values():
+        assert _lines_in(with_line, "sync.py") == set()
+        assert _lines_in(without_line, "sync.py") == {8}
+
+
+def test_edits_that_register_a_command_by_reference_follow_what_it_runs(tmp_path, monkeypatch):
+    """``app.command(list_command, name="list")`` in cli.py makes client.py's ``list_command`` a
+    command (its file read is ASL402, off by default); without the line it is a coroutine like any
+    other, reported. Workspace and resumed command-line runs agree with fresh runs."""
+    fixture = os.path.join(os.path.dirname(__file__), "fixtures", "projects", "cli_by_reference")
+    got = _toggled_line(tmp_path, monkeypatch, fixture, "tool/cli.py", 'app.command(list_command, name="list")\n')
+    for with_line, without_line in got.values():
+        assert _lines_in(with_line, "client.py") == {20}
+        assert _lines_in(without_line, "client.py") == {11, 20}
