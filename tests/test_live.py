@@ -1437,3 +1437,16 @@ def test_edits_that_register_a_command_by_reference_follow_what_it_runs(tmp_path
     for with_line, without_line in got.values():
         assert _lines_in(with_line, "client.py") == {20}
         assert _lines_in(without_line, "client.py") == {11, 20}
+
+
+def test_edits_of_the_one_store_that_types_an_attribute_argument(tmp_path, monkeypatch):
+    """``Client(self.connection)`` passes an ``InProcessTransport`` while ``__init__`` stores one there
+    and nothing else does: ``infer_transport``'s branch for a script path named by a str does not run.
+    Without that store the attribute may be anything, and the call is reported; workspace and resumed
+    command-line runs agree with fresh runs."""
+    fixture = os.path.join(os.path.dirname(__file__), "fixtures", "projects", "inferred_transports")
+    got = _toggled_line(tmp_path, monkeypatch, fixture, "mcpc/callers.py",
+                        "        self.connection = InProcessTransport(server)\n")
+    for with_line, without_line in got.values():
+        assert 12 not in _lines_in(with_line, "callers.py")
+        assert 11 in _lines_in(without_line, "callers.py")  # (the line above it is gone)
