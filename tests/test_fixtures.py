@@ -52,6 +52,16 @@ def test_single_file_fixture(path):
     assert got == expected, "\n" + _diff(expected, got, os.path.relpath(path, FIXTURES))
 
 
+def test_every_project_fixture_is_a_project_of_its_own():
+    """Each has the ``pyproject.toml`` a real project has: without one its root would be this
+    repository, and a run on its folder would be linked against every other fixture."""
+    from asynclint.discover import project_root
+
+    for project in _projects():
+        assert os.path.isfile(os.path.join(project, "pyproject.toml")), project
+        assert project_root([project]) == project
+
+
 @pytest.mark.parametrize("project", _projects(), ids=os.path.basename)
 def test_project_fixture(project):
     result = run([project], _select_all_options())

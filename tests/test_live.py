@@ -1515,3 +1515,40 @@ def test_a_run_after_an_edit_takes_in_which_callers_run_each_function(tmp_path, 
     got = _cli_rows(root, True)
     assert got == _cli_rows(root, False) and {r[7] for r in got[0]} == {"GET /api/users/{uid}",
                                                                            "GET /api/users/{uid}/settings"}
+
+
+def test_edits_of_a_command_registered_by_reference_in_another_module(tmp_path, monkeypatch):
+    """``legacy.command(name="sync")(sync)`` in cli.py registers sync.py's ``sync``, which hands
+    ``pull()`` to ``asyncio.run``: taking that line out of sync.py (not the module that registers it)
+    makes ``pull()`` a coroutine no command runs, reported again; putting it back makes it start-up
+    code (ASL402, off by default). The workspace and a command-line run resuming from its stored
+    analysis agree with fresh runs throughout."""
+    fixture = os.path.join(os.path.dirname(__file__), "fixtures", "projects", "cli_by_reference")
+    got = _toggled_line(tmp_path, monkeypatch, fixture, "tool/sync.py", "    asyncio.run(pull(url))\n")
+    for with_line, without_line in got.values():
+        assert _lines_in(with_line, "sync.py") == set()
+        assert _lines_in(without_line, "sync.py") == {8}
+
+
+def test_edits_that_register_a_command_by_reference_follow_what_it_runs(tmp_path, monkeypatch):
+    """``app.command(list_command, name="list")`` in cli.py makes client.py's ``list_command`` a
+    command (its file read is ASL402, off by default); without the line it is a coroutine like any
+    other, reported. Workspace and resumed command-line runs agree with fresh runs."""
+    fixture = os.path.join(os.path.dirname(__file__), "fixtures", "projects", "cli_by_reference")
+    got = _toggled_line(tmp_path, monkeypatch, fixture, "tool/cli.py", 'app.command(list_command, name="list")\n')
+    for with_line, without_line in got.values():
+        assert _lines_in(with_line, "client.py") == {20}
+        assert _lines_in(without_line, "client.py") == {11, 20}
+
+
+def test_edits_of_the_one_store_that_types_an_attribute_argument(tmp_path, monkeypatch):
+    """``Client(self.connection)`` passes an ``InProcessTransport`` while ``__init__`` stores one there
+    and nothing else does: ``infer_transport``'s branch for a script path named by a str does not run.
+    Without that store the attribute may be anything, and the call is reported; workspace and resumed
+    command-line runs agree with fresh runs."""
+    fixture = os.path.join(os.path.dirname(__file__), "fixtures", "projects", "inferred_transports")
+    got = _toggled_line(tmp_path, monkeypatch, fixture, "mcpc/callers.py",
+                        "        self.connection = InProcessTransport(server)\n")
+    for with_line, without_line in got.values():
+        assert 12 not in _lines_in(with_line, "callers.py")
+        assert 11 in _lines_in(without_line, "callers.py")  # (the line above it is gone)

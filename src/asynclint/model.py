@@ -42,7 +42,8 @@ EXPR_FORMS = {
                                          "simple values of the other arguments)"),
     "callargs": (("expr", "exprs?", "kwexprs?"), "a Route/Mount construction with its simple arguments"),
     "i": (("expr",), "an instance of the class (from an annotation)"),
-    "opt": (("expr",), "an annotation that also admits None (``Optional[X]``, ``X | None``)"),
+    "opt": (("expr",), "an annotation that admits more than its class: None (``Optional[X]``, ``X | None``) "
+                       "or another class (``X | Y``, ``Union[X, Y]``, read as X)"),
     "it": (("expr",), "an element of iterating ``base``"),
     "en": (("expr",), "what ``with base as x`` binds"),
     "aw": (("expr",), "the result of ``await base``"),

@@ -150,7 +150,7 @@ class Causes:
             access.used.add(subject(site.callee, names))
             access.used.discard(None)
             return
-        args = call_arguments(site, target.summary.params, b.offset) or {}
+        args = call_arguments(site, target.summary.params, b.offset)
         access.used = {subject(args[p], names) for p in self.path_params(b.target) if p in args}
         access.used.discard(None)
         result = call_result(site, names)
@@ -176,7 +176,7 @@ class Causes:
                 keys = set(on) | set(used)
             elif b.target in fns and not b.alternatives:
                 inner = self.path_params(b.target)
-                args = (call_arguments(b.site, fns[b.target].summary.params, b.offset) or {}) if inner else {}
+                args = call_arguments(b.site, fns[b.target].summary.params, b.offset) if inner else {}
                 keys = {subject(args[p], names) for p in inner if p in args}
             else:
                 continue

@@ -37,12 +37,14 @@ A fact is a guard on the state at the call (``self.x = Client()`` before it:
 ``("self.x", "none", None, False, ...)``), or ``(subject, "dirty", ...)``
 when the function changed the subject in a way that is not known.
 
-An argument made by a project class's constructor (``Typed``: directly, or
-returned by a function every ``return`` of which makes one) answers an
-``isinstance`` test on a builtin type (``isinstance(callback, str)``) from the
-classes it is an instance of. Anything not known (a non-literal argument,
-``**kw``, a declared type, which may leave out the rest of a union) counts as
-"may hold", so pruning only ever removes paths that cannot run.
+An argument made by a project class's constructor (``Typed``: directly,
+returned by a function every ``return`` of which makes one, of one class or of
+several that agree on the builtin types among their bases, or ``self.attr``
+whose one store makes one) answers an ``isinstance`` test on a builtin type
+(``isinstance(callback, str)``) from the classes it is an instance of. Anything
+not known (a non-literal argument, a parameter ``**kw`` may pass because the
+call does not write it, a declared type, which may leave out the rest of a
+union) counts as "may hold", so pruning only ever removes paths that cannot run.
 """
 
 from __future__ import annotations
@@ -203,10 +205,11 @@ def subject_of(expr) -> Optional[str]:
     return None
 
 
-def call_arguments(site, params, offset: int) -> Optional[dict]:
-    """The literal or parameter expressions a call passes, by the callee's parameter names."""
-    if any(k == "**" for k, _ in site.kwargs):
-        return None
+def call_arguments(site, params, offset: int) -> dict:
+    """The literal or parameter expressions a call passes, by the callee's parameter names. With
+    ``**kw`` unpacked into the call, what it passes by position or by name is still that argument
+    (Python rejects a second value for it); only the defaults of the rest are not known."""
+    unpacked = any(k == "**" for k, _ in site.kwargs)
     positional = [p for p in params if p.kind == "pos"][offset:]
     out = {}
     for p, a in zip(positional, site.args):
@@ -214,17 +217,19 @@ def call_arguments(site, params, offset: int) -> Optional[dict]:
             break  # *args or an expression we do not keep: positions after it are unknown
         out[p.name] = a
     else:
-        # parameters not passed take their default
-        passed = len(site.args)
-        for p in positional[passed:]:
-            if p.default is not None:
-                out[p.name] = p.default
+        if not unpacked:
+            # parameters not passed take their default
+            passed = len(site.args)
+            for p in positional[passed:]:
+                if p.default is not None:
+                    out[p.name] = p.default
     for name, a in site.kwargs:
-        if a is not None:
+        if a is not None and name != "**":
             out[name] = a
-    for p in params:
-        if p.kind == "kwonly" and p.name not in out and p.default is not None:
-            out[p.name] = p.default
+    if not unpacked:
+        for p in params:
+            if p.kind == "kwonly" and p.name not in out and p.default is not None:
+                out[p.name] = p.default
     return out
 
 
@@ -248,11 +253,9 @@ def through_call(cond, site, params, offset: int, caller_subjects, known=None, c
     subject of the caller's but an object built with known arguments (``analyze.held``), else None."""
     if cond is None or cond == TRUE:
         return cond
+    # (``**kw`` may pass any parameter not written in the call: a test of one may hold; a test of the
+    # receiver's state or of the environment is mapped as for any call: ``self._log(level, msg, **kw)``)
     args = call_arguments(site, params, offset)
-    if args is None:
-        # ``**kw`` may pass any parameter: a test of one may hold; a test of the receiver's state or of
-        # the environment is mapped as for any call (a logger's ``self._log(level, msg, **kw)``)
-        args = {}
     receiver = None if constructor else receiver_subject(site, params, offset)
     self_name = params[0].name if offset == 1 and params else None
     facts = {}

@@ -45,10 +45,10 @@ def held(project: Project, site, mod, attr: str):
     bound method call ``site`` (written in the module ``mod``) holds, or None when not known."""
     if "." in attr or site.callee[0] != "a":
         return None
-    built = _built(project, site.callee[1], mod)
-    if built is None:
+    found = built(project, site.callee[1], mod)
+    if found is None:
         return None
-    call, where = built
+    call, where = found
     v = project.values.callee_value(call[1], where)
     if type(v) is not Sym:
         return None
@@ -58,7 +58,7 @@ def held(project: Project, site, mod, attr: str):
     return _argument(project, v.name, call, attr)
 
 
-def _built(project: Project, e, mod, depth: int = 0) -> Optional[tuple]:
+def built(project: Project, e, mod, depth: int = 0) -> Optional[tuple]:
     """The one constructor call expression the object ``e`` is, and the module it is written in."""
     if e is None or depth > 4:
         return None

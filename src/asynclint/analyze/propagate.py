@@ -30,8 +30,8 @@ from ..link.values import MEMORY_BUFFERS, Inst, Meth, Sym
 from .classify import Blocking
 from .files import file_subjects
 from .locks import lock_type
-from .held import held
-from .conditions import MEMORY, NONEMPTY, NOT_NONE, RAW, TRUE, Typed, both, either, through_call
+from .held import built, held
+from .conditions import MEMORY, NONEMPTY, NOT_NONE, PLAIN_TYPES, RAW, TRUE, Typed, both, either, through_call
 
 LOOP_CHECKS = ("is_running", "get_running_loop", "_get_running_loop")
 # library base classes that are no builtin type (a project class deriving from them is not a str)
@@ -299,28 +299,49 @@ class Propagation:
             if v in MEMORY_BUFFERS:
                 return MEMORY
             not_none = values.not_none(e, mod)
-            if type(v) is Inst:
-                made = self._made(e, mod)
-                names = self._instance_names(made) if made == v.type else None
+            made = self._made(e, mod)
+            # one class, as the value reads; or one of several, each made there (``return SSETransport(url)``
+            # in one branch, ``return HttpTransport(url)`` in the other), which the value cannot tell apart
+            if made is not None and (len(made) > 1 or type(v) is Inst and made == {v.type}):
+                names = self._common_names(made)
                 if names is not None:
                     return Typed(names, not_none)
             return NOT_NONE if not_none else None
 
         return known
 
-    def _made(self, e, mod, depth: int = 0) -> Optional[str]:
-        """The project class an expression is an instance of exactly, not by a declaration (which may
-        leave out the other classes of a union): a constructor call, or a call to a function every
-        ``return`` of which is one of that class."""
+    def _common_names(self, made: frozenset) -> Optional[frozenset]:
+        """The last names of the classes an instance of every class of ``made`` is an instance of (see
+        ``_instance_names``), when the classes agree on every builtin type among them: an ``isinstance``
+        test on a builtin type then has one answer for all of them."""
+        each = [self._instance_names(q) for q in made]
+        if any(names is None for names in each):
+            return None
+        common = frozenset.intersection(*each)
+        if (frozenset.union(*each) - common) & PLAIN_TYPES:
+            return None
+        return common
+
+    def _made(self, e, mod, depth: int = 0) -> Optional[frozenset]:
+        """The project classes an expression is an instance of exactly, not by a declaration (which may
+        leave out the other classes of a union): a constructor call; a call to a function every ``return``
+        of which is one of them (``return SSETransport(url)`` / ``return HttpTransport(url)``: either);
+        ``self.attr`` whose one store, in its class and every class it may be an instance of, is one
+        (``self.connection = InProcessTransport(server)``, ``analyze.held``)."""
         while e is not None and e[0] == "alt" and depth < 8:
             e, depth = e[2], depth + 1  # the value, not the annotation
-        if e is None or e[0] != "c" or depth > 6:
+        if e is None or depth > 6:
             return None
         project = self.project
+        if e[0] == "a" and e[1][0] == "self":
+            found = built(project, e, mod)
+            return self._made(found[0], found[1], depth + 1) if found is not None else None
+        if e[0] != "c":
+            return None
         v = project.values.callee_value(e[1], mod)
         fq = None
         if type(v) is Sym and v.name in project.classes:
-            return v.name if not project.classes[v.name][0].library else None
+            return frozenset({v.name}) if not project.classes[v.name][0].library else None
         if type(v) is Sym and v.name in self.fns:
             fq = v.name
         elif type(v) is Meth and v.type in project.classes and not project.hierarchy.overrides(v.type, v.name):
@@ -329,8 +350,13 @@ class Propagation:
         if ref is None or ref.module.library or ref.summary.is_async or ref.summary.is_generator \
                 or not ref.summary.returns:
             return None
-        made = {self._made(r, ref.module, depth + 1) for r in ref.summary.returns}
-        return made.pop() if len(made) == 1 else None
+        made = set()
+        for r in ref.summary.returns:
+            got = self._made(r, ref.module, depth + 1)
+            if got is None:
+                return None
+            made |= got
+        return frozenset(made)
 
     def _instance_names(self, cls_q: str) -> Optional[frozenset]:
         """The last names of the classes an instance of the project class ``cls_q`` is an instance of,

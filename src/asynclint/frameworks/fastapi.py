@@ -254,6 +254,19 @@ class RouteModel:
         return any(d.kind in ("decorator", "decorator-ref") and d.callee[0] == "a" and d.callee[2] in _CLI_DECORATORS
                    and self.cli_object(d.callee[1], ref.module, depth + 1) for d in ref.summary.decorators)
 
+    def registers_command(self, e, mod) -> bool:
+        """Is ``e`` (what is called) a command-line decorator made by a call: ``app.command(name="x")``
+        of a typer/click/cyclopts app, whose result registers the function it is called with?"""
+        return e[0] == "c" and e[1][0] == "a" and e[1][2] in _CLI_DECORATORS and self.cli_object(e[1][1], mod)
+
+    def command_registered(self, e, mod, parts: "RouteParts") -> None:
+        """The project function ``e`` names, registered as a command by hand (``app.command(fn)``): what
+        it runs runs once per invocation, as for ``@app.command()``. A sub-app or anything else is left."""
+        fq = self.project_function(e, mod)
+        ref = self.p.functions.get(fq) if fq is not None else None
+        if ref is not None and not ref.module.library:
+            parts.commands |= {fq} if ref.summary.is_async else self.coroutines_run(ref)
+
     def coroutines_run(self, ref) -> set:
         """The project coroutines a sync function hands to ``asyncio.run`` (``loop.run_until_complete``,
         ``anyio.run``, or a function of the project that hands it on: ``entries.runner_wrapper``):
@@ -345,15 +358,24 @@ class RouteModel:
                     # app.router.lifespan_context = lifespan: the lifespan set after the app was made
                     self.startup_hooks(site.args[0], mod, parts.startup, fn)
                 continue
+            if site.kind == "call" and callee[0] == "c" and site.args and self.registers_command(callee, mod):
+                # app.command(name="sync")(sync): the decorator applied by hand, as @app.command(name="sync")
+                self.command_registered(site.args[0], mod, parts)
+                continue
             if site.kind != "call" or callee[0] != "a":
                 continue
             method = callee[2]
-            if method == "command" and site.args and self.cli_object(callee[1], mod):
-                # app.command("pkg.cli.version:version", name="version"): a command registered by its path
+            if method in _CLI_DECORATORS and site.args and self.cli_object(callee[1], mod):
+                # app.command(list_command, name="list") / app.default(main): a command registered by
+                # reference, as the decorator would; app.command("pkg.cli.version:version", name="version"):
+                # by its path
                 target = self.literal(site.args[0], mod)
-                ref = p.functions.get(target.replace(":", ".")) if isinstance(target, str) and ":" in target else None
-                if ref is not None:
-                    parts.commands |= {ref.qualname} if ref.summary.is_async else self.coroutines_run(ref)
+                if isinstance(target, str):
+                    ref = p.functions.get(target.replace(":", ".")) if ":" in target and method == "command" else None
+                    if ref is not None:
+                        parts.commands |= {ref.qualname} if ref.summary.is_async else self.coroutines_run(ref)
+                else:
+                    self.command_registered(site.args[0], mod, parts)
                 continue
             if method == "add_event_handler" and site.args and self.literal(site.args[0], mod) in _EVENTS:
                 if len(site.args) > 1 and self.object_kind(p.ev(callee[1], mod)) == "app":

@@ -707,6 +707,19 @@ class _Summarizer:
         finally:
             self.depth = depth
 
+    def _union(self, members, optional: bool = False) -> Optional[Expr]:
+        """``A | B | None``, ``Union[A, B]``, ``Optional[A]``: read as its first member that is a class,
+        ``("opt", ...)`` when it admits more than that class (None, or another class: an ``isinstance``
+        test on the value is then not decided by the annotation)."""
+        for e in members:
+            got = self.annotation(e)
+            if got is not None:
+                if got[0] != "opt" and (optional or sum(1 for m in members if not _is_none(m)) > 1
+                                        or any(_is_none(m) for m in members)):
+                    return ("opt", got)
+                return got
+        return None
+
     def _annotation(self, node: ast.AST) -> Optional[Expr]:
         t = type(node)
         if t is ast.Constant:
@@ -722,10 +735,10 @@ class _Summarizer:
                 return None
             return ("i", self.expr(node))
         if t is ast.BinOp and isinstance(node.op, ast.BitOr):
-            if _sync_or_async(_union_members(node)):
+            members = _union_members(node)
+            if _sync_or_async(members):
                 return None
-            got = self.annotation(node.left) or self.annotation(node.right)
-            return ("opt", got) if got is not None and (_is_none(node.left) or _is_none(node.right)) else got
+            return self._union(members)
         if t is ast.Subscript:
             head = node.value
             hname = head.attr if isinstance(head, ast.Attribute) else head.id if isinstance(head, ast.Name) else ""
@@ -736,11 +749,7 @@ class _Summarizer:
             if hname in ("Optional", "Union"):
                 if _sync_or_async(elts):
                     return None
-                for e in elts:
-                    got = self.annotation(e)
-                    if got is not None:
-                        return ("opt", got) if hname == "Optional" or any(_is_none(x) for x in elts) else got
-                return None
+                return self._union(elts, optional=hname == "Optional")
             if hname == "Annotated" and elts:
                 base = self.annotation(elts[0])
                 for meta in elts[1:]:
