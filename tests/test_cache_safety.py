@@ -371,13 +371,7 @@ def test_an_append_cut_short_or_a_forged_removal_loses_only_those_entries(tmp_pa
 
 def test_a_value_is_authenticated_when_first_read_and_a_damaged_one_is_never_given_nor_written_again(
         tmp_path, monkeypatch, store_reads):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "u"))
-    d = str(tmp_path / "c")
-    path = os.path.join(d, "x.cache")
-    s = Store(d, "x.cache", "ns", project=False)
-    for i in range(20):
-        s.put(b"k%d" % i, bytes([65 + i]) * 500)
-    assert s.save()
+    d, path = _filled_store(tmp_path, monkeypatch, 20, 500, 65)
     raw = bytearray(open(path, "rb").read())
     raw[raw.index(bytes([65 + 7]) * 500) + 100] ^= 1  # one value damaged
     open(path, "wb").write(bytes(raw))
@@ -397,17 +391,23 @@ def test_a_value_is_authenticated_when_first_read_and_a_damaged_one_is_never_giv
     assert len(again.keys()) == 20 and again.rejected == 0 and again.get(b"k7") is None
 
 
+def _filled_store(tmp_path, monkeypatch, entries: int, size: int, first: int) -> tuple:
+    """(directory, path) of a saved store of ``entries`` values ``k<i>``: ``size`` bytes ``first + i``."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "u"))
+    d = str(tmp_path / "c")
+    s = Store(d, "x.cache", "ns", project=False)
+    for i in range(entries):
+        s.put(b"k%d" % i, bytes([first + i]) * size)
+    assert s.save()
+    return d, os.path.join(d, "x.cache")
+
+
 @pytest.mark.skipif(not hasattr(os, "pread"), reason="store files are read whole here")
 def test_a_large_store_reads_each_value_when_asked_from_the_file_as_it_was_opened(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "u"))
     monkeypatch.setattr(store_mod, "_WHOLE_UP_TO", 1000)
     monkeypatch.setattr(store_mod, "_WINDOW", 100)
-    d = str(tmp_path / "c")
-    path = os.path.join(d, "x.cache")
-    s = Store(d, "x.cache", "ns", project=False)
-    for i in range(30):
-        s.put(b"k%d" % i, bytes([48 + i]) * 3000)
-    assert s.save()
+    d, path = _filled_store(tmp_path, monkeypatch, 30, 3000, 48)
     size = os.path.getsize(path)
     reads = []
     real = os.pread

@@ -1,6 +1,8 @@
 """One-time initialization that the app builds at startup (lifespan, startup handlers) is not
 reported: no request ever waits for it. Initializers only requests reach still are."""
 
+import os
+
 from asynclint.engine import lint_sources
 
 SETTINGS = '''\
@@ -445,80 +447,15 @@ def test_a_command_registered_by_its_import_path_serves_no_request():
 # folder, each module's command added with install_app.command(claude_command, name="claude"); a
 # default command; typer's decorator applied by hand) run once per invocation too. A sub-app passed
 # to command() registers no function, and a coroutine no command runs is still reported.
-REF_CLI = '''\
-import cyclopts
-import typer
-
-from .client import call_command, list_command
-from .install import install_app
-from .sync import sync
-
-app = cyclopts.App(name="tool")
-app.command(install_app)
-app.command(list_command, name="list")
-app.default(call_command)
-
-legacy = typer.Typer()
-legacy.command(name="sync")(sync)
-'''
-
-REF_INSTALL = '''\
-import subprocess
-
-import cyclopts
-
-install_app = cyclopts.App(name="install")
-
-
-async def claude_command(server: str) -> None:
-    subprocess.run(["claude", "mcp", "add", server], check=True)
-
-
-install_app.command(claude_command, name="claude")
-'''
-
-REF_CLIENT = '''\
-import json
-from pathlib import Path
-
-
-def resolve_spec(spec: str) -> dict:
-    path = Path(spec)
-    return json.loads(path.read_text())
-
-
-async def list_command(spec: str) -> None:
-    print(resolve_spec(spec))
-
-
-async def call_command(spec: str, tool: str) -> None:
-    with open(spec) as fh:
-        print(fh.read(), tool)
-
-
-async def watch(spec: str) -> None:
-    print(resolve_spec(spec))
-'''
-
-REF_SYNC = '''\
-import asyncio
-
-import requests
-
-
-async def pull(url: str) -> int:
-    await asyncio.sleep(0)
-    return len(requests.get(url, timeout=10).content)
-
-
-def sync(url: str = "https://example.com/feed") -> None:
-    asyncio.run(pull(url))
-'''
 
 
 def test_commands_registered_by_reference_serve_no_request():
-    files = {"tool/__init__.py": "", "tool/cli.py": REF_CLI, "tool/install.py": REF_INSTALL,
-             "tool/client.py": REF_CLIENT, "tool/sync.py": REF_SYNC}
+    """tests/fixtures/projects/cli_by_reference, by the default selection and with every rule."""
+    here = os.path.join(os.path.dirname(__file__), "fixtures", "projects", "cli_by_reference")
+    files = {}
+    for name in ("__init__", "cli", "install", "client", "sync"):
+        with open(os.path.join(here, "tool", f"{name}.py"), encoding="utf-8") as fh:
+            files[f"tool/{name}.py"] = fh.read()
     assert [(d.path.rsplit("/", 1)[-1], d.line, d.code) for d in lint_sources(files)] == [("client.py", 20, "ASL204")]
     startup = sorted((d.path.rsplit("/", 1)[-1], d.line, d.code) for d in lint_sources(files, select_all=True)
                      if d.code == "ASL402")

@@ -305,22 +305,16 @@ def open_private(path: str, limit: int):
 def read_private(path: str, limit: int) -> bytes | None:
     """A cache file's bytes, or None when it is missing, not a regular file, a symbolic link,
     larger than ``limit`` or unreadable."""
-    try:
-        st = os.lstat(path)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
-            return None
-        fd = os.open(path, os.O_RDONLY | _O_NOFOLLOW | _O_NONBLOCK | _O_CLOEXEC | _O_NOCTTY | _O_BINARY)
-    except OSError:
+    got = open_private(path, limit)
+    if got is None:
         return None
+    fd, size = got
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
-            return None
         with os.fdopen(os.dup(fd), "rb") as fh:
             # its size, not the limit: a read allocates what it is asked for (one byte more tells a
             # file that grew meanwhile, whose bytes are then not what was checked: not used)
-            data = fh.read(st.st_size + 1)
-        return data if len(data) <= st.st_size else None
+            data = fh.read(size + 1)
+        return data if len(data) <= size else None
     except OSError:
         return None
     finally:
