@@ -440,3 +440,31 @@ def test_a_test_module_named_is_reported_whatever_ran_before(tmp_path):
     named = flake8(["--select", "ASL", "tests/test_a.py", "tests/test_b.py"], tmp_path)[0]
     assert {f[0] for f in named} == {"tests/test_a.py", "tests/test_b.py"}
     assert flake8(["--select", "ASL", "tests"], tmp_path)[0] == set()
+
+
+def test_the_flake8_command_leaves_what_one_file_s_check_built_out_of_the_collector_s_sight(tmp_path, monkeypatch):
+    """``flake8 one.py`` ends soon after the check: the objects the analysis left (many in reference
+    cycles) are frozen (``gc.freeze``) rather than walked by the collection Python makes as it exits.
+    Only in the flake8 command: a process that checks file after file through flake8's API would keep
+    every check's garbage."""
+    import gc
+    import types
+
+    root = make_project(tmp_path)
+    monkeypatch.chdir(root)
+    main_py = os.path.join(root, "app", "main.py")
+    gc.unfreeze()
+    for main_spec, argv0, one_shot in ((None, "/usr/local/bin/flake8", True), ("flake8.__main__", "x", True),
+                                       ("pytest", "/usr/bin/pytest", False), (None, "/srv/host.py", False)):
+        monkeypatch.setitem(sys.modules, "__main__", types.SimpleNamespace(
+            __spec__=types.SimpleNamespace(name=main_spec) if main_spec else None))
+        monkeypatch.setattr(sys, "argv", [argv0])
+        assert flake8_plugin._one_shot() is one_shot
+        with open(main_py, "a", encoding="utf-8") as fh:
+            fh.write("\n# edited\n")
+        expected = engine_tuples(main_py)
+        _forget()
+        flake8_plugin.AsyncLintPlugin.parse_options(None, _flake8_options([main_py]), [])
+        assert sorted(flake8_plugin.check_file(main_py)) == expected
+        assert (gc.get_freeze_count() > 0) is one_shot
+        gc.unfreeze()
