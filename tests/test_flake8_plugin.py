@@ -468,3 +468,46 @@ def test_the_flake8_command_leaves_what_one_file_s_check_built_out_of_the_collec
         assert sorted(flake8_plugin.check_file(main_py)) == expected
         assert (gc.get_freeze_count() > 0) is one_shot
         gc.unfreeze()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the analysis is kept apart on Linux only")
+def test_a_run_over_the_project_answered_by_its_results_keeps_the_analysis_for_the_editor(tmp_path, monkeypatch):
+    """``flake8 .`` with nothing changed is answered by the last run's results, and a child process
+    makes the analysis the editor's first check after an edit starts from (flake8 waits for it before
+    exiting): that check then resumes from it instead of analysing the whole project."""
+    import atexit
+    import glob
+
+    import asynclint.live.run as live_run
+
+    root = make_project(tmp_path)
+    monkeypatch.chdir(root)
+    kept = lambda: glob.glob(os.path.join(root, ".asynclint_cache", "analysis-*.cache"))  # noqa: E731
+    shutil.rmtree(os.path.join(root, ".asynclint_cache"), ignore_errors=True)
+    waits = []
+    monkeypatch.setattr(atexit, "register", lambda fn, *args: waits.append((fn, args)))
+    flake8_plugin.AsyncLintPlugin.parse_options(None, _flake8_options(["."]), [])  # cold: analysed, nothing kept
+    assert waits == [] and kept() == []
+    _forget()
+    flake8_plugin.AsyncLintPlugin.parse_options(None, _flake8_options(["."]), [])  # warm: the results answer
+    assert len(waits) == 1
+    fn, args = waits[0]
+    fn(*args)  # (what flake8's process does as it exits: wait for the child)
+    assert kept()
+    errors_py = os.path.join(root, "app", "errors.py")
+    with open(errors_py, "a", encoding="utf-8") as fh:
+        fh.write("\n# edited\n")
+    resumed = []
+    real = live_run._resume
+    monkeypatch.setattr(live_run, "_resume", lambda *a, **k: resumed.append(real(*a, **k)) or resumed[-1])
+    expected = engine_tuples(errors_py, use_cache=False)  # (a run with the cache would drop the summary of then)
+    _forget()
+    resumed.clear()
+    flake8_plugin.AsyncLintPlugin.parse_options(None, _flake8_options([errors_py]), [])
+    assert sorted(flake8_plugin.check_file(errors_py)) == expected
+    assert resumed and resumed[0] is not None  # (started from the kept analysis)
+    _forget()
+    waits.clear()
+    flake8_plugin.AsyncLintPlugin.parse_options(None, _flake8_options(["."]), [])
+    for fn, args in waits:
+        fn(*args)

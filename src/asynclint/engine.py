@@ -293,6 +293,30 @@ def _run(paths, options: Options, cfg: Optional[Config]) -> Result:
                   covered, _witness(found.stamps, prestat, results) if results is not None else None)
 
 
+def keep_analysis(paths, options: Optional[Options] = None) -> bool:
+    """Make the analysis that a run after an edit starts from (``live.persist``) and keep it on disk:
+    when an earlier run over these paths left its results, no usable analysis is kept for this
+    configuration, and the project has at most ``KEEP_FOR_FEW_FILES_UP_TO`` files. Whether it was
+    made. (The flake8 plugin, beside a run over the project that those results answered: the editor's
+    first check after an edit then starts from it instead of analysing the whole project.)"""
+    from dataclasses import replace
+
+    from .live.persist import Snapshot, snapshot_key
+    from .live.run import incremental
+    from .summarize import collect_summaries
+
+    options = replace(options or Options(), result_cache=True)
+    cfg, found, env, results, prestat, _ = _discover(list(paths) or ["."], options, None)
+    if results is None or not results.had_results or len(found.files) > KEEP_FOR_FEW_FILES_UP_TO:
+        return False
+    snapshot = Snapshot(found.root, snapshot_key(cfg, found.root, env))
+    if snapshot.usable:
+        return False
+    collected = collect_summaries(found.files, found.report_paths, root=found.root, max_file_size=cfg.max_file_size,
+                                  use_cache=True, jobs=options.jobs, prestat=prestat)
+    return incremental(found, collected, cfg, options, snapshot, save=True, env=env) is not None
+
+
 def covered_files(project: Project, errors) -> list:
     """The files a run linked under their own module names, and those it could not check (see
     ``Result.covered``)."""

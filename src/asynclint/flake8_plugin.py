@@ -135,6 +135,8 @@ def prepare_project(root: str) -> None:
         found = _cached_project_run(root, every_call=False)  # nothing changed since the last run
         if found is None:
             found = _analysed_apart(root)
+        else:
+            _keep_apart(root)
         if found is not None:
             _MEMO[root] = found
             return
@@ -149,6 +151,58 @@ def prepare_project(root: str) -> None:
 _FORK = [True]  # may the project be analysed in a child process (``_analysed_apart``)?
 
 
+def _can_fork() -> bool:
+    """May this process fork a child that analyses (Linux, no other thread running)?"""
+    import sys
+    import threading
+
+    if not _FORK[0] or not sys.platform.startswith("linux") or not hasattr(os, "fork") or \
+            threading.active_count() != 1:
+        return False
+    for stream in (sys.stdout, sys.stderr):  # (else the child would write what is buffered again)
+        try:
+            stream.flush()
+        except (AttributeError, OSError, ValueError):
+            pass
+    return True
+
+
+def _keep_apart(root: str) -> None:
+    """Beside a run over the project that the result cache answered, make the analysis the editor's
+    first check after an edit starts from, when none is kept (``engine.keep_analysis``; in a project
+    of up to ``engine.KEEP_FOR_FEW_FILES_UP_TO`` files): in a child process that works while flake8's
+    workers do, and that flake8's process waits for before it exits (nothing outlives the command).
+    Without it, that check analyses the whole project (the run over the project that made the results
+    kept no analysis: its cost is the cold run's)."""
+    if not _can_fork():
+        return
+    try:
+        pid = os.fork()
+    except OSError:
+        return
+    if pid == 0:  # the child: keep the analysis and exit without any clean-up
+        status = 1
+        try:
+            from .engine import Options, keep_analysis
+
+            keep_analysis([root], Options(jobs=1, root=root, extend_select=list(_NAMED_OFF) or None))
+            status = 0
+        except BaseException:  # noqa: B036 (an analysis not kept: the editor's check makes it)
+            pass
+        finally:
+            os._exit(status)
+    import atexit
+
+    atexit.register(_reap, pid)
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, 0)
+    except OSError:
+        pass
+
+
 def _analysed_apart(root: str):
     """The ``_ProjectRun`` of the project analysed in a child process, which sends its findings
     back and exits: its million objects (summaries, the linked project, the analysis) are never
@@ -156,16 +210,9 @@ def _analysed_apart(root: str):
     cannot be forked safely (not Linux, threads running) or the child failed: the caller analyses
     in this process (and so reports a configuration error itself)."""
     import sys
-    import threading
 
-    if not _FORK[0] or not sys.platform.startswith("linux") or not hasattr(os, "fork") or \
-            threading.active_count() != 1:
+    if not _can_fork():
         return None
-    for stream in (sys.stdout, sys.stderr):  # (else the child would write what is buffered again)
-        try:
-            stream.flush()
-        except (AttributeError, OSError, ValueError):
-            pass
     try:
         r, w = os.pipe()
         pid = os.fork()
