@@ -9,16 +9,19 @@ behind), then every round runs, in fresh processes and interleaved:
   selection; a selection without ASL codes makes the plugin do nothing, so
   this is flake8's own cost over the same files),
 - ``asl-cold``: ``flake8 --select ASL .`` with asynclint's cache deleted first,
-- ``asl-warm``: the same again, nothing changed,
+- ``asl-warm``: the same again, nothing changed (the results answer; when no
+  analysis is kept, a child process beside flake8's workers makes and keeps
+  it, which this run waits for: after a cold run, every round),
 - ``editor-plain``: ``flake8 --select E9 EDITOR_FILE`` (flake8's own cost),
 - ``editor``: ``flake8 --select ASL EDITOR_FILE`` from the corpus root, as an
   editor runs it on save (warm cache, nothing changed since the project run),
 - ``editor-edited``: the same after a line is appended to that file (a new
-  function: its text and its summary change): the first check after a run
-  over the project (which keeps no analysis on disk when it starts cold),
+  function: its text and its summary change): the first check after the runs
+  over the project (it starts from the analysis the warm one kept; after a
+  cold run alone, which keeps none, it analyses the whole project),
 - ``editor-again``: the same after a second such edit: the next save, as an
-  editor checks it (from the analysis the first check kept, in a project of
-  up to ``engine.KEEP_FOR_FEW_FILES_UP_TO`` files).
+  editor checks it (from the analysis kept, in a project of up to
+  ``engine.KEEP_FOR_FEW_FILES_UP_TO`` files).
 
 Medians (and ratios to ``plain``) are printed as a Markdown table and the raw
 numbers written to ``bench/results/flake8_plugin.json``. ``VIRTUAL_ENV`` is
