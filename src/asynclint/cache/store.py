@@ -94,10 +94,10 @@ class _Opened:
     def read(self, pos: int, n: int):
         return memoryview(os.pread(self.fd, n, pos)) if self.fd is not None else memoryview(b"")
 
-    def close(self) -> None:
+    def close(self, _close=os.close) -> None:  # (``os`` may be gone when the interpreter exits)
         fd, self.fd = self.fd, None
         if fd is not None:
-            os.close(fd)
+            _close(fd)
 
     __del__ = close
 
