@@ -145,6 +145,7 @@ class AnalysisState:
         self.fact_table = None  # persist.FactTable, when records were read from the store
         self.changed_base: set = set()  # facts edits changed since ``changed_derived`` was last emptied
         self.changed_derived: set = set()  # what of the analysis changed since (see ``derived``)
+        self._pruned_for = None  # the changes the route callers' memo was last pruned by (``route_model``)
         self.routes: Optional[RouteModel] = None
         self.entries: Optional[set] = None  # analyze.entries.entry_coroutines, again when a call site changed
         self.once = None  # analyze.once.once_coroutines, with them
@@ -575,8 +576,11 @@ class AnalysisState:
                 self.routes.quiet_memo.update(self.quiet_kept)
                 self.quiet_kept = None
         self.routes.call_index = self.call_index
-        if self.derived is not None and (self.changed_base or self.changed_derived):
+        changed = (id(self.changed_base), len(self.changed_base), id(self.changed_derived), len(self.changed_derived))
+        if self.derived is not None and (self.changed_base or self.changed_derived) and changed != self._pruned_for:
+            # (once per set of changes: an answer made since read the analysis as it is now)
             self.route_callers.prune(self.meets(self.changed_base | self.changed_derived))
+            self._pruned_for = changed
         self.routes.callers = self.route_callers
         return self.routes
 
