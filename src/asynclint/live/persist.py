@@ -484,7 +484,7 @@ def _stored(b) -> bool:
 def _undecoded(rec) -> bool:
     """Is every call site of a function's record still as the store gave it (an index)?"""
     return all(_stored(b) for b in rec.found or ()) and all(len(use) == 3 or use[1] is None for _, use in rec.uses) \
-        and all(len(item) == 3 for _, item in rec.calls)
+        and (type(rec.calls) is _StoredCalls or all(len(item) == 3 for _, item in rec.calls))
 
 
 def _encode_found(found, sites: Optional[_Sites]) -> tuple:
@@ -501,6 +501,8 @@ def _encode_uses(uses, sites: Optional[_Sites]) -> tuple:
 
 def _encode_calls(rows, sites: Optional[_Sites]) -> tuple:
     """A record's call-index rows (``sites`` as for ``_encode_uses``)."""
+    if type(rows) is _StoredCalls:
+        return tuple(rows.rows)
     return tuple((name, item[1] if len(item) == 3 else sites.index()[id(item[1])]) for name, item in rows)
 
 
@@ -678,6 +680,24 @@ class _StoredBlocking(Blocking):
 _BLOCKING_FIELDS = tuple(f.name for f in dataclasses.fields(Blocking))
 
 
+class _StoredCalls:
+    """A function record's call-index rows as the store gave them ((name, index of the call site)),
+    given as ``(name, (function, index, function summary))`` pairs when something goes through them
+    (the call index files them when it is first read, which a run after an edit often never does)."""
+
+    __slots__ = ("fq", "fn", "rows")
+
+    def __init__(self, fq: str, fn, rows):
+        self.fq, self.fn, self.rows = fq, fn, rows
+
+    def __iter__(self):
+        fq, fn = self.fq, self.fn
+        return ((n, (fq, i, fn)) for n, i in self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
 def _decode_found(rows, fn, entries: dict) -> list:
     """The blocking sites of function summary ``fn`` stored as ``rows``."""
     out = []
@@ -716,7 +736,8 @@ def _restore_module(info, row, fns: dict, entries: dict, records: dict, prop_row
         found = None if found is None else _decode_found(found, fn, entries)
         # (the lock uses' and call index's items: each site decoded when a lookup gives it, ``state.resolved``)
         records[("f", fq)] = Record(found, [(ident, (fq, None) if i is None else (fq, i, fn)) for ident, i in uses],
-                                    None, [(n, (fq, i, fn)) for n, i in calls_rows], None, numbers(facts))
+                                    None, _StoredCalls(fq, fn, calls_rows) if calls_rows else (), None,
+                                    numbers(facts))
     lib_rows, lib_sites = lib_rows
     for lq, depth, found, facts in lib_rows:
         fq = f"{name}.{lq}"
