@@ -62,8 +62,9 @@ def project_root_of(paths) -> str:
 def files_for_run(paths, *, exclude=(), extend_exclude=(), force_exclude=False, whole_project=True,
                   root: Optional[str] = None, check_tests: bool = False, stamps: Optional[dict] = None) -> RunFiles:
     """Discover ``paths``; files named one by one (pre-commit, editors) and folders inside the project
-    are linked against the whole project around them unless ``whole_project`` is off. ``root``: the project root when the
-    caller knows it (the flake8 plugin: the root of the paths flake8 was given), else ``project_root``.
+    are linked against the whole project around them unless ``whole_project`` is off. ``root``: the
+    project root when the caller knows it (the flake8 plugin: the root of the paths flake8 was given),
+    else ``project_root``.
     Test modules found in a directory are linked but not reported, unless ``check_tests``: tests do
     not serve requests. Vendored copies of other projects are linked but not reported either.
     ``stamps``: a dict to fill with what the discovery depends on (``RunFiles.stamps``)."""

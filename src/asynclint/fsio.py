@@ -306,13 +306,16 @@ def read_private(path: str, limit: int) -> bytes | None:
     """A cache file's bytes, or None when it is missing, not a regular file, a symbolic link,
     larger than ``limit`` or unreadable."""
     got = open_private(path, limit)
-    if got is None:
-        return None
-    fd, size = got
+    return read_opened(*got) if got is not None else None
+
+
+def read_opened(fd: int, size: int) -> bytes | None:
+    """The bytes of a file ``open_private`` gave (``size`` as it said), which it closes; None when
+    unreadable or when the file grew meanwhile (its bytes are then not what was checked)."""
     try:
         with os.fdopen(os.dup(fd), "rb") as fh:
             # its size, not the limit: a read allocates what it is asked for (one byte more tells a
-            # file that grew meanwhile, whose bytes are then not what was checked: not used)
+            # file that grew meanwhile)
             data = fh.read(size + 1)
         return data if len(data) <= size else None
     except OSError:

@@ -14,8 +14,8 @@ is read. A run after one edit reads a few of a large project's entries: the
 others are neither checked nor read (where the system can read a file at an
 offset, a large store reads its records' heads at load and each value when it
 is asked for, from the file as it was opened: reading and checking all of a
-1M-line project's stores cost a tenth of such a run).  An entry whose tag does not match (damaged bytes, a cache written by
-another version or layout, a cache committed to a repository or copied from
+1M-line project's stores cost a tenth of such a run).  An entry whose tag does
+not match (damaged bytes, a cache written by another version or layout, a cache committed to a repository or copied from
 another machine, a crafted file) is dropped and rebuilt; a file that is not a
 store at all is ignored whole.  Reading a cache can therefore neither run code,
 nor crash the run, nor make asynclint believe results it did not compute.
@@ -49,7 +49,7 @@ import struct
 import sys
 from _operator import _compare_digest as compare_digest  # (hmac.compare_digest, without importing hmac)
 
-from ..fsio import append_private, open_private, read_private, write_private
+from ..fsio import append_private, open_private, read_opened, read_private, write_private
 
 MAGIC = b"asynclint-cache\x00"
 FORMAT = 2
@@ -103,23 +103,15 @@ class _Opened:
 
 
 def _open(path: str):
-    """The store file at ``path`` to read (``_Bytes`` or ``_Opened``), or None."""
-    if hasattr(os, "pread"):
-        got = open_private(path, MAX_FILE)
-        if got is None:
-            return None
-        fd, size = got
-        if size > _WHOLE_UP_TO:
-            return _Opened(fd, size)
-        try:
-            data = os.pread(fd, size + 1, 0)
-        except OSError:
-            data = None
-        finally:
-            os.close(fd)
-        # (one byte more tells a file that grew meanwhile: its bytes are not what the size said)
-        return _Bytes(data) if data is not None and len(data) == size else None
-    data = read_private(path, MAX_FILE)
+    """The store file at ``path`` to read (``_Bytes``, or ``_Opened`` when it is large and the system
+    reads at offsets), or None."""
+    got = open_private(path, MAX_FILE)
+    if got is None:
+        return None
+    fd, size = got
+    if size > _WHOLE_UP_TO and hasattr(os, "pread"):
+        return _Opened(fd, size)
+    data = read_opened(fd, size)
     return _Bytes(data) if data is not None else None
 
 

@@ -462,14 +462,19 @@ class SummaryCache:
             if err:
                 continue
             try:
-                head, rest = _split(encode_summary(summary))
+                rest = self._put(digest, encode_summary(summary))
             except ValueError:
                 continue
-            self.store.put(digest, head)
-            self.store.put(digest + _REST, rest)
             self.dirty = True
             return rest
         raise StaleSummary(digest.hex())
+
+    def _put(self, digest: bytes, blob):
+        """Store ``encode_summary``'s ``blob`` as its two entries (``_REST``); the rest."""
+        function_names, class_names, rest = codec.loads(blob)
+        self.store.put(digest, codec.dumps((function_names, class_names)))
+        self.store.put(digest + _REST, rest)
+        return rest
 
     def lookup_stat(self, path: str, st: os.stat_result):
         if not self.enabled:
@@ -489,9 +494,7 @@ class SummaryCache:
             except ValueError:
                 return  # not cacheable: the file is summarized again next time
         self.by_path[path] = (st.st_mtime_ns, st.st_size, digest)
-        head, rest = _split(blob)
-        self.store.put(digest, head)
-        self.store.put(digest + _REST, rest)
+        self._put(digest, blob)
         self.used.add(digest)
         self.dirty = True
 
@@ -508,8 +511,3 @@ class SummaryCache:
         self.store.put(_INDEX, codec.dumps(self.by_path))
         self.store.save()
 
-
-def _split(blob) -> tuple:
-    """(names, rest) of an ``encode_summary``: the two entries the cache stores."""
-    function_names, class_names, rest = codec.loads(blob)
-    return codec.dumps((function_names, class_names)), rest
