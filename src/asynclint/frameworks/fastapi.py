@@ -265,7 +265,11 @@ class RouteModel:
         fq = self.project_function(e, mod)
         ref = self.p.functions.get(fq) if fq is not None else None
         if ref is not None and not ref.module.library:
-            parts.commands |= {fq} if ref.summary.is_async else self.coroutines_run(ref)
+            self.add_command(ref, parts)
+
+    def add_command(self, ref, parts: "RouteParts") -> None:
+        """A command: the coroutine itself, or the coroutines the sync function runs."""
+        parts.commands |= {ref.qualname} if ref.summary.is_async else self.coroutines_run(ref)
 
     def coroutines_run(self, ref) -> set:
         """The project coroutines a sync function hands to ``asyncio.run`` (``loop.run_until_complete``,
@@ -373,7 +377,7 @@ class RouteModel:
                 if isinstance(target, str):
                     ref = p.functions.get(target.replace(":", ".")) if ":" in target and method == "command" else None
                     if ref is not None:
-                        parts.commands |= {ref.qualname} if ref.summary.is_async else self.coroutines_run(ref)
+                        self.add_command(ref, parts)
                 else:
                     self.command_registered(site.args[0], mod, parts)
                 continue
@@ -445,7 +449,7 @@ class RouteModel:
                         and self.cli_object(callee[1], mod):
                     # @app.command(): the function runs once per invocation; an async one on its own loop,
                     # a sync one runs the coroutines it hands to asyncio.run on theirs
-                    parts.commands |= {fq} if ref.summary.is_async else self.coroutines_run(ref)
+                    self.add_command(ref, parts)
                     continue
                 if ref.summary.is_async and d.kind in ("decorator", "decorator-ref") and self.runs_on_own_loop(d, mod):
                     # @coro / @cliq.command(help=...): the decorator's wrapper runs the coroutine with
