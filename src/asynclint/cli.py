@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from . import __version__
+from . import __version__, codecache
 
 FORMATS = ["text", "full", "json", "sarif", "github"]
 
@@ -55,6 +55,7 @@ def run_process(args) -> None:
     from .launch import named_paths
 
     _PROCESS[0] = True
+    codecache.install()
     if named_paths(args) is not None:
         from .cache.warm import Recorder
 
@@ -67,6 +68,7 @@ def _exit(status: int):
     apart what the analysis built: freeing a large project's millions of objects one by one takes
     longer than some whole runs."""
     if _PROCESS[0]:
+        codecache.save()
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import os
 
-from . import __version__
+from . import __version__, codecache
 
 ERROR_CODE = "ASL000"
 
@@ -307,6 +307,7 @@ def check_file(filename: str, lines=None) -> list:
     """[(line, 0-based column, "ASLxxx message")] for one file, as flake8 wants them; a bug of
     asynclint's costs this file one ``ASL000`` asking for a report, never flake8's run."""
     try:
+        codecache.install()
         return _check_file(filename, lines)
     except Exception as exc:
         return [(1, 0, f"{ERROR_CODE} asynclint could not check this file: internal error "
