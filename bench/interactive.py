@@ -39,6 +39,7 @@ import datetime
 import json
 import os
 import statistics
+import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -225,9 +226,49 @@ class Bench:
             s["edits"].restore()
 
 
+def site_startup() -> dict:
+    """What this interpreter's ``site`` adds to every start: ``python -c pass`` against ``python -S -c
+    pass`` (medians of 7), and the ``.pth`` files of its site-packages that run code. A clean venv
+    adds a few ms; an interpreter with a start-up hook (a ``.pth`` importing a package: a sandbox's
+    CA injection, a coverage or debugger hook) adds its cost to every Python tool measured here, and
+    to none of ruff's runs."""
+    import site
+    import time
+
+    def median_ms(cmd) -> float:
+        times = []
+        for _ in range(7):
+            t = time.perf_counter()
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+            times.append(time.perf_counter() - t)
+        return statistics.median(times) * 1000
+
+    hooks = []
+    for directory in site.getsitepackages():
+        try:
+            names = sorted(n for n in os.listdir(directory) if n.endswith(".pth"))
+        except OSError:
+            continue
+        for name in names:
+            try:
+                with open(os.path.join(directory, name), encoding="utf-8", errors="replace") as fh:
+                    if any(line.startswith(("import ", "import\t")) for line in fh):
+                        hooks.append(name)
+            except OSError:
+                pass
+    plain, bare = median_ms([sys.executable, "-c", "pass"]), median_ms([sys.executable, "-S", "-c", "pass"])
+    return {"interpreter": sys.executable, "pass_ms": round(plain, 1), "site_ms": round(plain - bare, 1),
+            "hooks": hooks}
+
+
 def measure_all(args) -> dict:
     started = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     machine, commit = run.machine_info(), run.git_commit()
+    startup = site_startup()
+    if startup["site_ms"] > 10:
+        log(f"note: this interpreter's site start-up takes {startup['site_ms']:.0f} ms of every Python command "
+            f"measured ({', '.join(startup['hooks']) or 'no .pth runs code'}); a venv made for the bench "
+            "measures what a user's installation starts in (see bench/RESULTS.md)")
     b = Bench(args)
     try:
         b.setup()
@@ -243,7 +284,8 @@ def measure_all(args) -> dict:
                       "load_at_end": " ".join(f"{x:.2f}" for x in os.getloadavg()),
                       "rounds": args.rounds, "edits": args.edits, "value_edits": server.value_edits(args.edits),
                       "columns": args.columns, "jobs": args.jobs,
-                      "environment": os.environ.get("VIRTUAL_ENV") if args.with_environment else None}
+                      "environment": os.environ.get("VIRTUAL_ENV") if args.with_environment else None,
+                      "startup": startup}
     return b.data
 
 
@@ -345,6 +387,13 @@ def render(data: dict) -> str:
         "",
         "Tools: " + "; ".join(f"{k}: `{v}`" for k, v in meta["tools"].items()) + ".",
         "",
+    ]
+    st = meta.get("startup")
+    if st:  # (not in results saved before it was measured)
+        hooks = f"; `.pth` files that run code at start-up: {', '.join(st['hooks'])}" if st["hooks"] else ""
+        lines += [f"Interpreter: `{st['interpreter']}`, `python -c pass` {st['pass_ms']:.0f} ms, of which `site` "
+                  f"{st['site_ms']:.0f} ms{hooks}.", ""]
+    lines += [
         "| column (issue 15) | corpus | measured | target | |",
         "|---|---|---|---|---|",
     ]

@@ -85,3 +85,20 @@ def test_write_replaces_only_its_section(tmp_path, monkeypatch):
     assert text.startswith("# prose before\n\n" + interactive.BEGIN) and text.endswith(interactive.END + "\n\nprose after\n")
     assert "old table" not in text
     assert _row(text, "| server: diagnostics after a change (function appended").endswith("**met** |")
+
+
+def test_the_interpreter_and_what_its_site_start_up_costs_are_stated():
+    data = _data()
+    assert "Interpreter:" not in interactive.render(data)  # (results saved before it was measured)
+    data["meta"]["startup"] = {"interpreter": "/opt/py/bin/python", "pass_ms": 51.2, "site_ms": 38.6,
+                               "hooks": ["ca_inject.pth"]}
+    line = _row(interactive.render(data), "Interpreter:")
+    assert "`/opt/py/bin/python`, `python -c pass` 51 ms, of which `site` 39 ms" in line
+    assert "run code at start-up: ca_inject.pth" in line
+
+
+def test_site_start_up_is_measured_against_the_bare_interpreter():
+    got = interactive.site_startup()
+    assert got["interpreter"] == sys.executable
+    assert got["pass_ms"] > 0 and got["site_ms"] <= got["pass_ms"]
+    assert all(name.endswith(".pth") for name in got["hooks"])
