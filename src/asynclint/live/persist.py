@@ -349,7 +349,7 @@ class Snapshot:
         if not table.indexed:
             more = list(h._mro_facts.values()) if hierarchy else []
             if callers is not None:
-                more += [f for key, read in callers._facts.items() if type(key) is str for f in read]
+                more += [f for _, read in callers.reads() for f in read]
             table.learn(_facts_to_number(wanted, by_module, state, results, table, more))  # (looked up together)
         try:
             for path in wanted:
@@ -596,12 +596,8 @@ def _encode_passes(state, fns, table: FactTable):
 def _encode_callers(memo, table: FactTable) -> tuple:
     """The entries of the route callers' memo by function (not those by name: they hold call sites),
     each with the numbers of the facts it read, both kinds."""
-    out = []
-    for key, callers in memo.items():
-        read = memo._facts.get(key)
-        if type(key) is str and read is not None and len(read) == 2:
-            out.append((key, tuple(callers), table.encode(read[0]), table.encode(read[1])))
-    return tuple(out)
+    return tuple((key, tuple(memo[key]), table.encode(read[0]), table.encode(read[1]))
+                 for key, read in memo.reads() if len(read) == 2)
 
 
 def _restore_callers(memo, blob, table: FactTable) -> None:
@@ -613,12 +609,7 @@ def _restore_callers(memo, blob, table: FactTable) -> None:
         entries = {fq: (list(callers), (numbers(base), numbers(derived))) for fq, callers, base, derived in rows}
     except Exception:  # (not what this code wrote)
         return
-    memo.clear()
-    for fq, (callers, read) in entries.items():
-        memo[fq] = callers
-        memo._facts[fq] = read
-    memo.table = table
-    memo.dirty = False
+    memo.take_in(entries, table)
 
 
 def _restore_passes(state, fns, blob, table: FactTable) -> None:

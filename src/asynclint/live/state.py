@@ -696,6 +696,22 @@ class FactMemo(dict):
         self.dirty = True
         return value
 
+    def reads(self):
+        """(key, the facts computing it read: one set per tracker) of the entries by function (those by
+        name hold call sites, and are not kept across runs: ``persist``)."""
+        return ((key, read) for key, read in self._facts.items() if type(key) is str and key in self)
+
+    def take_in(self, entries: dict, table) -> None:
+        """Hold ``entries`` (key -> (value, facts read as numbers of ``table``, one per tracker)) and
+        nothing else, as unchanged since they were kept."""
+        super().clear()
+        self._facts.clear()
+        for key, (value, read) in entries.items():
+            self[key] = value
+            self._facts[key] = read
+        self.table = table
+        self.dirty = False
+
     def prune(self, meets) -> None:
         """Drop the entries that read a fact ``meets`` holds (what edits changed); the others hold."""
         facts = self._facts
