@@ -45,8 +45,14 @@ print(json.dumps({"loaded": loaded, "new": new, "equal": a == b, "repr": repr(a)
 '''
 
 
-def _run(path: str) -> dict:
+def _env() -> dict:
     env = dict(os.environ, PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # (the -B case is its own test)
+    return env
+
+
+def _run(path: str) -> dict:
+    env = _env()
     out = subprocess.run([sys.executable, "-c", SCRIPT, path], capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
@@ -89,3 +95,22 @@ def test_a_directory_that_cannot_be_written_keeps_nothing_and_costs_nothing(tmp_
     got = _run(str(blocker / "methods.bin"))  # (its directory is a file: nothing can be written there)
     assert got["equal"] is True and got["new"] is True
     assert list(tmp_path.iterdir()) == [blocker]
+
+
+def test_nothing_is_written_when_python_writes_no_bytecode(tmp_path):
+    path = tmp_path / "methods.bin"
+    env = _env()
+    out = subprocess.run([sys.executable, "-B", "-c", SCRIPT, str(path)], capture_output=True, text=True, env=env,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["equal"] is True
+    assert not path.exists()
+
+
+def test_the_kept_code_follows_the_bytecode_to_a_prefix_tree(tmp_path):
+    code = "import sys; from asynclint import codecache; print(codecache._PATH)"
+    env = dict(os.environ, PYTHONPATH=SRC, PYTHONPYCACHEPREFIX=str(tmp_path / "pyc"))
+    got = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60).stdout.strip()
+    package = os.path.join(SRC, "asynclint")
+    assert got.startswith(str(tmp_path / "pyc") + os.sep) and got.endswith(".bin")
+    assert package.lstrip(os.sep) in got

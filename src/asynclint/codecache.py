@@ -18,8 +18,9 @@ What is kept and where:
 - in ``asynclint/__pycache__``, which is as trusted as the ``.pyc`` files
   beside it (never a project directory nor anything a checked repository
   can plant), and read only when its header names this very interpreter;
-- where that directory cannot be written, nothing is kept (classes are
-  compiled as ``dataclasses`` does by itself).
+- where that directory cannot be written, or Python is told to write no
+  bytecode (``-B``), nothing is kept (classes are compiled as ``dataclasses``
+  does by itself).
 """
 
 from __future__ import annotations
@@ -28,8 +29,19 @@ import marshal
 import os
 import sys
 
-_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__",
-                     f"dataclass-methods.{sys.implementation.cache_tag}.bin")
+
+def _where() -> str:
+    """Beside the package's ``.pyc`` files: its ``__pycache__``, or the same place under
+    ``sys.pycache_prefix`` when bytecode goes to a tree of its own (``PYTHONPYCACHEPREFIX``)."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    name = f"dataclass-methods.{sys.implementation.cache_tag}.bin"
+    prefix = getattr(sys, "pycache_prefix", None)
+    if prefix:
+        return os.path.join(prefix, os.path.splitdrive(package)[1].lstrip(os.sep), name)
+    return os.path.join(package, "__pycache__", name)
+
+
+_PATH = _where()
 # a code object is only valid for the interpreter that compiled it
 _HEADER = f"asynclint dataclass methods 1 {sys.implementation.cache_tag} {sys.version}\n".encode()
 
@@ -90,7 +102,7 @@ def install() -> None:
 def save() -> None:
     """Write the code compiled since the file was read, when there is some (a process that ends with
     ``os._exit`` calls this first). Never fails: a directory that cannot be written keeps nothing."""
-    if not _state["new"]:
+    if not _state["new"] or sys.dont_write_bytecode:  # (-B, PYTHONDONTWRITEBYTECODE: no bytecode written)
         return
     _state["new"] = False
     directory = os.path.dirname(_PATH)
