@@ -960,7 +960,32 @@ class _Summarizer:
         bound = sc.bindings.get(name)
         if bound is not None:
             return bound[0] in ("self", "cls")
-        return name not in sc.params
+        if name in sc.params:
+            return False
+        return self.outer_holder(name)
+
+    def outer_holder(self, name: str) -> bool:
+        """Does ``name``, free in the current function, outlive a call of the function that binds it:
+        not a local (or ``nonlocal``) of an enclosing function, which a closure sees afresh on each
+        call of that function (``finished = False`` ... ``def finish(): nonlocal finished; if
+        finished: return``: once per stream, not per process), unless it is that function's
+        ``self``/``cls``?"""
+        for sc in reversed(self.scopes[:-1]):
+            if sc.kind != "function":
+                continue  # (a class body's names are not seen by its methods)
+            if name in sc.globals_decl:
+                return True
+            bound = sc.bindings.get(name)
+            if bound is not None:
+                return bound[0] in ("self", "cls")
+            if name in sc.params:
+                return False
+            if sc.node is not None:
+                if sc.bound_later is None:
+                    sc.bound_later = _own_bindings(sc.node.body)
+                if name in sc.bound_later:
+                    return False
+        return True
 
     def note_cache_read(self, targets: list, value: ast.AST) -> None:
         """``cached = CACHE.get(key)`` (or ``cached: Final = ...``): a later test on ``cached`` tests the cache."""
