@@ -54,6 +54,9 @@ EXPR_FORMS = {
     "cls": (("str",), "``cls`` inside a classmethod of the class (local qualname)"),
     "sup": (("str", "str"), "``super()`` inside a method of the class; kind 'self' or 'cls'"),
     "alt": (("expr", "expr"), "the first when it resolves, else the second (``a or b``, annotation vs value)"),
+    "cast": (("expr", "expr"), "``typing.cast(T, x)``: the instance annotation ``T`` says (``i``/``opt``) when it "
+                               "resolves, else the value ``x``; the programmer's word at that point, not a declaration "
+                               "callers may not keep"),
     "either": (("expr", "expr"), "one or the other, by a branch taken at run time"),
     "seqof": (("expr",), "a sequence (list/set annotation, comprehension, literal) of such items"),
     "mapof": (("expr",), "a mapping whose values are such (a dict annotation, a dict literal of alike values)"),

@@ -327,12 +327,21 @@ class Propagation:
         leave out the other classes of a union): a constructor call; a call to a function every ``return``
         of which is one of them (``return SSETransport(url)`` / ``return HttpTransport(url)``: either);
         ``self.attr`` whose one store, in its class and every class it may be an instance of, is one
-        (``self.connection = InProcessTransport(server)``, ``analyze.held``)."""
+        (``self.connection = InProcessTransport(server)``, ``analyze.held``); ``typing.cast(T, x)`` of a
+        project class ``T``: the program says it is one there (``cast(ClientTransport, super().connect())``),
+        of ``T`` or a subclass (an ``isinstance`` test on a project class it does not name stays open:
+        ``conditions.evaluate``)."""
         while e is not None and e[0] == "alt" and depth < 8:
             e, depth = e[2], depth + 1  # the value, not the annotation
         if e is None or depth > 6:
             return None
         project = self.project
+        if e[0] == "cast":
+            if e[1][0] == "i":
+                v = project.values.ev(e[1], mod)
+                if type(v) is Inst and v.type in project.classes and not project.classes[v.type][0].library:
+                    return frozenset({v.type})
+            return self._made(e[2], mod, depth + 1)
         if e[0] == "a" and e[1][0] == "self":
             found = built(project, e, mod)
             return self._made(found[0], found[1], depth + 1) if found is not None else None

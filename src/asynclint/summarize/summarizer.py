@@ -450,6 +450,10 @@ def _written_keywords(node: Optional[ast.AST]) -> tuple:
     return ()
 
 
+# ``typing.cast`` imported, or read from its module (``typing.cast``, ``t.cast``)
+_CASTS = frozenset({("m", "typing.cast"), ("m", "typing_extensions.cast")})
+
+
 class _Scope:
     __slots__ = ("kind", "bindings", "qualname", "func", "cls", "globals_decl", "guards", "params", "once",
                  "once_of", "once_filled", "rearmed", "cache_reads", "keyed_reads", "facts", "awaits_seen", "handler", "declared", "aliases",
@@ -583,6 +587,10 @@ class _Summarizer:
                     own = self.lookup("cls")
                 if own[0] in ("self", "cls"):
                     return ("sup", own[1], own[0])
+            if fname == "cast" and len(node.args) == 2 and not node.keywords:
+                cast = self.cast_value(func, node.args)
+                if cast is not None:
+                    return cast
             if fname in _DEPENDS:
                 dep = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "dependency"), None)
                 return ("dep", self.expr(dep)) if dep is not None else UNKNOWN
@@ -640,6 +648,21 @@ class _Summarizer:
             if all(v == values[0] for v in values) and values[0] != UNKNOWN:
                 return ("mapof", values[0])
         return UNKNOWN
+
+    def cast_value(self, func: ast.AST, args: list) -> Optional[Expr]:
+        """``typing.cast(T, x)``: an instance of ``T`` (also written as a string), else (a type variable,
+        a generic alias) what ``x`` is; None when the callee is not ``typing.cast``."""
+        callee = self.expr(func)
+        if callee[0] == "a" and callee[2] == "cast":
+            base = callee[1]
+            callee = ("m", f"{self.s.globals.get(base[1], base)[1]}.cast") if base[0] == "g" else base
+        elif callee[0] == "g":
+            callee = self.s.globals.get(callee[1], callee)  # (an import above, by the time the call runs)
+        if callee not in _CASTS:
+            return None
+        ann = self.annotation(args[0])
+        value = self.expr(args[1])
+        return ("cast", ann, value) if ann is not None else value
 
     def returned(self, node: ast.AST) -> Expr:
         """What ``return node`` gives: a tuple literal keeps each of its items (``return session, conn``,
