@@ -103,6 +103,8 @@ def test_every_expression_of_the_fixtures_has_a_documented_form():
     ("def f(x):\n    x = x.strip('/')\n    return x\n", "derive"),
     ("from typing import cast\ndef f(x):\n    return cast('Transport', x)\n", "cast"),
     ("import typing as t\ndef f(x):\n    return t.cast(Transport, x)\n", "cast"),
+    ("def f(name):\n    label = f'{name}!'\n    return show(label)\n", "text"),
+    ("def f(name):\n    return show(f'{name}!')\n", "text"),
 ])
 def test_small_sources_produce_the_documented_tag(source, tag):
     summary = summarize_source(source)

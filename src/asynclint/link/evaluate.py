@@ -23,7 +23,7 @@ _MAX_DEPTH = 60
 _PASSTHROUGH = {"contextlib.closing", "contextlib.nullcontext", "builtins.memoryview",
                 "functools.partial"}
 # expressions that are never a value of interest (literals, parameters, lists, normalised strings)
-_NO_VALUE = frozenset({"u", "lv", "s", "p", "list", "k", "derive"})
+_NO_VALUE = frozenset({"u", "lv", "text", "s", "p", "list", "k", "derive"})
 # expressions whose value comes out of a call
 _CALL_LIKE = frozenset({"c", "aw", "en", "it"})
 # expressions whose value comes from the module alone (a definition here, self/cls/super())

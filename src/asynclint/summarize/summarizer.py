@@ -711,12 +711,14 @@ class _Summarizer:
             return None
         if t in (ast.List, ast.Tuple):
             return ("list",) + tuple(self.simple_arg(e) for e in node.elts[:32])
-        if t is ast.JoinedStr and len(node.values) == 1:
-            # f"{path}": the same string as the name formatted (the same file, the same URL)
-            part = node.values[0]
-            if type(part) is ast.FormattedValue and part.format_spec is None and part.conversion in (-1, 115) \
-                    and type(part.value) in (ast.Name, ast.Attribute):
-                return self.expr(part.value)
+        if t is ast.JoinedStr:
+            if len(node.values) == 1:
+                # f"{path}": the same string as the name formatted (the same file, the same URL)
+                part = node.values[0]
+                if type(part) is ast.FormattedValue and part.format_spec is None and part.conversion in (-1, 115) \
+                        and type(part.value) in (ast.Name, ast.Attribute):
+                    return self.expr(part.value)
+            return ("text", "")  # a str of no known value
         return None
 
     def annotation(self, node: Optional[ast.AST]) -> Optional[Expr]:
@@ -1435,7 +1437,8 @@ class _Summarizer:
         t = type(target)
         if t is ast.Name:
             if value == UNKNOWN and self.scope.kind == "function":
-                value = ("lv", target.id)  # a local of no known value: still the same one where it is used
+                # a local of no known value: still the same one where it is used; a str when an f-string
+                value = ("text" if type(value_node) is ast.JoinedStr else "lv", target.id)
             self.bind(target.id, value)
             sc = self.scope
             entries = _written_keywords(value_node)
