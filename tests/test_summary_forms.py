@@ -101,6 +101,10 @@ def test_every_expression_of_the_fixtures_has_a_documented_form():
     ("from ..pkg import mod\n", "r"),
     ("class A:\n    def f(self):\n        return super().f()\n", "sup"),
     ("def f(x):\n    x = x.strip('/')\n    return x\n", "derive"),
+    ("from typing import cast\ndef f(x):\n    return cast('Transport', x)\n", "cast"),
+    ("import typing as t\ndef f(x):\n    return t.cast(Transport, x)\n", "cast"),
+    ("def f(name):\n    label = f'{name}!'\n    return show(label)\n", "text"),
+    ("def f(name):\n    return show(f'{name}!')\n", "text"),
 ])
 def test_small_sources_produce_the_documented_tag(source, tag):
     summary = summarize_source(source)
@@ -108,3 +112,12 @@ def test_small_sources_produce_the_documented_tag(source, tag):
     for e in _expressions(summary):
         _check(e, used, "snippet")
     assert tag in used
+
+
+def test_only_typing_cast_is_read_as_a_cast():
+    """``typing.cast(T, x)`` is an instance of ``T`` (else ``x``); a project function that happens to be
+    named ``cast`` is called as any other."""
+    typed = summarize_source("from typing import cast\ndef f(x):\n    return cast('Transport', x)\n")
+    assert typed.functions["f"].returns == (("cast", ("i", ("g", "Transport")), ("p", "x")),)
+    own = summarize_source("def cast(kind, v):\n    return v\ndef f(x):\n    return cast(int, x)\n")
+    assert own.functions["f"].returns[0][0] == "c"

@@ -54,6 +54,9 @@ EXPR_FORMS = {
     "cls": (("str",), "``cls`` inside a classmethod of the class (local qualname)"),
     "sup": (("str", "str"), "``super()`` inside a method of the class; kind 'self' or 'cls'"),
     "alt": (("expr", "expr"), "the first when it resolves, else the second (``a or b``, annotation vs value)"),
+    "cast": (("expr", "expr"), "``typing.cast(T, x)``: the instance annotation ``T`` says (``i``/``opt``) when it "
+                               "resolves, else the value ``x``; the programmer's word at that point, not a declaration "
+                               "callers may not keep"),
     "either": (("expr", "expr"), "one or the other, by a branch taken at run time"),
     "seqof": (("expr",), "a sequence (list/set annotation, comprehension, literal) of such items"),
     "mapof": (("expr",), "a mapping whose values are such (a dict annotation, a dict literal of alike values)"),
@@ -63,7 +66,9 @@ EXPR_FORMS = {
     "p": (("str",), "the function's own parameter, by name"),
     "list": (("*expr?",), "a list or tuple literal of simple arguments (``dependencies=[...]``)"),
     "derive": (("expr", "str", "strs"), "a parameter normalised in place: ``x = x.replace('a', 'b')``"),
-    "lv": (("str",), "a local variable of the function, of no known value (``path = f'{base}/x'``)"),
+    "lv": (("str",), "a local variable of the function, of no known value (``path = base / name``)"),
+    "text": (("str",), "a str of no known value, built at run time (an f-string): the local it is bound to "
+                       "(``path = f'{base}/x'``), as ``lv``, or '' written in place"),
     "tup": (("exprs?",), "a tuple literal a function returns (``return session, conn``), or a tuple annotation, item by item"),
     "part": (("expr", "int"), "one of the values a call returned, unpacked into several names (``fd, path = mkstemp()``)"),
     "u": ((), "unknown"),

@@ -219,7 +219,7 @@ class Classifier:
         match e[0]:
             case "i" | "opt":
                 return True
-            case "alt":
+            case "alt" | "cast":
                 return e[1][0] in ("i", "opt") or self._declared(e[2], mod, depth + 1)
             case "g":
                 g = mod.summary.globals.get(e[1])

@@ -41,7 +41,9 @@ An argument made by a project class's constructor (``Typed``: directly,
 returned by a function every ``return`` of which makes one, of one class or of
 several that agree on the builtin types among their bases, or ``self.attr``
 whose one store makes one) answers an ``isinstance`` test on a builtin type
-(``isinstance(callback, str)``) from the classes it is an instance of. Anything
+(``isinstance(callback, str)``) from the classes it is an instance of; so does one made by
+``typing.cast(T, x)`` of a project class ``T``, and one that is certainly a ``str`` (an f-string,
+``data.decode()``, ``str(x)``: ``propagate.TEXT``). Anything
 not known (a non-literal argument, a parameter ``**kw`` may pass because the
 call does not write it, a declared type, which may leave out the rest of a
 union) counts as "may hold", so pruning only ever removes paths that cannot run.

@@ -46,7 +46,7 @@ def _subject(e):
         kind = e[0]
         if kind in ("en", "aw", "part"):
             e = e[1]
-        elif kind == "alt":
+        elif kind == "alt" or kind == "cast":
             e = e[2]
         elif kind == "either" and e[1] == ("k", None):
             e = e[2]  # name = None, then name = the path: the path
@@ -127,7 +127,7 @@ def norm(e, depth: int = 0):
     kind = e[0]
     if kind == "c":
         return ("c", norm(e[1], depth + 1), norm(e[2], depth + 1))
-    if kind == "alt" and e[1] is not None and e[1][0] in ("i", "opt"):
+    if kind == "alt" and e[1] is not None and e[1][0] in ("i", "opt") or kind == "cast":
         return norm(e[2], depth + 1)
     return tuple(norm(x, depth + 1) if type(x) is tuple else x for x in e)
 
@@ -160,6 +160,8 @@ def subject(e, names: Names, depth: int = 0):
             got = subject(base[2], names, depth + 1)
             return _child(got) if got is not None else None
         return norm(e)
+    if kind == "cast":
+        return subject(e[2], names, depth + 1)  # typing.cast(T, x): x
     if kind in ("alt", "either"):
         if kind == "alt" and e[1] is not None and e[1][0] in ("i", "opt"):
             return subject(e[2], names, depth + 1)  # an annotated name: its value

@@ -37,6 +37,14 @@ LOOP_CHECKS = ("is_running", "get_running_loop", "_get_running_loop")
 # library base classes that are no builtin type (a project class deriving from them is not a str)
 _PLAIN_BASES = frozenset({"abc.ABC", "typing.Generic", "typing.Protocol", "typing_extensions.Protocol", "enum.Enum",
                           "pydantic.BaseModel", "pydantic.main.BaseModel"})
+# an argument known to be a str (``_text``): an ``isinstance(x, str)`` test holds for it
+TEXT = Typed(frozenset({"str"}), True)
+# methods of a str that give a str
+_STR_METHODS = frozenset({"join", "format", "format_map", "upper", "lower", "casefold", "title", "capitalize",
+                          "strip", "lstrip", "rstrip", "replace", "removeprefix", "removesuffix", "zfill",
+                          "center", "ljust", "rjust", "expandtabs", "swapcase", "translate"})
+
+
 def rank(category: Optional[str]) -> int:
     """The costliest kind of wait first (``categories``' tiers)."""
     return tier_of(category)
@@ -295,6 +303,8 @@ class Propagation:
         def known(e):
             if e[0] == "list" and len(e) > 1:
                 return NONEMPTY
+            if self._text(e, mod):
+                return TEXT
             v = values.ev(e, mod)
             if v in MEMORY_BUFFERS:
                 return MEMORY
@@ -309,6 +319,23 @@ class Propagation:
             return NOT_NONE if not_none else None
 
         return known
+
+    def _text(self, e, mod) -> bool:
+        """Is ``e`` certainly a ``str`` of no known value: an f-string, ``str(x)``, ``data.decode()`` (of
+        bytes, or of a value of no known type: a bytes-like object's ``decode`` gives text), a method of
+        a string literal that gives one (``", ".join(names)``)?"""
+        if e[0] == "text":
+            return True
+        if e[0] != "c":
+            return False
+        callee = e[1]
+        if callee[0] == "a" and callee[2] == "decode":
+            owner = self.project.values.ev(callee[1], mod)
+            return owner is None or type(owner) is Inst and owner.type in ("builtins.bytes", "builtins.bytearray")
+        if callee[0] == "a" and callee[1][0] == "s":
+            return callee[2] in _STR_METHODS
+        v = self.project.values.callee_value(callee, mod)
+        return type(v) is Sym and v.name == "builtins.str"
 
     def _common_names(self, made: frozenset) -> Optional[frozenset]:
         """The last names of the classes an instance of every class of ``made`` is an instance of (see
@@ -327,12 +354,21 @@ class Propagation:
         leave out the other classes of a union): a constructor call; a call to a function every ``return``
         of which is one of them (``return SSETransport(url)`` / ``return HttpTransport(url)``: either);
         ``self.attr`` whose one store, in its class and every class it may be an instance of, is one
-        (``self.connection = InProcessTransport(server)``, ``analyze.held``)."""
+        (``self.connection = InProcessTransport(server)``, ``analyze.held``); ``typing.cast(T, x)`` of a
+        project class ``T``: the program says it is one there (``cast(ClientTransport, super().connect())``),
+        of ``T`` or a subclass (an ``isinstance`` test on a project class it does not name stays open:
+        ``conditions.evaluate``)."""
         while e is not None and e[0] == "alt" and depth < 8:
             e, depth = e[2], depth + 1  # the value, not the annotation
         if e is None or depth > 6:
             return None
         project = self.project
+        if e[0] == "cast":
+            if e[1][0] == "i":
+                v = project.values.ev(e[1], mod)
+                if type(v) is Inst and v.type in project.classes and not project.classes[v.type][0].library:
+                    return frozenset({v.type})
+            return self._made(e[2], mod, depth + 1)
         if e[0] == "a" and e[1][0] == "self":
             found = built(project, e, mod)
             return self._made(found[0], found[1], depth + 1) if found is not None else None

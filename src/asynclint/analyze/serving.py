@@ -23,8 +23,10 @@ from ..link.values import Inst, Meth, Sym
 SERVING_CALLS = frozenset({"serve", "serve_forever", "start_server", "start_unix_server", "run_app", "listen",
                            "start_serving"})
 # ``await x.start()`` serves when ``x`` is one of these (or a subclass), or a project class whose
-# ``start`` serves (``serves`` follows it); a browser, a driver, a child process started so do not
-SERVING_STARTS = frozenset({"start", "startup"})
+# ``start`` serves (``serves`` follows it); a browser, a driver, a child process started so do not.
+# ``await server._serve()``: uvicorn's serving without its signal handlers (a program that handles
+# its signals itself), a name too common elsewhere to count on its own
+SERVING_STARTS = frozenset({"start", "startup", "_serve"})
 SERVER_TYPES = frozenset({
     "aiohttp.web.BaseSite", "aiohttp.web.TCPSite", "aiohttp.web.UnixSite", "aiohttp.web.SockSite",
     "aiohttp.web.NamedPipeSite", "aiohttp.web_runner.BaseSite", "aiohttp.web_runner.TCPSite",

@@ -993,27 +993,32 @@ def _serving_lines(model: RouteModel, project, own_loop: Optional[dict] = None) 
 
 def _serving_within(model: RouteModel, project, got: dict, own_loop: dict) -> None:
     """Add to ``got`` (serving coroutine -> the line where it starts serving) the coroutines that those
-    await where they start serving, when nothing else runs them (``async def launch(self): await
-    self.initialize(); await self.start()`` and ``async def start(self): self.check_config(); ...;
-    self.http_server.listen(port)``): what such a one does before its own serving line runs before
-    anything is served too. A call that starts a loop of its own with it counts for neither side."""
+    await, or start as a task, where they start serving, when nothing else runs them (``async def
+    launch(self): await self.initialize(); await self.start()`` and ``async def start(self):
+    self.check_config(); ...; self.http_server.listen(port)``; ``asyncio.create_task(health_server())``
+    whose coroutine checks its port before ``await server._serve()``): what such a one does before its
+    own serving line runs before anything is served too. A call that starts a loop of its own with it
+    counts for neither side."""
     index = _call_index(model, project)
+    fns = project.functions
     todo = list(got)
     while todo:
         fq = todo.pop()
-        ref = project.functions.get(fq)
+        ref = fns.get(fq)
         if ref is None:
             continue
         for site in ref.summary.calls:
             if site.line != got[fq] or site.kind != "call":
                 continue
-            target = _run_target(project, site, ref)
+            target = _run_target(project, site, ref) or task_target(project, site, ref)
             if target is None or target in got:
                 continue
             line = serving_line(project, target)
             calls = _program_calls(index, project, target, own_loop)
             if line is not None and calls and all(
-                    c in got and s.line == got[c] and (s.awaited or _entered(project, target)) for c, s in calls):
+                    c in got and s.line == got[c] and (s.awaited or _entered(project, target)
+                                                       or task_target(project, s, fns[c]) == target)
+                    for c, s in calls):
                 got[target] = line
                 todo.append(target)
 

@@ -20,10 +20,10 @@ _MAX_DEPTH = 60
 # wrappers whose result (or entered value) is their argument
 # calls whose result stands for their first argument (``functools.partial(shutil.copytree, ...)``
 # called later calls ``shutil.copytree``)
-_PASSTHROUGH = {"contextlib.closing", "contextlib.nullcontext", "typing.cast", "builtins.memoryview",
+_PASSTHROUGH = {"contextlib.closing", "contextlib.nullcontext", "builtins.memoryview",
                 "functools.partial"}
 # expressions that are never a value of interest (literals, parameters, lists, normalised strings)
-_NO_VALUE = frozenset({"u", "lv", "s", "p", "list", "k", "derive"})
+_NO_VALUE = frozenset({"u", "lv", "text", "s", "p", "list", "k", "derive"})
 # expressions whose value comes out of a call
 _CALL_LIKE = frozenset({"c", "aw", "en", "it"})
 # expressions whose value comes from the module alone (a definition here, self/cls/super())
@@ -214,7 +214,7 @@ class Evaluator:
                         return self.catalog.type_info(cq) is not None or cq in self.catalog.returns or \
                             cq.rsplit(".", 1)[-1][:1].isupper() and not cq.startswith("builtins.")
                 return False
-            case "alt":
+            case "alt" | "cast":
                 return self.not_none(e[1], mod, depth + 1) or self.not_none(e[2], mod, depth + 1)
             case "either":
                 return self.not_none(e[1], mod, depth + 1) and self.not_none(e[2], mod, depth + 1)
@@ -319,6 +319,14 @@ class Evaluator:
                     if fa is not None and fb is not None and fa.category == fb.category:
                         return a
                 return None
+            case "cast":
+                first = self.ev(e[1], mod)
+                if self.useful(first):
+                    return first
+                second = self.ev(e[2], mod)
+                if second is None and type(first) is Inst and not first.type.startswith("typing"):
+                    return first  # (a library class the catalog does not know: still a typed object)
+                return second
             case "alt":
                 first = self.ev(e[1], mod)
                 if self.useful(first):
@@ -605,6 +613,11 @@ class Evaluator:
             r = cat.method_returns(head, meth)
             if r:
                 return Inst(r)
+        if q == "typing.cast" and arg0 is not None:
+            # (read from a module that re-exports it: the summary names the callee only) ``cast(T, x)``
+            # is an instance of ``T``, not the class
+            t = self.ev(arg0, mod)
+            return Inst(cat.canonical(t.name)) if type(t) is Sym and t.name not in self.index.functions else None
         if q in _PASSTHROUGH and arg0 is not None:
             return self.ev(arg0, mod)
         if arg0 is not None and cat.offloaders.get(q) == 0:

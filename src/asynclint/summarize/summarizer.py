@@ -450,6 +450,10 @@ def _written_keywords(node: Optional[ast.AST]) -> tuple:
     return ()
 
 
+# ``typing.cast`` imported, or read from its module (``typing.cast``, ``t.cast``)
+_CASTS = frozenset({("m", "typing.cast"), ("m", "typing_extensions.cast")})
+
+
 class _Scope:
     __slots__ = ("kind", "bindings", "qualname", "func", "cls", "globals_decl", "guards", "params", "once",
                  "once_of", "once_filled", "rearmed", "cache_reads", "keyed_reads", "facts", "awaits_seen", "handler", "declared", "aliases",
@@ -583,6 +587,10 @@ class _Summarizer:
                     own = self.lookup("cls")
                 if own[0] in ("self", "cls"):
                     return ("sup", own[1], own[0])
+            if fname == "cast" and len(node.args) == 2 and not node.keywords:
+                cast = self.cast_value(func, node.args)
+                if cast is not None:
+                    return cast
             if fname in _DEPENDS:
                 dep = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "dependency"), None)
                 return ("dep", self.expr(dep)) if dep is not None else UNKNOWN
@@ -641,6 +649,21 @@ class _Summarizer:
                 return ("mapof", values[0])
         return UNKNOWN
 
+    def cast_value(self, func: ast.AST, args: list) -> Optional[Expr]:
+        """``typing.cast(T, x)``: an instance of ``T`` (also written as a string), else (a type variable,
+        a generic alias) what ``x`` is; None when the callee is not ``typing.cast``."""
+        callee = self.expr(func)
+        if callee[0] == "a" and callee[2] == "cast":
+            base = callee[1]
+            callee = ("m", f"{self.s.globals.get(base[1], base)[1]}.cast") if base[0] == "g" else base
+        elif callee[0] == "g":
+            callee = self.s.globals.get(callee[1], callee)  # (an import above, by the time the call runs)
+        if callee not in _CASTS:
+            return None
+        ann = self.annotation(args[0])
+        value = self.expr(args[1])
+        return ("cast", ann, value) if ann is not None else value
+
     def returned(self, node: ast.AST) -> Expr:
         """What ``return node`` gives: a tuple literal keeps each of its items (``return session, conn``,
         unpacked by the caller into one name each), anything else is its expression."""
@@ -688,12 +711,14 @@ class _Summarizer:
             return None
         if t in (ast.List, ast.Tuple):
             return ("list",) + tuple(self.simple_arg(e) for e in node.elts[:32])
-        if t is ast.JoinedStr and len(node.values) == 1:
-            # f"{path}": the same string as the name formatted (the same file, the same URL)
-            part = node.values[0]
-            if type(part) is ast.FormattedValue and part.format_spec is None and part.conversion in (-1, 115) \
-                    and type(part.value) in (ast.Name, ast.Attribute):
-                return self.expr(part.value)
+        if t is ast.JoinedStr:
+            if len(node.values) == 1:
+                # f"{path}": the same string as the name formatted (the same file, the same URL)
+                part = node.values[0]
+                if type(part) is ast.FormattedValue and part.format_spec is None and part.conversion in (-1, 115) \
+                        and type(part.value) in (ast.Name, ast.Attribute):
+                    return self.expr(part.value)
+            return ("text", "")  # a str of no known value
         return None
 
     def annotation(self, node: Optional[ast.AST]) -> Optional[Expr]:
@@ -960,7 +985,32 @@ class _Summarizer:
         bound = sc.bindings.get(name)
         if bound is not None:
             return bound[0] in ("self", "cls")
-        return name not in sc.params
+        if name in sc.params:
+            return False
+        return self.outer_holder(name)
+
+    def outer_holder(self, name: str) -> bool:
+        """Does ``name``, free in the current function, outlive a call of the function that binds it:
+        not a local (or ``nonlocal``) of an enclosing function, which a closure sees afresh on each
+        call of that function (``finished = False`` ... ``def finish(): nonlocal finished; if
+        finished: return``: once per stream, not per process), unless it is that function's
+        ``self``/``cls``?"""
+        for sc in reversed(self.scopes[:-1]):
+            if sc.kind != "function":
+                continue  # (a class body's names are not seen by its methods)
+            if name in sc.globals_decl:
+                return True
+            bound = sc.bindings.get(name)
+            if bound is not None:
+                return bound[0] in ("self", "cls")
+            if name in sc.params:
+                return False
+            if sc.node is not None:
+                if sc.bound_later is None:
+                    sc.bound_later = _own_bindings(sc.node.body)
+                if name in sc.bound_later:
+                    return False
+        return True
 
     def note_cache_read(self, targets: list, value: ast.AST) -> None:
         """``cached = CACHE.get(key)`` (or ``cached: Final = ...``): a later test on ``cached`` tests the cache."""
@@ -1387,7 +1437,8 @@ class _Summarizer:
         t = type(target)
         if t is ast.Name:
             if value == UNKNOWN and self.scope.kind == "function":
-                value = ("lv", target.id)  # a local of no known value: still the same one where it is used
+                # a local of no known value: still the same one where it is used; a str when an f-string
+                value = ("text" if type(value_node) is ast.JoinedStr else "lv", target.id)
             self.bind(target.id, value)
             sc = self.scope
             entries = _written_keywords(value_node)
