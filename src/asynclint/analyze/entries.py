@@ -62,6 +62,30 @@ def runner_places(project: Project) -> dict:
     return candidates
 
 
+def made_where_loops_start(project: Project) -> set:
+    """The project coroutines that sync code calls, without awaiting it, beside a call that starts a
+    loop (``self.servers.append(rest.start())`` ... ``asyncio.run(self._serve())`` in one function, the
+    servers gathered there): the program's own coroutines, made for the loop it starts, as the one
+    handed to the runner is. The runners' own arguments are ``runner_places``'s."""
+    fns = project.functions
+    cat = project.catalog
+    out = set()
+    seen = set()
+    for owner, sites, site in project_sites(project).runners(project):
+        if id(owner) in seen or type(owner) is ModuleScope or owner.summary.is_async:
+            continue
+        if not _is_runner(project, cat, site, owner.module):
+            continue
+        seen.add(id(owner))
+        for s in sites:
+            if s.kind != "call" or s.awaited or s is site:
+                continue
+            fq = _coroutine(project, project.ev(s.callee, owner.module))
+            if fq is not None and not fns[fq].summary.is_generator:
+                out.add(fq)
+    return out
+
+
 def started_coroutine(project: Project, site, mod, runner: Optional[bool] = None) -> Optional[str]:
     """The project coroutine function a call that starts a loop runs: called in its first argument
     (``asyncio.run(main())``, ``asyncio.run(manager.fetch())``, ``run_sync(partial(main, argv))``) or

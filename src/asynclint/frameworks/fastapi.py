@@ -23,7 +23,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..analyze.entries import entry_coroutines, is_runner, referenced, runner_places, started_coroutine
+from ..analyze.entries import (entry_coroutines, is_runner, made_where_loops_start, referenced, runner_places,
+                               started_coroutine)
 from ..analyze.propagate import LOOP_CHECKS
 from ..analyze.serving import serves
 from ..analyze.serving import async_target as _async_target
@@ -903,11 +904,13 @@ def _started_by_program(model: RouteModel, project, own_loop: dict, entries: set
     """The coroutines a loop runner starts (``own_loop``) that are not entry coroutines only because
     sync code also calls them, on a loop already running (``asyncio.create_task(main())`` in the same
     sync function, when it finds one) and that serve: as for an entry coroutine, what they do before
-    they start serving is the program's start-up. One that a coroutine calls, or that is handed on
-    (a callback), is not one of them."""
+    they start serving is the program's start-up; so are the serving coroutines the sync code that
+    starts a loop makes beside it for that loop (``made_where_loops_start``: servers gathered by the
+    coroutine it runs). One that a coroutine calls, or that is handed on (a callback), is not one of
+    them."""
     index = _call_index(model, project)
     out = set()
-    for fq in set(own_loop) - entries:
+    for fq in (set(own_loop) | made_where_loops_start(project)) - entries:
         calls = _program_calls(index, project, fq, own_loop)
         if all(not site.awaited and not project.functions[c].summary.is_async for c, site in calls) \
                 and serves(project, fq):
