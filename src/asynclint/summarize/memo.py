@@ -194,6 +194,27 @@ def stamped(stmts, test: ast.Compare) -> bool:
     return False
 
 
+def records_argument(stmts, test: ast.Compare, params, is_cache_holder) -> bool:
+    """Is ``test`` a check that a parameter's value changed (``if self.bot_data == data: return``),
+    whose statements store nothing kept from call to call but that value into the stamp
+    (``self.bot_data = data``, then ``self._dump(self.bot_data)``)? A save-on-change: what the
+    statements do runs for every new value the callers pass, not once per key (a once-per-key cache
+    stores the value it built beside the key: ``self._model = load(name); self._model_name = name``)."""
+    current = test.comparators[0]
+    if type(current) is not ast.Name or current.id not in params:
+        return False
+    stamp = _written(test.left)
+    todo = list(stmts)
+    while todo:
+        node = todo.pop()
+        if type(node) in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda):
+            continue
+        if any(subject[1:] != stamp for subject in _stored_by(node, is_cache_holder, ("setdefault", "update") + SEEN_ADDS)):
+            return False
+        todo.extend(nodes.child_nodes(node))
+    return True
+
+
 def _written(node: ast.AST) -> Optional[tuple]:
     """A name or ``base.attr`` as written, whether read or stored (``ast.dump`` tells them apart)."""
     if type(node) is ast.Name:

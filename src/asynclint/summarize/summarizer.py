@@ -25,8 +25,8 @@ from .names import mentioned
 from . import nodes
 from .fresh import ACQUIRES, private_local, taken_fresh
 from .memo import (cache_read, catches_import_error, decorator_memoizes, memo_subject, rearmed,
-                   rebuilt_when_closed, registry_lookup, released, released_by_key, SEEN_ADDS, seen_removed,
-                   stamp_test, stamped, stores, tested_subject)
+                   rebuilt_when_closed, records_argument, registry_lookup, released, released_by_key, SEEN_ADDS,
+                   seen_removed, stamp_test, stamped, stores, tested_subject)
 from ..model import FILE_KEYWORDS, UNKNOWN, CallSite, ClassSummary, Expr, FunctionSummary, ModuleSummary, Param
 
 # Depth bounds.  The interpreter compiles expressions and elif chains thousands of levels deep;
@@ -991,6 +991,8 @@ class _Summarizer:
         stamp = stamp_test(test)
         if stamp and not stamped(then, test):
             return None  # `if self.version != version: reload()` without storing the version: every call
+        if stamp and records_argument(then, test, sc.params, self.is_cache_holder):
+            return None  # `if self.data == data: return` ... `self.data = data; save(data)`: every new value
         member = any(type(n) is ast.Compare and type(n.ops[0]) in (ast.In, ast.NotIn) for n in nodes.walk(test))
         if (stores(then, found[0], self.is_cache_holder) or self.method_stores(then, found[0])
                 # `if key in _SEEN: return` ... `_SEEN.add(key)`: a set of the keys done, unless the
