@@ -118,6 +118,9 @@ class TypeInfo:
     # the type of one built over an in-memory buffer, when some of its methods still do I/O of their own
     # (a Pillow image decoded from a BytesIO is saved to a path): "" for the buffer itself
     in_memory: str = ""
+    # a decorator's type (``[decorators]``) whose library runs a coroutine function it decorates on a loop
+    # of its own, one per call (rq's worker hands each async job to asyncio.run): nothing else waits there
+    own_loop: bool = False
 
 
 class Catalog:
@@ -215,6 +218,7 @@ class Catalog:
                 element=spec.get("element", ""),
                 properties=frozenset(spec.get("properties", [])),
                 wraps_file=bool(spec.get("wraps-file", False)),
+                own_loop=bool(spec.get("own-loop", False)),
             )
             self.types[name] = info
             for alias in spec.get("aliases", []):

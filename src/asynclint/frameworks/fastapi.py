@@ -316,6 +316,17 @@ class RouteModel:
                     return True
         return False
 
+    def library_runs_on_own_loop(self, d, mod) -> bool:
+        """Is this decorator a library's (``@job(queue)`` of rq, through ``[decorators]``) whose type the
+        catalog marks ``own-loop``: the library runs each call of the coroutine function on a loop of its own?"""
+        v = self.p.ev(d.callee, mod)
+        if type(v) is not Sym:
+            return False
+        cat = self.p.catalog
+        made = cat.decorators.get(cat.canonical(v.name))
+        info = cat.type_info(made) if made is not None else None
+        return info is not None and info.own_loop
+
     def event_hooks(self, expr, mod, parts: "RouteParts") -> set:
         """The hooks of the event an ``on_event``/``add_event_handler`` names: startup or shutdown."""
         return parts.startup if self.literal(expr, mod) == "startup" else parts.shutdown
@@ -452,7 +463,8 @@ class RouteModel:
                     # a sync one runs the coroutines it hands to asyncio.run on theirs
                     self.add_command(ref, parts)
                     continue
-                if ref.summary.is_async and d.kind in ("decorator", "decorator-ref") and self.runs_on_own_loop(d, mod):
+                if ref.summary.is_async and d.kind in ("decorator", "decorator-ref") and (
+                        self.runs_on_own_loop(d, mod) or self.library_runs_on_own_loop(d, mod)):
                     # @coro / @cliq.command(help=...): the decorator's wrapper runs the coroutine with
                     # asyncio.run, once per call of the wrapper, on a loop of its own: like a command
                     parts.commands.add(fq)

@@ -194,6 +194,68 @@ def stamped(stmts, test: ast.Compare) -> bool:
     return False
 
 
+def records_argument(stmts, test: ast.Compare, params, is_cache_holder) -> bool:
+    """Is ``test`` a check that a parameter's value changed (``if self.bot_data == data: return``),
+    whose statements store nothing kept from call to call but that value into the stamp
+    (``self.bot_data = data``, then ``self._dump(self.bot_data)``)? A save-on-change: what the
+    statements do runs for every new value the callers pass, not once per key (a once-per-key cache
+    stores the value it built beside the key: ``self._model = load(name); self._model_name = name``)."""
+    current = test.comparators[0]
+    if type(current) is not ast.Name or current.id not in params:
+        return False
+    stamp = _written(test.left)
+    todo = list(stmts)
+    while todo:
+        node = todo.pop()
+        if type(node) in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda):
+            continue
+        if any(subject[1:] != stamp for subject in _stored_by(node, is_cache_holder, ("setdefault", "update") + SEEN_ADDS)):
+            return False
+        todo.extend(nodes.child_nodes(node))
+    return True
+
+
+def reset_between_uses(methods: dict, filler: str, attr: str) -> bool:
+    """Does a method of the class (``methods``: name -> node) reach, through its own ``self.m()`` calls,
+    both ``filler`` (the method that fills ``self.<attr>`` once) and a statement setting it back to
+    None (``self._wav_file = None``, ``del self._wav_file``; not in ``__init__``, nor in an ``except``
+    block dropping a value that failed to build)? Then each run of that method builds the value again
+    (opened on first use, closed and forgotten after every request): not one-time initialization."""
+    calls: dict = {}
+    resets: set = set()
+    for name, fn in methods.items():
+        called = calls[name] = set()
+        todo = list(fn.body)
+        while todo:
+            node = todo.pop()
+            t = type(node)
+            if t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ExceptHandler):
+                continue
+            if t is ast.Call and type(node.func) is ast.Attribute and type(node.func.value) is ast.Name \
+                    and node.func.value.id == "self":
+                called.add(node.func.attr)
+            elif name != "__init__" and (
+                    t is ast.Assign and type(node.value) is ast.Constant and node.value.value is None
+                    and any(_written(tgt) == ("self", attr) for tgt in node.targets)
+                    or t is ast.Delete and any(_written(tgt) == ("self", attr) for tgt in node.targets)):
+                resets.add(name)
+            todo.extend(nodes.child_nodes(node))
+    if not resets:
+        return False
+    for start in methods:
+        if start == "__init__":
+            continue
+        seen, todo = {start}, [start]
+        while todo:
+            for callee in calls.get(todo.pop(), ()):
+                if callee in methods and callee not in seen:
+                    seen.add(callee)
+                    todo.append(callee)
+        if filler in seen and seen & resets:
+            return True
+    return False
+
+
 def _written(node: ast.AST) -> Optional[tuple]:
     """A name or ``base.attr`` as written, whether read or stored (``ast.dump`` tells them apart)."""
     if type(node) is ast.Name:

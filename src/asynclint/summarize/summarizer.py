@@ -25,8 +25,8 @@ from .names import mentioned
 from . import nodes
 from .fresh import ACQUIRES, private_local, taken_fresh
 from .memo import (cache_read, catches_import_error, decorator_memoizes, memo_subject, rearmed,
-                   rebuilt_when_closed, registry_lookup, released, released_by_key, SEEN_ADDS, seen_removed,
-                   stamp_test, stamped, stores, tested_subject)
+                   rebuilt_when_closed, records_argument, registry_lookup, released, released_by_key,
+                   reset_between_uses, SEEN_ADDS, seen_removed, stamp_test, stamped, stores, tested_subject)
 from ..model import FILE_KEYWORDS, UNKNOWN, CallSite, ClassSummary, Expr, FunctionSummary, ModuleSummary, Param
 
 # Depth bounds.  The interpreter compiles expressions and elif chains thousands of levels deep;
@@ -1041,6 +1041,10 @@ class _Summarizer:
         stamp = stamp_test(test)
         if stamp and not stamped(then, test):
             return None  # `if self.version != version: reload()` without storing the version: every call
+        if stamp and records_argument(then, test, sc.params, self.is_cache_holder):
+            return None  # `if self.data == data: return` ... `self.data = data; save(data)`: every new value
+        if found[0][:2] == ("attr", "self") and self.reset_between_uses(found[0][2]):
+            return None  # opened on first use, set back to None after each use by the same method's run
         member = any(type(n) is ast.Compare and type(n.ops[0]) in (ast.In, ast.NotIn) for n in nodes.walk(test))
         if (stores(then, found[0], self.is_cache_holder) or self.method_stores(then, found[0])
                 # `if key in _SEEN: return` ... `_SEEN.add(key)`: a set of the keys done, unless the
@@ -1055,6 +1059,14 @@ class _Summarizer:
                 return ("reopen",) + found[0]  # a closed client replaced: not on the normal path
             return ("keyed",) + found[0] if keyed else found[0]
         return None
+
+    def reset_between_uses(self, attr: str) -> bool:
+        """``memo.reset_between_uses`` for the method being summarized and ``self.<attr>``."""
+        cls, sc = self.enclosing_class(), self.current_function()
+        if cls is None or cls.node is None or sc is None or sc.node is None:
+            return False
+        methods = {n.name: n for n in cls.node.body if type(n) in (ast.FunctionDef, ast.AsyncFunctionDef)}
+        return methods.get(sc.node.name) is sc.node and reset_between_uses(methods, sc.node.name, attr)
 
     def method_stores(self, stmts, subject) -> bool:
         """Does a method of the enclosing class that these statements call on ``self`` store the
