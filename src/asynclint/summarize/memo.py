@@ -215,45 +215,61 @@ def records_argument(stmts, test: ast.Compare, params, is_cache_holder) -> bool:
     return True
 
 
-def reset_between_uses(methods: dict, filler: str, attr: str) -> bool:
-    """Does a method of the class (``methods``: name -> node) reach, through its own ``self.m()`` calls,
-    both ``filler`` (the method that fills ``self.<attr>`` once) and a statement setting it back to
-    None (``self._wav_file = None``, ``del self._wav_file``; not in ``__init__``, nor in an ``except``
-    block dropping a value that failed to build)? Then each run of that method builds the value again
-    (opened on first use, closed and forgotten after every request): not one-time initialization."""
-    calls: dict = {}
-    resets: set = set()
-    for name, fn in methods.items():
-        called = calls[name] = set()
-        todo = list(fn.body)
-        while todo:
-            node = todo.pop()
-            t = type(node)
-            if t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ExceptHandler):
-                continue
-            if t is ast.Call and type(node.func) is ast.Attribute and type(node.func.value) is ast.Name \
-                    and node.func.value.id == "self":
-                called.add(node.func.attr)
-            elif name != "__init__" and (
-                    t is ast.Assign and type(node.value) is ast.Constant and node.value.value is None
-                    and any(_written(tgt) == ("self", attr) for tgt in node.targets)
-                    or t is ast.Delete and any(_written(tgt) == ("self", attr) for tgt in node.targets)):
-                resets.add(name)
-            todo.extend(nodes.child_nodes(node))
+class MethodTable:
+    """What the methods of one class do to each other and to ``self``'s attributes, gathered in one
+    walk of the class (``reset_between_uses`` asks it once per lazily opened attribute): which
+    ``self.m()`` each method calls, and which methods set ``self.<attr>`` back to None
+    (``self._wav_file = None``, ``del self._wav_file``; not in ``__init__``, nor in an ``except``
+    block dropping a value that failed to build)."""
+
+    __slots__ = ("calls", "resets", "_reach")
+
+    def __init__(self, methods: dict):
+        self.calls: dict = {}  # method -> the names of the self.m() it calls
+        self.resets: dict = {}  # attribute -> the methods setting it back to None
+        self._reach: dict = {}  # method -> the methods it reaches through those calls (itself too)
+        for name, fn in methods.items():
+            called = self.calls[name] = set()
+            todo = list(fn.body)
+            while todo:
+                node = todo.pop()
+                t = type(node)
+                if t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ExceptHandler):
+                    continue
+                if t is ast.Call and type(node.func) is ast.Attribute and type(node.func.value) is ast.Name \
+                        and node.func.value.id == "self":
+                    called.add(node.func.attr)
+                elif name != "__init__" and (t is ast.Assign and type(node.value) is ast.Constant
+                                             and node.value.value is None or t is ast.Delete):
+                    for target in node.targets:
+                        w = _written(target)
+                        if w is not None and len(w) == 2 and w[0] == "self":
+                            self.resets.setdefault(w[1], set()).add(name)
+                todo.extend(nodes.child_nodes(node))
+
+    def reach(self, start: str) -> set:
+        seen = self._reach.get(start)
+        if seen is None:
+            seen, todo = {start}, [start]
+            while todo:
+                for callee in self.calls.get(todo.pop(), ()):
+                    if callee in self.calls and callee not in seen:
+                        seen.add(callee)
+                        todo.append(callee)
+            self._reach[start] = seen
+        return seen
+
+
+def reset_between_uses(table: MethodTable, filler: str, attr: str) -> bool:
+    """Does a method of the class reach, through its own ``self.m()`` calls, both ``filler`` (the
+    method that fills ``self.<attr>`` once) and a statement setting it back to None (``MethodTable``)?
+    Then each run of that method builds the value again (opened on first use, closed and forgotten
+    after every request): not one-time initialization."""
+    resets = table.resets.get(attr)
     if not resets:
         return False
-    for start in methods:
-        if start == "__init__":
-            continue
-        seen, todo = {start}, [start]
-        while todo:
-            for callee in calls.get(todo.pop(), ()):
-                if callee in methods and callee not in seen:
-                    seen.add(callee)
-                    todo.append(callee)
-        if filler in seen and seen & resets:
-            return True
-    return False
+    return any(filler in (seen := table.reach(start)) and not seen.isdisjoint(resets)
+               for start in table.calls if start != "__init__")
 
 
 def _written(node: ast.AST) -> Optional[tuple]:

@@ -26,7 +26,7 @@ from . import nodes
 from .fresh import ACQUIRES, private_local, taken_fresh
 from .memo import (cache_read, catches_import_error, decorator_memoizes, memo_subject, rearmed,
                    rebuilt_when_closed, records_argument, registry_lookup, released, released_by_key,
-                   reset_between_uses, SEEN_ADDS, seen_removed, stamp_test, stamped, stores, tested_subject)
+                   reset_between_uses, MethodTable, SEEN_ADDS, seen_removed, stamp_test, stamped, stores, tested_subject)
 from ..model import FILE_KEYWORDS, UNKNOWN, CallSite, ClassSummary, Expr, FunctionSummary, ModuleSummary, Param
 
 # Depth bounds.  The interpreter compiles expressions and elif chains thousands of levels deep;
@@ -498,6 +498,7 @@ class _Summarizer:
         self.global_writes: dict = {}  # global name -> values functions store into it (``global x``)
         self.tree: Optional[ast.Module] = None
         self.removed: Optional[set] = None  # ``seen_removed``, once asked for
+        self._method_tables: dict = {}  # id(class node) -> (its methods, memo.MethodTable)
         self.released_entries: Optional[set] = None  # ``released_by_key``, once asked for
         self.private_locals: dict = {}  # (id of a function's tree, name) -> ``fresh.private_local``
 
@@ -1065,8 +1066,12 @@ class _Summarizer:
         cls, sc = self.enclosing_class(), self.current_function()
         if cls is None or cls.node is None or sc is None or sc.node is None:
             return False
-        methods = {n.name: n for n in cls.node.body if type(n) in (ast.FunctionDef, ast.AsyncFunctionDef)}
-        return methods.get(sc.node.name) is sc.node and reset_between_uses(methods, sc.node.name, attr)
+        got = self._method_tables.get(id(cls.node))  # (one walk of the class for all its lazy attributes)
+        if got is None:
+            methods = {n.name: n for n in cls.node.body if type(n) in (ast.FunctionDef, ast.AsyncFunctionDef)}
+            got = self._method_tables[id(cls.node)] = (methods, MethodTable(methods))
+        methods, table = got
+        return methods.get(sc.node.name) is sc.node and reset_between_uses(table, sc.node.name, attr)
 
     def method_stores(self, stmts, subject) -> bool:
         """Does a method of the enclosing class that these statements call on ``self`` store the
