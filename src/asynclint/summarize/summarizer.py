@@ -488,6 +488,20 @@ class _Scope:
         self.spreads: Optional[dict] = None
 
 
+def _holds(sc: _Scope, name: str) -> Optional[bool]:
+    """What function scope ``sc`` says of ``name`` keeping a value from one of its calls to the next:
+    True for a declared global or its ``self``/``cls``, False for another local or a parameter, None
+    when the name is not its own."""
+    if name in sc.globals_decl:
+        return True
+    bound = sc.bindings.get(name)
+    if bound is not None:
+        return bound[0] in ("self", "cls")
+    if name in sc.params:
+        return False
+    return None
+
+
 class _Summarizer:
     def __init__(self, summary: ModuleSummary):
         self.s = summary
@@ -981,14 +995,8 @@ class _Summarizer:
         sc = self.current_function()
         if sc is None:
             return False
-        if name in sc.globals_decl:
-            return True
-        bound = sc.bindings.get(name)
-        if bound is not None:
-            return bound[0] in ("self", "cls")
-        if name in sc.params:
-            return False
-        return self.outer_holder(name)
+        held = _holds(sc, name)
+        return self.outer_holder(name) if held is None else held
 
     def outer_holder(self, name: str) -> bool:
         """Does ``name``, free in the current function, outlive a call of the function that binds it:
@@ -999,13 +1007,9 @@ class _Summarizer:
         for sc in reversed(self.scopes[:-1]):
             if sc.kind != "function":
                 continue  # (a class body's names are not seen by its methods)
-            if name in sc.globals_decl:
-                return True
-            bound = sc.bindings.get(name)
-            if bound is not None:
-                return bound[0] in ("self", "cls")
-            if name in sc.params:
-                return False
+            held = _holds(sc, name)
+            if held is not None:
+                return held
             if sc.node is not None:
                 if sc.bound_later is None:
                     sc.bound_later = _own_bindings(sc.node.body)
