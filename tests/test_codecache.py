@@ -114,3 +114,23 @@ def test_the_kept_code_follows_the_bytecode_to_a_prefix_tree(tmp_path):
     package = os.path.join(SRC, "asynclint")
     assert got.startswith(str(tmp_path / "pyc") + os.sep) and got.endswith(".bin")
     assert package.lstrip(os.sep) in got
+
+
+def test_a_file_grown_past_its_bound_keeps_only_what_the_process_used(tmp_path):
+    import marshal
+
+    path = tmp_path / "methods.bin"
+    _run(str(path))
+    good = path.read_bytes()
+    header = good[:good.index(b"\n") + 1]
+    codes = marshal.loads(good[len(header):])
+    used = len(codes)
+    stale = {f"def __create_fn__():\n def x{i}(self): return {i}\n return x{i}": compile("pass", "<string>", "exec")
+             for i in range(1200)}
+    path.write_bytes(header + marshal.dumps({**codes, **stale}))
+    env = _env()
+    script = SCRIPT.replace("codecache.save()", "codecache._state['new'] = True\ncodecache.save()")
+    out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["loaded"] == used + 1200
+    assert len(marshal.loads(path.read_bytes()[len(header):])) == used

@@ -46,7 +46,11 @@ _PATH = _where()
 _HEADER = f"asynclint dataclass methods 1 {sys.implementation.cache_tag} {sys.version}\n".encode()
 
 _codes: dict = {}  # source text -> code object
+_used: set = set()  # the texts this process executed
 _state = {"installed": False, "new": False}
+# kept texts beyond which a save keeps only those this process used (classes edited over and over in a
+# checkout of asynclint's own leave stale ones; an installed release defines the same ~150 every run)
+_MOST = 1000
 
 
 def _ours(globals_) -> bool:
@@ -61,6 +65,7 @@ def _exec(source, globals_=None, locals_=None):
         if code is None:
             code = _codes[source] = compile(source, "<string>", "exec")
             _state["new"] = True
+        _used.add(source)
         return exec(code, globals_, locals_)
     return exec(source, globals_, locals_)
 
@@ -108,7 +113,8 @@ def save() -> None:
     directory = os.path.dirname(_PATH)
     tmp = f"{_PATH}.{os.getpid()}.tmp"
     try:
-        data = _HEADER + marshal.dumps(dict(_codes))
+        kept = _codes if len(_codes) <= _MOST else {k: v for k, v in _codes.items() if k in _used}
+        data = _HEADER + marshal.dumps(dict(kept))
         os.makedirs(directory, exist_ok=True)
         with open(tmp, "wb") as fh:
             fh.write(data)
