@@ -70,7 +70,8 @@ def render_text(rule: Rule) -> str:
             out += [textwrap.indent(body, "    "), ""]
         else:
             paragraphs = [
-                _plain(p) if "```" in p else textwrap.fill(p, 88)
+                _plain(p) if "```" in p else textwrap.fill(p.replace("**", ""), 88, subsequent_indent="  ")
+                if p.startswith("- ") else textwrap.fill(p, 88)
                 for p in body.split("\n\n")
             ]
             out += ["\n\n".join(paragraphs), ""]
