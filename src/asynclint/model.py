@@ -99,7 +99,7 @@ class CallSite:
     kwargs: Tuple[Tuple[str, Optional[Expr]], ...] = ()
     target: Optional[str] = None  # module-level ``name = call(...)``
     # the tests the function made before this site (on its entry state), see analyze.conditions:
-    # (subject, op, value, holds, chains) with op "startswith" | "in" | "none" | "truthy" | "pred"
+    # (subject, op, value, holds, chains) with op "startswith" | "contains" | "in" | "none" | "truthy" | "pred"
     guards: Tuple[Tuple[str, str, Any, bool, Any], ...] = ()
     once: bool = False  # in one-time initialization: runs on the first call only (see summarize.memo)
     # the cache that initialization fills, as written (summarize.memo.Subject): ("name", global) or

@@ -19,8 +19,8 @@ chains)``:
   ``"db.engine"``: ``self`` always names a method's receiver), or an
   environment variable (``"env:DEBUG"``); a guard on the entry state of the
   function (what the caller passes and holds);
-- ``op``: ``startswith`` (value: prefixes), ``in`` (value: a tuple of
-  literals), ``none``, ``truthy``, ``isinstance`` (value: the classes' last
+- ``op``: ``startswith`` (value: prefixes), ``contains`` (value: substrings,
+  ``":memory:" in url``), ``in`` (value: a tuple of literals), ``none``, ``truthy``, ``isinstance`` (value: the classes' last
   names) or ``memory`` (an in-memory file such as ``io.BytesIO``: a file
   access to a parameter blocks only when it is not one); ``holds``: whether
   the test is true;
@@ -94,6 +94,8 @@ def evaluate(guard, value) -> Optional[bool]:
         if guard[1] == "truthy" and value is NONEMPTY:
             return guard[3]
         return (not guard[3]) if guard[1] == "none" else None
+    if guard[1] == "contains" and not isinstance(value, str):
+        return None  # (a literal of another kind: what `in` does with it is not this test)
     chains = guard[4]
     if isinstance(value, str) and chains != RAW:
         return any(_holds(guard, _normalise(value, chain)) for chain in chains)
@@ -110,6 +112,8 @@ def _holds(guard, value) -> bool:
     _, op, expected, holds, _ = guard
     if op == "startswith":
         result = isinstance(value, str) and value.startswith(expected)
+    elif op == "contains":
+        result = isinstance(value, str) and any(e in value for e in expected)
     elif op == "in":
         # of the same type too: ``flag is False`` does not hold for 0, though ``0 in (False,)`` does
         result = any(value == e and type(value) is type(e) for e in expected)
@@ -162,10 +166,10 @@ def contradicts(a, b) -> bool:
         _, opy, vy, hy, _ = y
         if opx == "none" and hx:
             # None: falsy, in no tuple of strings, starts with nothing
-            if opy == "truthy" and hy or opy in ("in", "startswith") and hy and None not in vy:
+            if opy == "truthy" and hy or opy in ("in", "startswith", "contains") and hy and None not in vy:
                 return True
         if opx == "truthy" and not hx and hy and (
-                opy == "in" and all(vy) or opy == "startswith" and all(vy)):
+                opy in ("in", "startswith", "contains") and all(vy)):
             return True  # empty, yet one of these non-empty values
         if opx == "truthy" and hx and hy and opy == "in" and not any(vy):
             return True  # set, yet False (or "")

@@ -92,8 +92,9 @@ def started_coroutine(project: Project, site, mod, runner: Optional[bool] = None
     handed as that argument with the arguments to call it with (``anyio.run(main, argv)``,
     ``trio.run(worker.loop)``, tornado's ``loop.run_sync(main)``). ``runner``: whether the callee is
     known to be a loop runner of the catalog (None: look it up); a function handed on is taken for the
-    coroutine only by one."""
-    arg = site.args[0] if site.args else None
+    coroutine only by one. A project wrapper's coroutine is the argument its run parameter takes."""
+    pos = _wrapper_position(project, site, mod) if site.args else 0
+    arg = site.args[pos] if len(site.args) > pos else None
     if arg is None:
         return None
     if arg[0] == "c":
@@ -360,22 +361,46 @@ def runner_wrapper(project: Project, fq: str, depth: int = 0) -> bool:
     ``def asyncio_run(coro, **kw): init(); return asyncio.run(coro, **kw)`` (or ``anyio.run(fn, *args)``
     with a function parameter)? A call of it starts a loop as ``asyncio.run`` does. One that asks
     whether a loop runs already (``get_running_loop()``) may be called from a coroutine: not one."""
+    return _run_parameter(project, fq, depth) is not None
+
+
+def _run_parameter(project: Project, fq: str, depth: int = 0) -> Optional[str]:
+    """The parameter whose coroutine the runner wrapper ``fq`` starts its loop with (``runner_wrapper``)."""
     scopes = project.index.scopes(fq)  # (noted as read: an edit of its body decides again)
     if not scopes or scopes[0].summary.is_async:
-        return False
+        return None
     ref = scopes[0]
     params = {prm.name for prm in ref.summary.params}
     if not params or any(s.text.rsplit(".", 1)[-1] in LOOP_CHECKS for s in ref.summary.calls):
-        return False
+        return None
     for site in ref.summary.calls:
         if site.kind != "call" or site.awaited or not site.args:
             continue
         arg = site.args[0]
         if arg and arg[0] == "c":
             arg = arg[1]  # ``loop.run_until_complete(coro_func())``: the parameter is the coroutine function
-        if _parameter(arg) in params and _is_runner(project, project.catalog, site, ref.module, depth):
-            return True
-    return False
+        name = _parameter(arg)
+        if name in params and _is_runner(project, project.catalog, site, ref.module, depth):
+            return name
+    return None
+
+
+def _wrapper_position(project: Project, site, mod) -> int:
+    """Which positional argument of ``site`` brings the coroutine: the first for a runner of the
+    catalog; for a project wrapper, the one its run parameter takes (``early_exit_runner(flags,
+    edit_instance)``, whose ``func`` is the second)."""
+    v = project.ev(site.callee, mod)
+    if type(v) is not Sym or v.name not in project.functions:
+        return 0
+    name = _run_parameter(project, v.name)
+    summary = project.functions[v.name].summary
+    params = [prm.name for prm in summary.params]
+    if name is None or name not in params:
+        return 0
+    pos = params.index(name)
+    if summary.class_name and params[0] in ("self", "cls"):
+        pos -= 1
+    return max(pos, 0)
 
 
 def _parameter(e) -> Optional[str]:

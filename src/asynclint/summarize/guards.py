@@ -174,6 +174,11 @@ class GuardReader:
         if isinstance(op, (ast.In, ast.NotIn)) and _is_environ(right) and isinstance(left, ast.Constant) \
                 and isinstance(left.value, str):
             return [(f"env:{left.value}", "truthy", None, holds == isinstance(op, ast.In), RAW)]
+        if isinstance(op, (ast.In, ast.NotIn)) and isinstance(left, ast.Constant) and isinstance(left.value, str):
+            # ``":memory:" in url``: the text contains it
+            found = self.subject(right)
+            return [(found[0], "contains", (left.value,), holds == isinstance(op, ast.In), found[1])] if found \
+                else []
         found = self.subject(left)
         if found is None:
             return []

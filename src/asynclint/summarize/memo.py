@@ -336,7 +336,8 @@ def memo_subject(subject) -> Subject:
 
 def cache_read(value: ast.AST, is_cache_holder) -> Optional[Subject]:
     """``CACHE.get(key)`` / ``CACHE[key]`` / ``getattr(self, "x", None)`` / ``Cache.value``: the cache a
-    local is read from."""
+    local is read from. (A declared global read whole, ``instance = _instance``, is the caller's:
+    ``Summarizer.note_cache_read``.)"""
     if isinstance(value, ast.Attribute):
         return _subject(value, is_cache_holder)  # held = Cache.value; if held is not None: return held
     if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "get":

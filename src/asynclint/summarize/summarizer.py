@@ -1023,7 +1023,12 @@ class _Summarizer:
         name = self._single_target(targets)
         if sc is None or name is None:
             return
-        subject = cache_read(value, self.is_cache_holder)
+        if type(value) is ast.Name:
+            # ``instance = _instance`` (declared global), then ``if instance is None:`` builds it and
+            # stores ``_instance = instance``: only a declared global can be stored back so
+            subject = ("name", value.id) if value.id in sc.globals_decl else None
+        else:
+            subject = cache_read(value, self.is_cache_holder)
         if subject is not None:
             sc.cache_reads[name] = subject
         else:
