@@ -122,12 +122,19 @@ def _diagnostic(ref: FunctionRef, site: CallSite, entry: Entry, code: str, messa
     )
 
 
+def _same_call(shown: str, api: str) -> bool:
+    """Does the call as written already say the API (``glob.glob()``; ``with ThreadPoolExecutor()``,
+    whose API is written without the call's brackets), so that naming it again says nothing?"""
+    bare_shown, bare_api = shown.removesuffix("()"), api.removesuffix("()")
+    return bare_api == bare_shown or bare_api.endswith(f".{bare_shown}") or bare_shown.endswith(bare_api)
+
+
 def direct_finding(ref: FunctionRef, b: Blocking, where: str = "") -> Diagnostic:
     """``where``: where the call runs, as the message says it (default: in the coroutine ``ref``)."""
     e, site = b.entry, b.site
     shown = describe_site(site)
     api = describe_api(e)
-    detail = "" if api == shown or api.endswith(f".{shown}") or shown.endswith(api) else f" ({api})"
+    detail = "" if _same_call(shown, api) else f" ({api})"
     where = where or f"in async function {ref.summary.name}"
     message = e.message or f"blocking {_label(e)} {shown}{detail} {where}"
     chain, hops, _ = _chain(None, ref, b, {})
