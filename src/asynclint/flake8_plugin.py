@@ -54,6 +54,8 @@ class AsyncLintPlugin:
     def parse_options(cls, option_manager, options, args):
         """Called once by flake8 with its options: an ``ASL`` selector that names no rule (``--select
         ASL9``, ``extend-ignore = ASL1O1``) stops flake8 with a message, as the command line does."""
+        if asl_selected(options):
+            codecache.install()  # (before the modules that define asynclint's classes are imported)
         message = bad_flake8_selector(options)
         if message is not None:
             from flake8.exceptions import ExecutionError
