@@ -1552,3 +1552,57 @@ def test_edits_of_the_one_store_that_types_an_attribute_argument(tmp_path, monke
     for with_line, without_line in got.values():
         assert 12 not in _lines_in(with_line, "callers.py")
         assert 11 in _lines_in(without_line, "callers.py")  # (the line above it is gone)
+
+
+def test_a_run_that_analyses_afresh_drops_the_callers_kept_by_the_analysis_before(tmp_path, monkeypatch):
+    """The route callers kept with the analysis are numbered by its fact table. A run that cannot
+    start from the stored analysis (another configuration) numbers its facts afresh; when it asks no
+    callers (nothing blocks), the callers kept before must not survive it, or the next run would read
+    them with the new table (an IndexError seen in edit_fuzz, or facts that mean something else)."""
+    _write_project(tmp_path, monkeypatch, SHOP_API)
+    root = str(tmp_path)
+    config, users = tmp_path / "shop/config.py", tmp_path / "shop/routes/users.py"
+    first = _cli_rows(root, True)
+    assert first[0]
+    users.write_text(SHOP_API["shop/routes/users.py"] + "\n# an edit\n", encoding="utf-8")
+    assert _cli_rows(root, True) == first  # (keeps the analysis)
+    users.write_text(SHOP_API["shop/routes/users.py"] + "\n# another edit\n", encoding="utf-8")
+    assert _cli_rows(root, True) == first  # (resumes from it: the callers of load() kept with it)
+    config.write_text("def load():\n    return {}\n", encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\ncheck-tests = true\n", encoding="utf-8")
+    # a new configuration: analysed afresh; the file checked alone (as the flake8 plugin does) asks
+    # no callers, nothing blocking being left
+    alone = run([str(config)], Options(use_cache=True, result_cache=True, jobs=1, python="none"))
+    assert alone.diagnostics == []
+    config.write_text(SHOP_API["shop/config.py"], encoding="utf-8")
+    assert _cli_rows(root, True) == _cli_rows(root, False) == first
+
+
+def test_a_run_after_a_server_session_asks_the_callers_the_session_changed_again(tmp_path, monkeypatch):
+    """The language server keeps its analysis for the next start, without the route callers a
+    command-line run keeps (it asks them afresh): a command-line run after it must not answer from
+    callers kept before the session, whose edits may have added a route (here, a second one awaiting
+    the coroutine that blocks)."""
+    files = dict(SHOP_API)
+    files["shop/services.py"] = "from .config import load\n\n\nasync def profile(uid: int):\n    return load()[uid]\n"
+    files["shop/routes/users.py"] = (
+        "from fastapi import APIRouter\n\nfrom ..services import profile\n\nrouter = APIRouter()\n\n\n"
+        "@router.get('/users/{uid}')\nasync def get_user(uid: int):\n    return await profile(uid)\n")
+    _write_project(tmp_path, monkeypatch, files)
+    root = str(tmp_path)
+    users = tmp_path / "shop/routes/users.py"
+    first = _cli_rows(root, True)
+    assert {r[7] for r in first[0]} == {"GET /api/users/{uid}"}
+    for n in (1, 2):  # (the second run resumes from the analysis the first kept, callers with it)
+        users.write_text(files["shop/routes/users.py"] + f"\n# edit {n}\n", encoding="utf-8")
+        assert _cli_rows(root, True) == first
+    ws = Workspace(root, Options(jobs=1, python="none"))
+    ws.load()
+    users.write_text(files["shop/routes/users.py"] + (
+        "\n\n@router.get('/users/{uid}/card')\nasync def card(uid: int):\n    return await profile(uid)\n"),
+        encoding="utf-8")
+    ws.update(str(users))
+    assert ws.keep()
+    got = _cli_rows(root, True)
+    assert got == _cli_rows(root, False)
+    assert {r[7] for r in got[0]} == {"GET /api/users/{uid}, GET /api/users/{uid}/card"}

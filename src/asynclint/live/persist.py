@@ -341,11 +341,12 @@ class Snapshot:
         infos = dict(ws.modules)
         infos.update((info.path, info) for info in libraries)
         table = state.fact_table
-        if table is None:
+        fresh = table is None  # (facts numbered afresh: nothing the store numbered before may stay)
+        if fresh:
             table = state.fact_table = FactTable([])
         h = project.hierarchy
         hierarchy = not self._same_hierarchy(h)  # (encoded again: its MROs' facts numbered too)
-        callers = state.route_callers if state.derived is not None and state.route_callers.dirty else None
+        callers = state.route_callers if state.derived is not None and (state.route_callers.dirty or fresh) else None
         if not table.indexed:
             more = list(h._mro_facts.values()) if hierarchy else []
             if callers is not None:
@@ -366,6 +367,10 @@ class Snapshot:
             if callers is not None:
                 store.put(_CALLERS, codec.dumps(_encode_callers(callers, table)))
                 callers.dirty = False
+            elif fresh or state.derived is None:
+                # (numbered by the table this one replaces; or a language server's save, which keeps
+                # no callers and whose edits may have changed what the kept ones read)
+                store.discard(_CALLERS)
             if hierarchy:  # (numbers facts: before the table's new part is written)
                 _put_if_changed(store, _HIER, (h._mro, {q: table.encode(read) for q, read in h._mro_facts.items()},
                                                h._subclasses))
