@@ -295,12 +295,19 @@ class RouteModel:
         return out
 
     def runs_on_own_loop(self, d, mod) -> bool:
-        """Is this decorator a project function (``@coro``) or decorator factory (``@cliq.command(help=...)``)
-        whose wrapper hands a call of the function it wraps to a loop runner: ``asyncio.run(f(*args,
-        **kwargs))``, also through a local (``res = f(...)``, then ``asyncio.run(res)``)?"""
+        """Does this decorator run each call of the coroutine function it wraps on a loop of its own:
+        a project function (``@coro``) or decorator factory (``@cliq.command(help=...)``) whose wrapper
+        hands a call of the function it wraps to a loop runner (``asyncio.run(f(*args, **kwargs))``,
+        also through a local: ``res = f(...)``, then ``asyncio.run(res)``), or a library's whose type
+        the catalog marks ``own-loop`` (``@job(queue)`` of rq, through ``[decorators]``)?"""
         v = self.p.ev(d.callee, mod)
-        if type(v) is not Sym or v.name not in self.p.functions:
+        if type(v) is not Sym:
             return False
+        if v.name not in self.p.functions:
+            cat = self.p.catalog
+            made = cat.decorators.get(cat.canonical(v.name))
+            info = cat.type_info(made) if made is not None else None
+            return info is not None and info.own_loop
         scopes = self.p.index.scopes(v.name)
         params = {prm.name for r in scopes for prm in r.summary.params}
         for r in scopes:
@@ -315,17 +322,6 @@ class RouteModel:
                         and is_runner(self.p, site, r.module):
                     return True
         return False
-
-    def library_runs_on_own_loop(self, d, mod) -> bool:
-        """Is this decorator a library's (``@job(queue)`` of rq, through ``[decorators]``) whose type the
-        catalog marks ``own-loop``: the library runs each call of the coroutine function on a loop of its own?"""
-        v = self.p.ev(d.callee, mod)
-        if type(v) is not Sym:
-            return False
-        cat = self.p.catalog
-        made = cat.decorators.get(cat.canonical(v.name))
-        info = cat.type_info(made) if made is not None else None
-        return info is not None and info.own_loop
 
     def event_hooks(self, expr, mod, parts: "RouteParts") -> set:
         """The hooks of the event an ``on_event``/``add_event_handler`` names: startup or shutdown."""
@@ -463,8 +459,7 @@ class RouteModel:
                     # a sync one runs the coroutines it hands to asyncio.run on theirs
                     self.add_command(ref, parts)
                     continue
-                if ref.summary.is_async and d.kind in ("decorator", "decorator-ref") and (
-                        self.runs_on_own_loop(d, mod) or self.library_runs_on_own_loop(d, mod)):
+                if ref.summary.is_async and d.kind in ("decorator", "decorator-ref") and self.runs_on_own_loop(d, mod):
                     # @coro / @cliq.command(help=...): the decorator's wrapper runs the coroutine with
                     # asyncio.run, once per call of the wrapper, on a loop of its own: like a command
                     parts.commands.add(fq)
