@@ -57,6 +57,17 @@ def _plain(text: str) -> str:
     return "\n".join(lines)
 
 
+def _terminal_paragraph(p: str) -> str:
+    """One paragraph of prose for a terminal: fenced blocks as indented code, a bullet (``- **Case**:
+    ...``) with its continuation lines indented under it and without the Markdown emphasis, the rest
+    wrapped."""
+    if "```" in p:
+        return _plain(p)
+    if p.startswith("- "):
+        return textwrap.fill(p.replace("**", ""), 88, subsequent_indent="  ")
+    return textwrap.fill(p, 88)
+
+
 def render_text(rule: Rule) -> str:
     """The rule's documentation for a terminal (``asynclint rule CODE``)."""
     out = [f"{rule.code} ({rule.name})", "", _fix_line(rule), ""]
@@ -69,12 +80,7 @@ def render_text(rule: Rule) -> str:
         if attr in _CODE_FIELDS:
             out += [textwrap.indent(body, "    "), ""]
         else:
-            paragraphs = [
-                _plain(p) if "```" in p else textwrap.fill(p.replace("**", ""), 88, subsequent_indent="  ")
-                if p.startswith("- ") else textwrap.fill(p, 88)
-                for p in body.split("\n\n")
-            ]
-            out += ["\n\n".join(paragraphs), ""]
+            out += ["\n\n".join(_terminal_paragraph(p) for p in body.split("\n\n")), ""]
     if rule.fix_note:
         out += ["Fix", "---", "", textwrap.fill(rule.fix_note, 88), ""]
     return "\n".join(out).rstrip("\n") + "\n"
