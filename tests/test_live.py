@@ -476,13 +476,13 @@ def test_a_run_with_an_environment_starts_from_the_stored_analysis(env_shop, mon
     blocking = "    with open(path, encoding='utf-8') as fh:\n        return json.load(fh)\n"
     harmless = "    with memoryview(path) as fh:\n        return json.loads(fh)\n"  # (as many calls)
     edit(manifests, blocking, harmless)
-    edit(services, "    rows = len(db.data)\n", "    rows = len(db.data) + 1\n")
+    edit(services, "    rows = len(db.data)\n", "    rows = len(db.data) + int(1)\n")
     changed = _env_rows(env_shop, True)
     assert changed == _env_rows(env_shop, False)
     assert resumed[-1] is None
     assert ("app/routers/search.py", 29, "ASL204") not in inferred(changed)
     # ... that analysis is kept in turn: the next edit resumes from it
-    edit(services, "    rows = len(db.data) + 1\n", "    rows = len(db.data) + 2\n")
+    edit(services, "    rows = len(db.data) + int(1)\n", "    rows = len(db.data) + int(2)\n")
     assert _env_rows(env_shop, True) == changed
     assert resumed[-1] == {services}
 
@@ -491,14 +491,14 @@ def test_a_run_with_an_environment_starts_from_the_stored_analysis(env_shop, mon
     meta = os.path.join(site, "cloudkit-0.9.2.dist-info")
     os.rename(os.path.join(site, "cloudkit-0.9.1.dist-info"), meta)
     edit(os.path.join(meta, "METADATA"), "Version: 0.9.1", "Version: 0.9.2")
-    edit(services, "    rows = len(db.data) + 2\n", "    rows = len(db.data) + 3\n")
+    edit(services, "    rows = len(db.data) + int(2)\n", "    rows = len(db.data) + int(3)\n")
     upgraded = _env_rows(env_shop, True)
     assert upgraded == _env_rows(env_shop, False)
     assert resumed[count:] in ([], [None])
     labels = " ".join(r[6] for r in upgraded[0])
     assert "cloudkit 0.9.2" in labels and "cloudkit 0.9.1" not in labels
     for n in (4, 5):  # the analysis of the new environment is kept, then resumed from
-        edit(services, f"    rows = len(db.data) + {n - 1}\n", f"    rows = len(db.data) + {n}\n")
+        edit(services, f"    rows = len(db.data) + int({n - 1})\n", f"    rows = len(db.data) + int({n})\n")
         assert _env_rows(env_shop, True) == _env_rows(env_shop, False)
     assert resumed[-1] == {services} and None in resumed[count:]
 
@@ -1427,7 +1427,7 @@ def test_an_edit_right_after_the_analysis_is_taken_in_does_not_walk_the_old_summ
     assert first[0]
     users = os.path.join(root, "shop", "routes", "users.py")
     with open(users, "a") as fh:
-        fh.write("\n# the first run after an edit keeps the analysis\n")
+        fh.write("\nSTAMP = 1  # the first run after an edit (of its summary: not a comment) keeps the analysis\n")
     assert _cli_rows(root, True)[0] == first[0]
     walked = []
     real = evaluate.Evaluator.forget
@@ -1456,6 +1456,45 @@ PACKAGED = {
     ),
     "svc/api/store.py": "import json\n\n\ndef load():\n    with open('items.json') as fh:\n        return json.load(fh)\n",
 }
+
+
+def test_an_edit_of_comments_alone_is_answered_by_the_results_kept(tmp_path, monkeypatch):
+    """A file whose text changed and whose summary did not (a comment edited, a comment line added at
+    its end) changes nothing that was analysed: the run answers with the results kept, analyses nothing,
+    and the analysis kept on disk stays that of the file, so that the next edit resumes from it. A
+    comment that changes the summary (a ``noqa``) or moves lines is an edit like any other."""
+    _write_project(tmp_path, monkeypatch, SHOP_API)
+    root = str(tmp_path)
+    users, config = tmp_path / "shop" / "routes" / "users.py", tmp_path / "shop" / "config.py"
+
+    def check():
+        result = run([root], Options(result_cache=True, jobs=1, python="none"))
+        fresh = _cli_rows(root, False)
+        assert (sorted(_row(d) for d in result.diagnostics), [], result.files_checked) == fresh
+        return result, fresh[0]
+
+    check()
+    config.write_text(config.read_text() + "\nSTAMP = 1\n")  # (this run keeps the analysis)
+    _, before = check()
+    assert [(r[0], r[1], r[5]) for r in before] == [("shop/routes/users.py", 9, "ASL301"),
+                                                    ("shop/routes/users.py", 10, "ASL204")]
+    seen = _spy_resume(monkeypatch, lambda applied: None if applied is None else set(applied))
+
+    text = users.read_text()
+    users.write_text(text.replace("load()[uid]\n", "load()[uid]  # the user's record\n") + "# the end\n")
+    result, rows = check()
+    assert result.project is None and seen == [] and rows == before  # answered, nothing analysed
+
+    users.write_text(users.read_text() + "\n\n@router.get('/ping')\nasync def ping():\n    time.sleep(1)\n")
+    users.write_text("import time\n" + users.read_text())  # (a real edit: lines move, a route blocks)
+    result, rows = check()
+    assert result.project is not None and seen[-1] == {str(users)}  # resumed from the analysis kept
+    assert [(r[1], r[5]) for r in rows] == [(10, "ASL301"), (11, "ASL204"), (16, "ASL301"), (17, "ASL102")]
+
+    users.write_text(users.read_text().replace("# the user's record", "# noqa: ASL204"))  # (its summary's noqa)
+    result, rows = check()
+    assert result.project is not None and [(r[1], r[5]) for r in rows] == [(10, "ASL301"), (16, "ASL301"),
+                                                                           (17, "ASL102")]
 
 
 @pytest.mark.parametrize("edit", ["add svc/__init__.py", "remove svc/api/__init__.py then add it back"])

@@ -232,7 +232,18 @@ def _run(paths, options: Options, cfg: Optional[Config]) -> Result:
     collected = collect_summaries(found.files, found.report_paths, root=found.root, max_file_size=cfg.max_file_size,
                                   use_cache=options.use_cache, jobs=options.jobs, overrides=options.overrides,
                                   progress=options.progress, prestat=prestat,
-                                  previous=snapshot.digests() if snapshot is not None and snapshot.usable else None)
+                                  previous=snapshot.digests() if snapshot is not None and snapshot.usable else None,
+                                  equivalence=results is not None or snapshot is not None)
+    if collected.equivalent:
+        # a file's text changed and its summary did not (a comment edited): what was analysed is the same
+        same = snapshot is None or snapshot.follow(collected.equivalent, collected.digests)
+        got = results.lookup_equivalent(collected.digests, collected.equivalent) if same and results else None
+        if got is not None:
+            diagnostics, errors, checked, suppressed, covered = got
+            _linger(collected)
+            return Result(diagnostics, errors, checked, config=cfg, suppressed=suppressed, root=found.root,
+                          problems=found.problems, covered=covered,
+                          witness=_witness(found.stamps, prestat, results))
     errors = sorted(collected.errors, key=lambda e: e.path)
     names = None
     if snapshot is not None and snapshot.usable:

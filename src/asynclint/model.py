@@ -177,7 +177,6 @@ class ModuleSummary:
     classes: dict = field(default_factory=dict)  # local qualname -> ClassSummary
     module_calls: list = field(default_factory=list)  # list[CallSite] at module level
     noqa: dict = field(default_factory=dict)  # line -> None (all codes) | frozenset of codes
-    lines: int = 0
     downgraded: bool = False  # parsed through LibCST because the interpreter's parser failed
     # every name the call sites' arguments, keywords and callees mention (``summarize.names``): where
     # a whole-project pass looks for the uses of a function (``analyze.entries``) it reads this first

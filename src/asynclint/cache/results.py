@@ -20,7 +20,12 @@ on stamps alone (a file saved unchanged, touched, checked out again) is then
 asked by content: next to each key's last results the cache keeps every file's
 SHA-256 (the summaries' digest), and when the files whose stamps changed have
 the same bytes as then, those results are the answer (and are kept under the
-new stamps).  Any other miss runs the normal pipeline.  A hit returns the stored findings without project or
+new stamps).  A miss on content is asked once more after the changed files are
+summarized (``lookup_equivalent``): a file whose text changed and whose summary
+did not (a comment edited, a comment line added at the end: ``Collected.equivalent``)
+changes nothing the analysis reads, so those results are the answer too (and the
+analysis kept on disk is kept as that of the new text: ``Snapshot.follow``).
+Any other miss runs the normal pipeline.  A hit returns the stored findings without project or
 analysis objects, so only callers that need nothing but the report
 (``asynclint check`` without ``--fix``) ask for it.
 """
@@ -162,9 +167,27 @@ class ResultCache:
             return None
         blob = self.store.get(self._entry())
         if blob is None:
-            blob = self._same_content()
-            if blob is None:
-                return None
+            # the bytes it had then (its stamps may differ: saved unchanged, touched)
+            blob = self._last_if(lambda path, size, then: size == then[4] and _digest(path) == then[5])
+        return self._answer(blob)
+
+    def lookup_equivalent(self, digests: dict, equivalent: dict):
+        """As ``lookup``, after the files were summarized: the last results of this key when every
+        file whose stamps changed has the text it had then, or one whose summary is the same as that
+        text's (``Collected.equivalent``: what was analysed is the same). ``digests``: path -> digest
+        of the text summarized now."""
+        if self.signature is None or not self.store.enabled:
+            return None
+
+        def same(path, size, then) -> bool:
+            digest = digests.get(path)
+            return digest is not None and (digest == then[5] or equivalent.get(path) == then[5])
+
+        return self._answer(self._last_if(same, digests))
+
+    def _answer(self, blob):
+        if blob is None:
+            return None
         try:
             got = _decode(blob)
         except Exception:  # authenticated but unusable (cannot happen unless a bug): run again
@@ -174,9 +197,10 @@ class ResultCache:
         self.watched = got[5]
         return got[:5]
 
-    def _same_content(self):
-        """The last results of this key when every file has the bytes it had then (its stamps may
-        differ: saved unchanged, touched): kept under the new stamps too; else None."""
+    def _last_if(self, same, digests=None):
+        """The last results of this key when every file is the one it was then: the same stamps, or
+        ``same(path, size, then)`` (``then``: its row then); kept under the new stamps too (with the
+        files' ``digests`` now, when given); else None."""
         raw = self.store.get(self._last_key())
         if raw is None:
             return None
@@ -187,13 +211,15 @@ class ResultCache:
             for (path, display, reported, mtime, size), then in zip(self.signature, files):
                 if (path, display, reported) != tuple(then[:3]):
                     return None
-                if (mtime, size) != tuple(then[3:5]) and (size != then[4] or _digest(path) != then[5]):
+                if (mtime, size) != tuple(then[3:5]) and not same(path, size, then):
                     return None
             blob = self.store.get(entry)
         except Exception:  # (not what this code wrote: no answer)
             return None
         if blob is not None:
-            self._remember(bytes(blob), [(*now, then[5]) for now, then in zip(self.signature, files)])
+            digests = digests or {}
+            self._remember(bytes(blob), [(*now, digests.get(now[0], then[5]))
+                                         for now, then in zip(self.signature, files)])
         return blob
 
     def save(self, diagnostics, errors, files_checked: int, suppressed: int, covered=(), watched=None,

@@ -128,7 +128,7 @@ def encode_summary(summary: ModuleSummary) -> bytes:
     functions = summary.functions.values()
     rest = codec.dumps((summary.globals, summary.star_imports, tuple(map(_function, functions)),
                         tuple(map(_class, summary.classes.values())), _packed_module_field(summary, "module_calls"),
-                        summary.noqa, summary.lines, summary.downgraded, _packed_module_field(summary, "names"),
+                        summary.noqa, summary.downgraded, _packed_module_field(summary, "names"),
                         _packed_module_field(summary, "imports"), codec.dumps(tuple(map(_calls_row, functions)))))
     return codec.dumps((tuple(summary.functions), tuple(summary.classes), rest))
 
@@ -282,12 +282,12 @@ class LazyModuleSummary(ModuleSummary):
 
     def _decode(self) -> None:
         blob = _rest_bytes(self._blob)
-        glob, star, functions, classes, module_calls, noqa, lines, downgraded, names, imports, calls = \
+        glob, star, functions, classes, module_calls, noqa, downgraded, names, imports, calls = \
             codec.loads(blob)
         self._blob = None
         wrap, self._wrap_globals = self._wrap_globals, None
         self.globals = glob if wrap is None else wrap(glob)
-        self.star_imports, self.noqa, self.lines, self.downgraded = star, noqa, lines, downgraded
+        self.star_imports, self.noqa, self.downgraded = star, noqa, downgraded
         packed = _PackedCalls(calls, len(functions))
         for i, (f, t) in enumerate(zip(self.functions.values(), functions)):
             _fill_function(f, t, packed, i)

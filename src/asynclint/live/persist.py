@@ -226,6 +226,27 @@ class Snapshot:
     def digests(self) -> dict:
         return {path: rec[0] for path, rec in (self.files or {}).items()}
 
+    def follow(self, equivalent: dict, digests: dict) -> bool:
+        """Files changed their text and not their summary (``Collected.equivalent``: path -> digest of
+        the text the summary cache had; ``digests``: path -> of the text now): where the analysis was
+        made from that text, it is the analysis of this one too, and is kept as such. False when it was
+        made from a third text of one of them (then nothing is changed: the run applies what differs)."""
+        if self.files is None or not self.store.enabled:
+            return True
+        files = dict(self.files)
+        for path, before in equivalent.items():
+            then = files.get(path)
+            if then is None or then[0] == digests[path]:
+                continue  # (not in the analysis: it is added when a run applies it)
+            if then[0] != before:
+                return False
+            files[path] = (digests[path],) + tuple(then[1:])
+        if files != self.files:
+            self.store.put(_FILES, codec.dumps(files))
+            self.store.save()
+            self.files = files
+        return True
+
     # ------------------------------------------------------------ restore
     def restore(self, ws) -> Optional[dict]:
         """Take the analysis into ``ws`` (linked from the summaries the analysis was made from): the

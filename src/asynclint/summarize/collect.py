@@ -18,6 +18,9 @@ from .summarizer import ParseFailure, summarize_source
 
 # below this many files to parse, starting worker processes costs more than it saves
 PARALLEL_THRESHOLD = 48
+# with ``equivalence``, the summaries of at most this many changed files are compared with those they
+# had (a run after an edit or a few; a checkout of another branch compares none)
+EQUIVALENCE_UP_TO = 8
 
 
 @dataclass
@@ -27,6 +30,9 @@ class Collected:
     digests: dict = field(default_factory=dict)  # absolute path -> the SHA-256 of the text summarized
     # with ``previous``: path -> the summary it had then, for the files whose text changed since
     previous: dict = field(default_factory=dict)
+    # with ``equivalence``: path -> the digest of the text the cache had for it, for the files whose
+    # text changed and whose summary did not (a comment edited, a line appended at the end)
+    equivalent: dict = field(default_factory=dict)
 
 
 def summarize_bytes(data: bytes):
@@ -75,11 +81,14 @@ def _summarize_job(args):
 
 
 def collect_summaries(files, report_paths, *, root: str, max_file_size: int, use_cache: bool = True,
-                      jobs=None, overrides=None, progress: bool = False, prestat=None, previous=None) -> Collected:
+                      jobs=None, overrides=None, progress: bool = False, prestat=None, previous=None,
+                      equivalence: bool = False) -> Collected:
     """Summaries of ``files`` (``SourceFile``s). ``overrides`` maps an absolute path to the text
     to use instead of the disk (editor buffers); ``prestat`` holds stats the caller already made.
     ``previous`` (path -> digest of the text an earlier analysis saw: ``live.persist``): the summaries
-    of those that changed (or are gone) are read from the cache too, before it forgets them."""
+    of those that changed (or are gone) are read from the cache too, before it forgets them.
+    ``equivalence``: say which files changed their text and not their summary (``Collected.equivalent``;
+    when few changed)."""
     overrides = overrides or {}
     prestat = prestat or {}
     out = Collected()
@@ -125,6 +134,7 @@ def collect_summaries(files, report_paths, *, root: str, max_file_size: int, use
         else:
             # (a syntax tree is freed as its summary is made: the summarizer leaves it in no cycle)
             results = _serial([(p, max_file_size, False) for p, _ in todo], progress)
+        compare = equivalence and len(todo) <= EQUIVALENCE_UP_TO
         for path, summary, err, digest, blob in results:
             if err:
                 if path in report_paths:
@@ -136,6 +146,9 @@ def collect_summaries(files, report_paths, *, root: str, max_file_size: int, use
             out.summaries[path] = summary
             if digest is not None:
                 out.digests[path] = digest
+                before = cache.by_path.get(path) if compare else None
+                if before is not None and before[2] != digest and _same_summary(cache, before[2], summary):
+                    out.equivalent[path] = before[2]
                 cache.store_summary(path, stats[path], digest, summary, blob)
         for path, digest in (previous or {}).items():
             if out.digests.get(path) != digest:
@@ -146,6 +159,14 @@ def collect_summaries(files, report_paths, *, root: str, max_file_size: int, use
         paused.__exit__()
     cache.save()
     return out
+
+
+def _same_summary(cache: SummaryCache, digest: bytes, summary) -> bool:
+    """Is the summary the cache has of the text of ``digest`` the same as ``summary``? (The names of
+    their functions and classes first: most edits that change a summary change them.)"""
+    old = cache.summary_of(digest)
+    return old is not None and list(old.functions) == list(summary.functions) and \
+        list(old.classes) == list(summary.classes) and old == summary
 
 
 def _serial(args, progress: bool):

@@ -107,7 +107,6 @@ def summarize_source(text: str) -> ModuleSummary:
     if not text.isascii():
         _columns_to_characters(summary, text)
     summary.noqa = parse_noqa(text)
-    summary.lines = text.count("\n") + 1
     summary.downgraded = downgraded
     summary.names = mentioned(summary)
     return summary
