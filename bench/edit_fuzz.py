@@ -10,7 +10,7 @@ functions appended, removed, renamed (with or without their importers),
 moved to another module; statements inserted (lines move); blocking calls and
 awaits added and removed; ``asyncio.run(main())`` and ``__main__`` blocks;
 once-guards added and undone; imports changed; route decorators; files added
-and deleted; ``# noqa`` comments; subclasses overriding a project method; a
+and deleted; ``# noqa`` comments and plain ones; subclasses overriding a project method; a
 file that stops parsing and parses again.
 
 After each edit (written to disk), in an order the seed picks:
@@ -785,6 +785,30 @@ def e_noqa(rng, p, trees):
     return (None if parse(new) is None else [(rel, new)]), f"{what} at {rel}:{i + 1}"
 
 
+def e_comment(rng, p, trees):
+    """A comment added at the end of a line of code or of the file: the text changes, its summary does
+    not (a run with the caches answers from the results kept: ``Collected.equivalent``)."""
+    if not trees:
+        return None
+    rel = rng.choice(sorted(trees))
+    lines = lines_of(p.files[rel])
+    n = rng.randrange(1000)
+    cands = [i for i, line in enumerate(lines) if "#" not in line and "(" in line and line.strip()
+             and not line.rstrip().endswith(("(", ",", "\\")) and line.count("(") == line.count(")")
+             and '"""' not in line and "'''" not in line]
+    if cands and rng.random() < 0.6:
+        i = rng.choice(cands)
+        lines[i] = lines[i].rstrip("\n") + f"  # note {n}\n"
+        what = f"comment at {rel}:{i + 1}"
+    else:
+        if lines and not lines[-1].endswith("\n"):
+            lines[-1] += "\n"
+        lines.append(f"# note {n}\n")
+        what = f"comment line at the end of {rel}"
+    new = "".join(lines)
+    return (None if parse(new) is None else [(rel, new)]), what
+
+
 def e_subclass(rng, p, trees):
     cands = []
     for rel, tree in trees.items():
@@ -938,6 +962,7 @@ KINDS = {
     "add_file": e_add_file,
     "delete_file": e_delete_file,
     "noqa": e_noqa,
+    "comment": e_comment,
     "subclass": e_subclass,
     "move_function": e_move_function,
     "break_file": e_break_file,
