@@ -6,6 +6,14 @@ edited file and recomputes only what depends on it (``shape`` says how far an
 edit reaches).
 """
 
-from .workspace import Workspace
-
 __all__ = ["Workspace"]
+
+
+def __getattr__(name):
+    # (imported when asked: ``live.persist`` alone, which a run the results kept answer reads the
+    # analysis store's file table with, must not bring the whole engine in)
+    if name == "Workspace":
+        from .workspace import Workspace
+
+        return Workspace
+    raise AttributeError(name)

@@ -6,8 +6,9 @@ in memory, one entry per module (its functions' records, its top level's,
 the conditions and witnesses of its functions), the class hierarchy, and
 what it was computed from: the configuration, asynclint itself, the working
 directory, and for every file the digest of the text it saw and the name
-the module had. Objects are written as data: a call site as its index in its
-function's call sites, a catalog entry as its fields, a route as its fields.
+the module had. Objects are written as data (``stored``: a call site as its
+index in its function's call sites, a catalog entry as its fields, a route as
+its fields), by a module imported only to take an analysis in or save one.
 
 With the project's environment (``libraries``), the library modules the
 analysis read are entries too (their functions' records, per depth for the
@@ -27,30 +28,21 @@ of modules whose results changed are encoded again.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from array import array
 from itertools import compress, count
 from typing import Optional
 
 from .. import __version__
-from ..analyze.classify import Blocking
 from ..cache import codec
-from ..cache.lazy import equal_fields, is_set
-from ..cache.results import DIAGNOSTICS_SCHEMA, decode_diagnostics, encode_diagnostics
+from ..cache.results import DIAGNOSTICS_SCHEMA
 from ..cache.store import Store, project_cache_dir
-from ..catalog import Entry
-from ..frameworks.fastapi import Route, RouteParts
 from ..link.build import is_test_support
-from ..model import CallSite
-from .state import Record, pass_signature
 
 FORMAT = 8
 _META, _FILES, _HIER, _LIBS, _PASSES = b"meta", b"files", b"hierarchy", b"libraries", b"passes"
 _CALLERS = b"callers"  # which async callers run each function on the loop (``state.FactMemo``)
 _MAX_PARTS = 32  # how many parts the fact table is stored in before it is written as one again
-_ROUTE_FIELDS = tuple(f.name for f in dataclasses.fields(Route))
-_PARTS_FIELDS = tuple(f.name for f in dataclasses.fields(RouteParts))
 _NAMESPACE = "analysis/{}/{}/{}/{}".format(__version__, codec.VERSION, FORMAT, DIAGNOSTICS_SCHEMA)
 
 
@@ -252,7 +244,9 @@ class Snapshot:
         """Take the analysis into ``ws`` (linked from the summaries the analysis was made from): the
         findings kept per file (path -> (diagnostics, number suppressed, facts read)), or None when
         some entry is missing or unusable (then nothing was taken)."""
+        from ..analyze.classify import Blocking
         from ..analyze.propagate import Propagation
+        from . import stored
 
         state, project = ws.state, ws.project
         fns = project.functions
@@ -272,7 +266,7 @@ class Snapshot:
                 if blob is None:
                     return None
                 row = codec.loads(blob)
-                _restore_module(info, row, fns, entries, records, prop_rows, lib_found)
+                stored.restore_module(info, row, fns, entries, records, prop_rows, lib_found)
                 if row[6] is not None:
                     kept[info.path] = row[6]
             mro, mro_facts, subclasses = codec.loads(self.store.get(_HIER))
@@ -314,9 +308,9 @@ class Snapshot:
         h = project.hierarchy
         h._mro, h._mro_facts, h._subclasses = mro, mro_facts, subclasses
         self._remember_hierarchy(h)
-        _restore_passes(state, fns, self.store.get(_PASSES), table)
+        stored.restore_passes(state, fns, self.store.get(_PASSES), table)
         if not indexed:  # (the language server asks them again after each edit)
-            _restore_callers(state.route_callers, self.store.get(_CALLERS), table)
+            stored.restore_callers(state.route_callers, self.store.get(_CALLERS), table)
         state.dirty = set()
         state.changed_derived = set()  # taking the analysis in changed nothing
         state._table_size = len(fns) if table_size is None else table_size
@@ -327,12 +321,15 @@ class Snapshot:
                 if path in mine:
                     mine[path].append(rec)
             self._restored = mine
-        return {path: (_Diagnostics(rows), suppressed, numbers(facts)) for path, (rows, suppressed, facts) in kept.items()}
+        return {path: (stored.KeptDiagnostics(rows), suppressed, numbers(facts))
+                for path, (rows, suppressed, facts) in kept.items()}
 
     # ------------------------------------------------------------ save
     def save(self, ws, changed_paths, results: dict) -> None:
         """Write the workspace's analysis and the findings per file ``results`` (``file_findings``):
         the entries of ``changed_paths`` (None: every module) encoded again, the others kept."""
+        from . import stored
+
         store = self.store
         if not store.enabled:
             return
@@ -372,21 +369,22 @@ class Snapshot:
             more = list(h._mro_facts.values()) if hierarchy else []
             if callers is not None:
                 more += [f for _, read in callers.reads() for f in read]
-            table.learn(_facts_to_number(wanted, by_module, state, results, table, more))  # (looked up together)
+            table.learn(stored.facts_to_number(wanted, by_module, state, results, table, more))  # (looked up together)
         try:
             for path in wanted:
                 info = infos[path]
                 functions, module_rec, depths = by_module.get(path, ([], None, []))
                 found = results.get(path)
-                diags = None if found is None else (_encoded(found[0]), found[1], table.encode(found[2]))
+                diags = None if found is None else (stored.encoded_diagnostics(found[0]), found[1],
+                                                    table.encode(found[2]))
                 store.put(_module_key(path), codec.dumps(
-                    _encode_module(info, functions, module_rec, state.prop, table, depths) + (diags,)))
+                    stored.encode_module(info, functions, module_rec, state.prop, table, depths) + (diags,)))
             loader = project.libraries  # what was read of the environment, how deep library code was entered
             store.put(_LIBS, codec.dumps(None if loader is None else (
                 loader.asked, [(i.name, i.path) for i in libraries], state.library_depth, state._table_size)))
-            _put_if_changed(store, _PASSES, _encode_passes(state, project.functions, table))  # (numbers facts)
+            _put_if_changed(store, _PASSES, stored.encode_passes(state, project.functions, table))  # (numbers facts)
             if callers is not None:
-                store.put(_CALLERS, codec.dumps(_encode_callers(callers, table)))
+                store.put(_CALLERS, codec.dumps(stored.encode_callers(callers, table)))
                 callers.dirty = False
             elif fresh or state.derived is None:
                 # (numbered by the table this one replaces; or a language server's save, which keeps
@@ -413,369 +411,6 @@ class Snapshot:
         if store.get(_META) != self.key:
             store.put(_META, self.key)
         store.save()
-
-
-def _facts_to_number(paths, by_module: dict, state, results: dict, table: FactTable, more=()) -> set:
-    """The facts ``save`` numbers to encode the entries of ``paths``: those of their records computed
-    this run (taken in, they are numbers already), of the propagation of their functions, of their
-    findings, of the whole-project passes, and the sets of facts ``more`` (the class hierarchy's)."""
-    out: set = set()
-
-    def take(facts) -> None:  # (numbers already: taken in as such, or a set decoded from them)
-        if facts and not isinstance(facts, array) and table.encoded(facts) is None:
-            out.update(facts)
-
-    prop = state.prop
-    for facts in more:
-        take(facts)
-    for path in paths:
-        functions, module_rec, depths = by_module.get(path, ([], None, []))
-        recs = [rec for _, rec in functions] + [rec for _, _, rec in depths] + \
-            ([module_rec] if module_rec is not None else [])
-        sets = [rec.facts for rec in recs]
-        if prop is not None:
-            sets += [prop.facts.get(ref.qualname) for ref in [ref for ref, _ in functions] + [ref for ref, _, _ in depths]]
-        found = results.get(path)
-        if found is not None:
-            sets.append(found[2])
-        for facts in sets:
-            take(facts)
-    take(state.pass_facts)
-    return out
-
-
-class _Diagnostics(list):
-    """Findings kept as rows, made into ``Diagnostic``s only when reported (most are written back
-    as they were)."""
-
-    def __init__(self, rows):
-        super().__init__()
-        self.rows = rows
-
-    def materialize(self) -> list:
-        return decode_diagnostics(self.rows)
-
-
-def _encoded(diagnostics) -> list:
-    return diagnostics.rows if isinstance(diagnostics, _Diagnostics) else encode_diagnostics(diagnostics)
-
-
-def materialize(diagnostics) -> list:
-    return diagnostics.materialize() if isinstance(diagnostics, _Diagnostics) else diagnostics
-
-
-# ------------------------------------------------------------------ encoding
-def _site_index(calls: list) -> dict:
-    return {id(s): i for i, s in enumerate(calls)}
-
-
-class _Sites:
-    """One function's call sites, as the encoders name them: by index (the index by identity built
-    once, when a site first asks for it)."""
-
-    __slots__ = ("calls", "_index")
-
-    def __init__(self, calls: list):
-        self.calls = calls
-        self._index: Optional[dict] = None
-
-    def index(self) -> dict:
-        if self._index is None:
-            self._index = _site_index(self.calls)
-        return self._index
-
-    def ref(self, site: CallSite):
-        """The index of ``site``, or for a site made at one of them, where and what it calls."""
-        i = self.index().get(id(site))
-        if i is not None:
-            return i
-        # a callable a builtin calls (``sorted(key=os.path.getmtime)``) or a coroutine it is passed to
-        # calls (``classify._passed_callable``): a site made for it, at the call
-        for j, s in enumerate(self.calls):
-            if (s.line, s.col, s.end_line, s.end_col, s.text) == (site.line, site.col, site.end_line, site.end_col,
-                                                                  site.text):
-                return ("a", j, site.callee)
-        raise ValueError("a blocking site that is not one of its function's")
-
-
-def _entry(e: Optional[Entry]):
-    return None if e is None else (e.api, e.category, e.replacement, e.library, e.message, e.transitive, e.unless)
-
-
-def _stored(b) -> bool:
-    """Is a blocking site's call site still the index the store gave (``_StoredBlocking``)?"""
-    return type(b) is _StoredBlocking and not is_set(b, "site")
-
-
-def _undecoded(rec) -> bool:
-    """Is every call site of a function's record still as the store gave it (an index)?"""
-    return all(_stored(b) for b in rec.found or ()) and all(len(use) == 3 or use[1] is None for _, use in rec.uses) \
-        and (type(rec.calls) is _StoredCalls or all(len(item) == 3 for _, item in rec.calls))
-
-
-def _encode_found(found, sites: Optional[_Sites]) -> tuple:
-    """``sites``: the function's call sites (None when every one of ``found`` is ``_stored``)."""
-    return tuple((b._at[1] if _stored(b) else sites.ref(b.site), _entry(b.entry), b.target,
-                  b.alternatives, b.context, b.offset) for b in found)
-
-
-def _encode_uses(uses, sites: Optional[_Sites]) -> tuple:
-    """``sites``: the call sites the uses are at (None when every one is as the store gave it)."""
-    return tuple((ident, None if use[1] is None else use[1] if len(use) == 3 else sites.index()[id(use[1])])
-                 for ident, use in uses)
-
-
-def _encode_calls(rows, sites: Optional[_Sites]) -> tuple:
-    """A record's call-index rows (``sites`` as for ``_encode_uses``)."""
-    if type(rows) is _StoredCalls:
-        return tuple(rows.rows)
-    return tuple((name, item[1] if len(item) == 3 else sites.index()[id(item[1])]) for name, item in rows)
-
-
-def _encode_route(r: Route) -> tuple:
-    return tuple(getattr(r, name) for name in _ROUTE_FIELDS)
-
-
-def _encode_parts(parts: RouteParts) -> tuple:
-    out = []
-    for name in _PARTS_FIELDS:
-        value = getattr(parts, name)
-        if name in ("listed", "wired_routes", "decorated"):
-            value = [_encode_route(r) for r in value]
-        out.append(value)
-    return tuple(out)
-
-
-def _encode_module(info, functions, module_rec, prop, table: FactTable, depths=()) -> tuple:
-    """(name, functions' records, top level's record, propagation rows, library functions' records
-    per depth) of one module."""
-    fn_rows, prop_rows = [], []
-    for ref, rec in functions:
-        # (a record taken in and never decoded is written back as it was read, its sites not decoded)
-        sites = None if _undecoded(rec) else _Sites(ref.summary.calls)
-        found = None if rec.found is None else _encode_found(rec.found, sites)
-        fn_rows.append((ref.summary.qualname, found, _encode_uses(rec.uses, sites), _encode_calls(rec.calls, sites),
-                        table.encode(rec.facts)))
-    lib_rows = tuple((ref.summary.qualname, depth, _encode_found(rec.found, _Sites(ref.summary.calls)),
-                      table.encode(rec.facts))
-                     for ref, depth, rec in depths)
-    refs = {ref.qualname: ref for ref, _ in functions}
-    refs.update((ref.qualname, ref) for ref, _, _ in depths)
-    lib_sites = []
-    if info.library:
-        # a library function's blocking sites in the propagation: those of one of its records per depth
-        # (not always the depth it is entered at now, when what it found there is the same), or of one
-        # computed again since
-        by_depth = {}
-        for ref, depth, rec in depths:
-            by_depth.setdefault(ref.qualname, []).append((depth, rec))
-        for fq, ref in refs.items():
-            mine = prop.sites.get(fq)
-            if mine is None:
-                continue
-            depth = next((d for d, rec in by_depth.get(fq, ()) if rec.found is mine), None)
-            lib_sites.append((ref.summary.qualname, depth, None if depth is not None else
-                              _encode_found(mine, _Sites(ref.summary.calls))))
-    for fq, ref in refs.items():
-        lq = ref.summary.qualname
-        key = prop._key.get(fq)
-        witness = None
-        if key is not None:
-            w = prop.blocking[fq][1]
-            mine = prop.sites.get(fq, ())
-            i = next((k for k, b in enumerate(mine) if b is w), None)
-            if i is not None:
-                witness = ("i", i)
-            else:
-                witness = ("v", next(k for k, b in enumerate(mine) if b.site is w.site), w.target)
-        cond, facts = prop.cond.get(fq), prop.facts.get(fq)
-        if key is not None or cond is not None or facts:
-            prop_rows.append((lq, cond, key, witness, table.encode(facts or ())))
-    mod = None
-    if module_rec is not None:
-        mod = (_encode_uses(module_rec.uses, _Sites(info.summary.module_calls)),
-               None if module_rec.routes is None else _encode_parts(module_rec.routes), table.encode(module_rec.facts))
-    return (FORMAT, info.name, tuple(fn_rows), mod, tuple(prop_rows), (lib_rows, tuple(lib_sites)))
-
-
-def _encode_passes(state, fns, table: FactTable):
-    """The whole-project passes' results (``AnalysisState.passes``) and the facts they read, or None
-    when they are not current. A call site is its index in its caller's call sites."""
-    model = state.routes
-    if state.entries is None or state.pass_facts is None or model is None or "quiet" not in model.quiet_memo:
-        return None
-
-    def sites(table_):
-        out = []
-        for fq, pairs in table_.items():
-            where = _site_index(fns[fq].summary.calls)
-            out.append((fq, tuple((where[id(site)], target) for site, target in pairs)))
-        return tuple(out)
-
-    once = state.once
-    memo = model.quiet_memo
-    return (sorted(state.entries), sorted(once.functions), sites(once.guarded), sites(once.inner),
-            memo["quiet"], sorted(memo.get("serving", ())), table.encode(state.pass_facts),
-            tuple(state.callbacks.items()))
-
-
-def _encode_callers(memo, table: FactTable) -> tuple:
-    """The entries of the route callers' memo by function (not those by name: they hold call sites),
-    each with the numbers of the facts it read, both kinds."""
-    return tuple((key, tuple(memo[key]), table.encode(read[0]), table.encode(read[1]))
-                 for key, read in memo.reads() if len(read) == 2)
-
-
-def _restore_callers(memo, blob, table: FactTable) -> None:
-    """Take in what ``_encode_callers`` kept (nothing when it cannot be: they are asked again)."""
-    if blob is None or memo.derived is None:
-        return
-    try:
-        rows = codec.loads(blob)
-        entries = {fq: (list(callers), (numbers(base), numbers(derived))) for fq, callers, base, derived in rows}
-    except Exception:  # (not what this code wrote)
-        return
-    memo.take_in(entries, table)
-
-
-def _restore_passes(state, fns, blob, table: FactTable) -> None:
-    """Take in what ``_encode_passes`` kept (nothing when it cannot be: they are run again)."""
-    from ..analyze.once import OnceCoroutines
-
-    if blob is None:
-        return
-    try:
-        row = codec.loads(blob)
-        if row is None:
-            return
-        entries, functions, guarded, inner, quiet, serving, facts, callbacks = row
-
-        def sites(rows):
-            out = {}
-            for fq, pairs in rows:
-                calls = fns[fq].summary.calls
-                out[fq] = [(calls[i], target) for i, target in pairs]
-            return out
-
-        once = OnceCoroutines(frozenset(functions), sites(guarded), sites(inner))
-        pass_facts = table.decode(facts)
-        callbacks = dict(callbacks)
-    except Exception:  # (not what this code wrote: the passes run again)
-        return
-    state.entries, state.once, state.pass_facts, state.callbacks = set(entries), once, pass_facts, callbacks
-    state.quiet_kept = {"quiet": dict(quiet), "serving": set(serving)}
-    state.pass_signature = pass_signature(state.entries, once, state.quiet_kept, callbacks)
-
-
-# ------------------------------------------------------------------ decoding
-class _StoredBlocking(Blocking):
-    """A blocking site taken in from the store, whose call site is decoded on first read (its
-    function's call sites stay encoded until then: ``cache.summaries.LazyFunctionSummary``). ``_at``:
-    (the function's summary, the site as stored: its index, or ``("a", index, callee)`` for a
-    callable the call at that index hands on)."""
-
-    __slots__ = ("_at",)
-
-    def __getattr__(self, name):
-        if name != "site":
-            raise AttributeError(name)
-        fn, at = self._at
-        if type(at) is int:
-            site = fn.calls[at]
-        else:  # (a callable the call hands on: a builtin's key=, a coroutine's parameter it calls)
-            s = fn.calls[at[1]]
-            site = CallSite(s.line, s.col, s.end_line, s.end_col, "call", at[2], s.text, awaited=s.awaited)
-        self.site = site
-        return site
-
-    def __eq__(self, other):
-        return equal_fields(self, other, Blocking, _BLOCKING_FIELDS)
-
-    __hash__ = None
-
-
-_BLOCKING_FIELDS = tuple(f.name for f in dataclasses.fields(Blocking))
-
-
-class _StoredCalls:
-    """A function record's call-index rows as the store gave them ((name, index of the call site)),
-    given as ``(name, (function, index, function summary))`` pairs when something goes through them
-    (the call index files them when it is first read, which a run after an edit often never does)."""
-
-    __slots__ = ("fq", "fn", "rows")
-
-    def __init__(self, fq: str, fn, rows):
-        self.fq, self.fn, self.rows = fq, fn, rows
-
-    def __iter__(self):
-        fq, fn = self.fq, self.fn
-        return ((n, (fq, i, fn)) for n, i in self.rows)
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-
-def _decode_found(rows, fn, entries: dict) -> list:
-    """The blocking sites of function summary ``fn`` stored as ``rows``."""
-    out = []
-    for site, entry, target, alternatives, context, offset in rows:
-        if entry is not None:
-            e = entries.get(entry)
-            if e is None:
-                e = entries[entry] = Entry(*entry)
-            entry = e
-        b = _StoredBlocking(None, entry, target, alternatives, context, offset)
-        del b.site
-        b._at = (fn, site)
-        out.append(b)
-    return out
-
-
-def _decode_parts(row) -> RouteParts:
-    values = {}
-    for name, value in zip(_PARTS_FIELDS, row):
-        if name in ("listed", "wired_routes", "decorated"):
-            value = [Route(*r) for r in value]
-        values[name] = value
-    return RouteParts(**values)
-
-
-def _restore_module(info, row, fns: dict, entries: dict, records: dict, prop_rows: list, lib_found: dict) -> None:
-    fmt, name, fn_rows, mod, props, lib_rows, _ = row
-    if fmt != FORMAT or name != info.name:
-        raise ValueError("not this module's analysis")
-    for lq, found, uses, calls_rows, facts in fn_rows:
-        fq = f"{name}.{lq}"
-        ref = dict.get(fns, fq)
-        if ref is None or ref.module is not info:
-            raise ValueError(f"no function {fq}")
-        fn = ref.summary
-        found = None if found is None else _decode_found(found, fn, entries)
-        # (the lock uses' and call index's items: each site decoded when a lookup gives it, ``state.resolved``)
-        records[("f", fq)] = Record(found, [(ident, (fq, None) if i is None else (fq, i, fn)) for ident, i in uses],
-                                    None, _StoredCalls(fq, fn, calls_rows) if calls_rows else (), None,
-                                    numbers(facts))
-    lib_rows, lib_sites = lib_rows
-    for lq, depth, found, facts in lib_rows:
-        fq = f"{name}.{lq}"
-        ref = dict.get(fns, fq)
-        if ref is None or ref.module is not info:
-            raise ValueError(f"no function {fq}")
-        records[("l", fq, depth)] = Record(_decode_found(found, ref.summary, entries), (), (), (), None,
-                                           numbers(facts))
-    for lq, depth, found in lib_sites:
-        fq = f"{name}.{lq}"
-        if depth is not None:
-            found = records[("l", fq, depth)].found
-        else:
-            found = _decode_found(found, fns[fq].summary, entries)
-        lib_found[fq] = found
-    if mod is not None:
-        uses, parts, facts = mod
-        records[("m", info.path)] = Record(None, [(ident, (None, None)) for ident, _ in uses], None, (),
-                                           None if parts is None else _decode_parts(parts), numbers(facts))
-    for lq, cond, key, witness, facts in props:
-        prop_rows.append((f"{name}.{lq}", cond, key, witness, facts))
 
 
 def _loaded(project) -> list:

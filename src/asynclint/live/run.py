@@ -16,7 +16,8 @@ from typing import Optional
 
 from ..cache.summaries import StaleSummary
 from ..link import ModuleInfo, modules_on_disk
-from .persist import Snapshot, materialize
+from .persist import Snapshot
+from .stored import materialize
 from .workspace import Workspace
 
 
