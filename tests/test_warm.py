@@ -111,6 +111,27 @@ def test_a_file_edited_with_its_old_size_and_mtime_put_back_is_seen(shop):
     assert _answer("--python", "none") is None  # (its ctime changed)
 
 
+def test_a_file_touched_or_written_again_unchanged_keeps_the_answer(shop):
+    """A file of the run whose stamp changed and whose text did not (touched, saved unchanged, written
+    again by ``git stash pop``) keeps the answer: the entry point compares its text with the digest kept
+    beside the answer. A text that changed does not, nor a folder whose listing changed."""
+    (report, status), kept = _check("--python", "none")
+    assert kept == (((1, report),), status) and "ASL201" in report
+    helpers = shop / "app" / "helpers.py"
+    st = os.stat(helpers)
+    os.utime(helpers, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))  # touched
+    assert _answer("--python", "none") == kept
+    helpers.write_text(HELPERS)  # written again, the same text
+    assert os.stat(helpers).st_ctime_ns != st.st_ctime_ns
+    assert _answer("--python", "none") == kept
+    helpers.write_text(HELPERS.replace("timeout=5", "timeout=6"))  # the same size, another text
+    assert _answer("--python", "none") is None
+    helpers.write_text(HELPERS)  # back: the text the answer was made from
+    assert _answer("--python", "none") == kept
+    (shop / "app" / "notes.txt").write_text("x")  # the folder's listing changed
+    assert _answer("--python", "none") is None
+
+
 def test_configuration_changes_are_seen(shop):
     report = _ready("--python", "none")
     assert "ASL201" in report and "ASL301" in report

@@ -332,7 +332,7 @@ def _check_once(paths, sel, fmt, output, exit_zero, quiet, show_chain, statistic
     status = _exit_status(result, bool(result.diagnostics or result.errors), fixed)
     status = EXIT_CLEAN if exit_zero and status == EXIT_FINDINGS else status
     if recorder is not None and status != EXIT_INTERNAL and not result.problems:
-        recorder.save(result.witness, result.root, status)
+        recorder.save(result.witness, result.root, status, result.digests)
     return status
 
 

@@ -67,6 +67,9 @@ class Result:
     # everything this report depends on, taken before it was read (``cache.warm``), and under the
     # key "" the time (``time.time_ns``) they began to be taken; None when it cannot be said
     witness: Optional[dict] = None
+    # path -> SHA-256 of the text analysed, for the files of the run, when this run read them all
+    # (``cache.warm``: a file touched and unchanged keeps the answer)
+    digests: Optional[dict] = None
 
 
 # In a process that ends once its report is out (``cli``), what a run built is left to the process's
@@ -243,7 +246,7 @@ def _run(paths, options: Options, cfg: Optional[Config]) -> Result:
             _linger(collected)
             return Result(diagnostics, errors, checked, config=cfg, suppressed=suppressed, root=found.root,
                           problems=found.problems, covered=covered,
-                          witness=_witness(found.stamps, prestat, results))
+                          witness=_witness(found.stamps, prestat, results), digests=collected.digests)
     errors = sorted(collected.errors, key=lambda e: e.path)
     names = None
     if snapshot is not None and snapshot.usable:
@@ -275,7 +278,8 @@ def _run(paths, options: Options, cfg: Optional[Config]) -> Result:
                              ws._libraries.outside() if ws._libraries is not None else None, collected.digests)
             return Result(diagnostics, errors, checked, ws.project, None, cfg, suppressed, ws.state.routes,
                           found.root, found.problems, covered,
-                          _witness(found.stamps, prestat, results) if results is not None else None)
+                          _witness(found.stamps, prestat, results) if results is not None else None,
+                          collected.digests)
         # (the module infos may have been taken in: fresh ones for the pipeline)
         modules = modules_on_disk(found.files, collected.summaries, found.report_paths, found.context_dirs,
                                   found.root, check_tests=cfg.check_tests)
@@ -301,7 +305,8 @@ def _run(paths, options: Options, cfg: Optional[Config]) -> Result:
         results.save(diagnostics, errors, checked, suppressed, covered,
                      libraries.outside() if libraries is not None else None, collected.digests)
     return Result(diagnostics, errors, checked, project, analysis, cfg, suppressed, routes, found.root, found.problems,
-                  covered, _witness(found.stamps, prestat, results) if results is not None else None)
+                  covered, _witness(found.stamps, prestat, results) if results is not None else None,
+                  collected.digests)
 
 
 def keep_analysis(paths, options: Optional[Options] = None) -> bool:

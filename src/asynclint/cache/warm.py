@@ -35,7 +35,10 @@ was):
 
 A stamp is mtime (ns), size, inode and ctime (ns): a file edited in place
 changes its mtime and ctime, one replaced changes its inode. The answer is
-given only when every path of the witness stats the same now; anything else
+given only when every path of the witness stats the same now, but for files
+of the run whose text is the one the run analysed (touched, saved unchanged,
+written again by ``git stash pop``: the SHA-256 of each file's text is kept
+beside the answer, and read only when a file's stamp changed); anything else
 runs the normal pipeline, which asks the result cache (and answers a file
 saved unchanged from its content) and records a new entry. No entry is made
 when a path changed within a tick of the file system's clock before the run
@@ -56,6 +59,7 @@ from __future__ import annotations
 
 import gc
 import os
+import stat
 import struct
 import sys
 import time
@@ -155,17 +159,45 @@ def lookup(args):
         if exists(path) is not there:
             return None
     st = os.stat
+    same_text = _SameText(store, key)
     try:
         for directory, names in groups:
             for name in names:
                 s = st(directory + name)
-                if (s.st_mtime_ns, s.st_size, s.st_ino, s.st_ctime_ns) != next(expected):
+                if (s.st_mtime_ns, s.st_size, s.st_ino, s.st_ctime_ns) != next(expected) and \
+                        not same_text(directory + name, s):
                     return None
     except (OSError, ValueError, StopIteration):
         return None
     if next(expected, None) is not None:
         return None
     return outputs, status
+
+
+_TEXTS = b"#texts"  # (appended to a command's key) path -> SHA-256 of the text the run analysed
+
+
+class _SameText:
+    """Is a file of the run whose stamp changed the text the run analysed (saved unchanged, touched,
+    checked out again: its digest is the one kept beside the answer, ``Recorder.save``)? The digests
+    are read at the first such file: an answer whose stamps all hold never reads them."""
+
+    def __init__(self, store, key: bytes):
+        self.store, self.key = store, key
+        self.digests = None
+
+    def __call__(self, path: str, st) -> bool:
+        if self.digests is None:
+            blob = self.store.get(self.key + _TEXTS)
+            self.digests = codec.loads(blob) if blob is not None else {}
+            if type(self.digests) is not dict:
+                self.digests = {}
+        digest = self.digests.get(path)
+        if digest is None or not stat.S_ISREG(st.st_mode):
+            return False  # (a directory, a marker, asynclint's own file: no text of the run's)
+        with open(path, "rb") as fh:
+            data = fh.read(st.st_size + 1)
+        return len(data) == st.st_size and sha256(data) == digest
 
 
 def answer(args) -> None:
@@ -316,9 +348,11 @@ class Recorder:
                 return
         self.outputs.append((2 if err else 1, text))
 
-    def save(self, witness, root, status: int) -> bool:
+    def save(self, witness, root, status: int, digests=None) -> bool:
         """Keep what was written and ``status`` as the answer while ``witness`` (path -> stamp or
-        None) holds; only when the entry point will find it (the project root it finds is ``root``)."""
+        None) holds; only when the entry point will find it (the project root it finds is ``root``).
+        ``digests``: path -> SHA-256 of the text the run analysed, for its files: one whose stamp
+        changed and whose text did not still has this answer."""
         paths = named_paths(self.args)
         if len(_said) != self._notices:
             return False
@@ -344,6 +378,9 @@ class Recorder:
         except (ValueError, struct.error):
             return False
         store.put(key, blob)
+        if digests:
+            texts = {path: digest for path, digest in digests.items() if path in witness}
+            store.put(key + _TEXTS, codec.dumps(texts))
         if not store.save():
             return False
         _prune(store.directory, store.name)
