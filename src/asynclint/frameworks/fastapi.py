@@ -1023,7 +1023,55 @@ def loop_enders(project, model: RouteModel) -> set:
             continue
         if _last_stops_loop(project, ref, stoppers, names) and not serves(project, fq):
             out.add(fq)
+    # a coroutine started as a task whose done-callback stops the loop ends the program too: the loop
+    # stops when it is done (``task = loop.create_task(self.hub.shutdown());
+    # task.add_done_callback(lambda _: loop.stop())``, as a signal's handler does)
+    # (only when every call of it makes such a task: one a client's request also awaits runs then too)
+    made: dict = {}  # coroutine -> {(function, callee expression) of the calls that make its stopping tasks}
+    for fq, site in index.get("add_done_callback", ()):
+        found = _stopping_task(project, site, fns[fq], stoppers, names)
+        if found is not None:
+            made.setdefault(found[0], set()).add((fq, found[1]))
+    for target, calls in made.items():
+        if serves(project, target):
+            continue
+        name = target.rsplit(".", 1)[-1]
+        if all((fq, site.callee) in calls and not site.awaited for fq, site in index.get(name, ())
+               if _async_target(project, site, fns[fq]) == target):
+            out.add(target)
     return out
+
+
+_TASK_MAKERS = frozenset({"create_task", "ensure_future"})
+
+
+def _stopping_task(project, site, ref, stoppers, names) -> Optional[tuple]:
+    """For ``X.add_done_callback(cb)`` in ``ref``, where ``X`` is a task made right there of a call of a
+    project coroutine (``loop.create_task(coro())``, ``asyncio.ensure_future(coro())``, also through a
+    local bound to it) and ``cb`` a function whose last call stops the loop: that coroutine, and the
+    expression its call calls."""
+    callee = site.callee
+    if callee[0] != "a" or site.awaited or not site.args or site.args[0] is None:
+        return None
+    made = callee[1]
+    if made[0] != "c" or made[1][0] != "a" or made[1][2] not in _TASK_MAKERS:
+        return None
+    coro = made[2]
+    if coro is None or coro[0] != "c":
+        return None
+    callback = project.ev(site.args[0], ref.module)
+    cb = project.functions.get(callback.name) if type(callback) is Sym else None
+    if cb is None or cb.summary.is_async or not _last_stops_loop(project, cb, stoppers, names):
+        return None
+    match project.ev(coro[1], ref.module):
+        case Sym(q) if q in project.functions:
+            target = q
+        case Meth(t, name) if t in project.classes:
+            target = project.hierarchy.find_method(t, name)
+        case _:
+            return None
+    fn = project.functions[target].summary if target is not None else None
+    return (target, coro[1]) if fn is not None and fn.is_async and not fn.is_generator else None
 
 
 def _last_stops_loop(project, ref, stoppers, names=frozenset()) -> bool:
