@@ -353,7 +353,7 @@ class RouteModel:
 
     def server_hook(self, site, mod, parts: "RouteParts", fn=None) -> bool:
         """A hook registered by a call on another server's app, which runs it once as the server starts
-        or stops (``_AIOHTTP_SIGNALS``, ``_SANIC_LISTENERS``): ``app.on_startup.append(fn)``,
+        or stops (``_AIOHTTP_SIGNALS``, ``_SANIC_LISTENERS``): ``app.on_startup.append(fn)`` (``.extend([...])``),
         ``app.register_listener(partial(load, path), "before_server_start")``, ``app.after_server_stop(fn)``.
         Its functions go to the start-up or shutdown hooks; True when the call was one."""
         callee = site.callee
@@ -361,12 +361,14 @@ class RouteModel:
             return False
         method, recv = callee[2], callee[1]
         when = None
-        if method == "append" and recv[0] == "a" and recv[2] in _AIOHTTP_SIGNALS:
+        if method in ("append", "extend") and recv[0] == "a" and recv[2] in _AIOHTTP_SIGNALS:
             if self.server_kind(recv[1], mod) == "aiohttp":
                 when = _AIOHTTP_SIGNALS[recv[2]]
-        elif method == "register_listener" or method in _SANIC_LISTENERS:
+        elif method in ("register_listener", "listener") or method in _SANIC_LISTENERS:
             if self.server_kind(recv, mod) == "sanic":
-                event = method if method != "register_listener" else (
+                # app.listener(fn, "before_server_start") registers as register_listener does; with the
+                # event alone it makes a decorator (``server_listener``)
+                event = method if method in _SANIC_LISTENERS else (
                     self.literal(site.args[1], mod) if len(site.args) > 1 else self.literal(self.kwarg(site, "event"), mod))
                 when = _SANIC_LISTENERS.get(event)
         if when is None:
