@@ -53,6 +53,22 @@ APP_TYPES = {
     "cadwyn.Cadwyn", "cadwyn.applications.Cadwyn",
 }
 ROUTER_TYPES = {"fastapi.APIRouter", "fastapi.routing.APIRouter"}
+# other servers' apps and the hooks they run once, when the server starts or stops, never for a request:
+# aiohttp's signal lists (``app.on_startup.append(fn)``; ``cleanup_ctx`` takes a generator run around the
+# whole serving, as a lifespan is) and Sanic's listeners (``app.register_listener(fn, "before_server_start")``,
+# ``@app.listener("after_server_stop")``, ``@app.before_server_start``; a blueprint's are the app's)
+AIOHTTP_APP_TYPES = frozenset({"aiohttp.web.Application", "aiohttp.web_app.Application"})
+_AIOHTTP_SIGNALS = {"on_startup": "startup", "cleanup_ctx": "startup", "on_shutdown": "shutdown",
+                    "on_cleanup": "shutdown"}
+SANIC_APP_TYPES = frozenset({"sanic.Sanic", "sanic.app.Sanic", "sanic.Blueprint", "sanic.blueprints.Blueprint"})
+_SANIC_LISTENERS = {
+    "before_server_start": "startup", "after_server_start": "startup", "main_process_start": "startup",
+    "main_process_ready": "startup", "reload_process_start": "startup", "server.init.before": "startup",
+    "server.init.after": "startup", "main.process.start": "startup", "main.process.ready": "startup",
+    "before_server_stop": "shutdown", "after_server_stop": "shutdown", "main_process_stop": "shutdown",
+    "reload_process_stop": "shutdown", "server.shutdown.before": "shutdown", "server.shutdown.after": "shutdown",
+    "main.process.stop": "shutdown",
+}
 HTTP_METHODS = {"get", "post", "put", "patch", "delete", "options", "head", "trace"}
 DEPENDS = {"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends", "fastapi.params.Security",
            "fastapi.param_functions.Depends", "fastapi.param_functions.Security"}
@@ -323,6 +339,59 @@ class RouteModel:
                     return True
         return False
 
+    def server_kind(self, e, mod) -> Optional[str]:
+        """Is ``e`` an aiohttp application ("aiohttp") or a Sanic app or blueprint ("sanic")?"""
+        v = self.p.ev(e, mod)
+        if type(v) is not Inst:
+            return None
+        h = self.p.hierarchy
+        if h.is_subclass(v.type, AIOHTTP_APP_TYPES):
+            return "aiohttp"
+        if h.is_subclass(v.type, SANIC_APP_TYPES):
+            return "sanic"
+        return None
+
+    def server_hook(self, site, mod, parts: "RouteParts", fn=None) -> bool:
+        """A hook registered by a call on another server's app, which runs it once as the server starts
+        or stops (``_AIOHTTP_SIGNALS``, ``_SANIC_LISTENERS``): ``app.on_startup.append(fn)`` (``.extend([...])``),
+        ``app.register_listener(partial(load, path), "before_server_start")``, ``app.after_server_stop(fn)``.
+        Its functions go to the start-up or shutdown hooks; True when the call was one."""
+        callee = site.callee
+        if site.kind != "call" or callee[0] != "a" or not site.args:
+            return False
+        method, recv = callee[2], callee[1]
+        when = None
+        if method in ("append", "extend") and recv[0] == "a" and recv[2] in _AIOHTTP_SIGNALS:
+            if self.server_kind(recv[1], mod) == "aiohttp":
+                when = _AIOHTTP_SIGNALS[recv[2]]
+        elif method in ("register_listener", "listener") or method in _SANIC_LISTENERS:
+            if self.server_kind(recv, mod) == "sanic":
+                # app.listener(fn, "before_server_start") registers as register_listener does; with the
+                # event alone it makes a decorator (``server_listener``)
+                event = method if method in _SANIC_LISTENERS else (
+                    self.literal(site.args[1], mod) if len(site.args) > 1 else self.literal(self.kwarg(site, "event"), mod))
+                when = _SANIC_LISTENERS.get(event)
+        if when is None:
+            return False
+        self.startup_hooks(site.args[0], mod, parts.startup if when == "startup" else parts.shutdown, fn)
+        return True
+
+    def server_listener(self, d, mod) -> Optional[str]:
+        """A decorator that makes the function a Sanic listener: ``@app.listener("before_server_start")``,
+        ``@app.before_server_start`` (``@bp.after_server_stop()`` too): "startup" or "shutdown"."""
+        callee = d.callee
+        if d.kind not in ("decorator", "decorator-ref") or callee[0] != "a":
+            return None
+        method = callee[2]
+        if method == "listener" and d.kind == "decorator":
+            event = self.literal(d.args[0], mod) if d.args else self.literal(self.kwarg(d, "event"), mod)
+        elif method in _SANIC_LISTENERS and not d.args:
+            event = method
+        else:
+            return None
+        when = _SANIC_LISTENERS.get(event)
+        return when if when is not None and self.server_kind(callee[1], mod) == "sanic" else None
+
     def event_hooks(self, expr, mod, parts: "RouteParts") -> set:
         """The hooks of the event an ``on_event``/``add_event_handler`` names: startup or shutdown."""
         return parts.startup if self.literal(expr, mod) == "startup" else parts.shutdown
@@ -375,6 +444,8 @@ class RouteModel:
                 self.command_registered(site.args[0], mod, parts)
                 continue
             if site.kind != "call" or callee[0] != "a":
+                continue
+            if self.server_hook(site, mod, parts, fn):
                 continue
             method = callee[2]
             if method in _CLI_DECORATORS and site.args and self.cli_object(callee[1], mod):
@@ -463,6 +534,11 @@ class RouteModel:
                     # @coro / @cliq.command(help=...): the decorator's wrapper runs the coroutine with
                     # asyncio.run, once per call of the wrapper, on a loop of its own: like a command
                     parts.commands.add(fq)
+                    continue
+                when = self.server_listener(d, mod)
+                if when is not None:
+                    # @app.listener("before_server_start") / @app.after_server_stop of a Sanic app
+                    (parts.startup if when == "startup" else parts.shutdown).add(fq)
                     continue
                 if d.kind != "decorator" or callee[0] != "a":
                     continue
@@ -949,7 +1025,55 @@ def loop_enders(project, model: RouteModel) -> set:
             continue
         if _last_stops_loop(project, ref, stoppers, names) and not serves(project, fq):
             out.add(fq)
+    # a coroutine started as a task whose done-callback stops the loop ends the program too: the loop
+    # stops when it is done (``task = loop.create_task(self.hub.shutdown());
+    # task.add_done_callback(lambda _: loop.stop())``, as a signal's handler does)
+    # (only when every call of it makes such a task: one a client's request also awaits runs then too)
+    made: dict = {}  # coroutine -> {(function, callee expression) of the calls that make its stopping tasks}
+    for fq, site in index.get("add_done_callback", ()):
+        found = _stopping_task(project, site, fns[fq], stoppers, names)
+        if found is not None:
+            made.setdefault(found[0], set()).add((fq, found[1]))
+    for target, calls in made.items():
+        if serves(project, target):
+            continue
+        name = target.rsplit(".", 1)[-1]
+        if all((fq, site.callee) in calls and not site.awaited for fq, site in index.get(name, ())
+               if _async_target(project, site, fns[fq]) == target):
+            out.add(target)
     return out
+
+
+_TASK_MAKERS = frozenset({"create_task", "ensure_future"})
+
+
+def _stopping_task(project, site, ref, stoppers, names) -> Optional[tuple]:
+    """For ``X.add_done_callback(cb)`` in ``ref``, where ``X`` is a task made right there of a call of a
+    project coroutine (``loop.create_task(coro())``, ``asyncio.ensure_future(coro())``, also through a
+    local bound to it) and ``cb`` a function whose last call stops the loop: that coroutine, and the
+    expression its call calls."""
+    callee = site.callee
+    if callee[0] != "a" or site.awaited or not site.args or site.args[0] is None:
+        return None
+    made = callee[1]
+    if made[0] != "c" or made[1][0] != "a" or made[1][2] not in _TASK_MAKERS:
+        return None
+    coro = made[2]
+    if coro is None or coro[0] != "c":
+        return None
+    callback = project.ev(site.args[0], ref.module)
+    cb = project.functions.get(callback.name) if type(callback) is Sym else None
+    if cb is None or cb.summary.is_async or not _last_stops_loop(project, cb, stoppers, names):
+        return None
+    match project.ev(coro[1], ref.module):
+        case Sym(q) if q in project.functions:
+            target = q
+        case Meth(t, name) if t in project.classes:
+            target = project.hierarchy.find_method(t, name)
+        case _:
+            return None
+    fn = project.functions[target].summary if target is not None else None
+    return (target, coro[1]) if fn is not None and fn.is_async and not fn.is_generator else None
 
 
 def _last_stops_loop(project, ref, stoppers, names=frozenset()) -> bool:
