@@ -42,11 +42,36 @@ LOOP_FUNCTIONS = {
     "asyncio.get_running_loop", "asyncio.get_event_loop", "asyncio.create_task", "asyncio.ensure_future",
     "asyncio.current_task", "asyncio.all_tasks", "asyncio.events.get_running_loop",
 }
+_BOUND = frozenset(THREAD_LOCAL | CONTEXT_VARS | LOOP_TYPES)
 MAX_FUNCTIONS = 40  # project functions looked at for one finding
 
 
-def thread_affinity(project, d) -> Optional[str]:
-    """Why the work finding ``d``'s fix would move to another thread must stay on this one, or None."""
+class Sites:
+    """What ``_site`` and ``_project_target`` said of each call site, for the findings of one
+    ``mark_fixes`` (whose chains share helpers: each site is looked at once)."""
+
+    def __init__(self, project):
+        self.project = project
+        self._why: dict = {}  # id(site) -> (site, reason or None)
+        self._target: dict = {}  # id(site) -> (site, the project function it calls or None)
+
+    def why(self, site, mod) -> Optional[str]:
+        got = self._why.get(id(site))
+        if got is None or got[0] is not site:
+            got = self._why[id(site)] = (site, _site(self.project, site, mod))
+        return got[1]
+
+    def target(self, site, mod) -> Optional[str]:
+        got = self._target.get(id(site))
+        if got is None or got[0] is not site:
+            got = self._target[id(site)] = (site, _project_target(self.project, site, mod))
+        return got[1]
+
+
+def thread_affinity(project, d, sites: Optional[Sites] = None) -> Optional[str]:
+    """Why the work finding ``d``'s fix would move to another thread must stay on this one, or None.
+    ``sites``: what the findings asked before this one found of the call sites (``Sites``)."""
+    sites = sites or Sites(project)
     fns = project.functions
     ref = fns.get(d.function) if d.function else None
     if ref is None:
@@ -58,11 +83,11 @@ def thread_affinity(project, d) -> Optional[str]:
     if d.code == "ASL301":  # the whole route moves to the thread pool
         start = [d.function]
     elif is_direct(d.code):
-        sites = [s for s in ref.summary.calls if s.line == d.line and s.col == d.column - 1]
-        for site in sites:
-            why = _site(project, site, ref.module)
-            if why:
-                return why
+        for site in ref.summary.calls:
+            if site.line == d.line and site.col == d.column - 1:
+                why = sites.why(site, ref.module)
+                if why:
+                    return why
         return None
     else:  # the helper called here, and what it calls
         start = [h.function for h in d.hops[1:-1][:1] if h.function in fns]
@@ -71,10 +96,10 @@ def thread_affinity(project, d) -> Optional[str]:
         fq = queue.pop(0)
         fref = fns[fq]
         for site in fref.summary.calls:
-            why = _site(project, site, fref.module)
+            why = sites.why(site, fref.module)
             if why:
                 return why
-            target = _project_target(project, site, fref.module)
+            target = sites.target(site, fref.module)
             if target in fns and target not in seen and not fns[target].summary.is_async:
                 seen.add(target)
                 queue.append(target)
@@ -95,17 +120,18 @@ def _site(project, site, mod) -> Optional[str]:
     h = project.hierarchy
     v = values.callee_value(site.callee, mod) if site.kind == "call" else values.ev(site.callee, mod)
     if type(v) is Meth:
-        if _is(h, v.type, THREAD_LOCAL):
+        bound = _bound(h, v.type)
+        if bound & THREAD_LOCAL:
             return _thread_local(v.type.rsplit(".", 1)[-1])
-        if _is(h, v.type, CONTEXT_VARS) and v.name in CONTEXT_WRITES:
+        if bound & CONTEXT_VARS and v.name in CONTEXT_WRITES:
             return (f"it sets a context variable ({site.text}()): a worker thread runs in a copy of the context, "
                     "so the change would be lost")
-        if _is(h, v.type, LOOP_TYPES):
+        if bound & LOOP_TYPES:
             return (f"it uses {site.text}() on an object bound to the event loop ({v.type}), which is not "
                     "thread-safe and belongs on the loop's thread")
     elif type(v) is Sym and v.name in LOOP_FUNCTIONS:
         return f"it calls {v.name}(), which needs the event loop's thread"
-    elif type(v) is Inst and _is(h, v.type, THREAD_LOCAL) and site.kind == "call":
+    elif type(v) is Inst and site.kind == "call" and _bound(h, v.type) & THREAD_LOCAL:
         return _thread_local(v.type.rsplit(".", 1)[-1])  # ScopedSession(): this thread's session
     e = site.callee
     for _ in range(8):  # a receiver on the way: ScopedSession.registry.has(), self._local.conn.execute()
@@ -113,13 +139,18 @@ def _site(project, site, mod) -> Optional[str]:
             break
         e = e[1]
         base = values.ev(e, mod)
-        if type(base) is Inst and _is(h, base.type, THREAD_LOCAL):
+        if type(base) is Inst and _bound(h, base.type) & THREAD_LOCAL:
             return _thread_local(base.type.rsplit(".", 1)[-1])
     return None
 
 
-def _is(h, t: str, names: set) -> bool:
-    return t in names or h.is_subclass(t, names)
+def _bound(h, t: str) -> frozenset:
+    """Which of the thread- and loop-bound types ``t`` is or (a project class) derives from."""
+    if t in _BOUND:
+        return frozenset((t,))
+    if t not in h.index.classes:
+        return frozenset()
+    return frozenset(b for b in h.mro(t) if b in _BOUND)
 
 
 def _project_target(project, site, mod) -> Optional[str]:

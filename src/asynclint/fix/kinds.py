@@ -30,12 +30,14 @@ def mark_fixes(diagnostics, project=None) -> None:
     """The fix each finding offers, in ``diagnostic.fix``. With the ``project``, a fix that would move
     work bound to its thread or loop to another thread (``analyze.affinity``) is not offered, and the
     suggestion says why and what to do instead."""
+    sites = None
     for d in diagnostics:
         d.fix = fix_kind(d)
         if project is not None and (d.fix == "unsafe" or d.code == "ASL301"):
-            from ..analyze.affinity import advice, thread_affinity
+            from ..analyze.affinity import Sites, advice, thread_affinity
 
-            reason = thread_affinity(project, d)
+            sites = sites or Sites(project)
+            reason = thread_affinity(project, d, sites)
             if reason is not None:
                 d.fix = None
                 if d.code == "ASL301":
