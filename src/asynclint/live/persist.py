@@ -274,15 +274,8 @@ class Snapshot:
             mro_facts = {q: numbers(raw) for q, raw in mro_facts.items()}
         except Exception:  # an entry missing or not what this code wrote: analyse afresh
             return None
-        derived, state.derived = state.derived, None  # (nothing changed by taking it in)
         indexed = state.readers is not None  # (the server: which records read a fact, by the fact)
-        try:
-            for key, rec in records.items():
-                if indexed:
-                    rec.facts = table.decode(rec.facts)
-                state._keep(key, rec)
-        finally:
-            state.derived = derived
+        state.take_in(records, table.decode if indexed else None)
         state.library_depth = depth
         sites = {key[1]: rec.found for key, rec in records.items() if key[0] == "f" and rec.found}
         sites.update(lib_found)

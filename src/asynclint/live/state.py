@@ -52,6 +52,10 @@ class Multimap:
     def add(self, owner, pairs) -> None:
         self._log.append((True, owner, pairs))
 
+    def add_all(self, owned) -> None:
+        """``add`` of each (owner, pairs) of ``owned``."""
+        self._log.extend((True, owner, pairs) for owner, pairs in owned)
+
     def remove(self, owner, pairs) -> None:
         self._log.append((False, owner, pairs))
         self._removals += 1
@@ -377,6 +381,24 @@ class AnalysisState:
             self.routes = None
             self.quiet_kept = None  # (a new route model: what it serves is decided again)
         self._propagate(changed, same)
+
+    def take_in(self, records: dict, decode=None) -> None:
+        """Records read from the store (``persist``), kept as ``_keep`` keeps them, changing nothing
+        (no derived fact changes by it). ``decode``: what makes a record's stored facts a set (an
+        indexed state's). Into a state that holds nothing yet and indexes nothing, at once."""
+        if self.records or self._dropped or self._handed is not None or self.readers is not None:
+            derived, self.derived = self.derived, None
+            try:
+                for key, rec in records.items():
+                    if decode is not None:
+                        rec.facts = decode(rec.facts)
+                    self._keep(key, rec)
+            finally:
+                self.derived = derived
+            return
+        self.records.update(records)
+        self.lock_uses.add_all((key, rec.uses) for key, rec in records.items() if rec.uses and key[0] != "l")
+        self.call_index.add_all((key, rec.calls) for key, rec in records.items() if rec.calls and key[0] != "l")
 
     def _keep(self, key, rec: Record) -> None:
         self.records[key] = rec
