@@ -395,6 +395,67 @@ def _is_stub(body) -> bool:
     return True
 
 
+_EXIT_NAMES = frozenset({"exit", "_exit"})  # sys.exit, os._exit (what the name is: checked when linked)
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_AWAITING = (ast.Await, ast.AsyncFor, ast.AsyncWith)
+
+
+def _ends_in_exit(stmts) -> int:
+    """The line of the last statement of ``stmts`` when it is a call of a function named exit or _exit."""
+    last = stmts[-1] if stmts else None
+    if type(last) is ast.Expr and type(last.value) is ast.Call:
+        func = last.value.func
+        name = func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name else ""
+        if name in _EXIT_NAMES:
+            return last.lineno
+    return 0
+
+
+def _awaits_in(stmt) -> bool:
+    """Does a statement await (await, async for, async with), outside the functions it defines?"""
+    todo = [stmt]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, _AWAITING):
+            return True
+        todo.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, _NESTED))
+    return False
+
+
+def _exit_tails(node) -> tuple:
+    """(first line, exit line) of the tails of a coroutine's statement lists -- its body, and every
+    ``except`` handler's in it -- that end by exiting the process (``sys.exit(1)``, ``os._exit(0)``):
+    the statements after the last one that awaits. Nothing the loop runs comes after them (SystemExit
+    leaves the task and the loop running it), so they run once, as the program ends. Only statement
+    lists are walked, and expressions only of a list that ends so."""
+    out = []
+    todo = [node.body]
+    while todo:
+        stmts = todo.pop()
+        for stmt in stmts:
+            if isinstance(stmt, _NESTED):
+                continue
+            for field in ("body", "orelse", "finalbody"):
+                inner = getattr(stmt, field, None)
+                if inner and type(inner) is list:
+                    todo.append(inner)
+            for handler in getattr(stmt, "handlers", ()):
+                todo.append(handler.body)
+            for case in getattr(stmt, "cases", ()):
+                todo.append(case.body)
+        exit_line = _ends_in_exit(stmts)
+        if not exit_line:
+            continue
+        start = 0
+        for i in range(len(stmts) - 2, -1, -1):
+            if _awaits_in(stmts[i]):
+                start = i + 1
+                break
+        if start < len(stmts) - 1:
+            out.append((stmts[start].lineno, exit_line))
+    return tuple(sorted(out))
+
+
 _ROUTE_CLASSES = {"Route", "WebSocketRoute", "Mount", "APIRoute", "APIWebSocketRoute"}
 
 
@@ -1723,6 +1784,8 @@ class _Summarizer:
         fn.params = self.params(node.args, parent_scope if in_class else None, kind)
         fn.return_annotation = self.annotation(node.returns)
         fn.is_stub = _is_stub(node.body)
+        if fn.is_async:
+            fn.exit_tails = _exit_tails(node)
         fn.predicate = self.guards.predicate_of(node)
         accessor = in_class and _accessor_of(node)
         if accessor:
