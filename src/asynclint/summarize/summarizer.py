@@ -518,7 +518,7 @@ _CASTS = frozenset({("m", "typing.cast"), ("m", "typing_extensions.cast")})
 class _Scope:
     __slots__ = ("kind", "bindings", "qualname", "func", "cls", "globals_decl", "guards", "params", "once",
                  "once_of", "once_filled", "rearmed", "cache_reads", "keyed_reads", "facts", "awaits_seen", "handler", "declared", "aliases",
-                 "node", "bound_later", "deferred", "filled", "spreads")
+                 "node", "bound_later", "deferred", "filled", "spreads", "pending")
 
     def __init__(self, kind: str, qualname: str, func: Optional[FunctionSummary] = None, cls=None):
         self.kind = kind  # "module" | "class" | "function"
@@ -547,6 +547,9 @@ class _Scope:
         # name -> the keywords a mapping written out in it holds (``kw = {"lifespan": lifespan}``,
         # ``kw = dict(title=t, lifespan=self.lifespan)``): what ``f(**kw)`` passes; None until one is
         self.spreads: Optional[dict] = None
+        # name -> the site of the call whose result it holds, not awaited yet (``call = stub.Get(req)``):
+        # awaiting the name later awaits that result (None until one is)
+        self.pending: Optional[dict] = None
 
 
 def _holds(sc: _Scope, name: str) -> Optional[bool]:
@@ -1218,6 +1221,8 @@ class _Summarizer:
         if t is ast.Expr:
             self.visit(node.value)
         elif t is ast.Assign:
+            fsc = self.current_function() if type(node.value) is ast.Call else None
+            first = len(fsc.func.calls) if fsc is not None else 0
             self.visit(node.value, target=self._single_target(node.targets))
             value = self.type_alias(node.value) or self.derived(node) or self.expr(node.value)
             declared = self.scopes[-1].declared
@@ -1226,6 +1231,14 @@ class _Summarizer:
                 # a name declared with a type keeps it: ``pm: PoolManager`` then ``pm = make()``
                 self.assign(tgt, ("alt", ann, value) if ann is not None else value, node.value)
             self.note_cache_read(node.targets, node.value)
+            if fsc is not None and fsc.func.is_async and len(fsc.func.calls) > first \
+                    and len(node.targets) == 1 and type(node.targets[0]) is ast.Name:
+                site = fsc.func.calls[first]  # (the assigned call's own site comes before its arguments')
+                if site.kind == "call" and not site.awaited and site.line == node.value.lineno \
+                        and site.col == node.value.col_offset:
+                    if fsc.pending is None:
+                        fsc.pending = {}
+                    fsc.pending[node.targets[0].id] = site
         elif t is ast.AnnAssign:
             if node.value is not None:
                 self.visit(node.value, target=self._single_target([node.target]))
@@ -1277,7 +1290,9 @@ class _Summarizer:
             self.loop_end(mark)
             self.body(node.orelse)
         elif t in (ast.For, ast.AsyncFor):
-            self.visit(node.iter)
+            # ``async for x in stub.stream(req)``: what the call gives is iterated asynchronously, as an
+            # awaited call's result is awaited: a call that returns an async iterator, not one that waits
+            self.visit(node.iter, awaited=t is ast.AsyncFor and type(node.iter) is ast.Call)
             mark = self.loop_start()
             if t is ast.For:
                 self.add_site(self.loop_site(node.iter))
@@ -1528,6 +1543,8 @@ class _Summarizer:
                 value = ("text" if type(value_node) is ast.JoinedStr else "lv", target.id)
             self.bind(target.id, value)
             sc = self.scope
+            if sc.pending:
+                sc.pending.pop(target.id, None)  # bound anew: awaiting it awaits something else
             entries = _written_keywords(value_node)
             if entries:
                 if sc.spreads is None:
@@ -1607,6 +1624,12 @@ class _Summarizer:
             return
         if t is ast.Await:
             self.mark_awaits()
+            if type(node.value) is ast.Name:
+                sc = self.current_function()
+                site = sc.pending.pop(node.value.id, None) if sc is not None and sc.pending else None
+                if site is not None:
+                    site.awaited = True  # ``call = stub.Get(req)`` ... ``await call``: it gave an awaitable
+                return
             self.visit(node.value, awaited=True)
             return
         if t is ast.Lambda:
