@@ -39,6 +39,12 @@ from ..model import Diagnostic
 STARTUP_CODE = "ASL402"  # blocking in code that runs only while the app starts or stops
 _HOOK_KWARGS = frozenset({"lifespan", "on_startup", "on_shutdown"})
 _EVENTS = frozenset({"startup", "shutdown"})
+# a Sanic app's server listeners: each runs once, as its server starts or stops
+SANIC_TYPES = {"sanic.Sanic", "sanic.app.Sanic"}
+_SANIC_EVENTS = {"before_server_start": "startup", "after_server_start": "startup", "main_process_start": "startup",
+                 "main_process_ready": "startup", "reload_process_start": "startup",
+                 "before_server_stop": "shutdown", "after_server_stop": "shutdown", "main_process_stop": "shutdown",
+                 "reload_process_stop": "shutdown"}
 # command-line frameworks: a function registered as a command runs once per invocation of the program
 CLI_TYPES = frozenset({"typer.Typer", "typer.main.Typer", "click.Group", "click.core.Group", "click.Command",
                        "click.core.Command", "asyncclick.Group", "asyncclick.core.Group", "cyclopts.App",
@@ -196,6 +202,10 @@ class RouteModel:
                     fq = self.p.hierarchy.find_method(v.type, v.name)
             if fq is not None:
                 into.add(fq)
+
+    def sanic_app(self, e, mod) -> bool:
+        v = self.p.ev(e, mod)
+        return type(v) is Inst and v.type in SANIC_TYPES
 
     def lifespan_owner(self, e, mod) -> bool:
         """Is ``e`` an app or its router (whose ``lifespan_context`` the app runs at start-up)?"""
@@ -394,6 +404,12 @@ class RouteModel:
                     # app.add_event_handler("startup", connect)
                     self.startup_hooks(site.args[1], mod, self.event_hooks(site.args[0], mod, parts), fn)
                 continue
+            if method == "register_listener" and len(site.args) > 1:
+                # app.register_listener(partial(load_agent, path), "before_server_start") on a Sanic app
+                event = _SANIC_EVENTS.get(self.literal(site.args[1], mod))
+                if event is not None and self.sanic_app(callee[1], mod):
+                    self.startup_hooks(site.args[0], mod, parts.startup if event == "startup" else parts.shutdown, fn)
+                continue
             if method not in ("include_router", "add_api_route", "add_api_websocket_route", "add_route",
                               "add_websocket_route"):
                 continue
@@ -463,6 +479,13 @@ class RouteModel:
                     # @coro / @cliq.command(help=...): the decorator's wrapper runs the coroutine with
                     # asyncio.run, once per call of the wrapper, on a loop of its own: like a command
                     parts.commands.add(fq)
+                    continue
+                if d.kind in ("decorator", "decorator-ref") and callee[0] == "a" and \
+                        (callee[2] == "listener" and d.args or callee[2] in _SANIC_EVENTS) and self.sanic_app(callee[1], mod):
+                    # @app.listener("before_server_start"), @app.before_server_start on a Sanic app
+                    event = _SANIC_EVENTS.get(self.literal(d.args[0], mod) if callee[2] == "listener" else callee[2])
+                    if event is not None:
+                        (parts.startup if event == "startup" else parts.shutdown).add(fq)
                     continue
                 if d.kind != "decorator" or callee[0] != "a":
                     continue
