@@ -156,6 +156,11 @@ class FunctionSummary:
     kind: str = "function"  # "function" | "method" | "staticmethod" | "classmethod" | "property" | "lambda"
     is_stub: bool = False  # only a docstring, pass, ... or raise NotImplementedError (abstract)
     predicate: tuple = ()  # ``def f(): return "K" in os.environ``: the guards a call to it stands for
+    # a coroutine's statements that run only as the program ends: (first line, line of the exit call) of
+    # each tail of its body or of an ``except`` handler after its last await, when the tail ends by
+    # calling exit()/_exit() (``summarize.summarizer._exit_tails``; the frameworks check it is sys.exit
+    # or os._exit)
+    exit_tails: tuple = ()
 
 
 @dataclass(slots=True)

@@ -121,6 +121,9 @@ class TypeInfo:
     # a decorator's type (``[decorators]``) whose library runs a coroutine function it decorates on a loop
     # of its own, one per call (rq's worker hands each async job to asyncio.run): nothing else waits there
     own_loop: bool = False
+    # the library's async twin is a subclass of this type (zmq.asyncio.Socket is a zmq.Socket): an
+    # annotation naming this type holds for the async object too, so it does not say what blocks
+    async_subclass: str = ""
 
 
 class Catalog:
@@ -219,6 +222,7 @@ class Catalog:
                 properties=frozenset(spec.get("properties", [])),
                 wraps_file=bool(spec.get("wraps-file", False)),
                 own_loop=bool(spec.get("own-loop", False)),
+                async_subclass=spec.get("async-subclass", ""),
             )
             self.types[name] = info
             for alias in spec.get("aliases", []):

@@ -29,7 +29,7 @@ _TYPE = {
     "attributes": _STR_MAP, "items": str, "call": str, "with": bool, "iter": bool, "enter": str, "element": str,
     "category": "category", "replacement": str, "overrides": "overrides", "properties": _STR_LIST,
     "variants": "variants", "wraps-file": bool, "memory-safe": _STR_LIST,
-    "own-loop": bool,
+    "own-loop": bool, "async-subclass": str,
 }
 _VARIANT = {"when": "conditions", "safe": _STR_LIST, "blocks": _STR_LIST, "inert": bool}
 _CONDITION_OPS = ("is", "missing", "names")

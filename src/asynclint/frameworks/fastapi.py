@@ -1316,6 +1316,28 @@ def route_keys(routes: list) -> list:
     return sorted(keys, key=lambda k: (k[1], k[0], k[2]))
 
 
+# what ends the process: SystemExit leaves the task and the loop running it (an asyncio task re-raises
+# it); os._exit ends the process at once
+_EXITS = frozenset({"sys.exit", "os._exit"})
+
+
+def _in_exit_tail(project, d, endpoints) -> bool:
+    """Is the finding in a tail of its coroutine that ends by exiting the process (``FunctionSummary.
+    exit_tails``), in a coroutine that is no request's handler or dependency (a request that exits
+    does so only when it does: the others still wait)?"""
+    ref = project.functions.get(d.function)
+    if ref is None or d.function in endpoints:
+        return False
+    for first, last in getattr(ref.summary, "exit_tails", ()):
+        if first <= d.line < last:
+            for site in ref.summary.calls:
+                if site.line == last and site.kind == "call" and site.text.rpartition(".")[2] in ("exit", "_exit"):
+                    v = project.ev(site.callee, ref.module)
+                    if type(v) is Sym and v.name in _EXITS:
+                        return True
+    return False
+
+
 def annotate_routes(project, analysis, diagnostics, cfg, model: Optional[RouteModel] = None):
     """Add route context to findings, and the ASL301 framework findings (suppression comes after):
     (diagnostics, the route model). ``model``: the project's route model from an earlier run, still valid."""
@@ -1331,6 +1353,7 @@ def annotate_routes(project, analysis, diagnostics, cfg, model: Optional[RouteMo
     # delays that, not a request
     quiet = quiet_functions(model, project, analysis.entries if analysis is not None else None)
     before = _serving_lines(model, project)
+    endpoints = {r.function for r in model.routes} | {dep for r in model.routes for dep in r.dependencies}
     for d in diagnostics:
         if d.callers:
             # one-time initialization that only code serving no request reaches (a cache of many entries
@@ -1342,6 +1365,8 @@ def annotate_routes(project, analysis, diagnostics, cfg, model: Optional[RouteMo
             when = quiet.get(d.function)
         if when is None and not d.callers and d.function in before and d.line < before[d.function]:
             when = "before the program starts serving"
+        if when is None and not d.callers and _in_exit_tail(project, d, endpoints):
+            when = "as the program exits"
         if when is not None and d.code != STARTUP_CODE:
             d.code = STARTUP_CODE
             d.message = f"{when}: {d.message}"

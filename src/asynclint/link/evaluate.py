@@ -260,7 +260,13 @@ class Evaluator:
                     case TypeAlias(value):
                         return value
                     case Sym(name):
-                        return Inst(self.catalog.canonical(name))
+                        t = self.catalog.canonical(name)
+                        info = self.catalog.type_info(t)
+                        if info is not None and info.async_subclass:
+                            # ``socket: zmq.Socket`` holds for a zmq.asyncio.Socket too: the annotation
+                            # does not say which one it is (an assigned value still may)
+                            return None
+                        return Inst(t)
                 return None
             case "it":
                 return self.element(self.ev(e[1], mod))

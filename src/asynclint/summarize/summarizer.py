@@ -394,6 +394,67 @@ def _is_stub(body) -> bool:
     return True
 
 
+_EXIT_NAMES = frozenset({"exit", "_exit"})  # sys.exit, os._exit (what the name is: checked when linked)
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_AWAITING = (ast.Await, ast.AsyncFor, ast.AsyncWith)
+
+
+def _ends_in_exit(stmts) -> int:
+    """The line of the last statement of ``stmts`` when it is a call of a function named exit or _exit."""
+    last = stmts[-1] if stmts else None
+    if type(last) is ast.Expr and type(last.value) is ast.Call:
+        func = last.value.func
+        name = func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name else ""
+        if name in _EXIT_NAMES:
+            return last.lineno
+    return 0
+
+
+def _awaits_in(stmt) -> bool:
+    """Does a statement await (await, async for, async with), outside the functions it defines?"""
+    todo = [stmt]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, _AWAITING):
+            return True
+        todo.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, _NESTED))
+    return False
+
+
+def _exit_tails(node) -> tuple:
+    """(first line, exit line) of the tails of a coroutine's statement lists -- its body, and every
+    ``except`` handler's in it -- that end by exiting the process (``sys.exit(1)``, ``os._exit(0)``):
+    the statements after the last one that awaits. Nothing the loop runs comes after them (SystemExit
+    leaves the task and the loop running it), so they run once, as the program ends. Only statement
+    lists are walked, and expressions only of a list that ends so."""
+    out = []
+    todo = [node.body]
+    while todo:
+        stmts = todo.pop()
+        for stmt in stmts:
+            if isinstance(stmt, _NESTED):
+                continue
+            for field in ("body", "orelse", "finalbody"):
+                inner = getattr(stmt, field, None)
+                if inner and type(inner) is list:
+                    todo.append(inner)
+            for handler in getattr(stmt, "handlers", ()):
+                todo.append(handler.body)
+            for case in getattr(stmt, "cases", ()):
+                todo.append(case.body)
+        exit_line = _ends_in_exit(stmts)
+        if not exit_line:
+            continue
+        start = 0
+        for i in range(len(stmts) - 2, -1, -1):
+            if _awaits_in(stmts[i]):
+                start = i + 1
+                break
+        if start < len(stmts) - 1:
+            out.append((stmts[start].lineno, exit_line))
+    return tuple(sorted(out))
+
+
 _ROUTE_CLASSES = {"Route", "WebSocketRoute", "Mount", "APIRoute", "APIWebSocketRoute"}
 
 
@@ -456,7 +517,7 @@ _CASTS = frozenset({("m", "typing.cast"), ("m", "typing_extensions.cast")})
 class _Scope:
     __slots__ = ("kind", "bindings", "qualname", "func", "cls", "globals_decl", "guards", "params", "once",
                  "once_of", "once_filled", "rearmed", "cache_reads", "keyed_reads", "facts", "awaits_seen", "handler", "declared", "aliases",
-                 "node", "bound_later", "deferred", "filled", "spreads")
+                 "node", "bound_later", "deferred", "filled", "spreads", "pending")
 
     def __init__(self, kind: str, qualname: str, func: Optional[FunctionSummary] = None, cls=None):
         self.kind = kind  # "module" | "class" | "function"
@@ -485,6 +546,9 @@ class _Scope:
         # name -> the keywords a mapping written out in it holds (``kw = {"lifespan": lifespan}``,
         # ``kw = dict(title=t, lifespan=self.lifespan)``): what ``f(**kw)`` passes; None until one is
         self.spreads: Optional[dict] = None
+        # name -> the site of the call whose result it holds, not awaited yet (``call = stub.Get(req)``):
+        # awaiting the name later awaits that result (None until one is)
+        self.pending: Optional[dict] = None
 
 
 def _holds(sc: _Scope, name: str) -> Optional[bool]:
@@ -1156,6 +1220,8 @@ class _Summarizer:
         if t is ast.Expr:
             self.visit(node.value)
         elif t is ast.Assign:
+            fsc = self.current_function() if type(node.value) is ast.Call else None
+            first = len(fsc.func.calls) if fsc is not None else 0
             self.visit(node.value, target=self._single_target(node.targets))
             value = self.type_alias(node.value) or self.derived(node) or self.expr(node.value)
             declared = self.scopes[-1].declared
@@ -1164,6 +1230,14 @@ class _Summarizer:
                 # a name declared with a type keeps it: ``pm: PoolManager`` then ``pm = make()``
                 self.assign(tgt, ("alt", ann, value) if ann is not None else value, node.value)
             self.note_cache_read(node.targets, node.value)
+            if fsc is not None and fsc.func.is_async and len(fsc.func.calls) > first \
+                    and len(node.targets) == 1 and type(node.targets[0]) is ast.Name:
+                site = fsc.func.calls[first]  # (the assigned call's own site comes before its arguments')
+                if site.kind == "call" and not site.awaited and site.line == node.value.lineno \
+                        and site.col == node.value.col_offset:
+                    if fsc.pending is None:
+                        fsc.pending = {}
+                    fsc.pending[node.targets[0].id] = site
         elif t is ast.AnnAssign:
             if node.value is not None:
                 self.visit(node.value, target=self._single_target([node.target]))
@@ -1215,7 +1289,9 @@ class _Summarizer:
             self.loop_end(mark)
             self.body(node.orelse)
         elif t in (ast.For, ast.AsyncFor):
-            self.visit(node.iter)
+            # ``async for x in stub.stream(req)``: what the call gives is iterated asynchronously, as an
+            # awaited call's result is awaited: a call that returns an async iterator, not one that waits
+            self.visit(node.iter, awaited=t is ast.AsyncFor and type(node.iter) is ast.Call)
             mark = self.loop_start()
             if t is ast.For:
                 self.add_site(self.loop_site(node.iter))
@@ -1466,6 +1542,8 @@ class _Summarizer:
                 value = ("text" if type(value_node) is ast.JoinedStr else "lv", target.id)
             self.bind(target.id, value)
             sc = self.scope
+            if sc.pending:
+                sc.pending.pop(target.id, None)  # bound anew: awaiting it awaits something else
             entries = _written_keywords(value_node)
             if entries:
                 if sc.spreads is None:
@@ -1545,6 +1623,12 @@ class _Summarizer:
             return
         if t is ast.Await:
             self.mark_awaits()
+            if type(node.value) is ast.Name:
+                sc = self.current_function()
+                site = sc.pending.pop(node.value.id, None) if sc is not None and sc.pending else None
+                if site is not None:
+                    site.awaited = True  # ``call = stub.Get(req)`` ... ``await call``: it gave an awaitable
+                return
             self.visit(node.value, awaited=True)
             return
         if t is ast.Lambda:
@@ -1722,6 +1806,8 @@ class _Summarizer:
         fn.params = self.params(node.args, parent_scope if in_class else None, kind)
         fn.return_annotation = self.annotation(node.returns)
         fn.is_stub = _is_stub(node.body)
+        if fn.is_async:
+            fn.exit_tails = _exit_tails(node)
         fn.predicate = self.guards.predicate_of(node)
         accessor = in_class and _accessor_of(node)
         if accessor:
