@@ -80,7 +80,7 @@ def made_where_loops_start(project: Project) -> set:
         for s in sites:
             if s.kind != "call" or s.awaited or s is site:
                 continue
-            fq = _coroutine(project, project.ev(s.callee, owner.module))
+            fq = named_coroutine(project, project.ev(s.callee, owner.module))
             if fq is not None and not fns[fq].summary.is_generator:
                 out.add(fq)
     return out
@@ -98,7 +98,7 @@ def started_coroutine(project: Project, site, mod, runner: Optional[bool] = None
     if arg is None:
         return None
     if arg[0] == "c":
-        fq = _coroutine(project, project.ev(arg[1], mod))
+        fq = named_coroutine(project, project.ev(arg[1], mod))
         if fq is None and arg[1][-1] == "partial" and arg[2] is not None:
             fq = _callable(project, arg[2], mod)
         return fq
@@ -415,7 +415,7 @@ def _parameter(e) -> Optional[str]:
     return None
 
 
-def _coroutine(project: Project, v):
+def named_coroutine(project: Project, v):
     """The project coroutine function a value names, if any."""
     match v:
         case Sym(q) if q in project.functions:
@@ -436,13 +436,13 @@ def _callable(project: Project, e, mod):
         ref = project.functions[v.name]
         lam = ref.summary
         if lam.kind == "lambda" and len(lam.returns) == 1 and lam.returns[0][0] == "c":
-            return _coroutine(project, project.ev(lam.returns[0][1], ref.module))
-    fq = _coroutine(project, v)
+            return named_coroutine(project, project.ev(lam.returns[0][1], ref.module))
+    fq = named_coroutine(project, v)
     if fq is None and e[0] == "a" and e[1][0] == "c" and e[1][1][0] == "a" and e[1][1][1][0] in ("cls", "self"):
         cls = e[1][1][1][1]
         owner = next((q for q in project.classes if q == cls or q.endswith("." + cls)), None)
         if owner is not None:
-            fq = _coroutine(project, Meth(owner, e[2]))
+            fq = named_coroutine(project, Meth(owner, e[2]))
     return fq
 
 
@@ -453,14 +453,14 @@ def _within(inner, outer) -> bool:
 
 def _refers(project: Project, site, mod, fq: str, calls: bool = True) -> bool:
     """Does this call site hand ``fq`` (or a coroutine of it) to something, or (with ``calls``) call it?"""
-    if calls and _coroutine(project, project.ev(site.callee, mod)) == fq:
+    if calls and named_coroutine(project, project.ev(site.callee, mod)) == fq:
         return True
     stack = [*site.args, *(v for _, v in site.kwargs)]
     while stack:
         e = stack.pop()
         if not isinstance(e, tuple) or not e or not isinstance(e[0], str):
             continue
-        if _is_name(e) and _coroutine(project, project.ev(e, mod)) == fq:
+        if _is_name(e) and named_coroutine(project, project.ev(e, mod)) == fq:
             return True
         # a call written inside (``print(await helper())``) is a call site of its own: its callee is
         # called there, not handed on here

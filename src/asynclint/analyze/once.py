@@ -27,7 +27,7 @@ from typing import Optional
 from ..link import Project
 from .classify import Blocking
 from ..link.values import Sym
-from .entries import ModuleScope, _coroutine, project_sites, referenced, runner_places
+from .entries import ModuleScope, named_coroutine, project_sites, referenced, runner_places
 from .locks import lock_type
 from .propagate import Propagation, rank
 
@@ -156,7 +156,7 @@ def _hands(project: Project, site, mod, classes: set) -> bool:
 
 def _awaited(project: Project, site, ref) -> Optional[str]:
     """The project coroutine an awaited call runs."""
-    return _coroutine(project, project.values.callee_value(site.callee, ref.module))
+    return named_coroutine(project, project.values.callee_value(site.callee, ref.module))
 
 
 def _plain(ref) -> bool:

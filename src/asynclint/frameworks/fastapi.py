@@ -23,8 +23,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..analyze.entries import (entry_coroutines, is_runner, made_where_loops_start, referenced, runner_places,
-                               started_coroutine)
+from ..analyze.entries import (entry_coroutines, is_runner, made_where_loops_start, named_coroutine, referenced,
+                               runner_places, started_coroutine)
 from ..analyze.propagate import LOOP_CHECKS
 from ..analyze.serving import serves
 from ..analyze.serving import async_target as _async_target
@@ -123,14 +123,15 @@ class RouteModel:
 
     # ---------------------------------------------------------------- helpers
     def object_kind(self, value) -> Optional[str]:
+        """Is ``value`` a FastAPI/Starlette app ("app") or router ("router")?"""
+        return self._instance_kind(value, (("app", APP_TYPES), ("router", ROUTER_TYPES)))
+
+    def _instance_kind(self, value, kinds) -> Optional[str]:
+        """The first of ``kinds`` ((name, types)) an instance ``value`` is of, or derives from."""
         if type(value) is not Inst:
             return None
         h = self.p.hierarchy
-        if h.is_subclass(value.type, APP_TYPES):
-            return "app"
-        if h.is_subclass(value.type, ROUTER_TYPES):
-            return "router"
-        return None
+        return next((name for name, types in kinds if h.is_subclass(value.type, types)), None)
 
     def dep_functions(self, expr, mod) -> list:
         """Dependency functions named in a ``dependencies=[...]`` list or a ``Depends(...)``."""
@@ -341,15 +342,7 @@ class RouteModel:
 
     def server_kind(self, e, mod) -> Optional[str]:
         """Is ``e`` an aiohttp application ("aiohttp") or a Sanic app or blueprint ("sanic")?"""
-        v = self.p.ev(e, mod)
-        if type(v) is not Inst:
-            return None
-        h = self.p.hierarchy
-        if h.is_subclass(v.type, AIOHTTP_APP_TYPES):
-            return "aiohttp"
-        if h.is_subclass(v.type, SANIC_APP_TYPES):
-            return "sanic"
-        return None
+        return self._instance_kind(self.p.ev(e, mod), (("aiohttp", AIOHTTP_APP_TYPES), ("sanic", SANIC_APP_TYPES)))
 
     def server_hook(self, site, mod, parts: "RouteParts", fn=None) -> bool:
         """A hook registered by a call on another server's app, which runs it once as the server starts
@@ -1065,15 +1058,8 @@ def _stopping_task(project, site, ref, stoppers, names) -> Optional[tuple]:
     cb = project.functions.get(callback.name) if type(callback) is Sym else None
     if cb is None or cb.summary.is_async or not _last_stops_loop(project, cb, stoppers, names):
         return None
-    match project.ev(coro[1], ref.module):
-        case Sym(q) if q in project.functions:
-            target = q
-        case Meth(t, name) if t in project.classes:
-            target = project.hierarchy.find_method(t, name)
-        case _:
-            return None
-    fn = project.functions[target].summary if target is not None else None
-    return (target, coro[1]) if fn is not None and fn.is_async and not fn.is_generator else None
+    target = named_coroutine(project, project.ev(coro[1], ref.module))
+    return (target, coro[1]) if target is not None and not project.functions[target].summary.is_generator else None
 
 
 def _last_stops_loop(project, ref, stoppers, names=frozenset()) -> bool:
