@@ -14,7 +14,8 @@ script that also measures it alone:
 - ``cli`` (``bench/run.py``, ``bench/one_file_changed.py``): in a copy of
   the corpus, ``asynclint check .`` warm (nothing changed) against ``ruff
   check --select ASYNC`` cached, then ``asynclint check .`` after one file
-  changed (a function appended, then a statement added in a function body);
+  changed (touched, its text unchanged; a comment line appended, its summary
+  unchanged; a function appended; a statement added in a function body);
 - ``flake8`` (``bench/flake8_plugin.py``): ``flake8 --select ASL`` against
   plain flake8 (``--select E9``) over a copy of the project, cold and warm
   cache, and on one file as an editor runs it, before an edit, after one
@@ -55,7 +56,7 @@ import server  # noqa: E402
 COLUMNS = ("server", "cli", "flake8", "fix")
 CORPORA = ("lnbits", "large")
 FLAKE8_CORPORA = ("lnbits", "open-webui", "large")
-CLI_EDITS = ("function", "body")  # kinds of one_file_changed.Edits, applied one after the other in a round
+CLI_EDITS = ("touch", "comment", "function", "body")  # kinds of one_file_changed.Edits, applied one after the other in a round
 # the file edited by the CLI column: one most of lnbits imports; the file run.py edits on the large corpus
 EDIT_FILE = {"lnbits": "lnbits/helpers.py", "large": corpora.CORPORA["large"].edit_file}
 # the file the flake8 column checks as an editor would (one with findings)
@@ -342,7 +343,11 @@ def rows(data: dict) -> list:
                     f"(`python -c pass`: {run._fmt_s(_med(runs['python']))})",
                     f"≤ {WARM_VS_RUFF:g}×", warm / ruff <= WARM_VS_RUFF))
         limit = warm + 2 * cv["parse_s"]
-        for kind, label in (("function", "a function appended"), ("body", "a statement added in a function")):
+        for kind, label in (("touch", "touched, its text unchanged"),
+                            ("comment", "a comment line appended: its summary unchanged"),
+                            ("function", "a function appended"), ("body", "a statement added in a function")):
+            if not runs.get(kind):
+                continue  # (results saved before this variant was measured)
             out.append((f"CLI one file changed ({label})", f"{where}, `{cv['edit_file']}`",
                         f"{_mw(_walls(runs[kind]))}, CPU {run._fmt_s(_med(runs[kind], 1))}",
                         f"≤ warm + 2× its parse = {run._fmt_s(limit)}", _med(runs[kind]) <= limit))
