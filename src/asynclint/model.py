@@ -96,6 +96,10 @@ class CallSite:
     text: str  # short source text of the callee, e.g. "requests.get"
     awaited: bool = False
     args: Tuple[Optional[Expr], ...] = ()
+    # (keyword, value) of the keyword arguments; ("**", value) for a mapping unpacked into the call, and
+    # ("*", None) when the positions after ``args`` are not known (``*args`` unpacked, or more positional
+    # arguments than are kept). Without it a None in ``args`` is an argument at its known position whose
+    # expression is not kept (``a if c else b``, ``x + y``): the arguments after it keep theirs.
     kwargs: Tuple[Tuple[str, Optional[Expr]], ...] = ()
     target: Optional[str] = None  # module-level ``name = call(...)``
     # the tests the function made before this site (on its entry state), see analyze.conditions:

@@ -394,6 +394,8 @@ def _is_stub(body) -> bool:
     return True
 
 
+MAX_ARGS = 8  # positional arguments kept per call site
+UNKNOWN_POSITIONS = (("*", None),)  # in ``CallSite.kwargs``: the positions after the kept arguments are not known
 _EXIT_NAMES = frozenset({"exit", "_exit"})  # sys.exit, os._exit (what the name is: checked when linked)
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _AWAITING = (ast.Await, ast.AsyncFor, ast.AsyncWith)
@@ -936,8 +938,10 @@ class _Summarizer:
             self.s.module_calls.append(site)
 
     def call_site(self, node: ast.Call, awaited: bool, target: Optional[str] = None) -> CallSite:
-        args = tuple(self.simple_arg(a) for a in node.args[:8])
+        positional = node.args
+        args = tuple(self.simple_arg(a) for a in positional[:MAX_ARGS])
         kwargs = tuple((k.arg or "**", self.simple_arg(k.value)) for k in node.keywords[:16])
+        unknown_positions = len(positional) > MAX_ARGS or any(type(a) is ast.Starred for a in positional)
         spreads = self.scope.spreads
         if spreads:
             # ``FastAPI(**app_kwargs)`` after ``app_kwargs = {"title": t, "lifespan": lifespan}``: the
@@ -946,6 +950,8 @@ class _Summarizer:
                 if k.arg is None and type(k.value) is ast.Name and k.value.id in spreads:
                     kwargs += tuple((key, self.simple_arg(v)) for key, v in spreads[k.value.id])
             kwargs = kwargs[:24]
+        if unknown_positions:
+            kwargs += UNKNOWN_POSITIONS
         sc = self.current_function()
         return CallSite(
             line=node.lineno,
