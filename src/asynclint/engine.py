@@ -286,6 +286,7 @@ def _run(paths, options: Options, cfg: Optional[Config]) -> Result:
 
     # 3. link
     project = build_project(catalog_for(cfg.extend_blocking, cfg.extend_offload), modules)
+    project.check_tests = cfg.check_tests
     libraries = None
     if env is not None:
         from .libraries import attach_libraries  # (imported only with an environment to read)

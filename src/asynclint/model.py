@@ -96,6 +96,10 @@ class CallSite:
     text: str  # short source text of the callee, e.g. "requests.get"
     awaited: bool = False
     args: Tuple[Optional[Expr], ...] = ()
+    # (keyword, value) of the keyword arguments; ("**", value) for a mapping unpacked into the call, and
+    # ("*", None) when the positions after ``args`` are not known (``*args`` unpacked, or more positional
+    # arguments than are kept). Without it a None in ``args`` is an argument at its known position whose
+    # expression is not kept (``a if c else b``, ``x + y``): the arguments after it keep theirs.
     kwargs: Tuple[Tuple[str, Optional[Expr]], ...] = ()
     target: Optional[str] = None  # module-level ``name = call(...)``
     # the tests the function made before this site (on its entry state), see analyze.conditions:
@@ -156,10 +160,10 @@ class FunctionSummary:
     kind: str = "function"  # "function" | "method" | "staticmethod" | "classmethod" | "property" | "lambda"
     is_stub: bool = False  # only a docstring, pass, ... or raise NotImplementedError (abstract)
     predicate: tuple = ()  # ``def f(): return "K" in os.environ``: the guards a call to it stands for
-    # a coroutine's statements that run only as the program ends: (first line, line of the exit call) of
-    # each tail of its body or of an ``except`` handler after its last await, when the tail ends by
-    # calling exit()/_exit() (``summarize.summarizer._exit_tails``; the frameworks check it is sys.exit
-    # or os._exit)
+    # statements that run only as the program ends: (first line, line of the exit call) of each tail of
+    # the body or of an ``except`` handler (in a coroutine, after its last await) when the tail ends by
+    # calling exit()/_exit()/abort()/kill() (``summarize.summarizer._exit_tails``; the frameworks check a
+    # coroutine's is sys.exit or os._exit, ``analyze.analysis`` a sync function's ends the process at once)
     exit_tails: tuple = ()
 
 

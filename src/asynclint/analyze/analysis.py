@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..link import Project
+from ..link.values import Sym
 from .classify import MAX_LIBRARY_DEPTH, Classifier, into_library, is_offloading_decorated, offloaded_arg
 from .callbacks import loop_callbacks
 from .entries import entry_coroutines, runner_places
@@ -147,7 +148,40 @@ def classify_function(classifier: Classifier, ref, enabled_categories: Optional[
         found.append(b)
     if any(b.site.kind == "call" and (b.entry is not None and b.entry.lazy or b.target is not None) for b in found):
         found = _not_consumed_in_threads(classifier, ref, found, offloader_memo)
+    if found and ref.summary.exit_tails and not ref.summary.is_async:
+        found = [b for b in found if not _before_process_ends(project, ref, b.site)]
     return found
+
+
+# what ends the process at once, wherever it is called (not sys.exit: a SystemExit raised while a
+# request is served ends that request, not the server); os.kill(os.getpid(), one of these) too
+_ENDS_PROCESS = frozenset({"os._exit", "os.abort"})
+_ENDING_SIGNALS = frozenset({"SIGKILL", "SIGTERM", "SIGINT", "SIGQUIT", "SIGABRT"})
+
+
+def _before_process_ends(project: Project, ref, site) -> bool:
+    """Is the call in a tail of a sync function's statements that ends the process
+    (``FunctionSummary.exit_tails``: ``marker.touch(); os.kill(os.getpid(), signal.SIGKILL)``)? It runs
+    once, as the process dies: no request waits on it after that, and its callers do not block by it."""
+    return any(first <= site.line < last and _ends_process(project, ref, last) for first, last in ref.summary.exit_tails)
+
+
+def _ends_process(project: Project, ref, line: int) -> bool:
+    for s in ref.summary.calls:
+        if s.line != line or s.kind != "call":
+            continue
+        v = project.ev(s.callee, ref.module)
+        if type(v) is not Sym:
+            continue
+        if v.name in _ENDS_PROCESS:
+            return True
+        if v.name == "os.kill" and len(s.args) >= 2 and s.args[0] is not None and s.args[0][0] == "c" \
+                and s.args[1] is not None:
+            pid, sig = project.ev(s.args[0][1], ref.module), project.ev(s.args[1], ref.module)
+            if type(pid) is Sym and pid.name == "os.getpid" and type(sig) is Sym \
+                    and sig.name.rpartition(".")[2] in _ENDING_SIGNALS:
+                return True
+    return False
 
 
 def _not_consumed_in_threads(classifier: Classifier, ref, found: list, memo: dict) -> list:

@@ -214,16 +214,21 @@ def subject_of(expr) -> Optional[str]:
 def call_arguments(site, params, offset: int) -> dict:
     """The literal or parameter expressions a call passes, by the callee's parameter names. With
     ``**kw`` unpacked into the call, what it passes by position or by name is still that argument
-    (Python rejects a second value for it); only the defaults of the rest are not known."""
+    (Python rejects a second value for it); only the defaults of the rest are not known. An argument
+    whose expression is not kept (``a if c else b``) leaves the positions of the others as they are;
+    ``*args`` unpacked (``("*", None)`` in the keywords) leaves those after it unknown."""
     unpacked = any(k == "**" for k, _ in site.kwargs)
+    shifted = any(k == "*" for k, _ in site.kwargs)
     positional = [p for p in params if p.kind == "pos"][offset:]
     out = {}
     for p, a in zip(positional, site.args):
         if a is None:
-            break  # *args or an expression we do not keep: positions after it are unknown
+            if shifted:
+                break  # maybe where *args is: the positions after it are not known
+            continue  # passed, of no known value: it may hold any test
         out[p.name] = a
     else:
-        if not unpacked:
+        if not unpacked and not shifted:
             # parameters not passed take their default
             passed = len(site.args)
             for p in positional[passed:]:

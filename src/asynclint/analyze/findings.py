@@ -473,13 +473,18 @@ def async_callers(project: Project, prop: Propagation, fq: str, entries: frozens
     modules its program imports: callers elsewhere (the routes of an app that program never loads)
     run in another program, which still does the work the first time. For a cache of many entries
     (``keyed``) such a caller fills only the keys it asks for: the others are still filled on the
-    loop, so it is left out and the rest are the callers."""
+    loop, so it is left out and the rest are the callers. A coroutine of test code is no caller of
+    the program's code (unless check-tests, ``Project.check_tests``): a test drives the program, no
+    request waits on it."""
     fns = project.functions
     if fns[fq].summary.is_async:
         ref = fns[fq]
         return [ChainHop(fq, ref.module.display, ref.summary.line, ref.summary.name, column=ref.summary.col + 1,
                          symbol=ref.summary.name)]
     found, seen, stack = [], {fq}, [fq]
+    # test code's coroutines count only for test code of its own, or when the run checks tests as the
+    # program's own code
+    tests_count = project.check_tests or project.is_test(fns[fq].module)
     warm: set = set()  # paths of the modules of the programs that built it before their first await
     while stack:
         g = stack.pop()
@@ -488,6 +493,8 @@ def async_callers(project: Project, prop: Propagation, fq: str, entries: frozens
                 continue
             fref = fns[f]
             if fref.summary.is_async:
+                if not tests_count and project.is_test(fref.module):
+                    continue  # a test's coroutine: no request waits for what it builds
                 if prop.reaches(b, f):
                     if f in entries and b.site.before_await:
                         if keyed:

@@ -21,6 +21,9 @@ class Project:
         self.functions = self.index.functions
         self.classes = self.index.classes
         self.libraries = None  # the environment's library loader, when one is attached
+        # the configuration's check-tests: test code is checked as the program's own, and what its
+        # coroutines reach counts as what the program's do (``analyze.findings.async_callers``)
+        self.check_tests = False
         # memos of whole-project passes over call sites (``analyze.entries``), by the object they read:
         # id -> (the object, what was derived from it); an edit gives a module a new summary
         self.test_memo: dict = {}  # id(ModuleInfo) -> (info, summary, name, is test code)

@@ -169,6 +169,7 @@ class Workspace:
     def _link_all(self, analyse: bool, indexed: bool, derived: bool) -> None:
         tracker = self.tracker = Tracker()
         project = Project(catalog_for(self.cfg.extend_blocking, self.cfg.extend_offload))
+        project.check_tests = self.cfg.check_tests
         project.track(tracker)
         ordered = sorted(self.modules.values(), key=lambda m: m.path)
         for info in ordered:

@@ -394,9 +394,14 @@ def _is_stub(body) -> bool:
     return True
 
 
-_EXIT_NAMES = frozenset({"exit", "_exit"})  # sys.exit, os._exit (what the name is: checked when linked)
+MAX_ARGS = 8  # positional arguments kept per call site
+UNKNOWN_POSITIONS = (("*", None),)  # in ``CallSite.kwargs``: the positions after the kept arguments are not known
+# sys.exit, os._exit, os.abort, os.kill (what the name is, and for kill whom it signals: checked when linked)
+_EXIT_NAMES = frozenset({"exit", "_exit", "abort", "kill"})
+_LEAVING = (ast.Return, ast.Break, ast.Continue, ast.Raise)
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _AWAITING = (ast.Await, ast.AsyncFor, ast.AsyncWith)
+_NOT_STATEMENTS = _NESTED + (ast.expr,)  # (what a walk for a statement that leaves skips)
 
 
 def _ends_in_exit(stmts) -> int:
@@ -421,12 +426,27 @@ def _awaits_in(stmt) -> bool:
     return False
 
 
+def _may_leave(stmt) -> bool:
+    """Can a statement leave the statement list it is in other than by running on (return, break,
+    continue, raise), outside the functions it defines?"""
+    todo = [stmt]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, _LEAVING):
+            return True
+        todo.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, _NOT_STATEMENTS))
+    return False
+
+
 def _exit_tails(node) -> tuple:
-    """(first line, exit line) of the tails of a coroutine's statement lists -- its body, and every
-    ``except`` handler's in it -- that end by exiting the process (``sys.exit(1)``, ``os._exit(0)``):
-    the statements after the last one that awaits. Nothing the loop runs comes after them (SystemExit
-    leaves the task and the loop running it), so they run once, as the program ends. Only statement
-    lists are walked, and expressions only of a list that ends so."""
+    """(first line, exit line) of the tails of a function's statement lists -- its body, and every
+    ``except`` handler's in it -- that end by exiting the process (``sys.exit(1)``, ``os._exit(0)``,
+    ``os.kill(os.getpid(), SIGKILL)``): in a coroutine the statements after the last one that awaits.
+    Nothing the loop runs comes after them (SystemExit leaves the task and the loop running it), so
+    they run once, as the program ends. In a sync function, the whole list, when none of its
+    statements can leave it before the exit (a return, a raise). Only statement lists are walked,
+    and expressions only of a list that ends so."""
+    sync = type(node) is not ast.AsyncFunctionDef
     out = []
     todo = [node.body]
     while todo:
@@ -446,10 +466,14 @@ def _exit_tails(node) -> tuple:
         if not exit_line:
             continue
         start = 0
-        for i in range(len(stmts) - 2, -1, -1):
-            if _awaits_in(stmts[i]):
-                start = i + 1
-                break
+        if sync:
+            if any(_may_leave(s) for s in stmts[:-1]):
+                continue
+        else:
+            for i in range(len(stmts) - 2, -1, -1):
+                if _awaits_in(stmts[i]):
+                    start = i + 1
+                    break
         if start < len(stmts) - 1:
             out.append((stmts[start].lineno, exit_line))
     return tuple(sorted(out))
@@ -936,8 +960,10 @@ class _Summarizer:
             self.s.module_calls.append(site)
 
     def call_site(self, node: ast.Call, awaited: bool, target: Optional[str] = None) -> CallSite:
-        args = tuple(self.simple_arg(a) for a in node.args[:8])
+        positional = node.args
+        args = tuple(self.simple_arg(a) for a in positional[:MAX_ARGS])
         kwargs = tuple((k.arg or "**", self.simple_arg(k.value)) for k in node.keywords[:16])
+        unknown_positions = len(positional) > MAX_ARGS or any(type(a) is ast.Starred for a in positional)
         spreads = self.scope.spreads
         if spreads:
             # ``FastAPI(**app_kwargs)`` after ``app_kwargs = {"title": t, "lifespan": lifespan}``: the
@@ -946,6 +972,8 @@ class _Summarizer:
                 if k.arg is None and type(k.value) is ast.Name and k.value.id in spreads:
                     kwargs += tuple((key, self.simple_arg(v)) for key, v in spreads[k.value.id])
             kwargs = kwargs[:24]
+        if unknown_positions:
+            kwargs += UNKNOWN_POSITIONS
         sc = self.current_function()
         return CallSite(
             line=node.lineno,
@@ -1806,8 +1834,7 @@ class _Summarizer:
         fn.params = self.params(node.args, parent_scope if in_class else None, kind)
         fn.return_annotation = self.annotation(node.returns)
         fn.is_stub = _is_stub(node.body)
-        if fn.is_async:
-            fn.exit_tails = _exit_tails(node)
+        fn.exit_tails = _exit_tails(node)
         fn.predicate = self.guards.predicate_of(node)
         accessor = in_class and _accessor_of(node)
         if accessor:
