@@ -1645,3 +1645,39 @@ def test_a_run_after_a_server_session_asks_the_callers_the_session_changed_again
     got = _cli_rows(root, True)
     assert got == _cli_rows(root, False)
     assert {r[7] for r in got[0]} == {"GET /api/users/{uid}, GET /api/users/{uid}/card"}
+
+
+TEST_ONLY = {
+    "pyproject.toml": "[project]\nname = 'tool'\nversion = '0'\n",
+    "tool/__init__.py": "",
+    "tool/config.py": ("import json\n\n\ndef read_config() -> dict:\n    with open('config.json') as f:\n"
+                       "        return json.load(f)\n"),
+    "tool/docker.py": ("from .config import read_config\n\n\nclass Docker:\n    _client = None\n\n"
+                       "    @staticmethod\n    def client():\n        if Docker._client is None:\n"
+                       "            Docker._client = read_config().get('cmd', ['docker'])\n"
+                       "        return Docker._client\n"),
+    "tool/checks.py": "from .docker import Docker\n\n\nasync def check():\n    return Docker.client()\n",
+}
+
+
+def test_a_module_becoming_test_code_is_seen_by_a_run_after_the_edit(tmp_path, monkeypatch):
+    """Whether a coroutine's module is test code (it imports pytest) decides whether what it builds once
+    is reported (a test's coroutine is no caller the program's loop runs): a run that resumes from the
+    kept analysis, and the language server's workspace, see a module start or stop importing pytest."""
+    _write_project(tmp_path, monkeypatch, TEST_ONLY)
+    root = str(tmp_path)
+    checks = tmp_path / "tool" / "checks.py"
+    ws = Workspace(root, Options(use_cache=False, jobs=1, python="none"))
+    ws.load()
+    first = _cli_rows(root, True)
+    assert [(r[0], r[5]) for r in first[0]] == [("tool/docker.py", "ASL401")], first
+    checks.write_text(TEST_ONLY["tool/checks.py"] + "\n\nSTAMP = 1\n")  # (this run keeps the analysis)
+    assert _cli_rows(root, True) == _cli_rows(root, False)
+    plain = TEST_ONLY["tool/checks.py"]
+    for text in ("import pytest\n\n" + plain, plain, plain + "\nimport pytest as pt\n", plain):
+        checks.write_text(text)
+        fresh = _cli_rows(root, False)
+        assert _cli_rows(root, True) == fresh
+        ws.update(str(checks), text)
+        assert sorted(_row(d) for ds in ws.check().diagnostics.values() for d in ds) == fresh[0]
+        assert any(r[5] == "ASL401" for r in fresh[0]) is ("pytest" not in text)

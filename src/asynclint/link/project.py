@@ -45,7 +45,11 @@ class Project:
         self.values.tracker = self.hierarchy.tracker = tracker
 
     def is_test(self, info: ModuleInfo) -> bool:
-        """``link.build.is_test_module``, remembered while the module keeps its name and summary."""
+        """``link.build.is_test_module``, remembered while the module keeps its name and summary (read as
+        the fact ``("test", path)``: an edit that makes it import pytest, or stop, changes it)."""
+        tracker = self.index.tracker
+        if tracker is not None:
+            tracker.note(("test", info.path))
         got = self.test_memo.get(id(info))
         if got is not None and got[1] is info.summary and got[2] == info.name:
             return got[3]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..link.build import is_test_support
 from ..model import CallSite, ClassSummary, FunctionSummary, ModuleSummary
 
 
@@ -77,6 +78,8 @@ def module_changes(path: str, name: str, before, after) -> ModuleChanges:
             out.facts.add(("g", path, n))
     if old.imports != new.imports:
         out.facts.add(("imports", path))  # (no value reads it: ``analyze.serving.program_modules`` does)
+    if is_test_support(old) != is_test_support(new):
+        out.facts.add(("test", path))  # (it imports pytest now, or no longer: ``Project.is_test``)
     if old.star_imports != new.star_imports:
         out.facts.add(("star", path))
     for lq in set(old.functions) | set(new.functions):
