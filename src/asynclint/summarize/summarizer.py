@@ -415,27 +415,26 @@ def _ends_in_exit(stmts) -> int:
     return 0
 
 
-def _awaits_in(stmt) -> bool:
-    """Does a statement await (await, async for, async with), outside the functions it defines?"""
+def _has_node(stmt, wanted: tuple, skipped: tuple) -> bool:
+    """Is a node of the types ``wanted`` in ``stmt``, not going below nodes of the types ``skipped``?"""
     todo = [stmt]
     while todo:
         node = todo.pop()
-        if isinstance(node, _AWAITING):
+        if isinstance(node, wanted):
             return True
-        todo.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, _NESTED))
+        todo.extend(c for c in nodes.child_nodes(node) if not isinstance(c, skipped))
     return False
+
+
+def _awaits_in(stmt) -> bool:
+    """Does a statement await (await, async for, async with), outside the functions it defines?"""
+    return _has_node(stmt, _AWAITING, _NESTED)
 
 
 def _may_leave(stmt) -> bool:
     """Can a statement leave the statement list it is in other than by running on (return, break,
     continue, raise), outside the functions it defines?"""
-    todo = [stmt]
-    while todo:
-        node = todo.pop()
-        if isinstance(node, _LEAVING):
-            return True
-        todo.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, _NOT_STATEMENTS))
-    return False
+    return _has_node(stmt, _LEAVING, _NOT_STATEMENTS)
 
 
 def _exit_tails(node) -> tuple:
