@@ -155,7 +155,7 @@ def classify_function(classifier: Classifier, ref, enabled_categories: Optional[
 
 # what ends the process at once, wherever it is called (not sys.exit: a SystemExit raised while a
 # request is served ends that request, not the server); os.kill(os.getpid(), one of these) too
-_ENDS_PROCESS = frozenset({"os._exit", "os.abort"})
+ENDS_PROCESS = frozenset({"os._exit", "os.abort", "os.kill"})
 _ENDING_SIGNALS = frozenset({"SIGKILL", "SIGTERM", "SIGINT", "SIGQUIT", "SIGABRT"})
 
 
@@ -163,25 +163,30 @@ def _before_process_ends(project: Project, ref, site) -> bool:
     """Is the call in a tail of a sync function's statements that ends the process
     (``FunctionSummary.exit_tails``: ``marker.touch(); os.kill(os.getpid(), signal.SIGKILL)``)? It runs
     once, as the process dies: no request waits on it after that, and its callers do not block by it."""
-    return any(first <= site.line < last and _ends_process(project, ref, last) for first, last in ref.summary.exit_tails)
+    return any(first <= site.line < last and exit_calls(project, ref, last) & ENDS_PROCESS
+               for first, last in ref.summary.exit_tails)
 
 
-def _ends_process(project: Project, ref, line: int) -> bool:
+def exit_calls(project: Project, ref, line: int) -> set:
+    """What the calls on ``line`` of function ``ref`` (the last line of one of its exit tails) end the
+    program with: ``sys.exit``, ``os._exit``, ``os.abort``, and ``os.kill`` for ``os.kill(os.getpid(),
+    SIGKILL)`` (a signal that ends it; another process's pid is no end of this one)."""
+    out = set()
     for s in ref.summary.calls:
         if s.line != line or s.kind != "call":
             continue
         v = project.ev(s.callee, ref.module)
         if type(v) is not Sym:
             continue
-        if v.name in _ENDS_PROCESS:
-            return True
-        if v.name == "os.kill" and len(s.args) >= 2 and s.args[0] is not None and s.args[0][0] == "c" \
-                and s.args[1] is not None:
-            pid, sig = project.ev(s.args[0][1], ref.module), project.ev(s.args[1], ref.module)
-            if type(pid) is Sym and pid.name == "os.getpid" and type(sig) is Sym \
-                    and sig.name.rpartition(".")[2] in _ENDING_SIGNALS:
-                return True
-    return False
+        if v.name == "os.kill":
+            if len(s.args) >= 2 and s.args[0] is not None and s.args[0][0] == "c" and s.args[1] is not None:
+                pid, sig = project.ev(s.args[0][1], ref.module), project.ev(s.args[1], ref.module)
+                if type(pid) is Sym and pid.name == "os.getpid" and type(sig) is Sym \
+                        and sig.name.rpartition(".")[2] in _ENDING_SIGNALS:
+                    out.add(v.name)
+        elif v.name in ("sys.exit", "os._exit", "os.abort"):
+            out.add(v.name)
+    return out
 
 
 def _not_consumed_in_threads(classifier: Classifier, ref, found: list, memo: dict) -> list:

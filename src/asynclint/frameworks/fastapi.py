@@ -25,6 +25,7 @@ from typing import Optional
 
 from ..analyze.entries import (entry_coroutines, is_runner, made_where_loops_start, named_coroutine, referenced,
                                runner_places, started_coroutine)
+from ..analyze.analysis import exit_calls
 from ..analyze.propagate import LOOP_CHECKS
 from ..analyze.serving import serves
 from ..analyze.serving import async_target as _async_target
@@ -1314,14 +1315,8 @@ def _in_exit_tail(project, d, endpoints) -> bool:
     ref = project.functions.get(d.function)
     if ref is None or d.function in endpoints:
         return False
-    for first, last in getattr(ref.summary, "exit_tails", ()):
-        if first <= d.line < last:
-            for site in ref.summary.calls:
-                if site.line == last and site.kind == "call" and site.text.rpartition(".")[2] in ("exit", "_exit"):
-                    v = project.ev(site.callee, ref.module)
-                    if type(v) is Sym and v.name in _EXITS:
-                        return True
-    return False
+    return any(first <= d.line < last and exit_calls(project, ref, last) & _EXITS
+               for first, last in ref.summary.exit_tails)
 
 
 def annotate_routes(project, analysis, diagnostics, cfg, model: Optional[RouteModel] = None):

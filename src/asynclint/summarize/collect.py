@@ -135,6 +135,7 @@ def collect_summaries(files, report_paths, *, root: str, max_file_size: int, use
             # (a syntax tree is freed as its summary is made: the summarizer leaves it in no cycle)
             results = _serial([(p, max_file_size, False) for p, _ in todo], progress)
         compare = equivalence and len(todo) <= EQUIVALENCE_UP_TO
+        olds: dict = {}  # digest -> the summary the cache has of that text, read once (``summary_of``)
         for path, summary, err, digest, blob in results:
             if err:
                 if path in report_paths:
@@ -147,12 +148,14 @@ def collect_summaries(files, report_paths, *, root: str, max_file_size: int, use
             if digest is not None:
                 out.digests[path] = digest
                 before = cache.by_path.get(path) if compare else None
-                if before is not None and before[2] != digest and _same_summary(cache, before[2], summary):
-                    out.equivalent[path] = before[2]
+                if before is not None and before[2] != digest:
+                    old = olds[before[2]] = cache.summary_of(before[2])
+                    if _same_summary(old, summary):
+                        out.equivalent[path] = before[2]
                 cache.store_summary(path, stats[path], digest, summary, blob)
         for path, digest in (previous or {}).items():
             if out.digests.get(path) != digest:
-                old = cache.summary_of(digest)
+                old = olds[digest] if digest in olds else cache.summary_of(digest)
                 if old is not None:
                     out.previous[path] = old
     finally:
@@ -161,10 +164,9 @@ def collect_summaries(files, report_paths, *, root: str, max_file_size: int, use
     return out
 
 
-def _same_summary(cache: SummaryCache, digest: bytes, summary) -> bool:
-    """Is the summary the cache has of the text of ``digest`` the same as ``summary``? (The names of
-    their functions and classes first: most edits that change a summary change them.)"""
-    old = cache.summary_of(digest)
+def _same_summary(old, summary) -> bool:
+    """Is ``old`` (a summary the cache had, or None) the same as ``summary``? (The names of their
+    functions and classes first: most edits that change a summary change them.)"""
     return old is not None and list(old.functions) == list(summary.functions) and \
         list(old.classes) == list(summary.classes) and old == summary
 
