@@ -505,3 +505,37 @@ def test_a_summary_whose_rest_is_damaged_is_made_again_from_its_file_or_the_run_
     monkeypatch.setattr(SummaryCache, "rest_again",
                         lambda self, digest: stale.append(digest) or (_ for _ in ()).throw(StaleSummary()))
     assert rows(run([str(root)], Options(jobs=1))) == now and len(stale) == 2
+
+
+def test_a_summary_damaged_that_a_run_reads_late_is_made_again_from_its_file(tmp_path, monkeypatch, store_reads):
+    """A run that may be answered by the results kept (``collect_summaries(defer=True)``) reads the
+    summaries of the files that did not change only when it needs them (``Collected.fill``): one
+    whose entry is damaged is then made again from its file, reported as before and stored again."""
+    from asynclint.cache.summaries import SummaryCache
+    from asynclint.engine import Options, run
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "u"))
+    root = tmp_path / "p"
+    (root / "app").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("")
+    (root / "app" / "__init__.py").write_text("")
+    (root / "app" / "main.py").write_text(SUMMARIZED)
+    (root / "app" / "other.py").write_text("X = 1\n")
+    path = str(root / "app" / "main.py")
+    rows = lambda result: sorted((d.path, d.line, d.code) for d in result.diagnostics)  # noqa: E731
+    expected = rows(run([str(root)], Options(use_cache=False, jobs=1)))
+    assert expected and rows(run([str(root)], Options(jobs=1, result_cache=True))) == expected
+
+    digest = SummaryCache.digest(open(path, "rb").read())
+    cache_file = os.path.join(root, ".asynclint_cache", f"summaries-{__version__}.cache")
+    raw = bytearray(open(cache_file, "rb").read())
+    # (the entry whose key is the digest, its names: a record is its key's length, 2 bytes, the value's,
+    # 4, a tag of 32, then the key and the value)
+    at = next(i for i in range(38, len(raw)) if raw.startswith(digest, i) and raw[i - 38:i - 36] == b"\x20\x00")
+    raw[at + 34] = (raw[at + 34] + 1) % 256  # (a byte of its value: the entry no longer authenticates)
+    open(cache_file, "wb").write(bytes(raw))
+    (root / "app" / "other.py").write_text("X = 2\n")  # (an edit that changes a summary: every one is read)
+    assert rows(run([str(root)], Options(jobs=1, result_cache=True))) == expected
+    fresh = summarize_source(SUMMARIZED)
+    cache = SummaryCache(str(root))
+    assert cache.lookup_stat(path, os.stat(path)) == fresh and cache.store.rejected == 0  # stored again

@@ -18,6 +18,7 @@ import shutil
 import pytest
 
 from asynclint.engine import Options, run
+from asynclint.cache.summaries import SummaryCache
 from asynclint.live import Workspace
 
 SHOP = os.path.join(os.path.dirname(__file__), "..", "examples", "shop")
@@ -1479,16 +1480,22 @@ def test_an_edit_of_comments_alone_is_answered_by_the_results_kept(tmp_path, mon
     assert [(r[0], r[1], r[5]) for r in before] == [("shop/routes/users.py", 9, "ASL301"),
                                                     ("shop/routes/users.py", 10, "ASL204")]
     seen = _spy_resume(monkeypatch, lambda applied: None if applied is None else set(applied))
+    decoded = []  # the summaries read from the cache by this process's runs
+    real_decode = SummaryCache._decode
+    monkeypatch.setattr(SummaryCache, "_decode", lambda self, digest: decoded.append(digest) or real_decode(self, digest))
 
     text = users.read_text()
     users.write_text(text.replace("load()[uid]\n", "load()[uid]  # the user's record\n") + "# the end\n")
     result, rows = check()
-    assert result.project is None and seen == [] and rows == before  # answered, nothing analysed
+    # answered, nothing analysed, and not one summary of the files that did not change read
+    assert result.project is None and seen == [] and rows == before and decoded == []
 
     users.write_text(users.read_text() + "\n\n@router.get('/ping')\nasync def ping():\n    time.sleep(1)\n")
     users.write_text("import time\n" + users.read_text())  # (a real edit: lines move, a route blocks)
+    decoded.clear()
     result, rows = check()
     assert result.project is not None and seen[-1] == {str(users)}  # resumed from the analysis kept
+    assert decoded  # (then the other files' summaries are read: the project is linked)
     assert [(r[1], r[5]) for r in rows] == [(10, "ASL301"), (11, "ASL204"), (16, "ASL301"), (17, "ASL102")]
 
     users.write_text(users.read_text().replace("# the user's record", "# noqa: ASL204"))  # (its summary's noqa)

@@ -236,7 +236,8 @@ def _run(paths, options: Options, cfg: Optional[Config]) -> Result:
                                   use_cache=options.use_cache, jobs=options.jobs, overrides=options.overrides,
                                   progress=options.progress, prestat=prestat,
                                   previous=snapshot.digests() if snapshot is not None and snapshot.usable else None,
-                                  equivalence=results is not None or snapshot is not None)
+                                  equivalence=results is not None or snapshot is not None,
+                                  defer=results is not None or snapshot is not None)
     if collected.equivalent:
         # a file's text changed and its summary did not (a comment edited): what was analysed is the same
         same = snapshot is None or snapshot.follow(collected.equivalent, collected.digests)
@@ -247,6 +248,7 @@ def _run(paths, options: Options, cfg: Optional[Config]) -> Result:
             return Result(diagnostics, errors, checked, config=cfg, suppressed=suppressed, root=found.root,
                           problems=found.problems, covered=covered,
                           witness=_witness(found.stamps, prestat, results), digests=collected.digests)
+    collected.fill()  # (the summaries of the files that did not change, when the comparison did not answer)
     errors = sorted(collected.errors, key=lambda e: e.path)
     names = None
     if snapshot is not None and snapshot.usable:

@@ -33,6 +33,7 @@ import hashlib
 import operator
 import os
 from itertools import starmap
+from typing import Optional
 
 from .. import __version__
 from ..model import CallSite, ClassSummary, FunctionSummary, ModuleSummary, Param
@@ -415,6 +416,10 @@ class SummaryCache:
     def digest(data: bytes) -> bytes:
         return hashlib.sha256(data).digest()
 
+    def decode(self, digest: bytes):
+        """The summary stored for the text of ``digest`` (None when the cache cannot give it)."""
+        return self._decode(digest) if self.enabled else None
+
     def _decode(self, digest: bytes):
         blob = self.store.get(digest)
         if blob is None:
@@ -477,11 +482,17 @@ class SummaryCache:
         return rest
 
     def lookup_stat(self, path: str, st: os.stat_result):
+        digest = self.digest_if_same(path, st)
+        return self._decode(digest) if digest is not None else None
+
+    def digest_if_same(self, path: str, st: os.stat_result) -> Optional[bytes]:
+        """The digest of the text the cache summarized for ``path`` when the file's stamp (``st``) is
+        the one it had then; None otherwise (nothing read but the index)."""
         if not self.enabled:
             return None
         rec = self.by_path.get(path)
         if rec is not None and rec[0] == st.st_mtime_ns and rec[1] == st.st_size:
-            return self._decode(rec[2])
+            return rec[2]
         return None
 
     def store_summary(self, path: str, st: os.stat_result, digest: bytes, summary, blob=None) -> None:

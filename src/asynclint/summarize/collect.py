@@ -33,6 +33,40 @@ class Collected:
     # with ``equivalence``: path -> the digest of the text the cache had for it, for the files whose
     # text changed and whose summary did not (a comment edited, a line appended at the end)
     equivalent: dict = field(default_factory=dict)
+    # with ``defer``: path -> (digest, stat) of the files whose summary the cache has and has not read
+    # yet (``fill`` reads them); ``summaries`` holds the others meanwhile
+    deferred: dict = field(default_factory=dict)
+    _filling: tuple = field(default=(), repr=False, compare=False)  # what ``fill`` needs of the run
+
+    def fill(self) -> None:
+        """Read the summaries ``collect_summaries(defer=True)`` left in the cache, in the files' order.
+        One the cache can no longer give (damaged since its index was read) is summarized again."""
+        if not self.deferred:
+            return
+        deferred, self.deferred = self.deferred, {}
+        cache, order, report_paths, display, max_size = self._filling
+        missed = []
+        with gc_paused():
+            got = dict(self.summaries)
+            for path, (digest, _) in deferred.items():
+                summary = cache.decode(digest)
+                if summary is None:
+                    missed.append(path)
+                else:
+                    got[path] = summary
+            for path, summary, err, digest, blob in _serial([(p, max_size, False) for p in missed], False):
+                self.digests.pop(path, None)
+                if err:
+                    if path in report_paths:
+                        self.errors.append(file_error(display[path], err))
+                    cache.forget(path)
+                    continue
+                got[path] = summary
+                self.digests[path] = digest
+                cache.store_summary(path, deferred[path][1], digest, summary, blob)
+        self.summaries = {path: got[path] for path in order if path in got}
+        if missed:
+            cache.save()
 
 
 def summarize_bytes(data: bytes):
@@ -82,13 +116,14 @@ def _summarize_job(args):
 
 def collect_summaries(files, report_paths, *, root: str, max_file_size: int, use_cache: bool = True,
                       jobs=None, overrides=None, progress: bool = False, prestat=None, previous=None,
-                      equivalence: bool = False) -> Collected:
+                      equivalence: bool = False, defer: bool = False) -> Collected:
     """Summaries of ``files`` (``SourceFile``s). ``overrides`` maps an absolute path to the text
     to use instead of the disk (editor buffers); ``prestat`` holds stats the caller already made.
     ``previous`` (path -> digest of the text an earlier analysis saw: ``live.persist``): the summaries
     of those that changed (or are gone) are read from the cache too, before it forgets them.
     ``equivalence``: say which files changed their text and not their summary (``Collected.equivalent``;
-    when few changed)."""
+    when few changed). ``defer``: the summaries the cache has are read by ``Collected.fill``, when
+    the caller needs them (a run that the comparison answers never does)."""
     overrides = overrides or {}
     prestat = prestat or {}
     out = Collected()
@@ -120,6 +155,12 @@ def collect_summaries(files, report_paths, *, root: str, max_file_size: int, use
                 if f.path in report_paths:
                     out.errors.append(file_error(f.display, f"{not_regular(f.path, st.st_mode)}: skipped"))
                 continue
+            if defer:
+                digest = cache.digest_if_same(f.path, st)
+                if digest is not None:
+                    out.deferred[f.path] = (digest, st)
+                    out.digests[f.path] = digest
+                    continue
             hit = cache.lookup_stat(f.path, st)
             if hit is not None:
                 out.summaries[f.path] = hit
@@ -161,6 +202,8 @@ def collect_summaries(files, report_paths, *, root: str, max_file_size: int, use
     finally:
         paused.__exit__()
     cache.save()
+    if out.deferred:
+        out._filling = (cache, [f.path for f in files], report_paths, display, max_file_size)
     return out
 
 
