@@ -377,9 +377,17 @@ def test_a_value_is_authenticated_when_first_read_and_a_damaged_one_is_never_giv
     open(path, "wb").write(bytes(raw))
     checked = []
     real = store_mod.Store._check
-    monkeypatch.setattr(store_mod.Store, "_check", lambda self, *a: checked.append(a) or real(self, *a))
+    heads = []  # (the record of the heads a whole write puts first, authenticated at load)
+
+    def check(self, tag, record):
+        is_heads = bytes(record[store_mod._REC.size:store_mod._REC.size + len(store_mod._HEADS)]) == store_mod._HEADS
+        (heads if is_heads else checked).append(tag)
+        return real(self, tag, record)
+
+    monkeypatch.setattr(store_mod.Store, "_check", check)
     lazy = Store(d, "x.cache", "ns", project=False)
-    assert checked == [] and lazy.rejected == 0  # nothing authenticated before it is asked for
+    # no value authenticated before it is asked for
+    assert checked == [] and lazy.rejected == 0 and len(heads) == 1
     assert bytes(lazy.get(b"k3")) == bytes([68]) * 500 and len(checked) == 1
     assert bytes(lazy.get(b"k3")) == bytes([68]) * 500 and len(checked) == 1  # (once)
     assert lazy.get(b"k7") is None and lazy.rejected == 1 and b"k7" not in lazy
@@ -530,8 +538,9 @@ def test_a_summary_damaged_that_a_run_reads_late_is_made_again_from_its_file(tmp
     cache_file = os.path.join(root, ".asynclint_cache", f"summaries-{__version__}.cache")
     raw = bytearray(open(cache_file, "rb").read())
     # (the entry whose key is the digest, its names: a record is its key's length, 2 bytes, the value's,
-    # 4, a tag of 32, then the key and the value)
-    at = next(i for i in range(38, len(raw)) if raw.startswith(digest, i) and raw[i - 38:i - 36] == b"\x20\x00")
+    # 4, a tag of 32, then the key and the value; the last such: the record that counts, not its head
+    # among those a whole write puts first)
+    at = max(i for i in range(38, len(raw)) if raw.startswith(digest, i) and raw[i - 38:i - 36] == b"\x20\x00")
     raw[at + 34] = (raw[at + 34] + 1) % 256  # (a byte of its value: the entry no longer authenticates)
     open(cache_file, "wb").write(bytes(raw))
     (root / "app" / "other.py").write_text("X = 2\n")  # (an edit that changes a summary: every one is read)
@@ -539,3 +548,43 @@ def test_a_summary_damaged_that_a_run_reads_late_is_made_again_from_its_file(tmp
     fresh = summarize_source(SUMMARIZED)
     cache = SummaryCache(str(root))
     assert cache.lookup_stat(path, os.stat(path)) == fresh and cache.store.rejected == 0  # stored again
+
+
+@pytest.mark.skipif(not hasattr(os, "pread"), reason="store files are read whole here")
+def test_a_large_store_is_opened_from_the_heads_its_last_whole_write_put_first(tmp_path, monkeypatch):
+    """A whole write puts the heads of its records (lengths, tag, key) first, as one authenticated
+    record: opening the store reads those, not a window at every record of the file; records appended
+    since are read one by one after them. Heads damaged or cut short: every record is read, as before."""
+    monkeypatch.setattr(store_mod, "_WHOLE_UP_TO", 1000)
+    monkeypatch.setattr(store_mod, "_WINDOW", 100)
+    d, path = _filled_store(tmp_path, monkeypatch, 30, 3000, 48)
+    appended = Store(d, "x.cache", "ns", project=False)
+    appended.put(b"k30", b"appended")
+    appended.discard(b"k2")
+    assert appended.save() and os.path.getsize(path) > 30 * 3000
+    reads = []
+    real = os.pread
+    monkeypatch.setattr(os, "pread", lambda fd, n, pos: reads.append(n) or real(fd, n, pos))
+
+    def opened() -> Store:
+        reads.clear()
+        return Store(d, "x.cache", "ns", project=False)
+
+    def answers(s: Store) -> list:
+        return [bytes(s.get(k)) for k in s.names()]
+
+    s = opened()
+    assert sum(reads) < 2 * 30 * (store_mod._REC.size + 3) + 400  # the heads, and the appended records
+    assert s.names() == [b"k%d" % i for i in range(30) if i != 2] + [b"k30"] and s.rejected == 0
+    expected = answers(s)
+    assert expected[-1] == b"appended" and expected[0] == bytes([48]) * 3000
+
+    raw = bytearray(open(path, "rb").read())
+    raw[store_mod._HEAD.size + store_mod._REC.size + len(store_mod._HEADS) + 10] ^= 1  # a byte of the heads
+    open(path, "wb").write(bytes(raw))
+    s = opened()
+    # every record read instead (the heads counted as an entry dropped)
+    assert sum(reads) > 30 * 100 and answers(s) == expected and s.rejected == 1
+
+    with pytest.raises(ValueError):
+        s.put(store_mod._HEADS, b"")  # (a key the store keeps for itself)

@@ -27,7 +27,12 @@ File layout (little endian)::
       ( u16 key length  u32 value length  32-byte tag  key  value )
 
 A key's last record wins; a record whose value length is ``0xFFFFFFFF`` (and
-has no value bytes) says the key was removed. ``count`` is how many records
+has no value bytes) says the key was removed. A whole write puts first one
+record more, under the key ``b"\x00heads"``: the keys, value lengths and tags
+of the records it writes after it (``codec`` data), so that opening a large
+store reads those and not the whole file (then each record appended since);
+heads that fail their tag, or do not fit the file, are ignored and every
+record is read. ``count`` is how many records
 the file was written with: a save that changes few entries appends their
 records to the file instead of writing it again (a run after one edit of a
 large project writes kilobytes, not the whole cache), and the file is written
@@ -47,8 +52,11 @@ import os
 import stat
 import struct
 import sys
+from array import array
+from itertools import accumulate, repeat
 from _operator import _compare_digest as compare_digest  # (hmac.compare_digest, without importing hmac)
 
+from . import codec
 from ..fsio import append_private, open_private, read_opened, read_private, write_private
 
 MAGIC = b"asynclint-cache\x00"
@@ -62,6 +70,8 @@ PROJECT_DIR = ".asynclint_cache"
 _HEAD = struct.Struct("<16sHI")
 _REC = struct.Struct("<HI32s")
 _LENS = struct.Struct("<HI")
+# the key of the record a whole write puts first: the keys, value lengths and tags of the records after it
+_HEADS = b"\x00heads"
 
 _said: set = set()
 
@@ -381,6 +391,9 @@ class Store:
         dead = 0
         pos = _HEAD.size
         buf, base = f.read(0, end) if type(f) is _Bytes else head, 0  # (a window on the file from ``base``)
+        indexed = self._take_heads(f, pos, end)
+        if indexed is not None:  # (the records of the last whole write, from the heads written before them)
+            pos, dead = indexed
         while pos + rec <= end:
             if pos + rec > base + len(buf):
                 buf, base = f.read(pos, _WINDOW), pos
@@ -403,6 +416,10 @@ class Store:
                 dead += stop - pos
                 pos = stop
                 continue
+            if key == _HEADS:  # (heads that are not the first record: not ours to use)
+                dead += stop - pos
+                pos = stop
+                continue
             if key in items:
                 dead += self._size_of(key)
                 unchecked.pop(key, None)
@@ -419,6 +436,46 @@ class Store:
             self._file = f
         else:
             f.close()
+
+    def _take_heads(self, f, pos: int, end: int):
+        """When the file's first record holds the heads of the records a whole write put after it
+        (``_HEADS``) and its tag is right: those records taken as if read one by one, and (the
+        position after them, the heads record's size); else None (nothing taken: the records are read
+        one by one). A store of many large entries then reads kilobytes at load, not the whole file."""
+        rec = _REC.size
+        first = f.read(pos, rec + len(_HEADS))
+        if len(first) < rec + len(_HEADS):
+            return None
+        klen, vlen, tag = _REC.unpack_from(first, 0)
+        if klen != len(_HEADS) or vlen == _REMOVED or bytes(first[rec:]) != _HEADS or pos + rec + klen + vlen > end:
+            return None
+        record = f.read(pos, rec + klen + vlen)
+        if len(record) != rec + klen + vlen or not self._check(tag, record):
+            return None
+        try:
+            keys, vlens, tags = codec.loads(record[rec + klen:])
+            lengths = array("I")
+            lengths.frombytes(vlens)
+        except Exception:  # (authenticated: cannot happen unless a bug)
+            return None
+        n = len(keys)
+        if len(lengths) != n or len(tags) != 32 * n or len(set(keys)) != n:
+            return None
+        klens = list(map(len, keys))
+        starts = list(accumulate(map(rec.__add__, map(int.__add__, klens, lengths)), initial=pos + len(record)))
+        if starts[-1] > end:
+            return None  # (cut short since it was written: read what is there one by one)
+        self._items.update(zip(keys, zip([tags[i:i + 32] for i in range(0, 32 * n, 32)], repeat(None))))
+        self._unchecked.update(zip(keys, zip(starts, klens, starts[1:])))
+        return starts[-1], len(record)
+
+    def _heads_record(self, items) -> list:
+        """The parts of the record of the heads of ``items`` ((key, (tag, value)), as a whole write
+        puts them after it): their keys, value lengths and tags."""
+        keys = [key for key, _ in items]
+        heads = codec.dumps((keys, array("I", [len(value) for _, (_, value) in items]).tobytes(),
+                             b"".join(tag for _, (tag, _) in items)))
+        return [_REC.pack(len(_HEADS), len(heads), self._tag(_HEADS, heads)), _HEADS, heads]
 
     def _check(self, tag: bytes, record) -> bool:
         """Is ``tag`` right for ``record`` (its bytes in the file: lengths, key, value)?"""
@@ -488,6 +545,8 @@ class Store:
         return any(self._checked(key) for key in list(self._items))
 
     def put(self, key: bytes, value: bytes) -> None:
+        if key == _HEADS:
+            raise ValueError("a key the store keeps for itself")
         self._drop(key)
         self._items[key] = (None, value)
 
@@ -534,13 +593,16 @@ class Store:
             except OSError:
                 pass  # (written whole below)
         self._check_all()  # (written whole: a damaged entry is not written again)
-        parts = [_HEAD.pack(MAGIC, FORMAT, len(self._items))]
-        tags = self._records(self._items.items(), parts, tags=True)
+        parts: list = []
+        items = list(self._items.items())
+        tags = self._records(items, parts, tags=True)
+        first = self._heads_record([(key, (tag, value)) for (key, (_, value)), tag in zip(items, tags)])
+        parts = [_HEAD.pack(MAGIC, FORMAT, len(items) + 1)] + first + parts
         try:
             write_private(self.directory, self.name, b"".join(parts))
         except OSError:
             return False  # a read-only tree is still checked, just not cached
-        self._written(list(self._items.items()), tags, sum(map(len, parts)), 0)
+        self._written(items, tags, sum(map(len, parts)), sum(map(len, first)))
         _remove_pickles(self.directory, self.name.split("-", 1)[0] + "-")
         return True
 
