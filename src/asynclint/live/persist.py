@@ -255,6 +255,7 @@ class Snapshot:
         prop_rows: list = []
         lib_found: dict = {}  # library function -> its blocking sites in the propagation
         kept: dict = {}
+        taken = stored.Taken()
         try:
             table = _load_facts(self.store)
             libraries = _libraries(project, codec.loads(self.store.get(_LIBS)))
@@ -266,7 +267,7 @@ class Snapshot:
                 if blob is None:
                     return None
                 row = codec.loads(blob)
-                stored.restore_module(info, row, fns, entries, records, prop_rows, lib_found)
+                stored.restore_module(info, row, fns, entries, records, prop_rows, lib_found, taken)
                 if row[6] is not None:
                     kept[info.path] = row[6]
             mro, mro_facts, subclasses = codec.loads(self.store.get(_HIER))
@@ -275,9 +276,9 @@ class Snapshot:
         except Exception:  # an entry missing or not what this code wrote: analyse afresh
             return None
         indexed = state.readers is not None  # (the server: which records read a fact, by the fact)
-        state.take_in(records, table.decode if indexed else None)
+        state.take_in(records, table.decode if indexed else None, (taken.uses, taken.calls))
         state.library_depth = depth
-        sites = {key[1]: rec.found for key, rec in records.items() if key[0] == "f" and rec.found}
+        sites = taken.sites
         sites.update(lib_found)
         prop = Propagation(project, sites, ws.tracker, solve=False)
         for fq, cond, key, witness, facts in prop_rows:

@@ -349,21 +349,42 @@ def _decode_parts(row) -> RouteParts:
     return RouteParts(**values)
 
 
-def restore_module(info, row, fns: dict, entries: dict, records: dict, prop_rows: list, lib_found: dict) -> None:
+class Taken:
+    """What ``restore_module`` gathers besides the records, as it makes them: the lock uses and the
+    call index's rows by owner (a function or a module's top level), and the blocking sites by function."""
+
+    __slots__ = ("uses", "calls", "sites")
+
+    def __init__(self):
+        self.uses: list = []
+        self.calls: list = []
+        self.sites: dict = {}
+
+
+def restore_module(info, row, fns: dict, entries: dict, records: dict, prop_rows: list, lib_found: dict,
+                   taken: "Taken") -> None:
     fmt, name, fn_rows, mod, props, lib_rows, _ = row
     if fmt != FORMAT or name != info.name:
         raise ValueError("not this module's analysis")
+    uses_of, calls_of, sites = taken.uses, taken.calls, taken.sites
     for lq, found, uses, calls_rows, facts in fn_rows:
         fq = f"{name}.{lq}"
         ref = dict.get(fns, fq)
         if ref is None or ref.module is not info:
             raise ValueError(f"no function {fq}")
         fn = ref.summary
-        found = None if found is None else _decode_found(found, fn, entries)
+        key = ("f", fq)
         # (the lock uses' and call index's items: each site decoded when a lookup gives it, ``state.resolved``)
-        records[("f", fq)] = Record(found, [(ident, (fq, None) if i is None else (fq, i, fn)) for ident, i in uses],
+        rec = records[key] = Record(None if found is None else _decode_found(found, fn, entries),
+                                    [(ident, (fq, None) if i is None else (fq, i, fn)) for ident, i in uses],
                                     None, _StoredCalls(fq, fn, calls_rows) if calls_rows else (), None,
                                     numbers(facts))
+        if uses:
+            uses_of.append((key, rec.uses))
+        if calls_rows:
+            calls_of.append((key, rec.calls))
+        if rec.found:
+            sites[fq] = rec.found
     lib_rows, lib_sites = lib_rows
     for lq, depth, found, facts in lib_rows:
         fq = f"{name}.{lq}"
@@ -381,7 +402,10 @@ def restore_module(info, row, fns: dict, entries: dict, records: dict, prop_rows
         lib_found[fq] = found
     if mod is not None:
         uses, parts, facts = mod
-        records[("m", info.path)] = Record(None, [(ident, (None, None)) for ident, _ in uses], None, (),
-                                           None if parts is None else _decode_parts(parts), numbers(facts))
+        key = ("m", info.path)
+        rec = records[key] = Record(None, [(ident, (None, None)) for ident, _ in uses], None, (),
+                                    None if parts is None else _decode_parts(parts), numbers(facts))
+        if uses:
+            uses_of.append((key, rec.uses))
     for lq, cond, key, witness, facts in props:
         prop_rows.append((f"{name}.{lq}", cond, key, witness, facts))
