@@ -145,8 +145,9 @@ def _offset(project: Project, fq: str, bound: bool) -> int:
 # builtins that call a function they are given, right away: where that function is
 _CALLS_ITS_ARGUMENT = {
     "builtins.sorted": "key", "builtins.min": "key", "builtins.max": "key",
-    "builtins.map": 0, "builtins.filter": 0,
+    "builtins.map": 0, "builtins.filter": 0, "builtins.list.sort": "key",
 }
+_LIST_SORT = Meth("builtins.list", "sort")
 class Classifier:
     """Classifies one call site: a blocking library call, a call into project code, or nothing."""
 
@@ -169,6 +170,12 @@ class Classifier:
             return self._property(site, ref)
         if kind == "call":
             v = p.values.callee_value(site.callee, ref.module)
+            if v is None or v == _LIST_SORT:
+                # ``paths.sort(key=os.path.getmtime)`` on a receiver of no other known type: list.sort,
+                # which calls its key on every item, here (a project class's own sort resolves to it)
+                callee = site.callee
+                if callee[0] == "a" and callee[2] == "sort" and any(k == "key" for k, _ in site.kwargs):
+                    return self._called_argument(site, "builtins.list.sort")
             return self._call(site, v) if v is not None else None
         if kind not in ("with", "iter"):
             return None
