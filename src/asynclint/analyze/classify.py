@@ -91,12 +91,46 @@ def _is_offloader(project: Project, fq: str, memo: dict, depth: int = 0) -> bool
 
 
 
+def _hands_pool_to_loop(project: Project, s: CallSite, pool, ref: FunctionRef) -> bool:
+    """``await run_with(pool, fn, x)`` where the project function ``run_with`` does nothing with that
+    parameter but ``loop.run_in_executor(it, ...)``, returned or awaited: the caller's await waits for
+    that work, as an ``await loop.run_in_executor(pool, ...)`` written in the block would."""
+    v = project.values.callee_value(s.callee, ref.module)
+    if type(v) is not Sym or v.name not in project.functions:
+        return False
+    target = project.functions[v.name]
+    if target.summary.kind not in ("function", "staticmethod"):
+        return False
+    params = [x.name for x in target.summary.params if x.kind == "pos"]
+    at = [params[i] if i < len(params) else None for i, a in enumerate(s.args) if a == pool]
+    at += [k for k, a in s.kwargs if a == pool]
+    others = [a for a in s.args if a != pool] + [a for k, a in s.kwargs if a != pool]
+    if len(at) != 1 or at[0] is None or _mentions(tuple(others), pool):
+        return False
+    name = ("p", at[0])
+    scopes = project.index.scopes(v.name)
+    if not scopes or any(_mentions((c.callee, c.args, c.kwargs), name) for r in scopes[1:] for c in r.summary.calls):
+        return False
+    handed = False
+    for c in scopes[0].summary.calls:
+        if not _mentions((c.callee, c.args, c.kwargs), name):
+            continue
+        if not (c.kind == "call" and c.callee[0] == "a" and c.callee[2] == "run_in_executor" and c.args
+                and c.args[0] is not None and parameter_name(c.args[0]) == at[0]
+                and not _mentions((c.callee[1], c.args[1:], c.kwargs), name) and (c.returned or c.awaited)):
+            return False
+        handed = True
+    return handed
+
+
 def pool_work_awaited(project: Project, site: CallSite, ref: FunctionRef) -> bool:
     """``with ThreadPoolExecutor() as pool:`` whose block awaits every piece of work it gives the pool
     (``await loop.run_in_executor(pool, fn)``, also gathered: ``await asyncio.gather(*[loop.run_in_executor(
     pool, fn, x) ...])``, or ``await asyncio.wrap_future(pool.submit(fn))``): leaving the block shuts down
     a pool with nothing left to run, which waits for no work. Any other use of the pool in the block
     (``pool.submit(fn)`` kept, ``pool.map``, handing it to a helper) keeps the wait."""
+    if not site.body_awaits:
+        return False  # ``fut = loop.run_in_executor(pool, fn)`` awaited after the block: the exit waits for it
     pool = ("en", site.callee)
     inside = [s for s in ref.summary.calls if s is not site and s.line >= site.line and s.line <= site.body_end]
     spans = {name: [s for s in inside if s.awaited and s.kind == "call" and s.text.rsplit(".", 1)[-1] == name]
@@ -112,6 +146,9 @@ def pool_work_awaited(project: Project, site: CallSite, ref: FunctionRef) -> boo
             used = True
         elif s.kind == "call" and callee[0] == "a" and callee == ("a", pool, "submit") \
                 and not _mentions((s.args, s.kwargs), pool) and any(_within(s, w) for w in spans["wrap_future"]):
+            used = True
+        elif s.kind == "call" and (s.awaited or any(_within(s, g) for g in spans["gather"])) \
+                and _hands_pool_to_loop(project, s, pool, ref):
             used = True
         elif not (s in spans["wrap_future"] and len(s.args) == 1 and s.args[0] is not None
                   and s.args[0][:2] == ("c", ("a", pool, "submit"))):
