@@ -185,6 +185,9 @@ _CALLS_ITS_ARGUMENT = {
     "builtins.map": 0, "builtins.filter": 0, "builtins.list.sort": "key",
 }
 _LIST_SORT = Meth("builtins.list", "sort")
+# reads and writes of a descriptor, which return at once once it is in non-blocking mode
+_DESCRIPTOR_IO = frozenset({"os.read", "os.readv", "os.write", "os.writev"})
+_SET_BLOCKING = Sym("os.set_blocking")
 class Classifier:
     """Classifies one call site: a blocking library call, a call into project code, or nothing."""
 
@@ -399,7 +402,42 @@ class Classifier:
         if b is not None and b.entry is not None and site.fresh and site.callee[0] == "a" \
                 and made_lock(self.project, site.callee[1], self._ref.module):
             return None  # lock = threading.Lock(); lock.acquire(): nobody else has it yet
+        if b is not None and b.entry is not None and b.entry.api in _DESCRIPTOR_IO and self._made_nonblocking(site):
+            return None  # os.set_blocking(fd, False) ... os.read(fd, n): returns at once
         return b
+
+    def _made_nonblocking(self, site: CallSite) -> bool:
+        """Is the descriptor ``os.read(fd, n)`` / ``os.write(fd, data)`` works on one the code switched to
+        non-blocking mode (``os.set_blocking(fd, False)``): in the same function for a local or a
+        parameter, in a method of the class (or of a base) for an attribute of ``self``? Such a read or
+        write returns at once (what is there, or BlockingIOError), it does not wait for the other end."""
+        fd = site.args[0] if site.args else None
+        if fd is None:
+            return False
+        p, ref = self.project, self._ref
+        if fd[0] == "a" and fd[1][0] == "self":
+            scopes = []
+            for q in self.h.mro(f"{ref.module.name}.{fd[1][1]}"):
+                entry = p.classes.get(q)
+                if entry is not None:
+                    scopes += [r for m in entry[1].methods for r in p.index.scopes(f"{q}.{m}")[:1]]
+
+            def same(a) -> bool:
+                return a is not None and a[0] == "a" and a[1][0] == "self" and a[2] == fd[2]
+        elif fd[0] not in ("k", "s", "u"):
+            scopes = [ref]  # a parameter, a local (``r, w = os.pipe()``, ``fd = proc.stdout.fileno()``)
+
+            def same(a) -> bool:
+                return a == fd
+        else:
+            return False
+        for r in scopes:
+            for c in r.summary.calls:
+                if c.kind == "call" and len(c.args) == 2 and c.args[1] == ("k", False) and same(c.args[0]) \
+                        and c.callee[0] == "a" and c.callee[2] == "set_blocking" \
+                        and p.ev(c.callee, r.module) == _SET_BLOCKING:
+                    return True
+        return False
 
 
     def _call_target(self, site: CallSite, v) -> Optional[Blocking]:
