@@ -91,12 +91,46 @@ def _is_offloader(project: Project, fq: str, memo: dict, depth: int = 0) -> bool
 
 
 
+def _hands_pool_to_loop(project: Project, s: CallSite, pool, ref: FunctionRef) -> bool:
+    """``await run_with(pool, fn, x)`` where the project function ``run_with`` does nothing with that
+    parameter but ``loop.run_in_executor(it, ...)``, returned or awaited: the caller's await waits for
+    that work, as an ``await loop.run_in_executor(pool, ...)`` written in the block would."""
+    v = project.values.callee_value(s.callee, ref.module)
+    if type(v) is not Sym or v.name not in project.functions:
+        return False
+    target = project.functions[v.name]
+    if target.summary.kind not in ("function", "staticmethod"):
+        return False
+    params = [x.name for x in target.summary.params if x.kind == "pos"]
+    at = [params[i] if i < len(params) else None for i, a in enumerate(s.args) if a == pool]
+    at += [k for k, a in s.kwargs if a == pool]
+    others = [a for a in s.args if a != pool] + [a for k, a in s.kwargs if a != pool]
+    if len(at) != 1 or at[0] is None or _mentions(tuple(others), pool):
+        return False
+    name = ("p", at[0])
+    scopes = project.index.scopes(v.name)
+    if not scopes or any(_mentions((c.callee, c.args, c.kwargs), name) for r in scopes[1:] for c in r.summary.calls):
+        return False
+    handed = False
+    for c in scopes[0].summary.calls:
+        if not _mentions((c.callee, c.args, c.kwargs), name):
+            continue
+        if not (c.kind == "call" and c.callee[0] == "a" and c.callee[2] == "run_in_executor" and c.args
+                and c.args[0] is not None and parameter_name(c.args[0]) == at[0]
+                and not _mentions((c.callee[1], c.args[1:], c.kwargs), name) and (c.returned or c.awaited)):
+            return False
+        handed = True
+    return handed
+
+
 def pool_work_awaited(project: Project, site: CallSite, ref: FunctionRef) -> bool:
     """``with ThreadPoolExecutor() as pool:`` whose block awaits every piece of work it gives the pool
     (``await loop.run_in_executor(pool, fn)``, also gathered: ``await asyncio.gather(*[loop.run_in_executor(
     pool, fn, x) ...])``, or ``await asyncio.wrap_future(pool.submit(fn))``): leaving the block shuts down
     a pool with nothing left to run, which waits for no work. Any other use of the pool in the block
     (``pool.submit(fn)`` kept, ``pool.map``, handing it to a helper) keeps the wait."""
+    if not site.body_awaits:
+        return False  # ``fut = loop.run_in_executor(pool, fn)`` awaited after the block: the exit waits for it
     pool = ("en", site.callee)
     inside = [s for s in ref.summary.calls if s is not site and s.line >= site.line and s.line <= site.body_end]
     spans = {name: [s for s in inside if s.awaited and s.kind == "call" and s.text.rsplit(".", 1)[-1] == name]
@@ -112,6 +146,9 @@ def pool_work_awaited(project: Project, site: CallSite, ref: FunctionRef) -> boo
             used = True
         elif s.kind == "call" and callee[0] == "a" and callee == ("a", pool, "submit") \
                 and not _mentions((s.args, s.kwargs), pool) and any(_within(s, w) for w in spans["wrap_future"]):
+            used = True
+        elif s.kind == "call" and (s.awaited or any(_within(s, g) for g in spans["gather"])) \
+                and _hands_pool_to_loop(project, s, pool, ref):
             used = True
         elif not (s in spans["wrap_future"] and len(s.args) == 1 and s.args[0] is not None
                   and s.args[0][:2] == ("c", ("a", pool, "submit"))):
@@ -145,8 +182,12 @@ def _offset(project: Project, fq: str, bound: bool) -> int:
 # builtins that call a function they are given, right away: where that function is
 _CALLS_ITS_ARGUMENT = {
     "builtins.sorted": "key", "builtins.min": "key", "builtins.max": "key",
-    "builtins.map": 0, "builtins.filter": 0,
+    "builtins.map": 0, "builtins.filter": 0, "builtins.list.sort": "key",
 }
+_LIST_SORT = Meth("builtins.list", "sort")
+# reads and writes of a descriptor, which return at once once it is in non-blocking mode
+_DESCRIPTOR_IO = frozenset({"os.read", "os.readv", "os.write", "os.writev"})
+_SET_BLOCKING = Sym("os.set_blocking")
 class Classifier:
     """Classifies one call site: a blocking library call, a call into project code, or nothing."""
 
@@ -169,6 +210,12 @@ class Classifier:
             return self._property(site, ref)
         if kind == "call":
             v = p.values.callee_value(site.callee, ref.module)
+            if v is None or v == _LIST_SORT:
+                # ``paths.sort(key=os.path.getmtime)`` on a receiver of no other known type: list.sort,
+                # which calls its key on every item, here (a project class's own sort resolves to it)
+                callee = site.callee
+                if callee[0] == "a" and callee[2] == "sort" and any(k == "key" for k, _ in site.kwargs):
+                    return self._called_argument(site, "builtins.list.sort")
             return self._call(site, v) if v is not None else None
         if kind not in ("with", "iter"):
             return None
@@ -355,7 +402,42 @@ class Classifier:
         if b is not None and b.entry is not None and site.fresh and site.callee[0] == "a" \
                 and made_lock(self.project, site.callee[1], self._ref.module):
             return None  # lock = threading.Lock(); lock.acquire(): nobody else has it yet
+        if b is not None and b.entry is not None and b.entry.api in _DESCRIPTOR_IO and self._made_nonblocking(site):
+            return None  # os.set_blocking(fd, False) ... os.read(fd, n): returns at once
         return b
+
+    def _made_nonblocking(self, site: CallSite) -> bool:
+        """Is the descriptor ``os.read(fd, n)`` / ``os.write(fd, data)`` works on one the code switched to
+        non-blocking mode (``os.set_blocking(fd, False)``): in the same function for a local or a
+        parameter, in a method of the class (or of a base) for an attribute of ``self``? Such a read or
+        write returns at once (what is there, or BlockingIOError), it does not wait for the other end."""
+        fd = site.args[0] if site.args else None
+        if fd is None:
+            return False
+        p, ref = self.project, self._ref
+        if fd[0] == "a" and fd[1][0] == "self":
+            scopes = []
+            for q in self.h.mro(f"{ref.module.name}.{fd[1][1]}"):
+                entry = p.classes.get(q)
+                if entry is not None:
+                    scopes += [r for m in entry[1].methods for r in p.index.scopes(f"{q}.{m}")[:1]]
+
+            def same(a) -> bool:
+                return a is not None and a[0] == "a" and a[1][0] == "self" and a[2] == fd[2]
+        elif fd[0] not in ("k", "s", "u"):
+            scopes = [ref]  # a parameter, a local (``r, w = os.pipe()``, ``fd = proc.stdout.fileno()``)
+
+            def same(a) -> bool:
+                return a == fd
+        else:
+            return False
+        for r in scopes:
+            for c in r.summary.calls:
+                if c.kind == "call" and len(c.args) == 2 and c.args[1] == ("k", False) and same(c.args[0]) \
+                        and c.callee[0] == "a" and c.callee[2] == "set_blocking" \
+                        and p.ev(c.callee, r.module) == _SET_BLOCKING:
+                    return True
+        return False
 
 
     def _call_target(self, site: CallSite, v) -> Optional[Blocking]:
