@@ -27,7 +27,7 @@ from ..analyze.entries import (entry_coroutines, is_runner, made_where_loops_sta
                                runner_places, started_coroutine)
 from ..analyze.analysis import exit_calls
 from ..analyze.propagate import LOOP_CHECKS
-from ..analyze.serving import serves
+from ..analyze.serving import runs_alone, serves
 from ..analyze.serving import async_target as _async_target
 from ..analyze.serving import entered as _entered
 from ..analyze.serving import enters_on_stack as _enters_on_stack
@@ -972,6 +972,13 @@ def quiet_functions(model: RouteModel, project, entries: Optional[set] = None,
         if prologue:
             when = "before the program starts serving"
             for fq in startup_only(model, project, None, prologue, own_loop=own_loop, walk=walk):  # (those already in ``got`` stay)
+                got.setdefault(fq, when)
+        # a coroutine a loop is started with that runs alone on it (no task, no callback, no server: a
+        # script): nothing else waits while it blocks, nor while what only it awaits does
+        alone = {fq for fq in entries if runs_alone(project, fq)}
+        if alone:
+            when = "in a program that runs nothing else on its loop"
+            for fq in startup_only(model, project, None, alone, own_loop=own_loop, walk=walk):
                 got.setdefault(fq, when)
         model.quiet_memo["quiet"] = got
     return got
