@@ -26,13 +26,18 @@ SERVING_CALLS = frozenset({"serve", "serve_forever", "start_server", "start_unix
 # ``start`` serves (``serves`` follows it); a browser, a driver, a child process started so do not.
 # ``await server._serve()``: uvicorn's serving without its signal handlers (a program that handles
 # its signals itself), a name too common elsewhere to count on its own
-SERVING_STARTS = frozenset({"start", "startup", "_serve"})
+SERVING_STARTS = frozenset({"start", "startup", "_serve", "connect"})
 SERVER_TYPES = frozenset({
     "aiohttp.web.BaseSite", "aiohttp.web.TCPSite", "aiohttp.web.UnixSite", "aiohttp.web.SockSite",
     "aiohttp.web.NamedPipeSite", "aiohttp.web_runner.BaseSite", "aiohttp.web_runner.TCPSite",
     "aiohttp.web_runner.UnixSite", "aiohttp.web_runner.SockSite", "aiohttp.web_runner.NamedPipeSite",
     "grpc.aio.Server", "grpc.aio._server.Server", "grpc.experimental.aio.Server",
     "uvicorn.Server", "uvicorn.server.Server", "hypercorn.asyncio.run.Server",
+    # a discord.py client serves its gateway's events from ``await client.start(token)`` (or ``connect()``
+    # once logged in): each event runs a handler of the program's on the loop
+    "discord.Client", "discord.client.Client", "discord.AutoShardedClient", "discord.shard.AutoShardedClient",
+    "discord.ext.commands.Bot", "discord.ext.commands.bot.Bot", "discord.ext.commands.AutoShardedBot",
+    "discord.ext.commands.bot.AutoShardedBot",
 })
 _MAX_FOLLOWED = 200  # coroutines ``serves`` looks through
 
