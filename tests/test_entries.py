@@ -487,3 +487,41 @@ def test_a_program_that_offloads_to_a_thread_still_runs_alone():
     store = STORE.replace("    await asyncio.sleep(0)\n", "    await asyncio.to_thread(write, key, value)\n\n\n"
                                                       "def write(key, value):\n    print(key, value)\n")
     assert _alone(store) == [("edit.py", 12, "ASL402"), ("edit.py", 13, "ASL402")]
+
+
+# review 35 (Red-DiscordBot's interactive_config): one prompt, asked by a script that runs alone on its
+# loop and by a server's program before it starts serving; nothing is served while either asks it
+SHARED_PROMPT = '''\
+import asyncio
+
+
+async def ask_token() -> str:
+    await asyncio.sleep(0)
+    return input("token> ")
+
+
+async def edit() -> None:
+    print(await ask_token())
+
+
+async def handle(reader, writer) -> None:
+    writer.close()
+
+
+async def run_server() -> None:
+    token = await ask_token()
+    server = await asyncio.start_server(handle, port=8080)
+    print(token)
+    await server.serve_forever()
+
+
+def main(edit_only: bool) -> None:
+    asyncio.run(edit() if edit_only else run_server())
+'''
+
+
+def test_a_prompt_both_a_script_and_a_servers_start_up_await_serves_no_request():
+    files = {"bot/__init__.py": "", "bot/cli.py": SHARED_PROMPT.replace(
+        "    asyncio.run(edit() if edit_only else run_server())\n",
+        "    if edit_only:\n        asyncio.run(edit())\n    else:\n        asyncio.run(run_server())\n")}
+    assert sorted((d.line, d.code) for d in lint_sources(files, select_all=True)) == [(6, "ASL402")]
