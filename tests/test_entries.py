@@ -57,6 +57,11 @@ from .config import open_ledger
 async def poll(ledger) -> None:
     open_ledger("jobs.db")
     await asyncio.sleep(1)
+    asyncio.create_task(report(ledger))  # (the loop runs this beside the poller: it is not alone on it)
+
+
+async def report(ledger) -> None:
+    await asyncio.sleep(0)
 
 
 async def tick() -> None:
@@ -294,15 +299,17 @@ def test_a_function_of_the_project_that_hands_its_coroutine_to_asyncio_run_start
              "exporter/cli.py": CLI, "exporter/watch.py": WATCH, "exporter/worker.py": WORKER}
     assert _found(files) == [
         ("export.py", 20, "ASL104"),  # run_blocking may be called from a coroutine: export_json stays reported
-        ("worker.py", 13, "ASL104"),  # the worker's loop is serving after its first await
-        ("worker.py", 14, "ASL105"),
-        ("worker.py", 15, "ASL102"),
     ]
+    # the worker runs alone on the loop the wrapper starts (no task, no server, no callback): what it does
+    # after its first await delays nothing else either, and is ASL402
+    assert [(d.path.rsplit("/", 1)[-1], d.line, d.code) for d in lint_sources(files, select_all=True)
+            if d.path.endswith("worker.py")] == [("worker.py", 13, "ASL402"), ("worker.py", 14, "ASL402"),
+                                                 ("worker.py", 15, "ASL402")]
     # what the command's closure runs serves nothing: ASL402, like the same code under asyncio.run
     # (the template read before export_html's first await is the loop's start: not even that)
     quiet = sorted((d.path.rsplit("/", 1)[-1], d.line) for d in lint_sources(files, select_all=True)
                    if d.code == "ASL402")
-    assert quiet == [("export.py", 10), ("export.py", 16)]
+    assert quiet == [("export.py", 10), ("export.py", 16), ("worker.py", 13), ("worker.py", 14), ("worker.py", 15)]
 
 
 # A project with two programs sharing one lazily loaded model: the web app (run by `uvicorn
@@ -410,3 +417,111 @@ if __name__ == "__main__":
     api = api.replace("    await uvicorn.Server(uvicorn.Config(app)).serve()\n", "    await asyncio.sleep(0)\n")
     api = api.replace("from fastapi import FastAPI\n", "import asyncio\n\nfrom fastapi import FastAPI\n")
     assert lint_sources(_files(api=api)) == []
+
+
+# review 35 (Red-DiscordBot's ``redbot --edit``): the coroutine a loop is started with asks its
+# questions on the console between awaits of its own; nothing else runs on that loop, so nothing
+# waits while it blocks. Anything that may put other work on the loop keeps its findings.
+ALONE = '''\
+import asyncio
+
+from .store import save
+
+
+def confirm(text: str) -> bool:
+    return input(text) == "y"
+
+
+async def edit(flags) -> None:
+    await save("token", flags)
+    if confirm("Change the prefix?"):
+        prefix = input("prefix> ")
+        await save("prefix", prefix)
+
+
+def main() -> None:
+    asyncio.run(edit(None))
+'''
+
+STORE = '''\
+import asyncio
+
+
+async def save(key, value) -> None:
+    await asyncio.sleep(0)
+'''
+
+
+def _alone(store: str = STORE, edit: str = ALONE):
+    files = {"cfg/__init__.py": "", "cfg/store.py": store, "cfg/edit.py": edit}
+    return sorted((d.path.rsplit("/", 1)[-1], d.line, d.code) for d in lint_sources(files, select_all=True))
+
+
+def test_a_program_that_runs_alone_on_its_loop_blocks_nothing_else():
+    assert _alone() == [("edit.py", 12, "ASL402"), ("edit.py", 13, "ASL402")]
+
+
+def test_what_may_run_beside_the_program_keeps_its_findings():
+    reported = [("edit.py", 12, "ASL209"), ("edit.py", 13, "ASL109")]
+    variants = {
+        # a task, made by a sync helper the program calls
+        "task": STORE + "\n\ndef start_flush():\n    asyncio.get_running_loop().call_later(5, print, 'flush')\n",
+        # a project function handed to the library: it may run on the loop at any time
+        "callback": STORE.replace("    await asyncio.sleep(0)\n",
+                                  "    asyncio.get_running_loop().add_signal_handler(2, stop)\n\n\ndef stop():\n"
+                                  "    pass\n"),
+        # a client that keeps tasks of its own on the loop (pings), entered with async with
+        "client": STORE.replace("import asyncio\n", "import asyncio\n\nimport websockets\n").replace(
+            "    await asyncio.sleep(0)\n", "    async with websockets.connect('ws://cfg') as ws:\n"
+                                         "        await ws.send(value)\n"),
+        # a server's run
+        "server": STORE.replace("    await asyncio.sleep(0)\n", "    server = await asyncio.start_server(None, port=1)\n"),
+    }
+    for name, store in variants.items():
+        if name == "task":
+            store = store.replace("    await asyncio.sleep(0)\n", "    await asyncio.sleep(0)\n    start_flush()\n")
+        assert _alone(store) == reported, name
+
+
+def test_a_program_that_offloads_to_a_thread_still_runs_alone():
+    store = STORE.replace("    await asyncio.sleep(0)\n", "    await asyncio.to_thread(write, key, value)\n\n\n"
+                                                      "def write(key, value):\n    print(key, value)\n")
+    assert _alone(store) == [("edit.py", 12, "ASL402"), ("edit.py", 13, "ASL402")]
+
+
+# review 35 (Red-DiscordBot's interactive_config): one prompt, asked by a script that runs alone on its
+# loop and by a server's program before it starts serving; nothing is served while either asks it
+SHARED_PROMPT = '''\
+import asyncio
+
+
+async def ask_token() -> str:
+    await asyncio.sleep(0)
+    return input("token> ")
+
+
+async def edit() -> None:
+    print(await ask_token())
+
+
+async def handle(reader, writer) -> None:
+    writer.close()
+
+
+async def run_server() -> None:
+    token = await ask_token()
+    server = await asyncio.start_server(handle, port=8080)
+    print(token)
+    await server.serve_forever()
+
+
+def main(edit_only: bool) -> None:
+    asyncio.run(edit() if edit_only else run_server())
+'''
+
+
+def test_a_prompt_both_a_script_and_a_servers_start_up_await_serves_no_request():
+    files = {"bot/__init__.py": "", "bot/cli.py": SHARED_PROMPT.replace(
+        "    asyncio.run(edit() if edit_only else run_server())\n",
+        "    if edit_only:\n        asyncio.run(edit())\n    else:\n        asyncio.run(run_server())\n")}
+    assert sorted((d.line, d.code) for d in lint_sources(files, select_all=True)) == [(6, "ASL402")]

@@ -575,8 +575,8 @@ def test_edits_that_move_lines_keep_the_project_wide_passes(tmp_path, monkeypatc
         got = _live(ws)[0]
         assert got == fresh(), (old, new)
         assert (ws.state.entries is entries) is not calls
-    # without the server it starts, nothing of it is start-up but what runs before its first await
-    assert [(r[1], r[5]) for r in got if r[0] == "px/cli.py"] == [(21, "ASL204"), (26, "ASL103"), (27, "ASL103"), (30, "ASL103")]
+    # without the server it starts, it runs alone on its loop: nothing else waits while any of it blocks
+    assert [(r[1], r[5]) for r in got if r[0] == "px/cli.py"] == [(21, "ASL402"), (26, "ASL402"), (27, "ASL402"), (30, "ASL402")]
 
 
 # a command-line tool: the coroutine ``asyncio.run`` starts blocks before its first await, which delays
@@ -801,7 +801,8 @@ def test_a_value_edit_elsewhere_that_makes_a_name_the_class_ends_the_once_guard(
 
 SERVING_PROGRAM = {
     "app/__init__.py": "",
-    "app/servers.py": "class Server:\n    async def start(self):\n        return None\n",
+    "app/servers.py": ("import asyncio\n\n\nclass Server:\n    async def start(self):\n"
+                       "        asyncio.get_running_loop().call_soon(print, 'started')\n"),
     "app/names.py": "from app.servers import Server\n",
     "app/serve.py": "from app.names import Server\n\n\nasync def run_server():\n    await Server().start()\n",
     "app/main.py": (
@@ -1688,3 +1689,37 @@ def test_a_module_becoming_test_code_is_seen_by_a_run_after_the_edit(tmp_path, m
         ws.update(str(checks), text)
         assert sorted(_row(d) for ds in ws.check().diagnostics.values() for d in ds) == fresh[0]
         assert any(r[5] == "ASL401" for r in fresh[0]) is ("pytest" not in text)
+
+
+# review 35 (Red-DiscordBot's ``--edit`` mode): the coroutine a loop is started with asks its questions
+# on the console between awaits, and nothing else runs on that loop; a helper it awaits, in another
+# module, starts a task: from then on the loop has other work, and the prompts block it
+ALONE_PROGRAM = {
+    "cfg/__init__.py": "",
+    "cfg/store.py": "import asyncio\n\n\nasync def save(key, value):\n    await asyncio.sleep(0)\n",
+    "cfg/edit.py": (
+        "import asyncio\n\nfrom cfg.store import save\n\n\nasync def edit():\n    await save('token', 'x')\n"
+        "    prefix = input('prefix> ')\n    await save('prefix', prefix)\n\n\n"
+        "if __name__ == '__main__':\n    asyncio.run(edit())\n"),
+}
+
+
+def test_a_body_edit_elsewhere_that_starts_a_task_beside_a_program_that_ran_alone(tmp_path, monkeypatch):
+    """Whether the program's coroutine runs alone on its loop reads the bodies of what it awaits, at any
+    depth: an edit of one of them that starts a task makes the prompt after the first await a finding
+    again (ASL109, not ASL402); then back."""
+    _write_project(tmp_path, monkeypatch, ALONE_PROGRAM)
+    root = str(tmp_path)
+    options = Options(use_cache=False, jobs=1, python="none", extend_select=["ASL402"])
+    ws = Workspace(root, options)
+    ws.load()
+    fresh = lambda texts: sorted(_row(d) for d in run([root], Options(  # noqa: E731
+        use_cache=False, overrides=dict(texts), jobs=1, python="none", extend_select=["ASL402"])).diagnostics)
+    first = _live(ws)[0]
+    assert [(r[0], r[1], r[5]) for r in first] == [("cfg/edit.py", 8, "ASL402")] and first == fresh({})
+    store = str(tmp_path / "cfg/store.py")
+    _edit(ws, store, "    await asyncio.sleep(0)\n", "    asyncio.create_task(asyncio.sleep(0))\n")
+    got = _live(ws)[0]
+    assert [(r[0], r[1], r[5]) for r in got] == [("cfg/edit.py", 8, "ASL109")] and got == fresh(ws.texts)
+    ws.update(store)  # back as saved
+    assert _live(ws)[0] == first

@@ -25,8 +25,10 @@ from ..link.values import Meth, Sym
 from ..summarize.names import called, handed
 from .propagate import LOOP_CHECKS
 
-# the names a loop runner is called by; the catalog says which of them start a loop (category "loop")
-_RUNNER_NAMES = frozenset({"run", "run_until_complete", "run_sync"})
+# the names a loop runner is called by; the catalog says which of them start a loop (category "loop").
+# ``loop.run_forever()`` takes no coroutine: it runs what the same code made for that loop before it
+# (``loop.create_task(run_bot(red, flags))``), which ``made_where_loops_start`` finds
+_RUNNER_NAMES = frozenset({"run", "run_until_complete", "run_sync", "run_forever"})
 _WRAPPER_DEPTH = 3  # a wrapper of a wrapper of asyncio.run, no deeper
 
 
@@ -308,8 +310,8 @@ class _Part:
                 owners.append((ref, ref.summary.calls))
         for owner, sites in owners:
             for site in sites:
-                if site.kind == "call" and not site.awaited and site.args and \
-                        site.text.rpartition(".")[2] in _RUNNER_NAMES:
+                if site.kind == "call" and not site.awaited and site.text.rpartition(".")[2] in _RUNNER_NAMES \
+                        and (site.args or site.text.endswith("run_forever")):
                     self.runners.append((owner, sites, site))
                 for name in handed(site):
                     self.handed.setdefault(name, []).append((owner, site))

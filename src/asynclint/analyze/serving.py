@@ -26,13 +26,18 @@ SERVING_CALLS = frozenset({"serve", "serve_forever", "start_server", "start_unix
 # ``start`` serves (``serves`` follows it); a browser, a driver, a child process started so do not.
 # ``await server._serve()``: uvicorn's serving without its signal handlers (a program that handles
 # its signals itself), a name too common elsewhere to count on its own
-SERVING_STARTS = frozenset({"start", "startup", "_serve"})
+SERVING_STARTS = frozenset({"start", "startup", "_serve", "connect"})
 SERVER_TYPES = frozenset({
     "aiohttp.web.BaseSite", "aiohttp.web.TCPSite", "aiohttp.web.UnixSite", "aiohttp.web.SockSite",
     "aiohttp.web.NamedPipeSite", "aiohttp.web_runner.BaseSite", "aiohttp.web_runner.TCPSite",
     "aiohttp.web_runner.UnixSite", "aiohttp.web_runner.SockSite", "aiohttp.web_runner.NamedPipeSite",
     "grpc.aio.Server", "grpc.aio._server.Server", "grpc.experimental.aio.Server",
     "uvicorn.Server", "uvicorn.server.Server", "hypercorn.asyncio.run.Server",
+    # a discord.py client serves its gateway's events from ``await client.start(token)`` (or ``connect()``
+    # once logged in): each event runs a handler of the program's on the loop
+    "discord.Client", "discord.client.Client", "discord.AutoShardedClient", "discord.shard.AutoShardedClient",
+    "discord.ext.commands.Bot", "discord.ext.commands.bot.Bot", "discord.ext.commands.AutoShardedBot",
+    "discord.ext.commands.bot.AutoShardedBot",
 })
 _MAX_FOLLOWED = 200  # coroutines ``serves`` looks through
 
@@ -149,6 +154,91 @@ def _serves(project, fq: str, looked: Optional[list]) -> bool:
                 seen.add(target)
                 todo.append(target)
     return False
+
+
+# library calls that start work beside their caller on its loop (a task, a callback, a watched file
+# descriptor), or that run a loop's work for as long as it lasts
+CONCURRENT_CALLS = frozenset({"create_task", "ensure_future", "gather", "wait", "as_completed", "TaskGroup",
+                              "create_task_group", "start_soon", "call_soon", "call_later", "call_at",
+                              "add_reader", "add_writer", "add_signal_handler", "run_forever", "Task",
+                              "run_coroutine_threadsafe"})
+# an awaited library call whose name has one of these in it may start a server, or a client that keeps
+# tasks of its own on the loop (``await bot.start(token)``, ``await dispatcher.start_polling()``, ``await
+# nats.connect(url)`` and its pings, ``aio_pika.connect_robust``): what runs beside it is not known
+_LASTING_PARTS = ("start", "serve", "run", "connect", "listen", "subscribe", "poll", "join", "idle",
+                  "wait_closed", "forever")
+_MAX_ALONE = 500  # project functions ``runs_alone`` looks through before it gives up (no answer: False)
+
+
+def runs_alone(project, fq: str) -> bool:
+    """Does coroutine ``fq`` run with nothing beside it on its loop, start to end? Neither it nor any
+    project function it calls, at any depth, starts a task or a callback (``CONCURRENT_CALLS``, a
+    project coroutine called and not awaited), hands a project function to anything but an offloader
+    (what is handed on may be run on the loop later: a signal handler, a listener), starts a server,
+    nor awaits a library call that may last as a server does (``_LASTING_AWAITS``). Asked of the
+    coroutine a loop is started with: when it runs alone, a blocking call anywhere in it delays
+    nothing but itself, as in a script (``asyncio.run(edit_config())`` asking questions on the
+    console between its awaits)."""
+    from .classify import offloaded_arg  # (classify reads the catalog; imported when first asked)
+
+    fns = project.functions
+    seen, todo = {fq}, [fq]
+    memo: dict = {}
+    while todo:
+        if len(seen) > _MAX_ALONE:
+            return False
+        ref = fns.get(todo.pop())
+        if ref is None:
+            continue
+        for site in ref.summary.calls:
+            if site.kind != "call":
+                continue
+            last = site.text.rsplit(".", 1)[-1]
+            if last in CONCURRENT_CALLS or last in SERVING_CALLS or starts_server(project, site, ref):
+                return False
+            off = offloaded_arg(project, site, ref, memo, 0)
+            handed = [e for e in (*site.args, *(v for _, v in site.kwargs)) if _project_callable(project, e, ref)]
+            if handed and (len(handed) > 1 or off is not handed[0]):
+                return False
+            target = async_target(project, site, ref)
+            if target is None:
+                if site.awaited and off is None and any(part in _entered_name(site, last).lower()
+                                                        for part in _LASTING_PARTS):
+                    return False
+                continue
+            callee = fns[target].summary
+            if callee.is_async and not callee.is_generator and not site.awaited and not entered(project, target):
+                return False  # a coroutine made here and handed to what runs it beside this one
+            v = project.ev(site.callee, ref.module)
+            more = project.hierarchy.overrides(v.type, v.name) if type(v) is Meth and v.type in project.classes \
+                else ()
+            for q in (target, *more):
+                if q not in seen:
+                    seen.add(q)
+                    todo.append(q)
+    return True
+
+
+def _entered_name(site, last: str) -> str:
+    """The name of the call an ``async with`` enters (``async with websockets.connect(url) as ws``: its
+    ``__aenter__`` is awaited on the result of ``connect``), else ``last``, the name called."""
+    if last == "__aenter__" and site.callee[0] == "a" and site.callee[1][0] == "c":
+        inner = site.callee[1][1]
+        if inner[0] == "a":
+            return inner[2]
+        if inner[0] in ("g", "m") and isinstance(inner[1], str):
+            return inner[1].rsplit(".", 1)[-1]
+    return last
+
+
+def _project_callable(project, e, ref) -> bool:
+    """Is argument expression ``e`` a project function named (not called): ``on_signal``, ``self.reload``?"""
+    if not isinstance(e, tuple) or not e or e[0] not in ("g", "d", "m", "r", "a"):
+        return False
+    v = project.ev(e, ref.module)
+    if type(v) is Sym:
+        return v.name in project.functions
+    return type(v) is Meth and v.type in project.classes and project.hierarchy.find_method(v.type, v.name) is not None
 
 
 def program_modules(project, fq: str) -> Optional[frozenset]:

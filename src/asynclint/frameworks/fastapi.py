@@ -27,7 +27,7 @@ from ..analyze.entries import (entry_coroutines, is_runner, made_where_loops_sta
                                runner_places, started_coroutine)
 from ..analyze.analysis import exit_calls
 from ..analyze.propagate import LOOP_CHECKS
-from ..analyze.serving import serves
+from ..analyze.serving import runs_alone, serves
 from ..analyze.serving import async_target as _async_target
 from ..analyze.serving import entered as _entered
 from ..analyze.serving import enters_on_stack as _enters_on_stack
@@ -967,8 +967,17 @@ def quiet_functions(model: RouteModel, project, entries: Optional[set] = None,
         # starts serving is its start-up, and so are the coroutines only that part awaits
         model.quiet_memo["serving"] = (model.commands - commands) | entries | _started_by_program(model, project,
                                                                                                own_loop, entries)
+        # a coroutine a loop is started with that runs alone on it (no task, no callback, no server: a
+        # script): nothing else waits while it blocks, nor while what only it awaits does
+        alone = {fq for fq in entries if runs_alone(project, fq)}
+        if alone:
+            when = "in a program that runs nothing else on its loop"
+            for fq in startup_only(model, project, None, alone, own_loop=own_loop, walk=walk):
+                got.setdefault(fq, when)
         before = _serving_lines(model, project, own_loop)
-        prologue = _awaited_before(model, project, before, own_loop)
+        # (what code that serves no request awaits too, a prompt that both a script and a server's start-up
+        # ask, is still awaited before anything is served)
+        prologue = _awaited_before(model, project, before, own_loop, frozenset(got))
         if prologue:
             when = "before the program starts serving"
             for fq in startup_only(model, project, None, prologue, own_loop=own_loop, walk=walk):  # (those already in ``got`` stay)
@@ -1173,9 +1182,10 @@ def _running_calls(index: dict, project, fq: str) -> list:
     return out
 
 
-def _awaited_before(model: RouteModel, project, before: dict, own_loop: dict) -> set:
+def _awaited_before(model: RouteModel, project, before: dict, own_loop: dict, quiet: frozenset = frozenset()) -> set:
     """The coroutines awaited (or context managers entered) by the serving coroutines ``before`` (fq ->
-    the line where it starts serving) before that line, and from nowhere else."""
+    the line where it starts serving) before that line, and from nowhere else but coroutines ``quiet``
+    (that serve no request)."""
     index = _call_index(model, project)
     out = set()
     for fq, line in before.items():
@@ -1188,7 +1198,8 @@ def _awaited_before(model: RouteModel, project, before: dict, own_loop: dict) ->
                 continue
             calls = _program_calls(index, project, target, own_loop)
             entered = _entered(project, target)
-            if calls and all(c in before and (s.awaited or entered) and s.line < before[c] for c, s in calls):
+            if calls and all((s.awaited or entered) and (c in before and s.line < before[c] or c in quiet)
+                             for c, s in calls):
                 out.add(target)
     return out - referenced(project, out)
 
