@@ -88,6 +88,29 @@ def made_where_loops_start(project: Project) -> set:
     return out
 
 
+def started_with_others(project: Project) -> set:
+    """The coroutines a loop is started with (``started_coroutine``) by sync code that also makes
+    another project coroutine, not awaited, for that loop (``loop.create_task(poll()) ...
+    loop.run_until_complete(flush())``): what they do is not all their loop runs."""
+    fns = project.functions
+    cat = project.catalog
+    out = set()
+    for owner, sites, site in project_sites(project).runners(project):
+        if type(owner) is ModuleScope or owner.summary.is_async or not _is_runner(project, cat, site, owner.module):
+            continue
+        started = started_coroutine(project, site, owner.module, True)
+        if started is None:
+            continue
+        for s in sites:
+            if s.kind != "call" or s.awaited or s is site:
+                continue
+            fq = named_coroutine(project, project.ev(s.callee, owner.module))
+            if fq is not None and fq != started and not fns[fq].summary.is_generator:
+                out.add(started)
+                break
+    return out
+
+
 def started_coroutine(project: Project, site, mod, runner: Optional[bool] = None) -> Optional[str]:
     """The project coroutine function a call that starts a loop runs: called in its first argument
     (``asyncio.run(main())``, ``asyncio.run(manager.fetch())``, ``run_sync(partial(main, argv))``) or

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..analyze.entries import (entry_coroutines, is_runner, made_where_loops_start, named_coroutine, referenced,
-                               runner_places, started_coroutine)
+                               runner_places, started_coroutine, started_with_others)
 from ..analyze.analysis import exit_calls
 from ..analyze.propagate import LOOP_CHECKS
 from ..analyze.serving import runs_alone, serves
@@ -969,7 +969,7 @@ def quiet_functions(model: RouteModel, project, entries: Optional[set] = None,
                                                                                                own_loop, entries)
         # a coroutine a loop is started with that runs alone on it (no task, no callback, no server: a
         # script): nothing else waits while it blocks, nor while what only it awaits does
-        alone = {fq for fq in entries if runs_alone(project, fq)}
+        alone = {fq for fq in entries - started_with_others(project) if runs_alone(project, fq)}
         if alone:
             when = "in a program that runs nothing else on its loop"
             for fq in startup_only(model, project, None, alone, own_loop=own_loop, walk=walk):
