@@ -90,23 +90,28 @@ def made_where_loops_start(project: Project) -> set:
 
 def started_with_others(project: Project) -> set:
     """The coroutines a loop is started with (``started_coroutine``) by sync code that also makes
-    another project coroutine, not awaited, for that loop (``loop.create_task(poll()) ...
-    loop.run_until_complete(flush())``): what they do is not all their loop runs."""
+    another project coroutine, not awaited and not one a loop is started with there, for that loop
+    (``loop.create_task(poll()) ... loop.run_until_complete(flush())``): what they do is not all their
+    loop runs. (``asyncio.run(edit())`` in one branch and ``asyncio.run(serve())`` in the other are two
+    loops, one coroutine each.)"""
     fns = project.functions
     cat = project.catalog
-    out = set()
+    by_owner: dict = {}  # id of the sync code starting loops -> (its sites, {runner site: coroutine started})
     for owner, sites, site in project_sites(project).runners(project):
         if type(owner) is ModuleScope or owner.summary.is_async or not _is_runner(project, cat, site, owner.module):
             continue
         started = started_coroutine(project, site, owner.module, True)
-        if started is None:
-            continue
+        if started is not None:
+            by_owner.setdefault(id(owner), (owner, sites, {}))[2][id(site)] = started
+    out = set()
+    for owner, sites, runs in by_owner.values():
+        started = set(runs.values())
         for s in sites:
-            if s.kind != "call" or s.awaited or s is site:
+            if s.kind != "call" or s.awaited or id(s) in runs:
                 continue
             fq = named_coroutine(project, project.ev(s.callee, owner.module))
-            if fq is not None and fq != started and not fns[fq].summary.is_generator:
-                out.add(started)
+            if fq is not None and fq not in started and not fns[fq].summary.is_generator:
+                out |= started
                 break
     return out
 
