@@ -461,11 +461,8 @@ def _damage_rest(root, path: str) -> None:
     open(cache_file, "wb").write(bytes(raw))
 
 
-def test_a_summary_whose_rest_is_damaged_is_made_again_from_its_file_or_the_run_reads_afresh(
-        tmp_path, monkeypatch, store_reads):
-    from asynclint.cache.summaries import StaleSummary, SummaryCache
-    from asynclint.engine import Options, run
-
+def _summarized_project(tmp_path, monkeypatch) -> tuple:
+    """(root, path of its ``app/main.py``) of a project of two modules, ``SUMMARIZED`` and a constant."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "u"))
     root = tmp_path / "p"
     (root / "app").mkdir(parents=True)
@@ -474,6 +471,15 @@ def test_a_summary_whose_rest_is_damaged_is_made_again_from_its_file_or_the_run_
     (root / "app" / "main.py").write_text(SUMMARIZED)
     (root / "app" / "other.py").write_text("X = 1\n")
     path = str(root / "app" / "main.py")
+    return root, path
+
+
+def test_a_summary_whose_rest_is_damaged_is_made_again_from_its_file_or_the_run_reads_afresh(
+        tmp_path, monkeypatch, store_reads):
+    from asynclint.cache.summaries import StaleSummary, SummaryCache
+    from asynclint.engine import Options, run
+
+    root, path = _summarized_project(tmp_path, monkeypatch)
     fresh = summarize_source(SUMMARIZED)
     rows = lambda result: sorted((d.path, d.line, d.code) for d in result.diagnostics)  # noqa: E731
     expected = rows(run([str(root)], Options(use_cache=False, jobs=1)))
@@ -522,14 +528,7 @@ def test_a_summary_damaged_that_a_run_reads_late_is_made_again_from_its_file(tmp
     from asynclint.cache.summaries import SummaryCache
     from asynclint.engine import Options, run
 
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "u"))
-    root = tmp_path / "p"
-    (root / "app").mkdir(parents=True)
-    (root / "pyproject.toml").write_text("")
-    (root / "app" / "__init__.py").write_text("")
-    (root / "app" / "main.py").write_text(SUMMARIZED)
-    (root / "app" / "other.py").write_text("X = 1\n")
-    path = str(root / "app" / "main.py")
+    root, path = _summarized_project(tmp_path, monkeypatch)
     rows = lambda result: sorted((d.path, d.line, d.code) for d in result.diagnostics)  # noqa: E731
     expected = rows(run([str(root)], Options(use_cache=False, jobs=1)))
     assert expected and rows(run([str(root)], Options(jobs=1, result_cache=True))) == expected

@@ -812,6 +812,20 @@ SERVING_PROGRAM = {
 }
 
 
+def _with_startup_rule(root: str) -> tuple:
+    """A workspace of ``root`` loaded with ASL402 selected, and what a fresh run with these texts
+    (path -> text) in place of the disk's reports."""
+    options = Options(use_cache=False, jobs=1, python="none", extend_select=["ASL402"])
+    ws = Workspace(root, options)
+    ws.load()
+
+    def fresh(texts) -> list:
+        return sorted(_row(d) for d in run([root], Options(
+            use_cache=False, overrides=dict(texts), jobs=1, python="none", extend_select=["ASL402"])).diagnostics)
+
+    return ws, fresh
+
+
 def test_a_value_edit_elsewhere_that_makes_a_program_serve(tmp_path, monkeypatch):
     """Whether a coroutine serves is kept across runs of the passes (``ProjectSites.served``) by the
     facts it read: a module that neither the program nor the coroutine it awaits changes re-exports
@@ -820,11 +834,7 @@ def test_a_value_edit_elsewhere_that_makes_a_program_serve(tmp_path, monkeypatch
     --extend-select, not ASL102); then back."""
     _write_project(tmp_path, monkeypatch, SERVING_PROGRAM)
     root = str(tmp_path)
-    options = Options(use_cache=False, jobs=1, python="none", extend_select=["ASL402"])
-    ws = Workspace(root, options)
-    ws.load()
-    fresh = lambda texts: sorted(_row(d) for d in run([root], Options(  # noqa: E731
-        use_cache=False, overrides=dict(texts), jobs=1, python="none", extend_select=["ASL402"])).diagnostics)
+    ws, fresh = _with_startup_rule(root)
     first = _live(ws)[0]
     assert [(r[1], r[5]) for r in first] == [(9, "ASL102"), (11, "ASL102")] and first == fresh({})
     names = str(tmp_path / "app/names.py")
@@ -1710,11 +1720,7 @@ def test_a_body_edit_elsewhere_that_starts_a_task_beside_a_program_that_ran_alon
     again (ASL109, not ASL402); then back."""
     _write_project(tmp_path, monkeypatch, ALONE_PROGRAM)
     root = str(tmp_path)
-    options = Options(use_cache=False, jobs=1, python="none", extend_select=["ASL402"])
-    ws = Workspace(root, options)
-    ws.load()
-    fresh = lambda texts: sorted(_row(d) for d in run([root], Options(  # noqa: E731
-        use_cache=False, overrides=dict(texts), jobs=1, python="none", extend_select=["ASL402"])).diagnostics)
+    ws, fresh = _with_startup_rule(root)
     first = _live(ws)[0]
     assert [(r[0], r[1], r[5]) for r in first] == [("cfg/edit.py", 8, "ASL402")] and first == fresh({})
     store = str(tmp_path / "cfg/store.py")
