@@ -104,7 +104,9 @@ NOT_FOR_A_WARM_CHECK = {"click", "asynclint.cli", "asynclint.engine", "asynclint
 def test_the_command_answers_a_warm_check_before_importing_the_command_line(tmp_path):
     root = _app(tmp_path)
     first = _command(root, tmp_path, "check", "--python", "none", ".")
-    assert first[0] == 1 and "ASL201" in first[1] and {"click", "asynclint.engine"} <= first[2]
+    # (a plain check: through the engine, without the command line, ``checking.plain_check``)
+    assert first[0] == 1 and "ASL201" in first[1] and "asynclint.engine" in first[2]
+    assert not {"click", "asynclint.cli"} & first[2]
     _command(root, tmp_path, "check", "--python", "none", ".")  # (the first run made the cache directory)
     code, out, modules = _command(root, tmp_path, "check", "--python", "none", ".")
     assert (code, out) == first[:2]
@@ -113,7 +115,7 @@ def test_the_command_answers_a_warm_check_before_importing_the_command_line(tmp_
     with open(os.path.join(root, "app", "routes.py"), "a") as fh:
         fh.write("\n\n@router.get('/slow')\nasync def slow():\n    import time\n    time.sleep(1)\n")
     code, out, modules = _command(root, tmp_path, "check", "--python", "none", ".")
-    assert code == 1 and "ASL102" in out and "asynclint.engine" in modules
+    assert code == 1 and "ASL102" in out and "asynclint.engine" in modules and "click" not in modules
 
 
 def test_the_command_says_its_version_without_the_command_line(tmp_path):
@@ -127,3 +129,35 @@ def test_the_command_says_its_version_without_the_command_line(tmp_path):
     # --help and the other commands go to the command line without looking for a kept answer
     code, out, modules = _command(str(tmp_path), tmp_path, "--help")
     assert code == 0 and "Check options" in out and "click" in modules and "asynclint.cache.warm" not in modules
+
+
+def test_a_plain_check_runs_without_the_command_line_and_reports_as_it_does(tmp_path):
+    """``asynclint`` runs a check of paths with options of the report and the selection only without
+    click (``checking.plain_check``): the same report, messages and exit status as the command line's
+    ``check`` (``cli.main``) for the same arguments; anything else goes to the command line."""
+    from click.testing import CliRunner
+
+    from asynclint.checking import plain_check
+    from asynclint.cli import main
+
+    root = _app(tmp_path)
+    for args in (["check", "--python", "none", "."], ["--python=none", "--format", "json", "app"],
+                 ["--python", "none", "--select", "ASL2", "--statistics", "-j", "1", "."],
+                 ["--python", "none", "--show-all", "-q", "--exit-zero", "--", "app/routes.py"],
+                 ["--python", "none", "--select", "ASL9", "."], ["--python", "none", "missing_dir"]):
+        assert plain_check(args) is not None, args
+        code, out, modules = _command(root, tmp_path, *args)
+        assert "click" not in modules, args
+        cwd = os.getcwd()
+        os.chdir(root)
+        try:
+            by_click = CliRunner().invoke(main, args, env={"XDG_CACHE_HOME": str(tmp_path / "usercache")})
+        finally:
+            os.chdir(cwd)
+        assert (code, out) == (by_click.exit_code, by_click.stdout), args
+    for args in (["--fix", "."], ["rule", "ASL101"], ["--output", "x.txt", "."], ["--config", "p.toml", "."],
+                 ["-j", "0", "."], ["--jobs=two", "."], ["--format", "xml", "."], ["-qj2", "."], ["--bogus"],
+                 ["--select"], ["--no-cache", "."], ["--watch"]):
+        assert plain_check(args) is None, args
+    code, out, modules = _command(root, tmp_path, "--python", "none", "--format", "xml", ".")
+    assert code == 2 and "click" in modules  # (the command line says what is wrong)

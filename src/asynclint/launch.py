@@ -3,7 +3,8 @@
 It answers what it can before importing the command line (click) and the
 engine, whose imports alone cost several times the interpreter's start-up:
 ``--version``, and a ``check`` with nothing changed since the same command
-last ran (``cache.warm``). Anything else is ``cli.main``, without even
+last ran (``cache.warm``); a plain check that it cannot answer runs without
+click (``checking.plain_check``). Anything else is ``cli.main``, without even
 looking for a kept answer when the arguments say it cannot be one
 (``--help``, another command, ``--fix``...).
 """
@@ -32,6 +33,11 @@ def entry():
         from .cache.warm import answer
 
         answer(args)  # (ends the process when it answers)
+        from .checking import plain_check, run_plain_check
+
+        got = plain_check(args)
+        if got is not None:
+            run_plain_check(got, args)  # (click is not imported: ends the process)
     from .cli import run_process
 
     run_process(args)
