@@ -19,7 +19,6 @@ handling here: only coroutines produce findings.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -1475,6 +1474,8 @@ def route_rows(result, numbered: Optional[dict] = None) -> list:
 
 def render_routes(result, fmt: str = "text") -> str:
     if fmt == "json":
+        import json
+
         from .. import __version__
         from ..report.json import SCHEMA_VERSION
 
