@@ -1,9 +1,10 @@
 """``asynclint check``: one check (and fix) of some paths, its report and its exit status.
 
 Without click: the command line (``cli``) parses the options of ``check`` and comes here, and so
-does the ``asynclint`` command itself for a plain check (``fast_check``: paths and the options a
-report is made with), which then imports neither click nor the command line. Importing click costs
-about as much as the rest of a check after a comment edit.
+does the ``asynclint`` command itself for a plain check (paths and the options a report is made
+with: ``plain_check``), which then imports neither click nor the command line: importing them
+costs a seventh of a check after a comment edit of a small project (70M of 455M instructions on
+lnbits).
 
 Exit codes: 0 nothing found, 1 findings (or files that could not be checked), 2 usage or
 configuration error, 3 an internal error of asynclint (a bug: one line asking for a report).
