@@ -1047,6 +1047,11 @@ class _Summarizer:
                 filled = filled_queues(stmt.test, False)  # `if q.empty(): continue` ... `q.get()`
                 sc.filled.extend(filled)
                 filled_pushed += len(filled)
+                # `if not isinstance(engine, AsyncEngine): raise ...`: what follows holds an AsyncEngine
+                if type(stmt.test) is ast.UnaryOp and type(stmt.test.op) is ast.Not:
+                    narrow = self.narrowed(stmt.test.operand)
+                    if narrow is not None:
+                        self.bind(*narrow)
                 # `if self._x is not None: return self._x` ... `self._x = ...`: the rest runs once
                 if once is None:
                     once = self.memo_test(stmt.test, True, stmts[i + 1:])
