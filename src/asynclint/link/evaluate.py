@@ -229,6 +229,11 @@ class Evaluator:
                         if entry is not None and e[2] in entry[1].attrs:
                             info, cls = entry
                             return all(self.not_none(x, info, depth + 1) for x in cls.attrs[e[2]])
+                elif type(base) is Inst:
+                    # an attribute the catalog names on a library object holds the object it says
+                    # (an AsyncEngine's sync_engine is its Engine); a pattern ("*") is no such promise
+                    info = self.catalog.type_info(base.type)
+                    return info is not None and bool(info.attributes.get(e[2]))
         return False
 
     # ---------------------------------------------------------------- evaluation

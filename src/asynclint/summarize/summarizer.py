@@ -1047,6 +1047,11 @@ class _Summarizer:
                 filled = filled_queues(stmt.test, False)  # `if q.empty(): continue` ... `q.get()`
                 sc.filled.extend(filled)
                 filled_pushed += len(filled)
+                # `if not isinstance(engine, AsyncEngine): raise ...`: what follows holds an AsyncEngine
+                if type(stmt.test) is ast.UnaryOp and type(stmt.test.op) is ast.Not:
+                    narrow = self.narrowed(stmt.test.operand)
+                    if narrow is not None:
+                        self.bind(*narrow)
                 # `if self._x is not None: return self._x` ... `self._x = ...`: the rest runs once
                 if once is None:
                     once = self.memo_test(stmt.test, True, stmts[i + 1:])
@@ -1159,6 +1164,18 @@ class _Summarizer:
                 return ("reopen",) + found[0]  # a closed client replaced: not on the normal path
             return ("keyed",) + found[0] if keyed else found[0]
         return None
+
+    def memo_conjunction(self, node: ast.If) -> Optional[ast.If]:
+        """``if <cache empty> and rest: body`` (no else) with a cache ``body`` fills, as the nested
+        ``if <cache empty>: if rest: body`` it means; None for any other ``if``."""
+        test = node.test
+        if node.orelse or type(test) is not ast.BoolOp or type(test.op) is not ast.And \
+                or self.memo_test(test.values[0], False, node.body) is None:
+            return None
+        rest = test.values[1:]
+        inner_test = rest[0] if len(rest) == 1 else ast.copy_location(ast.BoolOp(op=ast.And(), values=rest), rest[0])
+        inner = ast.copy_location(ast.If(test=inner_test, body=node.body, orelse=[]), node)
+        return ast.copy_location(ast.If(test=test.values[0], body=[inner], orelse=[]), node)
 
     def reset_between_uses(self, attr: str) -> bool:
         """``memo.reset_between_uses`` for the method being summarized and ``self.<attr>``."""
@@ -1296,6 +1313,12 @@ class _Summarizer:
                 if sc is not None:
                     sc.func.returns = sc.func.returns + (self.returned(node.value),)
         elif t is ast.If:
+            nested = self.memo_conjunction(node)
+            if nested is not None:
+                # `if self._x is None and probe(db): self._x = db` runs as `if self._x is None:` around
+                # `if probe(db): self._x = db`: what the rest of the test calls runs while the cache is empty
+                self.stmt(nested)
+                return
             self.visit(node.test)
             # `if _client is None: _client = make()`: the body runs once; `if k in CACHE: ... else:
             # CACHE[k] = load()`: the else branch does
