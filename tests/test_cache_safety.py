@@ -522,7 +522,7 @@ def test_a_summary_whose_rest_is_damaged_is_made_again_from_its_file_or_the_run_
 
 
 def test_a_summary_damaged_that_a_run_reads_late_is_made_again_from_its_file(tmp_path, monkeypatch, store_reads):
-    """A run that may be answered by the results kept (``collect_summaries(defer=True)``) reads the
+    """A run that may be answered by the results kept (``collect_summaries(equivalence=True)``) reads the
     summaries of the files that did not change only when it needs them (``Collected.fill``): one
     whose entry is damaged is then made again from its file, reported as before and stored again."""
     from asynclint.cache.summaries import SummaryCache

@@ -236,8 +236,7 @@ def _run(paths, options: Options, cfg: Optional[Config]) -> Result:
                                   use_cache=options.use_cache, jobs=options.jobs, overrides=options.overrides,
                                   progress=options.progress, prestat=prestat,
                                   previous=snapshot.digests() if snapshot is not None and snapshot.usable else None,
-                                  equivalence=results is not None or snapshot is not None,
-                                  defer=results is not None or snapshot is not None)
+                                  equivalence=results is not None or snapshot is not None)
     if collected.equivalent:
         # a file's text changed and its summary did not (a comment edited): what was analysed is the same
         same = snapshot is None or snapshot.follow(collected.equivalent, collected.digests)

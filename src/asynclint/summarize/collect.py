@@ -33,38 +33,30 @@ class Collected:
     # with ``equivalence``: path -> the digest of the text the cache had for it, for the files whose
     # text changed and whose summary did not (a comment edited, a line appended at the end)
     equivalent: dict = field(default_factory=dict)
-    # with ``defer``: path -> (digest, stat) of the files whose summary the cache has and has not read
+    # with ``equivalence``: path -> (digest, stat) of the files whose summary the cache has and has not read
     # yet (``fill`` reads them); ``summaries`` holds the others meanwhile
     deferred: dict = field(default_factory=dict)
     _filling: tuple = field(default=(), repr=False, compare=False)  # what ``fill`` needs of the run
 
     def fill(self) -> None:
-        """Read the summaries ``collect_summaries(defer=True)`` left in the cache, in the files' order.
-        One the cache can no longer give (damaged since its index was read) is summarized again."""
+        """Read the summaries ``collect_summaries(equivalence=True)`` left in the cache, in the files'
+        order. One the cache can no longer give (damaged since its index was read) is summarized again."""
         if not self.deferred:
             return
         deferred, self.deferred = self.deferred, {}
         cache, order, report_paths, display, max_size = self._filling
         missed = []
         with gc_paused():
-            got = dict(self.summaries)
             for path, (digest, _) in deferred.items():
                 summary = cache.decode(digest)
                 if summary is None:
                     missed.append(path)
+                    self.digests.pop(path, None)
                 else:
-                    got[path] = summary
-            for path, summary, err, digest, blob in _serial([(p, max_size, False) for p in missed], False):
-                self.digests.pop(path, None)
-                if err:
-                    if path in report_paths:
-                        self.errors.append(file_error(display[path], err))
-                    cache.forget(path)
-                    continue
-                got[path] = summary
-                self.digests[path] = digest
-                cache.store_summary(path, deferred[path][1], digest, summary, blob)
-        self.summaries = {path: got[path] for path in order if path in got}
+                    self.summaries[path] = summary
+            for result in _serial([(p, max_size, False) for p in missed], False):
+                _take(self, cache, result, deferred[result[0]][1], report_paths, display)
+        self.summaries = {path: self.summaries[path] for path in order if path in self.summaries}
         if missed:
             cache.save()
 
@@ -116,14 +108,14 @@ def _summarize_job(args):
 
 def collect_summaries(files, report_paths, *, root: str, max_file_size: int, use_cache: bool = True,
                       jobs=None, overrides=None, progress: bool = False, prestat=None, previous=None,
-                      equivalence: bool = False, defer: bool = False) -> Collected:
+                      equivalence: bool = False) -> Collected:
     """Summaries of ``files`` (``SourceFile``s). ``overrides`` maps an absolute path to the text
     to use instead of the disk (editor buffers); ``prestat`` holds stats the caller already made.
     ``previous`` (path -> digest of the text an earlier analysis saw: ``live.persist``): the summaries
     of those that changed (or are gone) are read from the cache too, before it forgets them.
     ``equivalence``: say which files changed their text and not their summary (``Collected.equivalent``;
-    when few changed). ``defer``: the summaries the cache has are read by ``Collected.fill``, when
-    the caller needs them (a run that the comparison answers never does)."""
+    when few changed), and leave the summaries the cache has to ``Collected.fill``, for the caller to
+    read when it needs them (a run that the comparison answers never does)."""
     overrides = overrides or {}
     prestat = prestat or {}
     out = Collected()
@@ -155,7 +147,7 @@ def collect_summaries(files, report_paths, *, root: str, max_file_size: int, use
                 if f.path in report_paths:
                     out.errors.append(file_error(f.display, f"{not_regular(f.path, st.st_mode)}: skipped"))
                 continue
-            if defer:
+            if equivalence:
                 digest = cache.digest_if_same(f.path, st)
                 if digest is not None:
                     out.deferred[f.path] = (digest, st)
@@ -177,23 +169,14 @@ def collect_summaries(files, report_paths, *, root: str, max_file_size: int, use
             results = _serial([(p, max_file_size, False) for p, _ in todo], progress)
         compare = equivalence and len(todo) <= EQUIVALENCE_UP_TO
         olds: dict = {}  # digest -> the summary the cache has of that text, read once (``summary_of``)
-        for path, summary, err, digest, blob in results:
-            if err:
-                if path in report_paths:
-                    out.errors.append(file_error(display[path], err))
-                cache.forget(path)
-                continue
-            if summary is None:
-                summary = decode_summary(blob)
-            out.summaries[path] = summary
-            if digest is not None:
-                out.digests[path] = digest
-                before = cache.by_path.get(path) if compare else None
-                if before is not None and before[2] != digest:
-                    old = olds[before[2]] = cache.summary_of(before[2])
-                    if _same_summary(old, summary):
-                        out.equivalent[path] = before[2]
-                cache.store_summary(path, stats[path], digest, summary, blob)
+        for result in results:
+            path, digest = result[0], result[3]
+            before = cache.by_path.get(path) if compare and digest is not None else None  # (before it is stored)
+            summary = _take(out, cache, result, stats[path], report_paths, display)
+            if summary is not None and before is not None and before[2] != digest:
+                old = olds[before[2]] = cache.summary_of(before[2])
+                if _same_summary(old, summary):
+                    out.equivalent[path] = before[2]
         for path, digest in (previous or {}).items():
             if out.digests.get(path) != digest:
                 old = olds[digest] if digest in olds else cache.summary_of(digest)
@@ -205,6 +188,24 @@ def collect_summaries(files, report_paths, *, root: str, max_file_size: int, use
     if out.deferred:
         out._filling = (cache, [f.path for f in files], report_paths, display, max_file_size)
     return out
+
+
+def _take(out: Collected, cache: SummaryCache, result: tuple, st, report_paths, display: dict):
+    """A file's ``_summarize_job`` result into ``out`` and ``cache`` (``st``: the file's stat): its
+    summary, or None when it could not be summarized (its error said, for a file reported)."""
+    path, summary, err, digest, blob = result
+    if err:
+        if path in report_paths:
+            out.errors.append(file_error(display[path], err))
+        cache.forget(path)
+        return None
+    if summary is None:
+        summary = decode_summary(blob)
+    out.summaries[path] = summary
+    if digest is not None:
+        out.digests[path] = digest
+        cache.store_summary(path, st, digest, summary, blob)
+    return summary
 
 
 def _same_summary(old, summary) -> bool:
