@@ -64,27 +64,37 @@ def runner_places(project: Project) -> dict:
     return candidates
 
 
+def _loop_starters(project: Project) -> list:
+    """(owner, its call sites, [its calls that start a loop]) of the sync code that starts loops."""
+    cat = project.catalog
+    by_owner: dict = {}
+    for owner, sites, site in project_sites(project).runners(project):
+        if type(owner) is ModuleScope or owner.summary.is_async or not _is_runner(project, cat, site, owner.module):
+            continue
+        by_owner.setdefault(id(owner), (owner, sites, []))[2].append(site)
+    return list(by_owner.values())
+
+
+def _made_coroutines(project: Project, owner, sites, runners: list):
+    """The project coroutines (not generators) that sync code ``owner`` calls, without awaiting them,
+    at its call sites ``sites`` other than ``runners``."""
+    fns = project.functions
+    for s in sites:
+        if s.kind != "call" or s.awaited or any(s is r for r in runners):
+            continue
+        fq = named_coroutine(project, project.ev(s.callee, owner.module))
+        if fq is not None and not fns[fq].summary.is_generator:
+            yield fq
+
+
 def made_where_loops_start(project: Project) -> set:
     """The project coroutines that sync code calls, without awaiting it, beside a call that starts a
     loop (``self.servers.append(rest.start())`` ... ``asyncio.run(self._serve())`` in one function, the
     servers gathered there): the program's own coroutines, made for the loop it starts, as the one
     handed to the runner is. The runners' own arguments are ``runner_places``'s."""
-    fns = project.functions
-    cat = project.catalog
     out = set()
-    seen = set()
-    for owner, sites, site in project_sites(project).runners(project):
-        if id(owner) in seen or type(owner) is ModuleScope or owner.summary.is_async:
-            continue
-        if not _is_runner(project, cat, site, owner.module):
-            continue
-        seen.add(id(owner))
-        for s in sites:
-            if s.kind != "call" or s.awaited or s is site:
-                continue
-            fq = named_coroutine(project, project.ev(s.callee, owner.module))
-            if fq is not None and not fns[fq].summary.is_generator:
-                out.add(fq)
+    for owner, sites, runners in _loop_starters(project):
+        out.update(_made_coroutines(project, owner, sites, runners))
     return out
 
 
@@ -94,25 +104,11 @@ def started_with_others(project: Project) -> set:
     (``loop.create_task(poll()) ... loop.run_until_complete(flush())``): what they do is not all their
     loop runs. (``asyncio.run(edit())`` in one branch and ``asyncio.run(serve())`` in the other are two
     loops, one coroutine each.)"""
-    fns = project.functions
-    cat = project.catalog
-    by_owner: dict = {}  # id of the sync code starting loops -> (its sites, {runner site: coroutine started})
-    for owner, sites, site in project_sites(project).runners(project):
-        if type(owner) is ModuleScope or owner.summary.is_async or not _is_runner(project, cat, site, owner.module):
-            continue
-        started = started_coroutine(project, site, owner.module, True)
-        if started is not None:
-            by_owner.setdefault(id(owner), (owner, sites, {}))[2][id(site)] = started
     out = set()
-    for owner, sites, runs in by_owner.values():
-        started = set(runs.values())
-        for s in sites:
-            if s.kind != "call" or s.awaited or id(s) in runs:
-                continue
-            fq = named_coroutine(project, project.ev(s.callee, owner.module))
-            if fq is not None and fq not in started and not fns[fq].summary.is_generator:
-                out |= started
-                break
+    for owner, sites, runners in _loop_starters(project):
+        started = {started_coroutine(project, site, owner.module, True) for site in runners} - {None}
+        if started and any(fq not in started for fq in _made_coroutines(project, owner, sites, runners)):
+            out |= started
     return out
 
 
