@@ -469,12 +469,11 @@ class Store:
         self._unchecked.update(zip(keys, zip(starts, klens, starts[1:])))
         return starts[-1], len(record)
 
-    def _heads_record(self, items) -> list:
-        """The parts of the record of the heads of ``items`` ((key, (tag, value)), as a whole write
-        puts them after it): their keys, value lengths and tags."""
-        keys = [key for key, _ in items]
-        heads = codec.dumps((keys, array("I", [len(value) for _, (_, value) in items]).tobytes(),
-                             b"".join(tag for _, (tag, _) in items)))
+    def _heads_record(self, items, tags: list) -> list:
+        """The parts of the record of the heads of ``items`` ((key, (tag or None, value))) written with
+        ``tags``, as a whole write puts them after it: their keys, value lengths and tags."""
+        heads = codec.dumps(([key for key, _ in items], array("I", [len(value) for _, (_, value) in items]).tobytes(),
+                             b"".join(tags)))
         return [_REC.pack(len(_HEADS), len(heads), self._tag(_HEADS, heads)), _HEADS, heads]
 
     def _check(self, tag: bytes, record) -> bool:
@@ -596,7 +595,7 @@ class Store:
         parts: list = []
         items = list(self._items.items())
         tags = self._records(items, parts, tags=True)
-        first = self._heads_record([(key, (tag, value)) for (key, (_, value)), tag in zip(items, tags)])
+        first = self._heads_record(items, tags)
         parts = [_HEAD.pack(MAGIC, FORMAT, len(items) + 1)] + first + parts
         try:
             write_private(self.directory, self.name, b"".join(parts))

@@ -276,7 +276,7 @@ class Snapshot:
         except Exception:  # an entry missing or not what this code wrote: analyse afresh
             return None
         indexed = state.readers is not None  # (the server: which records read a fact, by the fact)
-        state.take_in(records, table.decode if indexed else None, (taken.uses, taken.calls))
+        state.take_in(records, (taken.uses, taken.calls), table.decode if indexed else None)
         state.library_depth = depth
         sites = taken.sites
         sites.update(lib_found)

@@ -382,12 +382,12 @@ class AnalysisState:
             self.quiet_kept = None  # (a new route model: what it serves is decided again)
         self._propagate(changed, same)
 
-    def take_in(self, records: dict, decode=None, owned=None) -> None:
+    def take_in(self, records: dict, owned: tuple, decode=None) -> None:
         """Records read from the store (``persist``), kept as ``_keep`` keeps them, changing nothing
-        (no derived fact changes by it). ``decode``: what makes a record's stored facts a set (an
-        indexed state's). Into a state that holds nothing yet and indexes nothing, at once; ``owned``:
-        then the (owner, items) of those records' lock uses and call rows, as the reader gathered them
-        (``stored.Taken``), else they are gathered here."""
+        (no derived fact changes by it). ``owned``: the (owner, items) of those records' lock uses and
+        of their call rows, as the reader gathered them (``stored.Taken``); ``decode``: what makes a
+        record's stored facts a set (an indexed state's). Into a state that holds nothing yet and
+        indexes nothing, at once."""
         if self.records or self._dropped or self._handed is not None or self.readers is not None:
             derived, self.derived = self.derived, None
             try:
@@ -399,9 +399,6 @@ class AnalysisState:
                 self.derived = derived
             return
         self.records.update(records)
-        if owned is None:
-            owned = ([(key, rec.uses) for key, rec in records.items() if rec.uses and key[0] != "l"],
-                     [(key, rec.calls) for key, rec in records.items() if rec.calls and key[0] != "l"])
         self.lock_uses.add_all(owned[0])
         self.call_index.add_all(owned[1])
 
