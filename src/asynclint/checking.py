@@ -273,15 +273,26 @@ def plain_check(args) -> dict | None:
     return got
 
 
+def begin_process(args) -> None:
+    """This process is the ``asynclint`` command run with ``args``: it ends with its check (``_exit``),
+    asynclint's classes are made from the code compiled before (``codecache``), and what a check that
+    only reports prints is kept as the answer to the same command (``cache.warm``)."""
+    from .launch import named_paths
+
+    _PROCESS[0] = True
+    codecache.install()
+    if named_paths(args) is not None:
+        from .cache.warm import Recorder
+
+        _WARM[0] = Recorder(args)
+
+
 def run_plain_check(got: dict, args) -> None:
     """``asynclint`` running the plain check ``got`` (``plain_check``) of its arguments ``args``, as
     ``cli``'s ``check`` does; ends the process."""
-    _PROCESS[0] = True
-    codecache.install()
-    from .cache.warm import Recorder
+    begin_process(args)
     from .engine import linger_until_exit
 
-    _WARM[0] = Recorder(args)
     sel = {"select": got["select"], "ignore": got["ignore"], "extend_select": got["extend_select"],
            "extend_ignore": got["extend_ignore"], "config": None, "no_cache": False, "jobs": got["jobs"],
            "force_exclude": got["force_exclude"], "python": got["python"]}

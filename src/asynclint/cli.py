@@ -13,10 +13,10 @@ import sys
 
 import click
 
-from . import __version__, codecache
-from .checking import (_PROCESS, _WARM, EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, FORMATS,  # noqa: F401
-                       _check_once, _echo, _exit, _exit_status, _fail, _internal_error, _options, _run,
-                       _split_codes)
+from . import __version__
+from .checking import EXIT_INTERNAL  # noqa: F401 (the exit status of an internal error, named from here too)
+from .checking import (_PROCESS, _WARM, EXIT_CLEAN, EXIT_FINDINGS, FORMATS, _check_once, _echo, _exit, _fail,
+                       _internal_error, _run, begin_process)
 
 
 class DefaultGroup(click.Group):
@@ -49,14 +49,7 @@ def entry():
 
 def run_process(args) -> None:
     """``main`` in a process of its own: the ``asynclint`` command, ``args`` its arguments."""
-    from .launch import named_paths
-
-    _PROCESS[0] = True
-    codecache.install()
-    if named_paths(args) is not None:
-        from .cache.warm import Recorder
-
-        _WARM[0] = Recorder(args)
+    begin_process(args)
     main()
 
 
