@@ -300,3 +300,85 @@ def test_the_first_run_of_a_project_keeps_its_answer(shop):
     assert not (shop / ".asynclint_cache").exists()
     (report, status), kept = _check("--python", "none")
     assert kept == (((1, report),), status)  # (its cache directory made before the project was walked)
+
+
+# ---------------------------------------------------------------------------
+# the discovery kept while the directories it walked stay the same (``cache.discovered``)
+
+
+@pytest.fixture
+def walks(monkeypatch):
+    """The directory walks discovery makes (``discover.discover`` calls), counted."""
+    from asynclint import discover
+
+    made = []
+    real = discover.discover
+
+    def counted(paths, **kw):
+        made.append(list(paths))
+        return real(paths, **kw)
+
+    monkeypatch.setattr(discover, "discover", counted)
+    return made
+
+
+def test_a_discovery_is_kept_while_no_directory_it_walked_changes(shop, walks):
+    report = _ready("--python", "none")
+    assert len(walks) == 1
+    helpers = shop / "app" / "helpers.py"
+    helpers.write_text("def fetch(url):\n    return url\n")  # edited in place
+    (edited, _), _ = _check("--python", "none")
+    assert len(walks) == 1 and "ASL" in report and "ASL" not in edited  # the files kept, their text read
+    helpers.write_text(HELPERS)
+    # a file added: its directory changed, the project is walked again and the new file checked
+    (shop / "app" / "api" / "jobs.py").write_text(JOBS)
+    (added, _), _ = _check("--python", "none")
+    assert len(walks) == 2 and "jobs.py" in added
+    _check("--python", "none")
+    assert len(walks) == 2
+    # a .gitignore edited in place (its directory's stamp stays): seen
+    (shop / ".gitignore").write_text("build/\n")
+    _check("--python", "none")
+    walks.clear()
+    (shop / ".gitignore").write_text("app/api/jobs.py\n")
+    (ignored, _), _ = _check("--python", "none")
+    assert len(walks) == 1 and "jobs.py" not in ignored
+    # a file removed
+    helpers.unlink()
+    (removed, _), _ = _check("--python", "none")
+    assert len(walks) == 2 and "helpers.py" not in removed
+
+
+def test_a_kept_discovery_is_one_of_these_paths_and_options(shop, walks):
+    (api, _), _ = _check("--python", "none", "app/api")  # a folder: linked against the whole project
+    assert len(walks) == 2 and "routes.py" in api
+    _check("--python", "none")
+    assert len(walks) == 3
+    (again, _), _ = _check("--python", "none", "app/api", "-q")
+    assert len(walks) == 3 and again.count("ASL") == api.count("ASL")
+    (shop / "pyproject.toml").write_text("[project]\nname = 'shop'\nversion = '0'\n"
+                                         "[tool.asynclint]\nextend-exclude = ['app/api']\n")
+    (excluded, _), _ = _check("--python", "none")
+    assert len(walks) == 4 and "routes.py" not in excluded
+    _check("--python", "none", "app/helpers.py")  # a file named: walked each time (its stamp is its text's)
+    _check("--python", "none", "app/helpers.py")
+    assert len(walks) == 8  # (the file, then the project around it)
+
+
+def test_a_discovery_resting_on_a_directory_changed_just_before_is_not_kept(shop, walks, monkeypatch):
+    _ready("--python", "none")
+    monkeypatch.setattr(warm, "FINE_TICK", 3600 * 10**9)  # (a clock ticking once an hour)
+    (shop / "app" / "api" / "jobs.py").write_text(JOBS)
+    _check("--python", "none")
+    (twice, _), _ = _check("--python", "none")
+    assert len(walks) == 3 and "jobs.py" in twice  # a file added after the stat could keep its stamp
+
+
+def test_a_planted_discovery_is_not_believed(shop, walks, tmp_path, monkeypatch):
+    _ready("--python", "none")
+    kept = [n for n in os.listdir(shop / ".asynclint_cache") if n.startswith("discovery-")]
+    assert len(kept) == 1
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "another-installation"))
+    (shop / "app" / "helpers.py").write_text(HELPERS + "\n")
+    (report, _), _ = _check("--python", "none")
+    assert len(walks) == 2 and "4 files checked" in report  # (another secret: walked again)

@@ -125,10 +125,12 @@ def _discover(paths, options: Options, cfg: Optional[Config]):
         ancestors_witness(paths, options.config_path, stamps)
     cfg = cfg or resolve_config(paths, options)
 
-    # 1. discover
-    found = files_for_run(paths, exclude=cfg.exclude, extend_exclude=cfg.extend_exclude,
-                          force_exclude=options.force_exclude, whole_project=options.whole_project, root=root,
-                          check_tests=cfg.check_tests, stamps=stamps)
+    # 1. discover (when the result cache is asked: the last discovery, if no directory it walked changed)
+    found = _discovered(paths, options, cfg, root, stamps) if cached and root is not None else None
+    if found is None:
+        found = files_for_run(paths, exclude=cfg.exclude, extend_exclude=cfg.extend_exclude,
+                              force_exclude=options.force_exclude, whole_project=options.whole_project, root=root,
+                              check_tests=cfg.check_tests, stamps=stamps)
 
     # the environment whose installed libraries are read (none: the catalog alone)
     env = find_environment(options.python, cfg.python, cfg.path, found.root)
@@ -150,6 +152,35 @@ def _discover(paths, options: Options, cfg: Optional[Config]):
                          problems=found.problems, covered=covered)
             hit.witness = _witness(found.stamps, prestat, results)
     return cfg, found, env, results, prestat, hit
+
+
+def _discovered(paths, options: Options, cfg: Config, root: str, stamps: Optional[dict]):
+    """``files_for_run``'s answer, from the last discovery with the same paths and options while no
+    directory it walked changed (``cache.discovered``); else made, and kept for the next run. Only
+    for directories named: a file named changes with every edit."""
+    if not all(os.path.isdir(p) for p in paths):
+        return None
+    from .cache import discovered
+    from .discover import RunFiles
+
+    root = os.path.abspath(root)
+    choice = (tuple(cfg.exclude), tuple(cfg.extend_exclude), options.force_exclude, options.whole_project,
+              cfg.check_tests)
+    walked: dict = {}
+    got = discovered.recall(paths, root, choice, walked)
+    if got is not None:
+        files, report_paths, context_dirs = got
+        found = RunFiles(root, files, report_paths, context_dirs)
+    else:
+        started = time.time_ns()
+        found = files_for_run(paths, exclude=cfg.exclude, extend_exclude=cfg.extend_exclude,
+                              force_exclude=options.force_exclude, whole_project=options.whole_project, root=root,
+                              check_tests=cfg.check_tests, stamps=walked)
+        discovered.remember(paths, root, choice, found, walked, started)
+    if stamps is not None:
+        stamps.update(walked)
+    found.stamps = stamps
+    return found
 
 
 # a run on a few files of a project of at most this many files analyses all of it and keeps that (a

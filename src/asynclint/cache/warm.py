@@ -154,24 +154,35 @@ def lookup(args):
         expected = _STAMP.iter_unpack(stamps)
     except Exception:  # (authenticated, so written by this code: cannot happen unless a bug)
         return None
+    if not holds(groups, flags, expected, same_text=_SameText(store, key)):
+        return None
+    return outputs, status
+
+
+def holds(groups, flags, expected, *, same_text=None, now=None) -> bool:
+    """Does every path of a packed witness (``_packed``: ``expected`` its stamps, unpacked one by one)
+    stat as it did, or is it, where its stamp changed, a file whose text is the same (``same_text``:
+    (path, ``os.stat`` result) -> bool)? ``now``: a dict to fill with what the paths stat now (the
+    witness itself, when it holds)."""
     exists = os.path.exists
     for path, there in flags:
         if exists(path) is not there:
-            return None
+            return False
+        if now is not None:
+            now[path] = True if there else None
     st = os.stat
-    same_text = _SameText(store, key)
     try:
         for directory, names in groups:
             for name in names:
                 s = st(directory + name)
                 if (s.st_mtime_ns, s.st_size, s.st_ino, s.st_ctime_ns) != next(expected) and \
-                        not same_text(directory + name, s):
-                    return None
+                        (same_text is None or not same_text(directory + name, s)):
+                    return False
+                if now is not None:
+                    now[directory + name] = s
     except (OSError, ValueError, StopIteration):
-        return None
-    if next(expected, None) is not None:
-        return None
-    return outputs, status
+        return False
+    return next(expected, None) is None
 
 
 _TEXTS = b"#texts"  # (appended to a command's key) path -> SHA-256 of the text the run analysed
@@ -386,15 +397,15 @@ class Recorder:
         return True
 
 
-def _prune(directory: str, keep: str) -> None:
-    """Remove all but the ``KEEP`` most recent answers' files (``keep`` among them)."""
+def _prune(directory: str, keep: str, prefix: str = PREFIX, most: int = KEEP) -> None:
+    """Remove all but the ``most`` most recent files named ``prefix``... (``keep`` among them)."""
     try:
         with os.scandir(directory) as it:
-            found = [(e.stat().st_mtime_ns, e.name) for e in it if e.name.startswith(PREFIX) and e.name != keep]
+            found = [(e.stat().st_mtime_ns, e.name) for e in it if e.name.startswith(prefix) and e.name != keep]
     except OSError:
         return
     found.sort(reverse=True)
-    for _, name in found[KEEP - 1:]:
+    for _, name in found[most - 1:]:
         try:
             os.unlink(os.path.join(directory, name))
         except OSError:
