@@ -28,6 +28,11 @@ chains)``:
   the parameter before the test (``x = x.replace("a", "b")`` in one branch),
   replayed on literal arguments.
 
+A call site's own guards may also hold an ``any`` guard, ``("", "any", disjuncts,
+True, RAW)``: the test ``a or b`` held (or ``a and b`` did not), and each
+disjunct is the tuple of guards one way of it implies. ``both`` expands it
+into one clause per disjunct, so conditions hold only plain guards.
+
 A guard on the receiver's state at a method call on an object built at one
 place with known arguments (a module global ``logger = Logger(verbose=True)``,
 ``self.logger = Logger()``) is decided by the literal the attribute holds
@@ -344,11 +349,21 @@ def _against_facts(guard, facts) -> Optional[bool]:
 
 
 def both(guards, cond):
-    """``cond`` under the site's own guards (a conjunction); clauses that cannot hold are dropped."""
+    """``cond`` under the site's own guards (a conjunction, in which an ``any`` guard holds when every
+    guard of one of its disjuncts does); clauses that cannot hold are dropped."""
     if cond is None or not guards:
         return cond
-    out = frozenset(frozenset(clause | set(guards)) for clause in cond)
-    out = frozenset(c for c in out if consistent(c))
+    plain = frozenset(g for g in guards if g[1] != "any")
+    ways = [plain]
+    for g in guards:
+        if g[1] == "any":
+            ways = [w | set(d) for w in ways for d in g[2]]
+            if len(ways) > MAX_CLAUSES:
+                ways = [plain]  # too many ways: without the disjunctions (a weaker condition)
+                break
+    out = frozenset(c for c in (clause | way for clause in cond for way in ways) if consistent(c))
+    if len(out) > MAX_CLAUSES:
+        out = frozenset(c for c in (clause | plain for clause in cond) if consistent(c))
     return out or None
 
 

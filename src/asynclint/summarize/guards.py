@@ -19,6 +19,7 @@ from typing import Optional
 from .memo import flatten
 
 RAW = frozenset({()})
+MAX_DISJUNCTS = 4  # ``a or b or c or d``: more ways than these and the test is not read
 _ENV_GETTERS = {("os", "getenv"), ("environ", "get")}
 
 
@@ -152,7 +153,16 @@ class GuardReader:
             # a and b true -> both true; a or b false -> both false
             if isinstance(test.op, ast.And) == holds:
                 return [g for v in test.values for g in self.guards_of(v, holds)]
-            return []
+            # a or b true (a and b false) -> one of them: a guard of its own when each is known
+            if len(test.values) > MAX_DISJUNCTS:
+                return []
+            disjuncts = []
+            for v in test.values:
+                inner = self.guards_of(v, holds)
+                if not inner or any(g[1] in ("any", "pred") for g in inner):
+                    return []  # one way it may hold is not known: it says nothing
+                disjuncts.append(tuple(inner))
+            return [("", "any", tuple(disjuncts), True, RAW)]
         if t is ast.NamedExpr:
             return self.guards_of(test.value, holds)
         if t is ast.Call and isinstance(test.func, ast.Attribute) and test.func.attr == "startswith" \

@@ -1253,7 +1253,9 @@ class _Summarizer:
         sc = self.current_function()
         if sc is None:
             return []
-        return [g for g in self.guards.guards_of(test, holds) if g[0] not in sc.facts]
+        facts = sc.facts
+        return [g for g in self.guards.guards_of(test, holds) if g[0] not in facts
+                and (g[1] != "any" or not any(x[0] in facts for d in g[2] for x in d))]
 
     def stmt(self, node: ast.stmt) -> None:
         t = type(node)
