@@ -382,3 +382,30 @@ def test_a_planted_discovery_is_not_believed(shop, walks, tmp_path, monkeypatch)
     (shop / "app" / "helpers.py").write_text(HELPERS + "\n")
     (report, _), _ = _check("--python", "none")
     assert len(walks) == 2 and "4 files checked" in report  # (another secret: walked again)
+
+
+def test_a_recalled_discovery_finds_the_results_the_walk_left(shop, walks, monkeypatch):
+    """The result cache's key is made from the files' rows as values: the rows of a discovery
+    recalled (decoded strings) and of one walked (fresh strings) find the same results."""
+    from asynclint.cache.results import ResultCache
+
+    report = _ready("--python", "none")
+    monkeypatch.setattr(ResultCache, "_last_if", lambda *a, **k: pytest.fail("the exact results were not found"))
+    (again, _), _ = _check("--python", "none")
+    assert len(walks) == 1 and again == report
+
+
+def test_the_results_key_is_the_same_for_equal_rows_however_they_were_made(shop):
+    from asynclint.cache.results import ResultCache
+    from asynclint.config import Config
+
+    def key(rows):
+        cache = ResultCache(str(shop), Config(), ["."], False)
+        cache.signature = rows
+        return cache._entry()
+
+    path = str(shop / "app" / "helpers.py")
+    shared = ((path, path, True, 10**18, 120),)  # one string object twice (as a decoded row may hold)
+    made = (("".join([str(shop), "/app/helpers.py"]), "".join([str(shop), "/app/", "helpers.py"]), True, 10**18, 120),)
+    assert key(shared) == key(made)
+    assert key(made) != key(((made[0][0], made[0][1], True, 10**18, 121),))
