@@ -85,6 +85,8 @@ methods = ["get"]
     (('[functions]', '[returns]\n"acme.open" = { "acme.Engine" = 3 }\n\n[functions]'), r'returns."acme.open": 3 is not a str'),
     (('[functions]', '[returns]\n"acme.open" = ["acme.Client"]\n\n[functions]'), r'returns."acme.open" must be a str'),
     (('[functions]', '[objects]\n"acme.default_client" = ["acme.Client"]\n\n[functions]'), r"objects: \['acme.Client'\] is not a str"),
+    (('"acme.fetch" = {}', '"acme.fetch" = { unless = [{ arg = "url@0", prefix = "/proc/" }] }'),
+     r'unless\[0\].prefix must be a list of non-empty strings'),
 ])
 def test_a_misspelt_catalog_entry_is_an_error(tmp_path, monkeypatch, change, message):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))

@@ -67,8 +67,9 @@ EXPR_FORMS = {
     "list": (("*expr?",), "a list or tuple literal of simple arguments (``dependencies=[...]``)"),
     "derive": (("expr", "str", "strs"), "a parameter normalised in place: ``x = x.replace('a', 'b')``"),
     "lv": (("str",), "a local variable of the function, of no known value (``path = base / name``)"),
-    "text": (("str",), "a str of no known value, built at run time (an f-string): the local it is bound to "
-                       "(``path = f'{base}/x'``), as ``lv``, or '' written in place"),
+    "text": (("str", "str"), "a str of no known value, built at run time (an f-string): the local it is bound "
+                              "to (``path = f'{base}/x'``), as ``lv``, or '' written in place; and the literal text "
+                              "it begins with (``f'/proc/{pid}/stat'``: '/proc/'; '' when none)"),
     "tup": (("exprs?",), "a tuple literal a function returns (``return session, conn``), or a tuple annotation, item by item"),
     "part": (("expr", "int"), "one of the values a call returned, unpacked into several names (``fd, path = mkstemp()``)"),
     "u": ((), "unknown"),

@@ -201,7 +201,7 @@ def _scoped(key, chain: list):
         e = stack.pop()
         if e[0] == "p" and len(e) == 2:
             owners.add(next((fq for fq, params in chain if e[1] in params), chain[0][0]))
-        elif (e[0] == "lv" or e[0] == "text" and e[1]) and len(e) == 2:
+        elif e[0] == "lv" and len(e) == 2 or e[0] == "text" and e[1] and len(e) == 3:
             owners.add(chain[0][0])
         else:
             stack.extend(x for x in e[1:] if type(x) is tuple and x)

@@ -36,7 +36,8 @@ class Entry:
     transitive: bool = True  # does it make a sync helper that calls it blocking?
     # argument values that make the call not block: (name, position, "is", value) -- the argument is
     # this literal (``shutdown(wait=False)``); (name, position, "missing", True) -- it is not passed;
-    # (name, position, "names", "WNOHANG") -- it is that constant (``os.waitpid(pid, os.WNOHANG)``)
+    # (name, position, "names", "WNOHANG") -- it is that constant (``os.waitpid(pid, os.WNOHANG)``);
+    # (name, position, "prefix", ("/proc/",)) -- a string that begins so (a literal, or an f-string)
     unless: tuple = ()
     # it returns an iterator and does its work as that is consumed (``Path.glob``, ``os.walk``): a call
     # made in the arguments of an offloader (``to_thread(list, p.iterdir())``) is consumed in the thread
@@ -48,8 +49,9 @@ def conditions(specs) -> tuple:
     out = []
     for spec in specs or ():
         name, _, pos = spec["arg"].partition("@")
-        op = next(k for k in ("is", "missing", "names") if k in spec)
-        out.append((name, int(pos) if pos else None, op, spec.get(op)))
+        op = next(k for k in ("is", "missing", "names", "prefix") if k in spec)
+        value = spec.get(op)
+        out.append((name, int(pos) if pos else None, op, tuple(value) if op == "prefix" else value))
     return tuple(out)
 
 
@@ -85,6 +87,10 @@ def argument_holds(cond, args, kwargs) -> bool:
         return not passed if value else passed
     if not passed or found is None:
         return False
+    if op == "prefix":
+        # a literal, or text made at run time whose literal beginning the summary kept (``f"/proc/{pid}"``)
+        head = found[1] if found[0] == "s" else found[2] if found[0] == "text" and len(found) > 2 else None
+        return type(head) is str and head.startswith(value)
     if op == "names":
         # os.WNOHANG, WNOHANG imported at module level, or imported in the function (from os import WNOHANG)
         return (found[0] == "a" and found[2] == value or found[0] == "g" and found[1] == value

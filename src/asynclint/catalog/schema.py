@@ -32,7 +32,7 @@ _TYPE = {
     "own-loop": bool, "async-subclass": str,
 }
 _VARIANT = {"when": "conditions", "safe": _STR_LIST, "blocks": _STR_LIST, "inert": bool}
-_CONDITION_OPS = ("is", "missing", "names")
+_CONDITION_OPS = ("is", "missing", "names", "prefix")
 _ASYNC = {"types": _STR_LIST, "functions": _STR_LIST}
 _TEMPLATE = re.compile(r"\{([A-Za-z_]*)\}")  # a placeholder in a replacement text
 _TEMPLATE_FIELDS = ("type", "method")
@@ -115,9 +115,13 @@ def _check_value(name: str, where: str, value, shape) -> None:
             ops = [k for k in cond if k in _CONDITION_OPS]
             unknown = [k for k in cond if k not in _CONDITION_OPS and k != "arg"]
             if unknown:
-                raise CatalogError(f"{name}: {here}.{unknown[0]}: unknown key (arg, is, missing, names)")
+                raise CatalogError(f"{name}: {here}.{unknown[0]}: unknown key (arg, is, missing, names, prefix)")
             if not isinstance(cond.get("arg"), str) or len(ops) != 1:
-                raise CatalogError(f"{name}: {here}: needs arg = \"name@position\" and one of is, missing, names")
+                raise CatalogError(f"{name}: {here}: needs arg = \"name@position\" and one of is, missing, names, "
+                                   "prefix")
+            if "prefix" in cond and not (isinstance(cond["prefix"], list) and cond["prefix"]
+                                         and all(isinstance(x, str) and x for x in cond["prefix"])):
+                raise CatalogError(f"{name}: {here}.prefix must be a list of non-empty strings")
             arg_name, _, pos = cond["arg"].partition("@")
             if not arg_name or pos and not pos.isdigit():
                 raise CatalogError(f"{name}: {here}.arg: {cond['arg']!r} is not name or name@position")

@@ -49,6 +49,16 @@ _CONDITION_WAITS = frozenset({"wait", "wait_for"})  # a condition's waits, which
 _FLAG_ARGS = 4  # arguments of a call whose literal or constant values are kept (catalog variants)
 _MAX_RETURNED_ITEMS = 16  # items of a returned tuple literal kept one by one (``return a, b``)
 _FLAG_FORMS = frozenset({"g", "m", "a", "s", "k"})  # forms of such a value (a name, an attribute, a literal)
+_HEAD = 64  # the most of an f-string's leading literal text a summary keeps
+
+
+def literal_head(node: ast.JoinedStr) -> str:
+    """The literal text an f-string begins with (``f"/proc/{pid}/stat"``: ``/proc/``), at most ``_HEAD``
+    characters of it; '' when it begins with a formatted value."""
+    first = node.values[0] if node.values else None
+    if type(first) is ast.Constant and isinstance(first.value, str):
+        return first.value[:_HEAD]
+    return ""
 
 
 # attributes whose assignment the framework stage reads, kept as a "store" site: a lifespan set on an
@@ -819,7 +829,7 @@ class _Summarizer:
                 if type(part) is ast.FormattedValue and part.format_spec is None and part.conversion in (-1, 115) \
                         and type(part.value) in (ast.Name, ast.Attribute):
                     return self.expr(part.value)
-            return ("text", "")  # a str of no known value
+            return ("text", "", literal_head(node))  # a str of no known value, and the text it begins with
         return None
 
     def annotation(self, node: Optional[ast.AST]) -> Optional[Expr]:
@@ -1591,7 +1601,8 @@ class _Summarizer:
         if t is ast.Name:
             if value == UNKNOWN and self.scope.kind == "function":
                 # a local of no known value: still the same one where it is used; a str when an f-string
-                value = ("text" if type(value_node) is ast.JoinedStr else "lv", target.id)
+                value = ("text", target.id, literal_head(value_node)) if type(value_node) is ast.JoinedStr \
+                    else ("lv", target.id)
             self.bind(target.id, value)
             sc = self.scope
             if sc.pending:
