@@ -349,20 +349,20 @@ def test_a_discovery_is_kept_while_no_directory_it_walked_changes(shop, walks):
     assert len(walks) == 2 and "helpers.py" not in removed
 
 
-def test_a_kept_discovery_is_one_of_these_paths_and_options(shop, walks):
+def test_a_kept_walk_is_one_of_these_directories_and_exclusions(shop, walks):
     (api, _), _ = _check("--python", "none", "app/api")  # a folder: linked against the whole project
-    assert len(walks) == 2 and "routes.py" in api
-    _check("--python", "none")
-    assert len(walks) == 3
+    assert walks == [["app/api"], [str(shop)]] and "routes.py" in api
+    _check("--python", "none")  # the project's walk, as the run on app/api kept it
     (again, _), _ = _check("--python", "none", "app/api", "-q")
-    assert len(walks) == 3 and again.count("ASL") == api.count("ASL")
+    assert len(walks) == 2 and again.count("ASL") == api.count("ASL")
     (shop / "pyproject.toml").write_text("[project]\nname = 'shop'\nversion = '0'\n"
                                          "[tool.asynclint]\nextend-exclude = ['app/api']\n")
     (excluded, _), _ = _check("--python", "none")
-    assert len(walks) == 4 and "routes.py" not in excluded
-    _check("--python", "none", "app/helpers.py")  # a file named: walked each time (its stamp is its text's)
+    assert len(walks) == 3 and "routes.py" not in excluded
+    # a file named (a pre-commit hook's run) is looked at each time, the project around it walked once
+    (named, _), _ = _check("--python", "none", "app/helpers.py")
     _check("--python", "none", "app/helpers.py")
-    assert len(walks) == 8  # (the file, then the project around it)
+    assert walks[3:] == [["app/helpers.py"], ["app/helpers.py"]] and "(1 file checked)" in named
 
 
 def test_a_discovery_resting_on_a_directory_changed_just_before_is_not_kept(shop, walks, monkeypatch):

@@ -60,17 +60,26 @@ def project_root_of(paths) -> str:
 
 
 def files_for_run(paths, *, exclude=(), extend_exclude=(), force_exclude=False, whole_project=True,
-                  root: Optional[str] = None, check_tests: bool = False, stamps: Optional[dict] = None) -> RunFiles:
+                  root: Optional[str] = None, check_tests: bool = False, stamps: Optional[dict] = None,
+                  walk=None) -> RunFiles:
     """Discover ``paths``; files named one by one (pre-commit, editors) and folders inside the project
     are linked against the whole project around them unless ``whole_project`` is off. ``root``: the
     project root when the caller knows it (the flake8 plugin: the root of the paths flake8 was given),
     else ``project_root``.
     Test modules found in a directory are linked but not reported, unless ``check_tests``: tests do
     not serve requests. Vendored copies of other projects are linked but not reported either.
-    ``stamps``: a dict to fill with what the discovery depends on (``RunFiles.stamps``)."""
+    ``stamps``: a dict to fill with what the discovery depends on (``RunFiles.stamps``).
+    ``walk``: what discovers directories, when not ``discover`` itself: (directories, force_exclude,
+    stamps) -> ``Discovery`` (``cache.discovered``: the last walk, while none of them changed)."""
     root = os.path.abspath(root) if root else project_root(paths)
-    found = discover(paths, root=root, exclude=exclude, extend_exclude=extend_exclude, force_exclude=force_exclude,
-                     stamps=stamps)
+
+    def walked(named, force: bool) -> Discovery:
+        if walk is not None and all(os.path.isdir(p) for p in named):
+            return walk(named, force, stamps)
+        return discover(named, root=root, exclude=exclude, extend_exclude=extend_exclude, force_exclude=force,
+                        stamps=stamps)
+
+    found = walked(paths, force_exclude)
     files = list(found.files)
     report_paths = {f.path for f in files if (check_tests or not f.test) and not f.vendored}
     context = list(found.context_dirs)
@@ -80,7 +89,7 @@ def files_for_run(paths, *, exclude=(), extend_exclude=(), force_exclude=False, 
         # are read, and they get the findings a run over the project gives them (as ``flake8 proj/api``,
         # which analyses the project around the paths it is given, does)
         named = {f.path for f in files}
-        extra = discover([root], root=root, exclude=exclude, extend_exclude=extend_exclude, stamps=stamps)
+        extra = walked([root], False)
         files += [f for f in extra.files if f.path not in named]
         context = [root]
     if not context:

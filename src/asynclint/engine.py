@@ -125,12 +125,16 @@ def _discover(paths, options: Options, cfg: Optional[Config]):
         ancestors_witness(paths, options.config_path, stamps)
     cfg = cfg or resolve_config(paths, options)
 
-    # 1. discover (when the result cache is asked: the last discovery, if no directory it walked changed)
-    found = _discovered(paths, options, cfg, root, stamps) if cached and root is not None else None
-    if found is None:
-        found = files_for_run(paths, exclude=cfg.exclude, extend_exclude=cfg.extend_exclude,
-                              force_exclude=options.force_exclude, whole_project=options.whole_project, root=root,
-                              check_tests=cfg.check_tests, stamps=stamps)
+    # 1. discover (when the result cache is asked: a directory is walked again only when it, or one
+    # walked below it, or a .gitignore read there, changed since the last walk: ``cache.discovered``)
+    walk = None
+    if cached and root is not None:
+        from .cache.discovered import walker
+
+        walk = walker(os.path.abspath(root), cfg.exclude, cfg.extend_exclude)
+    found = files_for_run(paths, exclude=cfg.exclude, extend_exclude=cfg.extend_exclude,
+                          force_exclude=options.force_exclude, whole_project=options.whole_project, root=root,
+                          check_tests=cfg.check_tests, stamps=stamps, walk=walk)
 
     # the environment whose installed libraries are read (none: the catalog alone)
     env = find_environment(options.python, cfg.python, cfg.path, found.root)
@@ -152,35 +156,6 @@ def _discover(paths, options: Options, cfg: Optional[Config]):
                          problems=found.problems, covered=covered)
             hit.witness = _witness(found.stamps, prestat, results)
     return cfg, found, env, results, prestat, hit
-
-
-def _discovered(paths, options: Options, cfg: Config, root: str, stamps: Optional[dict]):
-    """``files_for_run``'s answer, from the last discovery with the same paths and options while no
-    directory it walked changed (``cache.discovered``); else made, and kept for the next run. Only
-    for directories named: a file named changes with every edit."""
-    if not all(os.path.isdir(p) for p in paths):
-        return None
-    from .cache import discovered
-    from .discover import RunFiles
-
-    root = os.path.abspath(root)
-    choice = (tuple(cfg.exclude), tuple(cfg.extend_exclude), options.force_exclude, options.whole_project,
-              cfg.check_tests)
-    walked: dict = {}
-    got = discovered.recall(paths, root, choice, walked)
-    if got is not None:
-        files, report_paths, context_dirs = got
-        found = RunFiles(root, files, report_paths, context_dirs)
-    else:
-        started = time.time_ns()
-        found = files_for_run(paths, exclude=cfg.exclude, extend_exclude=cfg.extend_exclude,
-                              force_exclude=options.force_exclude, whole_project=options.whole_project, root=root,
-                              check_tests=cfg.check_tests, stamps=walked)
-        discovered.remember(paths, root, choice, found, walked, started)
-    if stamps is not None:
-        stamps.update(walked)
-    found.stamps = stamps
-    return found
 
 
 # a run on a few files of a project of at most this many files analyses all of it and keeps that (a
