@@ -139,12 +139,11 @@ def _field(project: Project, cls_q: str, call, attr: str):
     passed = call[3] if len(call) > 3 else None
     if passed is None:
         return stores[0][2]  # called with no arguments
-    npos, keywords, rest, kwvalues = passed
+    npos, keywords, rest, _ = passed
     if "**" in keywords:
         return None
     if attr in keywords:
-        i = keywords.index(attr)
-        value = kwvalues[i] if i < len(kwvalues) else None
+        value = _keyword(passed, attr)
         return value if value is not None and value[0] in _LITERALS else None
     if npos:
         # (the first argument is written out unless it is ``*args``; another is when a literal or a
@@ -170,6 +169,14 @@ def _field(project: Project, cls_q: str, call, attr: str):
         if npos > before:
             return None
     return stores[0][2]
+
+
+def _keyword(passed, name: str):
+    """The expression a call (``passed``: what the summary keeps of its arguments) passes as keyword
+    ``name``, which it passes; None when it is not a simple one."""
+    keywords, values = passed[1], passed[3]
+    i = keywords.index(name)
+    return values[i] if i < len(values) else None
 
 
 def _stores_by_name(callee) -> bool:
@@ -225,12 +232,11 @@ def _argument(project: Project, cls_q: str, call, attr: str):
     if passed is None:
         value = param.default  # called with no arguments
     else:
-        npos, keywords, rest, kwvalues = passed
+        npos, keywords, rest, _ = passed
         if "**" in keywords:
             return None
         if name in keywords:
-            i = keywords.index(name)
-            value = kwvalues[i] if i < len(kwvalues) else None
+            value = _keyword(passed, name)
         else:
             index = next((i for i, p in enumerate(positional) if p is param), None)
             # what each positional argument is, when known (None: not a literal, or ``*args``)
