@@ -6,8 +6,10 @@ kinds of lock are not reported:
 - a lock whose every critical section, on every thread, anywhere in the
   project, is short: a ``with lock:`` block that neither awaits nor makes a
   call that blocks (a catalogued call, or a call into project code that
-  blocks, per ``propagate``). Such a lock is held for microseconds, so
-  waiting for it costs no more than the dict operations it guards;
+  blocks, per ``propagate``; taking another lock whose every section is
+  short, ``with a: ... with b:``, does not). Such a lock is held for
+  microseconds, so waiting for it costs no more than the dict operations it
+  guards;
 - a lock that every acquirer takes on the loop's thread (each acquirer is a
   coroutine, or sync code that only coroutines call and that is never handed
   to a thread, an executor or a callback) around a few lines that neither

@@ -68,7 +68,9 @@ dict kept in one of those.
 
 A test is not one-time when the function stored into or cleared that cache
 before it (``CACHE.pop(key)`` then ``if key in CACHE:``): it is re-armed on
-every call.
+every call. Nor when the code after it sets a flag to a constant only under a
+condition that does not test the flag (``if full: _cap_reached = True``): a
+latch, tested again on every call until the state is seen (``latched_when``).
 """
 
 from __future__ import annotations
