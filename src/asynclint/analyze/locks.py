@@ -6,8 +6,10 @@ kinds of lock are not reported:
 - a lock whose every critical section, on every thread, anywhere in the
   project, is short: a ``with lock:`` block that neither awaits nor makes a
   call that blocks (a catalogued call, or a call into project code that
-  blocks, per ``propagate``). Such a lock is held for microseconds, so
-  waiting for it costs no more than the dict operations it guards;
+  blocks, per ``propagate``; taking another lock whose every section is
+  short, ``with a: ... with b:``, does not). Such a lock is held for
+  microseconds, so waiting for it costs no more than the dict operations it
+  guards;
 - a lock that every acquirer takes on the loop's thread (each acquirer is a
   coroutine, or sync code that only coroutines call and that is never handed
   to a thread, an executor or a callback) around a few lines that neither
@@ -215,9 +217,11 @@ class LoopOnlyLocks:
         if self.prop is None:
             return False
         ident = self.lock_of(site, fq)
-        if ident is None:
-            return False
+        return ident is not None and self._all_short(ident)
+
+    def _all_short(self, ident: tuple) -> bool:
         if ident not in self._short:
+            self._short[ident] = False  # (while deciding: a lock taken inside its own sections is not short)
             uses = self._index().get(ident, ())
             self._short[ident] = bool(uses) and all(
                 s is not None and (s.kind == "with" and self._short_body(f, s, ident)
@@ -251,10 +255,18 @@ class LoopOnlyLocks:
             if ident is not None and self._own_wait(s, fq, ident):
                 continue
             if b.entry is not None:
-                return False  # a catalogued call (another lock's with included), even a one-time one
+                if s.kind == "with" and lock_type(b.entry.api) and self._inner_short(s, fq, ident):
+                    continue  # another lock, itself held only for short sections: the wait for it is short
+                return False  # a catalogued call, even a one-time one
             if any(t in blocking for t in (b.target,) + b.alternatives if t is not None):
                 return False  # project code that blocks
         return True
+
+    def _inner_short(self, s, fq: str, outer: Optional[tuple]) -> bool:
+        """Is the lock a ``with`` site ``s`` takes inside another lock's section (``with a: ... with b:``,
+        or ``with a, b:``) one whose every section is short?"""
+        inner = self.lock_of(s, fq)
+        return inner is not None and inner != outer and self._all_short(inner)
 
     def uncontended(self, site, fq: str, blocking_lines=()) -> bool:
         """Is the lock this site takes only ever taken on the loop's thread, never across an await,

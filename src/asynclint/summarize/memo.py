@@ -68,7 +68,9 @@ dict kept in one of those.
 
 A test is not one-time when the function stored into or cleared that cache
 before it (``CACHE.pop(key)`` then ``if key in CACHE:``): it is re-armed on
-every call.
+every call. Nor when the code after it sets a flag to a constant only under a
+condition that does not test the flag (``if full: _cap_reached = True``): a
+latch, tested again on every call until the state is seen (``latched_when``).
 """
 
 from __future__ import annotations
@@ -408,6 +410,56 @@ def stores(stmts, subject: Subject, is_cache_holder, methods=("setdefault", "upd
         if subject in _stored_by(node, is_cache_holder, methods):
             return True
         todo.extend(nodes.child_nodes(node))
+    return False
+
+
+def latched_when(stmts, subject: Subject, is_cache_holder, methods=("setdefault", "update")) -> bool:
+    """Is ``subject`` a latch these statements set only under a condition that does not test it
+    (``if full: _cap_reached = True``, no store on the other branch)? Each store writes a constant
+    (``True``, a literal): the flag records that a state was seen, not a value the guarded code built,
+    and what runs before the store runs again on every call until the state is reached, not once.
+    (A value stored when it is usable, ``if supports(path): self._db = path``, is a cache filled on
+    the first call that succeeds: one-time.) A store on every path that goes on is sure: at the top
+    level, in a ``with`` or a ``try`` body, in both branches of an ``if`` (a branch that returns or
+    raises goes on nowhere), under an ``if`` that tests the cache again (a double check), in a loop."""
+    found = False
+    todo = list(stmts)
+    while todo:
+        node = todo.pop()
+        t = type(node)
+        if t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda):
+            continue
+        if subject in _stored_by(node, is_cache_holder, methods):
+            if t not in (ast.Assign, ast.AnnAssign) or type(node.value) is not ast.Constant:
+                return False  # a value, not a latch
+            found = True
+        todo.extend(nodes.child_nodes(node))
+    return found and not _surely_stored(stmts, subject, is_cache_holder, methods, False)
+
+
+def _surely_stored(stmts, subject, is_cache_holder, methods, branch: bool) -> bool:
+    for stmt in stmts:
+        t = type(stmt)
+        if branch and t in (ast.Return, ast.Raise):
+            return True  # this branch does not go on
+        if t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+            continue
+        if t in (ast.With, ast.AsyncWith):
+            if _surely_stored(stmt.body, subject, is_cache_holder, methods, branch):
+                return True
+        elif t is ast.Try or t.__name__ == "TryStar":
+            if _surely_stored(stmt.body + stmt.orelse, subject, is_cache_holder, methods, branch) \
+                    or _surely_stored(stmt.finalbody, subject, is_cache_holder, methods, branch):
+                return True
+        elif t is ast.If:
+            if any(_subject(n, is_cache_holder) == subject for n in nodes.walk(stmt.test)):
+                if stores((stmt,), subject, is_cache_holder, methods):
+                    return True  # `if x is None: x = ...` again, under a lock
+            elif _surely_stored(stmt.body, subject, is_cache_holder, methods, True) \
+                    and _surely_stored(stmt.orelse, subject, is_cache_holder, methods, True):
+                return True
+        elif stores((stmt,), subject, is_cache_holder, methods):
+            return True  # a simple statement, a loop, a match
     return False
 
 

@@ -24,7 +24,7 @@ from .guards import RAW, GuardReader, dict_literal_keys
 from .names import mentioned
 from . import nodes
 from .fresh import ACQUIRES, private_local, taken_fresh
-from .memo import (cache_read, catches_import_error, decorator_memoizes, memo_subject, rearmed,
+from .memo import (cache_read, latched_when, catches_import_error, decorator_memoizes, memo_subject, rearmed,
                    rebuilt_when_closed, records_argument, registry_lookup, released, released_by_key,
                    reset_between_uses, MethodTable, SEEN_ADDS, seen_removed, stamp_test, stamped, stores, tested_subject)
 from ..model import FILE_KEYWORDS, UNKNOWN, CallSite, ClassSummary, Expr, FunctionSummary, ModuleSummary, Param
@@ -1161,6 +1161,9 @@ class _Summarizer:
         if found[0][:2] == ("attr", "self") and self.reset_between_uses(found[0][2]):
             return None  # opened on first use, set back to None after each use by the same method's run
         member = any(type(n) is ast.Compare and type(n.ops[0]) in (ast.In, ast.NotIn) for n in nodes.walk(test))
+        adds = ("setdefault", "update") + (SEEN_ADDS if member else ())
+        if latched_when(then, found[0], self.is_cache_holder, adds) and not self.method_stores(then, found[0]):
+            return None  # `if full: _cap_reached = True`: a latch set when a state is seen, not a cache
         if (stores(then, found[0], self.is_cache_holder) or self.method_stores(then, found[0])
                 # `if key in _SEEN: return` ... `_SEEN.add(key)`: a set of the keys done, unless the
                 # module takes keys out of it again (a set of the keys in flight)
