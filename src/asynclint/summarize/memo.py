@@ -184,16 +184,8 @@ def stamped(stmts, test: ast.Compare) -> bool:
     ``test`` compares it with (``_MY_PID = pid`` under ``if _MY_PID != pid:``)? Then what they
     build runs once per key (a process after a fork, an event loop, a file's version)."""
     stamp, current = _written(test.left), ast.dump(test.comparators[0])
-    todo = list(stmts)
-    while todo:
-        node = todo.pop()
-        if type(node) in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda):
-            continue
-        if type(node) is ast.Assign and ast.dump(node.value) == current \
-                and any(_written(t) == stamp for t in node.targets):
-            return True
-        todo.extend(nodes.child_nodes(node))
-    return False
+    return any(type(node) is ast.Assign and ast.dump(node.value) == current
+               and any(_written(t) == stamp for t in node.targets) for node in nodes.in_scope(stmts))
 
 
 def records_argument(stmts, test: ast.Compare, params, is_cache_holder) -> bool:
@@ -206,15 +198,9 @@ def records_argument(stmts, test: ast.Compare, params, is_cache_holder) -> bool:
     if type(current) is not ast.Name or current.id not in params:
         return False
     stamp = _written(test.left)
-    todo = list(stmts)
-    while todo:
-        node = todo.pop()
-        if type(node) in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda):
-            continue
-        if any(subject[1:] != stamp for subject in _stored_by(node, is_cache_holder, ("setdefault", "update") + SEEN_ADDS)):
-            return False
-        todo.extend(nodes.child_nodes(node))
-    return True
+    adds = ("setdefault", "update") + SEEN_ADDS
+    return not any(subject[1:] != stamp for node in nodes.in_scope(stmts)
+                   for subject in _stored_by(node, is_cache_holder, adds))
 
 
 class MethodTable:
@@ -402,15 +388,7 @@ def stores(stmts, subject: Subject, is_cache_holder, methods=("setdefault", "upd
     (assign it or an item of it, or call one of its ``methods``)?"""
     if subject == ("installed",):
         return True  # the package a find_spec() test asks about: installed by the body, once
-    todo = list(stmts)
-    while todo:
-        node = todo.pop()
-        if type(node) in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda):
-            continue
-        if subject in _stored_by(node, is_cache_holder, methods):
-            return True
-        todo.extend(nodes.child_nodes(node))
-    return False
+    return any(subject in _stored_by(node, is_cache_holder, methods) for node in nodes.in_scope(stmts))
 
 
 def latched_when(stmts, subject: Subject, is_cache_holder, methods=("setdefault", "update")) -> bool:
@@ -423,17 +401,11 @@ def latched_when(stmts, subject: Subject, is_cache_holder, methods=("setdefault"
     level, in a ``with`` or a ``try`` body, in both branches of an ``if`` (a branch that returns or
     raises goes on nowhere), under an ``if`` that tests the cache again (a double check), in a loop."""
     found = False
-    todo = list(stmts)
-    while todo:
-        node = todo.pop()
-        t = type(node)
-        if t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda):
-            continue
+    for node in nodes.in_scope(stmts):
         if subject in _stored_by(node, is_cache_holder, methods):
-            if t not in (ast.Assign, ast.AnnAssign) or type(node.value) is not ast.Constant:
+            if type(node) not in (ast.Assign, ast.AnnAssign) or type(node.value) is not ast.Constant:
                 return False  # a value, not a latch
             found = True
-        todo.extend(nodes.child_nodes(node))
     return found and not _surely_stored(stmts, subject, is_cache_holder, methods, False)
 
 

@@ -62,3 +62,19 @@ def walk(node: ast.AST):
                         push(item)
             elif value is not None and isinstance(value, ast.AST):
                 push(value)
+
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def in_scope(stmts):
+    """Every node of these statements that runs in their own scope: nested functions, classes and
+    lambdas (their bodies run elsewhere, or later) left out, themselves included."""
+    todo = list(stmts)
+    pop, extend = todo.pop, todo.extend
+    while todo:
+        node = pop()
+        if type(node) in _SCOPES:
+            continue
+        yield node
+        extend(child_nodes(node))

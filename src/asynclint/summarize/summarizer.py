@@ -1212,18 +1212,10 @@ class _Summarizer:
         if cls is None or cls.node is None:
             return False
         methods = {n.name: n for n in cls.node.body if type(n) in (ast.FunctionDef, ast.AsyncFunctionDef)}
-        todo = list(stmts)
-        while todo:
-            node = todo.pop()
-            t = type(node)
-            if t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda):
-                continue
-            if t is ast.Call and type(node.func) is ast.Attribute and type(node.func.value) is ast.Name \
-                    and node.func.value.id == "self" and node.func.attr in methods \
-                    and stores(methods[node.func.attr].body, subject, self.is_cache_holder):
-                return True
-            todo.extend(nodes.child_nodes(node))
-        return False
+        return any(type(node) is ast.Call and type(node.func) is ast.Attribute and type(node.func.value) is ast.Name
+                   and node.func.value.id == "self" and node.func.attr in methods
+                   and stores(methods[node.func.attr].body, subject, self.is_cache_holder)
+                   for node in nodes.in_scope(stmts))
 
     def seen_removed(self) -> set:
         """``memo.seen_removed`` of this module, looked for the first time a test needs it."""
