@@ -89,7 +89,7 @@ def argument_holds(cond, args, kwargs) -> bool:
         return False
     if op == "prefix":
         # a literal, or text made at run time whose literal beginning the summary kept (``f"/proc/{pid}"``)
-        head = found[1] if found[0] == "s" else found[2] if found[0] == "text" and len(found) > 2 else None
+        head = found[1] if found[0] == "s" else found[2] if found[0] == "text" else None
         return type(head) is str and head.startswith(value)
     if op == "names":
         # os.WNOHANG, WNOHANG imported at module level, or imported in the function (from os import WNOHANG)

@@ -69,7 +69,7 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 def in_scope(stmts):
     """Every node of these statements that runs in their own scope: nested functions, classes and
-    lambdas (their bodies run elsewhere, or later) left out, themselves included."""
+    lambdas are left out, their own nodes as well as their bodies (which run elsewhere, or later)."""
     todo = list(stmts)
     pop, extend = todo.pop, todo.extend
     while todo:
