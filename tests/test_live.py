@@ -1729,3 +1729,36 @@ def test_a_body_edit_elsewhere_that_starts_a_task_beside_a_program_that_ran_alon
     assert [(r[0], r[1], r[5]) for r in got] == [("cfg/edit.py", 8, "ASL109")] and got == fresh(ws.texts)
     ws.update(store)  # back as saved
     assert _live(ws)[0] == first
+
+
+WRAPPED_API = {
+    "api/__init__.py": "",
+    "api/decorators.py": (
+        "import functools\n\n\ndef handle_errors(func):\n    @functools.wraps(func)\n"
+        "    async def wrapper(*args, **kwargs):\n        return await func(*args, **kwargs)\n    return wrapper\n"
+    ),
+    "api/routes.py": (
+        "import requests\nfrom fastapi import APIRouter\n\nfrom .decorators import handle_errors\n\n"
+        "router = APIRouter()\n\n\n@router.get('/users/{uid}')\n@handle_errors\nasync def user(uid: str):\n"
+        "    return requests.get(f'http://users/{uid}').json()\n"
+    ),
+    "api/main.py": "from fastapi import FastAPI\n\nfrom .routes import router\n\napp = FastAPI()\napp.include_router(router)\n",
+}
+
+
+def test_a_decorator_edited_elsewhere_decides_whether_its_routes_can_be_a_def(tmp_path, monkeypatch):
+    """Whether FastAPI gets the project's async wrapper around a route (then it cannot become a plain
+    def: no ASL301) is read from the decorator's module: an edit there that returns the function
+    itself instead of a coroutine wrapper brings ASL301 to the unedited route, and back."""
+    _write_project(tmp_path, monkeypatch, WRAPPED_API)
+    root = str(tmp_path)
+    ws = Workspace(root, Options(use_cache=False, jobs=1, python="none"))
+    ws.load()
+    first = _live(ws)
+    assert [r[5] for r in first[0]] == ["ASL101"] and first == _fresh(root, {})
+    decorators = str(tmp_path / "api/decorators.py")
+    _edit(ws, decorators, "    return wrapper\n", "    return func\n")
+    got = _live(ws)
+    assert got == _fresh(root, ws.texts) and [r[5] for r in got[0]] == ["ASL301", "ASL101"]
+    ws.update(decorators)  # back as saved
+    assert _live(ws) == first

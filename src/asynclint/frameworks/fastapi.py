@@ -1399,6 +1399,8 @@ def annotate_routes(project, analysis, diagnostics, cfg, model: Optional[RouteMo
                 continue  # an async generator dependency becomes a sync generator one: fine
             if r.kind == "websocket":
                 continue  # a websocket handler cannot be a plain def
+            if _async_wrapped(project, ref):
+                continue  # FastAPI calls the project's async wrapper, which would await a plain def
             fn_routes = by_fn.get(fq, [])
             where = _route_text(fn_routes)
             what = f"route {where}" if role == "route" else f"dependency {ref.summary.name} (used by {where})"
@@ -1427,6 +1429,38 @@ def annotate_routes(project, analysis, diagnostics, cfg, model: Optional[RouteMo
                 if d.function == fq and not d.callers and d.code[3] in "12":
                     d.root = out[-1].root
     return out, model
+
+
+def _project_function(project, v) -> Optional[str]:
+    """The project function a value is (a function, or a method looked up on its class)."""
+    if type(v) is Sym:
+        return v.name if v.name in project.functions else None
+    if type(v) is Meth:
+        return project.hierarchy.find_method(v.type, v.name)
+    return None
+
+
+def _async_wrapped(project, ref) -> bool:
+    """Is what FastAPI registers for this function a wrapper the project makes: a decorator applied
+    before the route's own (written below it; all of them for a dependency or a route added by
+    reference) that is a project function returning an ``async def`` it defines (``return await
+    func(*args, **kwargs)``), or a factory of one (``@retry(3)``)? The route is then that coroutine,
+    and a plain ``def`` under it would be awaited: ASL301's advice would break it."""
+    decorators = ref.summary.decorators
+    inner = decorators
+    for i, d in enumerate(decorators):
+        callee = d.callee
+        if d.kind == "decorator" and callee[0] == "a" and (callee[2] in HTTP_METHODS or callee[2] in ("api_route", "route")):
+            inner = decorators[i + 1:]
+    values = project.values
+    for d in inner:
+        fq = _project_function(project, project.ev(d.callee, ref.module))
+        if fq is not None and d.kind == "decorator":  # @factory(...): the decorator is what it returns
+            fq = _project_function(project, values.function_result(fq))
+        wrapper = _project_function(project, values.function_result(fq)) if fq is not None else None
+        if wrapper is not None and project.functions[wrapper].summary.is_async:
+            return True
+    return False
 
 
 # ------------------------------------------------------------------ routes table
