@@ -1762,3 +1762,26 @@ def test_a_decorator_edited_elsewhere_decides_whether_its_routes_can_be_a_def(tm
     assert got == _fresh(root, ws.texts) and [r[5] for r in got[0]] == ["ASL301", "ASL101"]
     ws.update(decorators)  # back as saved
     assert _live(ws) == first
+
+
+def test_a_router_kept_on_objects_follows_the_prefix_its_class_makes_it_with(tmp_path, monkeypatch):
+    """Routes declared on a router an object keeps (``self.router = APIRouter(prefix=...)`` in a base
+    class, the routes in a subclass's method, included as ``self.users.router``) take the prefix from
+    the base class's module: an edit there changes the routes of the unedited modules' findings."""
+    root = tmp_path / "class_routers"
+    shutil.copytree(os.path.join(os.path.dirname(__file__), "fixtures", "projects", "class_routers"), root, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.chdir(root)
+    ws = Workspace(str(root), Options(use_cache=False, jobs=1, python="none"))
+    ws.load()
+    first = _live(ws)
+    assert first == _fresh(str(root), {})
+    assert {r[7] for r in first[0] if r[0].endswith("users.py")} == {"GET /api/v1/users/{uid}",
+                                                                     "POST /api/v1/users/{uid}/avatar"}
+    base = str(root / "api/routers/base.py")
+    _edit(ws, base, 'APIRouter(prefix="/v1")', 'APIRouter(prefix="/v2")')
+    got = _live(ws)
+    assert got == _fresh(str(root), ws.texts)
+    assert {r[7] for r in got[0] if r[0].endswith("users.py")} == {"GET /api/v2/users/{uid}",
+                                                                   "POST /api/v2/users/{uid}/avatar"}
+    ws.update(base)  # back as saved
+    assert _live(ws) == first

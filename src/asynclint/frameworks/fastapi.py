@@ -1,7 +1,8 @@
 """FastAPI knowledge: routes, dependencies, and which endpoints block.
 
 From the linked project this module finds every ``FastAPI()`` / ``APIRouter()``
-object (by the type its constructor gives, across modules), the routes
+object (by the type its constructor gives, across modules; bound to a global,
+or kept in an attribute of a project class's objects: ``self.router``), the routes
 declared on them (decorators, ``add_api_route``), how routers are included
 (``include_router`` with prefixes), and the dependency graph (``Depends`` and
 ``Security`` in parameters, ``Annotated`` and ``dependencies=[...]``).
@@ -193,6 +194,44 @@ class RouteModel:
         """The project function an expression names (an endpoint), if it names one."""
         v = self.p.ev(expr, mod) if expr is not None else None
         return v.name if type(v) is Sym and v.name in self.p.functions else None
+
+    def object_id(self, expr, mod, parts: "RouteParts") -> Optional[tuple]:
+        """Which app or router an expression names: the global it is bound to (``values.origin``), or
+        the attribute of a project class's objects it is kept in (``self.router`` in the class's
+        methods, ``users.router`` of an object of it elsewhere: one id, (class, ".router")); for those,
+        the prefix it was made with goes into ``parts`` as a global's does."""
+        got = self.p.values.origin(expr, mod)
+        if got is not None or expr is None or expr[0] != "a":
+            return got
+        owner = self.p.ev(expr[1], mod)
+        if type(owner) is not Inst or owner.type not in self.p.classes:
+            return None
+        oid = (owner.type, "." + expr[2])
+        made = self._made_with(owner.type, expr[2])
+        if made is not None:
+            site_mod, passed = made
+            names, values = passed[1], passed[3]
+            if "prefix" in names:
+                parts.own_prefix[oid] = self.part(values[names.index("prefix")] or ("u",), site_mod, "prefix")
+        return oid
+
+    def _made_with(self, cls: str, attr: str) -> Optional[tuple]:
+        """(module, what the call passed: ``EXPR_FORMS``' "passed?") of the one construction the
+        attribute ``attr`` of ``cls``'s objects is assigned (``self.router = APIRouter(prefix="/v1")``)."""
+        self.p.values.class_attr(cls, attr)  # (what reads it: the class of the MRO that assigns it)
+        classes = self.p.index.classes
+        for q in self.p.hierarchy.mro(cls):
+            entry = dict.get(classes, q)
+            if entry is None:
+                continue
+            info, summary = entry
+            values = summary.attrs.get(attr)
+            if not values:
+                continue
+            if len(values) == 1 and values[0][0] == "c" and values[0][3] is not None:
+                return info, values[0][3]
+            return None
+        return None
 
     def startup_hooks(self, expr, mod, into: set, fn=None) -> None:
         """``lifespan=fn`` or ``on_startup=[fn, ...]`` of an app, or one handler: the project functions
@@ -470,11 +509,11 @@ class RouteModel:
                 kind = "app"
             if kind is None:
                 continue
-            parent = self.p.values.origin(recv, mod) or ("<local>", f"{mod.name}:{site.line}")
+            parent = self.object_id(recv, mod, parts) or ("<local>", f"{mod.name}:{site.line}")
             parts.wired.append((parent, kind))
             if method == "include_router":
                 child_expr = site.args[0] if site.args else self.kwarg(site, "router")
-                child = self.p.values.origin(child_expr, mod)
+                child = self.object_id(child_expr, mod, parts)
                 if child is None:
                     continue
                 # a prefix that is not a literal or a module constant: a placeholder
@@ -546,7 +585,7 @@ class RouteModel:
                 kind = self.object_kind(p.ev(callee[1], mod))
                 if kind is None:
                     continue
-                owner = self.p.values.origin(callee[1], mod) or ("<local>", fq)
+                owner = self.object_id(callee[1], mod, parts) or ("<local>", fq)
                 parts.decorated_objects.append((owner, kind))
                 path_e = d.args[0] if d.args else self.kwarg(d, "path")
                 if method in ("websocket", "websocket_route"):
