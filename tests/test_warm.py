@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import time
 
 import pytest
 
@@ -132,6 +133,22 @@ def test_a_file_touched_or_written_again_unchanged_keeps_the_answer(shop):
     assert _answer("--python", "none") is None
 
 
+def test_an_answer_the_result_cache_gave_keeps_the_texts_it_rests_on(shop):
+    """A run the result cache answers (a file touched: its stamp changed, not its text; a folder's
+    listing changed too, so the kept answer does not hold) keeps its answer with the digests of the
+    texts it rests on, as a run that analysed them does: the next touch is answered at once."""
+    (report, status), kept = _check("--python", "none")
+    helpers = shop / "app" / "helpers.py"
+    for seconds in (50, 40):  # (stamps in the past: one after the run began keeps no answer)
+        os.utime(helpers, ns=(0, time.time_ns() - seconds * 1_000_000_000))  # touched
+        (shop / "app" / f"notes-{seconds}.txt").write_text("x")  # (the kept answer no longer holds)
+        assert _answer("--python", "none") is None
+        (again, _), kept = _check("--python", "none")
+        assert again == report and kept == (((1, report),), status)
+        os.utime(helpers, ns=(0, time.time_ns() - (seconds - 5) * 1_000_000_000))  # touched again
+        assert _answer("--python", "none") == kept
+
+
 def test_configuration_changes_are_seen(shop):
     report = _ready("--python", "none")
     assert "ASL201" in report and "ASL301" in report
@@ -220,9 +237,9 @@ def test_a_cache_file_not_written_with_this_installation_key_is_not_believed(sho
     planted.save()
     assert _answer("--python", "none") is None
     assert _check("--python", "none")[0] == (report, 1)
-    # damaged bytes
+    # damaged bytes (in the kept report: each entry is authenticated on its own)
     data = bytearray(path.read_bytes())
-    data[-3] ^= 0xFF
+    data[data.index(b"blocking calls (1 cause)")] ^= 0xFF
     path.write_bytes(bytes(data))
     assert _answer("--python", "none") is None
 

@@ -153,7 +153,7 @@ def _discover(paths, options: Options, cfg: Optional[Config]):
         if got is not None:
             diagnostics, errors, checked, suppressed, covered = got
             hit = Result(diagnostics, errors, checked, config=cfg, suppressed=suppressed, root=found.root,
-                         problems=found.problems, covered=covered)
+                         problems=found.problems, covered=covered, digests=results.digests)
             hit.witness = _witness(found.stamps, prestat, results)
     return cfg, found, env, results, prestat, hit
 

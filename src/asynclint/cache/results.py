@@ -127,6 +127,7 @@ class ResultCache:
         ``stamps``: filled with the ``os.stat`` results of asynclint's own files (see ``warm``)."""
         self.store = Store(project_cache_dir(root), f"results-{__version__}.cache", _NAMESPACE)
         self.watched: dict = {}  # the library files the results found or saved rest on (``save``)
+        self.digests = None  # path -> digest of the text the results found rest on, when known
         self.key = (_FORMAT, __version__, _package_fingerprint(stamps), repr(cfg), tuple(paths), os.getcwd(), force_exclude)
         if environment is not None:
             self.key += (environment,)
@@ -180,7 +181,20 @@ class ResultCache:
         if blob is None:
             # the bytes it had then (its stamps may differ: saved unchanged, touched)
             blob = self._last_if(lambda path, size, then: size == then[4] and _digest(path) == then[5])
+        elif self.digests is None:
+            self.digests = self._last_digests()
         return self._answer(blob)
+
+    def _last_digests(self):
+        """The digests of the files' texts kept with the last results, when they are those of these
+        stamps (the warm answer keeps them: ``cache.warm``); else None."""
+        try:
+            entry, files = codec.loads(self.store.get(self._last_key()) or codec.dumps((None, ())))
+            if entry != self._entry() or len(files) != len(self.signature):
+                return None
+            return {row[0]: row[5] for row in files}
+        except Exception:  # (not what this code wrote)
+            return None
 
     def lookup_equivalent(self, digests: dict, equivalent: dict):
         """As ``lookup``, after the files were summarized: the last results of this key when every
@@ -229,8 +243,9 @@ class ResultCache:
             return None
         if blob is not None:
             digests = digests or {}
-            self._remember(bytes(blob), [(*now, digests.get(now[0], then[5]))
-                                         for now, then in zip(self.signature, files)])
+            rows = [(*now, digests.get(now[0], then[5])) for now, then in zip(self.signature, files)]
+            self._remember(bytes(blob), rows)
+            self.digests = {row[0]: row[5] for row in rows}
         return blob
 
     def save(self, diagnostics, errors, files_checked: int, suppressed: int, covered=(), watched=None,
