@@ -157,6 +157,43 @@ def test_a_function_import_the_fix_made_unused_goes_and_its_twins_stay():
     assert "await asyncio.sleep(1)" in out
 
 
+# ---------------------------------------------------------------------------- generators
+
+
+def test_a_project_generator_iterated_or_entered_on_the_loop_is_not_offloaded():
+    # calling a generator function runs none of its body: it runs as the for iterates it, or as the
+    # with enters and leaves it, on the loop; to_thread(lines, p) would move nothing to the thread
+    text = textwrap.dedent(
+        """\
+        from contextlib import contextmanager
+
+
+        def lines(p):
+            with open(p) as f:
+                yield from f
+
+
+        @contextmanager
+        def opened(p):
+            with open(p) as f:
+                yield f
+
+
+        async def count(p):
+            n = 0
+            for _ in lines(p):
+                n += 1
+            with opened(p) as f:
+                return n, f.name
+        """
+    )
+    found = {(d.line, d.code): d for d in lint_snippet(text)}
+    assert set(found) == {(17, "ASL204"), (19, "ASL204")}
+    assert all(d.fix is None for d in found.values())
+    assert found[(19, "ASL204")].message.startswith("enters opened(), ")
+    assert fixed(text) == text
+
+
 # ---------------------------------------------------------------------------- layout
 
 

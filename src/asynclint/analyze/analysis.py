@@ -141,7 +141,7 @@ def classify_function(classifier: Classifier, ref, enabled_categories: Optional[
                 continue
             if tref.module.library and not into_library(classifier, ref, b, library_depth):
                 continue
-            if tref.summary.is_generator and site.kind == "call":
+            if tref.summary.is_generator and site.kind == "call" and not _entered_context(project, ref, site, tref):
                 continue  # calling a generator function runs none of its body
             if is_offloading_decorated(project, tref, offloader_memo):
                 continue
@@ -151,6 +151,16 @@ def classify_function(classifier: Classifier, ref, enabled_categories: Optional[
     if found and ref.summary.exit_tails and not ref.summary.is_async:
         found = [b for b in found if not _before_process_ends(project, ref, b.site)]
     return found
+
+
+def _entered_context(project: Project, ref, site, tref) -> bool:
+    """Is ``site`` the call of a sync ``@contextmanager`` generator that a ``with`` of ``ref`` enters
+    (``with self.open(path) as f:``)? Entering it runs its body up to the ``yield``, and leaving it the
+    rest: the ``with`` line runs what that body does, as a plain call would."""
+    if not project.values.is_contextmanager(tref):
+        return False
+    span = (site.line, site.col, site.end_line, site.end_col)
+    return any(s.kind == "with" and (s.line, s.col, s.end_line, s.end_col) == span for s in ref.summary.calls)
 
 
 # what ends the process at once, wherever it is called (not sys.exit: a SystemExit raised while a

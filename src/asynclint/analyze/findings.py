@@ -173,6 +173,8 @@ def transitive_finding(project: Project, ref: FunctionRef, b: Blocking, chains,
         message = f"iterates over {site.text}, {blocks}"
     elif site.kind == "with":
         message = f"enters {site.text}, {blocks}"
+    elif _generator(project, b.target):  # a @contextmanager a with enters (analysis._entered_context)
+        message = f"enters {site.text}(), {blocks}"
     elif b.target.endswith((".__init__", "post_init__")):
         message = f"constructs {site.text}(), {blocks}"
     elif site.awaited:  # (``classify._passed_callable``: the coroutine awaited here calls what it is passed)
@@ -185,12 +187,21 @@ def transitive_finding(project: Project, ref: FunctionRef, b: Blocking, chains,
     # an iteration is offloaded whole: the items are produced in the thread (a generator runs there)
     offload = f"list, {site.text}" if site.kind == "iter" else f"{site.text}, ..."
     suggestion = f"offload it: await asyncio.to_thread({offload}), or make the chain async ({entry.replacement})"
+    if site.kind == "call" and _generator(project, b.target):
+        # its body runs as the with enters and leaves it: offloading the call alone runs none of it
+        suggestion = (f"run the whole with block in a thread (a sync helper for it, awaited with "
+                      f"asyncio.to_thread), or make the chain async ({entry.replacement})")
     if site.awaited:
         suggestion = (f"pass a coroutine function and await it in {site.text}, or have {site.text} call it with "
                       f"await asyncio.to_thread(...) ({entry.replacement})")
     d = _diagnostic(ref, site, entry, code_for(entry.category, True), message, chain, hops, suggestion)
     d.passed = site.awaited  # (no fix: the awaited call is not what to offload)
     return d
+
+
+def _generator(project: Project, fq: Optional[str]) -> bool:
+    ref = project.functions.get(fq) if fq else None
+    return ref is not None and ref.summary.is_generator and not ref.summary.is_async
 
 
 def _short(fq: str) -> str:

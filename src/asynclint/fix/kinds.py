@@ -33,6 +33,9 @@ def mark_fixes(diagnostics, project=None) -> None:
     sites = None
     for d in diagnostics:
         d.fix = fix_kind(d)
+        if project is not None and d.fix == "unsafe" and _generator_helper(project, d):
+            d.fix = None
+            continue
         if project is not None and (d.fix == "unsafe" or d.code == "ASL301"):
             from ..analyze.affinity import Sites, advice, thread_affinity
 
@@ -44,6 +47,16 @@ def mark_fixes(diagnostics, project=None) -> None:
                     d.suggestion = f"keep it async: {reason}; make its blocking calls async instead"
                 else:
                     d.suggestion = advice(reason, project.catalog.replacement_of(d.api))
+
+
+def _generator_helper(project, d) -> bool:
+    """Is the project function a chain finding calls a sync generator function? Calling one runs none of
+    its body, which runs as the result is iterated or entered, here on the loop: offloading the call
+    (``await asyncio.to_thread(lines, p)``) would offload nothing."""
+    if is_direct(d.code) or len(d.chain) < 3:
+        return False
+    ref = project.functions.get(d.chain[1])
+    return ref is not None and ref.summary.is_generator and not ref.summary.is_async
 
 
 def applies(diagnostic, unsafe: bool) -> bool:

@@ -1466,7 +1466,14 @@ class _Summarizer:
         before = dict(target)
         facts_before = dict(sc.facts)
         results, facts_after = [], []
+        # the branches of an if are alternatives: an await in one has not run in another, which is still
+        # before the function's first await if nothing before the if awaited (a handler, though, runs
+        # after what of the try's body ran)
+        exclusive = sc.kind == "function" and not handlers
+        awaits_before, awaits_after = sc.awaits_seen if exclusive else 0, 0
         for i, stmts in enumerate(branches):
+            if exclusive:
+                sc.awaits_seen = awaits_before
             target.clear()
             target.update(before)
             sc.facts.clear()
@@ -1499,6 +1506,10 @@ class _Summarizer:
                 del sc.filled[len(sc.filled) - len(queues):]
             results.append(dict(target))
             facts_after.append(dict(sc.facts))
+            if exclusive:
+                awaits_after = max(awaits_after, sc.awaits_seen)
+        if exclusive:
+            sc.awaits_seen = awaits_after
         # what every branch stored alike is known after them; what some did is not
         sc.facts.clear()
         for subject in sorted(set().union(*facts_after)):  # in one order whatever the hash seed
@@ -1680,14 +1691,22 @@ class _Summarizer:
                 self.visit(k.value)
             return
         if t is ast.Await:
-            self.mark_awaits()
             if type(node.value) is ast.Name:
+                self.mark_awaits()
                 sc = self.current_function()
                 site = sc.pending.pop(node.value.id, None) if sc is not None and sc.pending else None
                 if site is not None:
                     site.awaited = True  # ``call = stub.Get(req)`` ... ``await call``: it gave an awaitable
                 return
+            # what the awaited expression calls (its receiver, its arguments: ``await show(sys.stdin.read())``)
+            # runs before it suspends; the awaited call itself is counted after the await, as it may
+            sc = self.current_function()
+            first = len(sc.func.calls) if sc is not None else 0
             self.visit(node.value, awaited=True)
+            if sc is not None and sc.awaits_seen == 0 and first < len(sc.func.calls) \
+                    and sc.func.calls[first].awaited:
+                sc.func.calls[first].before_await = False
+            self.mark_awaits()
             return
         if t is ast.Lambda:
             self.lambda_(node)
