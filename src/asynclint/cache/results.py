@@ -49,9 +49,24 @@ _NAMESPACE = "results/{}/{}/{}".format(__version__, codec.VERSION, ";".join(
     f"{c.__name__}({','.join(f.name for f in dataclasses.fields(c))})" for c in (Diagnostic, ChainHop, FileError)))
 
 
+_FINGERPRINT: list = []  # (fingerprint, stamps) of this process: its code is what was loaded
+
+
 def _package_fingerprint(stamps: dict | None = None) -> tuple:
     """Size and mtime of every module and catalog file of asynclint itself. ``stamps``: filled with
-    the ``os.stat`` result of each of those files and of their directories (before it is listed)."""
+    the ``os.stat`` result of each of those files and of their directories (before it is listed).
+    Made once a process (a run asks twice: the result cache's key and the kept analysis'); a
+    long-lived process keeps the fingerprint of the code it runs."""
+    if not _FINGERPRINT:
+        made: dict = {}
+        _FINGERPRINT.append((_walk_package(made), made))
+    out, made = _FINGERPRINT[0]
+    if stamps is not None:
+        stamps.update(made)
+    return out
+
+
+def _walk_package(stamps: dict) -> tuple:
     out = []
     if stamps is not None:
         stamps[_PKG] = stat_or_none(_PKG)
