@@ -253,11 +253,14 @@ class Catalog:
             info.variants = tuple(variants)
             memory_safe = spec.get("memory-safe")
             if memory_safe is not None:
-                # built over io.BytesIO: these methods only touch that memory; the others (save(path))
+                # built over io.BytesIO: these methods only touch that memory, and what they return is
+                # memory too (a member an in-memory archive opens); the others (save(path))
                 # still do I/O of their own
                 key = f"{name}#memory"
                 safe = frozenset(memory_safe)
                 self.types[key] = dataclasses.replace(info, methods=info.methods - safe, safe=info.safe | safe,
+                                                      returns={m: "io.BytesIO" if m in safe and isinstance(t, str) else t
+                                                               for m, t in info.returns.items()},
                                                       variants=())
                 info.in_memory = key
         asyncs = data.get("async") or {}

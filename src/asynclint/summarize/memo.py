@@ -9,6 +9,10 @@ caller. This module recognises the usual shapes on the syntax tree:
       if _client is None:            # or: if not _initialized / if key not in CACHE / == None
           _client = make_client()    #     (the body assigns the tested name)
 
+  or calls, one call deep, a method of the class that assigns the tested ``self`` attribute, or a
+  function of the module that declares the tested global and assigns it
+  (``Summarizer.method_stores``, ``function_stores``);
+
   also when the test goes on to retry a value built in part (``if x is None
   or x.model is None:``, ``or not x.thread.is_alive()``: the rest tests that a part of ``x`` is
   missing or dead);

@@ -610,6 +610,7 @@ class _Summarizer:
         self.removed: Optional[set] = None  # ``seen_removed``, once asked for
         self._method_tables: dict = {}  # id(class node) -> (its methods, memo.MethodTable)
         self.released_entries: Optional[set] = None  # ``released_by_key``, once asked for
+        self.module_functions: Optional[dict] = None  # name -> the module-level ``def``, once asked for
         self.private_locals: dict = {}  # (id of a function's tree, name) -> ``fresh.private_local``
 
     # ----------------------------------------------------------------- scopes
@@ -1162,9 +1163,9 @@ class _Summarizer:
             return None  # opened on first use, set back to None after each use by the same method's run
         member = any(type(n) is ast.Compare and type(n.ops[0]) in (ast.In, ast.NotIn) for n in nodes.walk(test))
         adds = ("setdefault", "update") + (SEEN_ADDS if member else ())
-        if latched_when(then, found[0], self.is_cache_holder, adds) and not self.method_stores(then, found[0]):
+        if latched_when(then, found[0], self.is_cache_holder, adds) and not self.called_stores(then, found[0]):
             return None  # `if full: _cap_reached = True`: a latch set when a state is seen, not a cache
-        if (stores(then, found[0], self.is_cache_holder) or self.method_stores(then, found[0])
+        if (stores(then, found[0], self.is_cache_holder) or self.called_stores(then, found[0])
                 # `if key in _SEEN: return` ... `_SEEN.add(key)`: a set of the keys done, unless the
                 # module takes keys out of it again (a set of the keys in flight)
                 or member and stores(then, found[0], self.is_cache_holder, SEEN_ADDS)
@@ -1216,6 +1217,32 @@ class _Summarizer:
                    and node.func.value.id == "self" and node.func.attr in methods
                    and stores(methods[node.func.attr].body, subject, self.is_cache_holder)
                    for node in nodes.in_scope(stmts))
+
+    def called_stores(self, stmts, subject) -> bool:
+        """Does a method or a function these statements call store ``subject`` (``method_stores``,
+        ``function_stores``)?"""
+        return self.method_stores(stmts, subject) or self.function_stores(stmts, subject)
+
+    def function_stores(self, stmts, subject) -> bool:
+        """Does a function of this module that these statements call by its plain name declare the
+        global ``subject`` and store it (``if not _APP: init_manager(app)``, where ``init_manager``
+        says ``global _APP`` and assigns it; the start-up code may call it first)? One call deep,
+        plain ``def``s at the top level of this module only (calling an ``async def`` runs nothing)."""
+        if subject[0] != "name":
+            return False
+        called = {node.func.id for node in nodes.in_scope(stmts)
+                  if type(node) is ast.Call and type(node.func) is ast.Name}
+        if not called:
+            return False
+        if self.module_functions is None:
+            body = self.tree.body if self.tree is not None else ()
+            self.module_functions = {n.name: n for n in body if type(n) is ast.FunctionDef}  # (the last def wins)
+        for name in called:
+            fn = self.module_functions.get(name)
+            if fn is not None and any(type(n) is ast.Global and subject[1] in n.names for n in nodes.in_scope(fn.body)) \
+                    and stores(fn.body, subject, self.is_cache_holder):
+                return True
+        return False
 
     def seen_removed(self) -> set:
         """``memo.seen_removed`` of this module, looked for the first time a test needs it."""
