@@ -7,7 +7,10 @@ with what they run reported as theirs.
 
 The methods are named the same on asyncio's loops and on the loops that wrap one (tornado's
 ``IOLoop.call_later``), so a call of one of them counts unless its receiver is known to be
-something other than an event loop.
+something other than an event loop. Tornado's own scheduling methods (``spawn_callback``), a bokeh
+document's (``add_next_tick_callback``: the server runs them on its loop) and tornado's
+``PeriodicCallback(callback, ms)`` timer count the same way; ``add_callback`` and ``add_timeout``,
+names other libraries give their own callback lists, count only on a receiver known to be a loop.
 """
 
 from __future__ import annotations
@@ -20,8 +23,19 @@ from .entries import project_sites
 SCHEDULERS = {
     "call_soon": 0, "call_soon_threadsafe": 0, "call_later": 1, "call_at": 1,
     "add_reader": 1, "add_writer": 1, "add_signal_handler": 1,
+    # tornado's IOLoop
+    "spawn_callback": 0, "add_callback": 0, "add_callback_from_signal": 0, "add_timeout": 1,
+    # a bokeh Document (the server runs its callbacks on its loop)
+    "add_next_tick_callback": 0, "add_timeout_callback": 0, "add_periodic_callback": 0,
 }
-_LOOP_TYPE = "asyncio.AbstractEventLoop"
+_LOOP_TYPES = frozenset({"asyncio.AbstractEventLoop", "tornado.ioloop.IOLoop"})
+_DOCUMENT_TYPES = frozenset({"bokeh.document.Document", "bokeh.document.document.Document"})
+_DOCUMENT_METHODS = frozenset({"add_next_tick_callback", "add_timeout_callback", "add_periodic_callback"})
+# names other libraries give their own callback registries: a receiver must be known to be a loop
+_LOOP_ONLY = frozenset({"add_callback", "add_timeout"})
+# timers built with the callback they run on the current loop: class -> the callback's position
+TIMERS = {"tornado.ioloop.PeriodicCallback": 0}
+_TIMER_NAMES = {name.rpartition(".")[2]: i for name, i in TIMERS.items()}
 # what a reader (writer) callback is called for: the descriptor is ready, one read (write) of it
 # returns at once
 _READY = {
@@ -45,16 +59,21 @@ def loop_callbacks(project: Project) -> dict:
     such call names its method (``loop.add_reader``), in the project's order."""
     fns = project.functions
     out: dict = {}
-    for name, owner, site in project_sites(project).naming(project, SCHEDULERS, True):
+    for name, owner, site in project_sites(project).naming(project, {**SCHEDULERS, **_TIMER_NAMES}, True):
         callee = site.callee
-        if site.kind != "call" or site.awaited or callee[0] != "a" or callee[2] != name:
-            continue
-        i = SCHEDULERS[name]
-        arg = site.args[i] if i < len(site.args) else None
-        if arg is None:
+        if site.kind != "call" or site.awaited:
             continue
         mod = owner.module
-        if not _a_loop(project, project.ev(callee[1], mod)):
+        if callee[0] == "a" and callee[2] == name and name in SCHEDULERS:
+            i = SCHEDULERS[name]
+            if not _a_loop(project, project.ev(callee[1], mod), name):
+                continue
+        elif name in _TIMER_NAMES and _a_timer(project, project.ev(callee, mod)):
+            i = _TIMER_NAMES[name]
+        else:
+            continue
+        arg = site.args[i] if i < len(site.args) else None
+        if arg is None:
             continue
         fq = _function(project, project.ev(arg, mod))
         if fq is not None and not fns[fq].summary.is_async and fq not in out:
@@ -62,13 +81,20 @@ def loop_callbacks(project: Project) -> dict:
     return out
 
 
-def _a_loop(project: Project, v) -> bool:
-    """Can ``v`` (the receiver's value) be an event loop? Not when it is known as something else."""
+def _a_loop(project: Project, v, method: str) -> bool:
+    """Can ``v`` (the receiver's value) be an event loop (for ``method``, a bokeh document)? Not when
+    it is known as something else; for a name other libraries use too, only when it is known to be one."""
     if v is None:
-        return True
-    if type(v) is Inst:
-        return v.type not in project.classes and project.catalog.canonical(v.type) == _LOOP_TYPE
+        return method not in _LOOP_ONLY
+    if type(v) is Inst and v.type not in project.classes:
+        kind = project.catalog.canonical(v.type)
+        return kind in _LOOP_TYPES or (method in _DOCUMENT_METHODS and kind in _DOCUMENT_TYPES)
     return False
+
+
+def _a_timer(project: Project, v) -> bool:
+    """Is ``v`` (what a call calls) a library timer class that runs its callback on the loop?"""
+    return type(v) is Sym and v.name not in project.classes and project.catalog.canonical(v.name) in TIMERS
 
 
 def _function(project: Project, v):

@@ -40,7 +40,10 @@ CHAIN_WHAT = (
 CALLBACK_WHAT = (
     "It is reported the same way in a plain `def` that the event loop runs as a callback (handed to "
     "`loop.call_soon`, `call_soon_threadsafe`, `call_later`, `call_at`, `add_reader`, `add_writer` or "
-    "`add_signal_handler`): the message says so and names the call that scheduled it, and no fix is "
+    "`add_signal_handler`; tornado's `spawn_callback`, `add_callback`, `add_timeout` and "
+    "`PeriodicCallback(callback, ms)`; a bokeh document's `add_next_tick_callback`, "
+    "`add_timeout_callback` and `add_periodic_callback`): the message says so and names the call "
+    "that scheduled it, and no fix is "
     "offered, since no `await` can be written in it."
 )
 CHAIN_WHY = (
