@@ -153,7 +153,8 @@ def _discover(paths, options: Options, cfg: Optional[Config]):
         if got is not None:
             diagnostics, errors, checked, suppressed, covered = got
             hit = Result(diagnostics, errors, checked, config=cfg, suppressed=suppressed, root=found.root,
-                         problems=found.problems, covered=covered, digests=results.digests)
+                         problems=found.problems, covered=covered,
+                         digests=results.text_digests() if stamps is not None else None)
             hit.witness = _witness(found.stamps, prestat, results)
     return cfg, found, env, results, prestat, hit
 

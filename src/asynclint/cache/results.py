@@ -67,15 +67,14 @@ def _package_fingerprint(stamps: dict | None = None) -> tuple:
 
 
 def _walk_package(stamps: dict) -> tuple:
+    """``_package_fingerprint`` made afresh, filling ``stamps``."""
     out = []
-    if stamps is not None:
-        stamps[_PKG] = stat_or_none(_PKG)
+    stamps[_PKG] = stat_or_none(_PKG)
     for dirpath, dirnames, filenames in os.walk(_PKG):
         dirnames[:] = [d for d in dirnames if d != "__pycache__"]
-        if stamps is not None:
-            for d in dirnames:
-                full = os.path.join(dirpath, d)
-                stamps[full] = stat_or_none(full)
+        for d in dirnames:
+            full = os.path.join(dirpath, d)
+            stamps[full] = stat_or_none(full)
         where = dirpath[len(_PKG) + 1:] or "."  # (os.walk's paths start with _PKG: as relpath, cheaper)
         for name in filenames:
             if name.endswith((".py", ".toml")):
@@ -84,8 +83,7 @@ def _walk_package(stamps: dict) -> tuple:
                 except OSError:
                     continue
                 out.append((where, name, st.st_mtime_ns, st.st_size))
-                if stamps is not None:
-                    stamps[os.path.join(dirpath, name)] = st
+                stamps[os.path.join(dirpath, name)] = st
     out.sort()
     return tuple(out)
 
@@ -142,7 +140,7 @@ class ResultCache:
         ``stamps``: filled with the ``os.stat`` results of asynclint's own files (see ``warm``)."""
         self.store = Store(project_cache_dir(root), f"results-{__version__}.cache", _NAMESPACE)
         self.watched: dict = {}  # the library files the results found or saved rest on (``save``)
-        self.digests = None  # path -> digest of the text the results found rest on, when known
+        self._rows = None  # the files' rows (stamps and digests) of the results ``_last_if`` found
         self.key = (_FORMAT, __version__, _package_fingerprint(stamps), repr(cfg), tuple(paths), os.getcwd(), force_exclude)
         if environment is not None:
             self.key += (environment,)
@@ -196,20 +194,24 @@ class ResultCache:
         if blob is None:
             # the bytes it had then (its stamps may differ: saved unchanged, touched)
             blob = self._last_if(lambda path, size, then: size == then[4] and _digest(path) == then[5])
-        elif self.digests is None:
-            self.digests = self._last_digests()
         return self._answer(blob)
 
-    def _last_digests(self):
-        """The digests of the files' texts kept with the last results, when they are those of these
-        stamps (the warm answer keeps them: ``cache.warm``); else None."""
-        try:
-            entry, files = codec.loads(self.store.get(self._last_key()) or codec.dumps((None, ())))
-            if entry != self._entry() or len(files) != len(self.signature):
+    def text_digests(self):
+        """After a ``lookup`` that answered: path -> the digest of the text its results rest on, for
+        every file (the warm answer keeps them: ``cache.warm``), or None when they are not known. Read
+        only when asked: a run that keeps no warm answer never needs them."""
+        rows = self._rows
+        if rows is None:
+            raw = self.store.get(self._last_key())
+            if raw is None:
                 return None
-            return {row[0]: row[5] for row in files}
-        except Exception:  # (not what this code wrote)
-            return None
+            try:
+                entry, rows = codec.loads(raw)
+                if entry != self._entry() or len(rows) != len(self.signature):
+                    return None  # (the last results are not these)
+            except Exception:  # (not what this code wrote)
+                return None
+        return {row[0]: row[5] for row in rows}
 
     def lookup_equivalent(self, digests: dict, equivalent: dict):
         """As ``lookup``, after the files were summarized: the last results of this key when every
@@ -258,9 +260,8 @@ class ResultCache:
             return None
         if blob is not None:
             digests = digests or {}
-            rows = [(*now, digests.get(now[0], then[5])) for now, then in zip(self.signature, files)]
-            self._remember(bytes(blob), rows)
-            self.digests = {row[0]: row[5] for row in rows}
+            self._rows = [(*now, digests.get(now[0], then[5])) for now, then in zip(self.signature, files)]
+            self._remember(bytes(blob), self._rows)
         return blob
 
     def save(self, diagnostics, errors, files_checked: int, suppressed: int, covered=(), watched=None,
