@@ -75,7 +75,7 @@ def loop_callbacks(project: Project) -> dict:
         arg = site.args[i] if i < len(site.args) else None
         if arg is None:
             continue
-        fq = _function(project, project.ev(arg, mod))
+        fq = project_function(project, project.ev(arg, mod))
         if fq is not None and not fns[fq].summary.is_async and fq not in out:
             out[fq] = site.text
     return out
@@ -97,8 +97,9 @@ def _a_timer(project: Project, v) -> bool:
     return type(v) is Sym and v.name not in project.classes and project.catalog.canonical(v.name) in TIMERS
 
 
-def _function(project: Project, v):
-    """The project function a callback argument names (a function, a bound method), or None."""
+def project_function(project: Project, v):
+    """The project function a value is (a function, or a method looked up on its class: a bound
+    method handed on as a callback, a method used as a decorator), or None."""
     if type(v) is Sym and v.name in project.functions:
         return v.name
     if type(v) is Meth and v.type in project.classes:

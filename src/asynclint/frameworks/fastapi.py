@@ -26,6 +26,7 @@ from typing import Optional
 from ..analyze.entries import (entry_coroutines, is_runner, made_where_loops_start, named_coroutine, referenced,
                                runner_places, started_coroutine, started_with_others)
 from ..analyze.analysis import exit_calls
+from ..analyze.callbacks import project_function
 from ..analyze.propagate import LOOP_CHECKS
 from ..analyze.serving import runs_alone, serves
 from ..analyze.serving import async_target as _async_target
@@ -1470,15 +1471,6 @@ def annotate_routes(project, analysis, diagnostics, cfg, model: Optional[RouteMo
     return out, model
 
 
-def _project_function(project, v) -> Optional[str]:
-    """The project function a value is (a function, or a method looked up on its class)."""
-    if type(v) is Sym:
-        return v.name if v.name in project.functions else None
-    if type(v) is Meth:
-        return project.hierarchy.find_method(v.type, v.name)
-    return None
-
-
 def _async_wrapped(project, ref) -> bool:
     """Is what FastAPI registers for this function a wrapper the project makes: a decorator applied
     before the route's own (written below it; all of them for a dependency or a route added by
@@ -1493,10 +1485,10 @@ def _async_wrapped(project, ref) -> bool:
             inner = decorators[i + 1:]
     values = project.values
     for d in inner:
-        fq = _project_function(project, project.ev(d.callee, ref.module))
+        fq = project_function(project, project.ev(d.callee, ref.module))
         if fq is not None and d.kind == "decorator":  # @factory(...): the decorator is what it returns
-            fq = _project_function(project, values.function_result(fq))
-        wrapper = _project_function(project, values.function_result(fq)) if fq is not None else None
+            fq = project_function(project, values.function_result(fq))
+        wrapper = project_function(project, values.function_result(fq)) if fq is not None else None
         if wrapper is not None and project.functions[wrapper].summary.is_async:
             return True
     return False
