@@ -16,7 +16,7 @@ import time
 import pytest
 
 from asynclint import cli
-from asynclint.cache import warm
+from asynclint.cache import results, warm
 from asynclint.launch import named_paths
 
 HELPERS = "import requests\n\n\ndef fetch(url):\n    return requests.get(url, timeout=5).json()\n"
@@ -52,6 +52,10 @@ def _check(*args):
     would answer now: ((output, status), answer or None)."""
     args = ["check", *args]
     out = io.StringIO()
+    # each command is its own process: asynclint's own fingerprint (kept a process) is made again,
+    # as the entry point's next process makes it (another test process may have written a
+    # __pycache__ folder into the package since this one made it)
+    results._FINGERPRINT.clear()
     cli._WARM[0] = warm.Recorder(args)
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
@@ -426,3 +430,16 @@ def test_the_results_key_is_the_same_for_equal_rows_however_they_were_made(shop)
     made = (("".join([str(shop), "/app/helpers.py"]), "".join([str(shop), "/app/", "helpers.py"]), True, 10**18, 120),)
     assert key(shared) == key(made)
     assert key(made) != key(((made[0][0], made[0][1], True, 10**18, 121),))
+
+
+def test_the_package_stamps_the_answer_rests_on_are_this_command_s(shop):
+    """The answer rests on asynclint's own files as this command saw them: a folder of the package
+    changed since an earlier command of this process (a __pycache__ written by another process)
+    does not keep the next command from keeping its answer."""
+    _ready("--python", "none")
+    folder = os.path.join(results._PKG, "catalog", "__pycache__-written-meanwhile")
+    os.makedirs(folder)
+    try:
+        _ready("--python", "none")
+    finally:
+        os.rmdir(folder)
